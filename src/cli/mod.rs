@@ -1,0 +1,116 @@
+//! The `vivant` command line: a thin front end over the pipeline stages.
+
+mod landmarks;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::face::DeviceChoice;
+use crate::models::ModelSource;
+
+#[derive(Parser, Debug)]
+#[command(name = "vivant", version, about = "Bring portraits to life", long_about = None)]
+pub struct Cli {
+    /// Read network weights from this folder instead of the copies built into the binary
+    /// (files are checked against the bundled manifest).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Find faces and their landmarks in images.
+    Landmarks(landmarks::LandmarksArgs),
+}
+
+/// A failure with the exit code it maps to: 2 for bad input, 1 for everything else.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn input(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+pub(crate) fn model_source(cli_models: &Option<PathBuf>) -> ModelSource {
+    match cli_models {
+        Some(dir) => ModelSource::dir(dir),
+        None => ModelSource::Embedded,
+    }
+}
+
+pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
+    s.parse()
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Landmarks(args) => landmarks::run(args, &model_source(&cli.models)),
+    }
+}
+
+/// Parse `std::env::args`, run, print errors, and return the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a
+/// failure never leaves a half-written file or destroys the previous one.
+pub fn write_atomic(path: &std::path::Path, write: impl FnOnce(&std::path::Path) -> Result<(), String>) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(CliError::input(format!(
+            "cannot write {}: folder {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    // Keep the extension last: image encoders choose the format by it.
+    let tmp = dir.join(format!(".{name}.{}.partial{ext}", std::process::id()));
+    let result = write(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|e| format!("cannot move into place: {e}"))
+    });
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(CliError::input(format!("cannot write {}: {e}", path.display())));
+    }
+    Ok(())
+}

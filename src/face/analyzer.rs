@@ -1,0 +1,226 @@
+//! The analyzer: every face in an image with its box, keypoints, 68 landmarks and mesh.
+//!
+//! Built once per device (loading and checking the weights), then reused for every image.
+
+use std::str::FromStr;
+
+use candle_core::{DType, Device};
+use candle_nn::VarBuilder;
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use super::detector::{Detection, FaceDetector};
+use super::landmarks68::{Crop, Landmarks68};
+use super::mesh::{self, FaceMesh};
+use crate::models::{Model, ModelError, ModelSource};
+
+/// Where the networks run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeviceChoice {
+    #[default]
+    Cpu,
+    Cuda,
+    Metal,
+    /// CUDA if built in and present, else Metal, else CPU.
+    Auto,
+}
+
+impl FromStr for DeviceChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "cpu" => Ok(Self::Cpu),
+            "cuda" => Ok(Self::Cuda),
+            "metal" => Ok(Self::Metal),
+            "auto" => Ok(Self::Auto),
+            other => Err(format!(
+                "unknown device '{other}': use cpu, cuda, metal or auto"
+            )),
+        }
+    }
+}
+
+impl DeviceChoice {
+    pub fn device(self) -> Result<Device, AnalyzerError> {
+        let unavailable = |what: &str, e: candle_core::Error| {
+            AnalyzerError::Device(format!(
+                "{what} is not available ({e}); build with `--features {}` on a machine that has it, or use --device cpu",
+                what.to_ascii_lowercase()
+            ))
+        };
+        match self {
+            Self::Cpu => Ok(Device::Cpu),
+            Self::Cuda => Device::new_cuda(0).map_err(|e| unavailable("CUDA", e)),
+            Self::Metal => Device::new_metal(0).map_err(|e| unavailable("Metal", e)),
+            Self::Auto => {
+                if candle_core::utils::cuda_is_available() {
+                    if let Ok(d) = Device::new_cuda(0) {
+                        return Ok(d);
+                    }
+                }
+                if candle_core::utils::metal_is_available() {
+                    if let Ok(d) = Device::new_metal(0) {
+                        return Ok(d);
+                    }
+                }
+                Ok(Device::Cpu)
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzerError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("{0}")]
+    Device(String),
+    #[error("face network failed: {0}")]
+    Net(#[from] candle_core::Error),
+}
+
+/// How far the analysis trusts a face, with the evidence behind it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Quality {
+    /// Overall confidence in [0, 1]: detector score × mesh presence × landmark agreement.
+    pub confidence: f32,
+    /// The mesh network's face-present probability for the crop.
+    pub mesh_presence: f32,
+    /// Mean distance between the 68-point net and the mesh's 68 points (jaw excluded, where
+    /// the two conventions differ), as a fraction of the distance between the eye centres.
+    pub landmark_disagreement: f32,
+}
+
+/// One face, in pixels of the upright image.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Face {
+    /// x, y, width, height.
+    pub bbox: [f32; 4],
+    /// Detector score in [0, 1].
+    pub score: f32,
+    /// Subject's right eye, left eye, nose tip, mouth centre, right ear, left ear.
+    pub keypoints: [[f32; 2]; 6],
+    /// iBUG-68 points from the 68-point net on an upright crop.
+    pub landmarks68: Vec<[f32; 2]>,
+    /// 468 mesh points (x, y, z); z is relative depth in pixels, negative towards the viewer.
+    pub mesh468: Vec<[f32; 3]>,
+    pub quality: Quality,
+}
+
+impl Face {
+    /// Centres of the subject's right and left eye from the 68 points.
+    pub fn eye_centres(points: &[[f32; 2]]) -> ([f32; 2], [f32; 2]) {
+        let mean = |r: std::ops::Range<usize>| {
+            let n = r.len() as f32;
+            let (sx, sy) = r.fold((0.0, 0.0), |(sx, sy), i| (sx + points[i][0], sy + points[i][1]));
+            [sx / n, sy / n]
+        };
+        (mean(36..42), mean(42..48))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AnalyzerOptions {
+    /// Detector score threshold.
+    pub min_score: f32,
+    /// Crop side for the 68-point net, × the detector box's longer side.
+    pub landmarks_crop_scale: f32,
+}
+
+impl Default for AnalyzerOptions {
+    fn default() -> Self {
+        Self {
+            min_score: 0.5,
+            landmarks_crop_scale: 1.0,
+        }
+    }
+}
+
+/// The face-analysis stage: detector, 68-point net and mesh on one device.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    pub detector: FaceDetector,
+    pub landmarks: Landmarks68,
+    pub mesh: FaceMesh,
+    pub options: AnalyzerOptions,
+    device: Device,
+}
+
+impl Analyzer {
+    pub fn new(device: &Device, models: &ModelSource) -> Result<Self, AnalyzerError> {
+        let vb = |m: Model| -> Result<VarBuilder<'static>, AnalyzerError> {
+            let bytes = models.load(m)?.into_owned();
+            Ok(VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)?)
+        };
+        let options = AnalyzerOptions::default();
+        let mut detector = FaceDetector::new(vb(Model::Detector)?)?;
+        detector.min_score = options.min_score;
+        Ok(Self {
+            detector,
+            landmarks: Landmarks68::new(vb(Model::Landmarks68)?)?,
+            mesh: FaceMesh::new(vb(Model::FaceMesh)?)?,
+            options,
+            device: device.clone(),
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn set_min_score(&mut self, s: f32) {
+        self.options.min_score = s;
+        self.detector.min_score = s;
+    }
+
+    /// Every face in the image, largest first.
+    pub fn analyze(&self, img: &RgbImage) -> Result<Vec<Face>, AnalyzerError> {
+        let mut faces = self
+            .detector
+            .detect(img)?
+            .into_iter()
+            .map(|d| self.analyze_detection(img, &d))
+            .collect::<Result<Vec<_>, _>>()?;
+        faces.sort_by(|a, b| (b.bbox[2] * b.bbox[3]).total_cmp(&(a.bbox[2] * a.bbox[3])));
+        Ok(faces)
+    }
+
+    /// Landmarks and mesh for one detection (also the entry for a box placed by hand).
+    pub fn analyze_detection(&self, img: &RgbImage, det: &Detection) -> Result<Face, AnalyzerError> {
+        let roll = det.roll();
+        let landmarks68 = self.landmarks.detect(
+            img,
+            det.bbox,
+            Crop::Upright {
+                roll,
+                scale: self.options.landmarks_crop_scale,
+            },
+        )?;
+        let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, roll))?;
+        let from_mesh = mesh.to_68();
+        let (r, l) = Face::eye_centres(&from_mesh);
+        let iod = ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2)).sqrt().max(1.0);
+        let disagreement = (17..68)
+            .map(|i| {
+                let (a, b) = (landmarks68[i], from_mesh[i]);
+                ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+            })
+            .sum::<f32>()
+            / 51.0
+            / iod;
+        // 10 % of the eye distance is where the two nets visibly part ways.
+        let agreement = (-disagreement / 0.1).exp();
+        Ok(Face {
+            bbox: det.bbox,
+            score: det.score,
+            keypoints: det.keypoints,
+            landmarks68,
+            quality: Quality {
+                confidence: det.score * mesh.presence * agreement,
+                mesh_presence: mesh.presence,
+                landmark_disagreement: disagreement,
+            },
+            mesh468: mesh.points,
+        })
+    }
+}

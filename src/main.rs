@@ -1,3 +1,4 @@
 fn main() -> std::process::ExitCode {
+    vivant::init_compute_threads();
     vivant::cli::main()
 }

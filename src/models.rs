@@ -152,7 +152,10 @@ mod tests {
             .load(Model::Detector)
             .expect_err("tampered");
         let msg = err.to_string();
-        assert!(msg.contains("blazeface.safetensors") && msg.contains("sha256"), "{msg}");
+        assert!(
+            msg.contains("blazeface.safetensors") && msg.contains("sha256"),
+            "{msg}"
+        );
         let missing = ModelSource::dir(dir.path()).load(Model::FaceMesh);
         assert!(matches!(missing, Err(ModelError::Read { .. })));
     }

@@ -16,7 +16,9 @@ const RAW_TOL: f32 = 1e-3;
 const PX_TOL: f32 = 0.5;
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 struct Golden {
@@ -26,9 +28,14 @@ struct Golden {
 
 impl Golden {
     fn load(name: &str) -> Self {
-        let t = candle_core::safetensors::load(fixture(&format!("golden/{name}.safetensors")), &Device::Cpu)
-            .expect("golden file");
-        let image = load_image(fixture(&format!("{name}.png"))).expect("image").rgb8();
+        let t = candle_core::safetensors::load(
+            fixture(&format!("golden/{name}.safetensors")),
+            &Device::Cpu,
+        )
+        .expect("golden file");
+        let image = load_image(fixture(&format!("{name}.png")))
+            .expect("image")
+            .rgb8();
         Self { t, image }
     }
 
@@ -47,7 +54,10 @@ fn analyzer() -> Analyzer {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn max_point_dist(a: &[[f32; 2]], b: &[f32]) -> f32 {
@@ -83,7 +93,10 @@ fn detector_raw_outputs_match_tflite() {
         let d_reg = max_abs_diff(&reg, &g.vec("det_regressors"));
         let d_log = max_abs_diff(&logits, &g.vec("det_logits"));
         eprintln!("{name}: detector regressors Δ {d_reg:.2e}, logits Δ {d_log:.2e}");
-        assert!(d_reg < RAW_TOL && d_log < RAW_TOL, "{name}: {d_reg} {d_log}");
+        assert!(
+            d_reg < RAW_TOL && d_log < RAW_TOL,
+            "{name}: {d_reg} {d_log}"
+        );
     }
 }
 
@@ -169,7 +182,10 @@ fn landmarks68_positions_match_face_api() {
         let crop = FaceApiCrop::new(&g.image, bbox).expect("crop");
         let d_in = max_abs_diff(&crop.pixels(&g.image), &g.vec("lm_input"));
         assert!(d_in < 1e-2, "{name}: crop pixels Δ {d_in}");
-        let pts = a.landmarks.detect(&g.image, bbox, Crop::FaceApi).expect("68");
+        let pts = a
+            .landmarks
+            .detect(&g.image, bbox, Crop::FaceApi)
+            .expect("68");
         let d = max_point_dist(&pts, &g.vec("lm_points"));
         eprintln!("{name}: 68 points Δ {d:.3} px");
         assert!(d < PX_TOL, "{name}: {d}");

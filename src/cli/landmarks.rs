@@ -46,7 +46,10 @@ fn overlay_path(base: &Path, index: usize, count: usize) -> PathBuf {
     if count == 1 {
         return base.to_path_buf();
     }
-    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = base
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = match base.extension() {
         Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
         None => format!("{stem}-{}", index + 1),
@@ -56,11 +59,18 @@ fn overlay_path(base: &Path, index: usize, count: usize) -> PathBuf {
 
 pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
     if !(args.min_score > 0.0 && args.min_score < 1.0) {
-        return Err(CliError::input("--min-score must lie strictly between 0 and 1"));
+        return Err(CliError::input(
+            "--min-score must lie strictly between 0 and 1",
+        ));
     }
     if let Some(o) = &args.overlay {
-        let ext = o.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
-        if !matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "webp" | "bmp" | "tif" | "tiff")) {
+        let ext = o
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if !matches!(
+            ext.as_deref(),
+            Some("png" | "jpg" | "jpeg" | "webp" | "bmp" | "tif" | "tiff")
+        ) {
             return Err(CliError::input(format!(
                 "--overlay {}: give the file an image extension such as .png",
                 o.display()
@@ -72,7 +82,10 @@ pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
     for path in &args.images {
         loaded.push(load_image(path).map_err(|e| CliError::input(e.to_string()))?);
     }
-    let device = args.device.device().map_err(|e| CliError::input(e.to_string()))?;
+    let device = args
+        .device
+        .device()
+        .map_err(|e| CliError::input(e.to_string()))?;
     let mut analyzer =
         Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
     analyzer.set_min_score(args.min_score);

@@ -83,7 +83,10 @@ pub fn main() -> ExitCode {
 
 /// Write `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a
 /// failure never leaves a half-written file or destroys the previous one.
-pub fn write_atomic(path: &std::path::Path, write: impl FnOnce(&std::path::Path) -> Result<(), String>) -> Result<(), CliError> {
+pub fn write_atomic(
+    path: &std::path::Path,
+    write: impl FnOnce(&std::path::Path) -> Result<(), String>,
+) -> Result<(), CliError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -110,7 +113,10 @@ pub fn write_atomic(path: &std::path::Path, write: impl FnOnce(&std::path::Path)
     });
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::input(format!("cannot write {}: {e}", path.display())));
+        return Err(CliError::input(format!(
+            "cannot write {}: {e}",
+            path.display()
+        )));
     }
     Ok(())
 }

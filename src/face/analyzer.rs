@@ -53,15 +53,15 @@ impl DeviceChoice {
             Self::Cuda => Device::new_cuda(0).map_err(|e| unavailable("CUDA", e)),
             Self::Metal => Device::new_metal(0).map_err(|e| unavailable("Metal", e)),
             Self::Auto => {
-                if candle_core::utils::cuda_is_available() {
-                    if let Ok(d) = Device::new_cuda(0) {
-                        return Ok(d);
-                    }
+                if candle_core::utils::cuda_is_available()
+                    && let Ok(d) = Device::new_cuda(0)
+                {
+                    return Ok(d);
                 }
-                if candle_core::utils::metal_is_available() {
-                    if let Ok(d) = Device::new_metal(0) {
-                        return Ok(d);
-                    }
+                if candle_core::utils::metal_is_available()
+                    && let Ok(d) = Device::new_metal(0)
+                {
+                    return Ok(d);
                 }
                 Ok(Device::Cpu)
             }
@@ -112,7 +112,9 @@ impl Face {
     pub fn eye_centres(points: &[[f32; 2]]) -> ([f32; 2], [f32; 2]) {
         let mean = |r: std::ops::Range<usize>| {
             let n = r.len() as f32;
-            let (sx, sy) = r.fold((0.0, 0.0), |(sx, sy), i| (sx + points[i][0], sy + points[i][1]));
+            let (sx, sy) = r.fold((0.0, 0.0), |(sx, sy), i| {
+                (sx + points[i][0], sy + points[i][1])
+            });
             [sx / n, sy / n]
         };
         (mean(36..42), mean(42..48))
@@ -150,7 +152,11 @@ impl Analyzer {
     pub fn new(device: &Device, models: &ModelSource) -> Result<Self, AnalyzerError> {
         let vb = |m: Model| -> Result<VarBuilder<'static>, AnalyzerError> {
             let bytes = models.load(m)?.into_owned();
-            Ok(VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)?)
+            Ok(VarBuilder::from_buffered_safetensors(
+                bytes,
+                DType::F32,
+                device,
+            )?)
         };
         let options = AnalyzerOptions::default();
         let mut detector = FaceDetector::new(vb(Model::Detector)?)?;
@@ -186,20 +192,31 @@ impl Analyzer {
     }
 
     /// Landmarks and mesh for one detection (also the entry for a box placed by hand).
-    pub fn analyze_detection(&self, img: &RgbImage, det: &Detection) -> Result<Face, AnalyzerError> {
+    pub fn analyze_detection(
+        &self,
+        img: &RgbImage,
+        det: &Detection,
+    ) -> Result<Face, AnalyzerError> {
         let roll = det.roll();
-        let landmarks68 = self.landmarks.detect(
-            img,
-            det.bbox,
-            Crop::Upright {
-                roll,
-                scale: self.options.landmarks_crop_scale,
-            },
-        )?;
-        let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, roll))?;
+        let crop = Crop::Upright {
+            roll,
+            scale: self.options.landmarks_crop_scale,
+        };
+        // The two nets are independent: run them side by side.
+        let (landmarks68, mesh) = std::thread::scope(|scope| {
+            let lm = scope.spawn(|| self.landmarks.detect(img, det.bbox, crop));
+            let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, roll));
+            let lm = lm
+                .join()
+                .unwrap_or_else(|_| Err(candle_core::Error::Msg("68-point net panicked".into())));
+            (lm, mesh)
+        });
+        let (landmarks68, mesh) = (landmarks68?, mesh?);
         let from_mesh = mesh.to_68();
         let (r, l) = Face::eye_centres(&from_mesh);
-        let iod = ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2)).sqrt().max(1.0);
+        let iod = ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2))
+            .sqrt()
+            .max(1.0);
         let disagreement = (17..68)
             .map(|i| {
                 let (a, b) = (landmarks68[i], from_mesh[i]);

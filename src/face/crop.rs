@@ -72,9 +72,14 @@ pub fn warp_rgb(img: &RgbImage, map: &Affine, out_w: usize, out_h: usize) -> Vec
     let (bw, bh) = (w / k, h / k);
     let mut xs = [0f32; 4];
     let mut ys = [0f32; 4];
-    for (i, (u, v)) in [(0., 0.), (out_w as f32, 0.), (0., out_h as f32), (out_w as f32, out_h as f32)]
-        .into_iter()
-        .enumerate()
+    for (i, (u, v)) in [
+        (0., 0.),
+        (out_w as f32, 0.),
+        (0., out_h as f32),
+        (out_w as f32, out_h as f32),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let (x, y) = map.apply(u, v);
         xs[i] = x / k as f32;
@@ -87,7 +92,7 @@ pub fn warp_rgb(img: &RgbImage, map: &Affine, out_w: usize, out_h: usize) -> Vec
     let y1 = clampi(ys.iter().cloned().fold(f32::MIN, f32::max) + 2.0, bh);
     let mut small = vec![0u8; bw * bh * 3];
     let src = img.as_raw();
-    let norm = 1.0 / (k * k) as f32;
+    let area = (k * k) as u32;
     for by in y0..y1 {
         for bx in x0..x1 {
             let mut acc = [0u32; 3];
@@ -101,7 +106,8 @@ pub fn warp_rgb(img: &RgbImage, map: &Affine, out_w: usize, out_h: usize) -> Vec
             }
             let o = (by * bw + bx) * 3;
             for ch in 0..3 {
-                small[o + ch] = (acc[ch] as f32 * norm).round() as u8;
+                // Rounded mean, half up.
+                small[o + ch] = ((acc[ch] + area / 2) / area) as u8;
             }
         }
     }

@@ -4,7 +4,9 @@
 //! explicitly. Depthwise convs are the bulk of these mobile nets and candle runs a grouped conv
 //! as one small conv per channel, so on the CPU they go through a direct kernel instead.
 
-use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Module, Result, Shape, Tensor};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, DType, Device, Layout, Module, Result, Shape, Tensor,
+};
 use candle_nn::VarBuilder;
 
 /// TF "SAME" padding for one axis: (before, after).
@@ -48,7 +50,12 @@ impl Conv {
     }
 
     /// From tensors already loaded (face-api keeps a separable conv's bias beside, not under, it).
-    pub fn from_parts(weight: Tensor, bias: Tensor, stride: usize, padding: Padding) -> Result<Self> {
+    pub fn from_parts(
+        weight: Tensor,
+        bias: Tensor,
+        stride: usize,
+        padding: Padding,
+    ) -> Result<Self> {
         let (_, _, kh, _) = weight.dims4()?;
         Ok(Self {
             weight,
@@ -64,6 +71,68 @@ impl Conv {
     }
 }
 
+impl Conv {
+    /// k×k conv on the CPU as one matmul over patches gathered here: candle's own im2col
+    /// dispatches through rayon per element and cost as much as the matmul itself.
+    fn forward_im2col(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, c, h, w) = x.dims4()?;
+        let (k, s) = (self.kernel, self.stride);
+        let ((pt, pb), (pl, pr)) = match self.padding {
+            Padding::Same => (same_padding(h, k, s), same_padding(w, k, s)),
+            Padding::Valid => ((0, 0), (0, 0)),
+        };
+        let (ph, pw) = (h + pt + pb, w + pl + pr);
+        if ph < k || pw < k {
+            candle_core::bail!("conv: input {h}×{w} smaller than kernel {k}");
+        }
+        let (oh, ow) = ((ph - k) / s + 1, (pw - k) / s + 1);
+        let src = x.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+        let rows = c * k * k;
+        let mut cols = vec![0f32; b * rows * oh * ow];
+        for n in 0..b {
+            for ch in 0..c {
+                let plane = &src[(n * c + ch) * h * w..(n * c + ch + 1) * h * w];
+                for ky in 0..k {
+                    for kx in 0..k {
+                        let r = (ch * k + ky) * k + kx;
+                        let dst = &mut cols[(n * rows + r) * oh * ow..(n * rows + r + 1) * oh * ow];
+                        for oy in 0..oh {
+                            let iy = (oy * s + ky) as isize - pt as isize;
+                            if iy < 0 || iy >= h as isize {
+                                continue;
+                            }
+                            let row = &plane[iy as usize * w..(iy as usize + 1) * w];
+                            for ox in 0..ow {
+                                let ix = (ox * s + kx) as isize - pl as isize;
+                                if ix >= 0 && ix < w as isize {
+                                    dst[oy * ow + ox] = row[ix as usize];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let c_out = self.out_channels();
+        let cols = Tensor::from_vec(cols, (b, rows, oh * ow), x.device())?;
+        let y = self
+            .weight
+            .reshape((c_out, rows))?
+            .broadcast_matmul(&cols)?;
+        y.broadcast_add(&self.bias.reshape((1, c_out, 1))?)?
+            .reshape((b, c_out, oh, ow))
+    }
+
+    /// A 1×1 conv without its bias (the caller fuses the bias into what follows).
+    fn pointwise_no_bias(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, c, h, w) = x.dims4()?;
+        let c_out = self.out_channels();
+        let wm = self.weight.reshape((c_out, c))?;
+        wm.broadcast_matmul(&x.reshape((b, c, h * w))?)?
+            .reshape((b, c_out, h, w))
+    }
+}
+
 impl Module for Conv {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (b, c, h, w) = x.dims4()?;
@@ -73,6 +142,9 @@ impl Module for Conv {
             let y = wm.broadcast_matmul(&x.reshape((b, c, h * w))?)?;
             let y = y.broadcast_add(&self.bias.reshape((1, c_out, 1))?)?;
             return y.reshape((b, c_out, h, w));
+        }
+        if x.device().is_cpu() {
+            return self.forward_im2col(x);
         }
         let x = match self.padding {
             Padding::Same => {
@@ -104,7 +176,11 @@ impl Depthwise {
         let weight = vb.get_unchecked_dtype("weight", DType::F32)?;
         let (c, one, k, k2) = weight.dims4()?;
         if one != 1 || k != k2 {
-            candle_core::bail!("{}: not a depthwise kernel: {:?}", vb.prefix(), weight.dims());
+            candle_core::bail!(
+                "{}: not a depthwise kernel: {:?}",
+                vb.prefix(),
+                weight.dims()
+            );
         }
         let bias = if with_bias {
             Some(vb.get(c, "bias")?)
@@ -166,54 +242,39 @@ impl CustomOp1 for Depthwise {
         };
         let (n, c, h, w) = layout.shape().dims4()?;
         let (k, s) = (self.kernel, self.stride);
-        let (pt, _) = same_padding(h, k, s);
-        let (pl, _) = same_padding(w, k, s);
+        let (pt, pb) = same_padding(h, k, s);
+        let (pl, pr) = same_padding(w, k, s);
         let (oh, ow) = (h.div_ceil(s), w.div_ceil(s));
+        let (ph, pw) = (h + pt + pb, w + pl + pr);
         let mut dst = vec![0f32; n * c * oh * ow];
-        let plane = |idx: usize, out: &mut [f32]| {
+        // Each plane is copied into a zero-bordered buffer so the inner loops run over plain
+        // slices with no bounds logic (and vectorise for stride 1).
+        let mut padded = vec![0f32; ph * pw];
+        for (idx, out) in dst.chunks_exact_mut(oh * ow).enumerate() {
             let ch = idx % c;
             let inp = &src[idx * h * w..(idx + 1) * h * w];
+            for (y, row) in inp.chunks_exact(w).enumerate() {
+                padded[(y + pt) * pw + pl..(y + pt) * pw + pl + w].copy_from_slice(row);
+            }
             let wk = &self.w_host[ch * k * k..(ch + 1) * k * k];
             let bias = self.b_host[ch];
-            for (oy, row) in out.chunks_exact_mut(ow).enumerate() {
-                row.fill(bias);
+            for (oy, orow) in out.chunks_exact_mut(ow).enumerate() {
+                orow.fill(bias);
                 for ky in 0..k {
-                    let iy = (oy * s + ky) as isize - pt as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    let irow = &inp[iy as usize * w..(iy as usize + 1) * w];
+                    let prow = &padded[(oy * s + ky) * pw..(oy * s + ky + 1) * pw];
                     for kx in 0..k {
                         let wv = wk[ky * k + kx];
-                        // Output columns whose input column ox*s + kx - pl lies inside the row.
-                        let lo = (pl.saturating_sub(kx)).div_ceil(s);
-                        let hi = ((w + pl).saturating_sub(kx)).div_ceil(s).min(ow);
-                        for (ox, o) in row.iter_mut().enumerate().take(hi).skip(lo) {
-                            *o += wv * irow[ox * s + kx - pl];
+                        if s == 1 {
+                            for (o, i) in orow.iter_mut().zip(&prow[kx..kx + ow]) {
+                                *o += wv * i;
+                            }
+                        } else {
+                            for (o, i) in orow.iter_mut().zip(prow[kx..].iter().step_by(s)) {
+                                *o += wv * i;
+                            }
                         }
                     }
                 }
-            }
-        };
-        let planes = n * c;
-        let per = oh * ow;
-        // Large planes are worth a thread each; tiny ones are not.
-        if per * k * k * planes > 200_000 {
-            std::thread::scope(|scope| {
-                let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-                let chunk = planes.div_ceil(threads);
-                for (t, part) in dst.chunks_mut(chunk * per).enumerate() {
-                    let plane = &plane;
-                    scope.spawn(move || {
-                        for (i, out) in part.chunks_exact_mut(per).enumerate() {
-                            plane(t * chunk + i, out);
-                        }
-                    });
-                }
-            });
-        } else {
-            for (i, out) in dst.chunks_exact_mut(per).enumerate() {
-                plane(i, out);
             }
         }
         Ok((CpuStorage::F32(dst), Shape::from((n, c, oh, ow))))
@@ -268,6 +329,7 @@ pub struct ResidualBlock {
     pw: Conv,
     act: Activation,
     stride: usize,
+    tail: ResidualTail,
 }
 
 impl ResidualBlock {
@@ -279,17 +341,32 @@ impl ResidualBlock {
         } else {
             Activation::Relu
         };
+        let tail = ResidualTail {
+            bias: pw.bias.to_vec1::<f32>()?,
+            alpha: match &act {
+                Activation::PRelu(p) => Some(p.alpha.flatten_all()?.to_vec1::<f32>()?),
+                Activation::Relu => None,
+            },
+            stride,
+        };
         Ok(Self {
             dw,
             pw,
             act,
             stride,
+            tail,
         })
     }
 }
 
 impl Module for ResidualBlock {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if x.device().is_cpu() {
+            let y = self.pw.pointwise_no_bias(&self.dw.forward(x)?)?;
+            return y
+                .contiguous()?
+                .apply_op2_no_bwd(&x.contiguous()?, &self.tail);
+        }
         let y = self.pw.forward(&self.dw.forward(x)?)?;
         let mut res = if self.stride == 2 {
             let (_, _, h, w) = x.dims4()?;
@@ -306,6 +383,90 @@ impl Module for ResidualBlock {
             res = res.pad_with_zeros(1, 0, c_out - c_in)?;
         }
         self.act.forward(&(y + res)?)
+    }
+}
+
+/// The end of a residual block in one pass on the CPU: act(y + bias + shortcut(x)), where the
+/// shortcut max-pools 2×2 on stride 2 and is zero on channels that x lacks. Done as tensor ops
+/// it would be five full passes over the activations.
+#[derive(Debug, Clone)]
+struct ResidualTail {
+    bias: Vec<f32>,
+    alpha: Option<Vec<f32>>,
+    stride: usize,
+}
+
+impl CustomOp2 for ResidualTail {
+    fn name(&self) -> &'static str {
+        "residual-tail"
+    }
+
+    fn cpu_fwd(
+        &self,
+        ys: &CpuStorage,
+        yl: &Layout,
+        xs: &CpuStorage,
+        xl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (CpuStorage::F32(y), CpuStorage::F32(x)) = (ys, xs) else {
+            candle_core::bail!("residual tail: only f32 is supported");
+        };
+        let (Some((y0, y1)), Some((x0, x1))) = (yl.contiguous_offsets(), xl.contiguous_offsets())
+        else {
+            candle_core::bail!("residual tail: inputs must be contiguous");
+        };
+        let (y, x) = (&y[y0..y1], &x[x0..x1]);
+        let (n, co, oh, ow) = yl.shape().dims4()?;
+        let (_, ci, h, w) = xl.shape().dims4()?;
+        let s = self.stride;
+        if h.div_ceil(s) != oh
+            || w.div_ceil(s) != ow
+            || ci > co
+            || (s == 2 && (h % 2 != 0 || w % 2 != 0))
+        {
+            candle_core::bail!(
+                "residual tail: shapes {:?} and {:?}",
+                yl.shape(),
+                xl.shape()
+            );
+        }
+        let mut out = y.to_vec();
+        let plane = oh * ow;
+        for b in 0..n {
+            for ch in 0..co {
+                let o = &mut out[(b * co + ch) * plane..(b * co + ch + 1) * plane];
+                let bias = self.bias[ch];
+                if ch < ci {
+                    let xp = &x[(b * ci + ch) * h * w..(b * ci + ch + 1) * h * w];
+                    if s == 1 {
+                        for (v, r) in o.iter_mut().zip(xp) {
+                            *v += bias + r;
+                        }
+                    } else {
+                        for oy in 0..oh {
+                            for ox in 0..ow {
+                                let r0 = &xp[(oy * 2) * w + ox * 2..];
+                                let r1 = &xp[(oy * 2 + 1) * w + ox * 2..];
+                                let m = r0[0].max(r0[1]).max(r1[0]).max(r1[1]);
+                                o[oy * ow + ox] += bias + m;
+                            }
+                        }
+                    }
+                } else {
+                    for v in o.iter_mut() {
+                        *v += bias;
+                    }
+                }
+                match &self.alpha {
+                    None => o.iter_mut().for_each(|v| *v = v.max(0.0)),
+                    Some(a) => {
+                        let a = a[ch];
+                        o.iter_mut().for_each(|v| *v = v.max(0.0) + a * v.min(0.0))
+                    }
+                }
+            }
+        }
+        Ok((CpuStorage::F32(out), yl.shape().clone()))
     }
 }
 

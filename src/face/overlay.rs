@@ -40,10 +40,22 @@ pub fn draw(img: &RgbImage, faces: &[Face], mesh: bool) -> RgbImage {
         }
         for &(a, b, closed) in &CONTOURS_68 {
             for i in a..b {
-                line(&mut out, f.landmarks68[i], f.landmarks68[i + 1], unit * 0.5, LINES);
+                line(
+                    &mut out,
+                    f.landmarks68[i],
+                    f.landmarks68[i + 1],
+                    unit * 0.5,
+                    LINES,
+                );
             }
             if closed {
-                line(&mut out, f.landmarks68[b], f.landmarks68[a], unit * 0.5, LINES);
+                line(
+                    &mut out,
+                    f.landmarks68[b],
+                    f.landmarks68[a],
+                    unit * 0.5,
+                    LINES,
+                );
             }
         }
         for p in &f.landmarks68 {
@@ -80,6 +92,11 @@ fn line(img: &mut RgbImage, a: [f32; 2], b: [f32; 2], r: f32, colour: Rgb<u8>) {
     let steps = (len / (r * 0.5).max(0.5)).ceil().max(1.0) as usize;
     for i in 0..=steps {
         let t = i as f32 / steps as f32;
-        disc(img, [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t], r, colour);
+        disc(
+            img,
+            [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t],
+            r,
+            colour,
+        );
     }
 }

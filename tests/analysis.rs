@@ -188,3 +188,27 @@ fn upright_crops_beat_axis_aligned_crops_on_tilted_faces() {
     let (up, al): (f32, f32) = errs.iter().fold((0.0, 0.0), |s, e| (s.0 + e.0, s.1 + e.1));
     assert!(up < 0.75 * al, "upright {up} vs axis-aligned {al}");
 }
+
+/// The quality block separates a real face from a box placed on something else.
+#[test]
+fn confidence_is_high_on_faces_and_low_elsewhere() {
+    let a = analyzer();
+    let img = load("tests/fixtures/astronaut.png");
+    let face = a.analyze(&img).expect("analyze").remove(0);
+    assert!(face.quality.confidence > 0.8, "{:?}", face.quality);
+    // The same box size placed on the space shuttle model and on the orange suit.
+    for bbox in [[360.0, 120.0, 94.0, 94.0], [60.0, 330.0, 94.0, 94.0]] {
+        let mut det = vivant::face::Detection {
+            bbox,
+            score: face.score,
+            keypoints: face.keypoints,
+        };
+        let (dx, dy) = (bbox[0] - face.bbox[0], bbox[1] - face.bbox[1]);
+        for k in &mut det.keypoints {
+            k[0] += dx;
+            k[1] += dy;
+        }
+        let q = a.analyze_detection(&img, &det).expect("analyze").quality;
+        assert!(q.confidence < 0.3, "{bbox:?}: {q:?}");
+    }
+}

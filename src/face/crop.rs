@@ -137,17 +137,38 @@ fn sample(
         for u in 0..out_w {
             let (x, y) = map.apply(u as f32 + 0.5, v as f32 + 0.5);
             let (x, y) = (x * zoom - 0.5, y * zoom - 0.5);
-            let (fx, fy) = (x.floor(), y.floor());
-            let (dx, dy) = (x - fx, y - fy);
-            let (ix, iy) = (fx as isize, fy as isize);
+            let (ix, iy) = (floor(x), floor(y));
+            let (dx, dy) = (x - ix as f32, y - iy as f32);
             let o = (v * out_w + u) * 3;
-            for ch in 0..3 {
-                let top = px(ix, iy, ch) * (1.0 - dx) + px(ix + 1, iy, ch) * dx;
-                let bot = px(ix, iy + 1, ch) * (1.0 - dx) + px(ix + 1, iy + 1, ch) * dx;
-                out[o + ch] = top * (1.0 - dy) + bot * dy;
+            let dst = &mut out[o..o + 3];
+            if ix >= 0 && iy >= 0 && (ix as usize) + 1 < w && (iy as usize) + 1 < h {
+                // Inside: all four neighbours exist (the common case, without bounds logic).
+                let i00 = (iy as usize * w + ix as usize) * 3;
+                let i10 = i00 + w * 3;
+                let p00 = &src[i00..i00 + 6];
+                let p10 = &src[i10..i10 + 6];
+                for ch in 0..3 {
+                    let top = p00[ch] as f32 * (1.0 - dx) + p00[ch + 3] as f32 * dx;
+                    let bot = p10[ch] as f32 * (1.0 - dx) + p10[ch + 3] as f32 * dx;
+                    dst[ch] = top * (1.0 - dy) + bot * dy;
+                }
+            } else {
+                for (ch, d) in dst.iter_mut().enumerate() {
+                    let top = px(ix, iy, ch) * (1.0 - dx) + px(ix + 1, iy, ch) * dx;
+                    let bot = px(ix, iy + 1, ch) * (1.0 - dx) + px(ix + 1, iy + 1, ch) * dx;
+                    *d = top * (1.0 - dy) + bot * dy;
+                }
             }
         }
     }
+}
+
+/// floor() without a libm call (baseline x86-64 has no SSE4.1 round instruction); coordinates
+/// far outside any image saturate, which reads as black like any other outside pixel.
+#[inline(always)]
+fn floor(v: f32) -> isize {
+    let t = v as isize;
+    if (t as f32) > v { t - 1 } else { t }
 }
 
 #[cfg(test)]

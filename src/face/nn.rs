@@ -9,6 +9,19 @@ use candle_core::{
 };
 use candle_nn::VarBuilder;
 
+static GENERIC_OPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Run every layer through candle's generic tensor ops, the path CUDA and Metal take, even on
+/// the CPU. For tests that hold that path to the reference outputs on a machine without a GPU.
+pub fn force_generic_ops(on: bool) {
+    GENERIC_OPS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `x` goes through the hand-written CPU kernels.
+fn cpu_kernels(x: &Tensor) -> bool {
+    x.device().is_cpu() && !GENERIC_OPS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// TF "SAME" padding for one axis: (before, after).
 pub fn same_padding(size: usize, kernel: usize, stride: usize) -> (usize, usize) {
     let out = size.div_ceil(stride);
@@ -143,7 +156,7 @@ impl Module for Conv {
             let y = y.broadcast_add(&self.bias.reshape((1, c_out, 1))?)?;
             return y.reshape((b, c_out, h, w));
         }
-        if x.device().is_cpu() {
+        if cpu_kernels(x) {
             return self.forward_im2col(x);
         }
         let x = match self.padding {
@@ -210,7 +223,7 @@ impl Depthwise {
 
 impl Module for Depthwise {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        if x.device().is_cpu() {
+        if cpu_kernels(x) {
             return x.contiguous()?.apply_op1_no_bwd(self);
         }
         // Other devices: candle's grouped conv (slower per channel, but correct everywhere).
@@ -414,7 +427,7 @@ impl ResidualBlock {
 
 impl Module for ResidualBlock {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        if x.device().is_cpu() {
+        if cpu_kernels(x) {
             let y = self.pw.pointwise_no_bias(&self.dw.forward(x)?)?;
             return y
                 .contiguous()?

@@ -27,10 +27,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("face");
     g.throughput(Throughput::Elements(1));
     g.bench_function("detect", |b| b.iter(|| analyzer.detector.detect(&img)));
-    let crop = Crop::Upright {
-        roll: det.roll(),
-        scale: analyzer.options.landmarks_crop_scale,
-    };
+    let crop = Crop::upright_from_box(det.bbox, det.roll());
     g.bench_function("landmarks68", |b| {
         b.iter(|| analyzer.landmarks.detect(&img, det.bbox, crop))
     });

@@ -7,7 +7,10 @@ use vivant::face::nn::force_generic_ops;
 use vivant::models::ModelSource;
 
 fn golden(key: &str) -> Vec<f32> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden/astronaut.safetensors");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/golden/astronaut.safetensors"
+    );
     let t = candle_core::safetensors::load(path, &Device::Cpu).expect("golden");
     t[key]
         .to_dtype(DType::F32)
@@ -18,7 +21,10 @@ fn golden(key: &str) -> Vec<f32> {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]

@@ -100,7 +100,7 @@ pub struct Face {
     pub score: f32,
     /// Subject's right eye, left eye, nose tip, mouth centre, right ear, left ear.
     pub keypoints: [[f32; 2]; 6],
-    /// iBUG-68 points from the 68-point net on an upright crop.
+    /// iBUG-68 points from the 68-point net on an upright crop placed by the mesh.
     pub landmarks68: Vec<[f32; 2]>,
     /// 468 mesh points (x, y, z); z is relative depth in pixels, negative towards the viewer.
     pub mesh468: Vec<[f32; 3]>,
@@ -125,8 +125,8 @@ impl Face {
 pub struct AnalyzerOptions {
     /// Detector score threshold.
     pub min_score: f32,
-    /// Crop side for the 68-point net, × the detector box's longer side.
-    pub landmarks_crop_scale: f32,
+    /// Crop for the 68-point net from the mesh (true) or from the detector box and keypoints.
+    pub crop_from_mesh: bool,
     /// Also search half-size windows for small faces (stills: yes; video tracking: no).
     pub small_faces: bool,
 }
@@ -135,7 +135,7 @@ impl Default for AnalyzerOptions {
     fn default() -> Self {
         Self {
             min_score: 0.5,
-            landmarks_crop_scale: 1.0,
+            crop_from_mesh: true,
             small_faces: true,
         }
     }
@@ -203,21 +203,15 @@ impl Analyzer {
         img: &RgbImage,
         det: &Detection,
     ) -> Result<Face, AnalyzerError> {
-        let roll = det.roll();
-        let crop = Crop::Upright {
-            roll,
-            scale: self.options.landmarks_crop_scale,
+        // The mesh first: it is stable under head tilt, and its eye corners and extent give
+        // the 68-point net a crop that stays the same shape when the head turns in plane.
+        let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, det.roll()))?;
+        let crop = if self.options.crop_from_mesh {
+            mesh.landmarks_crop()
+        } else {
+            Crop::upright_from_box(det.bbox, det.roll())
         };
-        // The two nets are independent: run them side by side.
-        let (landmarks68, mesh) = std::thread::scope(|scope| {
-            let lm = scope.spawn(|| self.landmarks.detect(img, det.bbox, crop));
-            let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, roll));
-            let lm = lm
-                .join()
-                .unwrap_or_else(|_| Err(candle_core::Error::Msg("68-point net panicked".into())));
-            (lm, mesh)
-        });
-        let (landmarks68, mesh) = (landmarks68?, mesh?);
+        let landmarks68 = self.landmarks.detect(img, det.bbox, crop)?;
         let from_mesh = mesh.to_68();
         let (r, l) = Face::eye_centres(&from_mesh);
         let iod = ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2))

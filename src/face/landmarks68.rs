@@ -2,9 +2,10 @@
 //!
 //! Two crops feed it. `Crop::FaceApi` reproduces face-api's own preprocessing exactly (the box
 //! floored and clipped, zero-padded to a square, resized to 112 without half-pixel centres): it
-//! is what the parity tests compare against the reference runtime. `Crop::Upright` (the default
-//! in the analyzer) rotates the crop so the eyes are level first; the net was trained on upright
-//! faces and this roughly halves its error on tilted heads.
+//! is what the parity tests compare against the reference runtime. `Crop::Upright` turns the
+//! crop so the eyes are level first; the net was trained on upright faces. The analyzer places
+//! that crop from the mesh (`MeshResult::landmarks_crop`), which keeps it the same on tilted
+//! heads.
 
 use candle_core::{Device, Module, Result, Tensor};
 use candle_nn::VarBuilder;
@@ -126,8 +127,23 @@ impl FaceLandmark68Net {
 pub enum Crop {
     /// face-api's preprocessing, bit for bit: axis-aligned box, zero-padded to a square.
     FaceApi,
-    /// A square around the box centre, `scale` × the box's longer side, rotated by `roll`.
-    Upright { roll: f32, scale: f32 },
+    /// A square of side `side` around `centre`, turned by `roll` so the eyes are level.
+    Upright {
+        centre: [f32; 2],
+        side: f32,
+        roll: f32,
+    },
+}
+
+impl Crop {
+    /// The upright crop for a detector box: the box's centre and longer side.
+    pub fn upright_from_box(bbox: [f32; 4], roll: f32) -> Self {
+        Crop::Upright {
+            centre: [bbox[0] + bbox[2] / 2.0, bbox[1] + bbox[3] / 2.0],
+            side: bbox[2].max(bbox[3]),
+            roll,
+        }
+    }
 }
 
 /// Runs the net on crops of an image.
@@ -155,7 +171,8 @@ impl Landmarks68 {
         self.net.forward(&x)?.flatten_all()?.to_vec1::<f32>()
     }
 
-    /// 68 (x, y) in image pixels for the face in `bbox` (x, y, w, h).
+    /// 68 (x, y) in image pixels for the face in `bbox` (x, y, w, h); `Crop::Upright` carries
+    /// its own square and ignores `bbox`.
     pub fn detect(&self, img: &RgbImage, bbox: [f32; 4], crop: Crop) -> Result<Vec<[f32; 2]>> {
         match crop {
             Crop::FaceApi => {
@@ -165,10 +182,8 @@ impl Landmarks68 {
                 let raw = self.run_raw(c.pixels(img))?;
                 Ok(c.to_image(&raw))
             }
-            Crop::Upright { roll, scale } => {
-                let side = bbox[2].max(bbox[3]) * scale;
-                let (cx, cy) = (bbox[0] + bbox[2] / 2.0, bbox[1] + bbox[3] / 2.0);
-                let map = Affine::rotated_square(cx, cy, side, roll, INPUT);
+            Crop::Upright { centre, side, roll } => {
+                let map = Affine::rotated_square(centre[0], centre[1], side, roll, INPUT);
                 let raw = self.run_raw(warp_rgb(img, &map, INPUT, INPUT))?;
                 let n = INPUT as f32;
                 Ok(raw

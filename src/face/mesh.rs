@@ -143,6 +143,39 @@ pub struct MeshResult {
 }
 
 impl MeshResult {
+    /// The subject's roll from the mesh's outer eye corners (more exact than the detector's
+    /// eye keypoints).
+    pub fn roll(&self) -> f32 {
+        let (r, l) = (self.points[33], self.points[263]);
+        (l[1] - r[1]).atan2(l[0] - r[0])
+    }
+
+    /// The crop for the 68-point net, from the mesh: turned by the mesh's roll, sized and
+    /// centred on its 68 points in that upright frame. Calibrated so that on upright faces it
+    /// matches the detector-box crop the net expects (box side ≈ 1.08 × the points' extent,
+    /// box centre ≈ 5 % of it above theirs); unlike the box, it does not grow with head tilt.
+    pub fn landmarks_crop(&self) -> super::landmarks68::Crop {
+        let roll = self.roll();
+        let (s, c) = roll.sin_cos();
+        // Into the upright frame: rotate by −roll.
+        let up = |p: [f32; 3]| [c * p[0] + s * p[1], -s * p[0] + c * p[1]];
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for &i in &MESH_TO_68 {
+            let q = up(self.points[i]);
+            for k in 0..2 {
+                lo[k] = lo[k].min(q[k]);
+                hi[k] = hi[k].max(q[k]);
+            }
+        }
+        let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+        let (ux, uy) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0 - 0.05 * extent);
+        super::landmarks68::Crop::Upright {
+            centre: [c * ux - s * uy, s * ux + c * uy],
+            side: 1.08 * extent,
+            roll,
+        }
+    }
+
     /// The 68 iBUG points taken from the mesh.
     pub fn to_68(&self) -> Vec<[f32; 2]> {
         MESH_TO_68

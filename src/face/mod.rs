@@ -1,7 +1,7 @@
 //! The face stage: finding faces and their landmarks with pretrained networks in candle.
 //!
 //! - `detector`: BlazeFace on the whole image → boxes and 6 keypoints.
-//! - `landmarks68`: face-api's 68-point net on an upright crop of each box.
+//! - `landmarks68`: face-api's 68-point net on an upright crop placed by the mesh.
 //! - `mesh`: MediaPipe's 468-point mesh, and its mapping to the 68 points.
 //! - `crop`: the affine crops all three share; `nn`: their common layers.
 //! - `analyzer`: the three together, the stage's entry point; `overlay`: drawing the results.

@@ -1,34 +1,18 @@
 //! The layers' generic path (candle tensor ops only: what CUDA and Metal run) against the
 //! reference outputs, on the CPU. Its own test binary: the switch is process-wide.
 
-use candle_core::{DType, Device};
+mod common;
+
+use candle_core::Device;
+use common::{GoldenFile, max_abs_diff};
 use vivant::face::Analyzer;
 use vivant::face::nn::force_generic_ops;
 use vivant::models::ModelSource;
 
-fn golden(key: &str) -> Vec<f32> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/golden/astronaut.safetensors"
-    );
-    let t = candle_core::safetensors::load(path, &Device::Cpu).expect("golden");
-    t[key]
-        .to_dtype(DType::F32)
-        .and_then(|t| t.flatten_all())
-        .and_then(|t| t.to_vec1())
-        .expect(key)
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn generic_layers_match_the_reference_runtimes() {
+    let g = GoldenFile::load("astronaut");
+    let golden = |k: &str| g.vec(k);
     force_generic_ops(true);
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
     let (reg, logits) = a.detector.run_raw(golden("det_input")).expect("detector");

@@ -2,9 +2,10 @@
 //! the 68-point net). Goldens come from tools/golden/run.sh; see tools/golden/make_golden.py.
 //! Raw network outputs must agree within 1e-3, landmark positions within 0.5 px.
 
-use std::collections::HashMap;
+mod common;
 
-use candle_core::{Device, Tensor};
+use candle_core::Device;
+use common::{GoldenFile, fixture, max_abs_diff};
 use image::RgbImage;
 use vivant::face::detector::{self, Detection};
 use vivant::face::landmarks68::{Crop, FaceApiCrop};
@@ -15,49 +16,29 @@ use vivant::models::ModelSource;
 const RAW_TOL: f32 = 1e-3;
 const PX_TOL: f32 = 0.5;
 
-fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 struct Golden {
-    t: HashMap<String, Tensor>,
+    g: GoldenFile,
     image: RgbImage,
 }
 
 impl Golden {
     fn load(name: &str) -> Self {
-        let t = candle_core::safetensors::load(
-            fixture(&format!("golden/{name}.safetensors")),
-            &Device::Cpu,
-        )
-        .expect("golden file");
         let image = load_image(fixture(&format!("{name}.png")))
             .expect("image")
             .rgb8();
-        Self { t, image }
+        Self {
+            g: GoldenFile::load(name),
+            image,
+        }
     }
 
     fn vec(&self, key: &str) -> Vec<f32> {
-        self.t[key]
-            .to_dtype(candle_core::DType::F32)
-            .and_then(|t| t.flatten_all())
-            .and_then(|t| t.to_vec1())
-            .expect(key)
+        self.g.vec(key)
     }
 }
 
 fn analyzer() -> Analyzer {
     Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer")
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 fn max_point_dist(a: &[[f32; 2]], b: &[f32]) -> f32 {

@@ -48,18 +48,9 @@ pub struct Conv {
 impl Conv {
     pub fn new(vb: VarBuilder, stride: usize, padding: Padding) -> Result<Self> {
         let weight = vb.get_unchecked_dtype("weight", DType::F32)?;
-        let (c_out, _, kh, kw) = weight.dims4()?;
-        if kh != kw {
-            candle_core::bail!("{}: non-square kernel {kh}×{kw}", vb.prefix());
-        }
-        let bias = vb.get(c_out, "bias")?;
-        Ok(Self {
-            weight,
-            bias,
-            stride,
-            padding,
-            kernel: kh,
-        })
+        let bias = vb.get(weight.dims4()?.0, "bias")?;
+        Self::from_parts(weight, bias, stride, padding)
+            .map_err(|e| candle_core::Error::Msg(format!("{}: {e}", vb.prefix())))
     }
 
     /// From tensors already loaded (face-api keeps a separable conv's bias beside, not under, it).

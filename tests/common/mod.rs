@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The golden tensors for one fixture image (see tools/golden/).
+pub struct GoldenFile(HashMap<String, Tensor>);
+
+impl GoldenFile {
+    pub fn load(name: &str) -> Self {
+        let path = fixture(&format!("golden/{name}.safetensors"));
+        Self(candle_core::safetensors::load(path, &Device::Cpu).expect("golden file"))
+    }
+
+    pub fn vec(&self, key: &str) -> Vec<f32> {
+        self.0[key]
+            .to_dtype(DType::F32)
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_vec1())
+            .expect(key)
+    }
+}
+
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}

@@ -231,3 +231,41 @@ fn confidence_is_high_on_faces_and_low_elsewhere() {
         assert!(q.confidence < 0.3, "{bbox:?}: {q:?}");
     }
 }
+
+/// Sideways and upside-down pictures (a scan turned the wrong way, a photo that lost its EXIF
+/// orientation): the detector's keypoints are unreliable there, and the analyzer tries the
+/// other quarter turns.
+#[test]
+fn quarter_turned_pictures_are_analysed() {
+    let a = analyzer();
+    let img = load("tests/fixtures/astronaut.png");
+    let truth0 = a.analyze(&img).expect("analyze").remove(0).landmarks68;
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    type Turn = fn(&RgbImage) -> RgbImage;
+    type PointMap = Box<dyn Fn([f32; 2]) -> [f32; 2]>;
+    let cases: [(&str, Turn, PointMap); 3] = [
+        (
+            "90° clockwise",
+            |i| image::imageops::rotate90(i),
+            Box::new(move |p| [h - p[1], p[0]]),
+        ),
+        (
+            "180°",
+            |i| image::imageops::rotate180(i),
+            Box::new(move |p| [w - p[0], h - p[1]]),
+        ),
+        (
+            "90° anticlockwise",
+            |i| image::imageops::rotate270(i),
+            Box::new(move |p| [p[1], w - p[0]]),
+        ),
+    ];
+    for (name, turn, map) in cases {
+        let faces = a.analyze(&turn(&img)).expect("analyze");
+        assert_eq!(faces.len(), 1, "{name}");
+        let truth: Vec<[f32; 2]> = truth0.iter().map(|p| map(*p)).collect();
+        let err = nme(&faces[0].landmarks68, &truth);
+        eprintln!("{name}: {err:.4} of eye distance, {:?}", faces[0].quality);
+        assert!(err < 0.05, "{name}: {err}");
+    }
+}

@@ -129,6 +129,8 @@ pub struct AnalyzerOptions {
     pub crop_from_mesh: bool,
     /// Also search half-size windows for small faces (stills: yes; video tracking: no).
     pub small_faces: bool,
+    /// Detections whose crop the mesh network scores below this are not faces.
+    pub min_presence: f32,
 }
 
 impl Default for AnalyzerOptions {
@@ -137,6 +139,7 @@ impl Default for AnalyzerOptions {
             min_score: 0.5,
             crop_from_mesh: true,
             small_faces: true,
+            min_presence: 0.5,
         }
     }
 }
@@ -189,10 +192,15 @@ impl Analyzer {
         } else {
             self.detector.detect(img)?
         };
-        let mut faces = detections
-            .into_iter()
-            .map(|d| self.analyze_detection(img, &d))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut faces = Vec::with_capacity(detections.len());
+        for d in &detections {
+            let face = self.analyze_detection(img, d)?;
+            // The mesh network's face-present score vetoes detector false positives (hands,
+            // folds of cloth in paintings); a box placed by hand is never vetoed.
+            if face.quality.mesh_presence >= self.options.min_presence {
+                faces.push(face);
+            }
+        }
         faces.sort_by(|a, b| (b.bbox[2] * b.bbox[3]).total_cmp(&(a.bbox[2] * a.bbox[3])));
         Ok(faces)
     }
@@ -203,13 +211,40 @@ impl Analyzer {
         img: &RgbImage,
         det: &Detection,
     ) -> Result<Face, AnalyzerError> {
+        let first = self.analyze_at_roll(img, det, det.roll())?;
+        if first.quality.mesh_presence >= self.options.min_presence
+            && first.quality.landmark_disagreement < 0.2
+        {
+            return Ok(first);
+        }
+        // The detector's eye keypoints are unreliable on faces turned past ~45° (a sideways
+        // scan, a photo that lost its EXIF orientation): try the other quarter turns and keep
+        // the one both networks agree on best.
+        use std::f32::consts::{FRAC_PI_2, PI};
+        let mut best = first;
+        for turn in [FRAC_PI_2, -FRAC_PI_2, PI] {
+            let other = self.analyze_at_roll(img, det, det.roll() + turn)?;
+            if other.quality.confidence > best.quality.confidence {
+                best = other;
+            }
+        }
+        Ok(best)
+    }
+
+    /// Mesh, then 68 points, with the mesh's crop turned by `roll`.
+    fn analyze_at_roll(
+        &self,
+        img: &RgbImage,
+        det: &Detection,
+        roll: f32,
+    ) -> Result<Face, AnalyzerError> {
         // The mesh first: it is stable under head tilt, and its eye corners and extent give
         // the 68-point net a crop that stays the same shape when the head turns in plane.
-        let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, det.roll()))?;
+        let mesh = self.mesh.detect(img, &mesh::roi(det.bbox, roll))?;
         let crop = if self.options.crop_from_mesh {
             mesh.landmarks_crop()
         } else {
-            Crop::upright_from_box(det.bbox, det.roll())
+            Crop::upright_from_box(det.bbox, roll)
         };
         let landmarks68 = self.landmarks.detect(img, det.bbox, crop)?;
         let from_mesh = mesh.to_68();

@@ -240,10 +240,6 @@ impl FaceDetector {
         })
     }
 
-    pub fn net(&self) -> &BlazeFace {
-        &self.net
-    }
-
     /// Raw (regressors, logits) for one preprocessed HWC input.
     pub fn run_raw(&self, input_hwc: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>)> {
         let x = hwc_to_nchw(input_hwc, INPUT, INPUT, &self.device)?;

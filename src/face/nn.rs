@@ -205,11 +205,6 @@ impl Depthwise {
             kernel: k,
         })
     }
-
-    /// The bias, for callers that fold it into what follows (face-api adds it after the pointwise conv).
-    pub fn has_bias(&self) -> bool {
-        self.bias.is_some()
-    }
 }
 
 impl Module for Depthwise {

@@ -123,8 +123,6 @@ impl Face {
 
 #[derive(Clone, Debug)]
 pub struct AnalyzerOptions {
-    /// Detector score threshold.
-    pub min_score: f32,
     /// Crop for the 68-point net from the mesh (true) or from the detector box and keypoints.
     pub crop_from_mesh: bool,
     /// Also search half-size windows for small faces (stills: yes; video tracking: no).
@@ -136,7 +134,6 @@ pub struct AnalyzerOptions {
 impl Default for AnalyzerOptions {
     fn default() -> Self {
         Self {
-            min_score: 0.5,
             crop_from_mesh: true,
             small_faces: true,
             min_presence: 0.5,
@@ -164,14 +161,11 @@ impl Analyzer {
                 device,
             )?)
         };
-        let options = AnalyzerOptions::default();
-        let mut detector = FaceDetector::new(vb(Model::Detector)?)?;
-        detector.min_score = options.min_score;
         Ok(Self {
-            detector,
+            detector: FaceDetector::new(vb(Model::Detector)?)?,
             landmarks: Landmarks68::new(vb(Model::Landmarks68)?)?,
             mesh: FaceMesh::new(vb(Model::FaceMesh)?)?,
-            options,
+            options: AnalyzerOptions::default(),
             device: device.clone(),
         })
     }
@@ -180,8 +174,8 @@ impl Analyzer {
         &self.device
     }
 
+    /// Detector score threshold (default 0.5).
     pub fn set_min_score(&mut self, s: f32) {
-        self.options.min_score = s;
         self.detector.min_score = s;
     }
 

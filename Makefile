@@ -17,7 +17,8 @@ demo: deps
 test: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test --all-targets
+	$(CARGO) test --benches   # each benchmark once, as a smoke test
+	$(CARGO) test
 
 deps:
 	@tools/setup-deps.sh

@@ -18,7 +18,7 @@ test: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --benches   # each benchmark once, as a smoke test
-	$(CARGO) test
+	$(CARGO) test --lib --bins --tests
 
 deps:
 	@tools/setup-deps.sh

@@ -155,6 +155,9 @@ fn unreadable_file_is_exit_code_2_and_writes_nothing() {
 #[test]
 fn bad_options_are_clear_errors() {
     let img = fixture("astronaut.png");
+    // "auto" falls back to the CPU on a machine without a GPU.
+    let o = vivant(&[os("landmarks"), img.as_os_str(), os("--device"), os("auto")]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = vivant(&[os("landmarks"), img.as_os_str(), os("--device"), os("tpu")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -186,9 +186,39 @@ impl Analyzer {
         } else {
             self.detector.detect(img)?
         };
+        // Faces are independent: a group photo spreads them over the cores.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per = detections.len().div_ceil(workers).max(1);
+        let results: Vec<Result<Vec<Face>, AnalyzerError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = detections
+                .chunks(per)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|d| self.analyze_detection(img, d))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(AnalyzerError::Net(candle_core::Error::Msg(
+                            "face analysis thread panicked".into(),
+                        )))
+                    })
+                })
+                .collect()
+        });
         let mut faces = Vec::with_capacity(detections.len());
-        for d in &detections {
-            let face = self.analyze_detection(img, d)?;
+        for face in results
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+        {
             // The mesh network's face-present score vetoes detector false positives (hands,
             // folds of cloth in paintings); a box placed by hand is never vetoed.
             if face.quality.mesh_presence >= self.options.min_presence {

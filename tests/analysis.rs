@@ -168,15 +168,11 @@ fn upright_crops_beat_axis_aligned_crops_on_tilted_faces() {
         let det = a.detector.detect(&turned).expect("detect").remove(0);
         let upright = a
             .landmarks
-            .detect(
-                &turned,
-                det.bbox,
-                Crop::upright_from_box(det.bbox, det.roll()),
-            )
+            .detect(&turned, Crop::upright_from_box(det.bbox, det.roll()))
             .expect("68");
         let aligned = a
             .landmarks
-            .detect(&turned, det.bbox, Crop::FaceApi)
+            .detect(&turned, Crop::FaceApi { bbox: det.bbox })
             .expect("68");
         // What the analyzer returns: the crop taken from the mesh.
         let from_mesh = a.analyze(&turned).expect("analyze").remove(0).landmarks68;

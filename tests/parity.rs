@@ -87,7 +87,10 @@ fn detector_positions_match_reference_pipeline() {
     for name in IMAGES {
         let g = Golden::load(name);
         // Preprocessing: our letterbox against the golden input (stored as f16).
-        let ours = detector::preprocess(&g.image);
+        let ours = detector::preprocess(
+            &g.image,
+            &detector::letterbox(g.image.width(), g.image.height()),
+        );
         let d_in = max_abs_diff(&ours, &g.vec("det_input"));
         assert!(d_in < 2e-3, "{name}: detector input Δ {d_in}");
         let dets = a.detector.detect(&g.image).expect("detect");
@@ -165,7 +168,7 @@ fn landmarks68_positions_match_face_api() {
         assert!(d_in < 1e-2, "{name}: crop pixels Δ {d_in}");
         let pts = a
             .landmarks
-            .detect(&g.image, bbox, Crop::FaceApi)
+            .detect(&g.image, Crop::FaceApi { bbox })
             .expect("68");
         let d = max_point_dist(&pts, &g.vec("lm_points"));
         eprintln!("{name}: 68 points Δ {d:.3} px");

@@ -270,7 +270,7 @@ impl Analyzer {
         } else {
             Crop::upright_from_box(det.bbox, roll)
         };
-        let landmarks68 = self.landmarks.detect(img, det.bbox, crop)?;
+        let landmarks68 = self.landmarks.detect(img, crop)?;
         let from_mesh = mesh.to_68();
         let (r, l) = Face::eye_centres(&from_mesh);
         let iod = ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2))

@@ -133,10 +133,10 @@ pub fn letterbox(width: u32, height: u32) -> Affine {
     Affine::rotated_square(width as f32 / 2.0, height as f32 / 2.0, side, 0.0, INPUT)
 }
 
-/// Image → network input for the whole-image pass, HWC in [-1, 1].
-pub fn preprocess(img: &RgbImage) -> Vec<f32> {
-    let map = letterbox(img.width(), img.height());
-    let mut px = warp_rgb(img, &map, INPUT, INPUT);
+/// Image → network input for one square window (`map` from the 128² input to the image),
+/// HWC in [-1, 1].
+pub fn preprocess(img: &RgbImage, map: &Affine) -> Vec<f32> {
+    let mut px = warp_rgb(img, map, INPUT, INPUT);
     for v in &mut px {
         *v = *v / 127.5 - 1.0;
     }
@@ -258,11 +258,7 @@ impl FaceDetector {
 
     /// Faces in one square window of the image (`map` from the 128² input to the image).
     pub fn detect_in(&self, img: &RgbImage, map: &Affine) -> Result<Vec<Detection>> {
-        let mut px = warp_rgb(img, map, INPUT, INPUT);
-        for v in &mut px {
-            *v = *v / 127.5 - 1.0;
-        }
-        let (reg, logits) = self.run_raw(px)?;
+        let (reg, logits) = self.run_raw(preprocess(img, map))?;
         Ok(decode(
             &reg,
             &logits,

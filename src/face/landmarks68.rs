@@ -125,8 +125,9 @@ impl FaceLandmark68Net {
 /// How the face is cut out for the net.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Crop {
-    /// face-api's preprocessing, bit for bit: axis-aligned box, zero-padded to a square.
-    FaceApi,
+    /// face-api's preprocessing, bit for bit: the axis-aligned box (x, y, w, h), zero-padded
+    /// to a square.
+    FaceApi { bbox: [f32; 4] },
     /// A square of side `side` around `centre`, turned by `roll` so the eyes are level.
     Upright {
         centre: [f32; 2],
@@ -171,11 +172,10 @@ impl Landmarks68 {
         self.net.forward(&x)?.flatten_all()?.to_vec1::<f32>()
     }
 
-    /// 68 (x, y) in image pixels for the face in `bbox` (x, y, w, h); `Crop::Upright` carries
-    /// its own square and ignores `bbox`.
-    pub fn detect(&self, img: &RgbImage, bbox: [f32; 4], crop: Crop) -> Result<Vec<[f32; 2]>> {
+    /// 68 (x, y) in image pixels for the face in `crop`.
+    pub fn detect(&self, img: &RgbImage, crop: Crop) -> Result<Vec<[f32; 2]>> {
         match crop {
-            Crop::FaceApi => {
+            Crop::FaceApi { bbox } => {
                 let Some(c) = FaceApiCrop::new(img, bbox) else {
                     candle_core::bail!("face box {bbox:?} lies outside the image");
                 };

@@ -249,6 +249,7 @@ impl CustomOp1 for Depthwise {
         // Each plane is copied into a zero-bordered buffer so the inner loops run over plain
         // slices with no bounds logic (and vectorise for stride 1).
         let mut padded = vec![0f32; ph * pw];
+        let geometry = PlaneGeometry { pw, ow, k, s };
         for (idx, out) in dst.chunks_exact_mut(oh * ow).enumerate() {
             let ch = idx % c;
             let inp = &src[idx * h * w..(idx + 1) * h * w];
@@ -256,25 +257,25 @@ impl CustomOp1 for Depthwise {
                 padded[(y + pt) * pw + pl..(y + pt) * pw + pl + w].copy_from_slice(row);
             }
             let wk = &self.w_host[ch * k * k..(ch + 1) * k * k];
-            depthwise_plane_dispatch(out, &padded, pw, ow, wk, self.b_host[ch], k, s);
+            depthwise_plane_dispatch(out, &padded, wk, self.b_host[ch], geometry);
         }
         Ok((CpuStorage::F32(dst), Shape::from((n, c, oh, ow))))
     }
 }
 
-/// One output plane of a depthwise conv from its zero-padded input plane (row length `pw`).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn depthwise_plane(
-    out: &mut [f32],
-    padded: &[f32],
+/// Shape of one depthwise plane: padded input row length, output row length, kernel, stride.
+#[derive(Clone, Copy)]
+struct PlaneGeometry {
     pw: usize,
     ow: usize,
-    wk: &[f32],
-    bias: f32,
     k: usize,
     s: usize,
-) {
+}
+
+/// One output plane of a depthwise conv from its zero-padded input plane.
+#[inline(always)]
+fn depthwise_plane(out: &mut [f32], padded: &[f32], wk: &[f32], bias: f32, g: PlaneGeometry) {
+    let PlaneGeometry { pw, ow, k, s } = g;
     for (oy, orow) in out.chunks_exact_mut(ow).enumerate() {
         orow.fill(bias);
         for ky in 0..k {
@@ -299,38 +300,24 @@ fn depthwise_plane(
 /// binary still runs on any x86-64.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-fn depthwise_plane_avx2(
-    out: &mut [f32],
-    padded: &[f32],
-    pw: usize,
-    ow: usize,
-    wk: &[f32],
-    bias: f32,
-    k: usize,
-    s: usize,
-) {
-    depthwise_plane(out, padded, pw, ow, wk, bias, k, s)
+fn depthwise_plane_avx2(out: &mut [f32], padded: &[f32], wk: &[f32], bias: f32, g: PlaneGeometry) {
+    depthwise_plane(out, padded, wk, bias, g)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn depthwise_plane_dispatch(
     out: &mut [f32],
     padded: &[f32],
-    pw: usize,
-    ow: usize,
     wk: &[f32],
     bias: f32,
-    k: usize,
-    s: usize,
+    g: PlaneGeometry,
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has just been checked for AVX2.
-        unsafe { depthwise_plane_avx2(out, padded, pw, ow, wk, bias, k, s) };
+        unsafe { depthwise_plane_avx2(out, padded, wk, bias, g) };
         return;
     }
-    depthwise_plane(out, padded, pw, ow, wk, bias, k, s)
+    depthwise_plane(out, padded, wk, bias, g)
 }
 
 /// Per-channel PReLU: max(x, 0) + alpha · min(x, 0).

@@ -74,6 +74,14 @@ fn init() {
     });
 }
 
+fn decode_error(path: &Path, what: &'static str, reason: impl std::fmt::Display) -> MediaError {
+    MediaError::Decode {
+        path: path.to_path_buf(),
+        what,
+        reason: reason.to_string(),
+    }
+}
+
 fn rational_f64(r: ffmpeg::Rational) -> f64 {
     if r.denominator() == 0 {
         0.0
@@ -160,11 +168,7 @@ impl VideoSource {
         } else {
             stream.start_time()
         };
-        let decode_err = |what, e: ffmpeg::Error| MediaError::Decode {
-            path: path.clone(),
-            what,
-            reason: e.to_string(),
-        };
+        let decode_err = |what, e: ffmpeg::Error| decode_error(&path, what, e);
         let ctx = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
             .map_err(|e| decode_err("video decoder", e))?;
         let decoder = ctx
@@ -252,14 +256,6 @@ impl VideoSource {
         &self.path
     }
 
-    fn err(&self, what: &'static str, e: ffmpeg::Error) -> MediaError {
-        MediaError::Decode {
-            path: self.path.clone(),
-            what,
-            reason: e.to_string(),
-        }
-    }
-
     /// The next frame in presentation order, or `None` at the end.
     pub fn next_frame(&mut self) -> Result<Option<VideoFrame>, MediaError> {
         let mut frame = ffmpeg::frame::Video::empty();
@@ -274,18 +270,14 @@ impl VideoSource {
                     return Ok(None);
                 }
                 Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::error::EAGAIN => {}
-                Err(e) => return Err(self.err("decoding video", e)),
+                Err(e) => return Err(decode_error(&self.path, "decoding video", e)),
             }
             // The decoder wants input: the next packet of our stream, or end of stream.
             let mut sent = false;
             for (stream, packet) in self.input.packets() {
                 if stream.index() == self.stream {
                     let r = self.decoder.send_packet(&packet);
-                    r.map_err(|e| MediaError::Decode {
-                        path: self.path.clone(),
-                        what: "decoding video",
-                        reason: e.to_string(),
-                    })?;
+                    r.map_err(|e| decode_error(&self.path, "decoding video", e))?;
                     sent = true;
                     break;
                 }
@@ -297,7 +289,7 @@ impl VideoSource {
                 }
                 self.decoder
                     .send_eof()
-                    .map_err(|e| self.err("decoding video", e))?;
+                    .map_err(|e| decode_error(&self.path, "decoding video", e))?;
                 self.flushed = true;
             }
         }
@@ -325,33 +317,22 @@ impl VideoSource {
                         | scaling::Flags::ACCURATE_RND
                         | scaling::Flags::FULL_CHR_H_INT,
                 )
-                .map_err(|e| MediaError::Decode {
-                    path: self.path.clone(),
-                    what: "converting to RGB",
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| decode_error(&self.path, "converting to RGB", e))?;
                 slot.insert(s)
             }
         };
         let mut rgb = ffmpeg::frame::Video::empty();
         scaler
             .run(frame, &mut rgb)
-            .map_err(|e| MediaError::Decode {
-                path: self.path.clone(),
-                what: "converting to RGB",
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| decode_error(&self.path, "converting to RGB", e))?;
         let stride = rgb.stride(0);
         let data = rgb.data(0);
         let mut buf = Vec::with_capacity(w as usize * h as usize * 3);
         for y in 0..h as usize {
             buf.extend_from_slice(&data[y * stride..y * stride + w as usize * 3]);
         }
-        let upright = RgbImage::from_raw(w, h, buf).ok_or_else(|| MediaError::Decode {
-            path: self.path.clone(),
-            what: "converting to RGB",
-            reason: "short frame buffer".into(),
-        })?;
+        let upright = RgbImage::from_raw(w, h, buf)
+            .ok_or_else(|| decode_error(&self.path, "converting to RGB", "short frame buffer"))?;
         let image = match self.info.rotation {
             90 => image::imageops::rotate90(&upright),
             180 => image::imageops::rotate180(&upright),

@@ -19,6 +19,37 @@ fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     out
 }
 
+/// A clip whose frame n is a flat colour encoding n (three base-8 digits, 32 levels apart, so
+/// compression cannot confuse neighbours): `rate` fps, `seconds` long, keyframe every `gop`.
+fn coded_clip(dir: &Path, name: &str, rate: u32, seconds: u32, gop: u32) -> PathBuf {
+    let src = format!(
+        "nullsrc=s=64x48:r={rate}:d={seconds},format=gbrp,\
+         geq=r='mod(N\\,8)*32+16':g='mod(floor(N/8)\\,8)*32+16':b='mod(floor(N/64)\\,8)*32+16'"
+    );
+    let gop = gop.to_string();
+    ffmpeg(
+        dir,
+        name,
+        &[
+            "-f", "lavfi", "-i", &src, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", &gop, "-bf",
+            "2",
+        ],
+    )
+}
+
+/// The frame number a `coded_clip` frame shows.
+fn coded_index(img: &image::RgbImage) -> u64 {
+    let n = img.as_raw().len() as f64 / 3.0;
+    let mut mean = [0.0f64; 3];
+    for px in img.pixels() {
+        for c in 0..3 {
+            mean[c] += px[c] as f64 / n;
+        }
+    }
+    let digit = |v: f64| ((v - 16.0) / 32.0).round().clamp(0.0, 7.0) as u64;
+    digit(mean[0]) + 8 * digit(mean[1]) + 64 * digit(mean[2])
+}
+
 fn decode_all(path: &Path) -> Vec<(u64, f64, (u32, u32))> {
     VideoSource::open(path)
         .expect("open")
@@ -259,5 +290,101 @@ fn bad_files_are_errors_not_panics() {
     if let Ok(src) = VideoSource::open(&cut) {
         let decoded = src.take_while(|f| f.is_ok()).count();
         assert!(decoded < 1337, "{decoded}");
+    }
+}
+
+/// Deterministic pseudo-random numbers in [0, 1) for test positions.
+fn lcg(state: &mut u64) -> f64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*state >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `frame_at(t)` returns the frame on screen at t, at random times in random order, across
+/// keyframes and B-frames; `next_frame` continues after it.
+#[test]
+fn random_access_is_frame_accurate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, gop) in [("seek.mp4", 50), ("seek.mkv", 12)] {
+        let clip = coded_clip(dir.path(), name, 25, 10, gop);
+        let mut src = VideoSource::open(&clip).expect("open");
+        src.build_index().expect("index");
+        assert_eq!(src.info().frame_count, 250, "{name}");
+        assert!(src.info().frame_count_exact);
+        let mut rng = 7u64;
+        for k in 0..150 {
+            let t = lcg(&mut rng) * 10.4 - 0.2;
+            let want = ((t * 25.0).floor().max(0.0) as u64).min(249);
+            let f = src.frame_at(t).expect("frame_at");
+            assert_eq!(f.index, want, "{name}: t = {t} (request {k})");
+            assert_eq!(
+                coded_index(&f.image),
+                want,
+                "{name}: t = {t} shows another frame"
+            );
+            assert!((f.time_s - want as f64 / 25.0).abs() < 1e-6, "{}", f.time_s);
+            if k % 10 == 0 && want < 249 {
+                let next = src.next_frame().expect("decode").expect("a next frame");
+                assert_eq!((next.index, coded_index(&next.image)), (want + 1, want + 1));
+            }
+        }
+        // Exactly on a frame boundary, and a hair before it.
+        assert_eq!(src.frame_at(4.0).expect("frame").index, 100);
+        assert_eq!(src.frame_at(4.0 - 1e-4).expect("frame").index, 99);
+        // Stepping backwards frame by frame, as the ← key does.
+        for i in (150..=175u64).rev() {
+            let f = src.frame(i).expect("frame");
+            assert_eq!((f.index, coded_index(&f.image)), (i, i));
+        }
+        assert!(src.frame_at(f64::NAN).is_err());
+    }
+}
+
+/// Random access on a variable-rate clip lands on the frame whose time span holds t.
+#[test]
+fn random_access_on_variable_rate_clip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = ffmpeg(
+        dir.path(),
+        "vfr_seek.mkv",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=96x64:rate=10:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=96x64:rate=30:duration=1",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "7",
+        ],
+    );
+    let sequential: Vec<_> = VideoSource::open(&clip)
+        .expect("open")
+        .map(|f| f.expect("frame"))
+        .collect();
+    let mut src = VideoSource::open(&clip).expect("open");
+    let times = src.frame_times().expect("times");
+    assert_eq!(times.len(), 40);
+    let mut rng = 3u64;
+    for _ in 0..60 {
+        let t = lcg(&mut rng) * 2.0;
+        let want = times.partition_point(|&s| s <= t + 1e-9).saturating_sub(1);
+        let f = src.frame_at(t).expect("frame_at");
+        assert_eq!(f.index as usize, want, "t = {t}");
+        assert!(f.image == sequential[want].image, "t = {t}: pixels differ");
+        assert!((f.time_s - sequential[want].time_s).abs() < 1e-9);
     }
 }

@@ -1,8 +1,10 @@
-//! The media stage: reading what users bring. Images (`image`), and video on the system's
-//! FFmpeg (`video`); audio decoding, seeking and export follow.
+//! The media stage: reading what users bring. Images (`image`), video (`video`) and audio
+//! (`audio`) on the system's FFmpeg, and timeline summaries (`timeline`).
 
+mod av;
 pub mod image;
 pub mod video;
 
+pub use self::av::MediaError;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
-pub use self::video::{AudioInfo, MediaError, VideoFrame, VideoInfo, VideoSource};
+pub use self::video::{AudioInfo, VideoFrame, VideoInfo, VideoSource};

@@ -1,11 +1,19 @@
-//! Video files on the system's FFmpeg: metadata and streaming RGB frames with their exact
-//! presentation times.
+//! Video files on the system's FFmpeg: metadata, streaming RGB frames with their exact
+//! presentation times, and frame-accurate random access for scrubbing.
 //!
 //! Frames come one at a time from a decoder fed packet by packet, so memory stays bounded
 //! whatever the clip's length. Display rotation (phone clips) is applied to every frame.
+//!
+//! Random access (`frame_at`, `frame`) works on a table of every frame's presentation time and
+//! every keyframe, read once from the container's packets without decoding (a few ms per
+//! minute of video). A request seeks to the keyframe before the wanted frame and decodes
+//! forward, or just decodes forward when that is cheaper; the frames decoded just before the
+//! target are kept in a small cache so stepping backwards is instant.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
+use ffmpeg::codec::packet::Ref as _;
 use ffmpeg::codec::packet::side_data::Type as SideDataType;
 use ffmpeg::format::Pixel;
 use ffmpeg::media::Type as MediaType;
@@ -14,24 +22,8 @@ use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 use serde::Serialize;
 
-#[derive(Debug, thiserror::Error)]
-pub enum MediaError {
-    #[error("{path}: cannot open: {source}")]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: not a media file FFmpeg can read ({reason})")]
-    Format { path: PathBuf, reason: String },
-    #[error("{path}: has no video stream")]
-    NoVideo { path: PathBuf },
-    #[error("{path}: {what}: {reason}")]
-    Decode {
-        path: PathBuf,
-        what: &'static str,
-        reason: String,
-    },
-}
+pub use super::av::MediaError;
+use super::av::{decode_error, is_again, open_input, rational_f64};
 
 /// The audio track of a file, when it has one.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -42,7 +34,22 @@ pub struct AudioInfo {
     pub duration_s: Option<f64>,
 }
 
-/// What `vivant probe` reports about a file.
+impl AudioInfo {
+    pub(crate) fn from_stream(stream: &ffmpeg::format::stream::Stream) -> Self {
+        let codec = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
+            .ok()
+            .and_then(|c| c.decoder().audio().ok());
+        AudioInfo {
+            codec: stream.parameters().id().name().to_string(),
+            sample_rate: codec.as_ref().map_or(0, |c| c.rate()),
+            channels: codec.as_ref().map_or(0, |c| c.channels()),
+            duration_s: (stream.duration() > 0)
+                .then(|| stream.duration() as f64 * rational_f64(stream.time_base())),
+        }
+    }
+}
+
+/// What `vivant probe` reports about a video file.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct VideoInfo {
     pub path: String,
@@ -56,7 +63,7 @@ pub struct VideoInfo {
     pub coded_height: u32,
     /// Clockwise display rotation applied to frames, degrees (0, 90, 180 or 270).
     pub rotation: u32,
-    /// Frame rate as a rational (numerator, denominator).
+    /// Frame rate as a rational (numerator, denominator); the average for variable-rate clips.
     pub frame_rate: (i32, i32),
     pub duration_s: f64,
     pub frame_count: u64,
@@ -65,28 +72,11 @@ pub struct VideoInfo {
     pub audio: Option<AudioInfo>,
 }
 
-fn init() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Only errors can fail here, and they resurface on open with the file's name.
-        let _ = ffmpeg::init();
-        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
-    });
-}
-
-fn decode_error(path: &Path, what: &'static str, reason: impl std::fmt::Display) -> MediaError {
-    MediaError::Decode {
-        path: path.to_path_buf(),
-        what,
-        reason: reason.to_string(),
-    }
-}
-
-fn rational_f64(r: ffmpeg::Rational) -> f64 {
-    if r.denominator() == 0 {
-        0.0
-    } else {
-        r.numerator() as f64 / r.denominator() as f64
+impl VideoInfo {
+    /// Frames per second as a float (0 when unknown).
+    pub fn fps(&self) -> f64 {
+        let (n, d) = self.frame_rate;
+        if d == 0 { 0.0 } else { n as f64 / d as f64 }
     }
 }
 
@@ -111,13 +101,107 @@ fn display_rotation(matrix: &[u8]) -> u32 {
 }
 
 /// One decoded frame.
+#[derive(Clone, Debug)]
 pub struct VideoFrame {
-    /// 0-based index in decode order of displayed frames.
+    /// 0-based index among the clip's displayed frames.
     pub index: u64,
     /// Presentation time in seconds from the stream's start.
     pub time_s: f64,
     pub image: RgbImage,
 }
+
+/// Every frame's presentation time (sorted) and the keyframes to seek to, from one pass over
+/// the packets.
+struct FrameIndex {
+    pts: Vec<i64>,
+    /// (presentation time, timestamp to seek to) of each keyframe, by presentation time.
+    keys: Vec<(i64, i64)>,
+}
+
+impl FrameIndex {
+    fn build(path: &Path, stream: usize, fallback_step: i64) -> Result<Self, MediaError> {
+        let mut input = open_input(path)?;
+        let mut pts = Vec::new();
+        let mut keys = Vec::new();
+        for (s, packet) in input.packets() {
+            if s.index() != stream {
+                continue;
+            }
+            // Packets before an edit list's start are decoded but never shown.
+            let discard =
+                unsafe { (*packet.as_ptr()).flags } & ffmpeg::ffi::AV_PKT_FLAG_DISCARD != 0;
+            let t = packet
+                .pts()
+                .or(packet.dts())
+                .unwrap_or(pts.len() as i64 * fallback_step);
+            if packet.is_key() {
+                keys.push((t, packet.dts().unwrap_or(t)));
+            }
+            if !discard {
+                pts.push(t);
+            }
+        }
+        pts.sort_unstable();
+        pts.dedup();
+        keys.sort_unstable();
+        if pts.is_empty() {
+            return Err(decode_error(path, "indexing frames", "no video packets"));
+        }
+        if keys.is_empty() {
+            keys.push((pts[0], pts[0]));
+        }
+        Ok(Self { pts, keys })
+    }
+
+    /// Position of the frame displayed at `pts`: the last frame starting at or before it.
+    fn position(&self, pts: i64) -> usize {
+        self.pts.partition_point(|&p| p <= pts).saturating_sub(1)
+    }
+
+    /// The `back`-th keyframe before (or at) frame `i`, counting from 0.
+    fn key_before(&self, i: usize, back: usize) -> (i64, i64) {
+        let n = self.keys.partition_point(|k| k.0 <= self.pts[i]);
+        self.keys[n.saturating_sub(1 + back)]
+    }
+}
+
+/// Recently decoded frames, least recently used first, within a byte budget.
+struct FrameCache {
+    frames: VecDeque<VideoFrame>,
+    bytes: usize,
+    budget: usize,
+}
+
+impl FrameCache {
+    fn get(&mut self, index: u64) -> Option<VideoFrame> {
+        let at = self.frames.iter().position(|f| f.index == index)?;
+        let frame = self.frames.remove(at)?;
+        self.frames.push_back(frame.clone());
+        Some(frame)
+    }
+
+    fn put(&mut self, frame: VideoFrame) {
+        if self.frames.iter().any(|f| f.index == frame.index) {
+            return;
+        }
+        self.bytes += frame.image.as_raw().len();
+        self.frames.push_back(frame);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.bytes > self.budget && self.frames.len() > 1 {
+            if let Some(old) = self.frames.pop_front() {
+                self.bytes -= old.image.as_raw().len();
+            }
+        }
+    }
+}
+
+/// How many frames before a requested one are converted and cached on the way to it.
+const CACHE_BEHIND: usize = 12;
+/// Decoding forward is preferred over a seek unless it costs this many more frames.
+const SEEK_COST_FRAMES: usize = 8;
 
 /// An open video file.
 pub struct VideoSource {
@@ -129,34 +213,23 @@ pub struct VideoSource {
     time_base: ffmpeg::Rational,
     start_pts: i64,
     info: VideoInfo,
+    /// Index the next decoded frame gets when no frame table exists yet.
     next_index: u64,
     flushed: bool,
     finished: bool,
+    index: Option<FrameIndex>,
+    cache: FrameCache,
+    /// A frame decoded past a random-access target: the next one in presentation order.
+    pending: Option<VideoFrame>,
+    /// Where `next_frame` continues after random access (the decoder may be elsewhere when
+    /// the frame came from the cache).
+    resume: Option<u64>,
 }
 
 impl VideoSource {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MediaError> {
-        init();
         let path = path.as_ref().to_path_buf();
-        let meta = std::fs::metadata(&path).map_err(|source| MediaError::Open {
-            path: path.clone(),
-            source,
-        })?;
-        if meta.is_dir() || meta.len() == 0 {
-            return Err(MediaError::Format {
-                path,
-                reason: if meta.is_dir() {
-                    "it is a folder"
-                } else {
-                    "the file is empty"
-                }
-                .into(),
-            });
-        }
-        let input = ffmpeg::format::input(&path).map_err(|e| MediaError::Format {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let input = open_input(&path)?;
         let stream = input
             .streams()
             .best(MediaType::Video)
@@ -206,18 +279,10 @@ impl VideoSource {
         } else {
             (cw, ch)
         };
-        let audio = input.streams().best(MediaType::Audio).map(|a| {
-            let codec = ffmpeg::codec::context::Context::from_parameters(a.parameters())
-                .ok()
-                .and_then(|c| c.decoder().audio().ok());
-            AudioInfo {
-                codec: a.parameters().id().name().to_string(),
-                sample_rate: codec.as_ref().map_or(0, |c| c.rate()),
-                channels: codec.as_ref().map_or(0, |c| c.channels()),
-                duration_s: (a.duration() > 0)
-                    .then(|| a.duration() as f64 * rational_f64(a.time_base())),
-            }
-        });
+        let audio = input
+            .streams()
+            .best(MediaType::Audio)
+            .map(|a| AudioInfo::from_stream(&a));
         let info = VideoInfo {
             path: path.display().to_string(),
             container: input.format().name().to_string(),
@@ -245,6 +310,14 @@ impl VideoSource {
             next_index: 0,
             flushed: false,
             finished: false,
+            index: None,
+            cache: FrameCache {
+                frames: VecDeque::new(),
+                bytes: 0,
+                budget: 128 << 20,
+            },
+            pending: None,
+            resume: None,
         })
     }
 
@@ -256,20 +329,238 @@ impl VideoSource {
         &self.path
     }
 
+    /// Bytes of decoded frames kept for random access (default 128 MiB; at least one frame is
+    /// always kept).
+    pub fn set_cache_budget(&mut self, bytes: usize) {
+        self.cache.budget = bytes;
+        self.cache.trim();
+    }
+
+    /// Read the frame table now (random access does it on first use). Afterwards the frame
+    /// count in `info()` is exact.
+    pub fn build_index(&mut self) -> Result<(), MediaError> {
+        if self.index.is_none() {
+            // Used only when packets carry no time at all (raw elementary streams).
+            let fps = self.info.fps().max(1.0);
+            let step = (1.0 / fps / rational_f64(self.time_base).max(1e-12)).round() as i64;
+            let index = FrameIndex::build(&self.path, self.stream, step.max(1))?;
+            self.info.frame_count = index.pts.len() as u64;
+            self.info.frame_count_exact = true;
+            self.index = Some(index);
+        }
+        Ok(())
+    }
+
+    /// Presentation time of every frame, in seconds from the stream's start.
+    pub fn frame_times(&mut self) -> Result<Vec<f64>, MediaError> {
+        self.build_index()?;
+        let tb = rational_f64(self.time_base);
+        Ok(self
+            .index
+            .as_ref()
+            .map(|ix| {
+                ix.pts
+                    .iter()
+                    .map(|p| (p - self.start_pts) as f64 * tb)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The frame displayed at `time_s` seconds: the last frame that starts at or before it
+    /// (the first frame before the clip starts, the last one after it ends). Afterwards
+    /// `next_frame` continues with the frame after it.
+    pub fn frame_at(&mut self, time_s: f64) -> Result<VideoFrame, MediaError> {
+        if !time_s.is_finite() {
+            return Err(decode_error(&self.path, "seeking", "time is not a number"));
+        }
+        self.build_index()?;
+        let pts = self.start_pts + (time_s / rational_f64(self.time_base)).floor() as i64;
+        let i = self.index.as_ref().map_or(0, |ix| ix.position(pts));
+        self.frame(i as u64)
+    }
+
+    /// Frame number `index` (0-based, in presentation order; clamped to the last frame).
+    pub fn frame(&mut self, index: u64) -> Result<VideoFrame, MediaError> {
+        let f = self.frame_inner(index)?;
+        self.resume = Some(f.index + 1);
+        Ok(f)
+    }
+
+    fn frame_inner(&mut self, index: u64) -> Result<VideoFrame, MediaError> {
+        self.build_index()?;
+        let count = self.info.frame_count;
+        let i = index.min(count.saturating_sub(1));
+        if let Some(f) = self.cache.get(i) {
+            return Ok(f);
+        }
+        if self.pending.as_ref().is_some_and(|p| p.index == i) {
+            if let Some(f) = self.pending.take() {
+                self.cache.put(f.clone());
+                return Ok(f);
+            }
+        }
+        let here = self.decoder_position();
+        let key_pos = self.key_position(i as usize, 0);
+        let forward_ok = here.is_some_and(|h| {
+            h <= i && (i - h) as usize <= (i as usize - key_pos) + SEEK_COST_FRAMES
+        });
+        if !forward_ok {
+            self.seek_before(i as usize)?;
+        }
+        self.decode_to(i)
+    }
+
+    /// Index of the frame the decoder produces next, when known.
+    fn decoder_position(&self) -> Option<u64> {
+        if self.finished {
+            return None;
+        }
+        match &self.pending {
+            Some(p) => Some(p.index),
+            None => Some(self.next_index),
+        }
+    }
+
+    fn key_position(&self, i: usize, back: usize) -> usize {
+        match &self.index {
+            Some(ix) => ix.position(ix.key_before(i, back).0),
+            None => 0,
+        }
+    }
+
+    /// Seek so the decoder's next frame is at or before frame `i`.
+    fn seek_before(&mut self, i: usize) -> Result<(), MediaError> {
+        for back in 0..4 {
+            let Some((_, seek_ts)) = self.index.as_ref().map(|ix| ix.key_before(i, back)) else {
+                break;
+            };
+            self.seek_raw(seek_ts)?;
+            // Demuxers seek by their own rules (decode times, cue points); check where we
+            // landed and go one keyframe further back if it is past the target.
+            let mut raw = ffmpeg::frame::Video::empty();
+            if !self.decode_raw(&mut raw)? {
+                continue;
+            }
+            let at = self.raw_index(&raw);
+            if at as usize <= i {
+                self.pending = Some(self.convert(&raw, at)?);
+                return Ok(());
+            }
+        }
+        // Last resort: from the very start.
+        self.seek_raw(i64::MIN)?;
+        Ok(())
+    }
+
+    fn seek_raw(&mut self, ts: i64) -> Result<(), MediaError> {
+        let r = unsafe {
+            ffmpeg::ffi::av_seek_frame(
+                self.input.as_mut_ptr(),
+                self.stream as i32,
+                ts,
+                ffmpeg::ffi::AVSEEK_FLAG_BACKWARD,
+            )
+        };
+        if r < 0 {
+            return Err(decode_error(&self.path, "seeking", ffmpeg::Error::from(r)));
+        }
+        self.decoder.flush();
+        self.flushed = false;
+        self.finished = false;
+        self.pending = None;
+        self.next_index = 0;
+        Ok(())
+    }
+
+    /// Decode forward to frame `i`, caching the last few frames on the way.
+    fn decode_to(&mut self, i: u64) -> Result<VideoFrame, MediaError> {
+        let mut best: Option<VideoFrame> = None;
+        let mut raw = ffmpeg::frame::Video::empty();
+        loop {
+            let (at, frame) = match self.pending.take() {
+                Some(p) => (p.index, Some(p)),
+                None => {
+                    if !self.decode_raw(&mut raw)? {
+                        break;
+                    }
+                    (self.raw_index(&raw), None)
+                }
+            };
+            if at > i {
+                let f = match frame {
+                    Some(f) => f,
+                    None => self.convert(&raw, at)?,
+                };
+                self.pending = Some(f);
+                break;
+            }
+            if at + CACHE_BEHIND as u64 >= i {
+                let f = match frame {
+                    Some(f) => f,
+                    None => self.convert(&raw, at)?,
+                };
+                self.cache.put(f.clone());
+                let done = at == i;
+                best = Some(f);
+                if done {
+                    break;
+                }
+            }
+        }
+        best.ok_or_else(|| {
+            decode_error(
+                &self.path,
+                "seeking",
+                format!("frame {i} could not be decoded"),
+            )
+        })
+    }
+
     /// The next frame in presentation order, or `None` at the end.
     pub fn next_frame(&mut self) -> Result<Option<VideoFrame>, MediaError> {
-        let mut frame = ffmpeg::frame::Video::empty();
-        loop {
-            if self.finished {
+        if let Some(r) = self.resume.take() {
+            if r >= self.info.frame_count {
                 return Ok(None);
             }
-            match self.decoder.receive_frame(&mut frame) {
-                Ok(()) => return self.convert(&frame).map(Some),
+            if self.decoder_position() != Some(r) {
+                return self.frame(r).map(Some);
+            }
+        }
+        if let Some(f) = self.pending.take() {
+            return Ok(Some(f));
+        }
+        let mut raw = ffmpeg::frame::Video::empty();
+        if !self.decode_raw(&mut raw)? {
+            return Ok(None);
+        }
+        let at = self.raw_index(&raw);
+        self.convert(&raw, at).map(Some)
+    }
+
+    /// Index of a decoded frame: its place in the frame table, or the running count.
+    fn raw_index(&mut self, raw: &ffmpeg::frame::Video) -> u64 {
+        let at = match (&self.index, raw.timestamp().or(raw.pts())) {
+            (Some(ix), Some(pts)) => ix.position(pts) as u64,
+            _ => self.next_index,
+        };
+        self.next_index = at + 1;
+        at
+    }
+
+    /// Decode the next frame into `frame`; false at the end of the stream.
+    fn decode_raw(&mut self, frame: &mut ffmpeg::frame::Video) -> Result<bool, MediaError> {
+        loop {
+            if self.finished {
+                return Ok(false);
+            }
+            match self.decoder.receive_frame(frame) {
+                Ok(()) => return Ok(true),
                 Err(ffmpeg::Error::Eof) => {
                     self.finished = true;
-                    return Ok(None);
+                    return Ok(false);
                 }
-                Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::error::EAGAIN => {}
+                Err(e) if is_again(&e) => {}
                 Err(e) => return Err(decode_error(&self.path, "decoding video", e)),
             }
             // The decoder wants input: the next packet of our stream, or end of stream.
@@ -285,7 +576,7 @@ impl VideoSource {
             if !sent {
                 if self.flushed {
                     self.finished = true;
-                    return Ok(None);
+                    return Ok(false);
                 }
                 self.decoder
                     .send_eof()
@@ -295,7 +586,11 @@ impl VideoSource {
         }
     }
 
-    fn convert(&mut self, frame: &ffmpeg::frame::Video) -> Result<VideoFrame, MediaError> {
+    fn convert(
+        &mut self,
+        frame: &ffmpeg::frame::Video,
+        index: u64,
+    ) -> Result<VideoFrame, MediaError> {
         let (w, h) = (frame.width(), frame.height());
         let scaler = match &mut self.scaler {
             Some(s)
@@ -306,7 +601,7 @@ impl VideoSource {
                 s
             }
             slot => {
-                let s = scaling::Context::get(
+                let mut s = scaling::Context::get(
                     frame.format(),
                     w,
                     h,
@@ -318,6 +613,7 @@ impl VideoSource {
                         | scaling::Flags::FULL_CHR_H_INT,
                 )
                 .map_err(|e| decode_error(&self.path, "converting to RGB", e))?;
+                set_yuv_matrix(&mut s, frame);
                 slot.insert(s)
             }
         };
@@ -341,13 +637,39 @@ impl VideoSource {
         };
         let pts = frame.timestamp().or(frame.pts()).unwrap_or(self.start_pts);
         let time_s = (pts - self.start_pts) as f64 * rational_f64(self.time_base);
-        let index = self.next_index;
-        self.next_index += 1;
         Ok(VideoFrame {
             index,
             time_s,
             image,
         })
+    }
+}
+
+/// Tell swscale which YUV matrix and range the frame uses. Untagged streams get what players
+/// assume: BT.709 from 720 lines up, BT.601 below.
+fn set_yuv_matrix(scaler: &mut scaling::Context, frame: &ffmpeg::frame::Video) {
+    use ffmpeg::ffi::{SWS_CS_BT2020, SWS_CS_DEFAULT, SWS_CS_ITU601, SWS_CS_ITU709};
+    use ffmpeg::util::color::{Range, Space};
+    let cs = match frame.color_space() {
+        Space::BT709 => SWS_CS_ITU709,
+        Space::BT2020NCL | Space::BT2020CL => SWS_CS_BT2020,
+        Space::BT470BG | Space::SMPTE170M => SWS_CS_ITU601,
+        _ if frame.height() >= 720 => SWS_CS_ITU709,
+        _ => SWS_CS_DEFAULT,
+    };
+    let full = i32::from(frame.color_range() == Range::JPEG);
+    unsafe {
+        let coeffs = ffmpeg::ffi::sws_getCoefficients(cs as i32);
+        ffmpeg::ffi::sws_setColorspaceDetails(
+            scaler.as_mut_ptr(),
+            coeffs,
+            full,
+            coeffs,
+            1,
+            0,
+            1 << 16,
+            1 << 16,
+        );
     }
 }
 

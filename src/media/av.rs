@@ -1,0 +1,85 @@
+//! FFmpeg plumbing shared by the decoders (`video`, `audio`) and the exporter: one-time
+//! initialisation, the error type, and rational/time conversions.
+
+use std::path::{Path, PathBuf};
+
+use ffmpeg_next as ffmpeg;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("{path}: cannot open: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a media file FFmpeg can read ({reason})")]
+    Format { path: PathBuf, reason: String },
+    #[error("{path}: has no video stream")]
+    NoVideo { path: PathBuf },
+    #[error("{path}: has no audio stream")]
+    NoAudio { path: PathBuf },
+    #[error("{path}: {what}: {reason}")]
+    Decode {
+        path: PathBuf,
+        what: &'static str,
+        reason: String,
+    },
+}
+
+pub(crate) fn init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Only errors can fail here, and they resurface on open with the file's name.
+        let _ = ffmpeg::init();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+    });
+}
+
+pub(crate) fn decode_error(
+    path: &Path,
+    what: &'static str,
+    reason: impl std::fmt::Display,
+) -> MediaError {
+    MediaError::Decode {
+        path: path.to_path_buf(),
+        what,
+        reason: reason.to_string(),
+    }
+}
+
+pub(crate) fn rational_f64(r: ffmpeg::Rational) -> f64 {
+    if r.denominator() == 0 {
+        0.0
+    } else {
+        r.numerator() as f64 / r.denominator() as f64
+    }
+}
+
+/// Open a file for demuxing with errors that name it: missing, a folder, empty, or not media.
+pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, MediaError> {
+    init();
+    let meta = std::fs::metadata(path).map_err(|source| MediaError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() || meta.len() == 0 {
+        return Err(MediaError::Format {
+            path: path.to_path_buf(),
+            reason: if meta.is_dir() {
+                "it is a folder"
+            } else {
+                "the file is empty"
+            }
+            .into(),
+        });
+    }
+    ffmpeg::format::input(&path).map_err(|e| MediaError::Format {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// True for FFmpeg's "try again" (the decoder wants more input / has no output yet).
+pub(crate) fn is_again(e: &ffmpeg::Error) -> bool {
+    matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::error::EAGAIN)
+}

@@ -394,11 +394,11 @@ impl VideoSource {
         if let Some(f) = self.cache.get(i) {
             return Ok(f);
         }
-        if self.pending.as_ref().is_some_and(|p| p.index == i) {
-            if let Some(f) = self.pending.take() {
-                self.cache.put(f.clone());
-                return Ok(f);
-            }
+        if self.pending.as_ref().is_some_and(|p| p.index == i)
+            && let Some(f) = self.pending.take()
+        {
+            self.cache.put(f.clone());
+            return Ok(f);
         }
         let here = self.decoder_position();
         let key_pos = self.key_position(i as usize, 0);
@@ -659,7 +659,7 @@ fn set_yuv_matrix(scaler: &mut scaling::Context, frame: &ffmpeg::frame::Video) {
     };
     let full = i32::from(frame.color_range() == Range::JPEG);
     unsafe {
-        let coeffs = ffmpeg::ffi::sws_getCoefficients(cs as i32);
+        let coeffs = ffmpeg::ffi::sws_getCoefficients(cs);
         ffmpeg::ffi::sws_setColorspaceDetails(
             scaler.as_mut_ptr(),
             coeffs,

@@ -1,10 +1,12 @@
 //! The media stage: reading what users bring. Images (`image`), video (`video`) and audio
 //! (`audio`) on the system's FFmpeg, and timeline summaries (`timeline`).
 
+pub mod audio;
 mod av;
 pub mod image;
 pub mod video;
 
+pub use self::audio::{AudioFormat, AudioSource, PcmBuffer, SampleSource};
 pub use self::av::MediaError;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
 pub use self::video::{AudioInfo, VideoFrame, VideoInfo, VideoSource};

@@ -274,3 +274,49 @@ fn bad_audio_is_an_error_or_handled() {
         }
     }
 }
+
+/// The waveform envelope: silence, a tone of known amplitude, silence; any zoom.
+#[test]
+fn waveform_envelope_at_any_resolution() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = ffmpeg(
+        dir.path(),
+        "burst.wav",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc='if(between(t,1,2),0.5*sin(2*PI*300*t),0)':s=22050:d=3",
+        ],
+    );
+    let w = vivant::media::Waveform::read(&wav).expect("waveform");
+    assert_eq!(w.sample_rate, 22050);
+    assert_eq!(w.samples, 3 * 22050);
+    let b = w.buckets(3);
+    assert_eq!(b.len(), 3);
+    assert!(
+        (b[1].0 + 0.5).abs() < 0.02 && (b[1].1 - 0.5).abs() < 0.02,
+        "{:?}",
+        b[1]
+    );
+    // Buckets include the blocks their edges touch; clear of the edges, silence is flat.
+    for (t0, t1) in [(0.0, 0.95), (2.05, 3.0)] {
+        let q = w.range(t0, t1, 1)[0];
+        assert!(q.0.abs() < 0.02 && q.1.abs() < 0.02, "{t0}..{t1}: {q:?}");
+    }
+    // 1000 buckets of 3 ms: the tone's edges land within one stored block (256 samples,
+    // 11.6 ms = 4 buckets here) of 1 s and 2 s.
+    let fine = w.buckets(1000);
+    let loud: Vec<usize> = (0..1000).filter(|&i| fine[i].1 > 0.25).collect();
+    let (first, last) = (loud[0], loud[loud.len() - 1]);
+    assert!(
+        (first as i64 - 333).abs() <= 4 && (last as i64 - 666).abs() <= 4,
+        "{first}..{last}"
+    );
+    // Zoomed into 0.9 .. 1.1 s: silent first half, loud second half.
+    let zoom = w.range(0.9, 1.1, 20);
+    assert!(zoom[..9].iter().all(|p| p.1 < 0.02), "{zoom:?}");
+    assert!(zoom[11..].iter().all(|p| p.1 > 0.4), "{zoom:?}");
+    // Past the end: flat.
+    assert_eq!(w.range(3.5, 4.0, 4), vec![(0.0, 0.0); 4]);
+}

@@ -388,3 +388,20 @@ fn random_access_on_variable_rate_clip() {
         assert!((f.time_s - sequential[want].time_s).abs() < 1e-9);
     }
 }
+
+/// Timeline thumbnails: evenly spaced, the right frames, fitted to the box.
+#[test]
+fn thumbnails_are_evenly_spaced_frames() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = coded_clip(dir.path(), "thumbs.mp4", 25, 10, 50);
+    let mut src = VideoSource::open(&clip).expect("open");
+    let thumbs = vivant::media::thumbnails(&mut src, 10, 32, 32).expect("thumbnails");
+    assert_eq!(thumbs.len(), 10);
+    for (k, t) in thumbs.iter().enumerate() {
+        let want = 12 + 25 * k as u64;
+        assert_eq!(t.index, want);
+        assert!((t.time_s - want as f64 / 25.0).abs() < 1e-6);
+        assert_eq!(t.image.dimensions(), (32, 24));
+        assert_eq!(coded_index(&t.image), want);
+    }
+}

@@ -4,9 +4,11 @@
 pub mod audio;
 mod av;
 pub mod image;
+pub mod timeline;
 pub mod video;
 
 pub use self::audio::{AudioFormat, AudioSource, PcmBuffer, SampleSource};
 pub use self::av::MediaError;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
+pub use self::timeline::{Thumbnail, Waveform, thumbnails};
 pub use self::video::{AudioInfo, VideoFrame, VideoInfo, VideoSource};

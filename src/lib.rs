@@ -1,10 +1,11 @@
 //! Vivant brings portraits to life: a photo or painting animated by a driving video.
 //!
 //! The crate is organised by pipeline stage (see docs/ARCHITECTURE.md):
-//! `media` (reading images, later video and audio) → `face` (detector, landmarks, mesh) →
-//! motion → render → export, with `cli` as a front end.
+//! `media` (images, video, audio, timeline summaries) → `face` (detector, landmarks, mesh) →
+//! motion → render → `export` (MP4 with sound), with `cli` as a front end.
 
 pub mod cli;
+pub mod export;
 pub mod face;
 pub mod media;
 pub mod models;

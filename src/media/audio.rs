@@ -99,6 +99,9 @@ pub struct AudioSource {
     /// The sample frame handed out next (everything before it is dropped), and where to stop.
     cursor: u64,
     end: Option<u64>,
+    /// Where the container says the track ends, when it says so exactly (MP4/MOV edit
+    /// lists; the decoder would otherwise hand out the codec's padding after it).
+    track_end: Option<u64>,
     flushed: bool,
     finished: bool,
 }
@@ -143,6 +146,12 @@ impl AudioSource {
                 })
             })
             .unwrap_or(stream_start);
+        let container = input.format().name().to_string();
+        let track_end = (container.contains("mp4") && stream.duration() > 0).then(|| {
+            let t = (stream_start + stream.duration() - origin) as f64
+                * rational_f64(stream.time_base());
+            format.frames_at(t)
+        });
         let mut info = info;
         if info.duration_s.is_none() && input.duration() > 0 {
             info.duration_s = Some(input.duration() as f64 / ffmpeg::ffi::AV_TIME_BASE as f64);
@@ -162,6 +171,7 @@ impl AudioSource {
             buffer_at: 0,
             next_pos: None,
             cursor: 0,
+            track_end,
             end: None,
             flushed: false,
             finished: false,
@@ -271,7 +281,11 @@ impl AudioSource {
             let frames = (self.buffer.len() / ch) as i64;
             let lo = (self.cursor as i64 - first).clamp(0, frames);
             let mut hi = frames;
-            if let Some(end) = self.end {
+            let end = match (self.end, self.track_end) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(end) = end {
                 hi = hi.min(end as i64 - first);
                 if first + frames >= end as i64 {
                     self.finished = true;

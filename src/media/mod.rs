@@ -9,6 +9,7 @@ pub mod video;
 
 pub use self::audio::{AudioFormat, AudioSource, PcmBuffer, SampleSource};
 pub use self::av::MediaError;
+pub(crate) use self::av::init as init_ffmpeg;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
 pub use self::timeline::{Thumbnail, Waveform, thumbnails};
 pub use self::video::{AudioInfo, VideoFrame, VideoInfo, VideoSource};

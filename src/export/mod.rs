@@ -1,0 +1,5 @@
+//! The export stage: finished frames and a sound track into a file people can play.
+
+pub mod mp4;
+
+pub use self::mp4::{AudioFit, ExportError, ExportReport, Mp4Settings, Mp4Writer, Progress};

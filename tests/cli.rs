@@ -226,16 +226,36 @@ fn probe_reports_the_clip_and_refuses_non_media() {
     let o = vivant(&[os("probe"), clip.as_os_str(), os("--json")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["container"], "mov,mp4,m4a,3gp,3g2,mj2");
+    assert_eq!(v["streams"].as_array().map(|s| s.len()), Some(1));
+    assert_eq!(v["streams"][0]["kind"], "video");
+    let video = &v["video"];
     assert_eq!(
-        (v["width"].as_u64(), v["height"].as_u64()),
+        (video["width"].as_u64(), video["height"].as_u64()),
         (Some(400), Some(300))
     );
-    assert_eq!(v["frame_count"].as_u64(), Some(1337));
-    assert_eq!(v["frame_rate"], serde_json::json!([25, 1]));
+    assert_eq!(video["codec"], "h264");
+    assert_eq!(video["frame_count"].as_u64(), Some(1337));
+    assert_eq!(video["frame_rate"], serde_json::json!([25, 1]));
+    assert_eq!(video["rotation"].as_u64(), Some(0));
     assert!(v["audio"].is_null());
     assert!((v["duration_s"].as_f64().unwrap_or(0.0) - 53.48).abs() < 0.05);
+    assert!((video["duration_s"].as_f64().unwrap_or(0.0) - 53.48).abs() < 0.05);
     let text = vivant(&[os("probe"), clip.as_os_str()]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("400×300"));
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains("400×300") && text.contains("audio:      none"),
+        "{text}"
+    );
+    // A speech recording: audio only, rate and channels.
+    let speech = fixture("speech_librivox_0870.wav");
+    let o = vivant(&[os("probe"), speech.as_os_str(), os("--json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(v["video"].is_null());
+    assert_eq!(v["audio"]["sample_rate"].as_u64(), Some(16000));
+    assert_eq!(v["audio"]["channels"].as_u64(), Some(1));
+    assert!((v["duration_s"].as_f64().unwrap_or(0.0) - 7.1).abs() < 0.01);
     // A text file is not media at all.
     let dir = tempfile::tempdir().expect("tempdir");
     let txt = dir.path().join("notes.txt");
@@ -243,4 +263,43 @@ fn probe_reports_the_clip_and_refuses_non_media() {
     let o = vivant(&[os("probe"), txt.as_os_str()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+    // Nor is an empty file, or one that does not exist.
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"").expect("write");
+    let o = vivant(&[os("probe"), empty.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+    let o = vivant(&[os("probe"), dir.path().join("gone.mov").as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("gone.mov"), "{}", stderr(&o));
+}
+
+/// A Matroska clip does not store its frame count: estimated and flagged, or counted on request.
+#[test]
+fn probe_counts_frames_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mkv = dir.path().join("clip.mkv");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "testsrc2=size=64x48:rate=30:duration=1.5",
+            "-c:v",
+            "libx264",
+        ])
+        .arg(&mkv)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let o = vivant(&[os("probe"), mkv.as_os_str(), os("--json")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["video"]["frame_count_exact"], false);
+    let o = vivant(&[
+        os("probe"),
+        mkv.as_os_str(),
+        os("--json"),
+        os("--count-frames"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["video"]["frame_count_exact"], true);
+    assert_eq!(v["video"]["frame_count"].as_u64(), Some(45));
 }

@@ -27,7 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Find faces and their landmarks in images.
     Landmarks(landmarks::LandmarksArgs),
-    /// Show what a video file holds: streams, size, rotation, frame rate, duration, frames, audio.
+    /// Show what a media file holds: streams, size, rotation, frame rate, duration, frames,
+    /// audio rate and channels.
     Probe(probe::ProbeArgs),
 }
 

@@ -5,63 +5,96 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::CliError;
-use crate::media::VideoSource;
+use crate::media::probe;
 
 #[derive(Args, Debug)]
 pub struct ProbeArgs {
-    /// A video file (mp4, mov, mkv, webm, avi, gif, …).
+    /// A video or audio file (mp4, mov, mkv, webm, avi, gif, wav, mp3, m4a, flac, ogg, opus, …).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Count video frames exactly by reading every packet, when the container does not say.
+    #[arg(long)]
+    pub count_frames: bool,
 }
 
 pub fn run(args: &ProbeArgs) -> Result<(), CliError> {
-    let src = VideoSource::open(&args.file).map_err(|e| CliError::input(e.to_string()))?;
-    let i = src.info();
+    let m = probe(&args.file, args.count_frames).map_err(|e| CliError::input(e.to_string()))?;
     if args.json {
         let text =
-            serde_json::to_string_pretty(i).map_err(|e| CliError::internal(e.to_string()))?;
+            serde_json::to_string_pretty(&m).map_err(|e| CliError::internal(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
-    let (n, d) = i.frame_rate;
-    println!("file:       {}", i.path);
-    println!("container:  {}", i.container);
+    println!("file:       {}", m.path);
     println!(
-        "video:      {} {}×{} ({} fps = {n}/{d})",
-        i.codec,
-        i.width,
-        i.height,
-        if d != 0 {
-            format!("{:.3}", n as f64 / d as f64)
-        } else {
-            "?".into()
-        }
+        "container:  {} ({:.1} MB{})",
+        m.container,
+        m.size_bytes as f64 / 1e6,
+        m.bit_rate
+            .map(|b| format!(", {:.0} kb/s", b as f64 / 1000.0))
+            .unwrap_or_default()
     );
-    if i.rotation != 0 {
-        println!(
-            "rotation:   {}° clockwise (stored {}×{})",
-            i.rotation, i.coded_width, i.coded_height
-        );
+    println!("duration:   {:.3} s", m.duration_s);
+    match &m.video {
+        Some(i) => {
+            let (n, d) = i.frame_rate;
+            println!(
+                "video:      {} {}×{} ({} fps = {n}/{d})",
+                i.codec,
+                i.width,
+                i.height,
+                if d != 0 {
+                    format!("{:.3}", n as f64 / d as f64)
+                } else {
+                    "?".into()
+                }
+            );
+            if i.rotation != 0 {
+                println!(
+                    "rotation:   {}° clockwise (stored {}×{})",
+                    i.rotation, i.coded_width, i.coded_height
+                );
+            }
+            println!(
+                "frames:     {}{}",
+                i.frame_count,
+                if i.frame_count_exact {
+                    ""
+                } else {
+                    " (estimated; --count-frames to count)"
+                }
+            );
+        }
+        None => println!("video:      none"),
     }
-    println!("duration:   {:.3} s", i.duration_s);
-    println!(
-        "frames:     {}{}",
-        i.frame_count,
-        if i.frame_count_exact {
-            ""
-        } else {
-            " (estimated)"
-        }
-    );
-    match &i.audio {
+    match &m.audio {
         Some(a) => println!(
-            "audio:      {} {} Hz, {} channel(s)",
-            a.codec, a.sample_rate, a.channels
+            "audio:      {} {} Hz, {} channel(s){}",
+            a.codec,
+            a.sample_rate,
+            a.channels,
+            a.duration_s
+                .map(|d| format!(", {d:.3} s"))
+                .unwrap_or_default()
         ),
         None => println!("audio:      none"),
+    }
+    if m.streams.len() > 1 {
+        println!("streams:");
+        for s in &m.streams {
+            println!(
+                "  #{} {} {}{}",
+                s.index,
+                s.kind,
+                s.codec,
+                s.duration_s
+                    .map(|d| format!(" ({d:.3} s)"))
+                    .unwrap_or_default()
+            );
+        }
     }
     Ok(())
 }

@@ -49,10 +49,12 @@ impl AudioInfo {
     }
 }
 
-/// What `vivant probe` reports about a video file.
+/// A video track: what `VideoSource` decodes (and `vivant probe` reports).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct VideoInfo {
+    #[serde(skip)]
     pub path: String,
+    #[serde(skip)]
     pub container: String,
     pub codec: String,
     /// Size as displayed (after rotation).
@@ -69,6 +71,7 @@ pub struct VideoInfo {
     pub frame_count: u64,
     /// False when the container does not say and the count is duration × frame rate.
     pub frame_count_exact: bool,
+    #[serde(skip)]
     pub audio: Option<AudioInfo>,
 }
 

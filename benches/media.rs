@@ -1,27 +1,245 @@
-//! Media-stage throughput: decoding the real webcam clip (400×300 H.264, 1337 frames) to RGB.
+//! Media-stage benchmarks: decode speed (the 400×300 webcam clip, a generated 1080p clip),
+//! random-access latency (median, p95), 1080p encode speed at the default preset, and memory
+//! while streaming a generated 10-minute clip (picture and sound). Prints a report for
+//! docs/PERFORMANCE.md.
+//!
+//! `cargo bench --bench media` runs it in full; `cargo test --benches` runs a small version as a
+//! smoke test. Clips are generated with the `ffmpeg` command.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use vivant::media::VideoSource;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
 
-fn bench(c: &mut Criterion) {
-    let clip = concat!(
+use image::RgbImage;
+use vivant::export::{Mp4Settings, Mp4Writer};
+use vivant::media::{AudioFormat, AudioSource, SampleSource, VideoSource};
+
+fn ffmpeg(out: &Path, args: &[&str]) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        other => panic!("ffmpeg failed making {}: {other:?}", out.display()),
+    }
+}
+
+/// Resident and peak resident memory of this process, MiB (Linux).
+fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn decode_fps(path: &Path, limit: usize) -> (usize, f64) {
+    let t = Instant::now();
+    let src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let n = src
+        .take(limit)
+        .map(|f| f.unwrap_or_else(|e| panic!("{e}")))
+        .count();
+    (n, n as f64 / t.elapsed().as_secs_f64())
+}
+
+/// Latency of `frame_at`, ms: (median, p95, max). At pseudo-random times over the clip, or
+/// with `scrub`, a random walk of up to ±0.5 s per step, as a hand dragging the playhead.
+fn seek_latency(path: &Path, count: usize, scrub: bool) -> (f64, f64, f64) {
+    let mut src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
+    src.build_index().unwrap_or_else(|e| panic!("{e}"));
+    let duration = src
+        .frame_times()
+        .map_or(1.0, |t| t.last().copied().unwrap_or(1.0));
+    let mut state = 12345u64;
+    let mut t = duration / 2.0;
+    let mut ms = Vec::with_capacity(count);
+    for _ in 0..count {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+        t = if scrub {
+            (t + (u - 0.5)).clamp(0.0, duration)
+        } else {
+            u * duration
+        };
+        let start = Instant::now();
+        src.frame_at(t).unwrap_or_else(|e| panic!("{e}"));
+        ms.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    (
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        ms[ms.len() - 1],
+    )
+}
+
+fn encode_fps(frames: &[RgbImage], total: usize, preset: &str, dir: &Path) -> f64 {
+    let (w, h) = frames[0].dimensions();
+    let mut s = Mp4Settings::new(w, h, (25, 1));
+    s.preset = preset.into();
+    let out = dir.join(format!("encode_{preset}.mp4"));
+    let t = Instant::now();
+    let mut writer = Mp4Writer::create(&out, s, None).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..total {
+        writer
+            .write_frame(&frames[i % frames.len()])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    writer.finish().unwrap_or_else(|e| panic!("{e}"));
+    total as f64 / t.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let webcam = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/webcam_man_400x300.mp4"
+    ));
+    let (hd_w, hd_h, hd_s) = if full {
+        (1920, 1080, 10)
+    } else {
+        (320, 180, 1)
+    };
+    let hd = dir.path().join("hd.mp4");
+    ffmpeg(
+        &hd,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=size={hd_w}x{hd_h}:rate=25:duration={hd_s}"),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "fast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
     );
-    let mut g = c.benchmark_group("media");
-    g.throughput(Throughput::Elements(1337));
-    g.bench_function("decode webcam 400x300 (frames)", |b| {
-        b.iter(|| match VideoSource::open(clip) {
-            Ok(src) => src.filter(|f| f.is_ok()).count(),
-            Err(e) => panic!("{e}"),
-        })
-    });
-    g.finish();
-}
+    println!(
+        "media benchmark ({})",
+        if full { "full" } else { "smoke test" }
+    );
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().sample_size(10);
-    targets = bench
+    let limit = if full { usize::MAX } else { 100 };
+    let (n, fps) = decode_fps(&webcam, limit);
+    println!("decode webcam 400x300 H.264 to RGB: {n} frames, {fps:.0} frames/s");
+    let (n, fps) = decode_fps(&hd, limit);
+    println!("decode {hd_w}x{hd_h} H.264 to RGB: {n} frames, {fps:.1} frames/s");
+
+    let seeks = if full { 300 } else { 10 };
+    for (name, path) in [("webcam 400x300", &webcam), ("generated HD", &hd)] {
+        let (med, p95, max) = seek_latency(path, seeks, false);
+        println!(
+            "frame_at, {seeks} random times, {name}: median {med:.1} ms, p95 {p95:.1} ms, max {max:.1} ms"
+        );
+        let (med, p95, max) = seek_latency(path, seeks, true);
+        println!(
+            "frame_at, {seeks}-step scrub (random walk of ±0.5 s), {name}: median {med:.2} ms, p95 {p95:.1} ms, max {max:.1} ms"
+        );
+    }
+
+    let frames: Vec<RgbImage> = VideoSource::open(&hd)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .take(25)
+        .map(|f| f.unwrap_or_else(|e| panic!("{e}")).image)
+        .collect();
+    let total = if full { 150 } else { 5 };
+    for preset in ["medium", "veryfast"] {
+        let fps = encode_fps(&frames, total, preset, dir.path());
+        println!("encode {hd_w}x{hd_h} H.264 CRF 16 preset {preset}: {fps:.1} frames/s");
+    }
+    drop(frames);
+
+    // Ten minutes of 640×360 picture and 48 kHz stereo sound, streamed start to end.
+    let minutes = if full { 10.0 } else { 0.1 };
+    let long = dir.path().join("long.mp4");
+    let secs = format!("{}", minutes * 60.0);
+    let t = Instant::now();
+    ffmpeg(
+        &long,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-t",
+            &secs,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ac",
+            "2",
+        ],
+    );
+    println!(
+        "generated a {minutes}-minute 640x360 clip with sound in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+    let (rss0, _) = rss_mib();
+    let t = Instant::now();
+    let mut src = VideoSource::open(&long).unwrap_or_else(|e| panic!("{e}"));
+    let total = src.info().frame_count;
+    let mut samples = Vec::new();
+    let mut n = 0u64;
+    while let Some(f) = src.next_frame().unwrap_or_else(|e| panic!("{e}")) {
+        n += 1;
+        if n == total / 10 || n == total / 2 {
+            samples.push(rss_mib().0);
+        }
+        drop(f);
+    }
+    let video_s = t.elapsed().as_secs_f64();
+    let (rss_v, _) = rss_mib();
+    let t = Instant::now();
+    let mut audio =
+        AudioSource::open(&long, AudioFormat::new(48000, 2)).unwrap_or_else(|e| panic!("{e}"));
+    let mut buf = vec![0.0f32; 8192];
+    let mut sound = 0u64;
+    loop {
+        let k = audio.read(&mut buf).unwrap_or_else(|e| panic!("{e}"));
+        if k == 0 {
+            break;
+        }
+        sound += k as u64 / 2;
+    }
+    let audio_s = t.elapsed().as_secs_f64();
+    let (rss_a, peak) = rss_mib();
+    println!(
+        "stream {minutes}-minute clip: {n} frames in {video_s:.1} s ({:.0} frames/s), {:.1} s of sound in {audio_s:.1} s",
+        n as f64 / video_s,
+        sound as f64 / 48000.0
+    );
+    println!(
+        "memory (RSS, MiB): before {rss0:.0}; after 10 % of frames {:.0}; after 50 % {:.0}; after all frames {rss_v:.0}; after the sound {rss_a:.0}; peak of the whole benchmark {peak:.0}",
+        samples.first().copied().unwrap_or(f64::NAN),
+        samples.get(1).copied().unwrap_or(f64::NAN),
+    );
 }
-criterion_main!(benches);

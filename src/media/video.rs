@@ -168,26 +168,56 @@ impl FrameIndex {
     }
 }
 
+/// A cached frame: converted to RGB once asked for, or still as decoded (YUV, half the bytes,
+/// no conversion paid for frames nobody looks at).
+enum Cached {
+    Rgb(VideoFrame),
+    Decoded {
+        index: u64,
+        frame: ffmpeg::frame::Video,
+    },
+}
+
+impl Cached {
+    fn index(&self) -> u64 {
+        match self {
+            Cached::Rgb(f) => f.index,
+            Cached::Decoded { index, .. } => *index,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Cached::Rgb(f) => f.image.as_raw().len(),
+            // 4:2:0 planes; a close enough estimate for other layouts.
+            Cached::Decoded { frame, .. } => {
+                frame.width() as usize * frame.height() as usize * 3 / 2
+            }
+        }
+    }
+}
+
 /// Recently decoded frames, least recently used first, within a byte budget.
 struct FrameCache {
-    frames: VecDeque<VideoFrame>,
+    frames: VecDeque<Cached>,
     bytes: usize,
     budget: usize,
 }
 
 impl FrameCache {
-    fn get(&mut self, index: u64) -> Option<VideoFrame> {
-        let at = self.frames.iter().position(|f| f.index == index)?;
+    /// Remove and return frame `index` (the caller puts it back, converted).
+    fn take(&mut self, index: u64) -> Option<Cached> {
+        let at = self.frames.iter().position(|f| f.index() == index)?;
         let frame = self.frames.remove(at)?;
-        self.frames.push_back(frame.clone());
+        self.bytes -= frame.bytes();
         Some(frame)
     }
 
-    fn put(&mut self, frame: VideoFrame) {
-        if self.frames.iter().any(|f| f.index == frame.index) {
-            return;
+    fn put(&mut self, frame: Cached) {
+        if let Some(old) = self.take(frame.index()) {
+            drop(old);
         }
-        self.bytes += frame.image.as_raw().len();
+        self.bytes += frame.bytes();
         self.frames.push_back(frame);
         self.trim();
     }
@@ -195,14 +225,17 @@ impl FrameCache {
     fn trim(&mut self) {
         while self.bytes > self.budget && self.frames.len() > 1 {
             if let Some(old) = self.frames.pop_front() {
-                self.bytes -= old.image.as_raw().len();
+                self.bytes -= old.bytes();
             }
         }
     }
 }
 
-/// How many frames before a requested one are converted and cached on the way to it.
-const CACHE_BEHIND: usize = 12;
+/// How many frames before a requested one are kept (as decoded) on the way to it: at least
+/// this many, more when they fit in half the cache (a whole long GOP of a small clip, so
+/// scrubbing back and forth inside it costs one decode).
+const CACHE_BEHIND_MIN: u64 = 12;
+const CACHE_BEHIND_MAX: u64 = 300;
 /// Decoding forward is preferred over a seek unless it costs this many more frames.
 const SEEK_COST_FRAMES: usize = 8;
 
@@ -245,8 +278,14 @@ impl VideoSource {
             stream.start_time()
         };
         let decode_err = |what, e: ffmpeg::Error| decode_error(&path, what, e);
-        let ctx = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
+        let mut ctx = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
             .map_err(|e| decode_err("video decoder", e))?;
+        // Frame threads on every core (FFmpeg's library default is one thread).
+        ctx.set_threading(ffmpeg::codec::threading::Config {
+            kind: ffmpeg::codec::threading::Type::Frame,
+            count: 0,
+            ..Default::default()
+        });
         let decoder = ctx
             .decoder()
             .video()
@@ -394,13 +433,13 @@ impl VideoSource {
         self.build_index()?;
         let count = self.info.frame_count;
         let i = index.min(count.saturating_sub(1));
-        if let Some(f) = self.cache.get(i) {
-            return Ok(f);
+        if let Some(c) = self.cache.take(i) {
+            return self.from_cache(c);
         }
         if self.pending.as_ref().is_some_and(|p| p.index == i)
             && let Some(f) = self.pending.take()
         {
-            self.cache.put(f.clone());
+            self.cache.put(Cached::Rgb(f.clone()));
             return Ok(f);
         }
         let here = self.decoder_position();
@@ -476,9 +515,22 @@ impl VideoSource {
         Ok(())
     }
 
-    /// Decode forward to frame `i`, caching the last few frames on the way.
+    /// A cached frame as RGB, converting it (and keeping the result) if needed.
+    fn from_cache(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
+        let f = match c {
+            Cached::Rgb(f) => f,
+            Cached::Decoded { index, frame } => self.convert(&frame, index)?,
+        };
+        self.cache.put(Cached::Rgb(f.clone()));
+        Ok(f)
+    }
+
+    /// Decode forward to frame `i`, keeping the frames just before it on the way.
     fn decode_to(&mut self, i: u64) -> Result<VideoFrame, MediaError> {
-        let mut best: Option<VideoFrame> = None;
+        let frame_bytes = (self.info.width as u64 * self.info.height as u64 * 3 / 2).max(1);
+        let behind =
+            (self.cache.budget as u64 / 2 / frame_bytes).clamp(CACHE_BEHIND_MIN, CACHE_BEHIND_MAX);
+        let mut best: Option<u64> = None;
         let mut raw = ffmpeg::frame::Video::empty();
         loop {
             let (at, frame) = match self.pending.take() {
@@ -498,26 +550,35 @@ impl VideoSource {
                 self.pending = Some(f);
                 break;
             }
-            if at + CACHE_BEHIND as u64 >= i {
+            if at == i {
                 let f = match frame {
                     Some(f) => f,
                     None => self.convert(&raw, at)?,
                 };
-                self.cache.put(f.clone());
-                let done = at == i;
-                best = Some(f);
-                if done {
-                    break;
-                }
+                self.cache.put(Cached::Rgb(f.clone()));
+                return Ok(f);
+            }
+            if at + behind >= i {
+                self.cache.put(match frame {
+                    Some(f) => Cached::Rgb(f),
+                    // Moved, not copied: the decoder allocates a fresh frame next time.
+                    None => Cached::Decoded {
+                        index: at,
+                        frame: std::mem::replace(&mut raw, ffmpeg::frame::Video::empty()),
+                    },
+                });
+                best = Some(at);
             }
         }
-        best.ok_or_else(|| {
-            decode_error(
+        // The stream ended before frame `i`: the last frame that exists is on screen.
+        match best.and_then(|b| self.cache.take(b)) {
+            Some(c) => self.from_cache(c),
+            None => Err(decode_error(
                 &self.path,
                 "seeking",
                 format!("frame {i} could not be decoded"),
-            )
-        })
+            )),
+        }
     }
 
     /// The next frame in presentation order, or `None` at the end.

@@ -405,3 +405,46 @@ fn thumbnails_are_evenly_spaced_frames() {
         assert_eq!(coded_index(&t.image), want);
     }
 }
+
+/// The containers and codecs people bring: each decodes every frame and seeks exactly.
+#[test]
+fn common_containers_decode_and_seek() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = "nullsrc=s=64x48:r=10:d=3,format=gbrp,\
+               geq=r='mod(N\\,8)*32+16':g='mod(floor(N/8)\\,8)*32+16':b='mod(floor(N/64)\\,8)*32+16'";
+    for (name, codec) in [
+        ("clip.mov", &["-c:v", "libx264", "-pix_fmt", "yuv420p"][..]),
+        (
+            "clip.webm",
+            &["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "20", "-g", "10"][..],
+        ),
+        ("clip.avi", &["-c:v", "mpeg4", "-q:v", "2", "-g", "10"][..]),
+        ("clip.mkv", &["-c:v", "ffv1"][..]),
+        ("clip.gif", &[][..]),
+    ] {
+        let mut args = vec!["-f", "lavfi", "-i", src];
+        args.extend_from_slice(codec);
+        let clip = ffmpeg(dir.path(), name, &args);
+        let frames: Vec<_> = VideoSource::open(&clip)
+            .expect("open")
+            .map(|f| f.expect("frame"))
+            .collect();
+        assert_eq!(frames.len(), 30, "{name}");
+        // GIF's palette cannot hold every coded colour exactly; its frame order still shows.
+        if name != "clip.gif" {
+            for (i, f) in frames.iter().enumerate() {
+                assert_eq!(coded_index(&f.image), i as u64, "{name} frame {i}");
+            }
+        }
+        let mut src = VideoSource::open(&clip).expect("open");
+        for t in [2.55, 0.35, 1.0, 2.95, 0.0] {
+            let f = src.frame_at(t).expect("frame_at");
+            let want = (t * 10.0 + 1e-9).floor() as u64;
+            assert_eq!(f.index, want, "{name} at {t}");
+            assert!(
+                f.image == frames[want as usize].image,
+                "{name} at {t}: other pixels"
+            );
+        }
+    }
+}

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use image::RgbImage;
 use vivant::export::{Mp4Settings, Mp4Writer};
-use vivant::media::{AudioFormat, AudioSource, SampleSource, VideoSource};
+use vivant::media::{AudioFormat, AudioSource, RgbConversion, SampleSource, VideoSource};
 
 fn ffmpeg(out: &Path, args: &[&str]) {
     let status = Command::new("ffmpeg")
@@ -47,9 +47,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn decode_fps(path: &Path, limit: usize) -> (usize, f64) {
+fn decode_fps(path: &Path, limit: usize, conversion: RgbConversion) -> (usize, f64) {
     let t = Instant::now();
-    let src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
+    src.set_conversion(conversion);
     let n = src
         .take(limit)
         .map(|f| f.unwrap_or_else(|e| panic!("{e}")))
@@ -59,8 +60,11 @@ fn decode_fps(path: &Path, limit: usize) -> (usize, f64) {
 
 /// Latency of `frame_at`, ms: (median, p95, max). At pseudo-random times over the clip, or
 /// with `scrub`, a random walk of up to ±0.5 s per step, as a hand dragging the playhead.
-fn seek_latency(path: &Path, count: usize, scrub: bool) -> (f64, f64, f64) {
+fn seek_latency(path: &Path, count: usize, scrub: bool, cached: bool) -> (f64, f64, f64) {
     let mut src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
+    if !cached {
+        src.set_cache_budget(0);
+    }
     src.build_index().unwrap_or_else(|e| panic!("{e}"));
     let duration = src
         .frame_times()
@@ -130,6 +134,9 @@ fn main() {
             "libx264",
             "-preset",
             "fast",
+            // A keyframe every 2 s, as phones and cameras write.
+            "-g",
+            "50",
             "-pix_fmt",
             "yuv420p",
         ],
@@ -140,21 +147,31 @@ fn main() {
     );
 
     let limit = if full { usize::MAX } else { 100 };
-    let (n, fps) = decode_fps(&webcam, limit);
-    println!("decode webcam 400x300 H.264 to RGB: {n} frames, {fps:.0} frames/s");
-    let (n, fps) = decode_fps(&hd, limit);
-    println!("decode {hd_w}x{hd_h} H.264 to RGB: {n} frames, {fps:.1} frames/s");
+    for conversion in [RgbConversion::Accurate, RgbConversion::Fast] {
+        let (n, fps) = decode_fps(&webcam, limit, conversion);
+        println!(
+            "decode webcam 400x300 H.264 to RGB ({conversion:?}): {n} frames, {fps:.0} frames/s"
+        );
+        let (n, fps) = decode_fps(&hd, limit, conversion);
+        println!(
+            "decode {hd_w}x{hd_h} H.264 to RGB ({conversion:?}): {n} frames, {fps:.1} frames/s"
+        );
+    }
 
     let seeks = if full { 300 } else { 10 };
     for (name, path) in [("webcam 400x300", &webcam), ("generated HD", &hd)] {
-        let (med, p95, max) = seek_latency(path, seeks, false);
-        println!(
-            "frame_at, {seeks} random times, {name}: median {med:.1} ms, p95 {p95:.1} ms, max {max:.1} ms"
-        );
-        let (med, p95, max) = seek_latency(path, seeks, true);
-        println!(
-            "frame_at, {seeks}-step scrub (random walk of ±0.5 s), {name}: median {med:.2} ms, p95 {p95:.1} ms, max {max:.1} ms"
-        );
+        for (scrub, cached) in [(false, false), (false, true), (true, true)] {
+            let (med, p95, max) = seek_latency(path, seeks, scrub, cached);
+            println!(
+                "frame_at, {seeks} {}, {name}, cache {}: median {med:.2} ms, p95 {p95:.1} ms, max {max:.1} ms",
+                if scrub {
+                    "scrub steps (random walk of ±0.5 s)"
+                } else {
+                    "random times"
+                },
+                if cached { "128 MiB" } else { "off" }
+            );
+        }
     }
 
     let frames: Vec<RgbImage> = VideoSource::open(&hd)

@@ -448,3 +448,27 @@ fn common_containers_decode_and_seek() {
         }
     }
 }
+
+/// The fast RGB path gives nearly the same pictures as the accurate one.
+#[test]
+fn fast_conversion_is_close_to_accurate() {
+    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webcam_man_400x300.mp4");
+    let accurate: Vec<_> = VideoSource::open(&clip)
+        .expect("open")
+        .take(20)
+        .map(|f| f.expect("frame").image)
+        .collect();
+    let mut src = VideoSource::open(&clip).expect("open");
+    src.set_conversion(vivant::media::RgbConversion::Fast);
+    let fast: Vec<_> = src.take(20).map(|f| f.expect("frame").image).collect();
+    for (a, b) in accurate.iter().zip(&fast) {
+        let mad = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| (*x as f64 - *y as f64).abs())
+            .sum::<f64>()
+            / a.as_raw().len() as f64;
+        assert!(mad < 2.0 && a != b, "mean difference {mad}");
+    }
+}

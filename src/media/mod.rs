@@ -14,4 +14,4 @@ pub(crate) use self::av::init as init_ffmpeg;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
 pub use self::probe::{MediaInfo, StreamInfo, probe};
 pub use self::timeline::{Thumbnail, Waveform, thumbnails};
-pub use self::video::{AudioInfo, VideoFrame, VideoInfo, VideoSource};
+pub use self::video::{AudioInfo, RgbConversion, VideoFrame, VideoInfo, VideoSource};

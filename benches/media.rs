@@ -51,10 +51,13 @@ fn decode_fps(path: &Path, limit: usize, conversion: RgbConversion) -> (usize, f
     let t = Instant::now();
     let mut src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
     src.set_conversion(conversion);
-    let n = src
-        .take(limit)
-        .map(|f| f.unwrap_or_else(|e| panic!("{e}")))
-        .count();
+    let mut n = 0;
+    for f in src.take(limit) {
+        if let Err(e) = f {
+            panic!("{e}");
+        }
+        n += 1;
+    }
     (n, n as f64 / t.elapsed().as_secs_f64())
 }
 

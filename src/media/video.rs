@@ -456,7 +456,7 @@ impl VideoSource {
         let count = self.info.frame_count;
         let i = index.min(count.saturating_sub(1));
         if let Some(c) = self.cache.take(i) {
-            return self.from_cache(c);
+            return self.show_cached(c);
         }
         if self.pending.as_ref().is_some_and(|p| p.index == i)
             && let Some(f) = self.pending.take()
@@ -538,7 +538,7 @@ impl VideoSource {
     }
 
     /// A cached frame as RGB, converting it (and keeping the result) if needed.
-    fn from_cache(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
+    fn show_cached(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
         let f = match c {
             Cached::Rgb(f) => f,
             Cached::Decoded { index, frame } => self.convert(&frame, index)?,
@@ -594,7 +594,7 @@ impl VideoSource {
         }
         // The stream ended before frame `i`: the last frame that exists is on screen.
         match best.and_then(|b| self.cache.take(b)) {
-            Some(c) => self.from_cache(c),
+            Some(c) => self.show_cached(c),
             None => Err(decode_error(
                 &self.path,
                 "seeking",

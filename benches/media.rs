@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use image::RgbImage;
 use vivant::export::{Mp4Settings, Mp4Writer};
-use vivant::media::{AudioFormat, AudioSource, RgbConversion, SampleSource, VideoSource};
+use vivant::media::{
+    AudioFormat, AudioSource, RgbConversion, SampleSource, ThumbnailTiming, VideoSource, thumbnails,
+};
 
 fn ffmpeg(out: &Path, args: &[&str]) {
     let status = Command::new("ffmpeg")
@@ -173,6 +175,20 @@ fn main() {
                     "random times"
                 },
                 if cached { "128 MiB" } else { "off" }
+            );
+        }
+    }
+
+    for timing in [ThumbnailTiming::Exact, ThumbnailTiming::Keyframe] {
+        for (name, path) in [("webcam 400x300", &webcam), ("generated HD", &hd)] {
+            let mut src = VideoSource::open(path).unwrap_or_else(|e| panic!("{e}"));
+            let t = Instant::now();
+            let n = thumbnails(&mut src, 50, 160, 90, timing)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .len();
+            println!(
+                "{n} thumbnails ({timing:?}), {name}: {:.0} ms",
+                t.elapsed().as_secs_f64() * 1000.0
             );
         }
     }

@@ -20,7 +20,8 @@ fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
 }
 
 /// A clip whose frame n is a flat colour encoding n (three base-8 digits, 32 levels apart, so
-/// compression cannot confuse neighbours): `rate` fps, `seconds` long, keyframe every `gop`.
+/// compression cannot confuse neighbours): `rate` fps, `seconds` long, keyframe every `gop`
+/// frames exactly, B-frames between.
 fn coded_clip(dir: &Path, name: &str, rate: u32, seconds: u32, gop: u32) -> PathBuf {
     let src = format!(
         "nullsrc=s=64x48:r={rate}:d={seconds},format=gbrp,\
@@ -31,8 +32,20 @@ fn coded_clip(dir: &Path, name: &str, rate: u32, seconds: u32, gop: u32) -> Path
         dir,
         name,
         &[
-            "-f", "lavfi", "-i", &src, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", &gop, "-bf",
-            "2",
+            "-f",
+            "lavfi",
+            "-i",
+            &src,
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            &gop,
+            "-bf",
+            "2", // every frame is a new colour: without this, each would be a scene cut
+            "-sc_threshold",
+            "0",
         ],
     )
 }
@@ -395,7 +408,9 @@ fn thumbnails_are_evenly_spaced_frames() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clip = coded_clip(dir.path(), "thumbs.mp4", 25, 10, 50);
     let mut src = VideoSource::open(&clip).expect("open");
-    let thumbs = vivant::media::thumbnails(&mut src, 10, 32, 32).expect("thumbnails");
+    let thumbs =
+        vivant::media::thumbnails(&mut src, 10, 32, 32, vivant::media::ThumbnailTiming::Exact)
+            .expect("thumbnails");
     assert_eq!(thumbs.len(), 10);
     for (k, t) in thumbs.iter().enumerate() {
         let want = 12 + 25 * k as u64;
@@ -403,6 +418,23 @@ fn thumbnails_are_evenly_spaced_frames() {
         assert!((t.time_s - want as f64 / 25.0).abs() < 1e-6);
         assert_eq!(t.image.dimensions(), (32, 24));
         assert_eq!(coded_index(&t.image), want);
+    }
+    // Keyframe timing: the keyframe at or before each centre (one every 50 frames here).
+    let keys = vivant::media::thumbnails(
+        &mut src,
+        10,
+        32,
+        32,
+        vivant::media::ThumbnailTiming::Keyframe,
+    )
+    .expect("thumbnails");
+    for (k, t) in keys.iter().enumerate() {
+        let want = (12 + 25 * k as u64) / 50 * 50;
+        assert_eq!(
+            (t.index, coded_index(&t.image)),
+            (want, want),
+            "thumbnail {k}"
+        );
     }
 }
 

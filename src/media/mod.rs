@@ -13,5 +13,5 @@ pub use self::av::MediaError;
 pub(crate) use self::av::init as init_ffmpeg;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
 pub use self::probe::{MediaInfo, StreamInfo, probe};
-pub use self::timeline::{Thumbnail, Waveform, thumbnails};
+pub use self::timeline::{Thumbnail, ThumbnailTiming, Waveform, thumbnails};
 pub use self::video::{AudioInfo, RgbConversion, VideoFrame, VideoInfo, VideoSource};

@@ -17,6 +17,16 @@ pub struct Thumbnail {
     pub image: RgbImage,
 }
 
+/// Which frame a thumbnail shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThumbnailTiming {
+    /// The frame on screen at the slice's centre.
+    Exact,
+    /// The keyframe at or before it: one decode per thumbnail instead of up to a GOP's worth
+    /// (a first strip for a long clip, refined later).
+    Keyframe,
+}
+
 /// `count` thumbnails at the centres of equal slices of the clip, each fitted inside
 /// `max_width` × `max_height` (aspect kept).
 pub fn thumbnails(
@@ -24,6 +34,7 @@ pub fn thumbnails(
     count: usize,
     max_width: u32,
     max_height: u32,
+    timing: ThumbnailTiming,
 ) -> Result<Vec<Thumbnail>, MediaError> {
     let times = src.frame_times()?;
     let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
@@ -39,7 +50,10 @@ pub fn thumbnails(
     let mut out = Vec::with_capacity(count);
     for k in 0..count {
         let t = first + span * (k as f64 + 0.5) / count as f64;
-        let f = src.frame_at(t)?;
+        let f = match timing {
+            ThumbnailTiming::Exact => src.frame_at(t)?,
+            ThumbnailTiming::Keyframe => src.keyframe_at(t)?,
+        };
         let (w, h) = f.image.dimensions();
         let s = (max_width as f64 / w as f64)
             .min(max_height as f64 / h as f64)

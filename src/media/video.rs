@@ -269,7 +269,7 @@ pub struct VideoSource {
     index: Option<FrameIndex>,
     cache: FrameCache,
     /// A frame decoded past a random-access target: the next one in presentation order.
-    pending: Option<VideoFrame>,
+    pending: Option<Cached>,
     /// Where `next_frame` continues after random access (the decoder may be elsewhere when
     /// the frame came from the cache).
     resume: Option<u64>,
@@ -444,6 +444,19 @@ impl VideoSource {
         self.frame(i as u64)
     }
 
+    /// The keyframe shown at or before `time_s`: one decode after a seek and nothing decoded
+    /// forward, for timeline strips where speed matters more than the exact frame.
+    pub fn keyframe_at(&mut self, time_s: f64) -> Result<VideoFrame, MediaError> {
+        if !time_s.is_finite() {
+            return Err(decode_error(&self.path, "seeking", "time is not a number"));
+        }
+        self.build_index()?;
+        let pts = self.start_pts + (time_s / rational_f64(self.time_base)).floor() as i64;
+        let i = self.index.as_ref().map_or(0, |ix| ix.position(pts));
+        let k = self.key_position(i, 0);
+        self.frame(k as u64)
+    }
+
     /// Frame number `index` (0-based, in presentation order; clamped to the last frame).
     pub fn frame(&mut self, index: u64) -> Result<VideoFrame, MediaError> {
         let f = self.frame_inner(index)?;
@@ -458,11 +471,10 @@ impl VideoSource {
         if let Some(c) = self.cache.take(i) {
             return self.show_cached(c);
         }
-        if self.pending.as_ref().is_some_and(|p| p.index == i)
-            && let Some(f) = self.pending.take()
+        if self.pending.as_ref().is_some_and(|p| p.index() == i)
+            && let Some(c) = self.pending.take()
         {
-            self.cache.put(Cached::Rgb(f.clone()));
-            return Ok(f);
+            return self.show_cached(c);
         }
         let here = self.decoder_position();
         let key_pos = self.key_position(i as usize, 0);
@@ -481,7 +493,7 @@ impl VideoSource {
             return None;
         }
         match &self.pending {
-            Some(p) => Some(p.index),
+            Some(p) => Some(p.index()),
             None => Some(self.next_index),
         }
     }
@@ -508,7 +520,10 @@ impl VideoSource {
             }
             let at = self.raw_index(&raw);
             if at as usize <= i {
-                self.pending = Some(self.convert(&raw, at)?);
+                self.pending = Some(Cached::Decoded {
+                    index: at,
+                    frame: raw,
+                });
                 return Ok(());
             }
         }
@@ -539,12 +554,16 @@ impl VideoSource {
 
     /// A cached frame as RGB, converting it (and keeping the result) if needed.
     fn show_cached(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
-        let f = match c {
-            Cached::Rgb(f) => f,
-            Cached::Decoded { index, frame } => self.convert(&frame, index)?,
-        };
+        let f = self.to_rgb(c)?;
         self.cache.put(Cached::Rgb(f.clone()));
         Ok(f)
+    }
+
+    fn to_rgb(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
+        match c {
+            Cached::Rgb(f) => Ok(f),
+            Cached::Decoded { index, frame } => self.convert(&frame, index),
+        }
     }
 
     /// Decode forward to frame `i`, keeping the frames just before it on the way.
@@ -555,40 +574,30 @@ impl VideoSource {
         let mut best: Option<u64> = None;
         let mut raw = ffmpeg::frame::Video::empty();
         loop {
-            let (at, frame) = match self.pending.take() {
-                Some(p) => (p.index, Some(p)),
+            let frame = match self.pending.take() {
+                Some(p) => p,
                 None => {
                     if !self.decode_raw(&mut raw)? {
                         break;
                     }
-                    (self.raw_index(&raw), None)
+                    let at = self.raw_index(&raw);
+                    // Moved, not copied: the decoder allocates a fresh frame next time.
+                    Cached::Decoded {
+                        index: at,
+                        frame: std::mem::replace(&mut raw, ffmpeg::frame::Video::empty()),
+                    }
                 }
             };
+            let at = frame.index();
             if at > i {
-                let f = match frame {
-                    Some(f) => f,
-                    None => self.convert(&raw, at)?,
-                };
-                self.pending = Some(f);
+                self.pending = Some(frame);
                 break;
             }
             if at == i {
-                let f = match frame {
-                    Some(f) => f,
-                    None => self.convert(&raw, at)?,
-                };
-                self.cache.put(Cached::Rgb(f.clone()));
-                return Ok(f);
+                return self.show_cached(frame);
             }
             if at + behind >= i {
-                self.cache.put(match frame {
-                    Some(f) => Cached::Rgb(f),
-                    // Moved, not copied: the decoder allocates a fresh frame next time.
-                    None => Cached::Decoded {
-                        index: at,
-                        frame: std::mem::replace(&mut raw, ffmpeg::frame::Video::empty()),
-                    },
-                });
+                self.cache.put(frame);
                 best = Some(at);
             }
         }
@@ -613,8 +622,8 @@ impl VideoSource {
                 return self.frame(r).map(Some);
             }
         }
-        if let Some(f) = self.pending.take() {
-            return Ok(Some(f));
+        if let Some(c) = self.pending.take() {
+            return self.to_rgb(c).map(Some);
         }
         let mut raw = ffmpeg::frame::Video::empty();
         if !self.decode_raw(&mut raw)? {

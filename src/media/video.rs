@@ -554,12 +554,12 @@ impl VideoSource {
 
     /// A cached frame as RGB, converting it (and keeping the result) if needed.
     fn show_cached(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
-        let f = self.to_rgb(c)?;
+        let f = self.rgb_of(c)?;
         self.cache.put(Cached::Rgb(f.clone()));
         Ok(f)
     }
 
-    fn to_rgb(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
+    fn rgb_of(&mut self, c: Cached) -> Result<VideoFrame, MediaError> {
         match c {
             Cached::Rgb(f) => Ok(f),
             Cached::Decoded { index, frame } => self.convert(&frame, index),
@@ -623,7 +623,7 @@ impl VideoSource {
             }
         }
         if let Some(c) = self.pending.take() {
-            return self.to_rgb(c).map(Some);
+            return self.rgb_of(c).map(Some);
         }
         let mut raw = ffmpeg::frame::Video::empty();
         if !self.decode_raw(&mut raw)? {

@@ -504,3 +504,34 @@ fn fast_conversion_is_close_to_accurate() {
         assert!(mad < 2.0 && a != b, "mean difference {mad}");
     }
 }
+
+/// Switching the RGB conversion mid-stream neither skips nor repeats a frame.
+#[test]
+fn switching_conversion_keeps_the_sequence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = coded_clip(dir.path(), "switch.mp4", 25, 4, 25);
+    let mut src = VideoSource::open(&clip).expect("open");
+    let mut seen = Vec::new();
+    for k in 0..100u64 {
+        if k % 7 == 3 {
+            src.set_conversion(if k % 2 == 0 {
+                vivant::media::RgbConversion::Fast
+            } else {
+                vivant::media::RgbConversion::Accurate
+            });
+        }
+        if k == 40 {
+            // Random access in the middle, then carry on from there.
+            let f = src.frame_at(2.0).expect("frame");
+            assert_eq!((f.index, coded_index(&f.image)), (50, 50));
+            seen.push(f.index);
+        }
+        let Some(f) = src.next_frame().expect("decode") else {
+            break;
+        };
+        assert_eq!(coded_index(&f.image), f.index);
+        seen.push(f.index);
+    }
+    let want: Vec<u64> = (0..40).chain(50..100).collect();
+    assert_eq!(seen, want);
+}

@@ -385,12 +385,27 @@ impl VideoSource {
         &self.path
     }
 
-    /// Choose how frames are converted to RGB (frames already cached keep their conversion).
+    /// Choose how frames are converted to RGB. Frames cached as RGB are dropped (those kept
+    /// as decoded stay), so every frame handed out afterwards has the new conversion.
     pub fn set_conversion(&mut self, conversion: RgbConversion) {
         if conversion != self.conversion {
             self.conversion = conversion;
             self.scaler = None;
+            self.cache
+                .frames
+                .retain(|c| matches!(c, Cached::Decoded { .. }));
+            self.cache.bytes = self.cache.frames.iter().map(Cached::bytes).sum();
+            if let Some(Cached::Rgb(f)) = &self.pending {
+                // Decode it again with the new conversion: resume there through a seek.
+                self.resume = Some(f.index);
+                self.pending = None;
+                self.finished = true;
+            }
         }
+    }
+
+    pub fn conversion(&self) -> RgbConversion {
+        self.conversion
     }
 
     /// Bytes of decoded frames kept for random access (default 128 MiB; at least one frame is

@@ -2,13 +2,15 @@
 //!
 //! The crate is organised by pipeline stage (see docs/ARCHITECTURE.md):
 //! `media` (images, video, audio, timeline summaries) → `face` (detector, landmarks, mesh) →
-//! motion → render → `export` (MP4 with sound), with `cli` as a front end.
+//! `motion` (tracking the driving clip, smoothing, cache) → render → `export` (MP4 with sound),
+//! with `cli` as a front end.
 
 pub mod cli;
 pub mod export;
 pub mod face;
 pub mod media;
 pub mod models;
+pub mod motion;
 
 /// Version string written into outputs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,6 +2,7 @@
 
 mod landmarks;
 mod probe;
+mod track;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ pub enum Command {
     /// Show what a media file holds: streams, size, rotation, frame rate, duration, frames,
     /// audio rate and channels.
     Probe(probe::ProbeArgs),
+    /// Follow the face through a driving clip: per-frame landmarks, lost frames, jitter.
+    Track(track::TrackArgs),
 }
 
 /// A failure with the exit code it maps to: 2 for bad input, 1 for everything else.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Landmarks(args) => landmarks::run(args, &model_source(&cli.models)),
         Command::Probe(args) => probe::run(args),
+        Command::Track(args) => track::run(args, &model_source(&cli.models)),
     }
 }
 

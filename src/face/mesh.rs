@@ -176,6 +176,25 @@ impl MeshResult {
         }
     }
 
+    /// The crop for this face in the next video frame (MediaPipe's tracking rule): turned by
+    /// the mesh's roll, centred on its points, side 1.5 × their extent in that upright frame.
+    pub fn tracking_roi(&self) -> Affine {
+        let roll = self.roll();
+        let (s, c) = roll.sin_cos();
+        let up = |p: [f32; 3]| [c * p[0] + s * p[1], -s * p[0] + c * p[1]];
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for &p in &self.points {
+            let q = up(p);
+            for k in 0..2 {
+                lo[k] = lo[k].min(q[k]);
+                hi[k] = hi[k].max(q[k]);
+            }
+        }
+        let side = (hi[0] - lo[0]).max(hi[1] - lo[1]) * ROI_SCALE;
+        let (ux, uy) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+        Affine::rotated_square(c * ux - s * uy, s * ux + c * uy, side, roll, INPUT)
+    }
+
     /// The 68 iBUG points taken from the mesh.
     pub fn to_68(&self) -> Vec<[f32; 2]> {
         MESH_TO_68

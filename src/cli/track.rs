@@ -1,0 +1,152 @@
+//! `vivant track`: follow the face through a driving clip and report how it went.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::{CliError, parse_device, write_atomic};
+use crate::face::{Analyzer, DeviceChoice};
+use crate::models::ModelSource;
+use crate::motion::{DrivingMotion, FrameState, Landmarks68From, MotionError, MotionSettings};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LandmarksArg {
+    /// Taken from the mesh, the network made for video (fast and steady).
+    Mesh,
+    /// The 68-point network on the mesh's crop (more exact jaw and brows, slower).
+    Net,
+}
+
+#[derive(Args, Debug)]
+pub struct TrackArgs {
+    /// The driving clip.
+    #[arg(value_name = "VIDEO")]
+    pub video: PathBuf,
+    /// Write every frame's time, state, confidence and 68 points here as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Where the 68 points come from.
+    #[arg(long, value_enum, default_value = "mesh")]
+    pub landmarks: LandmarksArg,
+    /// Leave the tracks unsmoothed.
+    #[arg(long)]
+    pub no_smoothing: bool,
+    /// Analyse again even if a cached result exists (and do not store this one).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where the networks run: cpu, cuda, metal or auto.
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceChoice,
+}
+
+#[derive(Serialize)]
+struct FrameOut<'a> {
+    time_s: f64,
+    state: FrameState,
+    confidence: f32,
+    landmarks68: &'a [[f32; 2]],
+}
+
+#[derive(Serialize)]
+struct TrackOut<'a> {
+    video: String,
+    width: u32,
+    height: u32,
+    frame_rate: (i32, i32),
+    jitter_raw: f64,
+    jitter_smoothed: f64,
+    frames: Vec<FrameOut<'a>>,
+}
+
+pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
+    let device = args
+        .device
+        .device()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let mut analyzer =
+        Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
+    analyzer.options.small_faces = false;
+    let settings = MotionSettings {
+        landmarks68: match args.landmarks {
+            LandmarksArg::Net => Landmarks68From::Net,
+            LandmarksArg::Mesh => Landmarks68From::Mesh,
+        },
+        smoothing: if args.no_smoothing {
+            None
+        } else {
+            MotionSettings::default().smoothing
+        },
+        ..MotionSettings::default()
+    };
+    let cache = if args.no_cache {
+        None
+    } else {
+        crate::motion::cache::default_dir()
+    };
+    let cancel = AtomicBool::new(false);
+    let started = Instant::now();
+    let (motion, notes) = DrivingMotion::analyse(
+        &analyzer,
+        &args.video,
+        &settings,
+        cache.as_deref(),
+        &cancel,
+        &|_, _| {},
+    )
+    .map_err(|e| match e {
+        MotionError::Track(crate::motion::TrackError::Media(m)) => CliError::input(m.to_string()),
+        MotionError::NoFace { .. } => CliError::input(e.to_string()),
+        other => CliError::internal(other.to_string()),
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    let count = |s: FrameState| motion.frames.iter().filter(|f| f.state == s).count();
+    let duration = motion.times.last().copied().unwrap_or(0.0)
+        + motion.times.get(1).copied().unwrap_or(0.0)
+        - motion.times.first().copied().unwrap_or(0.0);
+    eprintln!(
+        "{}: {} frames in {secs:.1} s ({:.1}× real time); detected {}, tracked {}, lost and interpolated {}, lost and held {}",
+        args.video.display(),
+        motion.frames.len(),
+        duration / secs.max(1e-9),
+        count(FrameState::Detected),
+        count(FrameState::Tracked),
+        count(FrameState::Interpolated),
+        count(FrameState::Held),
+    );
+    eprintln!(
+        "jitter (stable points, fraction of eye distance per frame²): {:.5} measured, {:.5} smoothed",
+        motion.jitter_raw, motion.jitter_smoothed
+    );
+    if let Some(path) = &args.json {
+        let out = TrackOut {
+            video: args.video.display().to_string(),
+            width: motion.width,
+            height: motion.height,
+            frame_rate: motion.frame_rate,
+            jitter_raw: motion.jitter_raw,
+            jitter_smoothed: motion.jitter_smoothed,
+            frames: motion
+                .times
+                .iter()
+                .zip(&motion.frames)
+                .map(|(t, f)| FrameOut {
+                    time_s: *t,
+                    state: f.state,
+                    confidence: f.confidence,
+                    landmarks68: &f.landmarks68,
+                })
+                .collect(),
+        };
+        let text = serde_json::to_string(&out).map_err(|e| CliError::internal(e.to_string()))?;
+        write_atomic(path, |tmp| {
+            std::fs::write(tmp, format!("{text}\n")).map_err(|e| e.to_string())
+        })?;
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@
 //! content and the settings, so the next render or a reopened project does not analyse again.
 
 pub mod cache;
+pub mod retarget;
 pub mod smooth;
 pub mod track;
 
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::face::Analyzer;
 use crate::media::VideoSource;
 
+pub use self::retarget::{Mode, Retargeter, Similarity, Strengths, most_neutral};
 pub use self::smooth::{OneEuro, jitter};
 pub use self::track::{FrameState, Landmarks68From, Observation, TrackError, Tracker, track_clip};
 

@@ -17,7 +17,10 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let clip = dir.path().join("webcam_640x480.mp4");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/webcam_man_400x300.mp4");
+    let src = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/webcam_man_400x300.mp4"
+    );
     let limit = if full { "1337" } else { "50" };
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-i", src, "-frames:v", limit])
@@ -25,10 +28,13 @@ fn main() {
         .arg(&clip)
         .status();
     assert!(matches!(status, Ok(s) if s.success()), "ffmpeg: {status:?}");
-    let mut analyzer = Analyzer::new(&Device::Cpu, &ModelSource::Embedded)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut analyzer =
+        Analyzer::new(&Device::Cpu, &ModelSource::Embedded).unwrap_or_else(|e| panic!("{e}"));
     analyzer.options.small_faces = false;
-    println!("motion benchmark ({})", if full { "full" } else { "smoke test" });
+    println!(
+        "motion benchmark ({})",
+        if full { "full" } else { "smoke test" }
+    );
     for from in [Landmarks68From::Mesh, Landmarks68From::Net] {
         let settings = MotionSettings {
             landmarks68: from,

@@ -166,7 +166,8 @@ impl Retargeter {
         mode: Mode,
         strengths: Strengths,
     ) -> Self {
-        let to_source = Similarity::fit(&pick(reference, &POSE_POINTS), &pick(source, &POSE_POINTS));
+        let to_source =
+            Similarity::fit(&pick(reference, &POSE_POINTS), &pick(source, &POSE_POINTS));
         Self {
             mode,
             strengths,
@@ -187,14 +188,20 @@ impl Retargeter {
         let undo = pose.inverse();
         let c = &self.to_source;
         // The same head motion seen in the source's frame: c ∘ pose ∘ c⁻¹.
-        let pose_src = c.then_after(&pose).then_after(&c.inverse()).partial(st.pose.clamp(0.0, 2.0));
+        let pose_src = c
+            .then_after(&pose)
+            .then_after(&c.inverse())
+            .partial(st.pose.clamp(0.0, 2.0));
         let mut out = Vec::with_capacity(68);
         for i in 0..68 {
             let neutral = undo.apply(driving[i]);
             let w = weight(i, st);
             let p = match self.mode {
                 Mode::Relative => {
-                    let d = [neutral[0] - self.reference[i][0], neutral[1] - self.reference[i][1]];
+                    let d = [
+                        neutral[0] - self.reference[i][0],
+                        neutral[1] - self.reference[i][1],
+                    ];
                     let d = c.apply_linear(d);
                     [self.source[i][0] + w * d[0], self.source[i][1] + w * d[1]]
                 }
@@ -264,7 +271,8 @@ pub fn eyes_open(p: &[[f32; 2]]) -> f32 {
     let iod = ((p[45][0] - p[36][0]).powi(2) + (p[45][1] - p[36][1]).powi(2))
         .sqrt()
         .max(1.0);
-    let gap = |a: usize, b: usize| ((p[a][0] - p[b][0]).powi(2) + (p[a][1] - p[b][1]).powi(2)).sqrt();
+    let gap =
+        |a: usize, b: usize| ((p[a][0] - p[b][0]).powi(2) + (p[a][1] - p[b][1]).powi(2)).sqrt();
     (gap(37, 41) + gap(38, 40) + gap(43, 47) + gap(44, 46)) / 4.0 / iod
 }
 
@@ -331,7 +339,10 @@ mod tests {
 
     #[test]
     fn reference_frame_gives_the_source_back_and_pose_is_carried_over() {
-        let src: Vec<_> = face().iter().map(|p| [p[0] * 2.0 + 50.0, p[1] * 2.0]).collect();
+        let src: Vec<_> = face()
+            .iter()
+            .map(|p| [p[0] * 2.0 + 50.0, p[1] * 2.0])
+            .collect();
         let reference = face();
         let r = Retargeter::new(&src, &reference, Mode::Relative, Strengths::default());
         let same = r.target(&reference);
@@ -377,7 +388,12 @@ mod tests {
         }
         let t = r.target(&crossed);
         for (u, d) in [(61, 67), (62, 66), (63, 65)] {
-            assert!(t[d][1] >= t[u][1] - 1e-3, "{u}/{d}: {} vs {}", t[u][1], t[d][1]);
+            assert!(
+                t[d][1] >= t[u][1] - 1e-3,
+                "{u}/{d}: {} vs {}",
+                t[u][1],
+                t[d][1]
+            );
         }
         // Eyes may close fully but not invert.
         let mut shut = reference.clone();

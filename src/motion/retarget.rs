@@ -193,8 +193,8 @@ impl Retargeter {
             .then_after(&c.inverse())
             .partial(st.pose.clamp(0.0, 2.0));
         let mut out = Vec::with_capacity(68);
-        for i in 0..68 {
-            let neutral = undo.apply(driving[i]);
+        for (i, &d) in driving.iter().enumerate().take(68) {
+            let neutral = undo.apply(d);
             let w = weight(i, st);
             let p = match self.mode {
                 Mode::Relative => {
@@ -239,7 +239,7 @@ fn clamp_shapes(p: &mut [[f32; 2]], source: &[[f32; 2]]) {
     let (s, c) = ang.sin_cos();
     let down = [-s, c];
     let along = |q: [f32; 2]| q[0] * down[0] + q[1] * down[1];
-    let mut push_below = |upper: usize, lower: usize, p: &mut [[f32; 2]]| {
+    let push_below = |upper: usize, lower: usize, p: &mut [[f32; 2]]| {
         let gap = along(p[lower]) - along(p[upper]);
         if gap < 0.0 {
             // Meet in the middle.

@@ -2,7 +2,7 @@
 //!
 //! The crate is organised by pipeline stage (see docs/ARCHITECTURE.md):
 //! `media` (images, video, audio, timeline summaries) → `face` (detector, landmarks, mesh) →
-//! `motion` (tracking the driving clip, smoothing, cache) → render → `export` (MP4 with sound),
+//! `motion` (tracking the driving clip, smoothing, cache, retargeting) → `render` (engines) → `export` (MP4 with sound),
 //! with `cli` as a front end.
 
 pub mod cli;
@@ -11,6 +11,8 @@ pub mod face;
 pub mod media;
 pub mod models;
 pub mod motion;
+pub mod pipeline;
+pub mod render;
 
 /// Version string written into outputs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

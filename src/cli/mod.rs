@@ -2,6 +2,7 @@
 
 mod landmarks;
 mod probe;
+mod render;
 mod track;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ pub enum Command {
     Probe(probe::ProbeArgs),
     /// Follow the face through a driving clip: per-frame landmarks, lost frames, jitter.
     Track(track::TrackArgs),
+    /// Animate a portrait with a driving clip and write an MP4 with the clip's sound.
+    Render(render::RenderArgs),
 }
 
 /// A failure with the exit code it maps to: 2 for bad input, 1 for everything else.
@@ -75,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Landmarks(args) => landmarks::run(args, &model_source(&cli.models)),
         Command::Probe(args) => probe::run(args),
         Command::Track(args) => track::run(args, &model_source(&cli.models)),
+        Command::Render(args) => render::run(args, &model_source(&cli.models)),
     }
 }
 

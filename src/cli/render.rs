@@ -1,0 +1,242 @@
+//! `vivant render`: a portrait animated by a driving clip, to MP4 with the clip's sound.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{CliError, parse_device};
+use crate::face::{Analyzer, DeviceChoice};
+use crate::models::ModelSource;
+use crate::motion::{Mode, MotionError, Strengths};
+use crate::pipeline::{PipelineError, RenderJob, Soundtrack, Stage, render};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EngineArg {
+    /// Landmark-driven warp of the source image (no extra weights).
+    Warp,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The portrait (photo or painting).
+    #[arg(long, value_name = "IMG")]
+    pub source: PathBuf,
+    /// The clip whose face drives the portrait.
+    #[arg(long, value_name = "VIDEO")]
+    pub driving: PathBuf,
+    /// The MP4 to write (replaced only when the render succeeds).
+    #[arg(short, long, value_name = "OUT.mp4")]
+    pub output: PathBuf,
+    /// Sound from this file instead of the driving clip's.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_audio")]
+    pub audio: Option<PathBuf>,
+    /// A silent video.
+    #[arg(long)]
+    pub no_audio: bool,
+    /// Start of the driving clip's range, seconds.
+    #[arg(long, value_name = "S")]
+    pub start: Option<f64>,
+    /// End of the driving clip's range, seconds.
+    #[arg(long, value_name = "S")]
+    pub end: Option<f64>,
+    /// Output size WxH, or `source` (default).
+    #[arg(long, value_name = "WxH|source", value_parser = parse_size)]
+    pub size: Option<Size>,
+    /// Output frame rate (default: the driving clip's).
+    #[arg(long, value_name = "N")]
+    pub fps: Option<f64>,
+    /// H.264 quality: 0 (lossless) to 51; default 16.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=51))]
+    pub crf: u8,
+    /// x264 preset (ultrafast … veryslow).
+    #[arg(long, default_value = "medium")]
+    pub preset: String,
+    /// The animation engine.
+    #[arg(long, value_enum, default_value = "warp")]
+    pub engine: EngineArg,
+    /// Motion relative to a reference driving frame, on the source's own face (default).
+    #[arg(long, conflicts_with = "absolute")]
+    pub relative: bool,
+    /// The driving face's shape itself, placed on the source.
+    #[arg(long)]
+    pub absolute: bool,
+    /// Driving-clip time whose expression matches the source's (default: the most neutral).
+    #[arg(long, value_name = "SECONDS")]
+    pub reference: Option<f64>,
+    /// Head-pose strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub pose: f32,
+    /// Expression strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub expression: f32,
+    /// Eye strength (blinks, squints), 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub eyes: f32,
+    /// Mouth strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub mouth: f32,
+    /// Analyse the driving clip again even if a cached analysis exists.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where the networks run: cpu, cuda, metal or auto.
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceChoice,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Size {
+    Source,
+    Fixed(u32, u32),
+}
+
+fn parse_size(s: &str) -> Result<Size, String> {
+    if s.eq_ignore_ascii_case("source") {
+        return Ok(Size::Source);
+    }
+    let (w, h) = s
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("'{s}': use WxH (e.g. 1280x720) or 'source'"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (16..=8192).contains(n))
+    };
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok(Size::Fixed(w, h)),
+        _ => Err(format!("'{s}': width and height must be 16 to 8192")),
+    }
+}
+
+fn strength(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': a strength is a number from 0 to 2")),
+    }
+}
+
+/// A frame rate as a rational: whole numbers exactly, NTSC rates as n·1000/1001.
+fn fps_rational(f: f64) -> Result<(i32, i32), CliError> {
+    if !(1.0..=240.0).contains(&f) {
+        return Err(CliError::input(format!("--fps {f}: use 1 to 240")));
+    }
+    if (f - f.round()).abs() < 1e-6 {
+        return Ok((f.round() as i32, 1));
+    }
+    let ntsc = f * 1001.0 / 1000.0;
+    if (ntsc - ntsc.round()).abs() < 1e-3 {
+        return Ok((ntsc.round() as i32 * 1000, 1001));
+    }
+    Ok(((f * 1000.0).round() as i32, 1000))
+}
+
+pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
+    for p in [&args.source, &args.driving] {
+        if !p.is_file() {
+            return Err(CliError::input(format!("{}: no such file", p.display())));
+        }
+    }
+    let device = args
+        .device
+        .device()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let analyzer = Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
+    let mut job = RenderJob::new(
+        args.source.clone(),
+        args.driving.clone(),
+        args.output.clone(),
+    );
+    job.sound = match (&args.audio, args.no_audio) {
+        (Some(p), _) => Soundtrack::File(p.clone()),
+        (None, true) => Soundtrack::None,
+        (None, false) => Soundtrack::Driving,
+    };
+    job.start_s = args.start;
+    job.end_s = args.end;
+    job.size = match args.size {
+        Some(Size::Fixed(w, h)) => Some((w, h)),
+        _ => None,
+    };
+    job.fps = args.fps.map(fps_rational).transpose()?;
+    job.crf = args.crf;
+    job.preset = args.preset.clone();
+    job.mode = if args.absolute {
+        Mode::Absolute
+    } else {
+        Mode::Relative
+    };
+    job.reference_s = args.reference;
+    job.strengths = Strengths {
+        pose: args.pose,
+        expression: args.expression,
+        eyes: args.eyes,
+        mouth: args.mouth,
+    };
+    if args.no_cache {
+        job.cache_dir = None;
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let c = cancel.clone();
+        // Ctrl-C: stop at the next frame; the writer removes its temporary file.
+        let _ = ctrlc::set_handler(move || c.store(true, Ordering::Relaxed));
+    }
+    let bar = ProgressBar::new(0);
+    let style = ProgressStyle::with_template(
+        "{msg:>10} [{bar:40}] {pos}/{len} frames, {per_sec}, ETA {eta}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    let progress = |stage: Stage| match stage {
+        Stage::Source => bar.set_message("source"),
+        Stage::Analysing(done, total) => {
+            bar.set_message("tracking");
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+        Stage::Rendering(done, total) => {
+            if bar.message() != "rendering" {
+                bar.set_message("rendering");
+                bar.reset_eta();
+            }
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let result = render(&analyzer, &job, &cancel, &progress);
+    bar.finish_and_clear();
+    let report = result.map_err(|e| match e {
+        PipelineError::Cancelled => CliError {
+            code: 130,
+            message: format!("cancelled; {} was not written", args.output.display()),
+        },
+        PipelineError::Analysis(a) => CliError::internal(a.to_string()),
+        PipelineError::Motion(MotionError::Track(t)) => match t {
+            crate::motion::TrackError::Analysis(a) => CliError::internal(a.to_string()),
+            other => CliError::input(other.to_string()),
+        },
+        other => CliError::input(other.to_string()),
+    })?;
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    eprintln!(
+        "wrote {}: {} frames, {:.2} s, {}×{}; driving face found in {:.0} % of frames; reference expression at {:.2} s{}",
+        report.output.display(),
+        report.frames,
+        report.duration_s,
+        report.width,
+        report.height,
+        100.0 * report.driving_found,
+        report.reference_s,
+        report
+            .audio
+            .map(|a| format!("; {a}"))
+            .unwrap_or_else(|| "; no sound".into())
+    );
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The render stage: animation engines. An engine is prepared once from the source
+//! portrait(s) and then renders one frame per target motion; the pipeline, CLI and studio see
+//! only this boundary, so a neural engine can sit next to the warp engine later.
+
+pub mod mouth;
+pub mod triangulate;
+pub mod warp;
+
+use image::RgbImage;
+
+pub use self::warp::WarpEngine;
+
+/// A portrait to animate: the image and its face's 68 landmarks (pixels of the image).
+#[derive(Clone, Debug)]
+pub struct SourceFace {
+    pub image: RgbImage,
+    pub landmarks68: Vec<[f32; 2]>,
+}
+
+/// An animation engine.
+pub trait Engine: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Output size (the source's size for the warp engine).
+    fn size(&self) -> (u32, u32);
+    /// The source's 68 landmarks, the frame of reference for targets.
+    fn source_landmarks(&self) -> &[[f32; 2]];
+    /// One frame with the face's landmarks at `target` (68 points, source pixels).
+    fn render(&self, target: &[[f32; 2]]) -> RgbImage;
+}
+
+impl Engine for WarpEngine {
+    fn name(&self) -> &'static str {
+        "warp"
+    }
+
+    fn size(&self) -> (u32, u32) {
+        self.source().dimensions()
+    }
+
+    fn source_landmarks(&self) -> &[[f32; 2]] {
+        self.landmarks()
+    }
+
+    fn render(&self, target: &[[f32; 2]]) -> RgbImage {
+        WarpEngine::render(self, target)
+    }
+}

@@ -1,0 +1,151 @@
+//! The mouth interior. When the target mouth opens wider than the source's, the warp alone
+//! would stretch the lips across the gap; instead the inside is painted: a dark cavity in the
+//! portrait's own lip colour, darker towards the back, and a band of upper teeth in a light,
+//! slightly warm tone taken from the face, all feathered into the lips.
+
+use image::RgbImage;
+
+const INNER: [usize; 8] = [60, 61, 62, 63, 64, 65, 66, 67];
+
+/// Colours for the inside of the mouth, sampled once from the source.
+pub struct MouthInterior {
+    cavity: [f32; 3],
+    teeth: [f32; 3],
+    /// The source's own inner-lip opening, as a fraction of the eye distance.
+    source_open: f32,
+}
+
+fn opening(p: &[[f32; 2]]) -> f32 {
+    let iod = ((p[45][0] - p[36][0]).powi(2) + (p[45][1] - p[36][1]).powi(2))
+        .sqrt()
+        .max(1.0);
+    let gap =
+        |a: usize, b: usize| ((p[a][0] - p[b][0]).powi(2) + (p[a][1] - p[b][1]).powi(2)).sqrt();
+    (gap(61, 67) + gap(62, 66) + gap(63, 65)) / 3.0 / iod
+}
+
+impl MouthInterior {
+    pub fn new(src: &RgbImage, lm: &[[f32; 2]]) -> Self {
+        let sample = |p: [f32; 2]| -> [f32; 3] {
+            let x = (p[0].max(0.0) as u32).min(src.width().saturating_sub(1));
+            let y = (p[1].max(0.0) as u32).min(src.height().saturating_sub(1));
+            let q = src.get_pixel(x, y).0;
+            [q[0] as f32, q[1] as f32, q[2] as f32]
+        };
+        let avg = |idx: &[usize]| {
+            let mut s = [0.0f32; 3];
+            for &i in idx {
+                let c = sample(lm[i]);
+                for k in 0..3 {
+                    s[k] += c[k] / idx.len() as f32;
+                }
+            }
+            s
+        };
+        // Lip colour from the middle of the lips (between outer and inner contours).
+        let mid: Vec<[f32; 2]> = [(50, 61), (51, 62), (52, 63), (58, 67), (57, 66), (56, 65)]
+            .iter()
+            .map(|&(o, i)| [(lm[o][0] + lm[i][0]) / 2.0, (lm[o][1] + lm[i][1]) / 2.0])
+            .collect();
+        let mut lip = [0.0f32; 3];
+        for p in &mid {
+            let c = sample(*p);
+            for k in 0..3 {
+                lip[k] += c[k] / mid.len() as f32;
+            }
+        }
+        // Skin from the cheeks and nose, for the teeth's tone and brightness.
+        let skin = avg(&[2, 14, 29, 30, 31, 35]);
+        let cavity = [lip[0] * 0.28, lip[1] * 0.16, lip[2] * 0.16];
+        let bright = (skin[0] + skin[1] + skin[2]) / 3.0;
+        let level = (bright * 1.15 + 40.0).min(235.0);
+        let teeth = [level, level * 0.96, level * 0.88];
+        Self {
+            cavity,
+            teeth,
+            source_open: opening(lm),
+        }
+    }
+
+    /// Paint the inside of the mouth of `img` whose face now has landmarks `lm`.
+    pub fn paint(&self, img: &mut RgbImage, lm: &[[f32; 2]]) {
+        let extra = opening(lm) - self.source_open;
+        // Fade in over the first few percent of extra opening: no pop.
+        let strength = ((extra - 0.015) / 0.05).clamp(0.0, 1.0);
+        if strength <= 0.0 {
+            return;
+        }
+        let poly: Vec<[f32; 2]> = INNER.iter().map(|&i| lm[i]).collect();
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for p in &poly {
+            for k in 0..2 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        let (w, h) = (img.width() as i64, img.height() as i64);
+        let x0 = (lo[0].floor() as i64 - 1).clamp(0, w);
+        let x1 = (hi[0].ceil() as i64 + 1).clamp(0, w);
+        let y0 = (lo[1].floor() as i64 - 1).clamp(0, h);
+        let y1 = (hi[1].ceil() as i64 + 1).clamp(0, h);
+        // The mouth's own axes: along the lips and across them.
+        let (l, r) = (lm[60], lm[64]);
+        let along = {
+            let d = [r[0] - l[0], r[1] - l[1]];
+            let n = (d[0] * d[0] + d[1] * d[1]).sqrt().max(1e-3);
+            [d[0] / n, d[1] / n]
+        };
+        let down = [-along[1], along[0]];
+        let centre = [(l[0] + r[0]) / 2.0, (l[1] + r[1]) / 2.0];
+        let half_width = (((r[0] - l[0]).powi(2) + (r[1] - l[1]).powi(2)).sqrt() / 2.0).max(1.0);
+        let top = |q: [f32; 2]| (q[0] - centre[0]) * down[0] + (q[1] - centre[1]) * down[1];
+        let upper = (top(lm[61]) + top(lm[62]) + top(lm[63])) / 3.0;
+        let lower = (top(lm[65]) + top(lm[66]) + top(lm[67])) / 3.0;
+        let gap = (lower - upper).max(1.0);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let p = [x as f32 + 0.5, y as f32 + 0.5];
+                let d = signed_distance(&poly, p);
+                // Inside by more than a pixel: full; feathered over 1.5 px at the lips.
+                let a = ((d + 0.5) / 1.5).clamp(0.0, 1.0) * strength;
+                if a <= 0.0 {
+                    continue;
+                }
+                let u =
+                    ((p[0] - centre[0]) * along[0] + (p[1] - centre[1]) * along[1]) / half_width;
+                let v = (top(p) - upper) / gap;
+                // Teeth: the top ~40 % of the opening, fading towards the corners.
+                let teeth_a = (1.0 - ((v - 0.18) / 0.22).abs()).clamp(0.0, 1.0)
+                    * (1.0 - u.abs().powi(4)).clamp(0.0, 1.0);
+                let shade = 0.75 + 0.25 * (1.0 - u.abs());
+                let px = img.get_pixel_mut(x as u32, y as u32);
+                for k in 0..3 {
+                    let inside = self.cavity[k] * shade * (1.0 - teeth_a) + self.teeth[k] * teeth_a;
+                    let old = px.0[k] as f32;
+                    px.0[k] = (old + (inside - old) * a).round().clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+    }
+}
+
+/// Distance from `p` to the polygon's edge: positive inside, negative outside.
+fn signed_distance(poly: &[[f32; 2]], p: [f32; 2]) -> f32 {
+    let mut inside = false;
+    let mut best = f32::MAX;
+    for i in 0..poly.len() {
+        let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+        if (a[1] > p[1]) != (b[1] > p[1]) {
+            let x = a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+            if p[0] < x {
+                inside = !inside;
+            }
+        }
+        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+        let len2 = (dx * dx + dy * dy).max(1e-9);
+        let t = (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0);
+        let (qx, qy) = (a[0] + t * dx - p[0], a[1] + t * dy - p[1]);
+        best = best.min((qx * qx + qy * qy).sqrt());
+    }
+    if inside { best } else { -best }
+}

@@ -1,0 +1,349 @@
+//! The warp engine: the whole source image, at its own resolution, bent so its face lands on
+//! the target landmarks.
+//!
+//! Control points: the 68 landmarks; a forehead arc above the brows that follows the head;
+//! two rings around the face that carry part of the head's motion into hair, neck and
+//! shoulders (60 % and 20 %); and the image border, which never moves. They are triangulated
+//! once (Delaunay, on the source); each frame moves the points, pulls back any triangle that
+//! would fold over, and maps every output pixel back into the source through its triangle's
+//! affine map (bilinear sampling). Rows are split across threads.
+
+use image::RgbImage;
+
+use super::mouth::MouthInterior;
+use super::triangulate::delaunay;
+use crate::motion::retarget::{POSE_POINTS, Similarity};
+
+/// How much of the head's motion each ring around the face follows.
+const RINGS: [(f32, f32); 2] = [(1.45, 0.6), (2.3, 0.2)];
+const RING_POINTS: usize = 16;
+const BORDER_STEPS: usize = 6;
+const FOREHEAD: [usize; 6] = [17, 19, 21, 22, 24, 26];
+
+/// Where the control points come from, for moving them each frame.
+#[derive(Clone, Copy, Debug)]
+enum Control {
+    Landmark(usize),
+    /// Moves rigidly with the head.
+    Forehead,
+    /// Follows the head by this fraction.
+    Ring(f32),
+    Border,
+}
+
+/// The warp engine for one source image.
+pub struct WarpEngine {
+    source: RgbImage,
+    landmarks: Vec<[f32; 2]>,
+    points: Vec<[f32; 2]>,
+    kinds: Vec<Control>,
+    triangles: Vec<[usize; 3]>,
+    mouth: MouthInterior,
+    threads: usize,
+}
+
+impl WarpEngine {
+    /// `landmarks68`: the source face's 68 points, in the image's pixels.
+    pub fn new(source: RgbImage, landmarks68: &[[f32; 2]]) -> Self {
+        let (w, h) = (source.width() as f32, source.height() as f32);
+        let lm: Vec<[f32; 2]> = landmarks68.iter().take(68).copied().collect();
+        let mut points: Vec<[f32; 2]> = lm.clone();
+        let mut kinds: Vec<Control> = (0..lm.len()).map(Control::Landmark).collect();
+        // Forehead: above each brow point by 45 % of the brow-to-chin height, along the face's
+        // up direction.
+        let (r, l) = (lm[36], lm[45]);
+        let ang = (l[1] - r[1]).atan2(l[0] - r[0]);
+        let up = [ang.sin(), -ang.cos()];
+        let brow = mean(&FOREHEAD.iter().map(|&i| lm[i]).collect::<Vec<_>>());
+        let height = dist(brow, lm[8]);
+        for &i in &FOREHEAD {
+            points.push([
+                lm[i][0] + up[0] * 0.45 * height,
+                lm[i][1] + up[1] * 0.45 * height,
+            ]);
+            kinds.push(Control::Forehead);
+        }
+        let centre = mean(&points);
+        let radius = points
+            .iter()
+            .map(|&p| dist(p, centre))
+            .fold(0.0f32, f32::max);
+        // Ring points too near the border would drag the image's edge along: keep them a
+        // margin inside it.
+        let margin = 0.06 * w.min(h);
+        let inside =
+            |p: [f32; 2]| p[0] > margin && p[1] > margin && p[0] < w - margin && p[1] < h - margin;
+        for (scale, follow) in RINGS {
+            for k in 0..RING_POINTS {
+                let a = k as f32 / RING_POINTS as f32 * std::f32::consts::TAU;
+                let p = [
+                    centre[0] + scale * radius * a.cos(),
+                    centre[1] + scale * radius * 1.1 * a.sin(),
+                ];
+                if inside(p) {
+                    points.push(p);
+                    kinds.push(Control::Ring(follow));
+                }
+            }
+        }
+        for k in 0..BORDER_STEPS {
+            let t = k as f32 / BORDER_STEPS as f32;
+            for p in [[t * w, 0.0], [w, t * h], [w - t * w, h], [0.0, h - t * h]] {
+                points.push(p);
+                kinds.push(Control::Border);
+            }
+        }
+        let triangles = delaunay(&points);
+        let mouth = MouthInterior::new(&source, &lm);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            source,
+            landmarks: lm,
+            points,
+            kinds,
+            triangles,
+            mouth,
+            threads,
+        }
+    }
+
+    pub fn source(&self) -> &RgbImage {
+        &self.source
+    }
+
+    pub fn landmarks(&self) -> &[[f32; 2]] {
+        &self.landmarks
+    }
+
+    /// Render threads (default: one per core).
+    pub fn set_threads(&mut self, n: usize) {
+        self.threads = n.max(1);
+    }
+
+    /// Where every control point goes when the face's landmarks go to `target`.
+    fn targets(&self, target: &[[f32; 2]]) -> Vec<[f32; 2]> {
+        let pick = |v: &[[f32; 2]]| POSE_POINTS.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let head = Similarity::fit(&pick(&self.landmarks), &pick(target));
+        let mut out: Vec<[f32; 2]> = self
+            .points
+            .iter()
+            .zip(&self.kinds)
+            .map(|(&p, k)| match *k {
+                Control::Landmark(i) => target[i],
+                Control::Forehead => head.apply(p),
+                Control::Ring(f) => {
+                    let q = head.apply(p);
+                    [p[0] + f * (q[0] - p[0]), p[1] + f * (q[1] - p[1])]
+                }
+                Control::Border => p,
+            })
+            .collect();
+        self.unfold(&mut out);
+        out
+    }
+
+    /// Pull moved points back towards their source positions until no triangle folds over
+    /// or collapses.
+    fn unfold(&self, t: &mut [[f32; 2]]) {
+        for _ in 0..12 {
+            let mut bad = vec![false; t.len()];
+            let mut any = false;
+            for tri in &self.triangles {
+                let s = area(&self.points, *tri);
+                let a = area(t, *tri);
+                if a < 0.05 * s {
+                    any = true;
+                    for &v in tri {
+                        bad[v] = true;
+                    }
+                }
+            }
+            if !any {
+                return;
+            }
+            for (i, b) in bad.iter().enumerate() {
+                if *b && !matches!(self.kinds[i], Control::Border) {
+                    let s = self.points[i];
+                    t[i] = [(t[i][0] + s[0]) / 2.0, (t[i][1] + s[1]) / 2.0];
+                }
+            }
+        }
+        // Still folded: give up the motion of those points entirely.
+        for tri in &self.triangles {
+            if area(t, *tri) <= 0.0 {
+                for &v in tri {
+                    t[v] = self.points[v];
+                }
+            }
+        }
+    }
+
+    /// Triangles that would be folded over or collapsed for `target`, after the guard (0 is
+    /// the contract; exposed for tests and diagnostics).
+    pub fn folded_triangles(&self, target: &[[f32; 2]]) -> usize {
+        let moved = self.targets(target);
+        self.triangles
+            .iter()
+            .filter(|t| area(&moved, **t) <= 0.0)
+            .count()
+    }
+
+    /// The source with its face moved to `target` (68 points, source pixels).
+    pub fn render(&self, target: &[[f32; 2]]) -> RgbImage {
+        let moved = self.targets(target);
+        let (w, h) = self.source.dimensions();
+        // Start from the source: a pixel no triangle claims (rounding at a vertex) keeps a
+        // plausible colour instead of a hole.
+        let mut out = self.source.as_raw().clone();
+        let maps: Vec<TriMap> = self
+            .triangles
+            .iter()
+            .filter_map(|tri| TriMap::new(&moved, &self.points, *tri))
+            .collect();
+        let rows_per = (h as usize).div_ceil(self.threads).max(1);
+        let row_bytes = w as usize * 3;
+        std::thread::scope(|s| {
+            for (band, chunk) in out.chunks_mut(rows_per * row_bytes).enumerate() {
+                let y0 = band * rows_per;
+                let maps = &maps;
+                let src = &self.source;
+                s.spawn(move || {
+                    let y1 = y0 + chunk.len() / row_bytes;
+                    for m in maps {
+                        m.raster(src, chunk, y0, y1, w as usize);
+                    }
+                });
+            }
+        });
+        let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source.clone());
+        let moved68: Vec<[f32; 2]> = moved[..68].to_vec();
+        self.mouth.paint(&mut img, &moved68);
+        img
+    }
+}
+
+fn mean(v: &[[f32; 2]]) -> [f32; 2] {
+    let n = v.len().max(1) as f32;
+    let (x, y) = v.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0], a.1 + p[1]));
+    [x / n, y / n]
+}
+
+fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+fn area(p: &[[f32; 2]], t: [usize; 3]) -> f32 {
+    let (a, b, c) = (p[t[0]], p[t[1]], p[t[2]]);
+    (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+}
+
+/// One target triangle and the affine map from its pixels back to the source.
+struct TriMap {
+    v: [[f32; 2]; 3],
+    /// source = m · (x, y, 1)
+    m: [f32; 6],
+    identity: bool,
+}
+
+impl TriMap {
+    fn new(target: &[[f32; 2]], source: &[[f32; 2]], t: [usize; 3]) -> Option<Self> {
+        let (d0, d1, d2) = (target[t[0]], target[t[1]], target[t[2]]);
+        let (s0, s1, s2) = (source[t[0]], source[t[1]], source[t[2]]);
+        let det = (d1[0] - d0[0]) * (d2[1] - d0[1]) - (d2[0] - d0[0]) * (d1[1] - d0[1]);
+        if det.abs() < 1e-6 {
+            return None;
+        }
+        // Solve for the map taking target vertices to source vertices.
+        let inv = 1.0 / det;
+        let (ax, ay) = (d1[0] - d0[0], d1[1] - d0[1]);
+        let (bx, by) = (d2[0] - d0[0], d2[1] - d0[1]);
+        let row = |s0: f32, s1: f32, s2: f32| {
+            let (u, v) = (s1 - s0, s2 - s0);
+            let a = (u * by - v * ay) * inv;
+            let b = (v * ax - u * bx) * inv;
+            let c = s0 - a * d0[0] - b * d0[1];
+            (a, b, c)
+        };
+        let (a, b, c) = row(s0[0], s1[0], s2[0]);
+        let (d, e, f) = row(s0[1], s1[1], s2[1]);
+        let identity = [d0, d1, d2] == [s0, s1, s2];
+        Some(Self {
+            v: [d0, d1, d2],
+            m: [a, b, c, d, e, f],
+            identity,
+        })
+    }
+
+    /// Fill this triangle's pixels in rows `y0..y1` of the band `out` (which starts at y0).
+    fn raster(&self, src: &RgbImage, out: &mut [u8], y0: usize, y1: usize, w: usize) {
+        let ys = self.v.iter().map(|p| p[1]);
+        let top = ys.clone().fold(f32::MAX, f32::min);
+        let bottom = ys.fold(f32::MIN, f32::max);
+        let ry0 = ((top - 0.5).ceil().max(y0 as f32)) as usize;
+        let ry1 = (((bottom - 0.5).floor() + 1.0).min(y1 as f32)).max(0.0) as usize;
+        let (sw, sh) = (src.width() as usize, src.height() as usize);
+        let sraw = src.as_raw();
+        for y in ry0..ry1 {
+            let py = y as f32 + 0.5;
+            // The span of x where the row's centre line is inside the triangle.
+            let (mut xl, mut xr) = (f32::MAX, f32::MIN);
+            for k in 0..3 {
+                let (a, b) = (self.v[k], self.v[(k + 1) % 3]);
+                if (a[1] <= py && b[1] >= py) || (b[1] <= py && a[1] >= py) {
+                    let x = if (b[1] - a[1]).abs() < 1e-9 {
+                        xl = xl.min(a[0].min(b[0]));
+                        a[0].max(b[0])
+                    } else {
+                        a[0] + (py - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
+                    };
+                    xl = xl.min(x);
+                    xr = xr.max(x);
+                }
+            }
+            if xl > xr {
+                continue;
+            }
+            // Pixel centres x + 0.5 in [xl, xr): each pixel belongs to one triangle.
+            let x0 = ((xl - 0.5).ceil().max(0.0)) as usize;
+            let x1 = (((xr - 0.5).ceil()).min(w as f32)).max(0.0) as usize;
+            if x0 >= x1 {
+                continue;
+            }
+            let row = &mut out[(y - y0) * w * 3..(y - y0 + 1) * w * 3];
+            if self.identity {
+                let s = &sraw[y * sw * 3..(y + 1) * sw * 3];
+                row[x0 * 3..x1 * 3].copy_from_slice(&s[x0 * 3..x1 * 3]);
+                continue;
+            }
+            let [a, b, c, d, e, f] = self.m;
+            let px = x0 as f32 + 0.5;
+            // Source position of the pixel centre, in pixel-index space (centres at integers).
+            let mut sx = a * px + b * py + c - 0.5;
+            let mut sy = d * px + e * py + f - 0.5;
+            for x in x0..x1 {
+                let px_out = &mut row[x * 3..x * 3 + 3];
+                bilinear(sraw, sw, sh, sx, sy, px_out);
+                sx += a;
+                sy += d;
+            }
+        }
+    }
+}
+
+#[inline]
+fn bilinear(src: &[u8], w: usize, h: usize, x: f32, y: f32, out: &mut [u8]) {
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x as usize, y as usize);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let i00 = (y0 * w + x0) * 3;
+    let i01 = (y0 * w + x1) * 3;
+    let i10 = (y1 * w + x0) * 3;
+    let i11 = (y1 * w + x1) * 3;
+    for c in 0..3 {
+        let top = src[i00 + c] as f32 + (src[i01 + c] as f32 - src[i00 + c] as f32) * fx;
+        let bot = src[i10 + c] as f32 + (src[i11 + c] as f32 - src[i10 + c] as f32) * fx;
+        out[c] = (top + (bot - top) * fy + 0.5) as u8;
+    }
+}

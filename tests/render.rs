@@ -1,0 +1,136 @@
+//! The warp engine on a real portrait: the source's own landmarks give the source back, a
+//! moved face moves and the border stays, extreme targets neither fold nor tear, an opened
+//! mouth gets a dark interior with teeth, and output keeps the source's resolution.
+
+use std::path::Path;
+
+use candle_core::Device;
+use image::RgbImage;
+use vivant::face::Analyzer;
+use vivant::models::ModelSource;
+use vivant::render::{Engine, WarpEngine};
+
+fn portrait() -> (RgbImage, Vec<[f32; 2]>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
+    let img = image::open(path).expect("png").to_rgb8();
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let faces = a.analyze(&img).expect("analyze");
+    let lm = faces.first().expect("a face").landmarks68.clone();
+    (img, lm)
+}
+
+fn patch_mad(a: &RgbImage, ax: u32, ay: u32, b: &RgbImage, bx: u32, by: u32, n: u32) -> f64 {
+    let mut s = 0.0;
+    for y in 0..n {
+        for x in 0..n {
+            let (p, q) = (a.get_pixel(ax + x, ay + y), b.get_pixel(bx + x, by + y));
+            for c in 0..3 {
+                s += (p[c] as f64 - q[c] as f64).abs();
+            }
+        }
+    }
+    s / (n * n * 3) as f64
+}
+
+#[test]
+fn own_landmarks_give_the_source_back() {
+    let (img, lm) = portrait();
+    let engine = WarpEngine::new(img.clone(), &lm);
+    assert_eq!(engine.size(), img.dimensions());
+    let out = engine.render(&lm);
+    let worst = out
+        .as_raw()
+        .iter()
+        .zip(img.as_raw())
+        .map(|(a, b)| (*a as i32 - *b as i32).abs())
+        .max()
+        .unwrap_or(0);
+    assert!(worst <= 1, "max difference {worst}");
+}
+
+#[test]
+fn a_moved_face_moves_and_the_border_stays() {
+    let (img, lm) = portrait();
+    let engine = WarpEngine::new(img.clone(), &lm);
+    let moved: Vec<[f32; 2]> = lm.iter().map(|p| [p[0] + 6.0, p[1] + 3.0]).collect();
+    let out = engine.render(&moved);
+    // A patch around the nose tip is the source's, 6 px right and 3 px down.
+    let nose = lm[30];
+    let (x, y) = (nose[0] as u32 - 8, nose[1] as u32 - 8);
+    let shifted = patch_mad(&out, x + 6, y + 3, &img, x, y, 16);
+    let unshifted = patch_mad(&out, x, y, &img, x, y, 16);
+    eprintln!("nose patch: {shifted:.2} moved vs {unshifted:.2} in place");
+    assert!(
+        shifted < 4.0 && unshifted > 2.0 * shifted,
+        "{shifted} vs {unshifted}"
+    );
+    // The image's edges do not move; motion fades towards them.
+    assert!(edges_kept(&out, &img));
+    let near = patch_mad(&out, 0, 0, &img, 0, 0, 12);
+    assert!(near < unshifted / 4.0, "corner moved {near}");
+}
+
+/// The outermost rows and columns equal the source's (±1 for rounding).
+fn edges_kept(out: &RgbImage, img: &RgbImage) -> bool {
+    let (w, h) = img.dimensions();
+    let same = |x: u32, y: u32| {
+        let (a, b) = (out.get_pixel(x, y), img.get_pixel(x, y));
+        (0..3).all(|c| (a[c] as i32 - b[c] as i32).abs() <= 1)
+    };
+    (0..w).all(|x| same(x, 0) && same(x, h - 1)) && (0..h).all(|y| same(0, y) && same(w - 1, y))
+}
+
+#[test]
+fn extreme_targets_neither_fold_nor_tear() {
+    let (img, lm) = portrait();
+    let engine = WarpEngine::new(img.clone(), &lm);
+    // Landmarks thrown about: jaw pulled through the mouth, eyes swapped.
+    let mut wild = lm.clone();
+    for (i, p) in wild.iter_mut().enumerate() {
+        let k = (i * 37 % 68) as f32;
+        p[0] += (k - 34.0) * 1.5;
+        p[1] -= (k - 30.0) * 1.2;
+    }
+    wild.swap(36, 45);
+    // Unguarded, these targets fold the face's own triangles over.
+    let area = |p: &[[f32; 2]], t: [usize; 3]| {
+        let (a, b, c) = (p[t[0]], p[t[1]], p[t[2]]);
+        (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    };
+    let tris = vivant::render::triangulate::delaunay(&lm);
+    let folded = tris.iter().filter(|t| area(&wild, **t) <= 0.0).count();
+    assert!(folded > 10, "{folded}");
+    let out = engine.render(&wild);
+    assert_eq!(out.dimensions(), img.dimensions());
+    // No hole: every output pixel is a source colour blend, so the image mean stays close.
+    let mean =
+        |i: &RgbImage| i.as_raw().iter().map(|v| *v as f64).sum::<f64>() / i.as_raw().len() as f64;
+    assert!((mean(&out) - mean(&img)).abs() < 5.0);
+    // The guard leaves no triangle folded over.
+    assert_eq!(engine.folded_triangles(&wild), 0);
+}
+
+#[test]
+fn an_opened_mouth_gets_an_interior() {
+    let (img, lm) = portrait();
+    let engine = WarpEngine::new(img.clone(), &lm);
+    let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
+    let mut open = lm.clone();
+    let drop = 0.35 * iod;
+    for i in [5, 6, 7, 8, 9, 10, 11, 55, 56, 57, 58, 59, 65, 66, 67] {
+        open[i][1] += drop;
+    }
+    let out = engine.render(&open);
+    // Inside the new opening, between the inner lips: darker than the skin and lips there in
+    // the source, with a lighter band (teeth) near the upper lip.
+    let (top, bottom) = (open[62][1], open[66][1]);
+    let x = open[62][0] as u32;
+    let luma = |p: &image::Rgb<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+    let at = |i: &RgbImage, f: f32| luma(i.get_pixel(x, (top + (bottom - top) * f) as u32));
+    let cavity = at(&out, 0.75);
+    let teeth = at(&out, 0.2);
+    let before = at(&img, 0.75);
+    eprintln!("cavity {cavity:.0}, teeth {teeth:.0}, source there {before:.0}");
+    assert!(cavity < 0.6 * before, "cavity {cavity} vs source {before}");
+    assert!(teeth > cavity + 40.0, "teeth {teeth} vs cavity {cavity}");
+}

@@ -67,7 +67,8 @@ impl RenderJob {
             size: None,
             fps: None,
             crf: 16,
-            preset: "medium".into(),
+            // 1080p end to end: 1.19× real time with veryfast, 0.79× with medium (2 cores).
+            preset: "veryfast".into(),
             mode: Mode::Relative,
             reference_s: None,
             strengths: Strengths::default(),

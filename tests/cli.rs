@@ -1,4 +1,4 @@
-//! `vivant landmarks` end to end: the real binary, real files, exit codes and outputs.
+//! The `vivant` binary end to end (landmarks, probe, render): real files, exit codes, outputs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -302,4 +302,135 @@ fn probe_counts_frames_when_asked() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["video"]["frame_count_exact"], true);
     assert_eq!(v["video"]["frame_count"].as_u64(), Some(45));
+}
+
+fn ffprobe_json(path: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_streams",
+            "-show_format",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// `vivant render`: a second of the webcam clip animating the astronaut, with a speech track;
+/// then silent; and the clear failures.
+#[test]
+fn render_writes_an_mp4_with_sound_and_fails_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("astronaut.mp4");
+    let cache = dir.path().join("cache");
+    let run = |extra: &[&std::ffi::OsStr], out: &std::path::Path| {
+        let mut args = vec![
+            os("render"),
+            os("--source"),
+            fixture("astronaut.png").into_os_string().leak(),
+            os("--driving"),
+            fixture("webcam_man_400x300.mp4").into_os_string().leak(),
+            os("--start"),
+            os("2"),
+            os("--end"),
+            os("3"),
+            os("--preset"),
+            os("ultrafast"),
+            os("-o"),
+            out.as_os_str(),
+        ];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+            .args(args)
+            .env("VIVANT_CACHE_DIR", &cache)
+            .output()
+            .expect("run vivant")
+    };
+    let speech = fixture("speech_librivox_0870.wav");
+    let o = run(&[os("--audio"), speech.as_os_str()], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("25 frames"), "{}", stderr(&o));
+    let p = ffprobe_json(&out);
+    let streams = p["streams"].as_array().expect("streams");
+    let video = streams
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .expect("video");
+    let audio = streams
+        .iter()
+        .find(|s| s["codec_type"] == "audio")
+        .expect("audio");
+    assert_eq!(video["nb_frames"], "25");
+    assert_eq!(
+        (video["width"].as_u64(), video["height"].as_u64()),
+        (Some(512), Some(512))
+    );
+    let ad: f64 = audio["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0);
+    assert!((ad - 1.0).abs() < 0.03, "audio {ad} s");
+    // The portrait moves: frames differ from the source image.
+    let first = vivant::media::VideoSource::open(&out)
+        .expect("open")
+        .frame(12)
+        .expect("frame")
+        .image;
+    let src = image::open(fixture("astronaut.png"))
+        .expect("png")
+        .to_rgb8();
+    let diff = first
+        .as_raw()
+        .iter()
+        .zip(src.as_raw())
+        .map(|(a, b)| (*a as f64 - *b as f64).abs())
+        .sum::<f64>()
+        / src.as_raw().len() as f64;
+    assert!(diff > 0.5, "frame 12 is the still source ({diff})");
+    // Silent, at another size: no audio stream (the webcam clip has no sound anyway).
+    let silent = dir.path().join("silent.mp4");
+    let o = run(&[os("--no-audio"), os("--size"), os("256x256")], &silent);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = ffprobe_json(&silent);
+    let streams = p["streams"].as_array().expect("streams");
+    assert!(streams.iter().all(|s| s["codec_type"] != "audio"));
+    assert_eq!(streams[0]["width"].as_u64(), Some(256));
+    // A source without a face: exit 2 naming it, nothing written.
+    let blank = dir.path().join("blank.png");
+    image::RgbImage::from_pixel(300, 300, image::Rgb([120, 120, 120]))
+        .save(&blank)
+        .expect("save");
+    let bad = dir.path().join("bad.mp4");
+    let mut args = vec![
+        os("render"),
+        os("--source"),
+        blank.as_os_str(),
+        os("--driving"),
+    ];
+    let clip = fixture("webcam_man_400x300.mp4");
+    args.extend([clip.as_os_str(), os("-o"), bad.as_os_str()]);
+    let o = vivant(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("blank.png") && stderr(&o).contains("no face"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists());
+    // An output folder that does not exist: exit 2.
+    let o = run(&[], &dir.path().join("nope/out.mp4"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    // Nothing but the outputs and the cache in the folder: no temporary files.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["astronaut.mp4", "blank.png", "cache", "silent.mp4"]);
 }

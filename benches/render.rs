@@ -1,0 +1,108 @@
+//! Render-stage benchmark: the warp engine on the CPU at 1024×1024 (target ≥ 60 frames/s on
+//! this 2-core machine), and the whole pipeline (`pipeline::render`) writing a 1920×1080 MP4
+//! (target ≥ 1× real time). Prints a report for docs/PERFORMANCE.md; `cargo test --benches`
+//! runs a small version as a smoke test.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use candle_core::Device;
+use vivant::face::Analyzer;
+use vivant::models::ModelSource;
+use vivant::pipeline::{RenderJob, Soundtrack, render};
+use vivant::render::{Engine, WarpEngine};
+
+fn main() {
+    vivant::init_compute_threads();
+    let full = std::env::args().any(|a| a == "--bench");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let photo = image::open(root.join("tests/fixtures/astronaut.png"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_rgb8();
+    let analyzer =
+        Analyzer::new(&Device::Cpu, &ModelSource::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let big = image::imageops::resize(&photo, 1024, 1024, image::imageops::FilterType::CatmullRom);
+    let faces = analyzer.analyze(&big).unwrap_or_else(|e| panic!("{e}"));
+    let lm = faces
+        .first()
+        .map(|f| f.landmarks68.clone())
+        .unwrap_or_else(|| panic!("no face"));
+    println!(
+        "render benchmark ({})",
+        if full { "full" } else { "smoke test" }
+    );
+    let engine = WarpEngine::new(big, &lm);
+    let frames = if full { 300 } else { 10 };
+    // A head that sways and nods while the mouth opens and closes.
+    let targets: Vec<Vec<[f32; 2]>> = (0..frames)
+        .map(|k| {
+            let t = k as f32 / 25.0;
+            let (dx, dy, open) = (
+                8.0 * (t * 1.3).sin(),
+                5.0 * (t * 0.9).sin(),
+                12.0 * (t * 4.0).sin().max(0.0),
+            );
+            lm.iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let o = if matches!(i, 5..=11 | 55..=59 | 65..=67) {
+                        open
+                    } else {
+                        0.0
+                    };
+                    [p[0] + dx, p[1] + dy + o]
+                })
+                .collect()
+        })
+        .collect();
+    for threads in [1, 2] {
+        let mut e = WarpEngine::new(engine.source().clone(), &lm);
+        e.set_threads(threads);
+        let t = Instant::now();
+        for target in &targets {
+            let _ = e.render(target);
+        }
+        let fps = frames as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "warp engine 1024x1024, CPU, {threads} thread(s): {fps:.1} frames/s (target 60 with all cores)"
+        );
+    }
+    let _ = engine.name();
+
+    // The whole pipeline at 1080p: the astronaut stretched to 1920×1080, driven by the webcam
+    // clip, H.264 preset medium, with the clip's (absent) sound replaced by a speech file.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let src = dir.path().join("source_1080p.png");
+    image::imageops::resize(&photo, 1920, 1080, image::imageops::FilterType::CatmullRom)
+        .save(&src)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seconds = if full { 10.0 } else { 0.4 };
+    let mut job = RenderJob::new(
+        src,
+        root.join("tests/fixtures/webcam_man_400x300.mp4"),
+        dir.path().join("out.mp4"),
+    );
+    job.end_s = Some(seconds);
+    job.sound = Soundtrack::File(root.join("tests/fixtures/speech_librivox_0870.wav"));
+    job.cache_dir = Some(dir.path().join("cache"));
+    // Analyse once so the timings below are the steady state (the analysis is cached per clip).
+    let never = AtomicBool::new(false);
+    let t = Instant::now();
+    render(&analyzer, &job, &never, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let first = t.elapsed().as_secs_f64();
+    println!("pipeline 1920x1080, first run incl. driving analysis: {first:.1} s");
+    for preset in ["medium", "veryfast"] {
+        job.preset = preset.into();
+        let t = Instant::now();
+        let report = render(&analyzer, &job, &never, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "pipeline 1920x1080, x264 {preset}, {:.1} s of video ({} frames): {secs:.1} s = {:.2}x real time (target 1x), {:.1} MB",
+            report.duration_s,
+            report.frames,
+            report.duration_s / secs,
+            std::fs::metadata(&report.output).map_or(0.0, |m| m.len() as f64 / 1e6)
+        );
+    }
+}

@@ -54,17 +54,22 @@ impl MouthInterior {
                 lip[k] += c[k] / mid.len() as f32;
             }
         }
-        // Skin from the cheeks and nose, for the teeth's tone and brightness.
-        let skin = avg(&[2, 14, 29, 30, 31, 35]);
         let cavity = [lip[0] * 0.28, lip[1] * 0.16, lip[2] * 0.16];
-        let bright = (skin[0] + skin[1] + skin[2]) / 3.0;
-        let level = (bright * 1.15 + 40.0).min(235.0);
-        let teeth = [level, level * 0.96, level * 0.88];
+        // Teeth: the portrait's own near-white — the brightest few percent of the face and
+        // its surroundings (a catch light, a collar, varnished highlights) — pulled towards
+        // neutral, so they sit in the picture's light and tint instead of popping out.
+        let teeth = face_white(src, lm);
+        let _ = avg;
         Self {
             cavity,
             teeth,
             source_open: opening(lm),
         }
+    }
+
+    /// The colours in use (cavity, teeth), for tests and tuning.
+    pub fn colours(&self) -> ([f32; 3], [f32; 3]) {
+        (self.cavity, self.teeth)
     }
 
     /// Paint the inside of the mouth of `img` whose face now has landmarks `lm`.
@@ -102,31 +107,100 @@ impl MouthInterior {
         let upper = (top(lm[61]) + top(lm[62]) + top(lm[63])) / 3.0;
         let lower = (top(lm[65]) + top(lm[66]) + top(lm[67])) / 3.0;
         let gap = (lower - upper).max(1.0);
+        // Feather in proportion to the face: soft at any resolution.
+        let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
+        let feather = (0.02 * iod).max(1.5);
+        // The picture's own fine texture (brush strokes, craquelure, film grain) is kept on
+        // the painted inside: the warped pixels' difference from their 3×3 mean.
+        let detail = |img: &RgbImage, x: i64, y: i64, k: usize| -> f32 {
+            let mut sum = 0.0f32;
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (xx, yy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                    sum += img.get_pixel(xx as u32, yy as u32).0[k] as f32;
+                }
+            }
+            img.get_pixel(x as u32, y as u32).0[k] as f32 - sum / 9.0
+        };
+        let mut fill: Vec<(u32, u32, f32, [f32; 3])> = Vec::new();
         for y in y0..y1 {
             for x in x0..x1 {
                 let p = [x as f32 + 0.5, y as f32 + 0.5];
                 let d = signed_distance(&poly, p);
-                // Inside by more than a pixel: full; feathered over 1.5 px at the lips.
-                let a = ((d + 0.5) / 1.5).clamp(0.0, 1.0) * strength;
+                let a = ((d + 0.5) / feather).clamp(0.0, 1.0) * strength;
                 if a <= 0.0 {
                     continue;
                 }
                 let u =
                     ((p[0] - centre[0]) * along[0] + (p[1] - centre[1]) * along[1]) / half_width;
                 let v = (top(p) - upper) / gap;
-                // Teeth: the top ~40 % of the opening, fading towards the corners.
-                let teeth_a = (1.0 - ((v - 0.18) / 0.22).abs()).clamp(0.0, 1.0)
-                    * (1.0 - u.abs().powi(4)).clamp(0.0, 1.0);
-                let shade = 0.75 + 0.25 * (1.0 - u.abs());
-                let px = img.get_pixel_mut(x as u32, y as u32);
-                for k in 0..3 {
-                    let inside = self.cavity[k] * shade * (1.0 - teeth_a) + self.teeth[k] * teeth_a;
-                    let old = px.0[k] as f32;
-                    px.0[k] = (old + (inside - old) * a).round().clamp(0.0, 255.0) as u8;
-                }
+                // Teeth: the top ~40 % of the opening, fading towards the corners and shaded
+                // darker at their lower edge.
+                let teeth_a = (1.0 - ((v - 0.16) / 0.2).abs()).clamp(0.0, 1.0).sqrt()
+                    * (1.0 - u.abs().powi(3)).clamp(0.0, 1.0);
+                let teeth_shade = 1.0 - 0.35 * ((v - 0.05) / 0.3).clamp(0.0, 1.0);
+                let shade = 0.7 + 0.3 * (1.0 - u.abs());
+                let c: [f32; 3] = std::array::from_fn(|k| {
+                    self.cavity[k] * shade * (1.0 - teeth_a)
+                        + self.teeth[k] * teeth_shade * teeth_a
+                        + 0.6 * detail(img, x, y, k)
+                });
+                fill.push((x as u32, y as u32, a, c));
+            }
+        }
+        for (x, y, a, c) in fill {
+            let px = img.get_pixel_mut(x, y);
+            for (old, new) in px.0.iter_mut().zip(c) {
+                let o = *old as f32;
+                *old = (o + (new - o) * a).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
+}
+
+/// A light, nearly neutral tone from the brightest pixels around the face.
+fn face_white(src: &RgbImage, lm: &[[f32; 2]]) -> [f32; 3] {
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in lm {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    // The face box grown by half its size on each side.
+    let (bw, bh) = (hi[0] - lo[0], hi[1] - lo[1]);
+    let x0 = (lo[0] - bw / 2.0).max(0.0) as u32;
+    let y0 = (lo[1] - bh / 2.0).max(0.0) as u32;
+    let x1 = ((hi[0] + bw / 2.0) as u32).min(src.width());
+    let y1 = ((hi[1] + bh / 2.0) as u32).min(src.height());
+    let mut px: Vec<[f32; 3]> = Vec::new();
+    for y in (y0..y1).step_by(2) {
+        for x in (x0..x1).step_by(2) {
+            let q = src.get_pixel(x, y).0;
+            px.push([q[0] as f32, q[1] as f32, q[2] as f32]);
+        }
+    }
+    if px.is_empty() {
+        return [220.0, 214.0, 200.0];
+    }
+    let luma = |c: &[f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+    px.sort_by(|a, b| luma(b).total_cmp(&luma(a)));
+    let top = &px[..(px.len() / 30).max(1)];
+    let mut m = [0.0f32; 3];
+    for c in top {
+        for k in 0..3 {
+            m[k] += c[k] / top.len() as f32;
+        }
+    }
+    let l = luma(&m);
+    // A quarter of the way to neutral grey of the same lightness, at 85 % of it, never dark.
+    let level = (l * 0.85).max(140.0);
+    let mut out = [0.0f32; 3];
+    for k in 0..3 {
+        let tinted = m[k] / l.max(1.0) * level;
+        out[k] = (0.75 * tinted + 0.25 * level).clamp(0.0, 255.0);
+    }
+    out
 }
 
 /// Distance from `p` to the polygon's edge: positive inside, negative outside.

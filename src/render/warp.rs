@@ -46,7 +46,7 @@ impl WarpEngine {
     /// `landmarks68`: the source face's 68 points, in the image's pixels.
     pub fn new(source: RgbImage, landmarks68: &[[f32; 2]]) -> Self {
         let (w, h) = (source.width() as f32, source.height() as f32);
-        let lm: Vec<[f32; 2]> = landmarks68.iter().take(68).copied().collect();
+        let lm = uncross(landmarks68);
         let mut points: Vec<[f32; 2]> = lm.clone();
         let mut kinds: Vec<Control> = (0..lm.len()).map(Control::Landmark).collect();
         // Forehead: above each brow point by 45 % of the brow-to-chin height, along the face's
@@ -220,6 +220,33 @@ impl WarpEngine {
         self.mouth.paint(&mut img, &moved68);
         img
     }
+}
+
+/// The 68 points with crossed inner lips or eyelids (a landmark net's guess on a closed,
+/// smiling mouth) set to touch instead: a crossed pair would fold the mesh there and keep the
+/// mouth from opening.
+fn uncross(landmarks68: &[[f32; 2]]) -> Vec<[f32; 2]> {
+    let mut lm: Vec<[f32; 2]> = landmarks68.iter().take(68).copied().collect();
+    let (r, l) = (lm[36], lm[45]);
+    let ang = (l[1] - r[1]).atan2(l[0] - r[0]);
+    let down = [-ang.sin(), ang.cos()];
+    let depth = |p: [f32; 2]| p[0] * down[0] + p[1] * down[1];
+    for (u, d) in [
+        (61, 67),
+        (62, 66),
+        (63, 65),
+        (37, 41),
+        (38, 40),
+        (43, 47),
+        (44, 46),
+    ] {
+        if depth(lm[d]) < depth(lm[u]) {
+            let m = [(lm[u][0] + lm[d][0]) / 2.0, (lm[u][1] + lm[d][1]) / 2.0];
+            lm[u] = m;
+            lm[d] = m;
+        }
+    }
+    lm
 }
 
 fn mean(v: &[[f32; 2]]) -> [f32; 2] {

@@ -6,6 +6,7 @@
 //! with `cli` as a front end.
 
 pub mod cli;
+pub mod eval;
 pub mod export;
 pub mod face;
 pub mod media;

@@ -1,5 +1,6 @@
 //! The `vivant` command line: a thin front end over the pipeline stages.
 
+mod eval;
 mod landmarks;
 mod probe;
 mod render;
@@ -36,6 +37,9 @@ pub enum Command {
     Track(track::TrackArgs),
     /// Animate a portrait with a driving clip and write an MP4 with the clip's sound.
     Render(render::RenderArgs),
+    /// Score the engine by self-reenactment: a clip's own frames as the portrait, the rest of
+    /// the clip driving it, generated frames compared with the real ones.
+    Eval(eval::EvalArgs),
 }
 
 /// A failure with the exit code it maps to: 2 for bad input, 1 for everything else.
@@ -79,6 +83,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Probe(args) => probe::run(args),
         Command::Track(args) => track::run(args, &model_source(&cli.models)),
         Command::Render(args) => render::run(args, &model_source(&cli.models)),
+        Command::Eval(args) => eval::run(args, &model_source(&cli.models)),
     }
 }
 

@@ -2,12 +2,14 @@
 //! portrait(s) and then renders one frame per target motion; the pipeline, CLI and studio see
 //! only this boundary, so a neural engine can sit next to the warp engine later.
 
+pub mod fewshot;
 pub mod mouth;
 pub mod triangulate;
 pub mod warp;
 
 use image::RgbImage;
 
+pub use self::fewshot::SourceChooser;
 pub use self::warp::WarpEngine;
 
 /// A portrait to animate: the image and its face's 68 landmarks (pixels of the image).

@@ -168,14 +168,24 @@ impl WarpEngine {
                 }
             }
         }
-        // Still folded: give up the motion of those points entirely.
-        for tri in &self.triangles {
-            if area(t, *tri) <= 0.0 {
-                for &v in tri {
-                    t[v] = self.points[v];
-                }
+        // Still folded: shrink the whole motion towards the source until nothing folds. A
+        // face that moves less than asked is better than a torn one.
+        let local: Vec<[f32; 2]> = t.to_vec();
+        let mut k = 1.0f32;
+        while k > 1e-3 {
+            k *= 0.7;
+            for (i, p) in t.iter_mut().enumerate() {
+                let s = self.points[i];
+                *p = [
+                    s[0] + k * (local[i][0] - s[0]),
+                    s[1] + k * (local[i][1] - s[1]),
+                ];
+            }
+            if self.triangles.iter().all(|tri| area(t, *tri) > 0.0) {
+                return;
             }
         }
+        t.copy_from_slice(&self.points);
     }
 
     /// Triangles that would be folded over or collapsed for `target`, after the guard (0 is

@@ -1,0 +1,118 @@
+//! Few-shot sources: K ≥ 1 pictures of the same face. For every output frame the source whose
+//! face is already closest to the target — same expression, same head turn, once position,
+//! size and roll are set aside — is the one warped, so an open-mouthed source lends real
+//! teeth and a turned one a truer profile. A switch needs a clear gain (hysteresis), so the
+//! choice does not flicker between near-equal sources.
+
+use crate::motion::retarget::Similarity;
+
+/// Shape distance between two 68-point faces: mean point distance after the best similarity
+/// alignment, as a fraction of the eye distance (jaw weighted half: it moves with the head's
+/// turn but is also the least exact).
+pub fn shape_distance(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
+    let fit = Similarity::fit(a, b);
+    let iod = ((b[45][0] - b[36][0]).powi(2) + (b[45][1] - b[36][1]).powi(2))
+        .sqrt()
+        .max(1.0);
+    let mut sum = 0.0;
+    let mut wsum = 0.0;
+    for i in 0..68.min(a.len()).min(b.len()) {
+        let p = fit.apply(a[i]);
+        let w = if i < 17 { 0.5 } else { 1.0 };
+        sum += w * ((p[0] - b[i][0]).powi(2) + (p[1] - b[i][1]).powi(2)).sqrt();
+        wsum += w;
+    }
+    sum / wsum / iod
+}
+
+/// Picks a source per frame with hysteresis.
+#[derive(Clone, Debug)]
+pub struct SourceChooser {
+    /// Each source's landmarks, in the frame the targets are expressed in.
+    shapes: Vec<Vec<[f32; 2]>>,
+    current: Option<usize>,
+    /// A switch needs the new source to be this much closer (fraction of the current
+    /// distance).
+    pub hysteresis: f32,
+}
+
+impl SourceChooser {
+    pub fn new(shapes: Vec<Vec<[f32; 2]>>) -> Self {
+        Self {
+            shapes,
+            current: None,
+            hysteresis: 0.15,
+        }
+    }
+
+    /// The source to use for a frame; `targets[s]` is the target landmarks as retargeted for
+    /// source `s`. The cost of a source is how far its face's shape is from the target's
+    /// (expression, head turn) plus how far the warp must move its points (half weight).
+    pub fn choose(&mut self, targets: &[Vec<[f32; 2]>]) -> usize {
+        let d: Vec<f32> = self
+            .shapes
+            .iter()
+            .zip(targets)
+            .map(|(s, t)| shape_distance(s, t) + 0.1 * displacement(s, t))
+            .collect();
+        let best = (0..d.len())
+            .min_by(|&a, &b| d[a].total_cmp(&d[b]))
+            .unwrap_or(0);
+        let pick = match self.current {
+            Some(c) if c < d.len() && d[best] > d[c] * (1.0 - self.hysteresis) => c,
+            _ => best,
+        };
+        self.current = Some(pick);
+        pick
+    }
+}
+
+/// Mean distance the points move from `a` to `b`, as a fraction of `a`'s eye distance.
+pub fn displacement(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
+    let iod = ((a[45][0] - a[36][0]).powi(2) + (a[45][1] - a[36][1]).powi(2))
+        .sqrt()
+        .max(1.0);
+    let n = a.len().min(b.len()).max(1) as f32;
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt())
+        .sum::<f32>()
+        / n
+        / iod
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(open: f32) -> Vec<[f32; 2]> {
+        let mut p: Vec<[f32; 2]> = (0..68)
+            .map(|i| {
+                let a = i as f32 * 0.37;
+                [100.0 + 30.0 * a.cos(), 100.0 + 40.0 * a.sin()]
+            })
+            .collect();
+        p[36] = [80.0, 90.0];
+        p[45] = [120.0, 90.0];
+        for i in [65, 66, 67, 56, 57, 58] {
+            p[i][1] += open;
+        }
+        p
+    }
+
+    #[test]
+    fn picks_the_closest_expression_and_does_not_flicker() {
+        let mut c = SourceChooser::new(vec![face(0.0), face(12.0)]);
+        let both = |t: Vec<[f32; 2]>| vec![t.clone(), t];
+        assert_eq!(c.choose(&both(face(11.0))), 1);
+        assert_eq!(c.choose(&both(face(1.0))), 0);
+        // Halfway: stays with the current choice.
+        assert_eq!(c.choose(&both(face(6.2))), 0);
+        assert_eq!(c.choose(&both(face(5.8))), 0);
+        assert!(shape_distance(&face(3.0), &face(3.0)) < 1e-4);
+        // The same shape far away costs more than a near one.
+        let far: Vec<[f32; 2]> = face(0.0).iter().map(|p| [p[0] + 200.0, p[1]]).collect();
+        let mut c = SourceChooser::new(vec![face(0.0), face(0.0)]);
+        assert_eq!(c.choose(&[far, face(0.0)]), 1);
+    }
+}

@@ -1,0 +1,68 @@
+//! Self-reenactment scoring on a few seconds of the real webcam clip: the measures behave
+//! (identical pictures score perfectly), the one-shot engine reproduces held-out frames
+//! recognisably, and more source frames do not do worse.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+use candle_core::Device;
+use vivant::eval::{compare, self_reenactment};
+use vivant::face::Analyzer;
+use vivant::models::ModelSource;
+
+#[test]
+fn identical_pictures_score_perfectly() {
+    let img =
+        image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png"))
+            .expect("png")
+            .to_rgb8();
+    let (psnr, ssim, l1) = compare(&img, &img, (100, 100, 300, 300));
+    assert!(psnr > 90.0 && (ssim - 1.0).abs() < 1e-9 && l1 == 0.0);
+    let darker = image::ImageBuffer::from_fn(512, 512, |x, y| {
+        let p = img.get_pixel(x, y);
+        image::Rgb([p[0] / 2, p[1] / 2, p[2] / 2])
+    });
+    let (psnr2, ssim2, l12) = compare(&darker, &img, (100, 100, 300, 300));
+    assert!(
+        psnr2 < 20.0 && ssim2 < 0.95 && l12 > 0.1,
+        "{psnr2} {ssim2} {l12}"
+    );
+}
+
+#[test]
+fn self_reenactment_on_the_webcam_clip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = dir.path().join("part.mp4");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webcam_man_400x300.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&src)
+        .args(["-frames:v", "100", "-c:v", "libx264", "-crf", "16"])
+        .arg(&clip)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let go = AtomicBool::new(false);
+    let cache = dir.path().join("cache");
+    let (one, pics) = self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &go).expect("K=1");
+    let (four, _) = self_reenactment(&a, &clip, 4, 30, Some(&cache), false, &go).expect("K=4");
+    eprintln!(
+        "K=1: PSNR {:.2} SSIM {:.3} AKD {:.2}; K=4: PSNR {:.2} SSIM {:.3} AKD {:.2}",
+        one.psnr, one.ssim, one.akd, four.psnr, four.ssim, four.akd
+    );
+    assert_eq!((one.k, four.k), (1, 4));
+    assert_eq!(one.frames, 30);
+    assert_eq!(pics.len(), 30);
+    assert!(one.face_found >= 0.95);
+    assert!(one.psnr > 22.0 && one.ssim > 0.7, "{one:?}");
+    assert!(one.akd < 10.0, "AKD {}", one.akd);
+    assert!(four.psnr >= one.psnr - 0.5 && four.ssim >= one.ssim - 0.01);
+    // Held-out frames only.
+    assert!(
+        one.per_frame
+            .iter()
+            .all(|f| !one.source_frames.contains(&f.index))
+    );
+}

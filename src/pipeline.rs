@@ -18,7 +18,7 @@ use crate::media::{
 use crate::motion::{
     DrivingMotion, Mode, MotionError, MotionSettings, Retargeter, Strengths, most_neutral,
 };
-use crate::render::{Engine, WarpEngine};
+use crate::render::{Engine, SourceChooser, WarpEngine};
 
 /// Where the sound comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +33,9 @@ pub enum Soundtrack {
 /// Everything one render needs.
 #[derive(Clone, Debug)]
 pub struct RenderJob {
-    pub source: PathBuf,
+    /// The portrait: one or more pictures of the same face (K ≥ 1; the first sets the output
+    /// size). A video frame is named `clip.mp4@SECONDS`.
+    pub sources: Vec<PathBuf>,
     pub driving: PathBuf,
     pub output: PathBuf,
     pub sound: Soundtrack,
@@ -58,7 +60,7 @@ pub struct RenderJob {
 impl RenderJob {
     pub fn new(source: PathBuf, driving: PathBuf, output: PathBuf) -> Self {
         Self {
-            source,
+            sources: vec![source],
             driving,
             output,
             sound: Soundtrack::Driving,
@@ -129,12 +131,25 @@ pub struct RenderReport {
     pub notes: Vec<String>,
 }
 
+/// A source picture: an image file, or `VIDEO@SECONDS` for the frame of a video shown then.
+pub fn load_source(path: &Path) -> Result<RgbImage, PipelineError> {
+    let text = path.to_string_lossy();
+    if !path.exists()
+        && let Some((file, t)) = text.rsplit_once('@')
+        && let Ok(t) = t.parse::<f64>()
+    {
+        let mut v = crate::media::VideoSource::open(file)?;
+        return Ok(v.frame_at(t)?.image);
+    }
+    Ok(load_image(path)?.rgb8())
+}
+
 /// The largest face of a portrait.
 pub fn source_face(
     analyzer: &Analyzer,
     path: &Path,
 ) -> Result<(RgbImage, Vec<[f32; 2]>, usize), PipelineError> {
-    let img = load_image(path)?.rgb8();
+    let img = load_source(path)?;
     let faces = analyzer.analyze(&img)?;
     let face = faces
         .first()
@@ -151,14 +166,22 @@ pub fn render(
 ) -> Result<RenderReport, PipelineError> {
     let mut notes = Vec::new();
     progress(Stage::Source);
-    let (image, landmarks, faces) = source_face(analyzer, &job.source)?;
-    if faces > 1 {
-        notes.push(format!(
-            "{}: {faces} faces; animating the largest",
-            job.source.display()
-        ));
+    let mut engines = Vec::with_capacity(job.sources.len());
+    for path in &job.sources {
+        let (image, landmarks, faces) = source_face(analyzer, path)?;
+        if faces > 1 {
+            notes.push(format!(
+                "{}: {faces} faces; animating the largest",
+                path.display()
+            ));
+        }
+        engines.push(WarpEngine::new(image, &landmarks));
     }
-    let engine = WarpEngine::new(image, &landmarks);
+    let Some(engine) = engines.first() else {
+        return Err(PipelineError::NoSourceFace(PathBuf::from(
+            "(no source given)",
+        )));
+    };
     let mut tracker = analyzer.clone();
     tracker.options.small_faces = false;
     let (motion, more) = DrivingMotion::analyse(
@@ -213,11 +236,22 @@ pub fn render(
             most_neutral(&lm, &usable).map_or(first, |k| in_range[k])
         }
     };
-    let retarget = Retargeter::new(
-        engine.source_landmarks(),
-        &motion.frames[reference].landmarks68,
-        job.mode,
-        job.strengths,
+    let retargeters: Vec<Retargeter> = engines
+        .iter()
+        .map(|e| {
+            Retargeter::new(
+                e.source_landmarks(),
+                &motion.frames[reference].landmarks68,
+                job.mode,
+                job.strengths,
+            )
+        })
+        .collect();
+    let mut chooser = SourceChooser::new(
+        engines
+            .iter()
+            .map(|e| e.source_landmarks().to_vec())
+            .collect(),
     );
     // Output timing: the driving clip's frames one for one, or resampled to `fps`.
     let fps = job.fps.unwrap_or(motion.frame_rate);
@@ -253,7 +287,11 @@ pub fn render(
     settings.comment = Some(format!(
         "Vivant {}: {} driven by {} ({} engine)",
         crate::VERSION,
-        file_name(&job.source),
+        job.sources
+            .iter()
+            .map(|p| file_name(p))
+            .collect::<Vec<_>>()
+            .join(", "),
         file_name(&job.driving),
         engine.name()
     ));
@@ -273,9 +311,18 @@ pub fn render(
                 .saturating_sub(1)
                 .clamp(first, last)
         };
-        let target = retarget.target(&motion.frames[i].landmarks68);
-        let frame = engine.render(&target);
-        let frame = if (w, h) == (sw, sh) {
+        let targets: Vec<Vec<[f32; 2]>> = retargeters
+            .iter()
+            .map(|r| r.target(&motion.frames[i].landmarks68))
+            .collect();
+        let which = if engines.len() > 1 {
+            chooser.choose(&targets)
+        } else {
+            0
+        };
+        let frame = engines[which].render(&targets[which]);
+        // Output size, or another source of another size fitted to the first one's.
+        let frame = if frame.dimensions() == (w, h) {
             frame
         } else {
             image::imageops::resize(&frame, w, h, image::imageops::FilterType::CatmullRom)

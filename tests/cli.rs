@@ -434,3 +434,44 @@ fn render_writes_an_mp4_with_sound_and_fails_clearly() {
     names.sort();
     assert_eq!(names, ["astronaut.mp4", "blank.png", "cache", "silent.mp4"]);
 }
+
+/// Several sources, two of them frames of a video (`VIDEO@SECONDS`).
+#[test]
+fn render_takes_several_sources_including_video_frames() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("multi.mp4");
+    let clip = fixture("webcam_man_400x300.mp4");
+    let at = |t: &str| format!("{}@{t}", clip.display());
+    let (a, b) = (at("2.0"), at("40.0"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(["render", "--source", &a, "--source", &b, "--driving"])
+        .arg(&clip)
+        .args([
+            "--start",
+            "5",
+            "--end",
+            "5.4",
+            "--preset",
+            "ultrafast",
+            "-o",
+        ])
+        .arg(&out)
+        .env("VIVANT_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = ffprobe_json(&out);
+    assert_eq!(p["streams"][0]["nb_frames"], "10");
+    assert_eq!(p["streams"][0]["width"].as_u64(), Some(400));
+    // A frame of a video that does not exist: exit 2 naming it.
+    let missing = format!("{}@3", dir.path().join("gone.mp4").display());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(["render", "--source", &missing, "--driving"])
+        .arg(&clip)
+        .arg("-o")
+        .arg(dir.path().join("x.mp4"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gone.mp4"), "{}", stderr(&o));
+}

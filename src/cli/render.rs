@@ -21,9 +21,11 @@ pub enum EngineArg {
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
-    /// The portrait (photo or painting).
-    #[arg(long, value_name = "IMG")]
-    pub source: PathBuf,
+    /// The portrait (photo or painting). Repeat for several pictures of the same face (the
+    /// closest to each frame's expression and pose is used); `VIDEO@SECONDS` takes a video's
+    /// frame. The first sets the output size.
+    #[arg(long, value_name = "IMG", required = true)]
+    pub source: Vec<PathBuf>,
     /// The clip whose face drives the portrait.
     #[arg(long, value_name = "VIDEO")]
     pub driving: PathBuf,
@@ -135,8 +137,13 @@ fn fps_rational(f: f64) -> Result<(i32, i32), CliError> {
 }
 
 pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
-    for p in [&args.source, &args.driving] {
-        if !p.is_file() {
+    let is_video_frame = |p: &PathBuf| {
+        p.to_string_lossy()
+            .rsplit_once('@')
+            .is_some_and(|(f, t)| std::path::Path::new(f).is_file() && t.parse::<f64>().is_ok())
+    };
+    for p in args.source.iter().chain([&args.driving]) {
+        if !p.is_file() && !is_video_frame(p) {
             return Err(CliError::input(format!("{}: no such file", p.display())));
         }
     }
@@ -146,10 +153,11 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         .map_err(|e| CliError::input(e.to_string()))?;
     let analyzer = Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
     let mut job = RenderJob::new(
-        args.source.clone(),
+        args.source[0].clone(),
         args.driving.clone(),
         args.output.clone(),
     );
+    job.sources = args.source.clone();
     job.sound = match (&args.audio, args.no_audio) {
         (Some(p), _) => Soundtrack::File(p.clone()),
         (None, true) => Soundtrack::None,

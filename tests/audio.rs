@@ -2,22 +2,10 @@
 //! sample-accurate timing (a click stays where it was), seeking and trimming, a video's sound
 //! track, and bad input. Files are generated at test time with the `ffmpeg` command.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::ffmpeg;
 
 use vivant::media::{AudioFormat, AudioSource, MediaError, SampleSource};
-
-fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(&out)
-        .status()
-        .expect("the ffmpeg command (make test installs it)");
-    assert!(status.success(), "ffmpeg failed making {name}");
-    out
-}
 
 fn read_all(src: &mut AudioSource) -> Vec<f32> {
     let mut all = Vec::new();

@@ -1,5 +1,8 @@
 //! The `vivant` binary end to end (landmarks, probe, render): real files, exit codes, outputs.
 
+mod common;
+use common::ffprobe as ffprobe_json;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -302,23 +305,6 @@ fn probe_counts_frames_when_asked() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["video"]["frame_count_exact"], true);
     assert_eq!(v["video"]["frame_count"].as_u64(), Some(45));
-}
-
-fn ffprobe_json(path: &std::path::Path) -> serde_json::Value {
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_streams",
-            "-show_format",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe");
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).expect("json")
 }
 
 /// `vivant render`: a second of the webcam clip animating the astronaut, with a speech track;

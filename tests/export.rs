@@ -3,38 +3,15 @@
 //! sound padded or cut to the video, cancelling and errors that leave nothing behind, and the
 //! real webcam clip with a real speech recording.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::{ffprobe, fixture};
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 use vivant::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
 use vivant::media::{AudioFormat, AudioSource, PcmBuffer, SampleSource, VideoSource};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// ffprobe's JSON for a file (streams and format).
-fn ffprobe(path: &Path) -> serde_json::Value {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_streams",
-            "-show_format",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe (make test installs it)");
-    assert!(out.status.success(), "ffprobe rejected {}", path.display());
-    serde_json::from_slice(&out.stdout).expect("ffprobe json")
-}
 
 fn stream<'a>(probe: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
     probe["streams"]

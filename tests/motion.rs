@@ -2,8 +2,10 @@
 //! frames (face hidden, clip ending without it) are filled and marked, smoothing lowers
 //! jitter, results are cached by content and settings, and clips without a face fail clearly.
 
+mod common;
+use common::{ffmpeg, fixture};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
 use candle_core::Device;
@@ -13,24 +15,6 @@ use vivant::models::ModelSource;
 use vivant::motion::{
     DrivingMotion, FrameState, Landmarks68From, MotionError, MotionSettings, TrackError,
 };
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(&out)
-        .status()
-        .expect("the ffmpeg command (make test installs it)");
-    assert!(status.success(), "ffmpeg failed making {name}");
-    out
-}
 
 fn analyzer() -> Analyzer {
     let mut a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");

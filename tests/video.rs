@@ -2,22 +2,12 @@
 //! detection, the real webcam clip, and bad files. Clips are generated at test time with the
 //! `ffmpeg` command (installed by `make test`).
 
+mod common;
+use common::ffmpeg;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use vivant::media::{MediaError, VideoSource};
-
-fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(&out)
-        .status()
-        .expect("the ffmpeg command (make test installs it)");
-    assert!(status.success(), "ffmpeg failed making {name}");
-    out
-}
 
 /// A clip whose frame n is a flat colour encoding n (three base-8 digits, 32 levels apart, so
 /// compression cannot confuse neighbours): `rate` fps, `seconds` long, keyframe every `gop`
@@ -48,6 +38,32 @@ fn coded_clip(dir: &Path, name: &str, rate: u32, seconds: u32, gop: u32) -> Path
             "0",
         ],
     )
+}
+
+/// A variable-rate clip: one second of `testsrc2` at 10 fps, then one at 30 fps.
+fn vfr_clip(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let mut args = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=96x64:rate=10:duration=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=96x64:rate=30:duration=1",
+        "-filter_complex",
+        "[0:v][1:v]concat=n=2:v=1[v]",
+        "-map",
+        "[v]",
+        "-fps_mode",
+        "vfr",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+    ];
+    args.extend_from_slice(extra);
+    ffmpeg(dir, name, &args)
 }
 
 /// The frame number a `coded_clip` frame shows.
@@ -111,30 +127,7 @@ fn constant_rate_clip_has_exact_count_and_times() {
 fn variable_rate_clip_keeps_each_frames_time() {
     let dir = tempfile::tempdir().expect("tempdir");
     // One second at 10 fps, then one second at 30 fps.
-    let clip = ffmpeg(
-        dir.path(),
-        "vfr.mkv",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=96x64:rate=10:duration=1",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=96x64:rate=30:duration=1",
-            "-filter_complex",
-            "[0:v][1:v]concat=n=2:v=1[v]",
-            "-map",
-            "[v]",
-            "-fps_mode",
-            "vfr",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-    );
+    let clip = vfr_clip(dir.path(), "vfr.mkv", &[]);
     let frames = decode_all(&clip);
     assert_eq!(frames.len(), 40);
     for w in frames.windows(2) {
@@ -358,32 +351,7 @@ fn random_access_is_frame_accurate() {
 #[test]
 fn random_access_on_variable_rate_clip() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let clip = ffmpeg(
-        dir.path(),
-        "vfr_seek.mkv",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=96x64:rate=10:duration=1",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=96x64:rate=30:duration=1",
-            "-filter_complex",
-            "[0:v][1:v]concat=n=2:v=1[v]",
-            "-map",
-            "[v]",
-            "-fps_mode",
-            "vfr",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-g",
-            "7",
-        ],
-    );
+    let clip = vfr_clip(dir.path(), "vfr_seek.mkv", &["-g", "7"]);
     let sequential: Vec<_> = VideoSource::open(&clip)
         .expect("open")
         .map(|f| f.expect("frame"))

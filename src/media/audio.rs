@@ -14,7 +14,7 @@ use ffmpeg::media::Type as MediaType;
 use ffmpeg::software::resampling;
 use ffmpeg_next as ffmpeg;
 
-use super::av::{MediaError, decode_error, is_again, open_input, rational_f64};
+use super::av::{Fed, MediaError, decode_error, feed, is_again, open_input, rational_f64};
 use super::video::AudioInfo;
 
 /// What PCM a caller wants: interleaved f32 at this rate and channel count.
@@ -325,28 +325,19 @@ impl AudioSource {
                 Err(e) if is_again(&e) => {}
                 Err(e) => return Err(decode_error(&self.path, "decoding audio", e)),
             }
-            let mut sent = false;
-            for (stream, packet) in self.input.packets() {
-                if stream.index() == self.stream {
-                    // A damaged packet is skipped, as players do; the timeline stays intact
-                    // because positions come from the next frame's time.
-                    if let Err(e) = self.decoder.send_packet(&packet)
-                        && !matches!(e, ffmpeg::Error::InvalidData)
-                    {
-                        return Err(decode_error(&self.path, "decoding audio", e));
-                    }
-                    sent = true;
-                    break;
-                }
-            }
-            if !sent {
-                if self.flushed {
-                    return Ok(None);
-                }
-                self.decoder
-                    .send_eof()
-                    .map_err(|e| decode_error(&self.path, "decoding audio", e))?;
-                self.flushed = true;
+            // Positions come from the next frame's time, so a skipped damaged packet does not
+            // shift the timeline.
+            match feed(
+                &mut self.input,
+                self.stream,
+                &mut self.decoder,
+                &mut self.flushed,
+                true,
+            )
+            .map_err(|e| decode_error(&self.path, "decoding audio", e))?
+            {
+                Fed::More => {}
+                Fed::Done => return Ok(None),
             }
         }
     }

@@ -83,3 +83,38 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
 pub(crate) fn is_again(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::error::EAGAIN)
 }
+
+/// What feeding a decoder did.
+pub(crate) enum Fed {
+    /// A packet (or, at the end of the file, end-of-stream) went in: ask for frames again.
+    More,
+    /// Everything, end-of-stream included, has been sent.
+    Done,
+}
+
+/// Give `decoder` the next packet of `stream` from `input`, or end-of-stream once the file is
+/// read (`flushed` records that). With `skip_damaged`, a packet the decoder rejects as invalid
+/// is dropped, as players do.
+pub(crate) fn feed(
+    input: &mut ffmpeg::format::context::Input,
+    stream: usize,
+    decoder: &mut ffmpeg::decoder::Opened,
+    flushed: &mut bool,
+    skip_damaged: bool,
+) -> Result<Fed, ffmpeg::Error> {
+    for (s, packet) in input.packets() {
+        if s.index() == stream {
+            match decoder.send_packet(&packet) {
+                Err(ffmpeg::Error::InvalidData) if skip_damaged => {}
+                r => r?,
+            }
+            return Ok(Fed::More);
+        }
+    }
+    if *flushed {
+        return Ok(Fed::Done);
+    }
+    decoder.send_eof()?;
+    *flushed = true;
+    Ok(Fed::More)
+}

@@ -23,7 +23,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 pub use super::av::MediaError;
-use super::av::{decode_error, is_again, open_input, rational_f64};
+use super::av::{Fed, decode_error, feed, is_again, open_input, rational_f64};
 
 /// The audio track of a file, when it has one.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -674,24 +674,20 @@ impl VideoSource {
                 Err(e) => return Err(decode_error(&self.path, "decoding video", e)),
             }
             // The decoder wants input: the next packet of our stream, or end of stream.
-            let mut sent = false;
-            for (stream, packet) in self.input.packets() {
-                if stream.index() == self.stream {
-                    let r = self.decoder.send_packet(&packet);
-                    r.map_err(|e| decode_error(&self.path, "decoding video", e))?;
-                    sent = true;
-                    break;
-                }
-            }
-            if !sent {
-                if self.flushed {
+            match feed(
+                &mut self.input,
+                self.stream,
+                &mut self.decoder,
+                &mut self.flushed,
+                false,
+            )
+            .map_err(|e| decode_error(&self.path, "decoding video", e))?
+            {
+                Fed::More => {}
+                Fed::Done => {
                     self.finished = true;
                     return Ok(false);
                 }
-                self.decoder
-                    .send_eof()
-                    .map_err(|e| decode_error(&self.path, "decoding video", e))?;
-                self.flushed = true;
             }
         }
     }

@@ -37,3 +37,34 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// Make `dir/name` with the `ffmpeg` command (installed by `make test`).
+pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .status()
+        .expect("the ffmpeg command (make test installs it)");
+    assert!(status.success(), "ffmpeg failed making {name}");
+    out
+}
+
+/// ffprobe's JSON (streams and format) for a file.
+pub fn ffprobe(path: &Path) -> serde_json::Value {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_streams",
+            "-show_format",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe (make test installs it)");
+    assert!(out.status.success(), "ffprobe rejected {}", path.display());
+    serde_json::from_slice(&out.stdout).expect("ffprobe json")
+}

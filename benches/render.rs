@@ -11,7 +11,7 @@ use candle_core::Device;
 use vivant::face::Analyzer;
 use vivant::models::ModelSource;
 use vivant::pipeline::{RenderJob, Soundtrack, render};
-use vivant::render::{Engine, WarpEngine};
+use vivant::render::{Engine, GpuWarp, WarpEngine};
 
 fn main() {
     vivant::init_compute_threads();
@@ -69,6 +69,21 @@ fn main() {
         );
     }
     let _ = engine.name();
+    match GpuWarp::new(&engine) {
+        Ok(gpu) => {
+            let t = Instant::now();
+            for target in &targets {
+                gpu.render(&engine, target)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            let fps = frames as f64 / t.elapsed().as_secs_f64();
+            println!(
+                "warp engine 1024x1024, wgpu on {} (read back to RAM each frame): {fps:.1} frames/s",
+                gpu.adapter()
+            );
+        }
+        Err(e) => println!("warp engine, wgpu: not measured ({e})"),
+    }
 
     // The whole pipeline at 1080p: the astronaut stretched to 1920×1080, driven by the webcam
     // clip, H.264 preset medium, with the clip's (absent) sound replaced by a speech file.

@@ -18,7 +18,7 @@ use crate::media::{
 use crate::motion::{
     DrivingMotion, Mode, MotionError, MotionSettings, Retargeter, Strengths, most_neutral,
 };
-use crate::render::{Engine, SourceChooser, WarpEngine};
+use crate::render::{Engine, GpuWarp, SourceChooser, WarpEngine};
 
 /// Where the sound comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +28,16 @@ pub enum Soundtrack {
     /// Another file, from its start.
     File(PathBuf),
     None,
+}
+
+/// Where the warp runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// On all CPU cores.
+    #[default]
+    Cpu,
+    /// On the GPU through wgpu (any adapter, Mesa's software one included).
+    Wgpu,
 }
 
 /// Everything one render needs.
@@ -48,6 +58,7 @@ pub struct RenderJob {
     pub fps: Option<(i32, i32)>,
     pub crf: u8,
     pub preset: String,
+    pub backend: Backend,
     pub mode: Mode,
     /// Driving-clip time whose expression matches the source's; `None` = the most neutral frame.
     pub reference_s: Option<f64>,
@@ -71,6 +82,7 @@ impl RenderJob {
             crf: 16,
             // 1080p end to end: 1.19× real time with veryfast, 0.79× with medium (2 cores).
             preset: "veryfast".into(),
+            backend: Backend::Cpu,
             mode: Mode::Relative,
             reference_s: None,
             strengths: Strengths::default(),
@@ -111,6 +123,8 @@ pub enum PipelineError {
         start: f64,
         end: f64,
     },
+    #[error(transparent)]
+    Gpu(#[from] crate::render::GpuError),
     #[error("cancelled")]
     Cancelled,
 }
@@ -177,6 +191,13 @@ pub fn render(
         }
         engines.push(WarpEngine::new(image, &landmarks));
     }
+    let gpus = match job.backend {
+        Backend::Cpu => Vec::new(),
+        Backend::Wgpu => engines
+            .iter()
+            .map(GpuWarp::new)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let Some(engine) = engines.first() else {
         return Err(PipelineError::NoSourceFace(PathBuf::from(
             "(no source given)",
@@ -320,7 +341,10 @@ pub fn render(
         } else {
             0
         };
-        let frame = engines[which].render(&targets[which]);
+        let frame = match gpus.get(which) {
+            Some(gpu) => gpu.render(&engines[which], &targets[which])?,
+            None => engines[which].render(&targets[which]),
+        };
         // Output size, or another source of another size fitted to the first one's.
         let frame = if frame.dimensions() == (w, h) {
             frame

@@ -421,7 +421,8 @@ fn render_writes_an_mp4_with_sound_and_fails_clearly() {
     assert_eq!(names, ["astronaut.mp4", "blank.png", "cache", "silent.mp4"]);
 }
 
-/// Several sources, two of them frames of a video (`VIDEO@SECONDS`).
+/// Several sources, two of them frames of a video (`VIDEO@SECONDS`), warped on the GPU back
+/// end (Mesa's software adapter in CI).
 #[test]
 fn render_takes_several_sources_including_video_frames() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -439,6 +440,8 @@ fn render_takes_several_sources_including_video_frames() {
             "5.4",
             "--preset",
             "ultrafast",
+            "--backend",
+            "wgpu",
             "-o",
         ])
         .arg(&out)

@@ -19,6 +19,12 @@ pub enum EngineArg {
     Warp,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BackendArg {
+    Cpu,
+    Wgpu,
+}
+
 #[derive(Args, Debug)]
 pub struct RenderArgs {
     /// The portrait (photo or painting). Repeat for several pictures of the same face (the
@@ -60,6 +66,10 @@ pub struct RenderArgs {
     /// The animation engine.
     #[arg(long, value_enum, default_value = "warp")]
     pub engine: EngineArg,
+    /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
+    /// machine without one).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub backend: BackendArg,
     /// Motion relative to a reference driving frame, on the source's own face (default).
     #[arg(long, conflicts_with = "absolute")]
     pub relative: bool,
@@ -171,6 +181,10 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     };
     job.fps = args.fps.map(fps_rational).transpose()?;
     job.crf = args.crf;
+    job.backend = match args.backend {
+        BackendArg::Cpu => crate::pipeline::Backend::Cpu,
+        BackendArg::Wgpu => crate::pipeline::Backend::Wgpu,
+    };
     job.preset = args.preset.clone();
     job.mode = if args.absolute {
         Mode::Absolute
@@ -224,6 +238,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
             message: format!("cancelled; {} was not written", args.output.display()),
         },
         PipelineError::Analysis(a) => CliError::internal(a.to_string()),
+        PipelineError::Gpu(g) => CliError::internal(g.to_string()),
         PipelineError::Motion(MotionError::Track(t)) => match t {
             crate::motion::TrackError::Analysis(a) => CliError::internal(a.to_string()),
             other => CliError::input(other.to_string()),

@@ -3,6 +3,7 @@
 //! only this boundary, so a neural engine can sit next to the warp engine later.
 
 pub mod fewshot;
+pub mod gpu;
 pub mod mouth;
 pub mod triangulate;
 pub mod warp;
@@ -10,6 +11,7 @@ pub mod warp;
 use image::RgbImage;
 
 pub use self::fewshot::SourceChooser;
+pub use self::gpu::{GpuError, GpuWarp};
 pub use self::warp::WarpEngine;
 
 /// A portrait to animate: the image and its face's 68 landmarks (pixels of the image).

@@ -31,6 +31,13 @@ enum Control {
     Border,
 }
 
+/// The control mesh of one frame: where each point goes, where it comes from, the triangles.
+pub struct Mesh<'a> {
+    pub moved: Vec<[f32; 2]>,
+    pub source: &'a [[f32; 2]],
+    pub triangles: &'a [[usize; 3]],
+}
+
 /// The warp engine for one source image.
 pub struct WarpEngine {
     source: RgbImage,
@@ -186,6 +193,20 @@ impl WarpEngine {
             }
         }
         t.copy_from_slice(&self.points);
+    }
+
+    /// The control mesh for `target` (for other back ends that draw the same mapping).
+    pub fn mesh(&self, target: &[[f32; 2]]) -> Mesh<'_> {
+        Mesh {
+            moved: self.targets(target),
+            source: &self.points,
+            triangles: &self.triangles,
+        }
+    }
+
+    /// Paint the mouth interior for a face whose 68 points are now `lm`.
+    pub fn paint_mouth(&self, img: &mut RgbImage, lm: &[[f32; 2]]) {
+        self.mouth.paint(img, lm);
     }
 
     /// Triangles that would be folded over or collapsed for `target`, after the guard (0 is

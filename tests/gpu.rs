@@ -1,0 +1,41 @@
+//! The warp engine's GPU back end (wgpu) gives the CPU back end's pictures. CI runs it on
+//! Mesa's software Vulkan adapter (lavapipe), installed by `make test`.
+
+use std::path::Path;
+
+use candle_core::Device;
+use vivant::face::Analyzer;
+use vivant::models::ModelSource;
+use vivant::render::{GpuWarp, WarpEngine};
+
+#[test]
+fn gpu_matches_cpu() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
+    let img = image::open(path).expect("png").to_rgb8();
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let lm = a.analyze(&img).expect("analyze")[0].landmarks68.clone();
+    let engine = WarpEngine::new(img.clone(), &lm);
+    let gpu = GpuWarp::new(&engine).expect("a wgpu adapter (make test installs lavapipe)");
+    eprintln!("adapter: {}", gpu.adapter());
+    let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
+    let mut moved: Vec<[f32; 2]> = lm.iter().map(|p| [p[0] + 7.0, p[1] - 4.0]).collect();
+    for i in [56, 57, 58, 65, 66, 67, 7, 8, 9] {
+        moved[i][1] += 0.25 * iod;
+    }
+    for target in [lm.clone(), moved] {
+        let c = engine.render(&target);
+        let g = gpu.render(&engine, &target).expect("gpu render");
+        assert_eq!(c.dimensions(), g.dimensions());
+        let diffs: Vec<i32> = c
+            .as_raw()
+            .iter()
+            .zip(g.as_raw())
+            .map(|(x, y)| (*x as i32 - *y as i32).abs())
+            .collect();
+        let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
+        let big = diffs.iter().filter(|d| **d > 8).count() as f64 / diffs.len() as f64;
+        eprintln!("CPU vs GPU: mean {mean:.3}, share over 8 levels {big:.5}");
+        assert!(mean < 0.5, "mean difference {mean}");
+        assert!(big < 0.001, "{big} of the values differ by more than 8");
+    }
+}

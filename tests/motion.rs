@@ -22,6 +22,16 @@ fn analyzer() -> Analyzer {
     a
 }
 
+/// The clip analysed without cache or cancel; (motion, notes) → motion.
+fn analyse_clip(
+    a: &Analyzer,
+    clip: &Path,
+    settings: &MotionSettings,
+) -> (DrivingMotion, Vec<String>) {
+    DrivingMotion::analyse(a, clip, settings, None, &AtomicBool::new(false), &|_, _| {})
+        .expect("analyse")
+}
+
 fn iod(p: &[[f32; 2]]) -> f32 {
     ((p[45][0] - p[36][0]).powi(2) + (p[45][1] - p[36][1]).powi(2)).sqrt()
 }
@@ -56,15 +66,7 @@ fn lost_frames_are_filled_and_marked() {
         smoothing: None,
         ..MotionSettings::default()
     };
-    let (m, _) = DrivingMotion::analyse(
-        &a,
-        &clip,
-        &settings,
-        None,
-        &AtomicBool::new(false),
-        &|_, _| {},
-    )
-    .expect("analyse");
+    let (m, _) = analyse_clip(&a, &clip, &settings);
     assert_eq!(m.frames.len(), 100);
     assert_eq!((m.width, m.height, m.frame_rate), (400, 300, (25, 1)));
     for (i, f) in m.frames.iter().enumerate() {
@@ -128,15 +130,7 @@ fn tracking_agrees_with_per_frame_analysis() {
         smoothing: None,
         ..MotionSettings::default()
     };
-    let (m, _) = DrivingMotion::analyse(
-        &a,
-        &clip,
-        &settings,
-        None,
-        &AtomicBool::new(false),
-        &|_, _| {},
-    )
-    .expect("analyse");
+    let (m, _) = analyse_clip(&a, &clip, &settings);
     assert_eq!(m.found_fraction(), 1.0);
     let mut src = VideoSource::open(&clip).expect("open");
     for i in [5u64, 30, 55, 74] {
@@ -186,18 +180,8 @@ fn smoothing_lowers_jitter_without_lag() {
         smoothing: None,
         ..MotionSettings::default()
     };
-    let never = AtomicBool::new(false);
-    let (raw, _) =
-        DrivingMotion::analyse(&a, &clip, &raw_settings, None, &never, &|_, _| {}).expect("raw");
-    let (smooth, _) = DrivingMotion::analyse(
-        &a,
-        &clip,
-        &MotionSettings::default(),
-        None,
-        &never,
-        &|_, _| {},
-    )
-    .expect("smooth");
+    let (raw, _) = analyse_clip(&a, &clip, &raw_settings);
+    let (smooth, _) = analyse_clip(&a, &clip, &MotionSettings::default());
     eprintln!(
         "jitter: raw {:.5}, smoothed {:.5}",
         smooth.jitter_raw, smooth.jitter_smoothed

@@ -6,7 +6,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CliError, parse_device, write_atomic};
-use crate::face::{Analyzer, DeviceChoice, Face, overlay};
+use crate::face::{DeviceChoice, Face, overlay};
 use crate::media::load_image;
 use crate::models::ModelSource;
 
@@ -82,12 +82,7 @@ pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
     for path in &args.images {
         loaded.push(load_image(path).map_err(|e| CliError::input(e.to_string()))?);
     }
-    let device = args
-        .device
-        .device()
-        .map_err(|e| CliError::input(e.to_string()))?;
-    let mut analyzer =
-        Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
+    let mut analyzer = super::analyzer(args.device, models)?;
     analyzer.set_min_score(args.min_score);
 
     let mut results = Vec::with_capacity(loaded.len());

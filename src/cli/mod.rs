@@ -72,6 +72,17 @@ pub(crate) fn model_source(cli_models: &Option<PathBuf>) -> ModelSource {
     }
 }
 
+/// The face-analysis stage on the chosen device, or the reason it cannot run (exit code 2).
+pub(crate) fn analyzer(
+    device: DeviceChoice,
+    models: &ModelSource,
+) -> Result<crate::face::Analyzer, CliError> {
+    let device = device
+        .device()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    crate::face::Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))
+}
+
 pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }

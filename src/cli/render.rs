@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CliError, parse_device};
-use crate::face::{Analyzer, DeviceChoice};
+use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 use crate::motion::{Mode, MotionError, Strengths};
 use crate::pipeline::{PipelineError, RenderJob, Soundtrack, Stage, render};
@@ -157,11 +157,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
             return Err(CliError::input(format!("{}: no such file", p.display())));
         }
     }
-    let device = args
-        .device
-        .device()
-        .map_err(|e| CliError::input(e.to_string()))?;
-    let analyzer = Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
+    let analyzer = super::analyzer(args.device, models)?;
     let mut job = RenderJob::new(
         args.source[0].clone(),
         args.driving.clone(),

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::{CliError, parse_device, write_atomic};
-use crate::face::{Analyzer, DeviceChoice};
+use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 use crate::motion::{DrivingMotion, FrameState, Landmarks68From, MotionError, MotionSettings};
 
@@ -62,12 +62,7 @@ struct TrackOut<'a> {
 }
 
 pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
-    let device = args
-        .device
-        .device()
-        .map_err(|e| CliError::input(e.to_string()))?;
-    let mut analyzer =
-        Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))?;
+    let mut analyzer = super::analyzer(args.device, models)?;
     analyzer.options.small_faces = false;
     let settings = MotionSettings {
         landmarks68: match args.landmarks {

@@ -258,22 +258,26 @@ fn clamp_shapes(p: &mut [[f32; 2]], source: &[[f32; 2]]) {
     }
 }
 
+/// Distance between two points.
+pub fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+/// Distance between the outer eye corners (36, 45), at least 1 px: the unit faces are measured
+/// in.
+pub fn eye_distance(p: &[[f32; 2]]) -> f32 {
+    dist(p[36], p[45]).max(1.0)
+}
+
 /// Mouth opening (inner lips, 62 to 66) as a fraction of the eye distance.
 pub fn mouth_open(p: &[[f32; 2]]) -> f32 {
-    let iod = ((p[45][0] - p[36][0]).powi(2) + (p[45][1] - p[36][1]).powi(2))
-        .sqrt()
-        .max(1.0);
-    ((p[66][0] - p[62][0]).powi(2) + (p[66][1] - p[62][1]).powi(2)).sqrt() / iod
+    dist(p[62], p[66]) / eye_distance(p)
 }
 
 /// Eye opening (mean lid gap of both eyes) as a fraction of the eye distance.
 pub fn eyes_open(p: &[[f32; 2]]) -> f32 {
-    let iod = ((p[45][0] - p[36][0]).powi(2) + (p[45][1] - p[36][1]).powi(2))
-        .sqrt()
-        .max(1.0);
-    let gap =
-        |a: usize, b: usize| ((p[a][0] - p[b][0]).powi(2) + (p[a][1] - p[b][1]).powi(2)).sqrt();
-    (gap(37, 41) + gap(38, 40) + gap(43, 47) + gap(44, 46)) / 4.0 / iod
+    let gap = |a: usize, b: usize| dist(p[a], p[b]);
+    (gap(37, 41) + gap(38, 40) + gap(43, 47) + gap(44, 46)) / 4.0 / eye_distance(p)
 }
 
 /// The most neutral frame among `frames` (those with `usable` true): mouth closed, eyes at

@@ -4,22 +4,20 @@
 //! teeth and a turned one a truer profile. A switch needs a clear gain (hysteresis), so the
 //! choice does not flicker between near-equal sources.
 
-use crate::motion::retarget::Similarity;
+use crate::motion::retarget::{Similarity, dist, eye_distance};
 
 /// Shape distance between two 68-point faces: mean point distance after the best similarity
 /// alignment, as a fraction of the eye distance (jaw weighted half: it moves with the head's
 /// turn but is also the least exact).
 pub fn shape_distance(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
     let fit = Similarity::fit(a, b);
-    let iod = ((b[45][0] - b[36][0]).powi(2) + (b[45][1] - b[36][1]).powi(2))
-        .sqrt()
-        .max(1.0);
+    let iod = eye_distance(b);
     let mut sum = 0.0;
     let mut wsum = 0.0;
     for i in 0..68.min(a.len()).min(b.len()) {
         let p = fit.apply(a[i]);
         let w = if i < 17 { 0.5 } else { 1.0 };
-        sum += w * ((p[0] - b[i][0]).powi(2) + (p[1] - b[i][1]).powi(2)).sqrt();
+        sum += w * dist(p, b[i]);
         wsum += w;
     }
     sum / wsum / iod
@@ -69,16 +67,9 @@ impl SourceChooser {
 
 /// Mean distance the points move from `a` to `b`, as a fraction of `a`'s eye distance.
 pub fn displacement(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
-    let iod = ((a[45][0] - a[36][0]).powi(2) + (a[45][1] - a[36][1]).powi(2))
-        .sqrt()
-        .max(1.0);
+    let iod = eye_distance(a);
     let n = a.len().min(b.len()).max(1) as f32;
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt())
-        .sum::<f32>()
-        / n
-        / iod
+    a.iter().zip(b).map(|(p, q)| dist(*p, *q)).sum::<f32>() / n / iod
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 use image::RgbImage;
 
+use crate::motion::retarget::{dist, eye_distance};
+
 const INNER: [usize; 8] = [60, 61, 62, 63, 64, 65, 66, 67];
 
 /// Colours for the inside of the mouth, sampled once from the source.
@@ -15,13 +17,10 @@ pub struct MouthInterior {
     source_open: f32,
 }
 
+/// Mean gap of the three inner-lip pairs, as a fraction of the eye distance.
 fn opening(p: &[[f32; 2]]) -> f32 {
-    let iod = ((p[45][0] - p[36][0]).powi(2) + (p[45][1] - p[36][1]).powi(2))
-        .sqrt()
-        .max(1.0);
-    let gap =
-        |a: usize, b: usize| ((p[a][0] - p[b][0]).powi(2) + (p[a][1] - p[b][1]).powi(2)).sqrt();
-    (gap(61, 67) + gap(62, 66) + gap(63, 65)) / 3.0 / iod
+    let gap = |a: usize, b: usize| dist(p[a], p[b]);
+    (gap(61, 67) + gap(62, 66) + gap(63, 65)) / 3.0 / eye_distance(p)
 }
 
 impl MouthInterior {
@@ -102,14 +101,13 @@ impl MouthInterior {
         };
         let down = [-along[1], along[0]];
         let centre = [(l[0] + r[0]) / 2.0, (l[1] + r[1]) / 2.0];
-        let half_width = (((r[0] - l[0]).powi(2) + (r[1] - l[1]).powi(2)).sqrt() / 2.0).max(1.0);
+        let half_width = (dist(l, r) / 2.0).max(1.0);
         let top = |q: [f32; 2]| (q[0] - centre[0]) * down[0] + (q[1] - centre[1]) * down[1];
         let upper = (top(lm[61]) + top(lm[62]) + top(lm[63])) / 3.0;
         let lower = (top(lm[65]) + top(lm[66]) + top(lm[67])) / 3.0;
         let gap = (lower - upper).max(1.0);
         // Feather in proportion to the face: soft at any resolution.
-        let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
-        let feather = (0.02 * iod).max(1.5);
+        let feather = (0.02 * eye_distance(lm)).max(1.5);
         // The picture's own fine texture (brush strokes, craquelure, film grain) is kept on
         // the painted inside: the warped pixels' difference from their 3×3 mean.
         let detail = |img: &RgbImage, x: i64, y: i64, k: usize| -> f32 {

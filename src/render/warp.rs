@@ -12,7 +12,7 @@ use image::RgbImage;
 
 use super::mouth::MouthInterior;
 use super::triangulate::delaunay;
-use crate::motion::retarget::{POSE_POINTS, Similarity};
+use crate::motion::retarget::{POSE_POINTS, Similarity, dist};
 
 /// How much of the head's motion each ring around the face follows.
 const RINGS: [(f32, f32); 2] = [(1.45, 0.6), (2.3, 0.2)];
@@ -284,10 +284,6 @@ fn mean(v: &[[f32; 2]]) -> [f32; 2] {
     let n = v.len().max(1) as f32;
     let (x, y) = v.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0], a.1 + p[1]));
     [x / n, y / n]
-}
-
-fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }
 
 fn area(p: &[[f32; 2]], t: [usize; 3]) -> f32 {

@@ -1,7 +1,10 @@
 //! Render-stage benchmark: the warp engine on the CPU at 1024×1024 (target ≥ 60 frames/s on
-//! this 2-core machine), and the whole pipeline (`pipeline::render`) writing a 1920×1080 MP4
+//! this 2-core machine; the wgpu back end is in `benches/gpu.rs`), and the whole pipeline (`pipeline::render`) writing a 1920×1080 MP4
 //! (target ≥ 1× real time). Prints a report for docs/PERFORMANCE.md; `cargo test --benches`
 //! runs a small version as a smoke test.
+
+#[path = "common/mod.rs"]
+mod common;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -11,7 +14,7 @@ use candle_core::Device;
 use vivant::face::Analyzer;
 use vivant::models::ModelSource;
 use vivant::pipeline::{RenderJob, Soundtrack, render};
-use vivant::render::{Engine, GpuWarp, WarpEngine};
+use vivant::render::WarpEngine;
 
 fn main() {
     vivant::init_compute_threads();
@@ -22,40 +25,14 @@ fn main() {
         .to_rgb8();
     let analyzer =
         Analyzer::new(&Device::Cpu, &ModelSource::Embedded).unwrap_or_else(|e| panic!("{e}"));
-    let big = image::imageops::resize(&photo, 1024, 1024, image::imageops::FilterType::CatmullRom);
-    let faces = analyzer.analyze(&big).unwrap_or_else(|e| panic!("{e}"));
-    let lm = faces
-        .first()
-        .map(|f| f.landmarks68.clone())
-        .unwrap_or_else(|| panic!("no face"));
+    let (big, lm) = common::portrait(1024, 1024);
     println!(
         "render benchmark ({})",
         if full { "full" } else { "smoke test" }
     );
     let engine = WarpEngine::new(big, &lm);
     let frames = if full { 300 } else { 10 };
-    // A head that sways and nods while the mouth opens and closes.
-    let targets: Vec<Vec<[f32; 2]>> = (0..frames)
-        .map(|k| {
-            let t = k as f32 / 25.0;
-            let (dx, dy, open) = (
-                8.0 * (t * 1.3).sin(),
-                5.0 * (t * 0.9).sin(),
-                12.0 * (t * 4.0).sin().max(0.0),
-            );
-            lm.iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let o = if matches!(i, 5..=11 | 55..=59 | 65..=67) {
-                        open
-                    } else {
-                        0.0
-                    };
-                    [p[0] + dx, p[1] + dy + o]
-                })
-                .collect()
-        })
-        .collect();
+    let targets = common::sway_and_talk(&lm, frames);
     for threads in [1, 2] {
         let mut e = WarpEngine::new(engine.source().clone(), &lm);
         e.set_threads(threads);
@@ -68,23 +45,6 @@ fn main() {
             "warp engine 1024x1024, CPU, {threads} thread(s): {fps:.1} frames/s (target 60 with all cores)"
         );
     }
-    let _ = engine.name();
-    match GpuWarp::new(&engine) {
-        Ok(gpu) => {
-            let t = Instant::now();
-            for target in &targets {
-                gpu.render(&engine, target)
-                    .unwrap_or_else(|e| panic!("{e}"));
-            }
-            let fps = frames as f64 / t.elapsed().as_secs_f64();
-            println!(
-                "warp engine 1024x1024, wgpu on {} (read back to RAM each frame): {fps:.1} frames/s",
-                gpu.adapter()
-            );
-        }
-        Err(e) => println!("warp engine, wgpu: not measured ({e})"),
-    }
-
     // The whole pipeline at 1080p: the astronaut stretched to 1920×1080, driven by the webcam
     // clip, H.264 preset medium, with the clip's (absent) sound replaced by a speech file.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -1,20 +1,17 @@
-//! The warp engine's GPU back end (wgpu) gives the CPU back end's pictures. CI runs it on
-//! Mesa's software Vulkan adapter (lavapipe), installed by `make test`.
+//! The warp engine's GPU back end (wgpu) gives the CPU back end's pictures, also where the face
+//! shrinks and both read the mip pyramid, and on odd image sizes (whose mip levels round down).
+//! CI runs it on Mesa's software Vulkan adapter (lavapipe), installed by `make test`.
 
 use std::path::Path;
 
 use candle_core::Device;
+use image::RgbImage;
 use vivant::face::Analyzer;
 use vivant::models::ModelSource;
 use vivant::render::{GpuWarp, WarpEngine};
 
-#[test]
-fn gpu_matches_cpu() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
-    let img = image::open(path).expect("png").to_rgb8();
-    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
-    let lm = a.analyze(&img).expect("analyze")[0].landmarks68.clone();
-    let engine = WarpEngine::new(img.clone(), &lm);
+fn compare(img: RgbImage, lm: &[[f32; 2]]) {
+    let engine = WarpEngine::new(img, lm);
     let gpu = GpuWarp::new(&engine).expect("a wgpu adapter (make test installs lavapipe)");
     eprintln!("adapter: {}", gpu.adapter());
     let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
@@ -22,7 +19,13 @@ fn gpu_matches_cpu() {
     for i in [56, 57, 58, 65, 66, 67, 7, 8, 9] {
         moved[i][1] += 0.25 * iod;
     }
-    for target in [lm.clone(), moved] {
+    // Shrunk to 55 % about the nose: the face is drawn from the mip pyramid.
+    let c = lm[30];
+    let shrunk: Vec<[f32; 2]> = lm
+        .iter()
+        .map(|p| [c[0] + 0.55 * (p[0] - c[0]), c[1] + 0.55 * (p[1] - c[1])])
+        .collect();
+    for target in [lm.to_vec(), moved, shrunk] {
         let c = engine.render(&target);
         let g = gpu.render(&engine, &target).expect("gpu render");
         assert_eq!(c.dimensions(), g.dimensions());
@@ -34,8 +37,23 @@ fn gpu_matches_cpu() {
             .collect();
         let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
         let big = diffs.iter().filter(|d| **d > 8).count() as f64 / diffs.len() as f64;
-        eprintln!("CPU vs GPU: mean {mean:.3}, share over 8 levels {big:.5}");
+        eprintln!(
+            "{:?}: CPU vs GPU mean {mean:.3}, share over 8 levels {big:.5}",
+            c.dimensions()
+        );
         assert!(mean < 0.5, "mean difference {mean}");
         assert!(big < 0.001, "{big} of the values differ by more than 8");
     }
+}
+
+#[test]
+fn gpu_matches_cpu() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
+    let img = image::open(path).expect("png").to_rgb8();
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let lm = a.analyze(&img).expect("analyze")[0].landmarks68.clone();
+    compare(img.clone(), &lm);
+    // An odd size: 451×387 from the top-left corner (the face stays where it was).
+    let odd = image::imageops::crop_imm(&img, 0, 0, 451, 387).to_image();
+    compare(odd, &lm);
 }

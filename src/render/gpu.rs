@@ -3,6 +3,8 @@
 //! any adapter wgpu finds — a real GPU, or Mesa's software Vulkan (lavapipe) on a headless
 //! machine, which is how CI tests it.
 
+use std::sync::{Arc, Mutex};
+
 use image::RgbImage;
 use wgpu::util::DeviceExt;
 
@@ -22,6 +24,9 @@ pub enum GpuError {
     TooLarge(u32, u32, u32),
 }
 
+/// Per vertex: target position, source position (pixels), the triangle's mip level.
+const VERTEX_BYTES: usize = 20;
+
 /// A GPU warp for one source image.
 pub struct GpuWarp {
     device: wgpu::Device,
@@ -34,6 +39,8 @@ pub struct GpuWarp {
     height: u32,
     padded_row: u32,
     adapter_name: String,
+    /// The first error wgpu reported outside a call's result (it panics by default).
+    errors: Arc<Mutex<Option<String>>>,
 }
 
 impl GpuWarp {
@@ -58,6 +65,13 @@ impl GpuWarp {
             ..Default::default()
         }))
         .map_err(|e| GpuError::Device(e.to_string()))?;
+        let errors: Arc<Mutex<Option<String>>> = Arc::default();
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut slot) = sink.lock() {
+                slot.get_or_insert_with(|| e.to_string());
+            }
+        }));
         let src = engine.source();
         let (width, height) = src.dimensions();
         let max = device.limits().max_texture_dimension_2d;
@@ -69,26 +83,45 @@ impl GpuWarp {
             height,
             depth_or_array_layers: 1,
         };
-        let rgba: Vec<u8> = src
-            .as_raw()
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect();
-        let source = device.create_texture_with_data(
-            &queue,
-            &wgpu::TextureDescriptor {
-                label: Some("source"),
-                size: extent,
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba8Unorm,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING,
-                view_formats: &[],
-            },
-            wgpu::util::TextureDataOrder::LayerMajor,
-            &rgba,
-        );
+        // The CPU back end's mip pyramid, level by level, so both shrink a face alike.
+        let levels = engine.pyramid().levels();
+        let source = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("source"),
+            size: extent,
+            mip_level_count: levels.len() as u32,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        for (k, level) in levels.iter().enumerate() {
+            let (w, h) = level.dimensions();
+            let rgba: Vec<u8> = level
+                .as_raw()
+                .chunks_exact(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect();
+            queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &source,
+                    mip_level: k as u32,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
+                },
+                &rgba,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(w * 4),
+                    rows_per_image: Some(h),
+                },
+                wgpu::Extent3d {
+                    width: w,
+                    height: h,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
         let target = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("frame"),
             size: extent,
@@ -120,6 +153,7 @@ impl GpuWarp {
             min_filter: wgpu::FilterMode::Linear,
             address_mode_u: wgpu::AddressMode::ClampToEdge,
             address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mipmap_filter: wgpu::FilterMode::Linear,
             ..Default::default()
         });
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -181,7 +215,7 @@ impl GpuWarp {
             bind_group_layouts: &[&layout],
             push_constant_ranges: &[],
         });
-        let attributes = wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x2];
+        let attributes = wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x2, 2 => Float32];
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("warp"),
             layout: Some(&pipeline_layout),
@@ -190,7 +224,7 @@ impl GpuWarp {
                 entry_point: Some("vs"),
                 compilation_options: Default::default(),
                 buffers: &[wgpu::VertexBufferLayout {
-                    array_stride: 16,
+                    array_stride: VERTEX_BYTES as u64,
                     step_mode: wgpu::VertexStepMode::Vertex,
                     attributes: &attributes,
                 }],
@@ -215,7 +249,7 @@ impl GpuWarp {
             multiview: None,
             cache: None,
         });
-        Ok(Self {
+        let warp = Self {
             device,
             queue,
             pipeline,
@@ -226,7 +260,18 @@ impl GpuWarp {
             height,
             padded_row,
             adapter_name,
-        })
+            errors,
+        };
+        warp.check()?;
+        Ok(warp)
+    }
+
+    /// The error wgpu reported since the last check, if any.
+    fn check(&self) -> Result<(), GpuError> {
+        match self.errors.lock().ok().and_then(|mut e| e.take()) {
+            Some(e) => Err(GpuError::Device(e)),
+            None => Ok(()),
+        }
     }
 
     /// The adapter in use (e.g. "llvmpipe (LLVM 15.0.6, 256 bits)" for the software one).
@@ -237,11 +282,12 @@ impl GpuWarp {
     /// `engine`'s frame for `target`, drawn on the GPU (mouth interior painted on the CPU).
     pub fn render(&self, engine: &WarpEngine, target: &[[f32; 2]]) -> Result<RgbImage, GpuError> {
         let mesh = engine.mesh(target);
+        let lods = mesh.lods();
         let (moved, source, triangles) = (&mesh.moved, mesh.source, mesh.triangles);
-        let mut vertices: Vec<u8> = Vec::with_capacity(triangles.len() * 3 * 16);
-        for t in triangles {
+        let mut vertices: Vec<u8> = Vec::with_capacity(triangles.len() * 3 * VERTEX_BYTES);
+        for (t, lod) in triangles.iter().zip(&lods) {
             for &v in t {
-                for x in [moved[v][0], moved[v][1], source[v][0], source[v][1]] {
+                for x in [moved[v][0], moved[v][1], source[v][0], source[v][1], *lod] {
                     vertices.extend_from_slice(&x.to_le_bytes());
                 }
             }
@@ -315,6 +361,7 @@ impl GpuWarp {
                 timeout: None,
             })
             .map_err(|e| GpuError::ReadBack(e.to_string()))?;
+        self.check()?;
         rx.recv()
             .map_err(|e| GpuError::ReadBack(e.to_string()))?
             .map_err(|e| GpuError::ReadBack(e.to_string()))?;

@@ -5,6 +5,7 @@
 pub mod fewshot;
 pub mod gpu;
 pub mod mouth;
+pub mod pyramid;
 pub mod triangulate;
 pub mod warp;
 

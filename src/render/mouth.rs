@@ -54,11 +54,28 @@ impl MouthInterior {
             }
         }
         let cavity = [lip[0] * 0.28, lip[1] * 0.16, lip[2] * 0.16];
-        // Teeth: the portrait's own near-white — the brightest few percent of the face and
-        // its surroundings (a catch light, a collar, varnished highlights) — pulled towards
-        // neutral, so they sit in the picture's light and tint instead of popping out.
-        let teeth = face_white(src, lm);
-        let _ = avg;
+        // Teeth: as light as the portrait's own near-white — the brightest few percent of the
+        // face and its surroundings (a catch light, a collar, varnished highlights) — in the
+        // skin's hue at 70 % of its saturation, so they sit in the picture's light and tint (a
+        // sky or a blue collar being the brightest thing must not make them blue).
+        let white = face_white(src, lm);
+        let third = |a: usize, b: usize, c: usize| {
+            [
+                (lm[a][0] + lm[b][0] + lm[c][0]) / 3.0,
+                (lm[a][1] + lm[b][1] + lm[c][1]) / 3.0,
+            ]
+        };
+        let cheeks = [
+            sample(third(1, 31, 40)),
+            sample(third(15, 35, 47)),
+            avg(&[28, 29]),
+        ];
+        let skin: [f32; 3] =
+            std::array::from_fn(|k| cheeks.iter().map(|c| c[k]).sum::<f32>() / 3.0);
+        let luma = |c: &[f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+        let (ls, lw) = (luma(&skin).max(1.0), luma(&white));
+        let teeth: [f32; 3] =
+            std::array::from_fn(|k| (lw * (1.0 + 0.7 * (skin[k] / ls - 1.0))).clamp(0.0, 255.0));
         Self {
             cavity,
             teeth,

@@ -6,11 +6,14 @@
 //! shoulders (60 % and 20 %); and the image border, which never moves. They are triangulated
 //! once (Delaunay, on the source); each frame moves the points, pulls back any triangle that
 //! would fold over, and maps every output pixel back into the source through its triangle's
-//! affine map (bilinear sampling). Rows are split across threads.
+//! affine map: bilinear sampling, or trilinear from the mip pyramid (`pyramid`) where a
+//! triangle is drawn smaller than its source, so a shrinking face does not alias. Rows are
+//! split across threads.
 
 use image::RgbImage;
 
 use super::mouth::MouthInterior;
+use super::pyramid::{Pyramid, bilinear_u8, lod};
 use super::triangulate::delaunay;
 use crate::motion::retarget::{POSE_POINTS, Similarity, dist};
 
@@ -38,13 +41,26 @@ pub struct Mesh<'a> {
     pub triangles: &'a [[usize; 3]],
 }
 
+impl Mesh<'_> {
+    /// Each triangle's mip level of detail, as the CPU back end samples it.
+    pub fn lods(&self) -> Vec<f32> {
+        self.triangles
+            .iter()
+            .map(|t| TriMap::new(&self.moved, self.source, *t).map_or(0.0, |m| m.lod))
+            .collect()
+    }
+}
+
 /// The warp engine for one source image.
 pub struct WarpEngine {
-    source: RgbImage,
+    source: Pyramid,
     landmarks: Vec<[f32; 2]>,
     points: Vec<[f32; 2]>,
     kinds: Vec<Control>,
     triangles: Vec<[usize; 3]>,
+    /// Triangles inside an eye or between the inner lips, which may close to nothing (a
+    /// blink, a closed mouth) but not turn over.
+    closable: Vec<bool>,
     mouth: MouthInterior,
     threads: usize,
 }
@@ -101,20 +117,34 @@ impl WarpEngine {
             }
         }
         let triangles = delaunay(&points);
+        let inside = |t: &[usize; 3], range: std::ops::RangeInclusive<usize>| {
+            t.iter()
+                .all(|&v| matches!(kinds[v], Control::Landmark(i) if range.contains(&i)))
+        };
+        let closable = triangles
+            .iter()
+            .map(|t| inside(t, 36..=41) || inside(t, 42..=47) || inside(t, 60..=67))
+            .collect();
         let mouth = MouthInterior::new(&source, &lm);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
-            source,
+            source: Pyramid::new(source),
             landmarks: lm,
             points,
             kinds,
             triangles,
+            closable,
             mouth,
             threads,
         }
     }
 
     pub fn source(&self) -> &RgbImage {
+        self.source.base()
+    }
+
+    /// The source's mip pyramid (level 0 is the source).
+    pub fn pyramid(&self) -> &Pyramid {
         &self.source
     }
 
@@ -149,16 +179,27 @@ impl WarpEngine {
         out
     }
 
+    /// Whether triangle `k` keeps at least `min` of its source area at `moved` (a closable
+    /// one may close, up to a sliver of numeric inversion, but not turn over).
+    fn acceptable(&self, k: usize, moved: &[[f32; 2]], min: f32) -> bool {
+        let tri = self.triangles[k];
+        let s = area(&self.points, tri);
+        let a = area(moved, tri);
+        if self.closable[k] {
+            a >= -0.02 * s
+        } else {
+            a > min * s
+        }
+    }
+
     /// Pull moved points back towards their source positions until no triangle folds over
-    /// or collapses.
+    /// or collapses (except the eyes and lips closing).
     fn unfold(&self, t: &mut [[f32; 2]]) {
         for _ in 0..12 {
             let mut bad = vec![false; t.len()];
             let mut any = false;
-            for tri in &self.triangles {
-                let s = area(&self.points, *tri);
-                let a = area(t, *tri);
-                if a < 0.05 * s {
+            for (k, tri) in self.triangles.iter().enumerate() {
+                if !self.acceptable(k, t, 0.05) {
                     any = true;
                     for &v in tri {
                         bad[v] = true;
@@ -188,7 +229,7 @@ impl WarpEngine {
                     s[1] + k * (local[i][1] - s[1]),
                 ];
             }
-            if self.triangles.iter().all(|tri| area(t, *tri) > 0.0) {
+            if (0..self.triangles.len()).all(|k| self.acceptable(k, t, 0.0)) {
                 return;
             }
         }
@@ -209,23 +250,22 @@ impl WarpEngine {
         self.mouth.paint(img, lm);
     }
 
-    /// Triangles that would be folded over or collapsed for `target`, after the guard (0 is
-    /// the contract; exposed for tests and diagnostics).
+    /// Triangles that would be folded over or collapsed for `target` after the guard (eyes and
+    /// lips may close); 0 is the contract, exposed for tests and diagnostics.
     pub fn folded_triangles(&self, target: &[[f32; 2]]) -> usize {
         let moved = self.targets(target);
-        self.triangles
-            .iter()
-            .filter(|t| area(&moved, **t) <= 0.0)
+        (0..self.triangles.len())
+            .filter(|&k| !self.acceptable(k, &moved, 0.0))
             .count()
     }
 
     /// The source with its face moved to `target` (68 points, source pixels).
     pub fn render(&self, target: &[[f32; 2]]) -> RgbImage {
         let moved = self.targets(target);
-        let (w, h) = self.source.dimensions();
+        let (w, h) = self.source().dimensions();
         // Start from the source: a pixel no triangle claims (rounding at a vertex) keeps a
         // plausible colour instead of a hole.
-        let mut out = self.source.as_raw().clone();
+        let mut out = self.source().as_raw().clone();
         let maps: Vec<TriMap> = self
             .triangles
             .iter()
@@ -246,7 +286,7 @@ impl WarpEngine {
                 });
             }
         });
-        let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source.clone());
+        let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source().clone());
         let moved68: Vec<[f32; 2]> = moved[..68].to_vec();
         self.mouth.paint(&mut img, &moved68);
         img
@@ -296,6 +336,8 @@ struct TriMap {
     v: [[f32; 2]; 3],
     /// source = m · (x, y, 1)
     m: [f32; 6],
+    /// Mip level of detail (0 unless the triangle is drawn smaller than its source).
+    lod: f32,
     identity: bool,
 }
 
@@ -324,12 +366,14 @@ impl TriMap {
         Some(Self {
             v: [d0, d1, d2],
             m: [a, b, c, d, e, f],
+            lod: lod(a, b, d, e),
             identity,
         })
     }
 
     /// Fill this triangle's pixels in rows `y0..y1` of the band `out` (which starts at y0).
-    fn raster(&self, src: &RgbImage, out: &mut [u8], y0: usize, y1: usize, w: usize) {
+    fn raster(&self, pyr: &Pyramid, out: &mut [u8], y0: usize, y1: usize, w: usize) {
+        let src = pyr.base();
         let ys = self.v.iter().map(|p| p[1]);
         let top = ys.clone().fold(f32::MAX, f32::min);
         let bottom = ys.fold(f32::MIN, f32::max);
@@ -337,6 +381,7 @@ impl TriMap {
         let ry1 = (((bottom - 0.5).floor() + 1.0).min(y1 as f32)).max(0.0) as usize;
         let (sw, sh) = (src.width() as usize, src.height() as usize);
         let sraw = src.as_raw();
+        let tri = (self.lod > 0.0).then(|| pyr.at_lod(self.lod));
         for y in ry0..ry1 {
             let py = y as f32 + 0.5;
             // The span of x where the row's centre line is inside the triangle.
@@ -374,30 +419,19 @@ impl TriMap {
             // Source position of the pixel centre, in pixel-index space (centres at integers).
             let mut sx = a * px + b * py + c - 0.5;
             let mut sy = d * px + e * py + f - 0.5;
-            for x in x0..x1 {
-                let px_out = &mut row[x * 3..x * 3 + 3];
-                bilinear(sraw, sw, sh, sx, sy, px_out);
-                sx += a;
-                sy += d;
+            if self.lod == 0.0 {
+                for x in x0..x1 {
+                    bilinear_u8(sraw, sw, sh, sx, sy, &mut row[x * 3..x * 3 + 3]);
+                    sx += a;
+                    sy += d;
+                }
+            } else if let Some(tri) = &tri {
+                for x in x0..x1 {
+                    tri.sample(sx, sy, &mut row[x * 3..x * 3 + 3]);
+                    sx += a;
+                    sy += d;
+                }
             }
         }
-    }
-}
-
-#[inline]
-fn bilinear(src: &[u8], w: usize, h: usize, x: f32, y: f32, out: &mut [u8]) {
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x as usize, y as usize);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let i00 = (y0 * w + x0) * 3;
-    let i01 = (y0 * w + x1) * 3;
-    let i10 = (y1 * w + x0) * 3;
-    let i11 = (y1 * w + x1) * 3;
-    for c in 0..3 {
-        let top = src[i00 + c] as f32 + (src[i01 + c] as f32 - src[i00 + c] as f32) * fx;
-        let bot = src[i10 + c] as f32 + (src[i11 + c] as f32 - src[i10 + c] as f32) * fx;
-        out[c] = (top + (bot - top) * fy + 0.5) as u8;
     }
 }

@@ -5,17 +5,21 @@ OUT := out
 
 .PHONY: demo test deps test-deps build bench models golden clean
 
-## The headless main job on the bundled example: the Mona Lisa driven by the bundled webcam
-## clip, with a bundled reading as the soundtrack, to out/demo.mp4 (plus her landmarks).
+## The headless main job on the bundled example: the Mona Lisa reads a bundled public-domain
+## recording (lips from the voice, idle head motion, blinks) to out/demo.mp4; the same reading
+## with the bundled webcam clip driving her head and eyes to out/demo_driven.mp4; and her
+## landmarks.
 demo: deps
 	$(CARGO) build --release
 	@mkdir -p $(OUT)
 	./target/release/vivant landmarks assets/mona_lisa.jpg \
 		--json $(OUT)/demo_landmarks.json --overlay $(OUT)/demo_landmarks.png --mesh
 	./target/release/vivant render --source assets/mona_lisa.jpg \
+		--audio assets/speech_librivox_20s.wav -o $(OUT)/demo.mp4
+	./target/release/vivant render --source assets/mona_lisa.jpg \
 		--driving assets/driving_webcam_20s.mp4 --audio assets/speech_librivox_20s.wav \
-		-o $(OUT)/demo.mp4
-	@echo "wrote $(OUT)/demo.mp4, $(OUT)/demo_landmarks.json and $(OUT)/demo_landmarks.png"
+		--lips-from-audio -o $(OUT)/demo_driven.mp4
+	@echo "wrote $(OUT)/demo.mp4, $(OUT)/demo_driven.mp4, $(OUT)/demo_landmarks.json and $(OUT)/demo_landmarks.png"
 
 ## Everything CI runs: formatting, lints, all tests.
 test: test-deps

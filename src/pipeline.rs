@@ -1,9 +1,13 @@
-//! The whole pipeline in one call: portrait + driving clip → MP4 with the clip's sound. The
-//! CLI's `vivant render` and the studio's export both run this.
+//! The whole pipeline in one call: portrait + what drives it → MP4 with sound. The CLI's
+//! `vivant render` and the studio's export both run this. Three ways to drive a portrait:
+//! a driving clip (its sound kept, or another file's); a voice recording alone (lips from
+//! the voice, idle head motion and blinks: `motion::voice`); or a clip for head and eyes with
+//! the lips from a recording.
 //!
-//! Streaming: the driving clip's motion is analysed (or read from the cache), then each output
-//! frame is retargeted, rendered and encoded before the next, so memory does not grow with the
-//! clip's length.
+//! Streaming: the driving clip's motion is analysed (or read from the cache; 68 points a frame
+//! are kept), then output frames are retargeted and rendered on one thread while the previous
+//! ones are encoded on another, at most two frames apart, so memory does not grow with the
+//! clip's length beyond the motion's ~0.6 KB a frame.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +19,9 @@ use crate::face::{Analyzer, AnalyzerError};
 use crate::media::{
     AudioFormat, AudioSource, ImageLoadError, MediaError, SampleSource, load_image,
 };
+use crate::motion::idle::IdleSettings;
+use crate::motion::speech::{SpeechCurves, SpeechSettings};
+use crate::motion::voice::VoiceMotion;
 use crate::motion::{
     DrivingMotion, Mode, MotionError, MotionSettings, Retargeter, Strengths, most_neutral,
 };
@@ -46,15 +53,23 @@ pub struct RenderJob {
     /// The portrait: one or more pictures of the same face (K ≥ 1; the first sets the output
     /// size). A video frame is named `clip.mp4@SECONDS`.
     pub sources: Vec<PathBuf>,
-    pub driving: PathBuf,
+    /// The driving clip; `None` = the voice in `sound` (a `Soundtrack::File`) drives.
+    pub driving: Option<PathBuf>,
     pub output: PathBuf,
     pub sound: Soundtrack,
-    /// Seconds of the driving clip to render (`None` = from the start / to the end).
+    /// With a driving clip: the lips follow the voice in `sound` (a `Soundtrack::File`), the
+    /// rest of the face the clip.
+    pub lips_from_audio: bool,
+    /// Idle head motion, blinks and brows when a voice drives (seeded).
+    pub idle: IdleSettings,
+    pub speech: SpeechSettings,
+    /// Seconds of the driving clip (or, without one, of the voice) to render (`None` = from
+    /// the start / to the end).
     pub start_s: Option<f64>,
     pub end_s: Option<f64>,
     /// Output size; `None` = the source image's size.
     pub size: Option<(u32, u32)>,
-    /// Output frame rate; `None` = the driving clip's.
+    /// Output frame rate; `None` = the driving clip's (25 with a voice alone).
     pub fps: Option<(i32, i32)>,
     pub crf: u8,
     pub preset: String,
@@ -69,12 +84,16 @@ pub struct RenderJob {
 }
 
 impl RenderJob {
+    /// A portrait driven by a clip, with the clip's sound.
     pub fn new(source: PathBuf, driving: PathBuf, output: PathBuf) -> Self {
         Self {
             sources: vec![source],
-            driving,
+            driving: Some(driving),
             output,
             sound: Soundtrack::Driving,
+            lips_from_audio: false,
+            idle: IdleSettings::default(),
+            speech: SpeechSettings::default(),
             start_s: None,
             end_s: None,
             size: None,
@@ -90,6 +109,15 @@ impl RenderJob {
             cache_dir: crate::motion::cache::default_dir(),
         }
     }
+
+    /// A portrait speaking a voice recording (no driving clip).
+    pub fn speaking(source: PathBuf, voice: PathBuf, output: PathBuf) -> Self {
+        Self {
+            driving: None,
+            sound: Soundtrack::File(voice),
+            ..Self::new(source, PathBuf::new(), output)
+        }
+    }
 }
 
 /// What the pipeline is doing, for progress displays.
@@ -99,6 +127,8 @@ pub enum Stage {
     Source,
     /// Tracking the driving clip: frames done, total.
     Analysing(u64, u64),
+    /// Listening to the voice recording.
+    Listening,
     /// Rendering and encoding: frames done, total.
     Rendering(u64, u64),
 }
@@ -117,6 +147,14 @@ pub enum PipelineError {
     Media(#[from] MediaError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error("nothing drives the portrait: give a driving clip, or a voice recording with --audio")]
+    NoDriver,
+    #[error("--lips-from-audio needs a voice recording (--audio FILE)")]
+    NoVoice,
+    #[error(
+        "{path}: {seconds:.3} s of sound in the rendered range, less than one frame; nothing to render"
+    )]
+    VoiceTooShort { path: PathBuf, seconds: f64 },
     #[error("{driving}: nothing to render between {start:.3} s and {end:.3} s")]
     EmptyRange {
         driving: PathBuf,
@@ -127,6 +165,8 @@ pub enum PipelineError {
     Gpu(#[from] crate::render::GpuError),
     #[error("cancelled")]
     Cancelled,
+    #[error("internal error: the {0} stopped unexpectedly")]
+    Panicked(String),
 }
 
 /// What was made.
@@ -138,10 +178,12 @@ pub struct RenderReport {
     pub width: u32,
     pub height: u32,
     pub audio: Option<AudioFit>,
-    /// Driving frames where the face was found, as a fraction.
+    /// Driving frames where the face was found, as a fraction (1 with a voice alone).
     pub driving_found: f64,
-    /// The driving frame used as the reference expression, seconds.
-    pub reference_s: f64,
+    /// The driving frame used as the reference expression, seconds (`None` with a voice alone).
+    pub reference_s: Option<f64>,
+    /// Blinks made (when a voice drives the face).
+    pub blinks: usize,
     pub notes: Vec<String>,
 }
 
@@ -169,6 +211,23 @@ pub fn source_face(
         .first()
         .ok_or_else(|| PipelineError::NoSourceFace(path.to_path_buf()))?;
     Ok((img, face.landmarks68.clone(), faces.len()))
+}
+
+/// What drives the portrait, prepared: per output frame, a face (68 points in the driving
+/// face's coordinates) that the retargeters carry onto each source.
+struct Performance {
+    count: u64,
+    fps: (i32, i32),
+    /// The driving face at rest, matching the sources' expression.
+    reference: Vec<[f32; 2]>,
+    mode: Mode,
+    face: Box<dyn Fn(u64) -> Vec<[f32; 2]> + Sync>,
+    audio: Option<Box<dyn SampleSource + Send>>,
+    driving_found: f64,
+    reference_s: Option<f64>,
+    blinks: usize,
+    /// What drove it, for the file's comment.
+    credit: String,
 }
 
 /// Run a render job.
@@ -203,11 +262,138 @@ pub fn render(
             "(no source given)",
         )));
     };
+    let plan = match &job.driving {
+        Some(driving) => clip_performance(analyzer, job, driving, cancel, progress, &mut notes)?,
+        None => {
+            progress(Stage::Listening);
+            voice_performance(job, engine.source_landmarks(), &mut notes)?
+        }
+    };
+    let retargeters: Vec<Retargeter> = engines
+        .iter()
+        .map(|e| {
+            Retargeter::new(
+                e.source_landmarks(),
+                &plan.reference,
+                plan.mode,
+                job.strengths,
+            )
+        })
+        .collect();
+    let mut chooser = SourceChooser::new(
+        engines
+            .iter()
+            .map(|e| e.source_landmarks().to_vec())
+            .collect(),
+    );
+    let count = plan.count;
+    let (sw, sh) = engine.size();
+    let (w, h) = job.size.unwrap_or((sw, sh));
+    let mut settings = Mp4Settings::new(w, h, plan.fps);
+    settings.crf = job.crf;
+    settings.preset = job.preset.clone();
+    settings.comment = Some(format!(
+        "Vivant {}: {} driven by {} ({} engine)",
+        crate::VERSION,
+        job.sources
+            .iter()
+            .map(|p| file_name(p))
+            .collect::<Vec<_>>()
+            .join(", "),
+        plan.credit,
+        engine.name()
+    ));
+    let mut writer = Mp4Writer::create(&job.output, settings, plan.audio)?;
+    writer.set_total_frames(count);
+    // Render and encode overlap: a worker renders the next frames while this thread encodes,
+    // with at most two frames in between, so memory stays flat.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RgbImage>(2);
+    let face = &plan.face;
+    let produced = std::thread::scope(|s| {
+        let (retargeters, engines, gpus) = (&retargeters, &engines, &gpus);
+        let worker = s.spawn(move || -> Result<(), PipelineError> {
+            for k in 0..count {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(PipelineError::Cancelled);
+                }
+                let driving = face(k);
+                let targets: Vec<Vec<[f32; 2]>> =
+                    retargeters.iter().map(|r| r.target(&driving)).collect();
+                let which = if engines.len() > 1 {
+                    chooser.choose(&targets)
+                } else {
+                    0
+                };
+                let frame = match gpus.get(which) {
+                    Some(gpu) => gpu.render(&engines[which], &targets[which])?,
+                    None => engines[which].render(&targets[which]),
+                };
+                // Output size, or another source of another size fitted to the first one's.
+                let frame = if frame.dimensions() == (w, h) {
+                    frame
+                } else {
+                    image::imageops::resize(&frame, w, h, image::imageops::FilterType::CatmullRom)
+                };
+                if tx.send(frame).is_err() {
+                    // The encoder stopped; its error is the one to report.
+                    return Ok(());
+                }
+            }
+            Ok(())
+        });
+        let mut encoded: Result<(), PipelineError> = Ok(());
+        for (k, frame) in rx.iter().enumerate() {
+            if let Err(e) = writer.write_frame(&frame) {
+                encoded = Err(match e {
+                    ExportError::Cancelled => PipelineError::Cancelled,
+                    other => other.into(),
+                });
+                break;
+            }
+            progress(Stage::Rendering(k as u64 + 1, count));
+        }
+        drop(rx);
+        let rendered = worker
+            .join()
+            .unwrap_or_else(|_| Err(PipelineError::Panicked("render worker".into())));
+        encoded.and(rendered)
+    });
+    produced?;
+    let report = writer.finish()?;
+    Ok(RenderReport {
+        output: report.path,
+        frames: report.frames,
+        duration_s: report.duration_s,
+        width: report.width,
+        height: report.height,
+        audio: report.audio,
+        driving_found: plan.driving_found,
+        reference_s: plan.reference_s,
+        blinks: plan.blinks,
+        notes,
+    })
+}
+
+/// A driving clip's motion (analysed or from the cache), in the job's range; with
+/// `lips_from_audio`, the lips from the voice instead.
+fn clip_performance(
+    analyzer: &Analyzer,
+    job: &RenderJob,
+    driving: &Path,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Stage) + Sync),
+    notes: &mut Vec<String>,
+) -> Result<Performance, PipelineError> {
+    let voice_file = match (&job.sound, job.lips_from_audio) {
+        (Soundtrack::File(p), true) => Some(p.clone()),
+        (_, true) => return Err(PipelineError::NoVoice),
+        _ => None,
+    };
     let mut tracker = analyzer.clone();
     tracker.options.small_faces = false;
-    let (motion, more) = DrivingMotion::analyse(
+    let (motion, more) = DrivingMotion::analyse_landmarks(
         &tracker,
-        &job.driving,
+        driving,
         &job.motion,
         job.cache_dir.as_deref(),
         cancel,
@@ -226,7 +412,7 @@ pub fn render(
         .collect();
     let (Some(&first), Some(&last)) = (in_range.first(), in_range.last()) else {
         return Err(PipelineError::EmptyRange {
-            driving: job.driving.clone(),
+            driving: driving.to_path_buf(),
             start: start.max(0.0),
             end: end.min(motion.times.last().copied().unwrap_or(0.0)),
         });
@@ -257,37 +443,19 @@ pub fn render(
             most_neutral(&lm, &usable).map_or(first, |k| in_range[k])
         }
     };
-    let retargeters: Vec<Retargeter> = engines
-        .iter()
-        .map(|e| {
-            Retargeter::new(
-                e.source_landmarks(),
-                &motion.frames[reference].landmarks68,
-                job.mode,
-                job.strengths,
-            )
-        })
-        .collect();
-    let mut chooser = SourceChooser::new(
-        engines
-            .iter()
-            .map(|e| e.source_landmarks().to_vec())
-            .collect(),
-    );
     // Output timing: the driving clip's frames one for one, or resampled to `fps`.
     let fps = job.fps.unwrap_or(motion.frame_rate);
     let out_dur = fps.1 as f64 / fps.0.max(1) as f64;
-    let count = if job.fps.is_none() {
-        in_range.len() as u64
-    } else {
+    let resample = job.fps.is_some();
+    let count = if resample {
         ((t1 - t0) / out_dur).round().max(1.0) as u64
+    } else {
+        in_range.len() as u64
     };
-    let (sw, sh) = engine.size();
-    let (w, h) = job.size.unwrap_or((sw, sh));
     let audio: Option<Box<dyn SampleSource + Send>> = match &job.sound {
         Soundtrack::None => None,
         Soundtrack::File(p) => Some(Box::new(AudioSource::open(p, AudioFormat::new(48000, 2))?)),
-        Soundtrack::Driving => match AudioSource::open(&job.driving, AudioFormat::new(48000, 2)) {
+        Soundtrack::Driving => match AudioSource::open(driving, AudioFormat::new(48000, 2)) {
             Ok(mut a) => {
                 a.set_range(t0, Some(t1))?;
                 Some(Box::new(a))
@@ -295,79 +463,115 @@ pub fn render(
             Err(MediaError::NoAudio { .. }) => {
                 notes.push(format!(
                     "{} has no sound; the video is silent",
-                    job.driving.display()
+                    driving.display()
                 ));
                 None
             }
             Err(e) => return Err(e.into()),
         },
     };
-    let mut settings = Mp4Settings::new(w, h, fps);
-    settings.crf = job.crf;
-    settings.preset = job.preset.clone();
-    settings.comment = Some(format!(
-        "Vivant {}: {} driven by {} ({} engine)",
-        crate::VERSION,
-        job.sources
-            .iter()
-            .map(|p| file_name(p))
-            .collect::<Vec<_>>()
-            .join(", "),
-        file_name(&job.driving),
-        engine.name()
-    ));
-    let mut writer = Mp4Writer::create(&job.output, settings, audio)?;
-    writer.set_total_frames(count);
-    for k in 0..count {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(PipelineError::Cancelled);
+    let voice = match &voice_file {
+        Some(p) => {
+            let speech = SpeechCurves::analyse(
+                p,
+                0.0,
+                None,
+                fps.0 as f64 / fps.1.max(1) as f64,
+                &job.speech,
+            )?;
+            Some(VoiceMotion::new(speech, &job.idle))
         }
-        let i = if job.fps.is_none() {
-            in_range[k as usize]
-        } else {
+        None => None,
+    };
+    let reference_lm = motion.frames[reference].landmarks68.clone();
+    let reference_s = motion.times[reference];
+    let driving_found = motion.found_fraction();
+    let credit = match &voice_file {
+        Some(v) => format!("{} with the lips from {}", file_name(driving), file_name(v)),
+        None => file_name(driving),
+    };
+    let rest = reference_lm.clone();
+    let face = move |k: u64| -> Vec<[f32; 2]> {
+        let i = if resample {
             let t = t0 + k as f64 * out_dur;
             motion
                 .times
                 .partition_point(|&s| s <= t + 1e-9)
                 .saturating_sub(1)
                 .clamp(first, last)
-        };
-        let targets: Vec<Vec<[f32; 2]>> = retargeters
-            .iter()
-            .map(|r| r.target(&motion.frames[i].landmarks68))
-            .collect();
-        let which = if engines.len() > 1 {
-            chooser.choose(&targets)
         } else {
-            0
+            in_range[k as usize]
         };
-        let frame = match gpus.get(which) {
-            Some(gpu) => gpu.render(&engines[which], &targets[which])?,
-            None => engines[which].render(&targets[which]),
-        };
-        // Output size, or another source of another size fitted to the first one's.
-        let frame = if frame.dimensions() == (w, h) {
-            frame
-        } else {
-            image::imageops::resize(&frame, w, h, image::imageops::FilterType::CatmullRom)
-        };
-        writer.write_frame(&frame).map_err(|e| match e {
-            ExportError::Cancelled => PipelineError::Cancelled,
-            other => other.into(),
-        })?;
-        progress(Stage::Rendering(k + 1, count));
+        let lm = &motion.frames[i].landmarks68;
+        match &voice {
+            Some(v) => v.lips_on(lm, &rest, k as usize),
+            None => lm.clone(),
+        }
+    };
+    Ok(Performance {
+        count,
+        fps,
+        reference: reference_lm,
+        mode: job.mode,
+        face: Box::new(face),
+        audio,
+        driving_found,
+        reference_s: Some(reference_s),
+        blinks: 0,
+        credit,
+    })
+}
+
+/// A voice recording alone: lips from the voice, head, eyes and brows from idle life, on the
+/// first source's own face at rest.
+fn voice_performance(
+    job: &RenderJob,
+    neutral: &[[f32; 2]],
+    notes: &mut Vec<String>,
+) -> Result<Performance, PipelineError> {
+    let Soundtrack::File(path) = &job.sound else {
+        return Err(PipelineError::NoDriver);
+    };
+    if job.lips_from_audio {
+        notes.push("--lips-from-audio: no driving clip, so the voice drives the whole face".into());
     }
-    let report = writer.finish()?;
-    Ok(RenderReport {
-        output: report.path,
-        frames: report.frames,
-        duration_s: report.duration_s,
-        width: report.width,
-        height: report.height,
-        audio: report.audio,
-        driving_found: motion.found_fraction(),
-        reference_s: motion.times[reference],
-        notes,
+    if job.mode == Mode::Absolute {
+        notes.push("absolute mode needs a driving clip; the voice moves the face relative to its own rest shape".into());
+    }
+    let fps = job.fps.unwrap_or((25, 1));
+    let rate = fps.0 as f64 / fps.1.max(1) as f64;
+    let start = job.start_s.unwrap_or(0.0).max(0.0);
+    let speech = SpeechCurves::analyse(path, start, job.end_s, rate, &job.speech)?;
+    if speech.open.is_empty() {
+        return Err(PipelineError::VoiceTooShort {
+            path: path.clone(),
+            seconds: speech.duration_s,
+        });
+    }
+    if !speech.voiced.iter().any(|&v| v) {
+        notes.push(format!(
+            "{}: no speech heard; the mouth stays closed",
+            path.display()
+        ));
+    }
+    let mut audio = AudioSource::open(path, AudioFormat::new(48000, 2))?;
+    audio.set_range(start, job.end_s)?;
+    let voice = VoiceMotion::new(speech, &job.idle);
+    let count = voice.frames() as u64;
+    let blinks = voice.idle.blinks.len();
+    let rest = neutral.to_vec();
+    let face = move |k: u64| voice.face(&rest, k as usize);
+    Ok(Performance {
+        count,
+        fps,
+        reference: neutral.to_vec(),
+        mode: Mode::Relative,
+        face: Box::new(face),
+        audio: Some(Box::new(audio)),
+        driving_found: 1.0,
+        reference_s: None,
+        blinks,
+        credit: format!("the voice in {}", file_name(path)),
     })
 }
 

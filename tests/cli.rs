@@ -464,3 +464,84 @@ fn render_takes_several_sources_including_video_frames() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("gone.mp4"), "{}", stderr(&o));
 }
+
+/// A voice alone drives the portrait; the flags that need a voice or a driver say so.
+#[test]
+fn render_speaks_a_recording_and_refuses_missing_drivers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("speaks.mp4");
+    let speech = fixture("speech_librivox_0870.wav");
+    let astronaut = fixture("astronaut.png");
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        astronaut.as_os_str(),
+        os("--audio"),
+        speech.as_os_str(),
+        os("--start"),
+        os("1"),
+        os("--end"),
+        os("3"),
+        os("--seed"),
+        os("7"),
+        os("--preset"),
+        os("ultrafast"),
+        os("-o"),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("50 frames") && stderr(&o).contains("spoken from the voice"),
+        "{}",
+        stderr(&o)
+    );
+    let p = ffprobe_json(&out);
+    let streams = p["streams"].as_array().expect("streams");
+    let audio = streams
+        .iter()
+        .find(|s| s["codec_type"] == "audio")
+        .expect("the voice");
+    let ad: f64 = audio["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0);
+    assert!((ad - 2.0).abs() < 0.03, "audio {ad} s");
+    // No driving clip and no voice: exit 2, nothing written.
+    let none = dir.path().join("none.mp4");
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        astronaut.as_os_str(),
+        os("-o"),
+        none.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--audio"), "{}", stderr(&o));
+    // --lips-from-audio without a voice: exit 2.
+    let clip = fixture("webcam_man_400x300.mp4");
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        astronaut.as_os_str(),
+        os("--driving"),
+        clip.as_os_str(),
+        os("--lips-from-audio"),
+        os("-o"),
+        none.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--audio"), "{}", stderr(&o));
+    // A missing recording: exit 2 naming it.
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        astronaut.as_os_str(),
+        os("--audio"),
+        os("nowhere.wav"),
+        os("-o"),
+        none.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nowhere.wav"), "{}", stderr(&o));
+    assert!(!none.exists());
+}

@@ -1,4 +1,5 @@
-//! `vivant eval`: self-reenactment quality on a real clip (see `eval`).
+//! `vivant eval`: self-reenactment quality on a real clip, or lip–voice agreement and blinks
+//! of a voice-driven render (see `eval`).
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -12,9 +13,21 @@ use crate::models::ModelSource;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// A real clip of one talking face.
+    /// A real clip of one talking face: score self-reenactment on it.
+    #[arg(
+        long,
+        value_name = "VIDEO",
+        required_unless_present = "voice",
+        conflicts_with = "voice"
+    )]
+    pub driving: Option<PathBuf>,
+    /// A render with a voice (e.g. `vivant render --audio`): measure on its frames how the
+    /// inner lips follow the speech envelope of its sound, and its blinks.
     #[arg(long, value_name = "VIDEO")]
-    pub driving: PathBuf,
+    pub voice: Option<PathBuf>,
+    /// With --voice and --sheet: where the sheet's stretch starts, seconds.
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    pub at: f64,
     /// Source frames taken from the clip (1 = one-shot).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub k: u16,
@@ -24,23 +37,28 @@ pub struct EvalArgs {
     /// Write the report (means and every frame's scores) here as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write a contact sheet: real frames on top, generated below.
+    /// Write a contact sheet: real frames on top, generated below (with --voice: face crops
+    /// over the speech envelope and the measured lip opening).
     #[arg(long, value_name = "FILE.png")]
     pub sheet: Option<PathBuf>,
 }
 
 pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
-    if !args.driving.is_file() {
-        return Err(CliError::input(format!(
-            "{}: no such file",
-            args.driving.display()
-        )));
+    let clip = args.driving.as_ref().or(args.voice.as_ref());
+    let Some(clip) = clip else {
+        return Err(CliError::input("give --driving VIDEO or --voice VIDEO"));
+    };
+    if !clip.is_file() {
+        return Err(CliError::input(format!("{}: no such file", clip.display())));
     }
     let analyzer = Analyzer::new(&candle_core::Device::Cpu, models)
         .map_err(|e| CliError::input(e.to_string()))?;
+    if args.voice.is_some() {
+        return run_voice(args, clip, &analyzer);
+    }
     let (report, pictures) = crate::eval::self_reenactment(
         &analyzer,
-        &args.driving,
+        clip,
         args.k as usize,
         args.frames.max(1),
         crate::motion::cache::default_dir().as_deref(),
@@ -64,11 +82,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         report.jitter_real
     );
     if let Some(path) = &args.json {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        write_atomic(path, |tmp| {
-            std::fs::write(tmp, format!("{text}\n")).map_err(|e| e.to_string())
-        })?;
+        write_json(path, &report)?;
     }
     if let Some(path) = &args.sheet {
         let n = pictures.len().min(8);
@@ -90,4 +104,47 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+fn run_voice(
+    args: &EvalArgs,
+    video: &std::path::Path,
+    analyzer: &Analyzer,
+) -> Result<(), CliError> {
+    let (report, trace) = crate::eval::voice::measure(analyzer, video, &AtomicBool::new(false))
+        .map_err(|e| CliError::input(e.to_string()))?;
+    eprintln!(
+        "{}: {} frames at {:.2} fps (face in {:.0} %): lips vs speech envelope r = {:.3} at lag 0, best r = {:.3} at lag {:+} frame(s) (+ = lips lead); silence: {} frames, {:.0} % closed (mean opening {:.3} vs {:.3} voiced); {} blinks, {:.1}/min, {:.0} ms each",
+        report.video,
+        report.frames,
+        report.fps,
+        100.0 * report.face_found,
+        report.correlation,
+        report.best_correlation,
+        report.best_lag,
+        report.silent_frames,
+        100.0 * report.silent_closed,
+        report.silent_open,
+        report.voiced_open,
+        report.blinks,
+        report.blinks_per_minute,
+        report.blink_ms
+    );
+    if let Some(path) = &args.json {
+        write_json(path, &report)?;
+    }
+    if let Some(path) = &args.sheet {
+        let sheet = crate::eval::voice::sheet(video, &trace, args.at, 10, 3)
+            .map_err(|e| CliError::input(e.to_string()))?;
+        write_atomic(path, |tmp| sheet.save(tmp).map_err(|e| e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn write_json(path: &std::path::Path, report: &impl serde::Serialize) -> Result<(), CliError> {
+    let text =
+        serde_json::to_string_pretty(report).map_err(|e| CliError::internal(e.to_string()))?;
+    write_atomic(path, |tmp| {
+        std::fs::write(tmp, format!("{text}\n")).map_err(|e| e.to_string())
+    })
 }

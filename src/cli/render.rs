@@ -1,4 +1,5 @@
-//! `vivant render`: a portrait animated by a driving clip, to MP4 with the clip's sound.
+//! `vivant render`: a portrait animated by a driving clip (with the clip's sound), by a voice
+//! recording alone, or by a clip with the lips from a recording; to MP4.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{CliError, parse_device};
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
+use crate::motion::idle::IdleSettings;
 use crate::motion::{Mode, MotionError, Strengths};
 use crate::pipeline::{PipelineError, RenderJob, Soundtrack, Stage, render};
 
@@ -32,28 +34,45 @@ pub struct RenderArgs {
     /// frame. The first sets the output size.
     #[arg(long, value_name = "IMG", required = true)]
     pub source: Vec<PathBuf>,
-    /// The clip whose face drives the portrait.
+    /// The clip whose face drives the portrait. Without one, the voice in --audio drives it:
+    /// lips from the speech, natural head motion and blinks.
     #[arg(long, value_name = "VIDEO")]
-    pub driving: PathBuf,
+    pub driving: Option<PathBuf>,
     /// The MP4 to write (replaced only when the render succeeds).
     #[arg(short, long, value_name = "OUT.mp4")]
     pub output: PathBuf,
-    /// Sound from this file instead of the driving clip's.
+    /// Sound from this file instead of the driving clip's; without --driving, the voice the
+    /// portrait speaks (any format FFmpeg decodes).
     #[arg(long, value_name = "FILE", conflicts_with = "no_audio")]
     pub audio: Option<PathBuf>,
+    /// With --driving: the lips follow the voice in --audio, the rest of the face the clip.
+    #[arg(long, requires = "audio")]
+    pub lips_from_audio: bool,
+    /// Seed of the idle head motion and blinks when a voice drives (same seed, same video).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Idle head motion strength when a voice drives, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub head_motion: f32,
+    /// Blink strength when a voice drives, 0 (no blinks) to 1.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub blinks: f32,
+    /// Brow motion strength when a voice drives, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub brows: f32,
     /// A silent video.
     #[arg(long)]
     pub no_audio: bool,
-    /// Start of the driving clip's range, seconds.
+    /// Start of the driving clip's range (of the voice's, without a clip), seconds.
     #[arg(long, value_name = "S")]
     pub start: Option<f64>,
-    /// End of the driving clip's range, seconds.
+    /// End of the driving clip's range (of the voice's, without a clip), seconds.
     #[arg(long, value_name = "S")]
     pub end: Option<f64>,
     /// Output size WxH, or `source` (default).
     #[arg(long, value_name = "WxH|source", value_parser = parse_size)]
     pub size: Option<Size>,
-    /// Output frame rate (default: the driving clip's).
+    /// Output frame rate (default: the driving clip's; 25 for a voice alone).
     #[arg(long, value_name = "N")]
     pub fps: Option<f64>,
     /// H.264 quality: 0 (lossless) to 51; default 16.
@@ -152,22 +171,36 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
             .rsplit_once('@')
             .is_some_and(|(f, t)| std::path::Path::new(f).is_file() && t.parse::<f64>().is_ok())
     };
-    for p in args.source.iter().chain([&args.driving]) {
+    for p in args.source.iter() {
         if !p.is_file() && !is_video_frame(p) {
             return Err(CliError::input(format!("{}: no such file", p.display())));
         }
     }
+    for p in args.driving.iter().chain(&args.audio) {
+        if !p.is_file() {
+            return Err(CliError::input(format!("{}: no such file", p.display())));
+        }
+    }
     let analyzer = super::analyzer(args.device, models)?;
-    let mut job = RenderJob::new(
-        args.source[0].clone(),
-        args.driving.clone(),
-        args.output.clone(),
-    );
+    let mut job = match (&args.driving, &args.audio) {
+        (Some(d), _) => RenderJob::new(args.source[0].clone(), d.clone(), args.output.clone()),
+        (None, Some(a)) => {
+            RenderJob::speaking(args.source[0].clone(), a.clone(), args.output.clone())
+        }
+        (None, None) => return Err(CliError::input(PipelineError::NoDriver.to_string())),
+    };
     job.sources = args.source.clone();
     job.sound = match (&args.audio, args.no_audio) {
         (Some(p), _) => Soundtrack::File(p.clone()),
         (None, true) => Soundtrack::None,
         (None, false) => Soundtrack::Driving,
+    };
+    job.lips_from_audio = args.lips_from_audio;
+    job.idle = IdleSettings {
+        seed: args.seed,
+        head: args.head_motion,
+        blinks: args.blinks.min(1.0),
+        brows: args.brows,
     };
     job.start_s = args.start;
     job.end_s = args.end;
@@ -212,6 +245,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     bar.set_style(style);
     let progress = |stage: Stage| match stage {
         Stage::Source => bar.set_message("source"),
+        Stage::Listening => bar.set_message("listening"),
         Stage::Analysing(done, total) => {
             bar.set_message("tracking");
             bar.set_length(total);
@@ -244,15 +278,20 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     for n in &report.notes {
         eprintln!("note: {n}");
     }
+    let driven = match report.reference_s {
+        Some(r) => format!(
+            "driving face found in {:.0} % of frames; reference expression at {r:.2} s",
+            100.0 * report.driving_found
+        ),
+        None => format!("spoken from the voice, {} blinks", report.blinks),
+    };
     eprintln!(
-        "wrote {}: {} frames, {:.2} s, {}×{}; driving face found in {:.0} % of frames; reference expression at {:.2} s{}",
+        "wrote {}: {} frames, {:.2} s, {}×{}; {driven}{}",
         report.output.display(),
         report.frames,
         report.duration_s,
         report.width,
         report.height,
-        100.0 * report.driving_found,
-        report.reference_s,
         report
             .audio
             .map(|a| format!("; {a}"))

@@ -88,34 +88,38 @@ pub fn store(dir: &Path, key: &str, motion: &DrivingMotion) -> std::io::Result<(
         jitter_smoothed: motion.jitter_smoothed,
     })
     .map_err(std::io::Error::other)?;
-    let mut out = Vec::with_capacity(64 + header.len() + motion.frames.len() * 6200);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
-    for (t, f) in motion.times.iter().zip(&motion.frames) {
-        if f.landmarks68.len() != 68 || f.mesh468.len() != MESH {
-            return Err(std::io::Error::other(
-                "frame without 68 points and a full mesh",
-            ));
-        }
-        out.extend_from_slice(&t.to_le_bytes());
-        out.push(state_code(f.state));
-        out.extend_from_slice(&f.confidence.to_le_bytes());
-        for p in &f.landmarks68 {
-            out.extend_from_slice(&p[0].to_le_bytes());
-            out.extend_from_slice(&p[1].to_le_bytes());
-        }
-        for p in &f.mesh468 {
-            for v in p {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-    }
     let path = path_for(dir, key);
     let tmp = dir.join(format!(".{key}.{}.partial", std::process::id()));
+    // Streamed through a buffer: a long clip's analysis is not copied whole into memory.
+    let write = |file: std::fs::File| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(file);
+        out.write_all(MAGIC)?;
+        out.write_all(&FORMAT.to_le_bytes())?;
+        out.write_all(&(header.len() as u32).to_le_bytes())?;
+        out.write_all(&header)?;
+        for (t, f) in motion.times.iter().zip(&motion.frames) {
+            if f.landmarks68.len() != 68 || f.mesh468.len() != MESH {
+                return Err(std::io::Error::other(
+                    "frame without 68 points and a full mesh",
+                ));
+            }
+            out.write_all(&t.to_le_bytes())?;
+            out.write_all(&[state_code(f.state)])?;
+            out.write_all(&f.confidence.to_le_bytes())?;
+            for p in &f.landmarks68 {
+                out.write_all(&p[0].to_le_bytes())?;
+                out.write_all(&p[1].to_le_bytes())?;
+            }
+            for p in &f.mesh468 {
+                for v in p {
+                    out.write_all(&v.to_le_bytes())?;
+                }
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    };
     let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&out).and_then(|()| f.sync_all()))
+        .and_then(write)
         .and_then(|()| std::fs::rename(&tmp, &path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -123,37 +127,38 @@ pub fn store(dir: &Path, key: &str, motion: &DrivingMotion) -> std::io::Result<(
     result
 }
 
-/// The analysis stored under `key`, if there is a readable one.
-pub fn load(dir: &Path, key: &str) -> Option<DrivingMotion> {
+/// The analysis stored under `key`, if there is a readable one; `meshes: false` leaves the
+/// 468-point meshes out (rendering needs only the 68 points: a tenth of the memory).
+pub fn load(dir: &Path, key: &str, meshes: bool) -> Option<DrivingMotion> {
     let path = path_for(dir, key);
-    let bytes = std::fs::read(&path).ok()?;
-    let parsed = parse(&bytes);
+    let file = std::fs::File::open(&path).ok()?;
+    let parsed = parse(std::io::BufReader::new(file), meshes);
     if parsed.is_none() {
         let _ = std::fs::remove_file(&path);
     }
     parsed
 }
 
-fn parse(bytes: &[u8]) -> Option<DrivingMotion> {
-    let mut at = 0usize;
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let s = bytes.get(at..at + n)?;
-        at += n;
-        Some(s)
+fn parse(mut r: impl Read, meshes: bool) -> Option<DrivingMotion> {
+    let mut take = |n: usize| -> Option<Vec<u8>> {
+        let mut b = vec![0u8; n];
+        r.read_exact(&mut b).ok()?;
+        Some(b)
     };
     if take(MAGIC.len())? != MAGIC {
         return None;
     }
     let u32_of = |b: &[u8]| -> Option<u32> { Some(u32::from_le_bytes(b.try_into().ok()?)) };
-    if u32_of(take(4)?)? != FORMAT {
+    if u32_of(&take(4)?)? != FORMAT {
         return None;
     }
-    let hlen = u32_of(take(4)?)? as usize;
-    let header: Header = serde_json::from_slice(take(hlen)?).ok()?;
+    let hlen = u32_of(&take(4)?)? as usize;
+    let header: Header = serde_json::from_slice(&take(hlen)?).ok()?;
     let f32_of = |b: &[u8]| -> Option<f32> { Some(f32::from_le_bytes(b.try_into().ok()?)) };
     let per_frame = 8 + 1 + 4 + 68 * 8 + MESH * 12;
-    let mut times = Vec::with_capacity(header.frames);
-    let mut frames = Vec::with_capacity(header.frames);
+    // A header claiming more frames than a file could hold is not believed.
+    let mut times = Vec::with_capacity(header.frames.min(1 << 20));
+    let mut frames = Vec::with_capacity(header.frames.min(1 << 20));
     for _ in 0..header.frames {
         let rec = take(per_frame)?;
         times.push(f64::from_le_bytes(rec[0..8].try_into().ok()?));
@@ -168,7 +173,11 @@ fn parse(bytes: &[u8]) -> Option<DrivingMotion> {
             state,
             confidence,
             landmarks68: l.chunks_exact(2).map(|p| [p[0], p[1]]).collect(),
-            mesh468: m.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect(),
+            mesh468: if meshes {
+                m.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
+            } else {
+                Vec::new()
+            },
         });
     }
     if take(1).is_some() {

@@ -6,9 +6,13 @@
 //! content and the settings, so the next render or a reopened project does not analyse again.
 
 pub mod cache;
+pub mod expression;
+pub mod idle;
 pub mod retarget;
 pub mod smooth;
+pub mod speech;
 pub mod track;
+pub mod voice;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -77,6 +81,31 @@ impl DrivingMotion {
         cancel: &AtomicBool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
+        Self::analyse_with(analyzer, path, settings, cache_dir, cancel, progress, true)
+    }
+
+    /// `analyse` for rendering: the 68 points only, without the meshes (a tenth of the
+    /// memory; read so from the cache, or dropped once a fresh analysis is stored).
+    pub fn analyse_landmarks(
+        analyzer: &Analyzer,
+        path: &Path,
+        settings: &MotionSettings,
+        cache_dir: Option<&Path>,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<(Self, Vec<String>), MotionError> {
+        Self::analyse_with(analyzer, path, settings, cache_dir, cancel, progress, false)
+    }
+
+    fn analyse_with(
+        analyzer: &Analyzer,
+        path: &Path,
+        settings: &MotionSettings,
+        cache_dir: Option<&Path>,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        meshes: bool,
+    ) -> Result<(Self, Vec<String>), MotionError> {
         let mut notes = Vec::new();
         let key = match cache_dir {
             Some(_) => match cache::key(path, settings) {
@@ -89,7 +118,7 @@ impl DrivingMotion {
             None => None,
         };
         if let (Some(dir), Some(k)) = (cache_dir, &key)
-            && let Some(m) = cache::load(dir, k)
+            && let Some(m) = cache::load(dir, k, meshes)
         {
             return Ok((m, notes));
         }
@@ -118,7 +147,7 @@ impl DrivingMotion {
             smooth_all(&mut frames, &times, filter);
         }
         let jitter_smoothed = tracks(&frames);
-        let motion = DrivingMotion {
+        let mut motion = DrivingMotion {
             width: info.width,
             height: info.height,
             frame_rate: info.frame_rate,
@@ -132,7 +161,18 @@ impl DrivingMotion {
         {
             notes.push(format!("motion cache not written: {e}"));
         }
+        if !meshes {
+            motion.drop_meshes();
+        }
         Ok((motion, notes))
+    }
+
+    /// Forget the 468-point meshes, which rendering does not use: 5.6 KB of the ~6.2 KB a
+    /// frame takes.
+    fn drop_meshes(&mut self) {
+        for f in &mut self.frames {
+            f.mesh468 = Vec::new();
+        }
     }
 
     /// Fraction of frames where the face was found (not filled in).

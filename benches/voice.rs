@@ -1,0 +1,93 @@
+//! Voice benchmark: listening to a recording (speech curves, streaming at 16 kHz) for a 20-s
+//! reading and the same looped to 10 minutes, with the peak memory the 10-minute analysis
+//! adds; then the voice-driven motion (idle life + a face per frame). Prints a report for
+//! docs/PERFORMANCE.md; `cargo test --benches` runs a small version as a smoke test.
+
+use std::process::Command;
+use std::time::Instant;
+
+use vivant::motion::idle::IdleSettings;
+use vivant::motion::speech::{SpeechCurves, SpeechSettings};
+use vivant::motion::voice::VoiceMotion;
+
+/// Peak resident memory of this process so far, MiB (Linux; 0 elsewhere).
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let speech = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/speech_librivox_20s.wav"
+    );
+    let settings = SpeechSettings::default();
+    println!(
+        "voice benchmark ({})",
+        if full { "full" } else { "smoke test" }
+    );
+    let t = Instant::now();
+    let c = SpeechCurves::analyse(speech.as_ref(), 0.0, None, 25.0, &settings)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "speech curves, 20 s reading: {:.1} ms = {:.0}x real time",
+        s * 1e3,
+        c.duration_s / s
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let loops = if full { "29" } else { "1" };
+    let long = dir.path().join("long.wav");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-stream_loop",
+            loops,
+            "-i",
+            speech,
+            "-c",
+            "copy",
+        ])
+        .arg(&long)
+        .status();
+    assert!(matches!(status, Ok(s) if s.success()), "ffmpeg: {status:?}");
+    let before = peak_mib();
+    let t = Instant::now();
+    let c =
+        SpeechCurves::analyse(&long, 0.0, None, 25.0, &settings).unwrap_or_else(|e| panic!("{e}"));
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "speech curves, {:.0} s file: {s:.2} s = {:.0}x real time; peak memory {before:.0} MiB before, {:.0} MiB after",
+        c.duration_s,
+        c.duration_s / s,
+        peak_mib()
+    );
+    let t = Instant::now();
+    let voice = VoiceMotion::new(c, &IdleSettings::default());
+    let neutral: Vec<[f32; 2]> = (0..68)
+        .map(|i| {
+            let a = i as f32 / 68.0 * std::f32::consts::TAU;
+            [200.0 + 80.0 * a.cos(), 200.0 + 100.0 * a.sin()]
+        })
+        .collect();
+    let mut sum = 0.0f32;
+    for k in 0..voice.frames() {
+        sum += voice.face(&neutral, k)[66][1];
+    }
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "voice motion (idle life + {} faces): {:.1} µs a frame{}",
+        voice.frames(),
+        s * 1e6 / voice.frames().max(1) as f64,
+        if sum.is_nan() { " (NaN!)" } else { "" }
+    );
+}

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::face::Analyzer;
 use crate::media::{AudioFormat, AudioSource, MediaError, SampleSource, VideoSource};
-use crate::motion::retarget::{eye_distance, eyes_open};
+use crate::motion::retarget::eye_distance;
 use crate::motion::{Landmarks68From, TrackError, track_clip};
 
 /// Inner-lip opening (62 to 66) below which a mouth counts as closed, in eye distances.
@@ -71,7 +71,6 @@ pub struct VoiceTrace {
     pub opening: Vec<f32>,
     /// Speech envelope (RMS amplitude around each frame).
     pub envelope: Vec<f32>,
-    pub eyes: Vec<f32>,
     /// How far the eye region's pixels are from their usual (median) look, grey levels.
     pub eye_change: Vec<f32>,
     /// The face's box in each frame (for crops), where found.
@@ -198,7 +197,6 @@ pub fn measure(
                 let open =
                     ((b[1] - a[1]).hypot(b[0] - a[0]) / iod) * if b[1] >= a[1] { 1.0 } else { 0.0 };
                 trace.opening.push(open);
-                trace.eyes.push(eyes_open(lm));
                 let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
                 for p in lm {
                     for k in 0..2 {
@@ -212,7 +210,6 @@ pub fn measure(
             None => {
                 eyes.push(None);
                 trace.opening.push(f32::NAN);
-                trace.eyes.push(f32::NAN);
                 trace.boxes.push(None);
             }
         }

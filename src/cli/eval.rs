@@ -7,8 +7,9 @@ use std::sync::atomic::AtomicBool;
 use clap::Args;
 use image::RgbImage;
 
-use super::{CliError, write_atomic};
+use super::{CliError, parse_device, write_atomic};
 use crate::face::Analyzer;
+use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 
 #[derive(Args, Debug)]
@@ -37,6 +38,9 @@ pub struct EvalArgs {
     /// Write the report (means and every frame's scores) here as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Where the networks run: cpu, cuda, metal or auto.
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceChoice,
     /// Write a contact sheet: real frames on top, generated below (with --voice: face crops
     /// over the speech envelope and the measured lip opening).
     #[arg(long, value_name = "FILE.png")]
@@ -51,8 +55,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     if !clip.is_file() {
         return Err(CliError::input(format!("{}: no such file", clip.display())));
     }
-    let analyzer = Analyzer::new(&candle_core::Device::Cpu, models)
-        .map_err(|e| CliError::input(e.to_string()))?;
+    let analyzer = super::analyzer(args.device, models)?;
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);
     }

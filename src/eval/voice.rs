@@ -133,11 +133,7 @@ fn eye_change(video: &Path, eyes: &[Option<[f32; 4]>]) -> Result<Vec<f32>, Media
     }
     let n = PATCH.0 * PATCH.1;
     let median: Vec<f32> = (0..n)
-        .map(|i| {
-            let mut v: Vec<f32> = seen.iter().map(|p| p[i]).collect();
-            v.sort_by(f32::total_cmp);
-            v[v.len() / 2]
-        })
+        .map(|i| median(seen.iter().map(|p| p[i]).collect()))
         .collect();
     let mut out: Vec<f32> = patches
         .iter()
@@ -247,6 +243,12 @@ fn envelope(video: &Path, times: &[f64], frame_s: f64) -> Result<Vec<f32>, Media
         .collect())
 }
 
+/// The middle value (the upper one of an even count; 0 for none).
+fn median(mut v: Vec<f32>) -> f32 {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn pearson(pairs: &[(f64, f64)]) -> f64 {
     let n = pairs.len() as f64;
     if n < 3.0 {
@@ -317,15 +319,11 @@ fn score(video: &Path, t: &VoiceTrace, fps: f64, face_found: f64) -> VoiceReport
     let half = ((fps * 0.5).round() as usize).max(2);
     let excess: Vec<f32> = (0..n)
         .map(|k| {
-            let mut w: Vec<f32> =
-                t.eye_change[k.saturating_sub(half)..(k + half + 1).min(n)].to_vec();
-            w.sort_by(f32::total_cmp);
-            t.eye_change[k] - w[w.len() / 2]
+            t.eye_change[k]
+                - median(t.eye_change[k.saturating_sub(half)..(k + half + 1).min(n)].to_vec())
         })
         .collect();
-    let mut dev: Vec<f32> = excess.iter().map(|v| v.abs()).collect();
-    dev.sort_by(f32::total_cmp);
-    let mad = dev.get(dev.len() / 2).copied().unwrap_or(0.0);
+    let mad = median(excess.iter().map(|v| v.abs()).collect());
     let thr = (8.0 * mad).max(4.0);
     // (start, length) of each run.
     let mut runs: Vec<(usize, usize)> = Vec::new();

@@ -39,19 +39,8 @@ impl Pyramid {
         &self.levels[0]
     }
 
-    /// The pixel at (`x`, `y`) (level-0 pixel-index coordinates: centres at integers), read at
-    /// level of detail `lod` (0 = the source; each 1 halves it). Writes 3 bytes to `out`.
-    pub fn sample(&self, x: f32, y: f32, lod: f32, out: &mut [u8]) {
-        if lod < MIN_LOD {
-            let base = self.base();
-            let (w, h) = base.dimensions();
-            bilinear_u8(base.as_raw(), w as usize, h as usize, x, y, out);
-        } else {
-            self.at_lod(lod).sample(x, y, out);
-        }
-    }
-
-    /// A sampler fixed at level of detail `lod` (> 0), for a run of lookups at that level.
+    /// A sampler fixed at level of detail `lod` (> 0; below `MIN_LOD` the source is read
+    /// directly with `bilinear_u8`), for a run of lookups at that level.
     pub fn at_lod(&self, lod: f32) -> Trilinear<'_> {
         let last = self.levels.len() - 1;
         let lod = lod.clamp(0.0, last as f32);

@@ -3,7 +3,20 @@ SHELL := /bin/bash
 CARGO ?= cargo
 OUT := out
 
-.PHONY: demo test deps test-deps build bench models golden clean
+.PHONY: studio screenshot demo test deps test-deps build bench models golden clean
+
+## The studio window on the bundled demo project (Mona Lisa + the bundled clip) on a first
+## launch; afterwards, the last project.
+studio:
+	@tools/setup-deps.sh --studio
+	$(CARGO) build --release
+	./target/release/vivant studio
+
+## A screenshot of the real studio window under Xvfb, to docs/studio.png.
+screenshot:
+	@tools/setup-deps.sh --screenshot
+	$(CARGO) build --release
+	tools/studio-screenshot.sh docs/studio.png
 
 ## The headless main job on the bundled example: the Mona Lisa reads a bundled public-domain
 ## recording (lips from the voice, idle head motion, blinks) to out/demo.mp4; the same reading

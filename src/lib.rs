@@ -3,7 +3,7 @@
 //! The crate is organised by pipeline stage (see docs/ARCHITECTURE.md):
 //! `media` (images, video, audio, timeline summaries) → `face` (detector, landmarks, mesh) →
 //! `motion` (tracking the driving clip, smoothing, cache, retargeting) → `render` (engines) → `export` (MP4 with sound),
-//! with `cli` as a front end.
+//! with `cli` and `studio` (the eframe window) as front ends.
 
 pub mod cli;
 pub mod eval;
@@ -14,6 +14,7 @@ pub mod models;
 pub mod motion;
 pub mod pipeline;
 pub mod render;
+pub mod studio;
 
 /// Version string written into outputs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -53,6 +53,9 @@ pub struct RenderJob {
     /// The portrait: one or more pictures of the same face (K ≥ 1; the first sets the output
     /// size). A video frame is named `clip.mp4@SECONDS`.
     pub sources: Vec<PathBuf>,
+    /// Per source, its face's 68 landmarks as the user placed or corrected them (the studio);
+    /// `None`, or a missing entry, finds the largest face.
+    pub landmarks: Vec<Option<Vec<[f32; 2]>>>,
     /// The driving clip; `None` = the voice in `sound` (a `Soundtrack::File`) drives.
     pub driving: Option<PathBuf>,
     pub output: PathBuf,
@@ -88,6 +91,7 @@ impl RenderJob {
     pub fn new(source: PathBuf, driving: PathBuf, output: PathBuf) -> Self {
         Self {
             sources: vec![source],
+            landmarks: Vec::new(),
             driving: Some(driving),
             output,
             sound: Soundtrack::Driving,
@@ -221,13 +225,156 @@ struct Performance {
     /// The driving face at rest, matching the sources' expression.
     reference: Vec<[f32; 2]>,
     mode: Mode,
-    face: Box<dyn Fn(u64) -> Vec<[f32; 2]> + Sync>,
+    face: Box<dyn Fn(u64) -> Vec<[f32; 2]> + Send + Sync>,
     audio: Option<Box<dyn SampleSource + Send>>,
     driving_found: f64,
     reference_s: Option<f64>,
     blinks: usize,
     /// What drove it, for the file's comment.
     credit: String,
+}
+
+/// A render job made ready to draw any of its frames: the sources' engines, what drives them
+/// and the retargeters between. Export draws every frame in order; the studio's preview draws
+/// whichever frame the playhead is on.
+pub struct Animation {
+    engines: Vec<WarpEngine>,
+    gpus: Vec<GpuWarp>,
+    retargeters: Vec<Retargeter>,
+    chooser: SourceChooser,
+    plan: Performance,
+    size: (u32, u32),
+    pub notes: Vec<String>,
+}
+
+impl Animation {
+    /// Find (or take the given) source faces, analyse the driving clip or listen to the voice.
+    pub fn prepare(
+        analyzer: &Analyzer,
+        job: &RenderJob,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(Stage) + Sync),
+    ) -> Result<Self, PipelineError> {
+        let mut notes = Vec::new();
+        progress(Stage::Source);
+        let mut engines = Vec::with_capacity(job.sources.len());
+        for (i, path) in job.sources.iter().enumerate() {
+            let (image, landmarks) = match job.landmarks.get(i).cloned().flatten() {
+                Some(lm) if lm.len() == 68 => (load_source(path)?, lm),
+                _ => {
+                    let (image, landmarks, faces) = source_face(analyzer, path)?;
+                    if faces > 1 {
+                        notes.push(format!(
+                            "{}: {faces} faces; animating the largest",
+                            path.display()
+                        ));
+                    }
+                    (image, landmarks)
+                }
+            };
+            engines.push(WarpEngine::new(image, &landmarks));
+        }
+        let gpus = match job.backend {
+            Backend::Cpu => Vec::new(),
+            Backend::Wgpu => engines
+                .iter()
+                .map(GpuWarp::new)
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let Some(engine) = engines.first() else {
+            return Err(PipelineError::NoSourceFace(PathBuf::from(
+                "(no source given)",
+            )));
+        };
+        let plan = match &job.driving {
+            Some(driving) => {
+                clip_performance(analyzer, job, driving, cancel, progress, &mut notes)?
+            }
+            None => {
+                progress(Stage::Listening);
+                voice_performance(job, engine.source_landmarks(), &mut notes)?
+            }
+        };
+        let retargeters: Vec<Retargeter> = engines
+            .iter()
+            .map(|e| {
+                Retargeter::new(
+                    e.source_landmarks(),
+                    &plan.reference,
+                    plan.mode,
+                    job.strengths,
+                )
+            })
+            .collect();
+        let chooser = SourceChooser::new(
+            engines
+                .iter()
+                .map(|e| e.source_landmarks().to_vec())
+                .collect(),
+        );
+        let size = job.size.unwrap_or(engine.size());
+        Ok(Self {
+            engines,
+            gpus,
+            retargeters,
+            chooser,
+            plan,
+            size,
+            notes,
+        })
+    }
+
+    /// Frames in the job's range.
+    pub fn frames(&self) -> u64 {
+        self.plan.count
+    }
+
+    /// Output frame rate.
+    pub fn fps(&self) -> (i32, i32) {
+        self.plan.fps
+    }
+
+    /// Output size.
+    pub fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    /// The driving face at output frame `k`, in the driving clip's pixels (with a voice alone,
+    /// in the first source's).
+    pub fn driving_face(&self, k: u64) -> Vec<[f32; 2]> {
+        (self.plan.face)(k.min(self.plan.count.saturating_sub(1)))
+    }
+
+    /// Where the first source's landmarks go at output frame `k`.
+    pub fn target(&self, k: u64) -> Vec<[f32; 2]> {
+        self.retargeters[0].target(&self.driving_face(k))
+    }
+
+    /// Output frame `k`, at the output size.
+    pub fn frame(&mut self, k: u64) -> Result<RgbImage, PipelineError> {
+        let driving = self.driving_face(k);
+        let targets: Vec<Vec<[f32; 2]>> = self
+            .retargeters
+            .iter()
+            .map(|r| r.target(&driving))
+            .collect();
+        let which = if self.engines.len() > 1 {
+            self.chooser.choose(&targets)
+        } else {
+            0
+        };
+        let frame = match self.gpus.get(which) {
+            Some(gpu) => gpu.render(&self.engines[which], &targets[which])?,
+            None => self.engines[which].render(&targets[which]),
+        };
+        // Output size, or another source of another size fitted to the first one's.
+        let (w, h) = self.size;
+        Ok(if frame.dimensions() == (w, h) {
+            frame
+        } else {
+            image::imageops::resize(&frame, w, h, image::imageops::FilterType::CatmullRom)
+        })
+    }
 }
 
 /// Run a render job.
@@ -237,59 +384,21 @@ pub fn render(
     cancel: &AtomicBool,
     progress: &(dyn Fn(Stage) + Sync),
 ) -> Result<RenderReport, PipelineError> {
-    let mut notes = Vec::new();
-    progress(Stage::Source);
-    let mut engines = Vec::with_capacity(job.sources.len());
-    for path in &job.sources {
-        let (image, landmarks, faces) = source_face(analyzer, path)?;
-        if faces > 1 {
-            notes.push(format!(
-                "{}: {faces} faces; animating the largest",
-                path.display()
-            ));
-        }
-        engines.push(WarpEngine::new(image, &landmarks));
-    }
-    let gpus = match job.backend {
-        Backend::Cpu => Vec::new(),
-        Backend::Wgpu => engines
-            .iter()
-            .map(GpuWarp::new)
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    let Some(engine) = engines.first() else {
-        return Err(PipelineError::NoSourceFace(PathBuf::from(
-            "(no source given)",
-        )));
-    };
-    let plan = match &job.driving {
-        Some(driving) => clip_performance(analyzer, job, driving, cancel, progress, &mut notes)?,
-        None => {
-            progress(Stage::Listening);
-            voice_performance(job, engine.source_landmarks(), &mut notes)?
-        }
-    };
-    let retargeters: Vec<Retargeter> = engines
-        .iter()
-        .map(|e| {
-            Retargeter::new(
-                e.source_landmarks(),
-                &plan.reference,
-                plan.mode,
-                job.strengths,
-            )
-        })
-        .collect();
-    let mut chooser = SourceChooser::new(
-        engines
-            .iter()
-            .map(|e| e.source_landmarks().to_vec())
-            .collect(),
-    );
-    let count = plan.count;
-    let (sw, sh) = engine.size();
-    let (w, h) = job.size.unwrap_or((sw, sh));
-    let mut settings = Mp4Settings::new(w, h, plan.fps);
+    let mut animation = Animation::prepare(analyzer, job, cancel, progress)?;
+    export(&mut animation, job, cancel, progress)
+}
+
+/// Encode a prepared animation's frames, with its sound, to `job.output` (written to a
+/// temporary file and renamed when complete).
+pub fn export(
+    animation: &mut Animation,
+    job: &RenderJob,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Stage) + Sync),
+) -> Result<RenderReport, PipelineError> {
+    let count = animation.plan.count;
+    let (w, h) = animation.size;
+    let mut settings = Mp4Settings::new(w, h, animation.plan.fps);
     settings.crf = job.crf;
     settings.preset = job.preset.clone();
     settings.comment = Some(format!(
@@ -300,40 +409,23 @@ pub fn render(
             .map(|p| file_name(p))
             .collect::<Vec<_>>()
             .join(", "),
-        plan.credit,
-        engine.name()
+        animation.plan.credit,
+        animation.engines.first().map_or("warp", |e| e.name())
     ));
-    let mut writer = Mp4Writer::create(&job.output, settings, plan.audio)?;
+    let audio = animation.plan.audio.take();
+    let mut writer = Mp4Writer::create(&job.output, settings, audio)?;
     writer.set_total_frames(count);
     // Render and encode overlap: a worker renders the next frames while this thread encodes,
     // with at most two frames in between, so memory stays flat.
     let (tx, rx) = std::sync::mpsc::sync_channel::<RgbImage>(2);
-    let face = &plan.face;
     let produced = std::thread::scope(|s| {
-        let (retargeters, engines, gpus) = (&retargeters, &engines, &gpus);
+        let animation = &mut *animation;
         let worker = s.spawn(move || -> Result<(), PipelineError> {
             for k in 0..count {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(PipelineError::Cancelled);
                 }
-                let driving = face(k);
-                let targets: Vec<Vec<[f32; 2]>> =
-                    retargeters.iter().map(|r| r.target(&driving)).collect();
-                let which = if engines.len() > 1 {
-                    chooser.choose(&targets)
-                } else {
-                    0
-                };
-                let frame = match gpus.get(which) {
-                    Some(gpu) => gpu.render(&engines[which], &targets[which])?,
-                    None => engines[which].render(&targets[which]),
-                };
-                // Output size, or another source of another size fitted to the first one's.
-                let frame = if frame.dimensions() == (w, h) {
-                    frame
-                } else {
-                    image::imageops::resize(&frame, w, h, image::imageops::FilterType::CatmullRom)
-                };
+                let frame = animation.frame(k)?;
                 if tx.send(frame).is_err() {
                     // The encoder stopped; its error is the one to report.
                     return Ok(());
@@ -367,10 +459,10 @@ pub fn render(
         width: report.width,
         height: report.height,
         audio: report.audio,
-        driving_found: plan.driving_found,
-        reference_s: plan.reference_s,
-        blinks: plan.blinks,
-        notes,
+        driving_found: animation.plan.driving_found,
+        reference_s: animation.plan.reference_s,
+        blinks: animation.plan.blinks,
+        notes: animation.notes.clone(),
     })
 }
 

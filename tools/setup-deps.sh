@@ -6,9 +6,19 @@ set -euo pipefail
 build_pkgs=(pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev
   libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev libasound2-dev)
 test_pkgs=(mesa-vulkan-drivers libvulkan1 ffmpeg)
+# The studio window: X11/Wayland client libraries winit opens at run time, a Vulkan or GL
+# driver (Mesa's software ones where there is no GPU).
+studio_pkgs=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0
+  libwayland-cursor0 libwayland-egl1 libvulkan1 mesa-vulkan-drivers libgl1 libegl1)
+# A screenshot of the real window without a display: Xvfb, and FFmpeg's x11grab.
+screenshot_pkgs=(xvfb xauth ffmpeg)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+case "${1:-}" in
+  --test) want+=("${test_pkgs[@]}") ;;
+  --studio) want+=("${studio_pkgs[@]}") ;;
+  --screenshot) want+=("${studio_pkgs[@]}" "${screenshot_pkgs[@]}") ;;
+esac
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "setup-deps: no apt-get here; install the equivalents of: ${want[*]} (see README.md)" >&2

@@ -40,6 +40,17 @@ pub enum Command {
     /// Score the engine by self-reenactment: a clip's own frames as the portrait, the rest of
     /// the clip driving it, generated frames compared with the real ones.
     Eval(eval::EvalArgs),
+    /// Open the studio window (optionally on a .vivant project).
+    Studio(StudioArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StudioArgs {
+    /// A project to open (else: recover after a crash, the last project, or the bundled demo).
+    pub project: Option<PathBuf>,
+    /// Play without sound (no sound device opened).
+    #[arg(long)]
+    pub silent: bool,
 }
 
 /// A failure with the exit code it maps to: 2 for bad input, 1 for everything else.
@@ -95,6 +106,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Track(args) => track::run(args, &model_source(&cli.models)),
         Command::Render(args) => render::run(args, &model_source(&cli.models)),
         Command::Eval(args) => eval::run(args, &model_source(&cli.models)),
+        Command::Studio(args) => crate::studio::run(crate::studio::StudioOptions {
+            project: args.project.clone(),
+            state_dir: None,
+            sound: !args.silent,
+            demo_on_first_launch: true,
+        })
+        .map_err(CliError::internal),
     }
 }
 

@@ -1,0 +1,366 @@
+//! `.vivant` project files: versioned JSON with every path relative to the project file, the
+//! sources' chosen faces and landmark corrections, and all settings. Written to a temporary
+//! file and renamed, so a crash mid-save never leaves a broken project.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::motion::{Mode, Strengths};
+
+/// The format's name, to tell a project from other JSON.
+pub const FORMAT: &str = "vivant-project";
+/// Bumped when a field changes meaning; older files are read and upgraded.
+pub const VERSION: u32 = 1;
+
+/// One source picture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceEntry {
+    pub path: PathBuf,
+    /// Which detected face (0 = the largest) is animated.
+    #[serde(default)]
+    pub face: usize,
+    /// The 68 landmarks as the user corrected or placed them; `None` = as detected.
+    #[serde(default)]
+    pub landmarks: Option<Vec<[f32; 2]>>,
+}
+
+/// Output size presets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizePreset {
+    /// The first source's own size.
+    #[default]
+    Source,
+    /// 1080 lines, the source's aspect.
+    P1080,
+    /// 720 lines, the source's aspect.
+    P720,
+}
+
+impl SizePreset {
+    pub const ALL: [SizePreset; 3] = [SizePreset::Source, SizePreset::P1080, SizePreset::P720];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SizePreset::Source => "Source resolution",
+            SizePreset::P1080 => "1080p",
+            SizePreset::P720 => "720p",
+        }
+    }
+
+    /// The output size for a source of `w` × `h` (`None` = the source's own); even sides, as
+    /// H.264 in 4:2:0 needs.
+    pub fn size(self, w: u32, h: u32) -> Option<(u32, u32)> {
+        let lines = match self {
+            SizePreset::Source => return None,
+            SizePreset::P1080 => 1080,
+            SizePreset::P720 => 720,
+        };
+        let width = (w as f64 * lines as f64 / h.max(1) as f64 / 2.0).round() as u32 * 2;
+        Some((width.max(2), lines))
+    }
+}
+
+/// Everything the inspector sets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub mode: Mode,
+    /// The driving frame taken as the face at rest (seconds); `None` = the most neutral one.
+    pub reference_s: Option<f64>,
+    pub strengths: Strengths,
+    /// Smoothing of the driving motion (One Euro filter); off leaves the tracks as measured.
+    pub smoothing: bool,
+    /// Warp on the GPU (wgpu) instead of the CPU.
+    pub gpu: bool,
+    pub size: SizePreset,
+    /// Output frame rate; `None` = the driving clip's (25 with a voice alone).
+    pub fps: Option<u32>,
+    /// H.264 quality, 0 (lossless) – 51.
+    pub crf: u8,
+    pub preset: String,
+    /// With a driving clip and a soundtrack: the lips follow the soundtrack's voice.
+    pub lips_from_audio: bool,
+    pub seed: u64,
+    pub head_motion: f32,
+    pub blinks: f32,
+    pub brows: f32,
+    /// Render range on the timeline, seconds.
+    pub in_s: Option<f64>,
+    pub out_s: Option<f64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Relative,
+            reference_s: None,
+            strengths: Strengths::default(),
+            smoothing: true,
+            gpu: false,
+            size: SizePreset::Source,
+            fps: None,
+            crf: 16,
+            preset: "veryfast".into(),
+            lips_from_audio: false,
+            seed: 0,
+            head_motion: 1.0,
+            blinks: 1.0,
+            brows: 1.0,
+            in_s: None,
+            out_s: None,
+        }
+    }
+}
+
+/// A project: what animates what, and how.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub sources: Vec<SourceEntry>,
+    pub driving: Option<PathBuf>,
+    /// The soundtrack: with no driving clip, the voice the portrait speaks.
+    pub audio: Option<PathBuf>,
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: String,
+    version: u32,
+    #[serde(flatten)]
+    project: Project,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("{path}: cannot read the project: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a Vivant project ({reason})")]
+    Format { path: PathBuf, reason: String },
+    #[error(
+        "{path}: made by a newer Vivant (project version {version}, this one reads up to {VERSION}); update Vivant"
+    )]
+    TooNew { path: PathBuf, version: u32 },
+    #[error("{path}: cannot save the project: {source} (choose another folder)")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A media file named by a project that is not where the project says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Missing {
+    Source(usize),
+    Driving,
+    Audio,
+}
+
+impl Project {
+    /// Read a project; its paths come back absolute (resolved against the project's folder).
+    pub fn load(path: &Path) -> Result<Self, ProjectError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProjectError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text, path)
+    }
+
+    fn from_json(text: &str, path: &Path) -> Result<Self, ProjectError> {
+        let format_err = |reason: String| ProjectError::Format {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format_err(e.to_string()))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(format_err(format!("no \"format\": \"{FORMAT}\"")));
+        }
+        let version = value
+            .get("version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| format_err("no version".into()))? as u32;
+        if version > VERSION {
+            return Err(ProjectError::TooNew {
+                path: path.to_path_buf(),
+                version,
+            });
+        }
+        let file: File = serde_json::from_value(value).map_err(|e| format_err(e.to_string()))?;
+        let mut project = file.project;
+        let base = path.parent().unwrap_or(Path::new("."));
+        project.map_paths(|p| absolute(&base.join(p)));
+        for s in &project.sources {
+            if let Some(lm) = &s.landmarks
+                && lm.len() != 68
+            {
+                return Err(format_err(format!(
+                    "{}: {} landmarks, not 68",
+                    s.path.display(),
+                    lm.len()
+                )));
+            }
+        }
+        Ok(project)
+    }
+
+    /// The JSON for a project saved at `path` (paths relative to its folder).
+    pub fn to_json(&self, path: &Path) -> String {
+        let base = absolute(path.parent().unwrap_or(Path::new(".")));
+        let mut project = self.clone();
+        project.map_paths(|p| relative_to(&absolute(p), &base));
+        let file = File {
+            format: FORMAT.into(),
+            version: VERSION,
+            project,
+        };
+        // Plain data: serialising cannot fail.
+        serde_json::to_string_pretty(&file).unwrap_or_default()
+    }
+
+    /// Save to `path`, atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ProjectError> {
+        let json = self.to_json(path);
+        write_atomic(path, json.as_bytes()).map_err(|source| ProjectError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Media files that are not there.
+    pub fn missing(&self) -> Vec<(Missing, PathBuf)> {
+        let mut out = Vec::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            if !s.path.exists() {
+                out.push((Missing::Source(i), s.path.clone()));
+            }
+        }
+        if let Some(d) = &self.driving
+            && !d.exists()
+        {
+            out.push((Missing::Driving, d.clone()));
+        }
+        if let Some(a) = &self.audio
+            && !a.exists()
+        {
+            out.push((Missing::Audio, a.clone()));
+        }
+        out
+    }
+
+    /// Point a missing file at where it is now.
+    pub fn relocate(&mut self, which: &Missing, to: PathBuf) {
+        match which {
+            Missing::Source(i) => {
+                if let Some(s) = self.sources.get_mut(*i) {
+                    s.path = to;
+                }
+            }
+            Missing::Driving => self.driving = Some(to),
+            Missing::Audio => self.audio = Some(to),
+        }
+    }
+
+    fn map_paths(&mut self, f: impl Fn(&Path) -> PathBuf) {
+        for s in &mut self.sources {
+            s.path = f(&s.path);
+        }
+        self.driving = self.driving.as_deref().map(&f);
+        self.audio = self.audio.as_deref().map(&f);
+    }
+}
+
+/// Write a file through a temporary sibling and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = match dir {
+        Some(d) => d.join(format!(".{}.tmp", name.unwrap_or_default())),
+        None => PathBuf::from(format!(".{}.tmp", name.unwrap_or_default())),
+    };
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// `path` made absolute and lexically normalised (no `.` or `..`).
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` relative to the folder `base` (both absolute), with `..` where needed.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return path.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_walk_up_and_down() {
+        assert_eq!(
+            relative_to(Path::new("/a/b/c.jpg"), Path::new("/a/d")),
+            PathBuf::from("../b/c.jpg")
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/d/e/c.jpg"), Path::new("/a/d")),
+            PathBuf::from("e/c.jpg")
+        );
+    }
+
+    #[test]
+    fn presets_keep_the_aspect_with_even_sides() {
+        assert_eq!(SizePreset::P1080.size(743, 1155), Some((694, 1080)));
+        assert_eq!(SizePreset::P720.size(1920, 1080), Some((1280, 720)));
+        assert_eq!(SizePreset::Source.size(743, 1155), None);
+    }
+
+    #[test]
+    fn a_newer_version_is_refused_and_junk_is_not_a_project() {
+        let p = Path::new("/tmp/x.vivant");
+        let newer = format!("{{\"format\":\"{FORMAT}\",\"version\":99,\"sources\":[]}}");
+        assert!(matches!(
+            Project::from_json(&newer, p),
+            Err(ProjectError::TooNew { version: 99, .. })
+        ));
+        assert!(matches!(
+            Project::from_json("{\"a\":1}", p),
+            Err(ProjectError::Format { .. })
+        ));
+    }
+}

@@ -1,0 +1,50 @@
+//! Messages across the top: what happened and what to do, with a button when there is one.
+
+use egui::{Color32, RichText};
+
+use crate::studio::app::{Severity, StudioApp};
+
+pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+    if app.banners.is_empty() {
+        return;
+    }
+    let mut dismissed = Vec::new();
+    let mut actions = Vec::new();
+    egui::Panel::top("banners").show(ui, |ui| {
+        for b in &app.banners {
+            let (fill, icon) = match b.severity {
+                Severity::Error => (Color32::from_rgb(110, 30, 30), "Error"),
+                Severity::Warning => (Color32::from_rgb(110, 80, 20), "Warning"),
+                Severity::Info => (Color32::from_rgb(30, 60, 100), "Note"),
+            };
+            egui::Frame::NONE
+                .fill(fill)
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(icon).strong().color(Color32::WHITE));
+                        ui.add(
+                            egui::Label::new(RichText::new(&b.text).color(Color32::WHITE)).wrap(),
+                        );
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            if ui.button("Dismiss").clicked() {
+                                dismissed.push(b.id);
+                            }
+                            if let Some((label, action)) = &b.action
+                                && ui.button(label).clicked()
+                            {
+                                actions.push((b.id, action.clone()));
+                            }
+                        });
+                    });
+                });
+        }
+    });
+    for id in dismissed {
+        app.dismiss(id);
+    }
+    for (id, action) in actions {
+        app.run_banner_action(id, action);
+    }
+}

@@ -1,0 +1,198 @@
+//! The inspector: how the motion is carried over, the engine, the output, and the export.
+
+use egui::{RichText, Slider};
+
+use crate::motion::Mode;
+use crate::studio::app::StudioApp;
+use crate::studio::project::SizePreset;
+
+const PRESETS: [&str; 5] = ["ultrafast", "veryfast", "fast", "medium", "slow"];
+
+pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+    egui::ScrollArea::vertical()
+        .id_salt("inspector")
+        .show(ui, |ui| {
+            motion(app, ui);
+            ui.separator();
+            voice(app, ui);
+            ui.separator();
+            engine(app, ui);
+            ui.separator();
+            output(app, ui);
+            ui.separator();
+            export(app, ui);
+        });
+}
+
+fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.heading("Motion");
+    let before = app.project.settings.clone();
+    let s = &mut app.project.settings;
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut s.mode, Mode::Relative, "Relative")
+            .on_hover_text("The driving face's motion added to the portrait's own face");
+        ui.radio_value(&mut s.mode, Mode::Absolute, "Absolute")
+            .on_hover_text("The driving face's shape itself, placed on the portrait");
+    });
+    ui.label(match s.reference_s {
+        Some(t) => format!("Reference frame: at {t:.2} s"),
+        None => "Reference frame: automatic (most neutral)".into(),
+    });
+    let playhead_t = app.time_of(app.playhead);
+    let s = &mut app.project.settings;
+    ui.horizontal(|ui| {
+        if ui
+            .button("Use playhead")
+            .on_hover_text("The driving frame at the playhead is the face at rest")
+            .clicked()
+        {
+            s.reference_s = Some(playhead_t);
+        }
+        if ui.button("Automatic").clicked() {
+            s.reference_s = None;
+        }
+    });
+    ui.add(Slider::new(&mut s.strengths.pose, 0.0..=2.0).text("Pose"));
+    ui.add(Slider::new(&mut s.strengths.expression, 0.0..=2.0).text("Expression"));
+    ui.add(Slider::new(&mut s.strengths.eyes, 0.0..=2.0).text("Eyes"));
+    ui.add(Slider::new(&mut s.strengths.mouth, 0.0..=2.0).text("Mouth"));
+    ui.checkbox(&mut s.smoothing, "Smooth the driving motion");
+    if app.project.settings != before {
+        app.changed();
+    }
+}
+
+fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.heading("Voice");
+    let before = app.project.settings.clone();
+    let has_clip = app.project.driving.is_some();
+    let has_sound = app.project.audio.is_some();
+    let s = &mut app.project.settings;
+    if has_clip {
+        ui.add_enabled(
+            has_sound,
+            egui::Checkbox::new(&mut s.lips_from_audio, "Lips from the soundtrack"),
+        )
+        .on_hover_text("The clip moves head and eyes; the soundtrack's voice moves the lips");
+    } else if !has_sound {
+        ui.label(RichText::new("Drop a voice recording to make the portrait speak it.").weak());
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut s.seed))
+            .labelled_by(label.id)
+            .on_hover_text("The same seed makes the same head motion and blinks");
+    });
+    ui.add(Slider::new(&mut s.head_motion, 0.0..=2.0).text("Head motion"));
+    ui.add(Slider::new(&mut s.blinks, 0.0..=1.0).text("Blinks"));
+    ui.add(Slider::new(&mut s.brows, 0.0..=2.0).text("Brows"));
+    if app.project.settings != before {
+        app.changed();
+    }
+}
+
+fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.heading("Engine");
+    let before = app.project.settings.gpu;
+    egui::ComboBox::from_label("Engine")
+        .selected_text("Warp")
+        .show_ui(ui, |ui| {
+            let _ = ui.selectable_label(true, "Warp");
+        });
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut app.project.settings.gpu, false, "CPU");
+        ui.radio_value(&mut app.project.settings.gpu, true, "GPU (wgpu)");
+    });
+    if app.project.settings.gpu != before {
+        app.changed();
+    }
+}
+
+fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.heading("Output");
+    let before = app.project.settings.clone();
+    let source_size = app
+        .sources
+        .first()
+        .and_then(|s| s.image.as_ref())
+        .map(|i| i.dimensions());
+    let s = &mut app.project.settings;
+    egui::ComboBox::from_label("Size")
+        .selected_text(s.size.label())
+        .show_ui(ui, |ui| {
+            for p in SizePreset::ALL {
+                ui.selectable_value(&mut s.size, p, p.label());
+            }
+        });
+    if let Some((w, h)) = source_size {
+        let (ow, oh) = s.size.size(w, h).unwrap_or((w, h));
+        ui.label(RichText::new(format!("{ow}×{oh}")).weak());
+    }
+    egui::ComboBox::from_label("Frame rate")
+        .selected_text(match s.fps {
+            Some(f) => format!("{f} fps"),
+            None => "As the driving clip".into(),
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut s.fps, None, "As the driving clip");
+            for f in [24, 25, 30, 50, 60] {
+                ui.selectable_value(&mut s.fps, Some(f), format!("{f} fps"));
+            }
+        });
+    ui.add(Slider::new(&mut s.crf, 0..=51).text("Quality (CRF)"))
+        .on_hover_text("Lower is better and larger; 16 is visually lossless for most portraits");
+    egui::ComboBox::from_label("Encoder speed")
+        .selected_text(s.preset.clone())
+        .show_ui(ui, |ui| {
+            for p in PRESETS {
+                ui.selectable_value(&mut s.preset, p.to_string(), p);
+            }
+        });
+    if app.project.settings != before {
+        app.mark_dirty();
+        if app.project.settings.fps != before.fps && app.project.driving.is_none() {
+            // A voice alone is timed by the output frame rate.
+            let audio = app.project.audio.clone();
+            app.set_audio(audio);
+        }
+    }
+}
+
+fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.heading("Export");
+    let running = app.exporting();
+    if ui
+        .add_enabled(!running, egui::Button::new("Export…"))
+        .on_hover_text("Ctrl+E")
+        .clicked()
+    {
+        super::export(app);
+    }
+    if let Some(e) = &app.export {
+        match &e.finished {
+            None => {
+                let fraction = if e.total > 0 {
+                    e.done as f32 / e.total as f32
+                } else {
+                    0.0
+                };
+                let eta = e
+                    .eta_s()
+                    .map_or(String::new(), |s| format!(" · {:.0} s left", s.ceil()));
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .text(format!("{} {}/{}{eta}", e.stage, e.done, e.total)),
+                );
+                if ui.button("Cancel export").clicked() {
+                    app.cancel_export();
+                }
+            }
+            Some(Ok(r)) => {
+                ui.label(format!("Done: {}", r.output.display()));
+            }
+            Some(Err(m)) => {
+                ui.label(RichText::new(m).color(ui.visuals().error_fg_color));
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! How the studio is drawn: one small module per panel, each a function of the app state.
+//! Keyboard shortcuts and dropped files are read here and turned into `StudioApp` actions.
+
+mod banners;
+mod inspector;
+mod preview;
+mod sources;
+mod timeline;
+
+pub use self::preview::image_rect;
+pub use self::timeline::timecode;
+
+use egui::{Key, Modifiers};
+
+use super::app::{StudioApp, View};
+
+impl eframe::App for StudioApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.tick();
+        let dropped: Vec<std::path::PathBuf> = ui.ctx().input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for path in dropped {
+            self.add_path(&path);
+        }
+        shortcuts(self, ui.ctx());
+        egui::Panel::top("menu").show(ui, |ui| menu(self, ui));
+        banners::show(self, ui);
+        egui::Panel::bottom("status").show(ui, |ui| status(self, ui));
+        egui::Panel::bottom("timeline")
+            .resizable(false)
+            .show(ui, |ui| timeline::show(self, ui));
+        egui::Panel::left("sources")
+            .default_size(230.0)
+            .show(ui, |ui| sources::show(self, ui));
+        egui::Panel::right("inspector")
+            .default_size(260.0)
+            .show(ui, |ui| inspector::show(self, ui));
+        egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
+    }
+
+    fn on_exit(&mut self) {
+        self.on_clean_exit();
+    }
+}
+
+fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
+    let cmd = Modifiers::COMMAND;
+    let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+    if ctx.input_mut(|i| i.consume_key(cmd_shift, Key::Z)) {
+        app.redo();
+    }
+    if ctx.input_mut(|i| i.consume_key(cmd, Key::Z)) {
+        app.undo();
+    }
+    if ctx.input_mut(|i| i.consume_key(cmd, Key::Y)) {
+        app.redo();
+    }
+    if ctx.input_mut(|i| i.consume_key(cmd, Key::S)) {
+        save(app, false);
+    }
+    if ctx.input_mut(|i| i.consume_key(cmd, Key::O)) {
+        open(app);
+    }
+    if ctx.input_mut(|i| i.consume_key(cmd, Key::E)) {
+        export(app);
+    }
+    // Transport keys belong to text fields while one is being typed in.
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let none = Modifiers::NONE;
+    let pressed = |k: Key| ctx.input_mut(|i| i.consume_key(none, k));
+    if pressed(Key::Space) {
+        app.toggle_play();
+    }
+    if pressed(Key::ArrowLeft) {
+        app.seek(app.playhead as i64 - 1);
+    }
+    if pressed(Key::ArrowRight) {
+        app.seek(app.playhead as i64 + 1);
+    }
+    if pressed(Key::Home) {
+        app.seek(0);
+    }
+    if pressed(Key::End) {
+        app.seek(i64::MAX);
+    }
+    if pressed(Key::J) {
+        app.shuttle(-1);
+    }
+    if pressed(Key::K) {
+        app.shuttle(0);
+    }
+    if pressed(Key::L) {
+        app.shuttle(1);
+    }
+    if pressed(Key::I) {
+        app.set_in();
+    }
+    if pressed(Key::O) {
+        app.set_out();
+    }
+}
+
+fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("New project").clicked() {
+                app.new_project();
+            }
+            if ui.button("Open project…").clicked() {
+                open(app);
+            }
+            ui.menu_button("Open recent", |ui| {
+                if app.recent.is_empty() {
+                    ui.label("(none yet)");
+                }
+                for p in app.recent.clone() {
+                    if ui.button(p.display().to_string()).clicked() {
+                        app.open_project(&p);
+                    }
+                }
+            });
+            if ui.button("Save project").clicked() {
+                save(app, false);
+            }
+            if ui.button("Save project as…").clicked() {
+                save(app, true);
+            }
+            ui.separator();
+            if ui.button("Add media…").clicked() {
+                sources::add_dialog(app);
+            }
+            if ui.button("Export MP4…").clicked() {
+                export(app);
+            }
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        });
+        ui.menu_button("Edit", |ui| {
+            if ui
+                .add_enabled(app.history.can_undo(), egui::Button::new("Undo"))
+                .clicked()
+            {
+                app.undo();
+            }
+            if ui
+                .add_enabled(app.history.can_redo(), egui::Button::new("Redo"))
+                .clicked()
+            {
+                app.redo();
+            }
+        });
+        ui.menu_button("View", |ui| {
+            for (v, name) in [
+                (View::SideBySide, "Side by side"),
+                (View::Source, "Source"),
+                (View::Driving, "Driving"),
+                (View::Result, "Result"),
+            ] {
+                ui.radio_value(&mut app.view, v, name);
+            }
+            ui.checkbox(&mut app.show_landmarks, "Show landmarks");
+            if ui.button("Fit to window").clicked() {
+                app.zoom = Default::default();
+            }
+        });
+        ui.separator();
+        let title = match &app.project_path {
+            Some(p) => p.display().to_string(),
+            None => "Untitled project".into(),
+        };
+        ui.label(format!("{title}{}", if app.is_dirty() { " •" } else { "" }));
+    });
+}
+
+fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        let mut tasks: Vec<_> = app.activity.values().cloned().collect();
+        tasks.sort_by(|a, b| a.text.cmp(&b.text));
+        if tasks.is_empty() {
+            ui.label("Ready");
+        }
+        for t in tasks {
+            match t.fraction {
+                Some(f) => {
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(160.0)
+                            .text(t.text.clone()),
+                    );
+                }
+                None => {
+                    ui.spinner();
+                    ui.label(t.text);
+                }
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(if app.player.has_sound() {
+                "Sound on"
+            } else {
+                "Silent playback"
+            });
+            ui.label(format!("{} frames cached", app.cache.len()));
+        });
+    });
+}
+
+pub(crate) fn save(app: &mut StudioApp, ask: bool) {
+    let path = match (&app.project_path, ask) {
+        (Some(p), false) => Some(p.clone()),
+        _ => rfd::FileDialog::new()
+            .add_filter("Vivant project", &["vivant"])
+            .set_file_name("portrait.vivant")
+            .save_file(),
+    };
+    if let Some(p) = path {
+        let p = if p.extension().is_none() {
+            p.with_extension("vivant")
+        } else {
+            p
+        };
+        app.save_project(&p);
+    }
+}
+
+fn open(app: &mut StudioApp) {
+    if let Some(p) = rfd::FileDialog::new()
+        .add_filter("Vivant project", &["vivant"])
+        .pick_file()
+    {
+        app.open_project(&p);
+    }
+}
+
+pub(crate) fn export(app: &mut StudioApp) {
+    let name = app
+        .sources
+        .first()
+        .and_then(|s| s.path.file_stem())
+        .map_or_else(
+            || "vivant".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    if let Some(p) = rfd::FileDialog::new()
+        .add_filter("MP4 video", &["mp4"])
+        .set_file_name(format!("{name}.mp4"))
+        .save_file()
+    {
+        let p = if p.extension().is_none() {
+            p.with_extension("mp4")
+        } else {
+            p
+        };
+        app.start_export(p);
+    }
+}

@@ -1,0 +1,412 @@
+//! The preview: the source (where landmarks are checked and corrected), the driving frame with
+//! its landmarks, and the result, at the playhead; side by side or one at a time, with zoom
+//! (wheel) and pan (right or middle drag).
+
+use egui::{Color32, Pos2, Rect, Sense, Stroke, TextureHandle, Vec2, pos2, vec2};
+
+use crate::studio::app::{Drag, SourceStatus, StudioApp, View, ZoomPan};
+use crate::studio::edit::{self, Feature};
+
+const UV: Rect = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+/// How close (screen points) a press must be to grab a landmark.
+const GRAB: f32 = 10.0;
+
+/// Where an image of `size` pixels is drawn in `area`: its screen rectangle and the scale
+/// (screen points per image pixel).
+pub fn image_rect(area: Rect, size: [usize; 2], zp: ZoomPan) -> (Rect, f32) {
+    let (w, h) = (size[0].max(1) as f32, size[1].max(1) as f32);
+    let scale = (area.width() / w).min(area.height() / h) * zp.zoom;
+    let rect = Rect::from_center_size(area.center() + zp.pan, vec2(w * scale, h * scale));
+    (rect, scale)
+}
+
+fn to_screen(rect: Rect, scale: f32, p: [f32; 2]) -> Pos2 {
+    rect.min + vec2(p[0] * scale, p[1] * scale)
+}
+
+fn to_image(rect: Rect, scale: f32, p: Pos2) -> [f32; 2] {
+    let v = (p - rect.min) / scale;
+    [v.x, v.y]
+}
+
+pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        for (v, name) in [
+            (View::SideBySide, "Side by side"),
+            (View::Source, "Source"),
+            (View::Driving, "Driving"),
+            (View::Result, "Result"),
+        ] {
+            ui.selectable_value(&mut app.view, v, name);
+        }
+        ui.separator();
+        ui.checkbox(&mut app.show_landmarks, "Landmarks");
+        ui.checkbox(&mut app.feature_drag, "Move whole features")
+            .on_hover_text("Drag an eye, brow, the nose, mouth or jaw as one (or hold Shift)");
+        if ui.button("Fit").clicked() {
+            app.zoom = ZoomPan::default();
+        }
+    });
+    let area = ui.available_rect_before_wrap();
+    ui.allocate_rect(area, Sense::hover());
+    match app.view {
+        View::SideBySide => {
+            let w = area.width() / 3.0;
+            let cell = |i: f32| {
+                Rect::from_min_size(pos2(area.min.x + i * w, area.min.y), vec2(w, area.height()))
+                    .shrink(4.0)
+            };
+            source_view(app, ui, cell(0.0));
+            driving_view(app, ui, cell(1.0));
+            result_view(app, ui, cell(2.0));
+        }
+        View::Source => source_view(app, ui, area),
+        View::Driving => driving_view(app, ui, area),
+        View::Result => result_view(app, ui, area),
+    }
+}
+
+fn caption(ui: &egui::Ui, area: Rect, text: &str) -> Rect {
+    ui.painter().text(
+        area.min + vec2(4.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        text,
+        egui::FontId::proportional(13.0),
+        ui.visuals().strong_text_color(),
+    );
+    Rect::from_min_max(area.min + vec2(0.0, 20.0), area.max)
+}
+
+fn placeholder(ui: &egui::Ui, area: Rect, text: &str) {
+    ui.painter()
+        .rect_filled(area, 4.0, ui.visuals().extreme_bg_color);
+    ui.painter().text(
+        area.center(),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(14.0),
+        ui.visuals().weak_text_color(),
+    );
+}
+
+/// Wheel zoom about the pointer, right/middle-drag pan.
+fn zoom_and_pan(app: &mut StudioApp, ui: &egui::Ui, response: &egui::Response, area: Rect) {
+    if response.hovered() {
+        let dy = ui.input(|i| i.smooth_scroll_delta().y);
+        if dy != 0.0 {
+            let factor = (dy * 0.003).exp();
+            let old = app.zoom.zoom;
+            app.zoom.zoom = (old * factor).clamp(0.25, 16.0);
+            if let Some(p) = response.hover_pos() {
+                // Keep the point under the pointer where it is.
+                let c = area.center() + app.zoom.pan;
+                let k = app.zoom.zoom / old;
+                app.zoom.pan += (p - c) * (1.0 - k);
+            }
+        }
+    }
+    if response.dragged_by(egui::PointerButton::Secondary)
+        || response.dragged_by(egui::PointerButton::Middle)
+    {
+        app.zoom.pan += response.drag_delta();
+    }
+}
+
+fn draw_landmarks(
+    painter: &egui::Painter,
+    rect: Rect,
+    scale: f32,
+    lm: &[[f32; 2]],
+    color: Color32,
+) {
+    if lm.len() != 68 {
+        return;
+    }
+    for f in Feature::ALL {
+        let mut pts: Vec<Pos2> = f.points().map(|i| to_screen(rect, scale, lm[i])).collect();
+        if f.closed()
+            && let Some(&first) = pts.first()
+        {
+            pts.push(first);
+        }
+        painter.add(egui::Shape::line(
+            pts,
+            Stroke::new(1.0, color.gamma_multiply(0.7)),
+        ));
+    }
+    for p in lm {
+        painter.circle_filled(to_screen(rect, scale, *p), 2.5, color);
+    }
+}
+
+fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
+    let sel = app.selected;
+    let name = app
+        .sources
+        .get(sel)
+        .map(|s| crate::studio::app::file_name(&s.path));
+    let area = caption(
+        ui,
+        area,
+        &match &name {
+            Some(n) => format!("Source: {n}"),
+            None => "Source".into(),
+        },
+    );
+    let response = ui.interact(
+        area,
+        ui.scope_id().with("source-view"),
+        Sense::click_and_drag(),
+    );
+    let Some(s) = app.sources.get(sel) else {
+        placeholder(ui, area, "Drop a portrait here (or File > Add media…)");
+        return;
+    };
+    let (Some(tex), Some(img)) = (s.texture.clone(), s.image.clone()) else {
+        let text = match &s.status {
+            SourceStatus::Failed(e) => format!("Cannot use this picture:\n{e}"),
+            _ => "Opening…".into(),
+        };
+        placeholder(ui, area, &text);
+        return;
+    };
+    zoom_and_pan(app, ui, &response, area);
+    let size = [img.width() as usize, img.height() as usize];
+    let (rect, scale) = image_rect(area, size, app.zoom);
+    app.source_rect = Some((rect, scale));
+    let painter = ui.painter_at(area);
+    painter.image(tex.id(), rect, UV, Color32::WHITE);
+
+    let shift = ui.input(|i| i.modifiers.shift);
+    let pointer = response.interact_pointer_pos().or(response.hover_pos());
+    // Start of a primary drag: grab a landmark, or start the placement box. The press point,
+    // not where the drag was recognised (a few points later), is what was aimed at.
+    let origin = ui.input(|i| i.pointer.press_origin());
+    if response.drag_started_by(egui::PointerButton::Primary)
+        && let Some(p) = origin.or(response.interact_pointer_pos())
+    {
+        let at = to_image(rect, scale, p);
+        let s = &app.sources[sel];
+        if app.placing == Some(sel) || (s.landmarks.is_none() && s.image.is_some()) {
+            app.placing = Some(sel);
+            app.place_start = Some(at);
+        } else if let Some(lm) = &s.landmarks
+            && let Some(i) = edit::nearest_point(lm, at, GRAB / scale)
+        {
+            app.drag = Some(Drag {
+                point: i,
+                whole_feature: app.feature_drag || shift,
+                before: Some(lm.clone()),
+                origin: at,
+            });
+        }
+    }
+    // Follow the pointer from the press point, so nothing is lost to the drag threshold.
+    if response.dragged_by(egui::PointerButton::Primary)
+        && let Some(d) = &app.drag
+        && let Some(p) = response.interact_pointer_pos()
+        && let Some(before) = &d.before
+    {
+        let at = to_image(rect, scale, p);
+        let mut lm = before.clone();
+        edit::drag(
+            &mut lm,
+            d.point,
+            d.whole_feature,
+            [at[0] - d.origin[0], at[1] - d.origin[1]],
+        );
+        app.sources[sel].landmarks = Some(lm);
+    }
+    let mut placed_box = None;
+    if let (Some(start), Some(p)) = (app.place_start, pointer)
+        && app.placing == Some(sel)
+    {
+        let end = to_image(rect, scale, p);
+        let r = Rect::from_two_pos(to_screen(rect, scale, start), to_screen(rect, scale, end));
+        painter.rect_stroke(
+            r,
+            0.0,
+            Stroke::new(1.5, Color32::YELLOW),
+            egui::StrokeKind::Middle,
+        );
+        placed_box = Some((start, end));
+    }
+    if response.drag_stopped() {
+        if let Some(d) = app.drag.take() {
+            let face = app.sources[sel].face;
+            app.commit_edit(sel, d.before, face);
+        } else if let Some((a, b)) = placed_box.take() {
+            app.place_start = None;
+            let (min, max) = (
+                [a[0].min(b[0]), a[1].min(b[1])],
+                [a[0].max(b[0]), a[1].max(b[1])],
+            );
+            if max[0] - min[0] > 8.0 && max[1] - min[1] > 8.0 {
+                let before = app.sources[sel].landmarks.clone();
+                let face = app.sources[sel].face;
+                app.sources[sel].landmarks = Some(edit::place_in_box(min, max));
+                app.placing = None;
+                app.commit_edit(sel, before, face);
+            }
+        }
+    }
+    // A click on another detected face picks it.
+    if response.clicked()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        let q = to_image(rect, scale, p);
+        let hit = app.sources[sel].faces.iter().position(|f| {
+            q[0] >= f.bbox[0]
+                && q[1] >= f.bbox[1]
+                && q[0] <= f.bbox[0] + f.bbox[2]
+                && q[1] <= f.bbox[1] + f.bbox[3]
+        });
+        if let Some(face) = hit {
+            app.pick_face(sel, face);
+        }
+    }
+
+    let s = &app.sources[sel];
+    if s.faces.len() > 1 {
+        for (i, f) in s.faces.iter().enumerate() {
+            let r = Rect::from_min_size(
+                to_screen(rect, scale, [f.bbox[0], f.bbox[1]]),
+                vec2(f.bbox[2] * scale, f.bbox[3] * scale),
+            );
+            let color = if i == s.face {
+                Color32::from_rgb(80, 220, 120)
+            } else {
+                Color32::from_gray(200)
+            };
+            painter.rect_stroke(r, 2.0, Stroke::new(1.5, color), egui::StrokeKind::Middle);
+        }
+    }
+    if app.show_landmarks
+        && let Some(lm) = &s.landmarks
+    {
+        let color = if s.edited {
+            Color32::from_rgb(255, 170, 40)
+        } else {
+            Color32::from_rgb(60, 230, 120)
+        };
+        draw_landmarks(&painter, rect, scale, lm, color);
+        // The point under the pointer, and its feature.
+        if app.drag.is_none()
+            && let Some(p) = response.hover_pos()
+            && let Some(i) = edit::nearest_point(lm, to_image(rect, scale, p), GRAB / scale)
+        {
+            painter.circle_stroke(
+                to_screen(rect, scale, lm[i]),
+                5.0,
+                Stroke::new(1.5, Color32::WHITE),
+            );
+            response.clone().on_hover_text(format!(
+                "point {} ({}): drag to move{}",
+                i + 1,
+                Feature::of_point(i).name(),
+                if app.feature_drag {
+                    " the feature"
+                } else {
+                    "; Shift+drag moves the feature"
+                }
+            ));
+        }
+    }
+    if app.placing == Some(sel) && app.place_start.is_none() {
+        placeholder_text(&painter, area, "Drag a box from the brows to the chin");
+    }
+}
+
+fn placeholder_text(painter: &egui::Painter, area: Rect, text: &str) {
+    let pos = pos2(area.center().x, area.max.y - 16.0);
+    painter.text(
+        pos,
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(15.0),
+        Color32::YELLOW,
+    );
+}
+
+fn frame_image(
+    ui: &egui::Ui,
+    area: Rect,
+    tex: &TextureHandle,
+    size: [usize; 2],
+    zp: ZoomPan,
+) -> (Rect, f32) {
+    let (rect, scale) = image_rect(area, size, zp);
+    ui.painter_at(area)
+        .image(tex.id(), rect, UV, Color32::WHITE);
+    (rect, scale)
+}
+
+fn driving_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
+    let area = caption(ui, area, &format!("Driving: frame {}", app.playhead));
+    let response = ui.interact(
+        area,
+        ui.scope_id().with("driving-view"),
+        Sense::click_and_drag(),
+    );
+    zoom_and_pan(app, ui, &response, area);
+    if app.project.driving.is_none() {
+        let text = if app.voice_mode() {
+            "No driving clip:\nthe voice drives the face"
+        } else {
+            "Drop a driving video here"
+        };
+        placeholder(ui, area, text);
+        return;
+    }
+    let frame = app
+        .cache
+        .get(app.playhead)
+        .or_else(|| app.cache.nearest(app.playhead));
+    match frame.and_then(|f| f.driving.as_ref()) {
+        Some((tex, lm, size)) => {
+            let (rect, scale) = frame_image(ui, area, tex, *size, app.zoom);
+            if app.show_landmarks {
+                draw_landmarks(
+                    &ui.painter_at(area),
+                    rect,
+                    scale,
+                    lm,
+                    Color32::from_rgb(90, 170, 255),
+                );
+            }
+        }
+        None => placeholder(ui, area, "Analysing the driving clip…"),
+    }
+}
+
+fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
+    let area = caption(ui, area, "Result");
+    let response = ui.interact(
+        area,
+        ui.scope_id().with("result-view"),
+        Sense::click_and_drag(),
+    );
+    zoom_and_pan(app, ui, &response, area);
+    let exact = app.cache.get(app.playhead);
+    let frame = exact.or_else(|| app.cache.nearest(app.playhead));
+    match frame {
+        Some(f) => {
+            let size = f.result.size();
+            frame_image(ui, area, &f.result, size, app.zoom);
+            if exact.is_none() {
+                ui.ctx().request_repaint();
+            }
+        }
+        None => {
+            let text = if app.sources.is_empty() {
+                "Add a portrait, then a driving clip or a voice recording"
+            } else if app.project.driving.is_none() && app.project.audio.is_none() {
+                "Add a driving clip or a voice recording"
+            } else {
+                "Preparing…"
+            };
+            placeholder(ui, area, text);
+        }
+    }
+    let _ = Vec2::ZERO;
+}

@@ -1,0 +1,166 @@
+//! The sources panel: the portraits (thumbnails, faces found, re-detect), the driving clip and
+//! the soundtrack. Files dropped anywhere on the window land here too.
+
+use egui::{Color32, RichText, vec2};
+
+use crate::studio::app::{SourceStatus, StudioApp, file_name};
+
+pub fn add_dialog(app: &mut StudioApp) {
+    if let Some(files) = rfd::FileDialog::new()
+        .add_filter(
+            "Pictures, videos, sound",
+            &[
+                "png", "jpg", "jpeg", "webp", "tif", "tiff", "bmp", "mp4", "mov", "mkv", "webm",
+                "avi", "m4v", "wav", "mp3", "flac", "ogg", "opus", "m4a",
+            ],
+        )
+        .pick_files()
+    {
+        for f in files {
+            app.add_path(&f);
+        }
+    }
+}
+
+pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.heading("Sources");
+        if ui.button("Add…").clicked() {
+            add_dialog(app);
+        }
+    });
+    ui.label(RichText::new("Drop pictures, a video or a sound file anywhere.").weak());
+    ui.separator();
+    let mut remove = None;
+    let mut redetect = None;
+    let mut select = None;
+    egui::ScrollArea::vertical()
+        .id_salt("sources-list")
+        .max_height(ui.available_height() - 170.0)
+        .show(ui, |ui| {
+            for (i, s) in app.sources.iter().enumerate() {
+                let selected = i == app.selected;
+                let frame =
+                    egui::Frame::NONE
+                        .inner_margin(4.0)
+                        .corner_radius(4.0)
+                        .fill(if selected {
+                            ui.visuals().selection.bg_fill.gamma_multiply(0.4)
+                        } else {
+                            Color32::TRANSPARENT
+                        });
+                frame.show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        match (&s.texture, &s.image) {
+                            (Some(t), Some(img)) => {
+                                let h = 64.0;
+                                let w = h * img.width() as f32 / img.height().max(1) as f32;
+                                ui.add(egui::Image::new((t.id(), vec2(w.min(90.0), h))));
+                            }
+                            _ => {
+                                ui.spinner();
+                            }
+                        }
+                        ui.vertical(|ui| {
+                            if ui
+                                .selectable_label(
+                                    selected,
+                                    RichText::new(file_name(&s.path)).strong(),
+                                )
+                                .clicked()
+                            {
+                                select = Some(i);
+                            }
+                            let status = match &s.status {
+                                SourceStatus::Loading => "Finding the face…".to_string(),
+                                SourceStatus::Ready if s.edited => "Landmarks corrected".into(),
+                                SourceStatus::Ready if s.faces.len() > 1 => {
+                                    format!("{} faces (face {} used)", s.faces.len(), s.face + 1)
+                                }
+                                SourceStatus::Ready => "Face found".into(),
+                                SourceStatus::NoFace => "No face found: place it by hand".into(),
+                                SourceStatus::Failed(_) => "Cannot be read".into(),
+                            };
+                            ui.label(status);
+                            ui.horizontal(|ui| {
+                                if ui
+                                    .add_enabled(
+                                        s.edited || s.faces.len() > 1,
+                                        egui::Button::new("Re-detect").small(),
+                                    )
+                                    .on_hover_text("Discard the corrections (undoable)")
+                                    .clicked()
+                                {
+                                    redetect = Some(i);
+                                }
+                                if ui.button(RichText::new("Remove").small()).clicked() {
+                                    remove = Some(i);
+                                }
+                            });
+                        });
+                    });
+                });
+            }
+        });
+    if let Some(i) = select {
+        app.selected = i;
+    }
+    if let Some(i) = redetect {
+        app.redetect(i);
+    }
+    if let Some(i) = remove {
+        app.remove_source(i);
+    }
+    ui.separator();
+    ui.label(RichText::new("Driving clip").strong());
+    match (&app.project.driving, &app.driving) {
+        (Some(p), Some(d)) => {
+            ui.label(file_name(p));
+            ui.label(
+                RichText::new(format!(
+                    "{}×{}, {:.2} fps, {} frames{}",
+                    d.width,
+                    d.height,
+                    d.fps,
+                    d.times.len(),
+                    if d.waveform.is_some() {
+                        ", with sound"
+                    } else {
+                        ", silent"
+                    }
+                ))
+                .weak(),
+            );
+        }
+        (Some(p), None) => {
+            ui.label(format!("{} (opening…)", file_name(p)));
+        }
+        (None, _) => {
+            ui.label(RichText::new("none").weak());
+        }
+    }
+    if app.project.driving.is_some() && ui.small_button("Clear driving clip").clicked() {
+        app.set_driving(None);
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new("Soundtrack").strong());
+    match &app.project.audio {
+        Some(p) => {
+            ui.label(file_name(p));
+            if app.voice_mode() {
+                ui.label(
+                    RichText::new(
+                        "Voice mode: the voice moves the lips; head motion and blinks are added.",
+                    )
+                    .weak(),
+                );
+            }
+            if ui.small_button("Clear soundtrack").clicked() {
+                app.set_audio(None);
+            }
+        }
+        None => {
+            ui.label(RichText::new("the driving clip's own").weak());
+        }
+    }
+}

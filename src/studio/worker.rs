@@ -1,0 +1,488 @@
+//! The studio's background work: opening media, finding faces, analysing the driving clip,
+//! drawing preview frames and exporting, each off the UI thread. Jobs go in over one channel
+//! and results come back over another; the UI polls and never waits. A panic inside a job is
+//! caught and reported as that job's error.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use image::RgbImage;
+
+use crate::face::{Analyzer, DeviceChoice};
+use crate::media::{MediaError, ThumbnailTiming, VideoInfo, VideoSource, Waveform, thumbnails};
+use crate::models::ModelSource;
+use crate::motion::speech::{SpeechCurves, SpeechSettings};
+use crate::pipeline::{self, Animation, PipelineError, RenderJob, RenderReport, Stage};
+
+/// Thumbnails on the timeline strip.
+const STRIP: usize = 24;
+/// Waveform resolution on the timeline.
+const WAVE_BUCKETS: usize = 1200;
+
+/// What a job was, to say which one failed or progressed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Task {
+    Source(u64),
+    Driving,
+    Audio,
+    Preview,
+    Export,
+}
+
+impl Task {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Task::Source(_) => "Finding the face",
+            Task::Driving => "Opening the driving clip",
+            Task::Audio => "Reading the soundtrack",
+            Task::Preview => "Preparing the preview",
+            Task::Export => "Exporting",
+        }
+    }
+}
+
+pub enum Job {
+    /// Load a source picture and find its faces.
+    Source { id: u64, path: PathBuf },
+    /// Probe a driving clip; thumbnails and its sound's waveform.
+    Driving { path: PathBuf },
+    /// A soundtrack: waveform, and the mouth opening the voice makes at `fps`.
+    Audio { path: PathBuf, fps: f64 },
+    /// Make the animation the preview shows (analyses the driving clip on first use).
+    Prepare {
+        generation: u64,
+        job: Box<RenderJob>,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Draw output frame `k` of the prepared animation.
+    Frame { generation: u64, k: u64 },
+}
+
+/// A face found on a source.
+#[derive(Clone, Debug)]
+pub struct FoundFace {
+    /// x, y, width, height in image pixels.
+    pub bbox: [f32; 4],
+    pub landmarks: Vec<[f32; 2]>,
+}
+
+pub enum Event {
+    Progress {
+        task: Task,
+        text: String,
+        fraction: Option<f32>,
+    },
+    Source {
+        id: u64,
+        image: Arc<RgbImage>,
+        faces: Vec<FoundFace>,
+    },
+    Driving {
+        path: PathBuf,
+        info: Box<VideoInfo>,
+        times: Vec<f64>,
+        thumbnails: Vec<(f64, RgbImage)>,
+        waveform: Option<(Vec<(f32, f32)>, f64)>,
+    },
+    Audio {
+        path: PathBuf,
+        waveform: Vec<(f32, f32)>,
+        duration_s: f64,
+        open: Vec<f32>,
+        fps: f64,
+    },
+    Prepared {
+        generation: u64,
+        frames: u64,
+        fps: (i32, i32),
+        size: (u32, u32),
+        notes: Vec<String>,
+    },
+    Frame {
+        generation: u64,
+        k: u64,
+        result: RgbImage,
+        /// The driving clip's frame and its landmarks (none with a voice alone).
+        driving: Option<(RgbImage, Vec<[f32; 2]>)>,
+        /// Where the source's landmarks went.
+        target: Vec<[f32; 2]>,
+    },
+    ExportProgress {
+        done: u64,
+        total: u64,
+        stage: String,
+    },
+    Exported(Box<RenderReport>),
+    Failed {
+        task: Task,
+        message: String,
+    },
+}
+
+/// The analyzer, made once (loading the networks takes a moment) and shared with exports.
+#[derive(Clone, Default)]
+struct SharedAnalyzer(Arc<Mutex<Option<Analyzer>>>);
+
+impl SharedAnalyzer {
+    fn get(&self) -> Result<Analyzer, String> {
+        let mut slot = self
+            .0
+            .lock()
+            .map_err(|_| "the face analyzer is unusable".to_string())?;
+        if let Some(a) = slot.as_ref() {
+            return Ok(a.clone());
+        }
+        let device = DeviceChoice::Cpu.device().map_err(|e| e.to_string())?;
+        let analyzer = Analyzer::new(&device, &ModelSource::Embedded).map_err(|e| e.to_string())?;
+        *slot = Some(analyzer.clone());
+        Ok(analyzer)
+    }
+}
+
+/// The UI's handle on the background worker.
+pub struct Worker {
+    jobs: Sender<Job>,
+    events: Receiver<Event>,
+    events_tx: Sender<Event>,
+    analyzer: SharedAnalyzer,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Worker {
+    /// Start the worker thread; `repaint` wakes the UI when an event is ready.
+    pub fn start(repaint: Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (jobs, job_rx) = channel::<Job>();
+        let (events_tx, events) = channel::<Event>();
+        let analyzer = SharedAnalyzer::default();
+        let (shared, sender, wake) = (analyzer.clone(), events_tx.clone(), repaint.clone());
+        // Decoders hold FFmpeg contexts that stay on the thread that made them.
+        std::thread::Builder::new()
+            .name("vivant-studio-worker".into())
+            .spawn(move || {
+                let state = WorkerState {
+                    analyzer: shared,
+                    events: sender,
+                    repaint: wake,
+                    animation: None,
+                    generation: 0,
+                    driving: None,
+                };
+                state.run(job_rx)
+            })
+            .ok();
+        Self {
+            jobs,
+            events,
+            events_tx,
+            analyzer,
+            repaint,
+        }
+    }
+
+    pub fn send(&self, job: Job) {
+        // The worker lives as long as the app; a send can fail only after it panicked outside
+        // a job, and then the next poll reports it.
+        if self.jobs.send(job).is_err() {
+            let _ = self.events_tx.send(Event::Failed {
+                task: Task::Preview,
+                message: "the background worker stopped; save your project and restart Vivant"
+                    .into(),
+            });
+        }
+    }
+
+    /// Events ready now.
+    pub fn poll(&self) -> Vec<Event> {
+        let mut out = Vec::new();
+        loop {
+            match self.events.try_recv() {
+                Ok(e) => out.push(e),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return out,
+            }
+        }
+    }
+
+    /// Export on a thread of its own, so the preview stays live; cancel through `cancel`.
+    pub fn export(&self, job: RenderJob, cancel: Arc<AtomicBool>) {
+        let events = self.events_tx.clone();
+        let analyzer = self.analyzer.clone();
+        let repaint = self.repaint.clone();
+        std::thread::Builder::new()
+            .name("vivant-export".into())
+            .spawn(move || {
+                let send = |e: Event| {
+                    let _ = events.send(e);
+                    repaint();
+                };
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let analyzer = analyzer.get()?;
+                    let progress = |stage: Stage| {
+                        let (done, total, text) = match stage {
+                            Stage::Source => (0, 0, "Finding the face".to_string()),
+                            Stage::Listening => (0, 0, "Listening to the voice".to_string()),
+                            Stage::Analysing(d, t) => (d, t, "Analysing the driving clip".into()),
+                            Stage::Rendering(d, t) => (d, t, "Rendering".into()),
+                        };
+                        send(Event::ExportProgress {
+                            done,
+                            total,
+                            stage: text,
+                        });
+                    };
+                    pipeline::render(&analyzer, &job, &cancel, &progress)
+                        .map_err(|e| export_message(&job, e))
+                }));
+                match result {
+                    Ok(Ok(report)) => send(Event::Exported(Box::new(report))),
+                    Ok(Err(message)) => send(Event::Failed {
+                        task: Task::Export,
+                        message,
+                    }),
+                    Err(panic) => send(Event::Failed {
+                        task: Task::Export,
+                        message: panic_message(&panic),
+                    }),
+                }
+            })
+            .ok();
+    }
+}
+
+/// An export error in words a user can act on.
+fn export_message(job: &RenderJob, e: PipelineError) -> String {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    if matches!(e, PipelineError::Cancelled) {
+        "Export cancelled; nothing was written.".into()
+    } else if lower.contains("no space left") {
+        format!(
+            "The disk is full while writing {}: free some space or export to another drive. Nothing was written.",
+            job.output.display()
+        )
+    } else if lower.contains("permission denied") || lower.contains("read-only") {
+        format!(
+            "Cannot write to {}: the folder is not writable. Choose another folder.",
+            job.output.parent().map_or_else(
+                || job.output.display().to_string(),
+                |p| p.display().to_string()
+            )
+        )
+    } else {
+        format!("Export failed: {text}")
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    format!("internal error ({what}); your project is unchanged, please report this")
+}
+
+struct WorkerState {
+    analyzer: SharedAnalyzer,
+    events: Sender<Event>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+    animation: Option<Animation>,
+    generation: u64,
+    /// The driving clip, open for preview frames.
+    driving: Option<VideoSource>,
+}
+
+impl WorkerState {
+    fn send(&self, e: Event) {
+        let _ = self.events.send(e);
+        (self.repaint)();
+    }
+
+    fn run(mut self, jobs: Receiver<Job>) {
+        while let Ok(first) = jobs.recv() {
+            // Take what else is waiting: only the newest preview preparation and frame
+            // matter (a scrub sends many frames; a slider many preparations).
+            let mut pending = vec![first];
+            while let Ok(more) = jobs.try_recv() {
+                pending.push(more);
+            }
+            let newest_prepare = pending
+                .iter()
+                .rposition(|j| matches!(j, Job::Prepare { .. }));
+            let newest_frame = pending.iter().rposition(|j| matches!(j, Job::Frame { .. }));
+            let mut frame_job = None;
+            for (i, job) in pending.into_iter().enumerate() {
+                match job {
+                    Job::Prepare { .. } if Some(i) != newest_prepare => {}
+                    Job::Frame { .. } if Some(i) == newest_frame => frame_job = Some(job),
+                    Job::Frame { .. } => {}
+                    job => self.guarded(job),
+                }
+            }
+            if let Some(job) = frame_job {
+                self.guarded(job);
+            }
+        }
+    }
+
+    fn guarded(&mut self, job: Job) {
+        let task = match &job {
+            Job::Source { id, .. } => Task::Source(*id),
+            Job::Driving { .. } => Task::Driving,
+            Job::Audio { .. } => Task::Audio,
+            Job::Prepare { .. } | Job::Frame { .. } => Task::Preview,
+        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(job)));
+        let message = match result {
+            Ok(Ok(())) => return,
+            Ok(Err(message)) => message,
+            Err(panic) => {
+                // The animation may be half-made; drop it.
+                self.animation = None;
+                panic_message(&panic)
+            }
+        };
+        self.send(Event::Failed { task, message });
+    }
+
+    fn handle(&mut self, job: Job) -> Result<(), String> {
+        match job {
+            Job::Source { id, path } => {
+                let image = pipeline::load_source(&path).map_err(|e| e.to_string())?;
+                self.send(Event::Progress {
+                    task: Task::Source(id),
+                    text: "Finding the face".into(),
+                    fraction: None,
+                });
+                let analyzer = self.analyzer.get()?;
+                let faces = analyzer
+                    .analyze(&image)
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .map(|f| FoundFace {
+                        bbox: f.bbox,
+                        landmarks: f.landmarks68,
+                    })
+                    .collect();
+                self.send(Event::Source {
+                    id,
+                    image: Arc::new(image),
+                    faces,
+                });
+            }
+            Job::Driving { path } => {
+                let mut src = VideoSource::open(&path).map_err(|e| e.to_string())?;
+                let times = src.frame_times().map_err(|e| e.to_string())?;
+                let strip = thumbnails(&mut src, STRIP, 160, 90, ThumbnailTiming::Exact)
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .map(|t| (t.time_s, t.image))
+                    .collect();
+                let waveform = match Waveform::read(&path) {
+                    Ok(w) => Some((w.buckets(WAVE_BUCKETS), w.duration_s())),
+                    Err(MediaError::NoAudio { .. }) => None,
+                    Err(e) => return Err(e.to_string()),
+                };
+                let info = Box::new(src.info().clone());
+                self.driving = Some(src);
+                self.send(Event::Driving {
+                    path,
+                    info,
+                    times,
+                    thumbnails: strip,
+                    waveform,
+                });
+            }
+            Job::Audio { path, fps } => {
+                let wave = Waveform::read(&path).map_err(|e| e.to_string())?;
+                let speech =
+                    SpeechCurves::analyse(&path, 0.0, None, fps, &SpeechSettings::default())
+                        .map_err(|e| e.to_string())?;
+                self.send(Event::Audio {
+                    path,
+                    waveform: wave.buckets(WAVE_BUCKETS),
+                    duration_s: wave.duration_s(),
+                    open: speech.open,
+                    fps,
+                });
+            }
+            Job::Prepare {
+                generation,
+                job,
+                cancel,
+            } => {
+                self.animation = None;
+                self.generation = generation;
+                if job.driving.is_none() {
+                    self.driving = None;
+                } else if self.driving.as_ref().map(|d| d.path()) != job.driving.as_deref() {
+                    self.driving = match &job.driving {
+                        Some(p) => Some(VideoSource::open(p).map_err(|e| e.to_string())?),
+                        None => None,
+                    };
+                }
+                let analyzer = self.analyzer.get()?;
+                let started = Instant::now();
+                let events = self.events.clone();
+                let repaint = self.repaint.clone();
+                let progress = move |stage: Stage| {
+                    let (text, fraction) = match stage {
+                        Stage::Analysing(d, t) => (
+                            format!("Analysing the driving clip: frame {d} of {t}"),
+                            Some(d as f32 / t.max(1) as f32),
+                        ),
+                        Stage::Listening => ("Listening to the voice".into(), None),
+                        _ => ("Preparing the preview".into(), None),
+                    };
+                    let _ = events.send(Event::Progress {
+                        task: Task::Preview,
+                        text,
+                        fraction,
+                    });
+                    repaint();
+                };
+                match Animation::prepare(&analyzer, &job, &cancel, &progress) {
+                    Ok(animation) => {
+                        let _ = started;
+                        self.send(Event::Prepared {
+                            generation,
+                            frames: animation.frames(),
+                            fps: animation.fps(),
+                            size: animation.size(),
+                            notes: animation.notes.clone(),
+                        });
+                        self.animation = Some(animation);
+                    }
+                    Err(PipelineError::Cancelled) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Job::Frame { generation, k } => {
+                if generation != self.generation {
+                    return Ok(());
+                }
+                let Some(animation) = self.animation.as_mut() else {
+                    return Ok(());
+                };
+                let k = k.min(animation.frames().saturating_sub(1));
+                let result = animation.frame(k).map_err(|e| e.to_string())?;
+                let target = animation.target(k);
+                let landmarks = animation.driving_face(k);
+                let driving = match self.driving.as_mut() {
+                    Some(src) => Some((src.frame(k).map_err(|e| e.to_string())?.image, landmarks)),
+                    None => None,
+                };
+                self.send(Event::Frame {
+                    generation,
+                    k,
+                    result,
+                    driving,
+                    target,
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,483 @@
+//! The studio driven through its real window code by egui_kittest, rendered headless on the
+//! software GPU (lavapipe): files dropped, the worker waited for, landmarks dragged and undone,
+//! the timeline scrubbed, an export checked with ffprobe, bad files met with banners, a project
+//! saved and reopened.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::{Event, Key, Modifiers, Pos2, vec2};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, SnapshotOptions};
+use vivant::studio::app::{SourceStatus, View};
+use vivant::studio::project::Project;
+use vivant::studio::{StudioApp, StudioOptions};
+
+use common::{ffprobe, fixture};
+
+fn studio(state: &Path, project: Option<PathBuf>) -> Harness<'static, StudioApp> {
+    let state = state.to_path_buf();
+    Harness::builder()
+        .with_size(vec2(1200.0, 760.0))
+        .wgpu()
+        .build_eframe(move |cc| {
+            StudioApp::new(
+                &cc.egui_ctx,
+                StudioOptions {
+                    project,
+                    state_dir: Some(state),
+                    sound: false,
+                    demo_on_first_launch: false,
+                },
+            )
+        })
+}
+
+/// Step the UI until `done` holds (the worker runs meanwhile), or fail saying what.
+fn wait_for(h: &mut Harness<'_, StudioApp>, what: &str, done: impl Fn(&StudioApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "timed out waiting for {what}; banners: {:?}",
+            h.state()
+                .banners
+                .iter()
+                .map(|b| &b.text)
+                .collect::<Vec<_>>()
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A few more frames so what arrived is laid out and drawn.
+    for _ in 0..3 {
+        h.step();
+    }
+}
+
+/// A file dropped from the desktop, as winit hands it over.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, StudioApp>, path: &Path) {
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(path.to_path_buf())));
+    h.step();
+}
+
+fn idle(app: &StudioApp) -> bool {
+    app.activity.is_empty()
+}
+
+fn snapshot_options() -> SnapshotOptions {
+    // Lavapipe draws the same pixels run to run; allow a little for other Mesa versions.
+    SnapshotOptions::new().threshold(2.0).max_failed_pixels(400)
+}
+
+fn ready_source(h: &mut Harness<'_, StudioApp>, name: &str) {
+    drop_file(h, &fixture(name));
+    wait_for(h, "the source's face", |a| {
+        a.sources
+            .last()
+            .is_some_and(|s| !matches!(s.status, SourceStatus::Loading))
+    });
+}
+
+#[test]
+fn a_dropped_portrait_shows_its_landmarks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    let app = h.state();
+    let s = &app.sources[0];
+    assert!(matches!(s.status, SourceStatus::Ready));
+    let lm = s.landmarks.as_ref().expect("landmarks");
+    assert_eq!(lm.len(), 68);
+    // Eileen Collins' face in the 512² picture: eyes near y = 100 between x = 190 and 260,
+    // nose tip below them, chin below the mouth.
+    let eyes_y = (lm[36][1] + lm[45][1]) / 2.0;
+    assert!(eyes_y > 80.0 && eyes_y < 125.0, "eyes at y = {eyes_y}");
+    assert!(lm[36][0] > 180.0 && lm[45][0] < 270.0);
+    assert!(lm[30][1] > eyes_y && lm[8][1] > lm[57][1]);
+    h.get_by_label("Face found");
+    h.state_mut().view = View::Source;
+    wait_for(&mut h, "idle", idle);
+    h.snapshot_options("studio_source_landmarks", &snapshot_options());
+}
+
+/// The screen position of landmark `i` on the source view.
+fn point_on_screen(app: &StudioApp, i: usize) -> Pos2 {
+    let (rect, scale) = app.source_rect.expect("the source was drawn");
+    let p = app.sources[app.selected].landmarks.as_ref().unwrap()[i];
+    rect.min + vec2(p[0] * scale, p[1] * scale)
+}
+
+fn drag(h: &mut Harness<'_, StudioApp>, from: Pos2, to: Pos2, modifiers: Modifiers) {
+    h.event(Event::ModifiersChanged(modifiers));
+    h.hover_at(from);
+    h.step();
+    h.event(Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers,
+    });
+    h.step();
+    for t in 1..=5 {
+        let p = from + (to - from) * (t as f32 / 5.0);
+        h.hover_at(p);
+        h.step();
+    }
+    h.event(Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers,
+    });
+    h.step();
+    h.event(Event::ModifiersChanged(Modifiers::NONE));
+    h.step();
+}
+
+#[test]
+fn a_landmark_drag_undoes_and_redoes_and_a_feature_moves_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    h.state_mut().view = View::Source;
+    h.step();
+    let detected = h.state().sources[0].landmarks.clone().unwrap();
+    let scale = h.state().source_rect.unwrap().1;
+    let from = point_on_screen(h.state(), 30);
+    drag(&mut h, from, from + vec2(24.0, 12.0), Modifiers::NONE);
+    let moved = h.state().sources[0].landmarks.clone().unwrap();
+    let dx = moved[30][0] - detected[30][0];
+    let dy = moved[30][1] - detected[30][1];
+    assert!(
+        (dx - 24.0 / scale).abs() < 1.5 / scale && (dy - 12.0 / scale).abs() < 1.5 / scale,
+        "nose tip moved by ({dx}, {dy}), dragged by ({}, {})",
+        24.0 / scale,
+        12.0 / scale
+    );
+    for i in (0..68).filter(|&i| i != 30) {
+        assert_eq!(moved[i], detected[i], "point {i} moved");
+    }
+    assert!(h.state().sources[0].edited);
+    assert_eq!(
+        h.state().project.sources[0].landmarks.as_ref(),
+        Some(&moved),
+        "the project keeps the correction"
+    );
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert_eq!(h.state().sources[0].landmarks.as_ref(), Some(&detected));
+    assert!(!h.state().sources[0].edited);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.step();
+    assert_eq!(h.state().sources[0].landmarks.as_ref(), Some(&moved));
+
+    // Shift-drag an eye corner: the whole right eye (36–41) moves, nothing else.
+    let from = point_on_screen(h.state(), 36);
+    drag(&mut h, from, from + vec2(0.0, -10.0), Modifiers::SHIFT);
+    let eye = h.state().sources[0].landmarks.clone().unwrap();
+    for i in 0..68 {
+        let shifted = (eye[i][1] - moved[i][1]).abs() > 0.5 / scale;
+        assert_eq!(shifted, (36..42).contains(&i), "point {i}");
+    }
+    // Re-detect discards the corrections, and is itself undoable.
+    h.get_by_label("Re-detect").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().sources[0].landmarks.as_ref(), Some(&detected));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert_eq!(h.state().sources[0].landmarks.as_ref(), Some(&eye));
+}
+
+fn with_clip(h: &mut Harness<'_, StudioApp>) {
+    ready_source(h, "astronaut.png");
+    drop_file(h, &fixture("webcam_2s.mp4"));
+    wait_for(h, "the preview", |a| {
+        a.preview_ready() && a.cache.get(a.playhead).is_some()
+    });
+}
+
+#[test]
+fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    assert_eq!(h.state().frames, 50);
+    let rect = h.state().timeline_rect.expect("timeline drawn");
+    let x = |k: u64| rect.min.x + rect.width() * k as f32 / 49.0;
+    let y = rect.center().y;
+    // Press at frame 10, drag through to frame 30: the playhead follows while dragging.
+    h.hover_at(Pos2::new(x(10), y));
+    h.step();
+    h.drag_at(Pos2::new(x(10), y));
+    h.step();
+    assert_eq!(h.state().playhead, 10);
+    h.hover_at(Pos2::new(x(20), y));
+    h.step();
+    assert_eq!(h.state().playhead, 20);
+    h.hover_at(Pos2::new(x(30), y));
+    h.step();
+    h.drop_at(Pos2::new(x(30), y));
+    h.step();
+    assert_eq!(h.state().playhead, 30);
+    wait_for(&mut h, "frame 30", |a| a.cache.get(30).is_some() && idle(a));
+    h.get_by_label("00:00:01.05");
+    h.snapshot_options("studio_scrubbed_to_frame_30", &snapshot_options());
+
+    h.key_press(Key::ArrowRight);
+    h.step();
+    assert_eq!(h.state().playhead, 31);
+    h.key_press(Key::ArrowLeft);
+    h.key_press(Key::ArrowLeft);
+    h.step();
+    assert_eq!(h.state().playhead, 29);
+    h.key_press(Key::End);
+    h.step();
+    assert_eq!(h.state().playhead, 49);
+    h.key_press(Key::Home);
+    h.step();
+    assert_eq!(h.state().playhead, 0);
+    // The result differs between frames (the clip's man moves): frames 0 and 30 drawn apart.
+    wait_for(&mut h, "frame 0", |a| a.cache.get(0).is_some());
+    assert!(
+        h.state().cache.len() >= 2,
+        "generation {} prepared {} cached {}",
+        h.state().generation,
+        h.state().prepared,
+        h.state().cache.len()
+    );
+}
+
+#[test]
+fn an_export_writes_the_range_with_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    drop_file(&mut h, &fixture("speech_librivox_0870.wav"));
+    wait_for(&mut h, "the soundtrack", |a| a.audio.is_some());
+    // In at frame 10, out after frame 34: 25 frames, one second.
+    h.state_mut().seek(10);
+    h.key_press(Key::I);
+    h.step();
+    h.state_mut().seek(34);
+    h.key_press(Key::O);
+    h.step();
+    let out = dir.path().join("export.mp4");
+    h.state_mut().start_export(out.clone());
+    wait_for(&mut h, "the export", |a| {
+        a.export.as_ref().is_some_and(|e| e.finished.is_some())
+    });
+    let finished = h
+        .state()
+        .export
+        .as_ref()
+        .unwrap()
+        .finished
+        .as_ref()
+        .unwrap();
+    let report = finished.as_ref().expect("export succeeded");
+    assert_eq!(report.frames, 25);
+    h.get_by_label("Show in folder");
+    let probe = ffprobe(&out);
+    let streams = probe["streams"].as_array().unwrap();
+    let video = streams.iter().find(|s| s["codec_type"] == "video").unwrap();
+    let audio = streams
+        .iter()
+        .find(|s| s["codec_type"] == "audio")
+        .expect("a sound track");
+    assert_eq!(video["width"], 512);
+    assert_eq!(video["nb_frames"], "25");
+    let vd: f64 = video["duration"].as_str().unwrap().parse().unwrap();
+    let ad: f64 = audio["duration"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (vd - 1.0).abs() < 0.05 && (ad - vd).abs() < 0.05,
+        "video {vd} s, audio {ad} s"
+    );
+    // Nothing left behind but the file.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".mp4") || n.contains("partial"))
+        .collect();
+    assert_eq!(names, vec!["export.mp4".to_string()]);
+}
+
+#[test]
+fn bad_files_get_banners_that_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, b"\x89PNG\r\n\x1a\nthis is not really a picture").unwrap();
+    let mut h = studio(dir.path(), None);
+    drop_file(&mut h, &broken);
+    wait_for(&mut h, "the error", |a| {
+        a.banners
+            .iter()
+            .any(|b| b.text.contains("Cannot use this picture"))
+    });
+    h.get_by_label_contains("Cannot use this picture");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "hello").unwrap();
+    drop_file(&mut h, &notes);
+    h.step();
+    h.get_by_label_contains("not a file Vivant opens");
+    // A clip with no face in it: the export says so and writes nothing.
+    let out = dir.path().join("ro/never.mp4");
+    h.state_mut().start_export(out.clone());
+    h.step();
+    h.get_by_label_contains("Nothing to export yet");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_painting_with_no_face_found_is_placed_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "no_face_landscape.jpg");
+    assert!(matches!(h.state().sources[0].status, SourceStatus::NoFace));
+    h.get_by_label("Place face").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().placing, Some(0));
+    let (rect, scale) = h.state().source_rect.unwrap();
+    let a = rect.min + vec2(60.0, 40.0) * scale;
+    let b = rect.min + vec2(200.0, 220.0) * scale;
+    drag(&mut h, a, b, Modifiers::NONE);
+    let s = &h.state().sources[0];
+    assert!(matches!(s.status, SourceStatus::Ready));
+    let lm = s.landmarks.as_ref().expect("placed");
+    let min_x = lm.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
+    let max_y = lm.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
+    assert!(
+        (min_x - 60.0).abs() < 2.0 && (max_y - 220.0).abs() < 2.0,
+        "{min_x} {max_y}"
+    );
+    assert!(h.state().project.sources[0].landmarks.is_some());
+    // Undo takes the placement back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert!(h.state().sources[0].landmarks.is_none());
+}
+
+#[test]
+fn a_voice_alone_drives_and_the_timeline_shows_its_mouth_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    drop_file(&mut h, &fixture("speech_librivox_0870.wav"));
+    wait_for(&mut h, "the voice preview", |a| {
+        a.preview_ready() && a.cache.get(a.playhead).is_some() && idle(a)
+    });
+    let app = h.state();
+    assert!(app.voice_mode());
+    let audio = app.audio.as_ref().unwrap();
+    // 7.1 s at 25 fps.
+    assert!(
+        (audio.open.len() as i64 - 178).abs() <= 2,
+        "{}",
+        audio.open.len()
+    );
+    assert!(audio.open.iter().any(|&o| o > 0.5) && audio.open.iter().any(|&o| o < 0.05));
+    assert_eq!(app.frames, audio.open.len() as u64);
+    h.get_by_label_contains("Voice mode");
+    h.state_mut().seek(40);
+    wait_for(&mut h, "frame 40", |a| a.cache.get(40).is_some() && idle(a));
+    h.snapshot_options("studio_voice_mode", &snapshot_options());
+}
+
+#[test]
+fn a_project_saves_reopens_and_asks_for_moved_media() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    let portrait = media.join("portrait.png");
+    std::fs::copy(fixture("astronaut.png"), &portrait).unwrap();
+    let clip = media.join("clip.mp4");
+    std::fs::copy(fixture("webcam_2s.mp4"), &clip).unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    drop_file(&mut h, &portrait);
+    drop_file(&mut h, &clip);
+    wait_for(&mut h, "the source", |a| {
+        a.sources.first().is_some_and(|s| s.landmarks.is_some()) && a.driving.is_some()
+    });
+    h.state_mut().view = View::Source;
+    h.step();
+    let from = point_on_screen(h.state(), 48);
+    drag(&mut h, from, from + vec2(-8.0, 5.0), Modifiers::NONE);
+    {
+        let s = &mut h.state_mut().project.settings;
+        s.strengths.mouth = 1.4;
+        s.crf = 20;
+        s.in_s = Some(0.4);
+    }
+    let saved_at = dir.path().join("projects/mine.vivant");
+    std::fs::create_dir_all(saved_at.parent().unwrap()).unwrap();
+    assert!(h.state_mut().save_project(&saved_at));
+    let json = std::fs::read_to_string(&saved_at).unwrap();
+    assert!(json.contains("\"../media/portrait.png\""), "{json}");
+    assert!(json.contains("\"version\": 1"));
+    let saved = h.state().project.clone();
+    drop(h);
+
+    let reopened = Project::load(&saved_at).unwrap();
+    assert_eq!(reopened, saved);
+    let mut h = studio(&dir.path().join("state"), Some(saved_at.clone()));
+    wait_for(&mut h, "the reopened source", |a| {
+        a.sources.first().is_some_and(|s| s.image.is_some())
+    });
+    assert_eq!(h.state().project, saved);
+    assert_eq!(
+        h.state().sources[0].landmarks,
+        saved.sources[0].landmarks,
+        "the correction is what the engine gets"
+    );
+    assert!(h.state().sources[0].edited);
+    drop(h);
+
+    // Move the clip away: opening asks to relocate it, and relocating loads it.
+    let moved = dir.path().join("elsewhere.mp4");
+    std::fs::rename(&clip, &moved).unwrap();
+    let mut h = studio(&dir.path().join("state"), Some(saved_at));
+    h.step();
+    h.get_by_label_contains("is missing");
+    h.get_by_label("Relocate…");
+    h.state_mut()
+        .relocate(&vivant::studio::project::Missing::Driving, moved.clone());
+    wait_for(&mut h, "the relocated clip", |a| a.driving.is_some());
+    assert_eq!(h.state().project.driving.as_deref(), Some(moved.as_path()));
+}
+
+#[test]
+fn autosave_is_offered_back_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    h.state_mut().autosave();
+    // No clean exit: the process "crashes" here.
+    std::mem::forget(h);
+    let mut h = studio(dir.path(), None);
+    h.step();
+    h.get_by_label("Recover").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().project.sources.len(), 1);
+    assert!(h.state().project.sources[0].path.ends_with("astronaut.png"));
+}

@@ -12,11 +12,11 @@ studio:
 	$(CARGO) build --release
 	./target/release/vivant studio
 
-## A screenshot of the real studio window under Xvfb, to docs/studio.png.
+## A screenshot of the real studio window under Xvfb, to docs/studio.jpg.
 screenshot:
 	@tools/setup-deps.sh --screenshot
 	$(CARGO) build --release
-	tools/studio-screenshot.sh docs/studio.png
+	tools/studio-screenshot.sh docs/studio.jpg
 
 ## The headless main job on the bundled example: the Mona Lisa reads a bundled public-domain
 ## recording (lips from the voice, idle head motion, blinks) to out/demo.mp4; the same reading

@@ -280,6 +280,12 @@ fn an_export_writes_the_range_with_sound() {
     h.state_mut().seek(34);
     h.key_press(Key::O);
     h.step();
+    // A folder that is not there: said before any work starts.
+    h.state_mut()
+        .start_export(dir.path().join("no-such-folder/export.mp4"));
+    h.step();
+    h.get_by_label_contains("Choose another folder");
+    assert!(h.state().export.is_none());
     let out = dir.path().join("export.mp4");
     h.state_mut().start_export(out.clone());
     wait_for(&mut h, "the export", |a| {
@@ -480,4 +486,53 @@ fn autosave_is_offered_back_after_a_crash() {
     h.step();
     assert_eq!(h.state().project.sources.len(), 1);
     assert!(h.state().project.sources[0].path.ends_with("astronaut.png"));
+}
+
+#[test]
+fn with_two_faces_a_click_picks_the_other_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two portraits side by side in one picture.
+    let a = image::open(fixture("astronaut.png")).unwrap().to_rgb8();
+    let b = image::open(fixture("grace_hopper.jpg")).unwrap().to_rgb8();
+    let mut both = image::RgbImage::from_pixel(
+        a.width() + b.width(),
+        a.height().max(b.height()),
+        image::Rgb([40, 40, 40]),
+    );
+    image::imageops::replace(&mut both, &a, 0, 0);
+    image::imageops::replace(&mut both, &b, a.width() as i64, 0);
+    let path = dir.path().join("two.png");
+    both.save(&path).unwrap();
+    let mut h = studio(dir.path(), None);
+    drop_file(&mut h, &path);
+    wait_for(&mut h, "the faces", |a| {
+        a.sources.first().is_some_and(|s| s.landmarks.is_some())
+    });
+    h.state_mut().view = View::Source;
+    h.step();
+    h.get_by_label_contains("2 faces found");
+    let s = &h.state().sources[0];
+    assert_eq!(s.faces.len(), 2);
+    let first = s.landmarks.clone().unwrap();
+    let other = 1 - s.face;
+    let bbox = s.faces[other].bbox;
+    let (rect, scale) = h.state().source_rect.unwrap();
+    let centre = rect.min + vec2(bbox[0] + bbox[2] / 2.0, bbox[1] + bbox[3] * 0.9) * scale;
+    h.hover_at(centre);
+    h.step();
+    h.drag_at(centre);
+    h.step();
+    h.drop_at(centre);
+    h.step();
+    h.step();
+    let s = &h.state().sources[0];
+    assert_eq!(s.face, other);
+    assert_eq!(s.landmarks.as_ref(), Some(&s.faces[other].landmarks));
+    assert_eq!(h.state().project.sources[0].face, other);
+    // The other face is in the other half of the picture.
+    let x = s.landmarks.as_ref().unwrap()[30][0];
+    assert!((x > a.width() as f32) != (first[30][0] > a.width() as f32));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert_eq!(h.state().sources[0].landmarks.as_ref(), Some(&first));
 }

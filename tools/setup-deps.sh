@@ -10,8 +10,8 @@ test_pkgs=(mesa-vulkan-drivers libvulkan1 ffmpeg)
 # driver (Mesa's software ones where there is no GPU).
 studio_pkgs=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0
   libwayland-cursor0 libwayland-egl1 libvulkan1 mesa-vulkan-drivers libgl1 libegl1)
-# A screenshot of the real window without a display: Xvfb, and FFmpeg's x11grab.
-screenshot_pkgs=(xvfb xauth ffmpeg)
+# A screenshot of the real window without a display: Xvfb, xdotool to click, FFmpeg's x11grab.
+screenshot_pkgs=(xvfb xauth xdotool ffmpeg)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in

@@ -678,6 +678,11 @@ impl StudioApp {
     /// slider drag prepares once) and mark the project for autosave.
     pub fn changed(&mut self) {
         self.dirty = true;
+        self.refresh();
+    }
+
+    /// What the preview needs arrived (a source's faces): prepare it again, nothing to save.
+    fn refresh(&mut self) {
         self.prepare_due = Some(Instant::now() + Duration::from_millis(150));
     }
 
@@ -1201,7 +1206,7 @@ impl StudioApp {
                         None,
                     );
                 }
-                self.changed();
+                self.refresh();
             }
             Event::Driving {
                 path,

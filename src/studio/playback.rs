@@ -187,3 +187,26 @@ impl Drop for Player {
         self.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_sound_the_wall_clock_runs_from_the_start_time() {
+        let mut p = Player::new(false);
+        assert!(p.position().is_none());
+        p.play(2.0, 1.0, None);
+        std::thread::sleep(Duration::from_millis(60));
+        let t = p.position().unwrap_or_default();
+        assert!(t > 2.05 && t < 2.6, "{t}");
+        assert!(!p.audio_clock());
+        // Backwards at double speed.
+        p.play(2.0, -2.0, None);
+        std::thread::sleep(Duration::from_millis(60));
+        let t = p.position().unwrap_or_default();
+        assert!(t < 1.9 && t > 0.8, "{t}");
+        p.stop();
+        assert!(p.position().is_none());
+    }
+}

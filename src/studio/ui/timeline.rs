@@ -97,7 +97,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(format!("Range 0–{b:.2} s"));
         }
     });
-    let voice = app.voice_mode() && app.audio.is_some();
+    // The voice's mouth curve, whenever a voice moves the lips.
+    let voice = app.audio.is_some() && (app.voice_mode() || app.project.settings.lips_from_audio);
     let height = STRIP_H + WAVE_H + if voice { CURVE_H } else { 0.0 };
     let (rect, response) =
         ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::click_and_drag());

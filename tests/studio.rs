@@ -354,6 +354,39 @@ fn bad_files_get_banners_that_say_what_to_do() {
 }
 
 #[test]
+fn a_driving_clip_without_a_face_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = common::ffmpeg(
+        dir.path(),
+        "landscape.mp4",
+        &[
+            "-loop",
+            "1",
+            "-i",
+            fixture("no_face_landscape.jpg").to_str().unwrap(),
+            "-t",
+            "1",
+            "-r",
+            "25",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+        ],
+    );
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    drop_file(&mut h, &clip);
+    wait_for(&mut h, "the error", |a| {
+        a.banners
+            .iter()
+            .any(|b| b.text.contains("no face found in any frame"))
+    });
+    h.get_by_label_contains("Choose a clip where a face is visible");
+    assert!(!h.state().preview_ready());
+}
+
+#[test]
 fn a_painting_with_no_face_found_is_placed_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = studio(dir.path(), None);

@@ -1376,6 +1376,9 @@ impl StudioApp {
                     Task::Audio => {
                         format!("Cannot read the soundtrack: {message}. Try a WAV or MP3 file.")
                     }
+                    Task::Preview if message.contains("no face found in any frame") => format!(
+                        "{message}. Choose a clip where a face is visible, facing the camera."
+                    ),
                     Task::Preview => format!("Preview: {message}"),
                     Task::Export => message,
                 };

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use image::RgbImage;
 
@@ -424,7 +423,6 @@ impl WorkerState {
                     };
                 }
                 let analyzer = self.analyzer.get()?;
-                let started = Instant::now();
                 let events = self.events.clone();
                 let repaint = self.repaint.clone();
                 let progress = move |stage: Stage| {
@@ -445,7 +443,6 @@ impl WorkerState {
                 };
                 match Animation::prepare(&analyzer, &job, &cancel, &progress) {
                     Ok(animation) => {
-                        let _ = started;
                         self.send(Event::Prepared {
                             generation,
                             frames: animation.frames(),

@@ -160,12 +160,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
             }
         });
         ui.menu_button("View", |ui| {
-            for (v, name) in [
-                (View::SideBySide, "Side by side"),
-                (View::Source, "Source"),
-                (View::Driving, "Driving"),
-                (View::Result, "Result"),
-            ] {
+            for (v, name) in View::ALL {
                 ui.radio_value(&mut app.view, v, name);
             }
             ui.checkbox(&mut app.show_landmarks, "Show landmarks");

@@ -31,12 +31,7 @@ fn to_image(rect: Rect, scale: f32, p: Pos2) -> [f32; 2] {
 
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        for (v, name) in [
-            (View::SideBySide, "Side by side"),
-            (View::Source, "Source"),
-            (View::Driving, "Driving"),
-            (View::Result, "Result"),
-        ] {
+        for (v, name) in View::ALL {
             ui.selectable_value(&mut app.view, v, name);
         }
         ui.separator();

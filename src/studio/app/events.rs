@@ -1,0 +1,319 @@
+//! What the worker sends back, taken once per UI frame; and what falls due (preview
+//! preparation, frame requests, autosave).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::{ColorImage, TextureHandle, TextureOptions};
+use image::RgbImage;
+
+use super::{
+    Activity, AudioState, BannerAction, DrivingState, PreviewFrame, Severity, SourceStatus,
+    StudioApp, file_name,
+};
+use crate::studio::worker::{Event, Job, Task};
+
+impl StudioApp {
+    pub(super) fn set_activity(&mut self, task: &Task, text: String, fraction: Option<f32>) {
+        self.activity
+            .insert(format!("{task:?}"), Activity { text, fraction });
+    }
+
+    pub(super) fn end_activity(&mut self, task: &Task) {
+        self.activity.remove(&format!("{task:?}"));
+    }
+
+    /// Take what the worker has sent, schedule what is due; called once per UI frame.
+    pub fn tick(&mut self) {
+        let now = Instant::now();
+        if let Some(last) = self.last_frame.replace(now) {
+            self.frame_times.push_back((now - last).as_secs_f64());
+            if self.frame_times.len() > 120 {
+                self.frame_times.pop_front();
+            }
+        }
+        for event in self.worker.poll() {
+            self.on_event(event);
+        }
+        if self.prepare_due.is_some_and(|t| now >= t) {
+            self.prepare_due = None;
+            self.prepare_preview();
+        }
+        if let Some(t) = self.player.position() {
+            let k = self.frame_at_time(t.max(0.0));
+            if t < 0.0 || k + 1 >= self.frames {
+                self.playhead = if t < 0.0 {
+                    0
+                } else {
+                    self.frames.saturating_sub(1)
+                };
+                self.player.stop();
+            } else {
+                self.playhead = k;
+            }
+            self.ctx.request_repaint();
+        }
+        if self.preview_ready()
+            && self.cache.get(self.playhead).is_none()
+            && self.requested != Some((self.generation, self.playhead))
+        {
+            self.requested = Some((self.generation, self.playhead));
+            self.worker.send(Job::Frame {
+                generation: self.generation,
+                k: self.playhead,
+            });
+        }
+        if self.dirty && self.last_autosave.elapsed() > Duration::from_secs(5) {
+            self.autosave();
+        }
+        if self.prepare_due.is_some() || !self.activity.is_empty() || self.exporting() {
+            self.ctx.request_repaint_after(Duration::from_millis(30));
+        }
+    }
+
+    pub(super) fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Progress {
+                task,
+                text,
+                fraction,
+            } => self.set_activity(&task, text, fraction),
+            Event::Source { id, image, faces } => {
+                self.end_activity(&Task::Source(id));
+                let Some(i) = self.sources.iter().position(|s| s.id == id) else {
+                    return;
+                };
+                let texture = self.texture(&format!("source-{id}"), &image);
+                let s = &mut self.sources[i];
+                s.texture = Some(texture);
+                s.image = Some(image);
+                s.face = s.face.min(faces.len().saturating_sub(1));
+                if s.landmarks.is_none() {
+                    s.landmarks = faces.get(s.face).map(|f| f.landmarks.clone());
+                }
+                s.faces = faces;
+                s.status = if s.landmarks.is_some() {
+                    SourceStatus::Ready
+                } else {
+                    SourceStatus::NoFace
+                };
+                let (name, count, no_face) =
+                    (file_name(&s.path), s.faces.len(), s.landmarks.is_none());
+                if no_face {
+                    self.banner(
+                        Severity::Warning,
+                        format!(
+                            "No face found in {name}. Place it by hand: drag a box from brow to chin, then drag the eyes, nose and mouth onto the picture."
+                        ),
+                        Some(("Place face".into(), BannerAction::PlaceFace(i))),
+                    );
+                } else if count > 1 {
+                    self.banner(
+                        Severity::Info,
+                        format!(
+                            "{name}: {count} faces found. Click a face on the source to animate it."
+                        ),
+                        None,
+                    );
+                }
+                self.refresh();
+            }
+            Event::Driving {
+                path,
+                info,
+                times,
+                thumbnails,
+                waveform,
+            } => {
+                self.end_activity(&Task::Driving);
+                if self.project.driving.as_deref() != Some(path.as_path()) {
+                    return;
+                }
+                let strip = thumbnails
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (t, img))| (*t, self.texture(&format!("thumb-{i}"), img)))
+                    .collect();
+                self.fps = info.fps();
+                self.driving = Some(DrivingState {
+                    path,
+                    width: info.width,
+                    height: info.height,
+                    fps: info.fps(),
+                    times,
+                    thumbnails: strip,
+                    waveform,
+                });
+                // The preview was asked for when the clip was chosen; this only fills the
+                // timeline.
+                if !self.preview_ready() && self.frames == 0 {
+                    self.frames = self.timeline_frames_without_preview();
+                }
+            }
+            Event::Audio {
+                path,
+                waveform,
+                duration_s,
+                open,
+                fps,
+            } => {
+                self.end_activity(&Task::Audio);
+                if self.project.audio.as_deref() != Some(path.as_path()) {
+                    return;
+                }
+                self.audio = Some(AudioState {
+                    path,
+                    waveform,
+                    duration_s,
+                    open,
+                    fps,
+                });
+                if !self.preview_ready() && self.frames == 0 {
+                    self.frames = self.timeline_frames_without_preview();
+                }
+            }
+            Event::Prepared {
+                generation,
+                frames,
+                fps,
+                size,
+                notes,
+            } => {
+                if generation != self.generation {
+                    return;
+                }
+                self.end_activity(&Task::Preview);
+                self.prepared = generation;
+                self.frames = frames;
+                self.fps = fps.0 as f64 / fps.1.max(1) as f64;
+                self.output_size = Some(size);
+                self.playhead = self.playhead.min(frames.saturating_sub(1));
+                // Notes name files by full path; the window names them as the panels do.
+                let media: Vec<PathBuf> = self
+                    .project
+                    .sources
+                    .iter()
+                    .map(|s| s.path.clone())
+                    .chain(self.project.driving.clone())
+                    .chain(self.project.audio.clone())
+                    .collect();
+                for mut n in notes {
+                    for p in &media {
+                        n = n.replace(&p.display().to_string(), &file_name(p));
+                    }
+                    self.banner(Severity::Info, n, None);
+                }
+            }
+            Event::Frame {
+                generation,
+                k,
+                result,
+                driving,
+                target,
+            } => {
+                if generation != self.generation {
+                    return;
+                }
+                let mut bytes = result.len() / 3 * 4;
+                let result = self.texture("result", &result);
+                let driving = driving.map(|(img, lm)| {
+                    bytes += img.len() / 3 * 4;
+                    let size = [img.width() as usize, img.height() as usize];
+                    (self.texture("driving", &img), lm, size)
+                });
+                self.cache.insert(
+                    k,
+                    PreviewFrame {
+                        result,
+                        driving,
+                        target,
+                        bytes,
+                    },
+                );
+            }
+            Event::ExportProgress { done, total, stage } => {
+                if let Some(e) = &mut self.export {
+                    e.done = done;
+                    e.total = total;
+                    e.stage = stage;
+                }
+            }
+            Event::Exported(report) => {
+                let dir = report
+                    .output
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let text = format!(
+                    "Exported {} ({} frames, {:.1} s{}).",
+                    report.output.display(),
+                    report.frames,
+                    report.duration_s,
+                    if report.audio.is_some() {
+                        ", with sound"
+                    } else {
+                        ", silent"
+                    }
+                );
+                if let Some(e) = &mut self.export {
+                    e.finished = Some(Ok(*report));
+                }
+                self.banner(
+                    Severity::Info,
+                    text,
+                    Some(("Show in folder".into(), BannerAction::ShowInFolder(dir))),
+                );
+            }
+            Event::Failed { task, message } => {
+                self.end_activity(&task);
+                if task == Task::Export
+                    && let Some(e) = &mut self.export
+                {
+                    e.finished = Some(Err(message.clone()));
+                }
+                if let Task::Source(id) = task
+                    && let Some(s) = self.sources.iter_mut().find(|s| s.id == id)
+                {
+                    s.status = SourceStatus::Failed(message.clone());
+                }
+                let text = match &task {
+                    Task::Source(_) => format!(
+                        "Cannot use this picture: {message}. Check the file, or export it again from your image editor."
+                    ),
+                    Task::Driving => format!(
+                        "Cannot open the driving clip: {message}. Try another file, or convert it to MP4 (H.264)."
+                    ),
+                    Task::Audio => {
+                        format!("Cannot read the soundtrack: {message}. Try a WAV or MP3 file.")
+                    }
+                    Task::Preview if message.contains("no face found in any frame") => format!(
+                        "{message}. Choose a clip where a face is visible, facing the camera."
+                    ),
+                    Task::Preview => format!("Preview: {message}"),
+                    Task::Export => message,
+                };
+                let severity = if text.starts_with("Export cancelled") {
+                    Severity::Info
+                } else {
+                    Severity::Error
+                };
+                self.banner(severity, text, None);
+            }
+        }
+    }
+
+    pub(super) fn texture(&self, name: &str, img: &RgbImage) -> TextureHandle {
+        let size = [img.width() as usize, img.height() as usize];
+        let color = ColorImage::from_rgb(size, img.as_raw());
+        self.ctx.load_texture(name, color, TextureOptions::LINEAR)
+    }
+
+    /// Frames per second the UI drew over the last ~2 s.
+    pub fn ui_fps(&self) -> Option<f64> {
+        if self.frame_times.len() < 10 {
+            return None;
+        }
+        let total: f64 = self.frame_times.iter().sum();
+        Some(self.frame_times.len() as f64 / total.max(1e-9))
+    }
+}

@@ -1,0 +1,185 @@
+//! Projects: new, open, save, relocate; autosave and recovery; recent projects.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{BannerAction, Severity, StudioApp};
+use crate::studio::project::{Missing, Project};
+use crate::studio::worker::Job;
+
+impl StudioApp {
+    pub fn new_project(&mut self) {
+        self.load(Project::default(), None);
+    }
+
+    pub fn open_project(&mut self, path: &Path) {
+        match Project::load(path) {
+            Ok(p) => {
+                self.load(p, Some(path.to_path_buf()));
+                self.remember(path);
+            }
+            Err(e) => self.banner(Severity::Error, e.to_string(), None),
+        }
+    }
+
+    /// Take a project's contents; media that are not where it says are asked for.
+    pub fn load(&mut self, project: Project, path: Option<PathBuf>) {
+        self.player.stop();
+        self.cancel_export_if_idle();
+        let missing = project.missing();
+        self.project = project;
+        self.project_path = path;
+        self.sources.clear();
+        self.driving = None;
+        self.audio = None;
+        self.history.clear();
+        self.playhead = 0;
+        self.frames = 0;
+        self.selected = 0;
+        self.banners.retain(|b| b.severity != Severity::Error);
+        for i in 0..self.project.sources.len() {
+            self.load_source(i);
+        }
+        if let Some(d) = self.project.driving.clone().filter(|d| d.exists()) {
+            self.worker.send(Job::Driving { path: d });
+        }
+        if let Some(a) = self.project.audio.clone().filter(|a| a.exists()) {
+            let fps = self.project.settings.fps.unwrap_or(25) as f64;
+            self.worker.send(Job::Audio { path: a, fps });
+        }
+        for (which, p) in missing {
+            self.banner(
+                Severity::Error,
+                format!(
+                    "{} is missing (moved or renamed?). Point Vivant at where it is now.",
+                    p.display()
+                ),
+                Some(("Relocate…".into(), BannerAction::Relocate(which))),
+            );
+        }
+        self.changed();
+        self.dirty = false;
+    }
+
+    pub(super) fn cancel_export_if_idle(&mut self) {
+        if !self.exporting() {
+            self.export = None;
+        }
+    }
+
+    /// Point a missing file at where it is now, and load it.
+    pub fn relocate(&mut self, which: &Missing, to: PathBuf) {
+        self.project.relocate(which, to.clone());
+        match which {
+            Missing::Source(i) => {
+                if *i < self.sources.len() {
+                    self.load_source(*i);
+                }
+            }
+            Missing::Driving => self.set_driving(Some(to)),
+            Missing::Audio => self.set_audio(Some(to)),
+        }
+        self.changed();
+    }
+
+    pub fn save_project(&mut self, path: &Path) -> bool {
+        for i in 0..self.sources.len() {
+            self.sync_source(i);
+        }
+        match self.project.save(path) {
+            Ok(()) => {
+                self.project_path = Some(path.to_path_buf());
+                self.dirty = false;
+                self.remember(path);
+                if let Some(auto) = self.autosave_path() {
+                    let _ = std::fs::remove_file(auto);
+                }
+                true
+            }
+            Err(e) => {
+                self.banner(Severity::Error, e.to_string(), None);
+                false
+            }
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn state_dir(&self) -> Option<PathBuf> {
+        self.options.state_dir.clone().or_else(|| {
+            std::env::var_os("XDG_STATE_HOME")
+                .map(|d| PathBuf::from(d).join("vivant"))
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state/vivant"))
+                })
+        })
+    }
+
+    pub fn autosave_path(&self) -> Option<PathBuf> {
+        self.state_dir().map(|d| d.join("autosave.vivant"))
+    }
+
+    /// Write the autosave now (done every few seconds while there are unsaved changes).
+    pub fn autosave(&mut self) {
+        let Some(path) = self.autosave_path() else {
+            return;
+        };
+        for i in 0..self.sources.len() {
+            self.sync_source(i);
+        }
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(e) = self.project.save(&path) {
+            self.banner(Severity::Warning, format!("Autosave failed: {e}"), None);
+        }
+        self.last_autosave = Instant::now();
+    }
+
+    /// Open the autosaved project (after a crash).
+    pub fn recover(&mut self) {
+        if let Some(path) = self.autosave_path() {
+            match Project::load(&path) {
+                Ok(p) => {
+                    self.load(p, None);
+                    self.dirty = true;
+                }
+                Err(e) => self.banner(Severity::Error, e.to_string(), None),
+            }
+        }
+    }
+
+    pub(super) fn read_recent(&self) -> Vec<PathBuf> {
+        self.state_dir()
+            .and_then(|d| std::fs::read_to_string(d.join("recent.json")).ok())
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn remember(&mut self, path: &Path) {
+        let path = crate::studio::project::absolute(path);
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(10);
+        if let Some(dir) = self.state_dir() {
+            let _ = std::fs::create_dir_all(&dir);
+            if let Ok(json) = serde_json::to_string_pretty(&self.recent) {
+                let _ =
+                    crate::studio::project::write_atomic(&dir.join("recent.json"), json.as_bytes());
+            }
+        }
+    }
+
+    /// A clean exit: the autosave is not needed.
+    pub fn on_clean_exit(&mut self) {
+        self.player.stop();
+        self.cancel_export();
+        if !self.dirty
+            && let Some(auto) = self.autosave_path()
+        {
+            let _ = std::fs::remove_file(auto);
+        }
+    }
+}

@@ -1,0 +1,770 @@
+//! The studio's state and what the user can do to it, apart from how it is drawn (`ui`).
+//! Every action the window offers is a method here, so a dropped file, a menu item and a test
+//! all go through the same code. The actions are grouped by concern in the files beside this
+//! one: `landmarks`, `transport`, `export`, `files`, `events`.
+
+mod events;
+mod export;
+mod files;
+mod landmarks;
+mod transport;
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use egui::TextureHandle;
+use image::RgbImage;
+
+use super::edit::History;
+use super::playback::Player;
+use super::project::{Missing, Project, SourceEntry};
+use super::worker::{FoundFace, Job, Task, Worker};
+use crate::motion::idle::IdleSettings;
+use crate::motion::{MotionSettings, OneEuro};
+use crate::pipeline::{Backend, RenderJob, RenderReport, Soundtrack};
+
+/// Where the studio keeps its autosave and recent projects, and how it starts.
+#[derive(Clone, Debug, Default)]
+pub struct StudioOptions {
+    /// Open this project (else recover, else the last one, else the bundled demo).
+    pub project: Option<PathBuf>,
+    /// Autosave and recent projects (default: `$XDG_STATE_HOME/vivant`).
+    pub state_dir: Option<PathBuf>,
+    /// Open the sound device (tests run silent).
+    pub sound: bool,
+    /// On a first launch, open the bundled demo project.
+    pub demo_on_first_launch: bool,
+}
+
+/// Which file kinds go where when dropped or added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaKind {
+    Image,
+    Video,
+    Audio,
+    Project,
+}
+
+pub fn media_kind(path: &Path) -> Option<MediaKind> {
+    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "png" | "jpg" | "jpeg" | "webp" | "tif" | "tiff" | "bmp" => MediaKind::Image,
+        "mp4" | "mov" | "mkv" | "webm" | "avi" | "m4v" => MediaKind::Video,
+        "wav" | "mp3" | "flac" | "ogg" | "oga" | "opus" | "m4a" | "aac" => MediaKind::Audio,
+        "vivant" => MediaKind::Project,
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// What a banner's button does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BannerAction {
+    Relocate(Missing),
+    Recover,
+    PlaceFace(usize),
+    ShowInFolder(PathBuf),
+}
+
+/// A message across the top of the window, until dismissed.
+#[derive(Clone, Debug)]
+pub struct Banner {
+    pub id: u64,
+    pub severity: Severity,
+    pub text: String,
+    pub action: Option<(String, BannerAction)>,
+}
+
+/// The state of a source picture.
+pub enum SourceStatus {
+    Loading,
+    Ready,
+    /// The detector found no face: the user places one.
+    NoFace,
+    Failed(String),
+}
+
+pub struct SourceState {
+    pub id: u64,
+    pub path: PathBuf,
+    pub status: SourceStatus,
+    pub image: Option<Arc<RgbImage>>,
+    pub texture: Option<TextureHandle>,
+    pub faces: Vec<FoundFace>,
+    /// The face animated (index into `faces`).
+    pub face: usize,
+    /// The landmarks in use: the chosen face's, or the user's corrections.
+    pub landmarks: Option<Vec<[f32; 2]>>,
+    /// `landmarks` differ from the detection (saved in the project).
+    pub edited: bool,
+}
+
+pub struct DrivingState {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub times: Vec<f64>,
+    pub thumbnails: Vec<(f64, TextureHandle)>,
+    pub waveform: Option<(Vec<(f32, f32)>, f64)>,
+}
+
+pub struct AudioState {
+    pub path: PathBuf,
+    pub waveform: Vec<(f32, f32)>,
+    pub duration_s: f64,
+    /// The mouth opening the voice makes, per frame at `fps`.
+    pub open: Vec<f32>,
+    pub fps: f64,
+}
+
+/// A drawn preview frame.
+pub struct PreviewFrame {
+    pub result: TextureHandle,
+    pub driving: Option<(TextureHandle, Vec<[f32; 2]>, [usize; 2])>,
+    pub target: Vec<[f32; 2]>,
+    bytes: usize,
+}
+
+/// Drawn frames by index, oldest out first past a memory budget, so scrubbing back over a
+/// drawn range shows frames at once.
+pub struct FrameCache {
+    frames: HashMap<u64, PreviewFrame>,
+    order: VecDeque<u64>,
+    bytes: usize,
+    pub budget: usize,
+}
+
+impl FrameCache {
+    fn new(budget: usize) -> Self {
+        Self {
+            frames: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            budget,
+        }
+    }
+
+    fn insert(&mut self, k: u64, f: PreviewFrame) {
+        self.bytes += f.bytes;
+        if let Some(old) = self.frames.insert(k, f) {
+            self.bytes -= old.bytes;
+            self.order.retain(|&x| x != k);
+        }
+        self.order.push_back(k);
+        while self.bytes > self.budget && self.order.len() > 1 {
+            if let Some(old) = self.order.pop_front().and_then(|o| self.frames.remove(&o)) {
+                self.bytes -= old.bytes;
+            }
+        }
+    }
+
+    pub fn get(&self, k: u64) -> Option<&PreviewFrame> {
+        self.frames.get(&k)
+    }
+
+    /// The drawn frame nearest `k` (shown while `k` itself is being drawn).
+    pub fn nearest(&self, k: u64) -> Option<&PreviewFrame> {
+        self.frames
+            .iter()
+            .min_by_key(|(i, _)| i.abs_diff(k))
+            .map(|(_, f)| f)
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.order.clear();
+        self.bytes = 0;
+    }
+}
+
+/// Preview layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    SideBySide,
+    Source,
+    Driving,
+    Result,
+}
+
+impl View {
+    pub const ALL: [(View, &'static str); 4] = [
+        (View::SideBySide, "Side by side"),
+        (View::Source, "Source"),
+        (View::Driving, "Driving"),
+        (View::Result, "Result"),
+    ];
+}
+
+/// Zoom and pan of a preview image (1 = fitted to its area).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ZoomPan {
+    pub zoom: f32,
+    pub pan: egui::Vec2,
+}
+
+impl Default for ZoomPan {
+    fn default() -> Self {
+        Self {
+            zoom: 1.0,
+            pan: egui::Vec2::ZERO,
+        }
+    }
+}
+
+/// A landmark drag in progress.
+#[derive(Clone, Debug)]
+pub struct Drag {
+    pub point: usize,
+    pub whole_feature: bool,
+    pub before: Option<Vec<[f32; 2]>>,
+    /// Where the press was, image pixels.
+    pub origin: [f32; 2],
+}
+
+/// The export in progress or just finished.
+pub struct ExportState {
+    pub output: PathBuf,
+    pub cancel: Arc<AtomicBool>,
+    pub started: Instant,
+    pub done: u64,
+    pub total: u64,
+    pub stage: String,
+    pub finished: Option<Result<RenderReport, String>>,
+}
+
+impl ExportState {
+    /// Seconds left, from the rendering rate so far.
+    pub fn eta_s(&self) -> Option<f64> {
+        if self.done < 5 || self.total == 0 || self.stage != "Rendering" {
+            return None;
+        }
+        let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        Some((self.total - self.done) as f64 / rate)
+    }
+}
+
+/// Background work shown in the status bar.
+#[derive(Clone, Debug)]
+pub struct Activity {
+    pub text: String,
+    pub fraction: Option<f32>,
+}
+
+pub struct StudioApp {
+    pub ctx: egui::Context,
+    pub options: StudioOptions,
+    pub project: Project,
+    pub project_path: Option<PathBuf>,
+    pub sources: Vec<SourceState>,
+    pub selected: usize,
+    pub driving: Option<DrivingState>,
+    pub audio: Option<AudioState>,
+    pub history: History,
+    pub banners: Vec<Banner>,
+    pub activity: HashMap<String, Activity>,
+    pub export: Option<ExportState>,
+    pub view: View,
+    pub zoom: ZoomPan,
+    pub drag: Option<Drag>,
+    /// Dragging a box for a manual face placement on this source.
+    pub placing: Option<usize>,
+    pub place_start: Option<[f32; 2]>,
+    /// Drag whole features instead of single points.
+    pub feature_drag: bool,
+    pub show_landmarks: bool,
+    pub playhead: u64,
+    /// Frames and rate on the timeline (the prepared animation's).
+    pub frames: u64,
+    pub fps: f64,
+    pub output_size: Option<(u32, u32)>,
+    pub cache: FrameCache,
+    pub player: Player,
+    pub worker: Worker,
+    /// Bumped whenever what the preview shows must be made again.
+    pub generation: u64,
+    pub prepared: u64,
+    prepare_cancel: Arc<AtomicBool>,
+    prepare_due: Option<Instant>,
+    requested: Option<(u64, u64)>,
+    next_id: u64,
+    dirty: bool,
+    last_autosave: Instant,
+    /// Screen geometry of the source image last drawn: image pixel → screen point.
+    pub source_rect: Option<(egui::Rect, f32)>,
+    /// Where the timeline was last drawn.
+    pub timeline_rect: Option<egui::Rect>,
+    /// UI frame times, for the status bar and the responsiveness benchmark.
+    pub frame_times: VecDeque<f64>,
+    last_frame: Option<Instant>,
+    pub recent: Vec<PathBuf>,
+}
+
+impl StudioApp {
+    pub fn new(ctx: &egui::Context, options: StudioOptions) -> Self {
+        let waker = ctx.clone();
+        let worker = Worker::start(Arc::new(move || waker.request_repaint()));
+        let player = Player::new(options.sound);
+        let mut app = Self {
+            ctx: ctx.clone(),
+            options: options.clone(),
+            project: Project::default(),
+            project_path: None,
+            sources: Vec::new(),
+            selected: 0,
+            driving: None,
+            audio: None,
+            history: History::default(),
+            banners: Vec::new(),
+            activity: HashMap::new(),
+            export: None,
+            view: View::SideBySide,
+            zoom: ZoomPan::default(),
+            drag: None,
+            placing: None,
+            place_start: None,
+            feature_drag: false,
+            show_landmarks: true,
+            playhead: 0,
+            frames: 0,
+            fps: 25.0,
+            output_size: None,
+            cache: FrameCache::new(768 << 20),
+            player,
+            worker,
+            generation: 0,
+            prepared: 0,
+            prepare_cancel: Arc::new(AtomicBool::new(false)),
+            prepare_due: None,
+            requested: None,
+            next_id: 1,
+            dirty: false,
+            last_autosave: Instant::now(),
+            source_rect: None,
+            timeline_rect: None,
+            frame_times: VecDeque::new(),
+            last_frame: None,
+            recent: Vec::new(),
+        };
+        if let Some(notice) = app.player.notice.clone() {
+            app.banner(Severity::Info, notice, None);
+        }
+        app.recent = app.read_recent();
+        let autosave = app.autosave_path().filter(|p| p.exists());
+        if let Some(path) = options.project.clone() {
+            app.open_project(&path);
+        } else if let Some(auto) = autosave {
+            app.banner(
+                Severity::Warning,
+                format!(
+                    "Vivant closed without saving your last changes (autosaved in {}).",
+                    auto.display()
+                ),
+                Some(("Recover".into(), BannerAction::Recover)),
+            );
+        } else if let Some(last) = app.recent.first().cloned().filter(|p| p.exists()) {
+            app.open_project(&last);
+        } else if options.demo_on_first_launch {
+            let demo = crate::studio::demo_project();
+            if demo.exists() {
+                app.open_project(&demo);
+                // The demo is a starting point, not the user's file.
+                app.project_path = None;
+            }
+        }
+        app
+    }
+
+    // ---- banners ------------------------------------------------------------------------------
+
+    pub fn banner(
+        &mut self,
+        severity: Severity,
+        text: impl Into<String>,
+        action: Option<(String, BannerAction)>,
+    ) {
+        let text = text.into();
+        if self.banners.iter().any(|b| b.text == text) {
+            return;
+        }
+        self.next_id += 1;
+        self.banners.push(Banner {
+            id: self.next_id,
+            severity,
+            text,
+            action,
+        });
+    }
+
+    pub fn dismiss(&mut self, id: u64) {
+        self.banners.retain(|b| b.id != id);
+    }
+
+    pub fn run_banner_action(&mut self, id: u64, action: BannerAction) {
+        match action {
+            BannerAction::Relocate(which) => {
+                if let Some(to) = rfd::FileDialog::new().pick_file() {
+                    self.dismiss(id);
+                    self.relocate(&which, to);
+                }
+            }
+            BannerAction::Recover => {
+                self.dismiss(id);
+                self.recover();
+            }
+            BannerAction::PlaceFace(i) => {
+                self.dismiss(id);
+                self.selected = i;
+                self.view = View::Source;
+                self.placing = Some(i);
+            }
+            BannerAction::ShowInFolder(dir) => {
+                if let Err(e) = show_in_folder(&dir) {
+                    self.banner(
+                        Severity::Error,
+                        format!("Cannot open {}: {e}", dir.display()),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
+    // ---- adding media (drop, Add…, tests) -----------------------------------------------------
+
+    /// Add a file as a drop does: images become sources, a video the driving clip, an audio
+    /// file the soundtrack, a project is opened.
+    pub fn add_path(&mut self, path: &Path) {
+        let path = super::project::absolute(path);
+        match media_kind(&path) {
+            Some(MediaKind::Image) => self.add_source(path),
+            Some(MediaKind::Video) => self.set_driving(Some(path)),
+            Some(MediaKind::Audio) => self.set_audio(Some(path)),
+            Some(MediaKind::Project) => self.open_project(&path),
+            None => self.banner(
+                Severity::Error,
+                format!(
+                    "{}: not a file Vivant opens. Drop a picture (PNG, JPEG, WebP, TIFF, BMP), a video (MP4, MOV, MKV, WebM) or a sound file (WAV, MP3, FLAC, Ogg, M4A).",
+                    path.display()
+                ),
+                None,
+            ),
+        }
+    }
+
+    pub fn add_source(&mut self, path: PathBuf) {
+        self.project.sources.push(SourceEntry {
+            path: path.clone(),
+            face: 0,
+            landmarks: None,
+        });
+        self.load_source(self.project.sources.len() - 1);
+        self.selected = self.sources.len() - 1;
+        self.changed();
+    }
+
+    fn load_source(&mut self, index: usize) {
+        let entry = self.project.sources[index].clone();
+        self.next_id += 1;
+        let id = self.next_id;
+        let state = SourceState {
+            id,
+            path: entry.path.clone(),
+            status: SourceStatus::Loading,
+            image: None,
+            texture: None,
+            faces: Vec::new(),
+            face: entry.face,
+            landmarks: entry.landmarks.clone(),
+            edited: entry.landmarks.is_some(),
+        };
+        if index < self.sources.len() {
+            self.sources[index] = state;
+        } else {
+            self.sources.push(state);
+        }
+        self.set_activity(
+            &Task::Source(id),
+            format!("Opening {}", file_name(&entry.path)),
+            None,
+        );
+        self.worker.send(Job::Source {
+            id,
+            path: entry.path,
+        });
+    }
+
+    pub fn remove_source(&mut self, index: usize) {
+        if index < self.sources.len() {
+            self.sources.remove(index);
+            self.project.sources.remove(index);
+            self.selected = self.selected.min(self.sources.len().saturating_sub(1));
+            self.history.clear();
+            self.changed();
+        }
+    }
+
+    pub fn set_driving(&mut self, path: Option<PathBuf>) {
+        self.project.driving = path.clone();
+        self.driving = None;
+        self.playhead = 0;
+        if let Some(path) = path {
+            self.set_activity(
+                &Task::Driving,
+                format!("Opening {}", file_name(&path)),
+                None,
+            );
+            self.worker.send(Job::Driving { path });
+        }
+        self.changed();
+    }
+
+    /// The soundtrack; with no driving clip the voice drives the face.
+    pub fn set_audio(&mut self, path: Option<PathBuf>) {
+        self.project.audio = path.clone();
+        self.audio = None;
+        if let Some(path) = path {
+            self.set_activity(&Task::Audio, format!("Reading {}", file_name(&path)), None);
+            let fps = self.project.settings.fps.unwrap_or(25) as f64;
+            self.worker.send(Job::Audio { path, fps });
+        }
+        self.changed();
+    }
+
+    /// The playhead starts the render range.
+    pub fn set_in(&mut self) {
+        let t = self.time_of(self.playhead);
+        let s = &mut self.project.settings;
+        s.in_s = Some(t);
+        if s.out_s.is_some_and(|o| o <= t) {
+            s.out_s = None;
+        }
+        self.mark_dirty();
+    }
+
+    /// The playhead's frame ends the render range (it is included).
+    pub fn set_out(&mut self) {
+        let t = self.time_of(self.playhead) + 1.0 / self.fps.max(1.0);
+        let s = &mut self.project.settings;
+        s.out_s = Some(t);
+        if s.in_s.is_some_and(|i| i >= t) {
+            s.in_s = None;
+        }
+        self.mark_dirty();
+    }
+
+    pub fn clear_range(&mut self) {
+        self.project.settings.in_s = None;
+        self.project.settings.out_s = None;
+        self.mark_dirty();
+    }
+
+    /// A change that the preview does not show (output settings): only autosave.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// With no driving clip, a soundtrack is a voice the portrait speaks.
+    pub fn voice_mode(&self) -> bool {
+        self.project.driving.is_none() && self.project.audio.is_some()
+    }
+
+    // ---- settings, preview --------------------------------------------------------------------
+
+    /// Something that changes the animation changed: prepare the preview again (shortly, so a
+    /// slider drag prepares once) and mark the project for autosave.
+    pub fn changed(&mut self) {
+        self.dirty = true;
+        self.refresh();
+    }
+
+    /// What the preview needs arrived (a source's faces): prepare it again, nothing to save.
+    fn refresh(&mut self) {
+        self.prepare_due = Some(Instant::now() + Duration::from_millis(150));
+    }
+
+    /// The render job for what the project holds now.
+    pub fn render_job(&self, output: PathBuf, for_export: bool) -> Option<RenderJob> {
+        let ready: Vec<&SourceState> = self
+            .sources
+            .iter()
+            .filter(|s| s.landmarks.is_some())
+            .collect();
+        if ready.is_empty() {
+            return None;
+        }
+        if self.project.driving.is_none() && self.project.audio.is_none() {
+            return None;
+        }
+        let s = &self.project.settings;
+        let mut motion = MotionSettings::default();
+        if !s.smoothing {
+            motion.smoothing = None;
+        } else {
+            motion.smoothing = Some(OneEuro::default());
+        }
+        let first_size = ready[0].image.as_ref().map(|i| i.dimensions());
+        let sound = match (&self.project.audio, &self.project.driving) {
+            (Some(a), _) => Soundtrack::File(a.clone()),
+            (None, Some(_)) => Soundtrack::Driving,
+            (None, None) => Soundtrack::None,
+        };
+        let fps = match (s.fps, &self.project.driving) {
+            (Some(f), _) if for_export => Some((f as i32, 1)),
+            (_, None) => Some((s.fps.unwrap_or(25) as i32, 1)),
+            _ => None,
+        };
+        Some(RenderJob {
+            sources: ready.iter().map(|s| s.path.clone()).collect(),
+            landmarks: ready.iter().map(|s| s.landmarks.clone()).collect(),
+            driving: self.project.driving.clone(),
+            output,
+            sound,
+            lips_from_audio: s.lips_from_audio
+                && self.project.driving.is_some()
+                && self.project.audio.is_some(),
+            idle: IdleSettings {
+                seed: s.seed,
+                head: s.head_motion,
+                blinks: s.blinks,
+                brows: s.brows,
+            },
+            speech: Default::default(),
+            start_s: if for_export { s.in_s } else { None },
+            end_s: if for_export { s.out_s } else { None },
+            size: if for_export {
+                first_size.and_then(|(w, h)| s.size.size(w, h))
+            } else {
+                None
+            },
+            fps,
+            crf: s.crf,
+            preset: s.preset.clone(),
+            backend: if s.gpu { Backend::Wgpu } else { Backend::Cpu },
+            mode: s.mode,
+            reference_s: s.reference_s,
+            strengths: s.strengths,
+            motion,
+            cache_dir: crate::motion::cache::default_dir(),
+        })
+    }
+
+    fn prepare_preview(&mut self) {
+        self.prepare_cancel.store(true, Ordering::Relaxed);
+        self.prepare_cancel = Arc::new(AtomicBool::new(false));
+        self.generation += 1;
+        self.cache.clear();
+        self.requested = None;
+        if self
+            .sources
+            .iter()
+            .any(|s| matches!(s.status, SourceStatus::Loading))
+        {
+            // Prepared when the last source is in.
+            return;
+        }
+        let Some(job) = self.render_job(PathBuf::new(), false) else {
+            self.frames = self.timeline_frames_without_preview();
+            return;
+        };
+        self.set_activity(&Task::Preview, "Preparing the preview".into(), None);
+        self.worker.send(Job::Prepare {
+            generation: self.generation,
+            job: Box::new(job),
+            cancel: self.prepare_cancel.clone(),
+        });
+    }
+
+    /// Before an animation is ready, the timeline still spans the clip or the voice.
+    fn timeline_frames_without_preview(&self) -> u64 {
+        if let Some(d) = &self.driving {
+            return d.times.len() as u64;
+        }
+        if let Some(a) = &self.audio {
+            return a.open.len() as u64;
+        }
+        0
+    }
+
+    /// The preview shows the project as it is now (no preparation pending).
+    pub fn preview_ready(&self) -> bool {
+        self.prepare_due.is_none() && self.prepared == self.generation && self.prepared > 0
+    }
+
+    /// Move the playhead (clamped), asking for that frame.
+    pub fn seek(&mut self, k: i64) {
+        let last = self.frames.saturating_sub(1) as i64;
+        self.playhead = k.clamp(0, last.max(0)) as u64;
+        if self.player.is_playing() {
+            let (rate, t) = (self.player.rate(), self.time_of(self.playhead));
+            self.start_playing(t, rate);
+        }
+    }
+
+    pub fn time_of(&self, k: u64) -> f64 {
+        match &self.driving {
+            Some(d) if self.project.driving.is_some() => {
+                d.times.get(k as usize).map_or(k as f64 / self.fps, |t| {
+                    t - d.times.first().copied().unwrap_or(0.0)
+                })
+            }
+            _ => k as f64 / self.fps,
+        }
+    }
+
+    pub fn frame_at_time(&self, t: f64) -> u64 {
+        match &self.driving {
+            Some(d) if self.project.driving.is_some() && !d.times.is_empty() => {
+                let t0 = d.times[0];
+                d.times
+                    .partition_point(|&s| s - t0 <= t + 1e-6)
+                    .saturating_sub(1) as u64
+            }
+            _ => (t * self.fps + 1e-6).floor().max(0.0) as u64,
+        }
+    }
+}
+
+/// Can files be made in `dir`?
+pub fn writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".vivant-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+fn show_in_folder(dir: &Path) -> std::io::Result<()> {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(dir)
+        .spawn()
+        .map(|_| ())
+}
+
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}

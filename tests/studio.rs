@@ -221,6 +221,7 @@ fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
     let mut h = studio(dir.path(), None);
     with_clip(&mut h);
     assert_eq!(h.state().frames, 50);
+    h.get_by_label("Timeline");
     let rect = h.state().timeline_rect.expect("timeline drawn");
     let x = |k: u64| rect.min.x + rect.width() * k as f32 / 49.0;
     let y = rect.center().y;

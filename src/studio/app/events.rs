@@ -63,7 +63,7 @@ impl StudioApp {
                 k: self.playhead,
             });
         }
-        if self.dirty && self.last_autosave.elapsed() > Duration::from_secs(5) {
+        if self.autosave_due && self.last_autosave.elapsed() > Duration::from_secs(5) {
             self.autosave();
         }
         if self.prepare_due.is_some() || !self.activity.is_empty() || self.exporting() {

@@ -59,6 +59,7 @@ impl StudioApp {
         }
         self.changed();
         self.dirty = false;
+        self.autosave_due = false;
     }
 
     pub(super) fn cancel_export_if_idle(&mut self) {
@@ -90,6 +91,7 @@ impl StudioApp {
             Ok(()) => {
                 self.project_path = Some(path.to_path_buf());
                 self.dirty = false;
+                self.autosave_due = false;
                 self.remember(path);
                 if let Some(auto) = self.autosave_path() {
                     let _ = std::fs::remove_file(auto);
@@ -136,6 +138,7 @@ impl StudioApp {
             self.banner(Severity::Warning, format!("Autosave failed: {e}"), None);
         }
         self.last_autosave = Instant::now();
+        self.autosave_due = false;
     }
 
     /// Open the autosaved project (after a crash).

@@ -306,6 +306,8 @@ pub struct StudioApp {
     requested: Option<(u64, u64)>,
     next_id: u64,
     dirty: bool,
+    /// Changes since the last autosave.
+    autosave_due: bool,
     last_autosave: Instant,
     /// Screen geometry of the source image last drawn: image pixel → screen point.
     pub source_rect: Option<(egui::Rect, f32)>,
@@ -356,6 +358,7 @@ impl StudioApp {
             requested: None,
             next_id: 1,
             dirty: false,
+            autosave_due: false,
             last_autosave: Instant::now(),
             source_rect: None,
             timeline_rect: None,
@@ -383,10 +386,11 @@ impl StudioApp {
             app.open_project(&last);
         } else if options.demo_on_first_launch {
             let demo = crate::studio::demo_project();
-            if demo.exists() {
-                app.open_project(&demo);
-                // The demo is a starting point, not the user's file.
-                app.project_path = None;
+            // The demo is a starting point, not the user's file: opened untitled, so a save
+            // asks where, and not remembered among the recent projects.
+            match Project::load(&demo) {
+                Ok(p) => app.load(p, None),
+                Err(e) => app.banner(Severity::Error, e.to_string(), None),
             }
         }
         app
@@ -579,6 +583,7 @@ impl StudioApp {
     /// A change that the preview does not show (output settings): only autosave.
     pub fn mark_dirty(&mut self) {
         self.dirty = true;
+        self.autosave_due = true;
     }
 
     /// With no driving clip, a soundtrack is a voice the portrait speaks.
@@ -592,6 +597,7 @@ impl StudioApp {
     /// slider drag prepares once) and mark the project for autosave.
     pub fn changed(&mut self) {
         self.dirty = true;
+        self.autosave_due = true;
         self.refresh();
     }
 

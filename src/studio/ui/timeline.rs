@@ -102,6 +102,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     let height = STRIP_H + WAVE_H + if voice { CURVE_H } else { 0.0 };
     let (rect, response) =
         ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::click_and_drag());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline"));
     let response = response.on_hover_text("Drag to scrub");
     app.timeline_rect = Some(rect);
     let painter = ui.painter_at(rect);

@@ -206,6 +206,12 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
                 "Silent playback"
             });
             ui.label(format!("{} frames cached", app.cache.len()));
+            // The window's own frame rate, while it has reason to redraw continuously.
+            if (app.player.is_playing() || app.exporting())
+                && let Some(fps) = app.ui_fps()
+            {
+                ui.label(format!("UI {fps:.0} fps"));
+            }
         });
     });
 }

@@ -1,19 +1,30 @@
 //! Landmark corrections on the sources: commits, undo/redo, re-detect, picking a face.
 
-use super::StudioApp;
-use crate::studio::app::SourceStatus;
+use super::{SourceState, SourceStatus, StudioApp};
 use crate::studio::edit::Edit;
 
+impl SourceState {
+    /// Derive what follows from the landmarks: whether they differ from the chosen detected
+    /// face (so are saved as a correction), and whether a face is still to be placed.
+    fn settle(&mut self) {
+        self.edited = self.landmarks.is_some()
+            && self.landmarks.as_ref() != self.faces.get(self.face).map(|f| &f.landmarks);
+        if self.landmarks.is_some() && matches!(self.status, SourceStatus::NoFace) {
+            self.status = SourceStatus::Ready;
+        } else if self.landmarks.is_none() && self.faces.is_empty() && self.image.is_some() {
+            self.status = SourceStatus::NoFace;
+        }
+    }
+}
+
 impl StudioApp {
-    /// Record a landmark change made on source `i` (a drag, a placement, a face pick).
+    /// Record a change made to source `i`'s landmarks or chosen face (a drag, a placement, a
+    /// face pick, a re-detect), undoable.
     pub fn commit_edit(&mut self, i: usize, before: Option<Vec<[f32; 2]>>, face_before: usize) {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
-        s.edited = true;
-        if matches!(s.status, SourceStatus::NoFace) && s.landmarks.is_some() {
-            s.status = SourceStatus::Ready;
-        }
+        s.settle();
         let edit = Edit {
             source: i,
             before,
@@ -38,44 +49,28 @@ impl StudioApp {
         }
     }
 
-    pub(super) fn apply_landmarks(&mut self, i: usize, lm: Option<Vec<[f32; 2]>>, face: usize) {
+    fn apply_landmarks(&mut self, i: usize, lm: Option<Vec<[f32; 2]>>, face: usize) {
         if let Some(s) = self.sources.get_mut(i) {
             s.face = face;
-            s.edited = lm.is_some() && lm.as_ref() != s.faces.get(face).map(|f| &f.landmarks);
             s.landmarks = lm;
-            if s.landmarks.is_some() && matches!(s.status, SourceStatus::NoFace) {
-                s.status = SourceStatus::Ready;
-            } else if s.landmarks.is_none() && s.faces.is_empty() && s.image.is_some() {
-                s.status = SourceStatus::NoFace;
-            }
+            s.settle();
             self.selected = i;
             self.sync_source(i);
             self.changed();
         }
     }
 
-    /// Discard the edits on source `i` and take the detected face again (undoable).
+    /// Discard the corrections on source `i` and take the detected face again (undoable).
     pub fn redetect(&mut self, i: usize) {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
-        let before = s.landmarks.clone();
-        let face_before = s.face;
+        let (before, face_before) = (s.landmarks.clone(), s.face);
         s.landmarks = s.faces.get(s.face).map(|f| f.landmarks.clone());
-        s.edited = false;
-        let edit = Edit {
-            source: i,
-            before,
-            after: s.landmarks.clone(),
-            face_before,
-            face_after: s.face,
-        };
-        self.history.push(edit);
-        self.sync_source(i);
-        self.changed();
+        self.commit_edit(i, before, face_before);
     }
 
-    /// Animate another of the faces found on source `i`.
+    /// Animate another of the faces found on source `i` (undoable).
     pub fn pick_face(&mut self, i: usize, face: usize) {
         let Some(s) = self.sources.get_mut(i) else {
             return;
@@ -86,15 +81,10 @@ impl StudioApp {
         if s.face == face {
             return;
         }
-        let before = s.landmarks.clone();
-        let face_before = s.face;
-        s.face = face;
+        let (before, face_before) = (s.landmarks.clone(), s.face);
         s.landmarks = Some(found.landmarks.clone());
+        s.face = face;
         self.commit_edit(i, before, face_before);
-        if let Some(s) = self.sources.get_mut(i) {
-            s.edited = false;
-        }
-        self.sync_source(i);
     }
 
     /// Copy a source's state into the project (what is saved).

@@ -53,8 +53,22 @@ fn main() {
         std::thread::sleep(Duration::from_millis(5));
     }
     println!("preview ready after {:.1} s", start.elapsed().as_secs_f64());
-    // Baseline: the same playback drawn with no export running.
+    // Baselines: the window redrawn while paused (no new pictures), then playing; no export.
     h.set_render_every_step(true);
+    let mut still = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < measure / 2 {
+        let t = Instant::now();
+        h.step();
+        still.push(t.elapsed().as_secs_f64());
+    }
+    let mean = still.iter().sum::<f64>() / still.len() as f64;
+    println!(
+        "studio UI paused, no export, each frame drawn by the software GPU: {:.1} frames/s mean ({:.1} ms) over {} frames",
+        1.0 / mean,
+        mean * 1e3,
+        still.len()
+    );
     let mut idle = Vec::new();
     let start = Instant::now();
     h.state_mut().toggle_play();

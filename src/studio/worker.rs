@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
 
+use egui::ColorImage;
 use image::RgbImage;
 
 use crate::face::{Analyzer, DeviceChoice};
@@ -100,12 +101,13 @@ pub enum Event {
         size: (u32, u32),
         notes: Vec<String>,
     },
+    /// Pictures come ready to upload (RGBA), converted here rather than on the UI thread.
     Frame {
         generation: u64,
         k: u64,
-        result: RgbImage,
+        result: Arc<ColorImage>,
         /// The driving clip's frame and its landmarks (none with a voice alone).
-        driving: Option<(RgbImage, Vec<[f32; 2]>)>,
+        driving: Option<(Arc<ColorImage>, Vec<[f32; 2]>)>,
         /// Where the source's landmarks went.
         target: Vec<[f32; 2]>,
     },
@@ -468,13 +470,16 @@ impl WorkerState {
                 let target = animation.target(k);
                 let landmarks = animation.driving_face(k);
                 let driving = match self.driving.as_mut() {
-                    Some(src) => Some((src.frame(k).map_err(|e| e.to_string())?.image, landmarks)),
+                    Some(src) => Some((
+                        color_image(&src.frame(k).map_err(|e| e.to_string())?.image),
+                        landmarks,
+                    )),
                     None => None,
                 };
                 self.send(Event::Frame {
                     generation,
                     k,
-                    result,
+                    result: color_image(&result),
                     driving,
                     target,
                 });
@@ -482,4 +487,11 @@ impl WorkerState {
         }
         Ok(())
     }
+}
+
+fn color_image(img: &RgbImage) -> Arc<ColorImage> {
+    Arc::new(ColorImage::from_rgb(
+        [img.width() as usize, img.height() as usize],
+        img.as_raw(),
+    ))
 }

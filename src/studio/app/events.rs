@@ -8,7 +8,7 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use image::RgbImage;
 
 use super::{
-    Activity, AudioState, BannerAction, DrivingState, PreviewFrame, Severity, SourceStatus,
+    Activity, AudioState, BannerAction, DrivingState, PreviewFrame, Severity, Shown, SourceStatus,
     StudioApp, file_name,
 };
 use crate::studio::worker::{Event, Job, Task};
@@ -63,6 +63,7 @@ impl StudioApp {
                 k: self.playhead,
             });
         }
+        self.show_frame();
         if self.autosave_due && self.last_autosave.elapsed() > Duration::from_secs(5) {
             self.autosave();
         }
@@ -214,13 +215,8 @@ impl StudioApp {
                 if generation != self.generation {
                     return;
                 }
-                let mut bytes = result.len() / 3 * 4;
-                let result = self.texture("result", &result);
-                let driving = driving.map(|(img, lm)| {
-                    bytes += img.len() / 3 * 4;
-                    let size = [img.width() as usize, img.height() as usize];
-                    (self.texture("driving", &img), lm, size)
-                });
+                let bytes = result.pixels.len() * 4
+                    + driving.as_ref().map_or(0, |(img, _)| img.pixels.len() * 4);
                 self.cache.insert(
                     k,
                     PreviewFrame {
@@ -300,6 +296,49 @@ impl StudioApp {
                 self.banner(severity, text, None);
             }
         }
+    }
+
+    /// Put the playhead's frame (or the nearest drawn one) on the two preview textures, if it
+    /// is not there already.
+    fn show_frame(&mut self) {
+        let exact = self.cache.get(self.playhead).map(|_| self.playhead);
+        let Some(k) = exact.or_else(|| self.cache.nearest_index(self.playhead)) else {
+            self.shown = None;
+            return;
+        };
+        let key = (self.generation, k);
+        if self.shown.as_ref().is_some_and(|s| s.key == key) {
+            return;
+        }
+        let Some(f) = self.cache.get(k) else {
+            return;
+        };
+        let (result, driving) = (f.result.clone(), f.driving.clone());
+        let mut shown = match self.shown.take() {
+            Some(s) => s,
+            None => Shown {
+                key,
+                result: self
+                    .ctx
+                    .load_texture("result", result.clone(), TextureOptions::LINEAR),
+                driving: None,
+            },
+        };
+        shown.key = key;
+        shown.result.set(result, TextureOptions::LINEAR);
+        shown.driving = match (shown.driving.take(), driving) {
+            (Some((mut tex, _)), Some((img, lm))) => {
+                tex.set(img, TextureOptions::LINEAR);
+                Some((tex, lm))
+            }
+            (None, Some((img, lm))) => Some((
+                self.ctx
+                    .load_texture("driving", img, TextureOptions::LINEAR),
+                lm,
+            )),
+            (_, None) => None,
+        };
+        self.shown = Some(shown);
     }
 
     pub(super) fn texture(&self, name: &str, img: &RgbImage) -> TextureHandle {

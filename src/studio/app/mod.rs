@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use egui::TextureHandle;
+use egui::{ColorImage, TextureHandle};
 use image::RgbImage;
 
 use super::edit::History;
@@ -127,12 +127,21 @@ pub struct AudioState {
     pub fps: f64,
 }
 
-/// A drawn preview frame.
+/// A drawn preview frame, kept in memory (not on the GPU: two textures show whichever frame
+/// is on screen).
 pub struct PreviewFrame {
-    pub result: TextureHandle,
-    pub driving: Option<(TextureHandle, Vec<[f32; 2]>, [usize; 2])>,
+    pub result: Arc<ColorImage>,
+    pub driving: Option<(Arc<ColorImage>, Vec<[f32; 2]>)>,
     pub target: Vec<[f32; 2]>,
     bytes: usize,
+}
+
+/// What the driving and result views show now.
+pub struct Shown {
+    /// Generation and frame index shown.
+    pub key: (u64, u64),
+    pub result: TextureHandle,
+    pub driving: Option<(TextureHandle, Vec<[f32; 2]>)>,
 }
 
 /// Drawn frames by index, oldest out first past a memory budget, so scrubbing back over a
@@ -173,11 +182,8 @@ impl FrameCache {
     }
 
     /// The drawn frame nearest `k` (shown while `k` itself is being drawn).
-    pub fn nearest(&self, k: u64) -> Option<&PreviewFrame> {
-        self.frames
-            .iter()
-            .min_by_key(|(i, _)| i.abs_diff(k))
-            .map(|(_, f)| f)
+    pub fn nearest_index(&self, k: u64) -> Option<u64> {
+        self.frames.keys().copied().min_by_key(|i| i.abs_diff(k))
     }
 
     pub fn len(&self) -> usize {
@@ -296,6 +302,8 @@ pub struct StudioApp {
     pub fps: f64,
     pub output_size: Option<(u32, u32)>,
     pub cache: FrameCache,
+    /// The preview frame on screen (exact or nearest to the playhead).
+    pub shown: Option<Shown>,
     pub player: Player,
     pub worker: Worker,
     /// Bumped whenever what the preview shows must be made again.
@@ -348,7 +356,8 @@ impl StudioApp {
             frames: 0,
             fps: 25.0,
             output_size: None,
-            cache: FrameCache::new(768 << 20),
+            cache: FrameCache::new(512 << 20),
+            shown: None,
             player,
             worker,
             generation: 0,

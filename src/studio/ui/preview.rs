@@ -2,7 +2,7 @@
 //! its landmarks, and the result, at the playhead; side by side or one at a time, with zoom
 //! (wheel) and pan (right or middle drag).
 
-use egui::{Color32, Pos2, Rect, Sense, Stroke, TextureHandle, Vec2, pos2, vec2};
+use egui::{Color32, Pos2, Rect, Sense, Stroke, TextureHandle, pos2, vec2};
 
 use crate::studio::app::{Drag, SourceStatus, StudioApp, View, ZoomPan};
 use crate::studio::edit::{self, Feature};
@@ -353,13 +353,9 @@ fn driving_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         placeholder(ui, area, text);
         return;
     }
-    let frame = app
-        .cache
-        .get(app.playhead)
-        .or_else(|| app.cache.nearest(app.playhead));
-    match frame.and_then(|f| f.driving.as_ref()) {
-        Some((tex, lm, size)) => {
-            let (rect, scale) = frame_image(ui, area, tex, *size, app.zoom);
+    match app.shown.as_ref().and_then(|f| f.driving.as_ref()) {
+        Some((tex, lm)) => {
+            let (rect, scale) = frame_image(ui, area, tex, tex.size(), app.zoom);
             if app.show_landmarks {
                 draw_landmarks(
                     &ui.painter_at(area),
@@ -382,13 +378,11 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         Sense::click_and_drag(),
     );
     zoom_and_pan(app, ui, &response, area);
-    let exact = app.cache.get(app.playhead);
-    let frame = exact.or_else(|| app.cache.nearest(app.playhead));
-    match frame {
+    match &app.shown {
         Some(f) => {
-            let size = f.result.size();
-            frame_image(ui, area, &f.result, size, app.zoom);
-            if exact.is_none() {
+            frame_image(ui, area, &f.result, f.result.size(), app.zoom);
+            if f.key.1 != app.playhead {
+                // The playhead's own frame is on its way.
                 ui.ctx().request_repaint();
             }
         }
@@ -403,5 +397,4 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
             placeholder(ui, area, text);
         }
     }
-    let _ = Vec2::ZERO;
 }

@@ -55,35 +55,25 @@ fn main() {
     println!("preview ready after {:.1} s", start.elapsed().as_secs_f64());
     // Baselines: the window redrawn while paused (no new pictures), then playing; no export.
     h.set_render_every_step(true);
-    let mut still = Vec::new();
-    let start = Instant::now();
-    while start.elapsed() < measure / 2 {
-        let t = Instant::now();
-        h.step();
-        still.push(t.elapsed().as_secs_f64());
+    for (what, play) in [("paused", false), ("playing", true)] {
+        if play {
+            h.state_mut().toggle_play();
+        }
+        let mut times = Vec::new();
+        let start = Instant::now();
+        while start.elapsed() < measure / 2 {
+            let t = Instant::now();
+            h.step();
+            times.push(t.elapsed().as_secs_f64());
+        }
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "studio UI {what}, no export, each frame drawn by the software GPU: {:.1} frames/s mean ({:.1} ms) over {} frames",
+            1.0 / mean,
+            mean * 1e3,
+            times.len()
+        );
     }
-    let mean = still.iter().sum::<f64>() / still.len() as f64;
-    println!(
-        "studio UI paused, no export, each frame drawn by the software GPU: {:.1} frames/s mean ({:.1} ms) over {} frames",
-        1.0 / mean,
-        mean * 1e3,
-        still.len()
-    );
-    let mut idle = Vec::new();
-    let start = Instant::now();
-    h.state_mut().toggle_play();
-    while start.elapsed() < measure / 2 {
-        let t = Instant::now();
-        h.step();
-        idle.push(t.elapsed().as_secs_f64());
-    }
-    let mean = idle.iter().sum::<f64>() / idle.len() as f64;
-    println!(
-        "studio UI playing, no export, each frame drawn by the software GPU: {:.1} frames/s mean ({:.1} ms) over {} frames",
-        1.0 / mean,
-        mean * 1e3,
-        idle.len()
-    );
     let mut exports = 0;
     for render in [true, false] {
         h.set_render_every_step(render);

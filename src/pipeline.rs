@@ -345,11 +345,6 @@ impl Animation {
         (self.plan.face)(k.min(self.plan.count.saturating_sub(1)))
     }
 
-    /// Where the first source's landmarks go at output frame `k`.
-    pub fn target(&self, k: u64) -> Vec<[f32; 2]> {
-        self.retargeters[0].target(&self.driving_face(k))
-    }
-
     /// Output frame `k`, at the output size.
     pub fn frame(&mut self, k: u64) -> Result<RgbImage, PipelineError> {
         let driving = self.driving_face(k);

@@ -32,18 +32,6 @@ pub enum Task {
     Export,
 }
 
-impl Task {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Task::Source(_) => "Finding the face",
-            Task::Driving => "Opening the driving clip",
-            Task::Audio => "Reading the soundtrack",
-            Task::Preview => "Preparing the preview",
-            Task::Export => "Exporting",
-        }
-    }
-}
-
 pub enum Job {
     /// Load a source picture and find its faces.
     Source { id: u64, path: PathBuf },
@@ -98,7 +86,6 @@ pub enum Event {
         generation: u64,
         frames: u64,
         fps: (i32, i32),
-        size: (u32, u32),
         notes: Vec<String>,
     },
     /// Pictures come ready to upload (RGBA), converted here rather than on the UI thread.
@@ -108,8 +95,6 @@ pub enum Event {
         result: Arc<ColorImage>,
         /// The driving clip's frame and its landmarks (none with a voice alone).
         driving: Option<(Arc<ColorImage>, Vec<[f32; 2]>)>,
-        /// Where the source's landmarks went.
-        target: Vec<[f32; 2]>,
     },
     ExportProgress {
         done: u64,
@@ -449,7 +434,6 @@ impl WorkerState {
                             generation,
                             frames: animation.frames(),
                             fps: animation.fps(),
-                            size: animation.size(),
                             notes: animation.notes.clone(),
                         });
                         self.animation = Some(animation);
@@ -467,7 +451,6 @@ impl WorkerState {
                 };
                 let k = k.min(animation.frames().saturating_sub(1));
                 let result = animation.frame(k).map_err(|e| e.to_string())?;
-                let target = animation.target(k);
                 let landmarks = animation.driving_face(k);
                 let driving = match self.driving.as_mut() {
                     Some(src) => Some((
@@ -481,7 +464,6 @@ impl WorkerState {
                     k,
                     result: color_image(&result),
                     driving,
-                    target,
                 });
             }
         }

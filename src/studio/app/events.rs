@@ -177,7 +177,6 @@ impl StudioApp {
                 generation,
                 frames,
                 fps,
-                size,
                 notes,
             } => {
                 if generation != self.generation {
@@ -187,7 +186,6 @@ impl StudioApp {
                 self.prepared = generation;
                 self.frames = frames;
                 self.fps = fps.0 as f64 / fps.1.max(1) as f64;
-                self.output_size = Some(size);
                 self.playhead = self.playhead.min(frames.saturating_sub(1));
                 // Notes name files by full path; the window names them as the panels do.
                 let media: Vec<PathBuf> = self
@@ -210,7 +208,6 @@ impl StudioApp {
                 k,
                 result,
                 driving,
-                target,
             } => {
                 if generation != self.generation {
                     return;
@@ -222,7 +219,6 @@ impl StudioApp {
                     PreviewFrame {
                         result,
                         driving,
-                        target,
                         bytes,
                     },
                 );

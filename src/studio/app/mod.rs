@@ -132,7 +132,6 @@ pub struct AudioState {
 pub struct PreviewFrame {
     pub result: Arc<ColorImage>,
     pub driving: Option<(Arc<ColorImage>, Vec<[f32; 2]>)>,
-    pub target: Vec<[f32; 2]>,
     bytes: usize,
 }
 
@@ -300,7 +299,6 @@ pub struct StudioApp {
     /// Frames and rate on the timeline (the prepared animation's).
     pub frames: u64,
     pub fps: f64,
-    pub output_size: Option<(u32, u32)>,
     pub cache: FrameCache,
     /// The preview frame on screen (exact or nearest to the playhead).
     pub shown: Option<Shown>,
@@ -355,7 +353,6 @@ impl StudioApp {
             playhead: 0,
             frames: 0,
             fps: 25.0,
-            output_size: None,
             cache: FrameCache::new(512 << 20),
             shown: None,
             player,

@@ -320,7 +320,12 @@ impl WorkerState {
             Job::Audio { .. } => Task::Audio,
             Job::Prepare { .. } | Job::Frame { .. } => Task::Preview,
         };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(job)));
+        self.catching(task, |state| state.handle(job));
+    }
+
+    /// Run `work`; its error, or its panic, becomes `task`'s failure and the worker goes on.
+    fn catching(&mut self, task: Task, work: impl FnOnce(&mut Self) -> Result<(), String>) {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *self)));
         let message = match result {
             Ok(Ok(())) => return,
             Ok(Err(message)) => message,
@@ -476,4 +481,73 @@ fn color_image(img: &RgbImage) -> Arc<ColorImage> {
         [img.width() as usize, img.height() as usize],
         img.as_raw(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worker_state() -> (WorkerState, Receiver<Event>) {
+        let (events, rx) = channel();
+        let state = WorkerState {
+            analyzer: SharedAnalyzer::default(),
+            events,
+            repaint: Arc::new(|| {}),
+            animation: None,
+            generation: 0,
+            driving: None,
+        };
+        (state, rx)
+    }
+
+    #[test]
+    fn a_panic_in_a_job_is_that_jobs_error_and_the_worker_goes_on() {
+        let (mut state, events) = worker_state();
+        state.catching(Task::Audio, |_| {
+            let samples: Vec<f32> = Vec::new();
+            // An out-of-range index: the kind of bug a job could hit.
+            std::hint::black_box(samples[3]);
+            Ok(())
+        });
+        match events.try_recv() {
+            Ok(Event::Failed { task, message }) => {
+                assert_eq!(task, Task::Audio);
+                assert!(
+                    message.starts_with("internal error (index out of bounds"),
+                    "{message}"
+                );
+                assert!(message.contains("your project is unchanged"), "{message}");
+            }
+            _ => panic!("the panic was not reported as the job's error"),
+        }
+        // The same worker still does real work afterwards.
+        let speech = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/speech_librivox_0870.wav");
+        state.guarded(Job::Audio {
+            path: speech,
+            fps: 25.0,
+        });
+        let audio = events
+            .try_iter()
+            .find_map(|e| match e {
+                Event::Audio {
+                    duration_s, open, ..
+                } => Some((duration_s, open)),
+                Event::Failed { message, .. } => panic!("{message}"),
+                _ => None,
+            })
+            .expect("the sound file's waveform and mouth curve");
+        assert!(audio.0 > 1.0, "duration {}", audio.0);
+        // One mouth value a frame (the two readers round the length each their own way).
+        let frames = (audio.0 * 25.0).round() as usize;
+        assert!(
+            audio.1.len().abs_diff(frames) <= 1,
+            "{} vs {frames}",
+            audio.1.len()
+        );
+        assert!(
+            audio.1.iter().any(|&o| o > 0.3),
+            "the voice opens the mouth"
+        );
+    }
 }

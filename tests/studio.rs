@@ -570,3 +570,95 @@ fn with_two_faces_a_click_picks_the_other_one() {
     h.step();
     assert_eq!(h.state().sources[0].landmarks.as_ref(), Some(&first));
 }
+
+/// The commands the app sent to its window in the last frame.
+fn window_commands(h: &Harness<'_, StudioApp>) -> Vec<egui::ViewportCommand> {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map(|v| v.commands.clone())
+        .unwrap_or_default()
+}
+
+fn file_menu(h: &mut Harness<'_, StudioApp>, item: &str) {
+    h.get_by_label("File").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label(item).click();
+}
+
+#[test]
+fn unsaved_changes_are_asked_about_before_they_are_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut h = studio(&state, None);
+    ready_source(&mut h, "astronaut.png");
+    assert!(h.state().is_dirty());
+
+    // File ▸ New project asks; Cancel keeps everything.
+    file_menu(&mut h, "New project");
+    h.step();
+    h.step();
+    h.get_by_label("Save changes to the untitled project before starting a new project?");
+    h.get_by_label("Cancel").click();
+    h.step();
+    assert!(h.state().unsaved_prompt.is_none());
+    assert_eq!(h.state().project.sources.len(), 1);
+
+    // Closing the window asks too, and keeps it open; Escape answers "Cancel".
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+    assert!(window_commands(&h).contains(&egui::ViewportCommand::CancelClose));
+    assert!(!h.state().quitting);
+    h.step();
+    h.get_by_label_contains("before quitting?");
+    h.snapshot_options("studio_unsaved_changes", &snapshot_options());
+    h.key_press(Key::Escape);
+    h.step();
+    assert!(h.state().unsaved_prompt.is_none());
+    assert_eq!(h.state().project.sources.len(), 1);
+
+    // A project dropped on the window: "Don't save" opens it and drops the autosave too.
+    h.state_mut().autosave();
+    let autosave = state.join("autosave.vivant");
+    assert!(autosave.exists());
+    let other = dir.path().join("other.vivant");
+    Project::default().save(&other).unwrap();
+    drop_file(&mut h, &other);
+    h.step();
+    assert_eq!(
+        h.state().project.sources.len(),
+        1,
+        "nothing happens before the answer"
+    );
+    h.get_by_label("Don't save").click();
+    h.step();
+    assert!(h.state().project.sources.is_empty());
+    assert_eq!(h.state().project_path.as_deref(), Some(other.as_path()));
+    assert!(!autosave.exists());
+
+    // "Save" writes the project to its file, then goes on to the new one.
+    ready_source(&mut h, "astronaut.png");
+    file_menu(&mut h, "New project");
+    h.step();
+    h.step();
+    h.get_by_label("Save changes to “other.vivant” before starting a new project?");
+    h.get_by_label("Save").click();
+    h.step();
+    assert_eq!(Project::load(&other).unwrap().sources.len(), 1);
+    assert!(h.state().project.sources.is_empty());
+    assert_eq!(h.state().project_path, None);
+
+    // Nothing unsaved: quitting does not ask.
+    file_menu(&mut h, "Quit");
+    h.step();
+    assert!(h.state().unsaved_prompt.is_none());
+    assert!(h.state().quitting);
+    assert!(window_commands(&h).contains(&egui::ViewportCommand::Close));
+}

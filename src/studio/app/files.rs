@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{BannerAction, Severity, StudioApp};
+use super::{Answer, BannerAction, Discard, Severity, StudioApp};
 use crate::studio::project::{Missing, Project};
 use crate::studio::worker::Job;
 
@@ -107,6 +107,61 @@ impl StudioApp {
 
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// Do `action` now, or, with unsaved changes, once the user has said what becomes of them.
+    pub fn request(&mut self, action: Discard) {
+        if self.dirty {
+            self.unsaved_prompt = Some(action);
+        } else {
+            self.carry_out(action);
+        }
+    }
+
+    /// The answer to "save your changes?". After `Saved`, the action waits if the changes are
+    /// still unsaved (the save failed or its dialog was cancelled).
+    pub fn answer_unsaved(&mut self, answer: Answer) {
+        match answer {
+            Answer::Cancel => self.unsaved_prompt = None,
+            Answer::DontSave => {
+                // Thrown away on purpose: no autosave to offer back either.
+                self.dirty = false;
+                self.autosave_due = false;
+                if let Some(auto) = self.autosave_path() {
+                    let _ = std::fs::remove_file(auto);
+                }
+                if let Some(action) = self.unsaved_prompt.take() {
+                    self.carry_out(action);
+                }
+            }
+            Answer::Saved => {
+                if !self.dirty
+                    && let Some(action) = self.unsaved_prompt.take()
+                {
+                    self.carry_out(action);
+                }
+            }
+        }
+    }
+
+    fn carry_out(&mut self, action: Discard) {
+        match action {
+            Discard::NewProject => self.new_project(),
+            Discard::OpenProject(path) => self.open_project(&path),
+            Discard::ChooseProject => {
+                if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("Vivant project", &["vivant"])
+                    .pick_file()
+                {
+                    self.open_project(&p);
+                }
+            }
+            Discard::Recover => self.recover(),
+            Discard::Quit => {
+                self.quitting = true;
+                self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
     }
 
     pub fn state_dir(&self) -> Option<PathBuf> {

@@ -75,6 +75,28 @@ pub enum BannerAction {
     ShowInFolder(PathBuf),
 }
 
+/// Something the user asked for that would throw away unsaved changes: held while they are
+/// asked whether to save first.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Discard {
+    NewProject,
+    OpenProject(PathBuf),
+    /// The open dialog, shown once the changes are dealt with.
+    ChooseProject,
+    /// The autosaved project, offered back after a crash.
+    Recover,
+    Quit,
+}
+
+/// What the user said to "save your changes?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// They were saved (or the save was tried: see `answer_unsaved`).
+    Saved,
+    DontSave,
+    Cancel,
+}
+
 /// A message across the top of the window, until dismissed.
 #[derive(Clone, Debug)]
 pub struct Banner {
@@ -323,6 +345,10 @@ pub struct StudioApp {
     pub frame_times: VecDeque<f64>,
     last_frame: Option<Instant>,
     pub recent: Vec<PathBuf>,
+    /// Waiting for "save your changes?" to be answered before doing this.
+    pub unsaved_prompt: Option<Discard>,
+    /// The window may close: nothing unsaved, or the user said so.
+    pub quitting: bool,
 }
 
 impl StudioApp {
@@ -371,6 +397,8 @@ impl StudioApp {
             frame_times: VecDeque::new(),
             last_frame: None,
             recent: Vec::new(),
+            unsaved_prompt: None,
+            quitting: false,
         };
         if let Some(notice) = app.player.notice.clone() {
             app.banner(Severity::Info, notice, None);
@@ -437,7 +465,7 @@ impl StudioApp {
             }
             BannerAction::Recover => {
                 self.dismiss(id);
-                self.recover();
+                self.request(Discard::Recover);
             }
             BannerAction::PlaceFace(i) => {
                 self.dismiss(id);
@@ -467,7 +495,7 @@ impl StudioApp {
             Some(MediaKind::Image) => self.add_source(path),
             Some(MediaKind::Video) => self.set_driving(Some(path)),
             Some(MediaKind::Audio) => self.set_audio(Some(path)),
-            Some(MediaKind::Project) => self.open_project(&path),
+            Some(MediaKind::Project) => self.request(Discard::OpenProject(path)),
             None => self.banner(
                 Severity::Error,
                 format!(

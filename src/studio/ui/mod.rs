@@ -6,17 +6,28 @@ mod inspector;
 mod preview;
 mod sources;
 mod timeline;
+mod unsaved;
 
 pub use self::preview::image_rect;
 pub use self::timeline::timecode;
 
 use egui::{Key, Modifiers};
 
-use super::app::{StudioApp, View};
+use super::app::{Discard, StudioApp, View};
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.tick();
+        // Closing the window with unsaved changes asks first, like File ▸ Quit.
+        if ui.ctx().input(|i| i.viewport().close_requested()) && !self.quitting {
+            if self.is_dirty() {
+                ui.ctx()
+                    .send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.unsaved_prompt = Some(Discard::Quit);
+            } else {
+                self.quitting = true;
+            }
+        }
         let dropped: Vec<std::path::PathBuf> = ui.ctx().input(|i| {
             i.raw
                 .dropped_files
@@ -42,6 +53,7 @@ impl eframe::App for StudioApp {
             .default_size(260.0)
             .show(ui, |ui| inspector::show(self, ui));
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
+        unsaved::show(self, ui.ctx());
     }
 
     fn on_exit(&mut self) {
@@ -70,8 +82,9 @@ fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
     if ctx.input_mut(|i| i.consume_key(cmd, Key::E)) {
         export(app);
     }
-    // Transport keys belong to text fields while one is being typed in.
-    if ctx.egui_wants_keyboard_input() {
+    // Transport keys belong to text fields while one is being typed in, and nothing moves
+    // under the question about unsaved changes.
+    if ctx.egui_wants_keyboard_input() || app.unsaved_prompt.is_some() {
         return;
     }
     let none = Modifiers::NONE;
@@ -112,7 +125,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.button("New project").clicked() {
-                app.new_project();
+                app.request(Discard::NewProject);
             }
             if ui.button("Open project…").clicked() {
                 open(app);
@@ -123,7 +136,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
                 }
                 for p in app.recent.clone() {
                     if ui.button(p.display().to_string()).clicked() {
-                        app.open_project(&p);
+                        app.request(Discard::OpenProject(p));
                     }
                 }
             });
@@ -142,7 +155,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
             }
             ui.separator();
             if ui.button("Quit").clicked() {
-                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                app.request(Discard::Quit);
             }
         });
         ui.menu_button("Edit", |ui| {
@@ -216,6 +229,7 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
     });
 }
 
+/// Save to the project's file, or to one the user picks (`ask`, or never saved).
 pub(crate) fn save(app: &mut StudioApp, ask: bool) {
     let path = match (&app.project_path, ask) {
         (Some(p), false) => Some(p.clone()),
@@ -235,12 +249,7 @@ pub(crate) fn save(app: &mut StudioApp, ask: bool) {
 }
 
 fn open(app: &mut StudioApp) {
-    if let Some(p) = rfd::FileDialog::new()
-        .add_filter("Vivant project", &["vivant"])
-        .pick_file()
-    {
-        app.open_project(&p);
-    }
+    app.request(Discard::ChooseProject);
 }
 
 pub(crate) fn export(app: &mut StudioApp) {

@@ -1,0 +1,53 @@
+//! "Save your changes?": asked before a new project, another project, a recovery or quitting
+//! would throw away unsaved work.
+
+use egui::{Id, Modal, RichText};
+
+use crate::studio::app::{Answer, Discard, StudioApp};
+
+pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
+    let Some(action) = app.unsaved_prompt.clone() else {
+        return;
+    };
+    let name = app
+        .project_path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map_or_else(
+            || "the untitled project".to_string(),
+            |n| format!("“{}”", n.to_string_lossy()),
+        );
+    let before = match action {
+        Discard::NewProject => "starting a new project",
+        Discard::OpenProject(_) | Discard::ChooseProject => "opening another project",
+        Discard::Recover => "recovering the autosaved project",
+        Discard::Quit => "quitting",
+    };
+    let mut answer = None;
+    let mut save = false;
+    let modal = Modal::new(Id::unique("unsaved changes")).show(ctx, |ui| {
+        ui.set_max_width(380.0);
+        ui.label(RichText::new(format!("Save changes to {name} before {before}?")).strong());
+        ui.label("Your changes will be lost if you don't save them.");
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            save = ui.button("Save").clicked();
+            if ui.button("Don't save").clicked() {
+                answer = Some(Answer::DontSave);
+            }
+            if ui.button("Cancel").clicked() {
+                answer = Some(Answer::Cancel);
+            }
+        });
+    });
+    if save {
+        super::save(app, false);
+        answer = Some(Answer::Saved);
+    } else if modal.should_close() && answer.is_none() {
+        // Escape or a click beside the dialog: nothing happens.
+        answer = Some(Answer::Cancel);
+    }
+    if let Some(a) = answer {
+        app.answer_unsaved(a);
+    }
+}

@@ -38,6 +38,7 @@ fn main() {
                     state_dir: Some(state_dir),
                     sound: false,
                     demo_on_first_launch: false,
+                    desktop_dialogs: false,
                 },
             )
         });

@@ -30,6 +30,7 @@ fn studio(state: &Path, project: Option<PathBuf>) -> Harness<'static, StudioApp>
                     state_dir: Some(state),
                     sound: false,
                     demo_on_first_launch: false,
+                    desktop_dialogs: false,
                 },
             )
         })
@@ -498,11 +499,22 @@ fn a_project_saves_reopens_and_asks_for_moved_media() {
     let mut h = studio(&dir.path().join("state"), Some(saved_at));
     h.step();
     h.get_by_label_contains("is missing");
-    h.get_by_label("Relocate…");
-    h.state_mut()
-        .relocate(&vivant::studio::project::Missing::Driving, moved.clone());
+    h.get_by_label("Relocate…").click();
+    h.step();
+    h.step();
+    h.get_by_label("Where is the missing file now?");
+    type_over(&mut h, &moved.display().to_string());
+    h.key_press(Key::Enter);
+    h.step();
     wait_for(&mut h, "the relocated clip", |a| a.driving.is_some());
     assert_eq!(h.state().project.driving.as_deref(), Some(moved.as_path()));
+    assert!(
+        !h.state()
+            .banners
+            .iter()
+            .any(|b| b.text.contains("is missing")),
+        "the banner goes once the file is found"
+    );
 }
 
 #[test]
@@ -661,4 +673,97 @@ fn unsaved_changes_are_asked_about_before_they_are_lost() {
     assert!(h.state().unsaved_prompt.is_none());
     assert!(h.state().quitting);
     assert!(window_commands(&h).contains(&egui::ViewportCommand::Close));
+}
+
+/// Replace the text in the focused field with `text`.
+fn type_over(h: &mut Harness<'_, StudioApp>, text: &str) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.step();
+    h.event(Event::Text(text.to_string()));
+    h.step();
+    h.step();
+}
+
+#[test]
+fn without_a_desktop_file_dialog_paths_are_typed_into_a_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+
+    // Add…: a path that is not there is refused with the reason; Enter on a real one adds it.
+    h.get_by_label("Add…").click();
+    h.step();
+    h.step();
+    h.get_by_label("Add a picture, video or sound file");
+    type_over(&mut h, "/nonexistent/portrait.png");
+    h.get_by_label("There is no file /nonexistent/portrait.png.");
+    h.snapshot_options("studio_path_prompt", &snapshot_options());
+    h.get_by_label("OK").click();
+    h.step();
+    assert!(
+        h.state().path_prompt.is_some(),
+        "a bad path keeps the prompt open"
+    );
+    assert!(h.state().sources.is_empty());
+    type_over(&mut h, &fixture("astronaut.png").display().to_string());
+    h.key_press(Key::Enter);
+    h.step();
+    assert!(h.state().path_prompt.is_none());
+    assert_eq!(h.state().sources.len(), 1);
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    wait_for(&mut h, "the preview", |a| a.preview_ready() && idle(a));
+
+    // Export…: the name gets .mp4, and the export runs to it.
+    h.state_mut().seek(0);
+    h.key_press(Key::I);
+    h.step();
+    h.state_mut().seek(4);
+    h.key_press(Key::O);
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.step();
+    h.get_by_label("Export the MP4 to");
+    let out = dir.path().join("typed");
+    type_over(&mut h, &out.display().to_string());
+    h.get_by_label("OK").click();
+    h.step();
+    wait_for(&mut h, "the export", |a| {
+        a.export.as_ref().is_some_and(|e| e.finished.is_some())
+    });
+    let export = h.state().export.as_ref().unwrap();
+    let report = export
+        .finished
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .expect("exported");
+    assert_eq!(report.output, dir.path().join("typed.mp4"));
+    assert_eq!(report.frames, 5);
+    assert_eq!(ffprobe(&report.output)["streams"][0]["nb_frames"], "5");
+
+    // Again to the same file: the prompt says it will be replaced.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.step();
+    type_over(&mut h, &dir.path().join("typed.mp4").display().to_string());
+    h.get_by_label_contains("exists and will be replaced");
+    h.get_by_label("Replace");
+    h.key_press(Key::Escape);
+    h.step();
+    assert!(h.state().path_prompt.is_none());
+
+    // "Save" on unsaved changes of an untitled project asks for the path, then goes on.
+    file_menu(&mut h, "New project");
+    h.step();
+    h.step();
+    h.get_by_label("Save").click();
+    h.step();
+    h.step();
+    h.get_by_label("Save the project as");
+    let project = dir.path().join("typed project");
+    type_over(&mut h, &project.display().to_string());
+    h.get_by_label("OK").click();
+    h.step();
+    let saved = Project::load(&dir.path().join("typed project.vivant")).unwrap();
+    assert_eq!(saved.sources.len(), 1);
+    assert!(h.state().project.sources.is_empty(), "then the new project");
+    assert!(h.state().unsaved_prompt.is_none());
 }

@@ -111,6 +111,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             state_dir: None,
             sound: !args.silent,
             demo_on_first_launch: true,
+            desktop_dialogs: true,
         })
         .map_err(CliError::internal),
     }

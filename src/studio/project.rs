@@ -253,6 +253,15 @@ impl Project {
         out
     }
 
+    /// Where the project says a file is.
+    pub fn path_of(&self, which: &Missing) -> Option<PathBuf> {
+        match which {
+            Missing::Source(i) => self.sources.get(*i).map(|s| s.path.clone()),
+            Missing::Driving => self.driving.clone(),
+            Missing::Audio => self.audio.clone(),
+        }
+    }
+
     /// Point a missing file at where it is now.
     pub fn relocate(&mut self, which: &Missing, to: PathBuf) {
         match which {

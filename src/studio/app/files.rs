@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{Answer, BannerAction, Discard, Severity, StudioApp};
+use super::{Answer, BannerAction, Discard, Purpose, Severity, StudioApp};
 use crate::studio::project::{Missing, Project};
 use crate::studio::worker::Job;
 
@@ -144,18 +144,11 @@ impl StudioApp {
         }
     }
 
-    fn carry_out(&mut self, action: Discard) {
+    pub(super) fn carry_out(&mut self, action: Discard) {
         match action {
             Discard::NewProject => self.new_project(),
             Discard::OpenProject(path) => self.open_project(&path),
-            Discard::ChooseProject => {
-                if let Some(p) = rfd::FileDialog::new()
-                    .add_filter("Vivant project", &["vivant"])
-                    .pick_file()
-                {
-                    self.open_project(&p);
-                }
-            }
+            Discard::ChooseProject => self.choose(Purpose::OpenProject),
             Discard::Recover => self.recover(),
             Discard::Quit => {
                 self.quitting = true;

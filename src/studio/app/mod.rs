@@ -3,11 +3,14 @@
 //! all go through the same code. The actions are grouped by concern in the files beside this
 //! one: `landmarks`, `transport`, `export`, `files`, `events`.
 
+mod choose;
 mod events;
 mod export;
 mod files;
 mod landmarks;
 mod transport;
+
+pub use self::choose::{PathPrompt, Purpose};
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -37,6 +40,8 @@ pub struct StudioOptions {
     pub sound: bool,
     /// On a first launch, open the bundled demo project.
     pub demo_on_first_launch: bool,
+    /// Ask for files with the desktop's dialogs (tests type paths into Vivant's own prompt).
+    pub desktop_dialogs: bool,
 }
 
 /// Which file kinds go where when dropped or added.
@@ -349,6 +354,10 @@ pub struct StudioApp {
     pub unsaved_prompt: Option<Discard>,
     /// The window may close: nothing unsaved, or the user said so.
     pub quitting: bool,
+    /// Asking for a path in Vivant's own prompt.
+    pub path_prompt: Option<PathPrompt>,
+    /// The desktop showed no file dialog when asked: use the prompt from then on.
+    no_desktop_dialog: bool,
 }
 
 impl StudioApp {
@@ -399,6 +408,8 @@ impl StudioApp {
             recent: Vec::new(),
             unsaved_prompt: None,
             quitting: false,
+            path_prompt: None,
+            no_desktop_dialog: false,
         };
         if let Some(notice) = app.player.notice.clone() {
             app.banner(Severity::Info, notice, None);
@@ -457,12 +468,7 @@ impl StudioApp {
 
     pub fn run_banner_action(&mut self, id: u64, action: BannerAction) {
         match action {
-            BannerAction::Relocate(which) => {
-                if let Some(to) = rfd::FileDialog::new().pick_file() {
-                    self.dismiss(id);
-                    self.relocate(&which, to);
-                }
-            }
+            BannerAction::Relocate(which) => self.choose(Purpose::Relocate(which, id)),
             BannerAction::Recover => {
                 self.dismiss(id);
                 self.request(Discard::Recover);

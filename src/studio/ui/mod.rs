@@ -3,6 +3,7 @@
 
 mod banners;
 mod inspector;
+mod path_prompt;
 mod preview;
 mod sources;
 mod timeline;
@@ -13,7 +14,7 @@ pub use self::timeline::timecode;
 
 use egui::{Key, Modifiers};
 
-use super::app::{Discard, StudioApp, View};
+use super::app::{Discard, Purpose, StudioApp, View};
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -53,7 +54,12 @@ impl eframe::App for StudioApp {
             .default_size(260.0)
             .show(ui, |ui| inspector::show(self, ui));
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
-        unsaved::show(self, ui.ctx());
+        // One question at a time: a path asked for by "Save" comes before the question.
+        if self.path_prompt.is_some() {
+            path_prompt::show(self, ui.ctx());
+        } else {
+            unsaved::show(self, ui.ctx());
+        }
     }
 
     fn on_exit(&mut self) {
@@ -84,7 +90,8 @@ fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
     }
     // Transport keys belong to text fields while one is being typed in, and nothing moves
     // under the question about unsaved changes.
-    if ctx.egui_wants_keyboard_input() || app.unsaved_prompt.is_some() {
+    if ctx.egui_wants_keyboard_input() || app.unsaved_prompt.is_some() || app.path_prompt.is_some()
+    {
         return;
     }
     let none = Modifiers::NONE;
@@ -148,7 +155,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
             }
             ui.separator();
             if ui.button("Add media…").clicked() {
-                sources::add_dialog(app);
+                app.choose(Purpose::AddMedia);
             }
             if ui.button("Export MP4…").clicked() {
                 export(app);
@@ -231,20 +238,12 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 /// Save to the project's file, or to one the user picks (`ask`, or never saved).
 pub(crate) fn save(app: &mut StudioApp, ask: bool) {
-    let path = match (&app.project_path, ask) {
-        (Some(p), false) => Some(p.clone()),
-        _ => rfd::FileDialog::new()
-            .add_filter("Vivant project", &["vivant"])
-            .set_file_name("portrait.vivant")
-            .save_file(),
-    };
-    if let Some(p) = path {
-        let p = if p.extension().is_none() {
-            p.with_extension("vivant")
-        } else {
-            p
-        };
-        app.save_project(&p);
+    match (&app.project_path, ask) {
+        (Some(p), false) => {
+            let p = p.clone();
+            app.save_project(&p);
+        }
+        _ => app.choose(Purpose::SaveProject),
     }
 }
 
@@ -253,24 +252,5 @@ fn open(app: &mut StudioApp) {
 }
 
 pub(crate) fn export(app: &mut StudioApp) {
-    let name = app
-        .sources
-        .first()
-        .and_then(|s| s.path.file_stem())
-        .map_or_else(
-            || "vivant".to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        );
-    if let Some(p) = rfd::FileDialog::new()
-        .add_filter("MP4 video", &["mp4"])
-        .set_file_name(format!("{name}.mp4"))
-        .save_file()
-    {
-        let p = if p.extension().is_none() {
-            p.with_extension("mp4")
-        } else {
-            p
-        };
-        app.start_export(p);
-    }
+    app.choose(Purpose::Export);
 }

@@ -3,30 +3,13 @@
 
 use egui::{Color32, RichText, vec2};
 
-use crate::studio::app::{SourceStatus, StudioApp, file_name};
-
-pub fn add_dialog(app: &mut StudioApp) {
-    if let Some(files) = rfd::FileDialog::new()
-        .add_filter(
-            "Pictures, videos, sound",
-            &[
-                "png", "jpg", "jpeg", "webp", "tif", "tiff", "bmp", "mp4", "mov", "mkv", "webm",
-                "avi", "m4v", "wav", "mp3", "flac", "ogg", "opus", "m4a",
-            ],
-        )
-        .pick_files()
-    {
-        for f in files {
-            app.add_path(&f);
-        }
-    }
-}
+use crate::studio::app::{Purpose, SourceStatus, StudioApp, file_name};
 
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.heading("Sources");
         if ui.button("Add…").clicked() {
-            add_dialog(app);
+            app.choose(Purpose::AddMedia);
         }
     });
     ui.label(RichText::new("Drop pictures, a video or a sound file anywhere.").weak());

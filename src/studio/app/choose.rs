@@ -1,0 +1,282 @@
+//! Choosing files: the desktop's file dialog (rfd: the XDG portal, else zenity), or Vivant's
+//! own path prompt where the desktop can show none, so that adding, opening, saving and
+//! exporting never silently do nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{Severity, StudioApp};
+use crate::studio::project::{Missing, absolute};
+
+/// What a chosen path is for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Purpose {
+    AddMedia,
+    OpenProject,
+    SaveProject,
+    Export,
+    /// Where a missing file is now; the banner that asked goes once it is found.
+    Relocate(Missing, u64),
+}
+
+impl Purpose {
+    fn saves(&self) -> bool {
+        matches!(self, Purpose::SaveProject | Purpose::Export)
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            Purpose::AddMedia => "Add a picture, video or sound file",
+            Purpose::OpenProject => "Open a project",
+            Purpose::SaveProject => "Save the project as",
+            Purpose::Export => "Export the MP4 to",
+            Purpose::Relocate(..) => "Where is the missing file now?",
+        }
+    }
+
+    /// The file-type filter: its name and extensions.
+    fn filter(&self) -> Option<(&'static str, &'static [&'static str])> {
+        match self {
+            Purpose::AddMedia => Some((
+                "Pictures, videos, sound",
+                &[
+                    "png", "jpg", "jpeg", "webp", "tif", "tiff", "bmp", "mp4", "mov", "mkv",
+                    "webm", "avi", "m4v", "wav", "mp3", "flac", "ogg", "opus", "m4a",
+                ],
+            )),
+            Purpose::OpenProject | Purpose::SaveProject => Some(("Vivant project", &["vivant"])),
+            Purpose::Export => Some(("MP4 video", &["mp4"])),
+            Purpose::Relocate(..) => None,
+        }
+    }
+
+    /// The extension a saved file gets when the typed name has none.
+    fn extension(&self) -> Option<&'static str> {
+        match self {
+            Purpose::SaveProject => Some("vivant"),
+            Purpose::Export => Some("mp4"),
+            _ => None,
+        }
+    }
+}
+
+/// Vivant's own prompt for a path, shown where the desktop has no file dialog.
+#[derive(Clone, Debug)]
+pub struct PathPrompt {
+    pub purpose: Purpose,
+    pub text: String,
+}
+
+/// What the desktop's dialog gave.
+enum Picked {
+    Chosen(Vec<PathBuf>),
+    Cancelled,
+    /// No dialog could be shown (no portal and no zenity).
+    Unavailable,
+}
+
+/// Nobody dismisses a dialog this fast: a `None` sooner means none was shown.
+const NO_DIALOG_WITHIN: Duration = Duration::from_millis(250);
+
+fn desktop_dialog(purpose: &Purpose, suggested: &Path) -> Picked {
+    let mut dialog = rfd::FileDialog::new().set_title(purpose.title());
+    if let Some((name, extensions)) = purpose.filter() {
+        dialog = dialog.add_filter(name, extensions);
+    }
+    let (dir, name) = if suggested.is_dir() {
+        (Some(suggested), None)
+    } else {
+        (suggested.parent(), suggested.file_name())
+    };
+    if let Some(dir) = dir.filter(|d| d.is_dir()) {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(name) = name.filter(|_| purpose.saves()) {
+        dialog = dialog.set_file_name(name.to_string_lossy());
+    }
+    let asked = Instant::now();
+    let picked = match purpose {
+        Purpose::AddMedia => dialog.pick_files(),
+        Purpose::SaveProject | Purpose::Export => dialog.save_file().map(|p| vec![p]),
+        Purpose::OpenProject | Purpose::Relocate(..) => dialog.pick_file().map(|p| vec![p]),
+    };
+    match picked {
+        Some(paths) => Picked::Chosen(paths),
+        None if asked.elapsed() < NO_DIALOG_WITHIN => Picked::Unavailable,
+        None => Picked::Cancelled,
+    }
+}
+
+/// `~/x` as the home folder's `x`, and relative paths from the working folder.
+fn expand(text: &str) -> PathBuf {
+    let text = text.trim();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let path = match (text.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ if text == "~" => std::env::var_os("HOME").map_or_else(PathBuf::new, PathBuf::from),
+        _ => PathBuf::from(text),
+    };
+    absolute(&path)
+}
+
+impl StudioApp {
+    /// Ask for a path for `purpose`, and go on with it once chosen.
+    pub fn choose(&mut self, purpose: Purpose) {
+        let suggested = self.suggested_path(&purpose);
+        if self.options.desktop_dialogs && !self.no_desktop_dialog {
+            match desktop_dialog(&purpose, &suggested) {
+                Picked::Chosen(paths) => {
+                    for path in paths {
+                        self.chosen(&purpose, path);
+                    }
+                    return;
+                }
+                Picked::Cancelled => return,
+                Picked::Unavailable => {
+                    self.no_desktop_dialog = true;
+                    self.note_no_desktop_dialog();
+                }
+            }
+        }
+        let mut text = suggested.display().to_string();
+        if suggested.is_dir() && !text.ends_with('/') {
+            text.push('/');
+        }
+        self.path_prompt = Some(PathPrompt { purpose, text });
+    }
+
+    /// What is wrong with the prompt's path, or what will happen to an existing file; the
+    /// second value is whether the path can be used.
+    pub fn check_prompt(&self) -> Option<(String, bool)> {
+        let prompt = self.path_prompt.as_ref()?;
+        if prompt.text.trim().is_empty() {
+            return Some(("Type a path.".into(), false));
+        }
+        let path = self.prompt_path(prompt);
+        if prompt.purpose.saves() {
+            let dir = path.parent().unwrap_or(Path::new("/"));
+            if !dir.is_dir() {
+                return Some((format!("There is no folder {}.", dir.display()), false));
+            }
+            if path.is_dir() {
+                return Some(("That is a folder: add a file name.".into(), false));
+            }
+            if path.exists() {
+                return Some((
+                    format!("{} exists and will be replaced.", path.display()),
+                    true,
+                ));
+            }
+            None
+        } else if !path.exists() {
+            Some((format!("There is no file {}.", path.display()), false))
+        } else if path.is_dir() {
+            Some(("That is a folder: add a file name.".into(), false))
+        } else {
+            None
+        }
+    }
+
+    fn prompt_path(&self, prompt: &PathPrompt) -> PathBuf {
+        let path = expand(&prompt.text);
+        match prompt.purpose.extension() {
+            Some(ext) if path.extension().is_none() && !prompt.text.ends_with('/') => {
+                path.with_extension(ext)
+            }
+            _ => path,
+        }
+    }
+
+    /// The prompt's OK: go on with its path, if it can be used.
+    pub fn accept_prompt(&mut self) {
+        if self.check_prompt().is_some_and(|(_, usable)| !usable) {
+            return;
+        }
+        if let Some(prompt) = self.path_prompt.take() {
+            let path = self.prompt_path(&prompt);
+            self.chosen(&prompt.purpose, path);
+        }
+    }
+
+    fn chosen(&mut self, purpose: &Purpose, path: PathBuf) {
+        let path = match purpose.extension() {
+            Some(ext) if path.extension().is_none() => path.with_extension(ext),
+            _ => path,
+        };
+        match purpose {
+            Purpose::AddMedia => self.add_path(&path),
+            Purpose::OpenProject => self.open_project(&path),
+            Purpose::SaveProject => {
+                if self.save_project(&path)
+                    && let Some(action) = self.unsaved_prompt.take()
+                {
+                    // "Save" in the unsaved-changes question, which needed a path first.
+                    self.carry_out(action);
+                }
+            }
+            Purpose::Export => self.start_export(path),
+            Purpose::Relocate(which, banner) => {
+                self.dismiss(*banner);
+                self.relocate(which, path);
+            }
+        }
+    }
+
+    /// Where the prompt or dialog starts: the file itself when there is one, else a name in
+    /// the project's folder (or the home folder's Videos or the home folder).
+    fn suggested_path(&self, purpose: &Purpose) -> PathBuf {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let dir = self
+            .project_path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .or_else(|| {
+                home.as_ref().map(|h| match purpose {
+                    Purpose::Export if h.join("Videos").is_dir() => h.join("Videos"),
+                    _ => h.clone(),
+                })
+            })
+            .map_or_else(|| absolute(Path::new(".")), |d| absolute(&d));
+        let stem = self
+            .sources
+            .first()
+            .and_then(|s| s.path.file_stem())
+            .map_or_else(
+                || "vivant".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+        match purpose {
+            Purpose::AddMedia | Purpose::OpenProject => dir,
+            Purpose::SaveProject => self
+                .project_path
+                .clone()
+                .unwrap_or_else(|| dir.join(format!("{stem}.vivant"))),
+            Purpose::Export => dir.join(format!("{stem}.mp4")),
+            Purpose::Relocate(which, _) => self.project.path_of(which).unwrap_or(dir),
+        }
+    }
+
+    /// Said once, the first time the desktop turns out to have no file dialog.
+    fn note_no_desktop_dialog(&mut self) {
+        self.banner(
+            Severity::Info,
+            "This desktop shows no file dialogs (they need xdg-desktop-portal or zenity): Vivant asks for paths itself. Files can also be dropped on the window.",
+            None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_paths_expand_the_home_folder() {
+        let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+        assert_eq!(
+            expand(" ~/clips/a.mp4 "),
+            absolute(&home.join("clips/a.mp4"))
+        );
+        assert_eq!(expand("/tmp/x/../y.png"), PathBuf::from("/tmp/y.png"));
+    }
+}

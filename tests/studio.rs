@@ -767,3 +767,39 @@ fn without_a_desktop_file_dialog_paths_are_typed_into_a_prompt() {
     assert!(h.state().project.sources.is_empty(), "then the new project");
     assert!(h.state().unsaved_prompt.is_none());
 }
+
+#[test]
+fn quitting_during_an_export_asks_then_cancels_it_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    ready_source(&mut h, "astronaut.png");
+    // A 53-s clip: its export is still running when the window closes.
+    drop_file(&mut h, &fixture("webcam_man_400x300.mp4"));
+    wait_for(&mut h, "the driving clip", |a| a.driving.is_some());
+    let out = dir.path().join("long.mp4");
+    h.state_mut().start_export(out.clone());
+    assert!(h.state().exporting());
+    assert!(h.state_mut().save_project(&dir.path().join("saved.vivant")));
+
+    // Nothing unsaved, but an export runs: quitting asks.
+    file_menu(&mut h, "Quit");
+    h.step();
+    h.step();
+    h.get_by_label("An export is running. Quit and cancel it?");
+    assert!(!h.state().quitting);
+    h.get_by_label("Quit").click();
+    h.step();
+    assert!(h.state().quitting);
+    assert!(window_commands(&h).contains(&egui::ViewportCommand::Close));
+
+    // What eframe calls as the window goes: the export is cancelled and waited for.
+    h.state_mut().on_clean_exit();
+    assert!(!h.state().exporting());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "state" && n != "saved.vivant")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -111,7 +111,8 @@ impl StudioApp {
 
     /// Do `action` now, or, with unsaved changes, once the user has said what becomes of them.
     pub fn request(&mut self, action: Discard) {
-        if self.dirty {
+        // Quitting also cancels a running export: asked too.
+        if self.dirty || (action == Discard::Quit && self.exporting()) {
             self.unsaved_prompt = Some(action);
         } else {
             self.carry_out(action);
@@ -223,10 +224,18 @@ impl StudioApp {
         }
     }
 
-    /// A clean exit: the autosave is not needed.
+    /// A clean exit: the autosave is not needed, and a running export is cancelled and
+    /// waited for, so that its temporary file is gone before the process is.
     pub fn on_clean_exit(&mut self) {
         self.player.stop();
         self.cancel_export();
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while self.exporting() && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            for event in self.worker.poll() {
+                self.on_event(event);
+            }
+        }
         if !self.dirty
             && let Some(auto) = self.autosave_path()
         {

@@ -19,9 +19,10 @@ use super::app::{Discard, Purpose, StudioApp, View};
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.tick();
-        // Closing the window with unsaved changes asks first, like File ▸ Quit.
+        // Closing the window with unsaved changes or a running export asks first, like
+        // File ▸ Quit.
         if ui.ctx().input(|i| i.viewport().close_requested()) && !self.quitting {
-            if self.is_dirty() {
+            if self.is_dirty() || self.exporting() {
                 ui.ctx()
                     .send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 self.unsaved_prompt = Some(Discard::Quit);

@@ -1,5 +1,5 @@
 //! "Save your changes?": asked before a new project, another project, a recovery or quitting
-//! would throw away unsaved work.
+//! would throw away unsaved work; quitting also asks while an export runs (it is cancelled).
 
 use egui::{Id, Modal, RichText};
 
@@ -23,16 +23,29 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         Discard::Recover => "recovering the autosaved project",
         Discard::Quit => "quitting",
     };
+    let dirty = app.is_dirty();
+    let cancels_export = action == Discard::Quit && app.exporting();
     let mut answer = None;
     let mut save = false;
     let modal = Modal::new(Id::unique("unsaved changes")).show(ctx, |ui| {
         ui.set_max_width(380.0);
-        ui.label(RichText::new(format!("Save changes to {name} before {before}?")).strong());
-        ui.label("Your changes will be lost if you don't save them.");
+        if dirty {
+            ui.label(RichText::new(format!("Save changes to {name} before {before}?")).strong());
+            ui.label("Your changes will be lost if you don't save them.");
+        } else {
+            ui.label(RichText::new("An export is running. Quit and cancel it?").strong());
+        }
+        if dirty && cancels_export {
+            ui.label("The export in progress will be cancelled.");
+        }
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            save = ui.button("Save").clicked();
-            if ui.button("Don't save").clicked() {
+            if dirty {
+                save = ui.button("Save").clicked();
+                if ui.button("Don't save").clicked() {
+                    answer = Some(Answer::DontSave);
+                }
+            } else if ui.button("Quit").clicked() {
                 answer = Some(Answer::DontSave);
             }
             if ui.button("Cancel").clicked() {

@@ -203,7 +203,7 @@ impl Worker {
                     let _ = events.send(e);
                     repaint();
                 };
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let result = guarded(|| {
                     let analyzer = analyzer.get()?;
                     let progress = |stage: Stage| {
                         let (done, total, text) = match stage {
@@ -220,16 +220,12 @@ impl Worker {
                     };
                     pipeline::render(&analyzer, &job, &cancel, &progress)
                         .map_err(|e| export_message(&job, e))
-                }));
+                });
                 match result {
-                    Ok(Ok(report)) => send(Event::Exported(Box::new(report))),
-                    Ok(Err(message)) => send(Event::Failed {
+                    Ok(report) => send(Event::Exported(Box::new(report))),
+                    Err(message) => send(Event::Failed {
                         task: Task::Export,
                         message,
-                    }),
-                    Err(panic) => send(Event::Failed {
-                        task: Task::Export,
-                        message: panic_message(&panic),
                     }),
                 }
             })
@@ -259,6 +255,13 @@ fn export_message(job: &RenderJob, e: PipelineError) -> String {
     } else {
         format!("Export failed: {text}")
     }
+}
+
+/// Run `work`, turning a panic inside it into an error in words (each job and each export runs
+/// so: a bug fails that job, never the studio).
+fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|panic| Err(panic_message(&panic)))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -325,17 +328,19 @@ impl WorkerState {
 
     /// Run `work`; its error, or its panic, becomes `task`'s failure and the worker goes on.
     fn catching(&mut self, task: Task, work: impl FnOnce(&mut Self) -> Result<(), String>) {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *self)));
-        let message = match result {
-            Ok(Ok(())) => return,
-            Ok(Err(message)) => message,
-            Err(panic) => {
+        let mut panicked = true;
+        let result = guarded(|| {
+            let r = work(&mut *self);
+            panicked = false;
+            r
+        });
+        if let Err(message) = result {
+            if panicked {
                 // The animation may be half-made; drop it.
                 self.animation = None;
-                panic_message(&panic)
             }
-        };
-        self.send(Event::Failed { task, message });
+            self.send(Event::Failed { task, message });
+        }
     }
 
     fn handle(&mut self, job: Job) -> Result<(), String> {
@@ -498,6 +503,17 @@ mod tests {
             driving: None,
         };
         (state, rx)
+    }
+
+    #[test]
+    fn an_export_that_panics_fails_with_the_panic_in_words() {
+        let frames = 3;
+        let result: Result<u64, String> = guarded(|| panic!("frame {frames} has no size"));
+        assert_eq!(
+            result,
+            Err("internal error (frame 3 has no size); your project is unchanged, please report this".into())
+        );
+        assert_eq!(guarded(|| Ok::<_, String>(7)), Ok(7));
     }
 
     #[test]

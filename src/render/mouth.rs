@@ -1,7 +1,9 @@
 //! The mouth interior. When the target mouth opens wider than the source's, the warp alone
-//! would stretch the lips across the gap; instead the inside is painted: a dark cavity in the
-//! portrait's own lip colour, darker towards the back, and a band of upper teeth in a light,
-//! slightly warm tone taken from the face, all feathered into the lips.
+//! would stretch the lips across the gap; instead the inside is painted inside a smooth inner
+//! lip line: a dark cavity in the portrait's own lip colour, deepest in the middle, the upper
+//! teeth hanging from the upper lip in a light tone taken from the face (shaded by the lip,
+//! fading into the corners), and, when wide open, the tongue's warmth low in the middle, all
+//! feathered into the lips.
 
 use image::RgbImage;
 
@@ -96,7 +98,9 @@ impl MouthInterior {
         if strength <= 0.0 {
             return;
         }
-        let poly: Vec<[f32; 2]> = INNER.iter().map(|&i| lm[i]).collect();
+        // The inner lip line as a smooth curve: eight points joined by straight edges make a
+        // trapezoid with a ruler-straight upper lip.
+        let poly = smooth_closed(&INNER.iter().map(|&i| lm[i]).collect::<Vec<_>>(), 6);
         let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
         for p in &poly {
             for k in 0..2 {
@@ -119,12 +123,22 @@ impl MouthInterior {
         let down = [-along[1], along[0]];
         let centre = [(l[0] + r[0]) / 2.0, (l[1] + r[1]) / 2.0];
         let half_width = (dist(l, r) / 2.0).max(1.0);
-        let top = |q: [f32; 2]| (q[0] - centre[0]) * down[0] + (q[1] - centre[1]) * down[1];
-        let upper = (top(lm[61]) + top(lm[62]) + top(lm[63])) / 3.0;
-        let lower = (top(lm[65]) + top(lm[66]) + top(lm[67])) / 3.0;
-        let gap = (lower - upper).max(1.0);
+        let axes = |q: [f32; 2]| {
+            let (dx, dy) = (q[0] - centre[0], q[1] - centre[1]);
+            [
+                (dx * along[0] + dy * along[1]) / half_width,
+                dx * down[0] + dy * down[1],
+            ]
+        };
+        // Upper and lower lip edges across the mouth (u from -1 to 1), from the curve: the
+        // teeth hang from the upper edge wherever it is, not from a straight average line.
+        let edges = LipEdges::new(&poly.iter().map(|&p| axes(p)).collect::<Vec<_>>());
+        let eye = eye_distance(lm);
+        // Upper teeth show about as much as in life: a fixed height under the lip, less
+        // where the gap is narrow (the lower ones stay behind the lower lip).
+        let upper_teeth = 0.12 * eye;
         // Feather in proportion to the face: soft at any resolution.
-        let feather = (0.02 * eye_distance(lm)).max(1.5);
+        let feather = (0.02 * eye).max(1.5);
         // The picture's own fine texture (brush strokes, craquelure, film grain) is kept on
         // the painted inside: the warped pixels' difference from their 3×3 mean.
         let detail = |img: &RgbImage, x: i64, y: i64, k: usize| -> f32 {
@@ -137,6 +151,11 @@ impl MouthInterior {
             }
             img.get_pixel(x as u32, y as u32).0[k] as f32 - sum / 9.0
         };
+        let smooth = |e0: f32, e1: f32, x: f32| {
+            let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+            t * t * (3.0 - 2.0 * t)
+        };
+        let tongue: [f32; 3] = std::array::from_fn(|k| self.cavity[k] * 1.9);
         let mut fill: Vec<(u32, u32, f32, [f32; 3])> = Vec::new();
         for y in y0..y1 {
             for x in x0..x1 {
@@ -146,19 +165,33 @@ impl MouthInterior {
                 if a <= 0.0 {
                     continue;
                 }
-                let u =
-                    ((p[0] - centre[0]) * along[0] + (p[1] - centre[1]) * along[1]) / half_width;
-                let v = (top(p) - upper) / gap;
-                // Teeth: the top ~40 % of the opening, fading towards the corners and shaded
-                // darker at their lower edge.
-                let teeth_a = (1.0 - ((v - 0.16) / 0.2).abs()).clamp(0.0, 1.0).sqrt()
-                    * (1.0 - u.abs().powi(3)).clamp(0.0, 1.0);
-                let teeth_shade = 1.0 - 0.35 * ((v - 0.05) / 0.3).clamp(0.0, 1.0);
-                let shade = 0.7 + 0.3 * (1.0 - u.abs());
+                let [u, t] = axes(p);
+                let (top, bottom) = edges.at(u);
+                let gap = (bottom - top).max(1.0);
+                let (below_top, above_bottom) = (t - top, bottom - t);
+                // Corners recede into shadow; the teeth follow the arch and fade there too.
+                let arch = (1.0 - u.abs().powi(4)).clamp(0.0, 1.0);
+                let reach = upper_teeth.min(0.4 * gap) * (0.5 + 0.5 * arch);
+                let teeth_a = (1.0 - smooth(0.6 * reach, 1.1 * reach, below_top)) * arch;
+                // The upper lip shades the top of the teeth.
+                let teeth_shade =
+                    (0.72 + 0.2 * smooth(0.0, 0.4 * reach, below_top)) * (0.8 + 0.2 * arch);
+                // Depth: darkest in the middle of the opening, lighter at the lip edges, and a
+                // tongue's warmth low in the middle when the mouth is wide.
+                let depth = 4.0 * (below_top / gap) * (above_bottom / gap);
+                let shade = (0.85 - 0.25 * depth.clamp(0.0, 1.0)) * (0.7 + 0.3 * arch);
+                let tongue_a = smooth(0.5, 0.9, 1.0 - above_bottom / gap)
+                    * smooth(0.15 * eye, 0.35 * eye, gap)
+                    * arch
+                    * 0.6;
+                // Texture: the picture's grain on the teeth; little in the cavity, where the
+                // warped pixels are lips stretched into streaks.
+                let grain = 0.1 + 0.5 * teeth_a;
                 let c: [f32; 3] = std::array::from_fn(|k| {
-                    self.cavity[k] * shade * (1.0 - teeth_a)
+                    let inside = self.cavity[k] * shade * (1.0 - tongue_a) + tongue[k] * tongue_a;
+                    inside * (1.0 - teeth_a)
                         + self.teeth[k] * teeth_shade * teeth_a
-                        + 0.6 * detail(img, x, y, k)
+                        + grain * detail(img, x, y, k)
                 });
                 fill.push((x as u32, y as u32, a, c));
             }
@@ -171,6 +204,86 @@ impl MouthInterior {
             }
         }
     }
+}
+
+/// A closed centripetal Catmull-Rom curve through `points`, `per_edge` samples between each
+/// pair. Centripetal: knots spaced by the square root of the distance, so nearly touching
+/// points (the inner lips near the corners) make no loops or spikes.
+fn smooth_closed(points: &[[f32; 2]], per_edge: usize) -> Vec<[f32; 2]> {
+    let n = points.len();
+    let mut out = Vec::with_capacity(n * per_edge);
+    let knot = |a: [f32; 2], b: [f32; 2]| dist(a, b).sqrt().max(1e-3);
+    let lerp = |a: [f32; 2], b: [f32; 2], ta: f32, tb: f32, t: f32| -> [f32; 2] {
+        let f = (t - ta) / (tb - ta);
+        [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f]
+    };
+    for i in 0..n {
+        let (p0, p1, p2, p3) = (
+            points[(i + n - 1) % n],
+            points[i],
+            points[(i + 1) % n],
+            points[(i + 2) % n],
+        );
+        let t0 = 0.0;
+        let t1 = t0 + knot(p0, p1);
+        let t2 = t1 + knot(p1, p2);
+        let t3 = t2 + knot(p2, p3);
+        for s in 0..per_edge {
+            let t = t1 + (t2 - t1) * s as f32 / per_edge as f32;
+            // Barry and Goldman's pyramid.
+            let a1 = lerp(p0, p1, t0, t1, t);
+            let a2 = lerp(p1, p2, t1, t2, t);
+            let a3 = lerp(p2, p3, t2, t3, t);
+            let b1 = lerp(a1, a2, t0, t2, t);
+            let b2 = lerp(a2, a3, t1, t3, t);
+            out.push(lerp(b1, b2, t1, t2, t));
+        }
+    }
+    out
+}
+
+/// The upper and lower edges of the opening, as depth across the mouth against position
+/// along it, read off the curve in mouth axes (u along, t down).
+struct LipEdges {
+    /// (u, t) pairs sorted by u.
+    upper: Vec<[f32; 2]>,
+    lower: Vec<[f32; 2]>,
+}
+
+impl LipEdges {
+    fn new(curve: &[[f32; 2]]) -> Self {
+        // The curve starts at the left corner (point 60) and reaches the right one (64)
+        // half-way round: the first half is the upper lip, the second the lower.
+        let half = curve.len() / 2;
+        let mut upper: Vec<[f32; 2]> = curve[..=half].to_vec();
+        let mut lower: Vec<[f32; 2]> = curve[half..].to_vec();
+        lower.push(curve[0]);
+        upper.sort_by(|a, b| a[0].total_cmp(&b[0]));
+        lower.sort_by(|a, b| a[0].total_cmp(&b[0]));
+        Self { upper, lower }
+    }
+
+    fn at(&self, u: f32) -> (f32, f32) {
+        (interpolate(&self.upper, u), interpolate(&self.lower, u))
+    }
+}
+
+/// Piecewise-linear `t(u)` from sorted (u, t) pairs, held at the ends.
+fn interpolate(pairs: &[[f32; 2]], u: f32) -> f32 {
+    let i = pairs.partition_point(|p| p[0] < u);
+    if i == 0 {
+        return pairs[0][1];
+    }
+    if i >= pairs.len() {
+        return pairs[pairs.len() - 1][1];
+    }
+    let (a, b) = (pairs[i - 1], pairs[i]);
+    let f = if b[0] > a[0] {
+        (u - a[0]) / (b[0] - a[0])
+    } else {
+        0.0
+    };
+    a[1] + (b[1] - a[1]) * f
 }
 
 /// A light, nearly neutral tone from the brightest pixels around the face.
@@ -237,4 +350,46 @@ fn signed_distance(poly: &[[f32; 2]], p: [f32; 2]) -> f32 {
         best = best.min((qx * qx + qy * qy).sqrt());
     }
     if inside { best } else { -best }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inner lips as the 68-point model gives them: corners, then upper left to right, then
+    /// lower right to left; `gap` apart in the middle.
+    fn inner_lips(gap: f32) -> Vec<[f32; 2]> {
+        vec![
+            [0.0, 0.0],
+            [25.0, -2.0],
+            [50.0, -3.0],
+            [75.0, -2.0],
+            [100.0, 0.0],
+            [75.0, gap - 2.0],
+            [50.0, gap - 1.0],
+            [25.0, gap - 2.0],
+        ]
+    }
+
+    #[test]
+    fn the_inner_lip_curve_passes_its_points_without_spikes() {
+        // Nearly touching lips are where a uniform spline loops and spikes.
+        for gap in [0.2f32, 2.0, 30.0] {
+            let points = inner_lips(gap);
+            let curve = smooth_closed(&points, 6);
+            assert_eq!(curve.len(), 48);
+            for (i, p) in points.iter().enumerate() {
+                assert!(dist(curve[i * 6], *p) < 1e-3, "gap {gap}: point {i}");
+            }
+            let (lo, hi) = (points.iter().map(|p| p[1]).fold(f32::MAX, f32::min), gap);
+            for q in &curve {
+                assert!((-1.0..=101.0).contains(&q[0]), "gap {gap}: {q:?}");
+                assert!(q[1] >= lo - 1.0 && q[1] <= hi + 1.0, "gap {gap}: {q:?}");
+            }
+            // The edges read off it: the upper above the lower across the mouth.
+            let edges = LipEdges::new(&curve);
+            let (top, bottom) = edges.at(50.0);
+            assert!((top + 3.0).abs() < 0.5 && (bottom - (gap - 1.0)).abs() < 0.5);
+        }
+    }
 }

@@ -102,6 +102,13 @@ pub fn express(neutral: &[[f32; 2]], e: &Expression) -> Vec<[f32; 2]> {
     // Mouth: the jaw drops and takes the lower lip with it; the upper lip lifts a little; the
     // lips' width scales about the mouth's centre.
     let open = e.open.clamp(0.0, 1.5) * 0.3;
+    // A smiling face holds its mouth corners up, so they follow the jaw less: without this
+    // the corners, dropping 0.3 of the jaw, fell below the upper lip's centre and a smile
+    // (the Mona Lisa's: inner corners 0.03 eye distances above it) turned down as she spoke.
+    let upturn =
+        |lm: &[[f32; 2]]| f.local(lm[62])[1] - (f.local(lm[60])[1] + f.local(lm[64])[1]) / 2.0;
+    let smile = (upturn(neutral) / 0.03).clamp(0.0, 1.0);
+    let corner_drop = 0.3 * (1.0 - smile);
     let drop = |i: usize| -> f32 {
         match i {
             66 => 1.0,
@@ -109,7 +116,7 @@ pub fn express(neutral: &[[f32; 2]], e: &Expression) -> Vec<[f32; 2]> {
             57 => 1.0,
             56 | 58 => 0.9,
             55 | 59 => 0.6,
-            48 | 54 | 60 | 64 => 0.3,
+            48 | 54 | 60 | 64 => corner_drop,
             61..=63 => -0.12,
             49..=53 => -0.06,
             8 => 0.8,
@@ -260,6 +267,34 @@ mod tests {
         assert!((up(&n) - up(&e) - 0.05).abs() < 0.005);
         // Neutral in, neutral out.
         assert_eq!(express(&n, &Expression::default()), n);
+    }
+
+    #[test]
+    fn a_smile_survives_speech_and_a_straight_mouth_turns_down() {
+        let n = face();
+        let f = Frame::of(&n);
+        let mut smiling = n.clone();
+        for i in [48, 54, 60, 64] {
+            smiling[i] = f.shift(n[i], 0.0, -0.04);
+        }
+        // How far the inner corners stand above the upper lip's centre, eye distances.
+        let upturn =
+            |p: &[[f32; 2]]| f.local(p[62])[1] - (f.local(p[60])[1] + f.local(p[64])[1]) / 2.0;
+        let speaking = Expression {
+            open: 0.5,
+            ..Default::default()
+        };
+        assert!(upturn(&smiling) > 0.03);
+        let s = express(&smiling, &speaking);
+        assert!(upturn(&s) > 0.01, "the smile turned: {}", upturn(&s));
+        // A straight mouth's corners follow the jaw down, as they do in life.
+        let e = express(&n, &speaking);
+        assert!(
+            upturn(&e) < upturn(&n) - 0.05,
+            "{} vs {}",
+            upturn(&e),
+            upturn(&n)
+        );
     }
 
     #[test]

@@ -109,10 +109,15 @@ impl StudioApp {
         self.dirty
     }
 
+    /// Whether `action` must be confirmed first: unsaved changes, or, for quitting, a running
+    /// export (it would be cancelled).
+    pub fn asks_before(&self, action: &Discard) -> bool {
+        self.dirty || (*action == Discard::Quit && self.exporting())
+    }
+
     /// Do `action` now, or, with unsaved changes, once the user has said what becomes of them.
     pub fn request(&mut self, action: Discard) {
-        // Quitting also cancels a running export: asked too.
-        if self.dirty || (action == Discard::Quit && self.exporting()) {
+        if self.asks_before(&action) {
             self.unsaved_prompt = Some(action);
         } else {
             self.carry_out(action);

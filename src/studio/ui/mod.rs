@@ -22,7 +22,7 @@ impl eframe::App for StudioApp {
         // Closing the window with unsaved changes or a running export asks first, like
         // File ▸ Quit.
         if ui.ctx().input(|i| i.viewport().close_requested()) && !self.quitting {
-            if self.is_dirty() || self.exporting() {
+            if self.asks_before(&Discard::Quit) {
                 ui.ctx()
                     .send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 self.unsaved_prompt = Some(Discard::Quit);

@@ -307,16 +307,16 @@ impl WorkerState {
                     Job::Prepare { .. } if Some(i) != newest_prepare => {}
                     Job::Frame { .. } if Some(i) == newest_frame => frame_job = Some(job),
                     Job::Frame { .. } => {}
-                    job => self.guarded(job),
+                    job => self.run_job(job),
                 }
             }
             if let Some(job) = frame_job {
-                self.guarded(job);
+                self.run_job(job);
             }
         }
     }
 
-    fn guarded(&mut self, job: Job) {
+    fn run_job(&mut self, job: Job) {
         let task = match &job {
             Job::Source { id, .. } => Task::Source(*id),
             Job::Driving { .. } => Task::Driving,
@@ -539,7 +539,7 @@ mod tests {
         // The same worker still does real work afterwards.
         let speech = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/speech_librivox_0870.wav");
-        state.guarded(Job::Audio {
+        state.run_job(Job::Audio {
             path: speech,
             fps: 25.0,
         });

@@ -207,12 +207,7 @@ impl StudioApp {
             Purpose::AddMedia => self.add_path(&path),
             Purpose::OpenProject => self.open_project(&path),
             Purpose::SaveProject => {
-                if self.save_project(&path)
-                    && let Some(action) = self.unsaved_prompt.take()
-                {
-                    // "Save" in the unsaved-changes question, which needed a path first.
-                    self.carry_out(action);
-                }
+                self.save_project(&path);
             }
             Purpose::Export => self.start_export(path),
             Purpose::Relocate(which, banner) => {

@@ -93,8 +93,10 @@ impl StudioApp {
                 self.dirty = false;
                 self.autosave_due = false;
                 self.remember(path);
-                if let Some(auto) = self.autosave_path() {
-                    let _ = std::fs::remove_file(auto);
+                self.drop_autosave();
+                // Saved from "save your changes?": go on with what was asked for.
+                if let Some(action) = self.unsaved_prompt.take() {
+                    self.carry_out(action);
                 }
                 true
             }
@@ -124,8 +126,8 @@ impl StudioApp {
         }
     }
 
-    /// The answer to "save your changes?". After `Saved`, the action waits if the changes are
-    /// still unsaved (the save failed or its dialog was cancelled).
+    /// "Don't save" or "Cancel" to "save your changes?" ("Save" is `save_project`, which goes
+    /// on with the action once the project is saved).
     pub fn answer_unsaved(&mut self, answer: Answer) {
         match answer {
             Answer::Cancel => self.unsaved_prompt = None,
@@ -133,20 +135,17 @@ impl StudioApp {
                 // Thrown away on purpose: no autosave to offer back either.
                 self.dirty = false;
                 self.autosave_due = false;
-                if let Some(auto) = self.autosave_path() {
-                    let _ = std::fs::remove_file(auto);
-                }
+                self.drop_autosave();
                 if let Some(action) = self.unsaved_prompt.take() {
                     self.carry_out(action);
                 }
             }
-            Answer::Saved => {
-                if !self.dirty
-                    && let Some(action) = self.unsaved_prompt.take()
-                {
-                    self.carry_out(action);
-                }
-            }
+        }
+    }
+
+    fn drop_autosave(&self) {
+        if let Some(auto) = self.autosave_path() {
+            let _ = std::fs::remove_file(auto);
         }
     }
 
@@ -241,10 +240,8 @@ impl StudioApp {
                 self.on_event(event);
             }
         }
-        if !self.dirty
-            && let Some(auto) = self.autosave_path()
-        {
-            let _ = std::fs::remove_file(auto);
+        if !self.dirty {
+            self.drop_autosave();
         }
     }
 }

@@ -93,11 +93,9 @@ pub enum Discard {
     Quit,
 }
 
-/// What the user said to "save your changes?".
+/// "Don't save" or "Cancel" to "save your changes?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
-    /// They were saved (or the save was tried: see `answer_unsaved`).
-    Saved,
     DontSave,
     Cancel,
 }

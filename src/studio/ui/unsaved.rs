@@ -54,8 +54,8 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         });
     });
     if save {
+        // Once saved (maybe after asking where), the action goes on.
         super::save(app, false);
-        answer = Some(Answer::Saved);
     } else if modal.should_close() && answer.is_none() {
         // Escape or a click beside the dialog: nothing happens.
         answer = Some(Answer::Cancel);

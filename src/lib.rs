@@ -12,6 +12,8 @@ pub mod face;
 pub mod media;
 pub mod models;
 pub mod motion;
+pub mod neural;
+pub mod nn;
 pub mod pipeline;
 pub mod render;
 pub mod studio;

@@ -2,6 +2,7 @@
 
 mod eval;
 mod landmarks;
+mod models;
 mod probe;
 mod render;
 mod track;
@@ -42,6 +43,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Open the studio window (optionally on a .vivant project).
     Studio(StudioArgs),
+    /// The neural engine's weights (LivePortrait), which you download yourself.
+    Models(models::ModelsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Track(args) => track::run(args, &model_source(&cli.models)),
         Command::Render(args) => render::run(args, &model_source(&cli.models)),
         Command::Eval(args) => eval::run(args, &model_source(&cli.models)),
+        Command::Models(args) => models::run(args),
         Command::Studio(args) => crate::studio::run(crate::studio::StudioOptions {
             project: args.project.clone(),
             state_dir: None,

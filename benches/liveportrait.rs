@@ -1,0 +1,196 @@
+//! The neural engine's networks at the reference's full size (256² in, 512² out), with random
+//! weights made in memory (no files): F per source, M per driving frame, W and G per output
+//! frame, and the process's peak memory. The peer is the reference under PyTorch on the same
+//! machine (docs/PERFORMANCE.md). `VIVANT_THREADS` sets the kernels' threads.
+//!
+//! Under `cargo test --benches` (no `--bench`) each is run once at a reduced size, as a smoke
+//! test.
+
+use candle_core::{DType, Device, Result, Shape, Tensor};
+use candle_nn::VarBuilder;
+use criterion::{Criterion, criterion_group, criterion_main};
+use vivant::neural::appearance::AppearanceFeatureExtractor;
+use vivant::neural::config::Config;
+use vivant::neural::generator::SpadeGenerator;
+use vivant::neural::motion::MotionExtractor;
+use vivant::neural::warping::WarpingNetwork;
+
+/// Random tensors for any name asked, shaped as asked; the few shapes the loaders read from
+/// the weights (the motion backbone's widths and depths, SPADE's hidden width, the last
+/// generator block) answer as the reference's full-size networks have them.
+struct RandomWeights {
+    dims: [usize; 4],
+    depths: [usize; 4],
+    spade_hidden: usize,
+    last_block: usize,
+}
+
+fn stage_of(name: &str) -> Option<(usize, usize)> {
+    let rest = name.split("stages.").nth(1)?;
+    let mut it = rest.split('.');
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+impl candle_nn::var_builder::SimpleBackend for RandomWeights {
+    fn get(
+        &self,
+        s: Shape,
+        name: &str,
+        _: candle_nn::Init,
+        dtype: DType,
+        dev: &Device,
+    ) -> Result<Tensor> {
+        let dims = s.dims().to_vec();
+        if name.ends_with("running_var") {
+            return Tensor::rand(0.5f32, 1.5, s, dev)?.to_dtype(dtype);
+        }
+        if name.ends_with("norm.weight") || name.ends_with(".1.weight") && dims.len() == 1 {
+            return Tensor::rand(0.8f32, 1.2, s, dev)?.to_dtype(dtype);
+        }
+        let fan_in = if dims.len() > 1 {
+            dims[1..].iter().product::<usize>()
+        } else {
+            1
+        };
+        let std = if dims.len() > 1 {
+            1.0 / (fan_in as f64).sqrt()
+        } else {
+            0.05
+        };
+        Tensor::randn(0f32, std as f32, s, dev)?.to_dtype(dtype)
+    }
+
+    fn get_unchecked(&self, name: &str, dtype: DType, dev: &Device) -> Result<Tensor> {
+        let shape: Vec<usize> = if name.ends_with("downsample_layers.0.0.weight") {
+            vec![self.dims[0], 3, 4, 4]
+        } else if let Some(i) =
+            (1..4).find(|i| name.ends_with(&format!("downsample_layers.{i}.1.weight")))
+        {
+            vec![self.dims[i], self.dims[i - 1], 2, 2]
+        } else if name.ends_with("dwconv.weight") {
+            let (i, _) = stage_of(name).ok_or_else(|| candle_core::Error::Msg(name.into()))?;
+            vec![self.dims[i], 1, 7, 7]
+        } else if name.ends_with("mlp_shared.0.weight") {
+            vec![self.spade_hidden, 1, 3, 3]
+        } else if name.ends_with("up_1.conv_1.weight") {
+            vec![self.last_block, 1, 3, 3]
+        } else {
+            candle_core::bail!("no shape known for {name}")
+        };
+        self.get(shape.into(), name, candle_nn::Init::Const(0.0), dtype, dev)
+    }
+
+    fn contains_tensor(&self, name: &str) -> bool {
+        match stage_of(name) {
+            Some((i, j)) => i < 4 && j < self.depths[i],
+            None => true,
+        }
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn bench(c: &mut Criterion) {
+    vivant::init_compute_threads();
+    let full = std::env::args().any(|a| a == "--bench");
+    let dev = Device::Cpu;
+    let mut config = Config::default();
+    let (weights, side) = if full {
+        (
+            RandomWeights {
+                dims: [96, 192, 384, 768],
+                depths: [3, 3, 9, 3],
+                spade_hidden: 128,
+                last_block: 64,
+            },
+            256,
+        )
+    } else {
+        // Smoke test: the same networks, narrow and shallow.
+        let f = &mut config.appearance_feature_extractor_params;
+        f.block_expansion = 8;
+        f.max_features = 32;
+        f.reshape_channel = 4;
+        f.reshape_depth = 8;
+        f.num_resblocks = 1;
+        let w = &mut config.warping_module_params;
+        w.block_expansion = 2;
+        w.max_features = 32;
+        w.reshape_channel = 4;
+        w.dense_motion_params.block_expansion = 4;
+        w.dense_motion_params.max_features = 16;
+        w.dense_motion_params.num_blocks = 3;
+        w.dense_motion_params.reshape_depth = 8;
+        w.dense_motion_params.compress = 1;
+        let g = &mut config.spade_generator_params;
+        g.block_expansion = 2;
+        g.max_features = 16;
+        (
+            RandomWeights {
+                dims: [8, 16, 32, 64],
+                depths: [1, 1, 1, 1],
+                spade_hidden: 8,
+                last_block: 4,
+            },
+            64,
+        )
+    };
+    config.validate().expect("bench configuration");
+    let vb = VarBuilder::from_backend(Box::new(weights), DType::F32, dev.clone());
+    let f =
+        AppearanceFeatureExtractor::load(&vb.pp("F"), &config.appearance_feature_extractor_params)
+            .expect("F");
+    let m = MotionExtractor::load(&vb.pp("M"), &config.motion_extractor_params).expect("M");
+    let w = WarpingNetwork::load(&vb.pp("W"), &config.warping_module_params).expect("W");
+    let g = SpadeGenerator::load(&vb.pp("G"), &config.spade_generator_params).expect("G");
+
+    let image = Tensor::rand(0f32, 1.0, (1, 3, side, side), &dev).expect("image");
+    let k = config.motion_extractor_params.num_kp;
+    let kp_s = Tensor::rand(-0.6f32, 0.6, (1, k, 3), &dev).expect("kp");
+    let kp_d = (&kp_s + Tensor::randn(0f32, 0.05, (1, k, 3), &dev).expect("kp")).expect("kp");
+    let feature = f.forward(&image).expect("F forward");
+    let warped = w.forward(&feature, &kp_s, &kp_d).expect("W forward").out;
+
+    let mut group = c.benchmark_group(format!(
+        "liveportrait-{}",
+        if full { "full" } else { "smoke" }
+    ));
+    group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(if full { 30 } else { 1 }));
+    group.bench_function("F appearance (per source)", |b| {
+        b.iter(|| f.forward(&image).expect("F"))
+    });
+    group.bench_function("M motion (per driving frame)", |b| {
+        b.iter(|| m.forward(&image).expect("M"))
+    });
+    group.bench_function("W warping (per output frame)", |b| {
+        b.iter(|| w.forward(&feature, &kp_s, &kp_d).expect("W"))
+    });
+    group.bench_function("G generator (per output frame)", |b| {
+        b.iter(|| g.forward(&warped).expect("G"))
+    });
+    group.bench_function("W+G (per output frame)", |b| {
+        b.iter(|| {
+            g.forward(&w.forward(&feature, &kp_s, &kp_d).expect("W").out)
+                .expect("G")
+        })
+    });
+    group.finish();
+    println!(
+        "liveportrait: peak resident memory {:.0} MB, {} threads, input {side}²",
+        peak_rss_mb(),
+        vivant::nn::threads::compute_threads()
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,281 @@
+//! The networks' configuration: the reference's `models.yaml` as defaults, overridden by a
+//! `config.json` beside the weights (either the reference's `model_params` layout or those
+//! sections at the top level). What the reference hard-codes outside `models.yaml` (the motion
+//! extractor's widths and depths, SPADE's hidden width, the generator's last width) is read
+//! from the tensors' shapes instead.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AppearanceConfig {
+    pub image_channel: usize,
+    pub block_expansion: usize,
+    pub num_down_blocks: usize,
+    pub max_features: usize,
+    pub reshape_channel: usize,
+    pub reshape_depth: usize,
+    pub num_resblocks: usize,
+}
+
+impl Default for AppearanceConfig {
+    fn default() -> Self {
+        Self {
+            image_channel: 3,
+            block_expansion: 64,
+            num_down_blocks: 2,
+            max_features: 512,
+            reshape_channel: 32,
+            reshape_depth: 16,
+            num_resblocks: 6,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MotionConfig {
+    pub num_kp: usize,
+    pub backbone: String,
+    /// Head-pose bins per angle; the degree conversion is defined for 66.
+    pub num_bins: usize,
+}
+
+impl Default for MotionConfig {
+    fn default() -> Self {
+        Self {
+            num_kp: 21,
+            backbone: "convnextv2_tiny".into(),
+            num_bins: 66,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DenseMotionConfig {
+    pub block_expansion: usize,
+    pub max_features: usize,
+    pub num_blocks: usize,
+    pub reshape_depth: usize,
+    pub compress: usize,
+}
+
+impl Default for DenseMotionConfig {
+    fn default() -> Self {
+        Self {
+            block_expansion: 32,
+            max_features: 1024,
+            num_blocks: 5,
+            reshape_depth: 16,
+            compress: 4,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct WarpingConfig {
+    pub num_kp: usize,
+    pub block_expansion: usize,
+    pub max_features: usize,
+    pub num_down_blocks: usize,
+    pub reshape_channel: usize,
+    pub estimate_occlusion_map: bool,
+    pub dense_motion_params: DenseMotionConfig,
+}
+
+impl Default for WarpingConfig {
+    fn default() -> Self {
+        Self {
+            num_kp: 21,
+            block_expansion: 64,
+            max_features: 512,
+            num_down_blocks: 2,
+            reshape_channel: 32,
+            estimate_occlusion_map: true,
+            dense_motion_params: DenseMotionConfig::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct GeneratorConfig {
+    pub upscale: usize,
+    pub block_expansion: usize,
+    pub max_features: usize,
+    pub num_down_blocks: usize,
+}
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        Self {
+            upscale: 2,
+            block_expansion: 64,
+            max_features: 512,
+            num_down_blocks: 2,
+        }
+    }
+}
+
+impl GeneratorConfig {
+    /// Channels of the generator's input: min(max_features, block_expansion·2^num_down_blocks).
+    pub fn input_channels(&self) -> usize {
+        self.max_features
+            .min(self.block_expansion << self.num_down_blocks)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MlpConfig {
+    pub input_size: usize,
+    pub hidden_sizes: Vec<usize>,
+    pub output_size: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct StitchingConfig {
+    pub stitching: MlpConfig,
+    pub lip: MlpConfig,
+    pub eye: MlpConfig,
+}
+
+impl Default for StitchingConfig {
+    fn default() -> Self {
+        let mlp = |input_size, hidden_sizes: &[usize], output_size| MlpConfig {
+            input_size,
+            hidden_sizes: hidden_sizes.to_vec(),
+            output_size,
+        };
+        Self {
+            stitching: mlp(126, &[128, 128, 64], 65),
+            lip: mlp(65, &[128, 128, 64], 63),
+            eye: mlp(66, &[256, 256, 128, 128, 64], 63),
+        }
+    }
+}
+
+/// Every network's parameters, named as in the reference's `models.yaml`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Config {
+    pub appearance_feature_extractor_params: AppearanceConfig,
+    pub motion_extractor_params: MotionConfig,
+    pub warping_module_params: WarpingConfig,
+    pub spade_generator_params: GeneratorConfig,
+    pub stitching_retargeting_module_params: StitchingConfig,
+}
+
+impl Config {
+    /// Parse a `config.json`: `{"model_params": {…}}` or the sections at the top level.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let params = value.get("model_params").cloned().unwrap_or(value);
+        let config: Config = serde_json::from_value(params).map_err(|e| e.to_string())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The constraints between sections that the networks rely on.
+    pub fn validate(&self) -> Result<(), String> {
+        let f = &self.appearance_feature_extractor_params;
+        let m = &self.motion_extractor_params;
+        let w = &self.warping_module_params;
+        let g = &self.spade_generator_params;
+        let checks = [
+            (
+                f.max_features == f.reshape_channel * f.reshape_depth,
+                "appearance max_features must equal reshape_channel × reshape_depth",
+            ),
+            (
+                w.max_features == f.max_features,
+                "warping max_features must equal the appearance extractor's",
+            ),
+            (
+                w.reshape_channel == f.reshape_channel,
+                "warping reshape_channel must equal the appearance extractor's",
+            ),
+            (
+                w.dense_motion_params.reshape_depth == f.reshape_depth,
+                "dense motion reshape_depth must equal the appearance extractor's",
+            ),
+            (
+                w.num_kp == m.num_kp,
+                "warping and motion extractor num_kp differ",
+            ),
+            (
+                w.block_expansion << w.num_down_blocks == g.input_channels(),
+                "warping output channels (block_expansion·2^num_down_blocks) must equal the generator's input channels",
+            ),
+            (m.num_bins == 66, "head-pose bins must be 66"),
+            (m.num_kp > 0, "num_kp must be positive"),
+            (
+                m.backbone == "convnextv2_tiny",
+                "the only motion extractor backbone is convnextv2_tiny",
+            ),
+            (
+                w.dense_motion_params.compress > 0 && f.num_down_blocks > 0,
+                "compress and num_down_blocks must be positive",
+            ),
+        ];
+        for (ok, what) in checks {
+            if !ok {
+                return Err(what.to_string());
+            }
+        }
+        let k = m.num_kp;
+        let s = &self.stitching_retargeting_module_params;
+        for (name, mlp, input, output) in [
+            ("stitching", &s.stitching, 6 * k, 3 * k + 2),
+            ("lip", &s.lip, 3 * k + 2, 3 * k),
+            ("eye", &s.eye, 3 * k + 3, 3 * k),
+        ] {
+            if mlp.input_size != input || mlp.output_size != output || mlp.hidden_sizes.is_empty() {
+                return Err(format!(
+                    "{name} MLP: {} → {:?} → {} does not fit {k} keypoints (needs {input} → … → {output})",
+                    mlp.input_size, mlp.hidden_sizes, mlp.output_size
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Side of the square input image the networks take: the feature volume is a quarter of it
+    /// per down block (… 256² → 64²), so this is the smallest valid one; any multiple of
+    /// 2^(num_down_blocks + dense num_blocks) works.
+    pub fn input_multiple(&self) -> usize {
+        1 << (self.appearance_feature_extractor_params.num_down_blocks
+            + self.warping_module_params.dense_motion_params.num_blocks)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_reference_models_yaml_and_valid() {
+        let c = Config::default();
+        assert_eq!(c.appearance_feature_extractor_params.max_features, 512);
+        assert_eq!(c.warping_module_params.dense_motion_params.num_blocks, 5);
+        assert_eq!(c.spade_generator_params.input_channels(), 256);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn json_overrides_and_is_checked() {
+        let c = Config::from_json(
+            r#"{"model_params": {"motion_extractor_params": {"num_kp": 21},
+                "appearance_feature_extractor_params": {"max_features": 512}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c, Config::default());
+        let err =
+            Config::from_json(r#"{"appearance_feature_extractor_params": {"reshape_depth": 8}}"#)
+                .unwrap_err();
+        assert!(err.contains("reshape_channel × reshape_depth"), "{err}");
+        assert!(Config::from_json("{").is_err());
+    }
+}

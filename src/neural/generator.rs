@@ -1,0 +1,166 @@
+//! G, the SPADE generator: warped features (N, C, H, W) → image (N, 3, 2·upscale·H… ) in (0, 1):
+//! six SPADE residual blocks at the feature size, two upsampling blocks, a final conv and
+//! pixel shuffle. Run once per output frame; the largest network (≈0.9 TFLOP at full size).
+//!
+//! Every SPADE block modulates with the generator's own input, resized; its hidden width
+//! (128 in the reference, hard-coded there) and the last block's width are read from the
+//! tensors.
+
+use candle_core::{Result, Tensor};
+use candle_nn::VarBuilder;
+
+use super::config::GeneratorConfig;
+use crate::nn::{Act, Conv, instance_norm, pixel_shuffle, upsample2x_nearest};
+
+/// SPADE: instance norm, then a per-pixel scale and shift predicted from the segmentation map.
+#[derive(Clone, Debug)]
+pub struct Spade {
+    shared: Conv,
+    /// mlp_gamma and mlp_beta as one conv with 2·C outputs (one GEMM instead of two).
+    gamma_beta: Conv,
+    channels: usize,
+}
+
+impl Spade {
+    pub fn load(vb: &VarBuilder, norm_nc: usize, label_nc: usize) -> Result<Self> {
+        let hidden = vb.get_unchecked("mlp_shared.0.weight")?.dims()[0];
+        let shared = Conv::load2d(&vb.pp("mlp_shared.0"), (label_nc, hidden), 3, 1, 1, true)?
+            .with_act(Act::Relu);
+        let g = vb.pp("mlp_gamma");
+        let b = vb.pp("mlp_beta");
+        let w = Tensor::cat(
+            &[
+                g.get((norm_nc, hidden, 3, 3), "weight")?,
+                b.get((norm_nc, hidden, 3, 3), "weight")?,
+            ],
+            0,
+        )?;
+        let bias = Tensor::cat(&[g.get(norm_nc, "bias")?, b.get(norm_nc, "bias")?], 0)?;
+        Ok(Self {
+            shared,
+            gamma_beta: Conv::new(&w, Some(&bias), 1, 1)?,
+            channels: norm_nc,
+        })
+    }
+
+    /// `seg` already resized to x's height and width.
+    pub fn forward(&self, x: &Tensor, seg: &Tensor) -> Result<Tensor> {
+        let normalized = instance_norm(x, 1e-5)?;
+        let gb = self.gamma_beta.forward(&self.shared.forward(seg)?)?;
+        let gamma = gb.narrow(1, 0, self.channels)?;
+        let beta = gb.narrow(1, self.channels, self.channels)?;
+        (normalized * (gamma + 1.0)?)? + beta
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SpadeResBlock {
+    norm_0: Spade,
+    conv_0: Conv,
+    norm_1: Spade,
+    conv_1: Conv,
+    shortcut: Option<(Spade, Conv)>,
+}
+
+impl SpadeResBlock {
+    /// `fout = None`: read the output width from conv_1 (the last block's, not in the config).
+    pub fn load(vb: &VarBuilder, fin: usize, fout: Option<usize>, label_nc: usize) -> Result<Self> {
+        let fout = match fout {
+            Some(f) => f,
+            None => vb.get_unchecked("conv_1.weight")?.dims()[0],
+        };
+        let fmiddle = fin.min(fout);
+        let shortcut = if fin != fout {
+            Some((
+                Spade::load(&vb.pp("norm_s"), fin, label_nc)?,
+                Conv::load2d(&vb.pp("conv_s"), (fin, fout), 1, 1, 0, false)?,
+            ))
+        } else {
+            None
+        };
+        Ok(Self {
+            norm_0: Spade::load(&vb.pp("norm_0"), fin, label_nc)?,
+            conv_0: Conv::load2d(&vb.pp("conv_0"), (fin, fmiddle), 3, 1, 1, true)?,
+            norm_1: Spade::load(&vb.pp("norm_1"), fmiddle, label_nc)?,
+            conv_1: Conv::load2d(&vb.pp("conv_1"), (fmiddle, fout), 3, 1, 1, true)?,
+            shortcut,
+        })
+    }
+
+    pub fn out_channels(&self) -> usize {
+        self.conv_1.out_channels()
+    }
+
+    pub fn forward(&self, x: &Tensor, seg: &Tensor) -> Result<Tensor> {
+        let lrelu = Act::LeakyRelu(0.2);
+        let x_s = match &self.shortcut {
+            Some((norm, conv)) => conv.forward(&norm.forward(x, seg)?)?,
+            None => x.clone(),
+        };
+        let dx = self
+            .conv_0
+            .forward(&lrelu.forward(&self.norm_0.forward(x, seg)?)?)?;
+        let dx = self
+            .conv_1
+            .forward(&lrelu.forward(&self.norm_1.forward(&dx, seg)?)?)?;
+        x_s + dx
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SpadeGenerator {
+    fc: Conv,
+    middle: Vec<SpadeResBlock>,
+    up_0: SpadeResBlock,
+    up_1: SpadeResBlock,
+    conv_img: Conv,
+    upscale: bool,
+}
+
+impl SpadeGenerator {
+    pub fn load(vb: &VarBuilder, config: &GeneratorConfig) -> Result<Self> {
+        let c = config.input_channels();
+        let fc = Conv::load2d(&vb.pp("fc"), (c, 2 * c), 3, 1, 1, true)?;
+        let middle = (0..6)
+            .map(|i| SpadeResBlock::load(&vb.pp(format!("G_middle_{i}")), 2 * c, Some(2 * c), c))
+            .collect::<Result<Vec<_>>>()?;
+        let up_0 = SpadeResBlock::load(&vb.pp("up_0"), 2 * c, Some(c), c)?;
+        let up_1 = SpadeResBlock::load(&vb.pp("up_1"), c, None, c)?;
+        let out = up_1.out_channels();
+        let upscale = config.upscale > 1;
+        let conv_img = if upscale {
+            Conv::load2d(&vb.pp("conv_img.0"), (out, 12), 3, 1, 1, true)?
+        } else {
+            Conv::load2d(&vb.pp("conv_img"), (out, 3), 3, 1, 1, true)?
+        };
+        Ok(Self {
+            fc,
+            middle,
+            up_0,
+            up_1,
+            conv_img,
+            upscale,
+        })
+    }
+
+    pub fn forward(&self, feature: &Tensor) -> Result<Tensor> {
+        let (_, _, h, w) = feature.dims4()?;
+        // The segmentation map at each resolution the blocks run at (nearest, integer factors).
+        let seg1 = feature.clone();
+        let seg2 = feature.upsample_nearest2d(2 * h, 2 * w)?;
+        let seg4 = feature.upsample_nearest2d(4 * h, 4 * w)?;
+        let mut x = self.fc.forward(feature)?;
+        for block in &self.middle {
+            x = block.forward(&x, &seg1)?;
+        }
+        x = self.up_0.forward(&upsample2x_nearest(&x)?, &seg2)?;
+        x = self.up_1.forward(&upsample2x_nearest(&x)?, &seg4)?;
+        let x = self.conv_img.forward(&Act::LeakyRelu(0.2).forward(&x)?)?;
+        let x = if self.upscale {
+            pixel_shuffle(&x, 2)?
+        } else {
+            x
+        };
+        candle_nn::ops::sigmoid(&x)
+    }
+}

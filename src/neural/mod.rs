@@ -1,0 +1,311 @@
+//! The neural engine's networks: LivePortrait's five (Guo et al. 2024, MIT), ported from the
+//! reference implementation and run in candle on the CPU, CUDA or Metal from the weights a
+//! user downloaded. Vivant never bundles or downloads them.
+//!
+//! - `weights`: finding and reading the checkpoints (`.pth` or `.safetensors`).
+//! - `config`: the networks' configuration (defaults = the reference's).
+//! - `appearance` (F), `motion` (M), `warping` (W), `generator` (G), `stitching` (S).
+//! - `keypoints`: head pose, rotation, keypoint transform, relative motion.
+//!
+//! Use: [`LivePortrait::load`] once; per source image [`LivePortrait::prepare_source`] (F and
+//! M, once); per driving frame [`LivePortrait::motion`] (M); per output frame
+//! [`LivePortrait::stitch`] and [`LivePortrait::warp_decode`] (W and G).
+
+pub mod appearance;
+pub mod config;
+pub mod generator;
+pub mod keypoints;
+pub mod motion;
+pub mod stitching;
+pub mod warping;
+pub mod weights;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+pub use config::Config;
+pub use keypoints::{Keypoints, KpInfo};
+pub use weights::{Checkpoint, Format, Network};
+
+use appearance::AppearanceFeatureExtractor;
+use generator::SpadeGenerator;
+use motion::{MotionExtractor, MotionOutput};
+use stitching::StitchingRetargeting;
+use warping::{WarpOutput, WarpingNetwork};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NeuralError {
+    #[error(
+        "no weights for the {} in {dir}: expected {stem}.pth or {stem}.safetensors (the file names LivePortrait publishes; download them and point Vivant at that folder)",
+        network.describe(), stem = network.stem()
+    )]
+    MissingFile { dir: PathBuf, network: Network },
+    #[error("{dir} is not a folder of LivePortrait weights: {reason}")]
+    NotAFolder { dir: PathBuf, reason: String },
+    #[error(
+        "cannot read {path}: {reason} (the file may be truncated or not a checkpoint: download it again)"
+    )]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}: tensor {name} {problem}")]
+    Tensor {
+        path: PathBuf,
+        name: String,
+        problem: String,
+    },
+    #[error(
+        "{path}: {reason} (the weights do not fit the configuration; is {config} the one that came with them?)"
+    )]
+    Shape {
+        path: PathBuf,
+        reason: String,
+        config: String,
+    },
+    #[error("invalid {path}: {reason}")]
+    Config { path: PathBuf, reason: String },
+    #[error("neural network failed: {0}")]
+    Net(#[from] candle_core::Error),
+}
+
+/// The configuration for a weights folder: its `config.json` if there is one, else the
+/// reference's defaults.
+pub fn load_config(dir: &Path) -> Result<(Config, Option<PathBuf>), NeuralError> {
+    if !dir.is_dir() {
+        return Err(NeuralError::NotAFolder {
+            dir: dir.to_path_buf(),
+            reason: if dir.exists() {
+                "it is a file".into()
+            } else {
+                "it does not exist".into()
+            },
+        });
+    }
+    let path = dir.join("config.json");
+    if !path.is_file() {
+        return Ok((Config::default(), None));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| NeuralError::Config {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let config = Config::from_json(&text).map_err(|reason| NeuralError::Config {
+        path: path.clone(),
+        reason,
+    })?;
+    Ok((config, Some(path)))
+}
+
+/// What is computed once per source image.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// F's feature volume (1, C, D, H, W).
+    pub feature: Tensor,
+    pub info: KpInfo,
+    /// The source's transformed keypoints x_s.
+    pub x_s: Keypoints,
+}
+
+/// The five networks, ready to run on one device.
+pub struct LivePortrait {
+    pub config: Config,
+    pub appearance: AppearanceFeatureExtractor,
+    pub motion: MotionExtractor,
+    pub warping: WarpingNetwork,
+    pub generator: SpadeGenerator,
+    pub stitching: StitchingRetargeting,
+    device: Device,
+}
+
+/// A VarBuilder over one checkpoint's tensors on `device`.
+fn var_builder(ckpt: Checkpoint, device: &Device) -> Result<VarBuilder<'static>, NeuralError> {
+    let tensors: HashMap<String, Tensor> = ckpt
+        .tensors
+        .into_iter()
+        .map(|(k, v)| Ok((k, v.to_device(device)?)))
+        .collect::<candle_core::Result<_>>()?;
+    Ok(VarBuilder::from_tensors(tensors, DType::F32, device))
+}
+
+impl LivePortrait {
+    /// Load every network from `dir` (see [`weights`]) onto `device`.
+    pub fn load(dir: &Path, device: &Device) -> Result<Self, NeuralError> {
+        let (config, config_path) = load_config(dir)?;
+        let checkpoints = Network::ALL
+            .iter()
+            .map(|&n| weights::read(dir, n))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_checkpoints(config, config_path.as_deref(), checkpoints, device)
+    }
+
+    /// Build the networks from checkpoints already read (one per [`Network`]).
+    pub fn from_checkpoints(
+        config: Config,
+        config_path: Option<&Path>,
+        checkpoints: Vec<Checkpoint>,
+        device: &Device,
+    ) -> Result<Self, NeuralError> {
+        let config_name = config_path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "the default configuration (no config.json)".into());
+        let mut by_network: HashMap<Network, Checkpoint> =
+            checkpoints.into_iter().map(|c| (c.network, c)).collect();
+        let mut take = |network: Network| -> Result<(VarBuilder<'static>, PathBuf), NeuralError> {
+            let ckpt = by_network
+                .remove(&network)
+                .ok_or_else(|| NeuralError::MissingFile {
+                    dir: PathBuf::from("."),
+                    network,
+                })?;
+            let path = ckpt.path.clone();
+            Ok((var_builder(ckpt, device)?, path))
+        };
+        let shape_error = |path: &Path, e: candle_core::Error| NeuralError::Shape {
+            path: path.to_path_buf(),
+            reason: e.to_string().lines().next().unwrap_or_default().to_string(),
+            config: config_name.clone(),
+        };
+        let (vb, path) = take(Network::Appearance)?;
+        let appearance =
+            AppearanceFeatureExtractor::load(&vb, &config.appearance_feature_extractor_params)
+                .map_err(|e| shape_error(&path, e))?;
+        let (vb, path) = take(Network::Motion)?;
+        let motion = MotionExtractor::load(&vb, &config.motion_extractor_params)
+            .map_err(|e| shape_error(&path, e))?;
+        let (vb, path) = take(Network::Warping)?;
+        let warping = WarpingNetwork::load(&vb, &config.warping_module_params)
+            .map_err(|e| shape_error(&path, e))?;
+        let (vb, path) = take(Network::Generator)?;
+        let generator = SpadeGenerator::load(&vb, &config.spade_generator_params)
+            .map_err(|e| shape_error(&path, e))?;
+        let (vb, path) = take(Network::Stitching)?;
+        let stitching =
+            StitchingRetargeting::load(&vb, &config.stitching_retargeting_module_params)
+                .map_err(|e| shape_error(&path, e))?;
+        Ok(Self {
+            config,
+            appearance,
+            motion,
+            warping,
+            generator,
+            stitching,
+            device: device.clone(),
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn num_kp(&self) -> usize {
+        self.config.motion_extractor_params.num_kp
+    }
+
+    /// F on an image (N, 3, H, W) in [0, 1].
+    pub fn appearance_features(&self, image: &Tensor) -> Result<Tensor, NeuralError> {
+        Ok(self.appearance.forward(&image.to_device(&self.device)?)?)
+    }
+
+    /// M's raw outputs on an image (N, 3, H, W) in [0, 1].
+    pub fn motion_output(&self, image: &Tensor) -> Result<MotionOutput, NeuralError> {
+        Ok(self.motion.forward(&image.to_device(&self.device)?)?)
+    }
+
+    /// M on one image (1, 3, H, W), post-processed (angles in degrees).
+    pub fn motion(&self, image: &Tensor) -> Result<KpInfo, NeuralError> {
+        KpInfo::from_output(&self.motion_output(image)?)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| NeuralError::Net(candle_core::Error::Msg("empty batch".into())))
+    }
+
+    /// Everything computed once per source image: F, M and x_s.
+    pub fn prepare_source(&self, image: &Tensor) -> Result<Source, NeuralError> {
+        let feature = self.appearance_features(image)?;
+        let info = self.motion(image)?;
+        let x_s = info.transformed();
+        Ok(Source { feature, info, x_s })
+    }
+
+    fn keypoints_tensor(&self, kp: &[[f32; 3]]) -> Result<Tensor, NeuralError> {
+        Ok(Tensor::from_vec(
+            keypoints::flat(kp, &[]),
+            (1, kp.len(), 3),
+            &self.device,
+        )?)
+    }
+
+    fn run_mlp(&self, mlp: &stitching::Mlp, input: Vec<f32>) -> Result<Vec<f32>, NeuralError> {
+        let n = input.len();
+        let x = Tensor::from_vec(input, (1, n), &self.device)?;
+        Ok(mlp.forward(&x)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    /// The stitching MLP's raw output for (x_s, x_d): 3K keypoint offsets and a shared (tx, ty).
+    pub fn stitch_delta(
+        &self,
+        x_s: &[[f32; 3]],
+        x_d: &[[f32; 3]],
+    ) -> Result<Vec<f32>, NeuralError> {
+        let mut input = keypoints::flat(x_s, &[]);
+        input.extend(keypoints::flat(x_d, &[]));
+        self.run_mlp(&self.stitching.stitching, input)
+    }
+
+    /// x_d corrected by stitching: x_d + δ[..3K], then x and y shifted by δ[3K..3K+2].
+    pub fn stitch(&self, x_s: &[[f32; 3]], x_d: &[[f32; 3]]) -> Result<Keypoints, NeuralError> {
+        let delta = self.stitch_delta(x_s, x_d)?;
+        let k = x_d.len();
+        let mut out = keypoints::add_flat(x_d, &delta);
+        for p in &mut out {
+            p[0] += delta[3 * k];
+            p[1] += delta[3 * k + 1];
+        }
+        Ok(out)
+    }
+
+    /// Eye retargeting offsets from [source left eye, source right eye, target left eye]
+    /// openness ratios.
+    pub fn retarget_eye(
+        &self,
+        x_s: &[[f32; 3]],
+        ratios: [f32; 3],
+    ) -> Result<Keypoints, NeuralError> {
+        let delta = self.run_mlp(&self.stitching.eye, keypoints::flat(x_s, &ratios))?;
+        Ok(delta.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+    }
+
+    /// Lip retargeting offsets from [source lip, target lip] openness ratios.
+    pub fn retarget_lip(
+        &self,
+        x_s: &[[f32; 3]],
+        ratios: [f32; 2],
+    ) -> Result<Keypoints, NeuralError> {
+        let delta = self.run_mlp(&self.stitching.lip, keypoints::flat(x_s, &ratios))?;
+        Ok(delta.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+    }
+
+    /// W on the source's features and both keypoint sets.
+    pub fn warp(
+        &self,
+        feature: &Tensor,
+        x_s: &[[f32; 3]],
+        x_d: &[[f32; 3]],
+    ) -> Result<WarpOutput, NeuralError> {
+        let (ks, kd) = (self.keypoints_tensor(x_s)?, self.keypoints_tensor(x_d)?);
+        let feature = feature.to_device(&self.device)?;
+        Ok(self.warping.forward(&feature, &ks, &kd)?)
+    }
+
+    /// W then G: the animated crop (1, 3, 2H, 2W) in (0, 1).
+    pub fn warp_decode(
+        &self,
+        feature: &Tensor,
+        x_s: &[[f32; 3]],
+        x_d: &[[f32; 3]],
+    ) -> Result<Tensor, NeuralError> {
+        let warped = self.warp(feature, x_s, x_d)?;
+        Ok(self.generator.forward(&warped.out)?)
+    }
+}

@@ -1,0 +1,91 @@
+//! How many cores one network op may use.
+//!
+//! The face networks are small: splitting their ops over cores costs more in hand-offs than
+//! it gains, so candle's own ops run on the calling thread (`init_compute_threads`) and Vivant
+//! runs independent work side by side instead. The neural engine's convolutions are the
+//! opposite (up to 140 GFLOP for one op), so the kernels in this module split any op above
+//! [`PARALLEL_FLOPS`] over a pool of their own, sized to the machine. Small ops never touch it.
+
+use std::sync::OnceLock;
+
+/// Below this many floating-point operations an op runs on the calling thread.
+pub const PARALLEL_FLOPS: f64 = 2.0e7;
+
+static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+
+/// Threads the large kernels use: `VIVANT_THREADS` when set, else every core this process may
+/// run on.
+pub fn compute_threads() -> usize {
+    std::env::var("VIVANT_THREADS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
+
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    POOL.get_or_init(|| {
+        let n = compute_threads();
+        if n <= 1 {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("vivant-nn-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Run `f(i)` for every `i` in `0..count`: on the pool when the op is worth `flops` above
+/// the threshold, else in order on this thread.
+pub fn for_each(count: usize, flops: f64, f: impl Fn(usize) + Sync + Send) {
+    use rayon::prelude::*;
+    match pool() {
+        Some(p) if flops >= PARALLEL_FLOPS && count > 1 => {
+            p.install(|| (0..count).into_par_iter().for_each(&f))
+        }
+        _ => (0..count).for_each(f),
+    }
+}
+
+/// Run `f` inside the pool (so a GEMM's own `Parallelism::Rayon` uses its threads) when the
+/// work is worth `flops`, else right here.
+pub fn install<R: Send>(flops: f64, f: impl FnOnce(bool) -> R + Send) -> R {
+    match pool() {
+        Some(p) if flops >= PARALLEL_FLOPS => p.install(|| f(true)),
+        _ => f(false),
+    }
+}
+
+/// A GEMM's parallelism inside [`install`].
+pub fn gemm_parallelism(parallel: bool) -> gemm::Parallelism {
+    if parallel {
+        gemm::Parallelism::Rayon(compute_threads())
+    } else {
+        gemm::Parallelism::None
+    }
+}
+
+/// A pointer that kernels share between threads, each writing a disjoint part of one buffer.
+#[derive(Clone, Copy)]
+pub(crate) struct SharedMut(pub *mut f32);
+// SAFETY: every user writes disjoint index ranges and the buffer outlives the parallel section.
+unsafe impl Send for SharedMut {}
+unsafe impl Sync for SharedMut {}
+
+impl SharedMut {
+    /// The element at `i` (a method, so closures capture the whole Sync wrapper).
+    ///
+    /// # Safety
+    /// `i` is inside the buffer, and no other thread writes that element.
+    pub(crate) unsafe fn write(self, i: usize, v: f32) {
+        // SAFETY: as the caller promises.
+        unsafe { *self.0.add(i) = v };
+    }
+}

@@ -165,7 +165,8 @@ fn bench(c: &mut Criterion) {
         if full { "full" } else { "smoke" }
     ));
     group.sample_size(10);
-    group.measurement_time(std::time::Duration::from_secs(if full { 30 } else { 1 }));
+    group.warm_up_time(std::time::Duration::from_secs(1));
+    group.measurement_time(std::time::Duration::from_secs(if full { 10 } else { 1 }));
     group.bench_function("F appearance (per source)", |b| {
         b.iter(|| f.forward(&image).expect("F"))
     });
@@ -177,12 +178,6 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("G generator (per output frame)", |b| {
         b.iter(|| g.forward(&warped).expect("G"))
-    });
-    group.bench_function("W+G (per output frame)", |b| {
-        b.iter(|| {
-            g.forward(&w.forward(&feature, &kp_s, &kp_d).expect("W").out)
-                .expect("G")
-        })
     });
     group.finish();
     println!(

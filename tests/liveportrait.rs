@@ -366,3 +366,162 @@ fn every_golden_tensor_matches_from_pth_and_safetensors_and_on_the_generic_path(
         check_all(&lp, &g, &format!("{name}, safetensors"));
     }
 }
+
+// ---- `vivant models check`: a real folder is described, a bad one refused by name ----------
+
+fn vivant(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(args)
+        .output()
+        .expect("run vivant")
+}
+
+fn check(dir: &Path, json: bool) -> std::process::Output {
+    let mut args = vec![
+        std::ffi::OsStr::new("models"),
+        "check".as_ref(),
+        dir.as_os_str(),
+    ];
+    if json {
+        args.push("--json".as_ref());
+    }
+    vivant(&args)
+}
+
+/// A writable copy of one of the golden weight folders.
+fn copy_of(format: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(golden_dir().join(format)).expect("golden folder") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).expect("copy");
+    }
+    tmp
+}
+
+#[test]
+fn models_check_describes_both_formats() {
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_dir().join("config.json")).expect("config"),
+    )
+    .expect("config.json");
+    for format in ["pth", "safetensors"] {
+        let dir = golden_dir().join(format);
+        let o = check(&dir, true);
+        assert!(
+            o.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let nets = v["networks"].as_array().expect("networks");
+        assert_eq!(nets.len(), 5);
+        for n in nets {
+            assert_eq!(n["format"], format);
+            assert_eq!(n["dtype"], "f32");
+            assert!(n["parameters"].as_u64().is_some_and(|p| p > 0));
+            // The SHA-256 is the file's.
+            let file = PathBuf::from(n["file"].as_str().expect("file"));
+            let bytes = std::fs::read(&file).expect("weights file");
+            use sha2::Digest;
+            let expected: String = sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(n["sha256"], expected.as_str(), "{}", file.display());
+        }
+        // What the reference hard-codes outside models.yaml was read from the tensors.
+        let not_in_yaml = &golden["not_in_models_yaml"];
+        if let Some(dims) = not_in_yaml["motion_extractor.convnextv2.dims"]["value"].as_array() {
+            assert_eq!(v["motion_backbone_dims"].as_array(), Some(dims));
+        }
+        if let Some(depths) = not_in_yaml["motion_extractor.convnextv2.depths"]["value"].as_array()
+        {
+            assert_eq!(v["motion_backbone_depths"].as_array(), Some(depths));
+        }
+        assert_eq!(
+            v["config"]["motion_extractor_params"]["num_kp"],
+            golden["model_params"]["motion_extractor_params"]["num_kp"]
+        );
+        // The text form names every network.
+        let o = check(&dir, false);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("all five networks build"),
+            "{text}"
+        );
+    }
+}
+
+fn assert_refused(dir: &Path, must_name: &[&str]) {
+    let o = check(dir, false);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    for name in must_name {
+        assert!(err.contains(name), "the message should name {name}: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn models_check_refuses_missing_truncated_corrupt_misshapen_and_mistyped_files() {
+    // Not a folder at all.
+    assert_refused(Path::new("/nonexistent/liveportrait"), &["does not exist"]);
+
+    // A network missing.
+    let dir = copy_of("safetensors");
+    std::fs::remove_file(dir.path().join("warping_module.safetensors")).expect("remove");
+    assert_refused(
+        dir.path(),
+        &[
+            "warping network",
+            "warping_module.pth",
+            "warping_module.safetensors",
+        ],
+    );
+
+    // A .pth cut in half (an interrupted download).
+    let dir = copy_of("pth");
+    let path = dir.path().join("spade_generator.pth");
+    let bytes = std::fs::read(&path).expect("read");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate");
+    assert_refused(dir.path(), &["spade_generator.pth", "download it again"]);
+
+    // A .safetensors whose header is overwritten.
+    let dir = copy_of("safetensors");
+    let path = dir.path().join("motion_extractor.safetensors");
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes[8..72].fill(b'#');
+    std::fs::write(&path, &bytes).expect("corrupt");
+    assert_refused(dir.path(), &["motion_extractor.safetensors"]);
+
+    // A tensor of the wrong shape, and one of an integer type.
+    for (tensor, make) in [("first.conv.weight", 0usize), ("second.bias", 1usize)] {
+        let dir = copy_of("safetensors");
+        let path = dir.path().join("appearance_feature_extractor.safetensors");
+        let mut map = candle_core::safetensors::load(&path, &Device::Cpu).expect("load");
+        let old = map.get(tensor).expect("tensor").clone();
+        let new = if make == 0 {
+            Tensor::zeros(old.elem_count() * 2, candle_core::DType::F32, &Device::Cpu)
+                .expect("zeros")
+        } else {
+            Tensor::zeros(old.dims(), candle_core::DType::I64, &Device::Cpu).expect("zeros")
+        };
+        map.insert(tensor.to_string(), new);
+        candle_core::safetensors::save(&map, &path).expect("save");
+        assert_refused(
+            dir.path(),
+            &["appearance_feature_extractor.safetensors", tensor],
+        );
+    }
+
+    // A config.json that is not JSON, and one whose sizes contradict each other.
+    let dir = copy_of("pth");
+    std::fs::write(dir.path().join("config.json"), "{ not json").expect("write");
+    assert_refused(dir.path(), &["config.json"]);
+    std::fs::write(
+        dir.path().join("config.json"),
+        r#"{"model_params": {"appearance_feature_extractor_params": {"reshape_depth": 3}}}"#,
+    )
+    .expect("write");
+    assert_refused(dir.path(), &["config.json", "reshape_depth"]);
+}

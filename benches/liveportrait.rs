@@ -160,6 +160,52 @@ fn bench(c: &mut Criterion) {
     let feature = f.forward(&image).expect("F forward");
     let warped = w.forward(&feature, &kp_s, &kp_d).expect("W forward").out;
 
+    // A quick look while tuning kernels: each network twice, plain wall-clock times.
+    if std::env::var_os("VIVANT_BENCH_QUICK").is_some() {
+        let time = |name: &str, f: &dyn Fn()| {
+            f();
+            let t = std::time::Instant::now();
+            f();
+            println!("{name}: {:.3} s", t.elapsed().as_secs_f64());
+        };
+        for (c_in, c_out, side, k, dims) in [
+            (512usize, 512usize, 64usize, 3usize, 2usize),
+            (256, 64, 256, 3, 2),
+            (32, 32, 64, 3, 3),
+            (142, 22, 64, 7, 3),
+        ] {
+            let shape: Vec<usize> = if dims == 2 {
+                vec![c_out, c_in, k, k]
+            } else {
+                vec![c_out, c_in, k, k, k]
+            };
+            let wt = Tensor::randn(0f32, 0.02, shape, &dev).expect("w");
+            let conv = vivant::nn::Conv::new(&wt, None, 1, k / 2).expect("conv");
+            let x = if dims == 2 {
+                Tensor::randn(0f32, 1.0, (1, c_in, side, side), &dev)
+            } else {
+                Tensor::randn(0f32, 1.0, (1, c_in, 16, side, side), &dev)
+            }
+            .expect("x");
+            let spatial = if dims == 2 {
+                side * side
+            } else {
+                16 * side * side
+            };
+            let t0 = std::time::Instant::now();
+            conv.forward(&x).expect("conv");
+            let s = t0.elapsed().as_secs_f64();
+            println!(
+                "conv {c_in}->{c_out} {k}^{dims} at {side}: {s:.3} s, {:.1} GFLOP/s",
+                conv.flops(spatial) / s / 1e9
+            );
+        }
+        time("F", &|| drop(f.forward(&image).expect("F")));
+        time("M", &|| drop(m.forward(&image).expect("M")));
+        time("W", &|| drop(w.forward(&feature, &kp_s, &kp_d).expect("W")));
+        time("G", &|| drop(g.forward(&warped).expect("G")));
+        return;
+    }
     let mut group = c.benchmark_group(format!(
         "liveportrait-{}",
         if full { "full" } else { "smoke" }

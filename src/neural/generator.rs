@@ -10,7 +10,7 @@ use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::GeneratorConfig;
-use crate::nn::{Act, Conv, instance_norm, pixel_shuffle, upsample2x_nearest};
+use crate::nn::{Act, Conv, modulated_instance_norm, pixel_shuffle, upsample2x_nearest};
 
 /// SPADE: instance norm, then a per-pixel scale and shift predicted from the segmentation map.
 #[derive(Clone, Debug)]
@@ -43,13 +43,14 @@ impl Spade {
         })
     }
 
-    /// `seg` already resized to x's height and width.
-    pub fn forward(&self, x: &Tensor, seg: &Tensor) -> Result<Tensor> {
-        let normalized = instance_norm(x, 1e-5)?;
+    /// `seg` already resized to x's height and width; `act` follows the modulation (the
+    /// residual block's LeakyReLU, fused here).
+    pub fn forward(&self, x: &Tensor, seg: &Tensor, act: Act) -> Result<Tensor> {
         let gb = self.gamma_beta.forward(&self.shared.forward(seg)?)?;
-        let gamma = gb.narrow(1, 0, self.channels)?;
-        let beta = gb.narrow(1, self.channels, self.channels)?;
-        (normalized * (gamma + 1.0)?)? + beta
+        if gb.dims()[1] != 2 * self.channels {
+            candle_core::bail!("SPADE: {} modulation channels", gb.dims()[1]);
+        }
+        modulated_instance_norm(x, &gb, 1e-5, act)
     }
 }
 
@@ -94,15 +95,13 @@ impl SpadeResBlock {
     pub fn forward(&self, x: &Tensor, seg: &Tensor) -> Result<Tensor> {
         let lrelu = Act::LeakyRelu(0.2);
         let x_s = match &self.shortcut {
-            Some((norm, conv)) => conv.forward(&norm.forward(x, seg)?)?,
+            Some((norm, conv)) => conv.forward(&norm.forward(x, seg, Act::Identity)?)?,
             None => x.clone(),
         };
-        let dx = self
-            .conv_0
-            .forward(&lrelu.forward(&self.norm_0.forward(x, seg)?)?)?;
+        let dx = self.conv_0.forward(&self.norm_0.forward(x, seg, lrelu)?)?;
         let dx = self
             .conv_1
-            .forward(&lrelu.forward(&self.norm_1.forward(&dx, seg)?)?)?;
+            .forward(&self.norm_1.forward(&dx, seg, lrelu)?)?;
         x_s + dx
     }
 }

@@ -26,7 +26,7 @@ pub enum Act {
 
 impl Act {
     #[inline(always)]
-    fn apply(self, v: f32) -> f32 {
+    pub fn apply(self, v: f32) -> f32 {
         match self {
             Act::Identity => v,
             Act::Relu => v.max(0.0),
@@ -100,6 +100,10 @@ pub(super) enum Weights {
     Taps(Vec<f32>),
     /// CPU, strided: the PyTorch layout, rows of C·kh·kw.
     Rows(Vec<f32>),
+    /// CPU with AVX-512, stride 1, few output channels (the warping network's 7³ mask and
+    /// 7×7 occlusion convs, the generator's last conv): per input channel and tap, the
+    /// `lanes` output channels' weights side by side (zero-padded), for the direct kernel.
+    Direct { weights: Vec<f32>, lanes: usize },
     /// Any other device (or the generic path on the CPU): the tensor as loaded.
     Tensor(Tensor),
 }
@@ -127,6 +131,27 @@ impl Conv {
             weights: Weights::Tensor(weight.clone()),
             ..self.clone()
         }
+    }
+
+    /// The same convolution through one GEMM per tap (tests hold every CPU kernel to one
+    /// reference, whichever `new` picked).
+    #[cfg(test)]
+    pub(super) fn on_taps_path(&self, weight: &Tensor) -> Result<Self> {
+        let host = weight.flatten_all()?.to_vec1::<f32>()?;
+        let (c_in, c_out) = self.channels;
+        let taps = self.kernel.iter().product::<usize>();
+        let mut t = vec![0f32; host.len()];
+        for o in 0..c_out {
+            for c in 0..c_in {
+                for k in 0..taps {
+                    t[(k * c_out + o) * c_in + c] = host[(o * c_in + c) * taps + k];
+                }
+            }
+        }
+        Ok(Self {
+            weights: Weights::Taps(t),
+            ..self.clone()
+        })
     }
 
     /// A 2-D conv k×k from `vb` ("weight", and "bias" when `bias`), checking the shape.
@@ -177,8 +202,20 @@ impl Conv {
         }
         let weights = if weight.device().is_cpu() && !super::generic_ops() {
             let host = weight.flatten_all()?.to_vec1::<f32>()?;
-            if stride == 1 {
-                let taps = kernel.iter().product::<usize>();
+            let taps = kernel.iter().product::<usize>();
+            if stride == 1
+                && let Some(lanes) = direct::lanes(c_out, c_in * taps)
+            {
+                let mut d = vec![0f32; c_in * taps * lanes];
+                for o in 0..c_out {
+                    for c in 0..c_in {
+                        for k in 0..taps {
+                            d[(c * taps + k) * lanes + o] = host[(o * c_in + c) * taps + k];
+                        }
+                    }
+                }
+                Weights::Direct { weights: d, lanes }
+            } else if stride == 1 {
                 let mut t = vec![0f32; host.len()];
                 for o in 0..c_out {
                     for c in 0..c_in {
@@ -250,7 +287,12 @@ impl Conv {
             );
         }
         match &self.weights {
-            Weights::Taps(t) => self.forward_shifted(x, t),
+            Weights::Taps(t) => {
+                self.forward_shifted(x, &|ctx, j0, bl, acc| gemm_per_tap(ctx, t, j0, bl, acc))
+            }
+            Weights::Direct { weights, lanes } => self.forward_shifted(x, &|ctx, j0, bl, acc| {
+                direct::block(ctx, weights, *lanes, j0, bl, acc)
+            }),
             Weights::Rows(w) => self.forward_im2col(x, w),
             Weights::Tensor(w) => self.forward_generic(x, w),
         }
@@ -287,8 +329,10 @@ impl Conv {
         self.epilogue.forward(&y)
     }
 
-    /// Stride 1 on the CPU: one GEMM per tap over shifted ranges of the padded input.
-    fn forward_shifted(&self, x: &Tensor, taps_w: &[f32]) -> Result<Tensor> {
+    /// Stride 1 on the CPU over shifted ranges of the zero-padded input: `block` fills the
+    /// (O × bl) accumulator of output columns j0..j0+bl; blocks run in parallel, then the
+    /// columns that are real output voxels go through the epilogue into place.
+    fn forward_shifted(&self, x: &Tensor, block_fn: &BlockFn) -> Result<Tensor> {
         let (c, o) = self.channels;
         let dims = x.dims().to_vec();
         let n = dims[0];
@@ -315,7 +359,11 @@ impl Conv {
         // Column blocks: the destination block (O × B) and one tap's input rows stay in cache.
         let block = (32768 / o.max(c).max(1)).clamp(64, 2048).min(span);
         let blocks = span.div_ceil(block);
-        let mut xp = vec![0f32; c * vol];
+        // 16 spare values after the last channel: the direct kernel reads whole vectors.
+        let mut xp = vec![0f32; c * vol + 16];
+        let offsets: Vec<usize> = (0..kd)
+            .flat_map(|z| (0..kh).flat_map(move |y| (0..kw).map(move |xk| z * plane + y * wp + xk)))
+            .collect();
         for b in 0..n {
             let xin = &src[b * c * d * h * w..(b + 1) * c * d * h * w];
             for ch in 0..c {
@@ -327,49 +375,20 @@ impl Conv {
                     }
                 }
             }
-            let xp = &xp;
+            let ctx = Shifted {
+                xp: &xp,
+                vol,
+                offsets: &offsets,
+                c,
+                o,
+            };
             let dst = SharedMut(out[b * o * out_len..].as_mut_ptr());
             let flops = 2.0 * (o * c * taps * span) as f64;
             threads::for_each(blocks, flops, |bi| {
                 let j0 = bi * block;
                 let bl = block.min(span - j0);
                 let mut acc = vec![0f32; o * bl];
-                let mut t = 0;
-                for z in 0..kd {
-                    for y in 0..kh {
-                        for xk in 0..kw {
-                            let off = z * plane + y * wp + xk + j0;
-                            let wt = &taps_w[t * o * c..(t + 1) * o * c];
-                            // SAFETY: lhs is O×C row-major, rhs C×bl with row stride `vol`
-                            // inside xp (the last column read is < vol by construction of
-                            // `span`), dst O×bl row-major; all buffers outlive the call.
-                            unsafe {
-                                gemm::gemm(
-                                    o,
-                                    bl,
-                                    c,
-                                    acc.as_mut_ptr(),
-                                    1,
-                                    bl as isize,
-                                    t > 0,
-                                    wt.as_ptr(),
-                                    1,
-                                    c as isize,
-                                    xp.as_ptr().add(off),
-                                    1,
-                                    vol as isize,
-                                    1.0,
-                                    1.0,
-                                    false,
-                                    false,
-                                    false,
-                                    gemm::Parallelism::None,
-                                );
-                            }
-                            t += 1;
-                        }
-                    }
-                }
+                block_fn(&ctx, j0, bl, &mut acc);
                 // Keep the columns that are real output voxels, through the epilogue.
                 for jj in 0..bl {
                     let j = j0 + jj;
@@ -469,5 +488,140 @@ impl Conv {
             }
         }
         Tensor::from_vec(out, (n, o, oh, ow), &Device::Cpu)
+    }
+}
+
+/// The padded input of one batch item, as the stride-1 kernels read it: output column j takes
+/// tap t from `xp[ch·vol + offsets[t] + j]`.
+pub(super) struct Shifted<'a> {
+    xp: &'a [f32],
+    vol: usize,
+    offsets: &'a [usize],
+    c: usize,
+    o: usize,
+}
+
+/// Fills the (O × bl) accumulator for output columns j0..j0+bl.
+type BlockFn<'a> = dyn Fn(&Shifted, usize, usize, &mut [f32]) + Sync + 'a;
+
+/// One GEMM per tap: acc (O × bl) += W_tap (O × C) · x (C × bl, shifted).
+fn gemm_per_tap(ctx: &Shifted, taps_w: &[f32], j0: usize, bl: usize, acc: &mut [f32]) {
+    let (o, c) = (ctx.o, ctx.c);
+    for (t, off) in ctx.offsets.iter().enumerate() {
+        let wt = &taps_w[t * o * c..(t + 1) * o * c];
+        // SAFETY: lhs is O×C row-major, rhs C×bl with row stride `vol` inside xp (the last
+        // column read is < vol by construction of the span), acc O×bl row-major.
+        unsafe {
+            gemm::gemm(
+                o,
+                bl,
+                c,
+                acc.as_mut_ptr(),
+                1,
+                bl as isize,
+                t > 0,
+                wt.as_ptr(),
+                1,
+                c as isize,
+                ctx.xp.as_ptr().add(off + j0),
+                1,
+                ctx.vol as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    }
+}
+
+/// A direct kernel for convolutions with few output channels, where a GEMM wastes most of its
+/// tile on them and repacks the input for every tap: 16 output columns at a time, one AVX-512
+/// accumulator per output channel, each input vector loaded once per (channel, tap) and used
+/// by every output channel.
+mod direct {
+    use super::Shifted;
+
+    /// The accumulator count for `c_out` outputs, if the direct kernel applies (AVX-512, at
+    /// most 24 outputs, and deep enough that the GEMM path would be short and wide).
+    pub fn lanes(c_out: usize, depth: usize) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if depth < 64 || !std::arch::is_x86_feature_detected!("avx512f") {
+                return None;
+            }
+            [1usize, 4, 8, 12, 16, 24].into_iter().find(|&l| l >= c_out)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (c_out, depth);
+            None
+        }
+    }
+
+    pub fn block(
+        ctx: &Shifted,
+        weights: &[f32],
+        lanes: usize,
+        j0: usize,
+        bl: usize,
+        acc: &mut [f32],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `lanes` only returns Some when the CPU has AVX-512F; the reads stay inside
+        // xp (16 spare values at its end) and weights (c · taps · lanes values).
+        unsafe {
+            match lanes {
+                1 => run::<1>(ctx, weights, j0, bl, acc),
+                4 => run::<4>(ctx, weights, j0, bl, acc),
+                8 => run::<8>(ctx, weights, j0, bl, acc),
+                12 => run::<12>(ctx, weights, j0, bl, acc),
+                16 => run::<16>(ctx, weights, j0, bl, acc),
+                _ => run::<24>(ctx, weights, j0, bl, acc),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (ctx, weights, lanes, j0, bl, acc);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn run<const R: usize>(
+        ctx: &Shifted,
+        weights: &[f32],
+        j0: usize,
+        bl: usize,
+        acc: &mut [f32],
+    ) {
+        use std::arch::x86_64::*;
+        let taps = ctx.offsets.len();
+        let o = ctx.o;
+        let xp = ctx.xp.as_ptr();
+        let w = weights.as_ptr();
+        let mut jj = 0;
+        while jj < bl {
+            let mut sum = [_mm512_setzero_ps(); R];
+            for ch in 0..ctx.c {
+                // SAFETY (all pointer arithmetic below): see `block`.
+                let base = unsafe { xp.add(ch * ctx.vol + j0 + jj) };
+                let wc = unsafe { w.add(ch * taps * R) };
+                for (t, &off) in ctx.offsets.iter().enumerate() {
+                    let v = unsafe { _mm512_loadu_ps(base.add(off)) };
+                    let wt = unsafe { wc.add(t * R) };
+                    for (r, s) in sum.iter_mut().enumerate() {
+                        *s = _mm512_fmadd_ps(_mm512_set1_ps(unsafe { *wt.add(r) }), v, *s);
+                    }
+                }
+            }
+            let n = 16.min(bl - jj);
+            let mut lane = [0f32; 16];
+            for (r, s) in sum.iter().enumerate().take(o) {
+                unsafe { _mm512_storeu_ps(lane.as_mut_ptr(), *s) };
+                acc[r * bl + jj..r * bl + jj + n].copy_from_slice(&lane[..n]);
+            }
+            jj += 16;
+        }
     }
 }

@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub use conv::{Act, Conv};
 pub use depthwise::{Depthwise, same_padding};
 pub use linear::Linear;
-pub use norm::{BatchNorm, Grn, LayerNorm, LayerNormChannels, instance_norm};
+pub use norm::{
+    BatchNorm, Grn, LayerNorm, LayerNormChannels, instance_norm, modulated_instance_norm,
+};
 pub use resize::{avg_pool2x, pixel_shuffle, upsample2x_nearest};
 pub use sample::{grid_sample_2d, grid_sample_3d};
 
@@ -145,7 +147,7 @@ mod tests {
             let wt = Tensor::from_vec(ws, (o, c, k, k, k), &dev)?;
             let bt = Tensor::from_vec(bs, o, &dev)?;
             let fast = Conv::new(&wt, Some(&bt), 1, k / 2)?;
-            assert!(matches!(fast.weights, conv::Weights::Taps(_)));
+            assert!(!matches!(fast.weights, conv::Weights::Tensor(_)));
             // f32 rounding of up to 1,029-term sums: relative to the output's size.
             let tol =
                 1e-6 * expected.iter().fold(1f32, |m, v| m.max(v.abs())) * (c * k * k * k) as f32
@@ -153,6 +155,8 @@ mod tests {
             let tol = tol.max(1e-5);
             let diff = max_diff(&fast.forward(&x)?, &expected);
             assert!(diff < tol, "cpu k{k}: {diff} (tolerance {tol})");
+            let diff = max_diff(&fast.on_taps_path(&wt)?.forward(&x)?, &expected);
+            assert!(diff < tol, "cpu per tap k{k}: {diff} (tolerance {tol})");
             let generic = fast.on_generic_path(&wt);
             let diff = max_diff(&generic.forward(&x)?, &expected);
             assert!(diff < tol, "generic k{k}: {diff} (tolerance {tol})");
@@ -186,6 +190,10 @@ mod tests {
                 .with_act(Act::LeakyRelu(0.2));
             let diff = max_diff(&fast.forward(&x)?, &expected);
             assert!(diff < 1e-5, "cpu k{k} s{s}: {diff}");
+            if s == 1 {
+                let diff = max_diff(&fast.on_taps_path(&wt)?.forward(&x)?, &expected);
+                assert!(diff < 1e-5, "cpu per tap k{k}: {diff}");
+            }
             let generic = fast.on_generic_path(&wt);
             let diff = max_diff(&generic.forward(&x)?, &expected);
             assert!(diff < 1e-5, "generic k{k} s{s}: {diff}");
@@ -287,6 +295,14 @@ mod tests {
             }
         }
         assert!(max_diff(&got, &expected) < 1e-5);
+
+        // SPADE's fused modulation against the same ops one by one, on both paths.
+        let gb = Tensor::from_vec(rand(&[n, 2 * c, h, w], 17), (n, 2 * c, h, w), &dev)?;
+        let unfused = ((got.clone() * (gb.narrow(1, 0, c)? + 1.0)?)? + gb.narrow(1, c, c)?)?;
+        let unfused = Act::LeakyRelu(0.2).forward(&unfused)?;
+        let unfused = unfused.flatten_all()?.to_vec1::<f32>()?;
+        let fused = modulated_instance_norm(&x, &gb, 1e-5, Act::LeakyRelu(0.2))?;
+        assert!(max_diff(&fused, &unfused) < 1e-5);
 
         // Channels-first layer norm: over C at each pixel, then w[c]·x + b[c].
         let (wv, bv) = (rand(&[c], 12), rand(&[c], 13));

@@ -389,19 +389,30 @@ impl Conv {
                 let bl = block.min(span - j0);
                 let mut acc = vec![0f32; o * bl];
                 block_fn(&ctx, j0, bl, &mut acc);
-                // Keep the columns that are real output voxels, through the epilogue.
-                for jj in 0..bl {
+                // Keep the columns that are real output voxels, through the epilogue: runs of
+                // consecutive voxels (one output row each), written channel by channel.
+                let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (jj, pos, len)
+                let mut jj = 0;
+                while jj < bl {
                     let j = j0 + jj;
                     let (z, r) = (j / plane, j % plane);
                     let (y, xx) = (r / wp, r % wp);
                     if y >= oh || xx >= ow {
+                        jj += wp - xx;
                         continue;
                     }
-                    let pos = (z * oh + y) * ow + xx;
-                    for oc in 0..o {
-                        let v = self.epilogue.apply(oc, acc[oc * bl + jj]);
-                        // SAFETY: each output voxel belongs to exactly one column block.
-                        unsafe { dst.write(oc * out_len + pos, v) };
+                    let len = (ow - xx).min(bl - jj);
+                    runs.push((jj, (z * oh + y) * ow + xx, len));
+                    jj += len;
+                }
+                for oc in 0..o {
+                    let row = &acc[oc * bl..(oc + 1) * bl];
+                    for &(jj, pos, len) in &runs {
+                        for (k, &v) in row[jj..jj + len].iter().enumerate() {
+                            let v = self.epilogue.apply(oc, v);
+                            // SAFETY: each output voxel belongs to exactly one column block.
+                            unsafe { dst.write(oc * out_len + pos + k, v) };
+                        }
                     }
                 }
             });

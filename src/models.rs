@@ -87,8 +87,26 @@ pub fn expected_sha256(model: Model) -> Result<String, ModelError> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Feed a file into `hasher` a megabyte at a time (weights files are hundreds of MB).
+pub fn hash_file(hasher: &mut Sha256, path: &Path) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        hasher.update(&buf[..n]);
+    }
 }
 
 fn verify(model: Model, label: &str, bytes: &[u8]) -> Result<(), ModelError> {

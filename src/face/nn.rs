@@ -79,28 +79,15 @@ impl Conv {
         let rows = c * k * k;
         let mut cols = vec![0f32; b * rows * oh * ow];
         for n in 0..b {
-            for ch in 0..c {
-                let plane = &src[(n * c + ch) * h * w..(n * c + ch + 1) * h * w];
-                for ky in 0..k {
-                    for kx in 0..k {
-                        let r = (ch * k + ky) * k + kx;
-                        let dst = &mut cols[(n * rows + r) * oh * ow..(n * rows + r + 1) * oh * ow];
-                        for oy in 0..oh {
-                            let iy = (oy * s + ky) as isize - pt as isize;
-                            if iy < 0 || iy >= h as isize {
-                                continue;
-                            }
-                            let row = &plane[iy as usize * w..(iy as usize + 1) * w];
-                            for ox in 0..ow {
-                                let ix = (ox * s + kx) as isize - pl as isize;
-                                if ix >= 0 && ix < w as isize {
-                                    dst[oy * ow + ox] = row[ix as usize];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            crate::nn::conv::im2col(
+                &src[n * c * h * w..(n + 1) * c * h * w],
+                (c, h, w),
+                (k, k),
+                s,
+                (pt, pl),
+                (oh, ow),
+                &mut cols[n * rows * oh * ow..(n + 1) * rows * oh * ow],
+            );
         }
         let c_out = self.out_channels();
         let cols = Tensor::from_vec(cols, (b, rows, oh * ow), x.device())?;

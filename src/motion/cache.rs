@@ -29,18 +29,10 @@ pub fn default_dir() -> Option<PathBuf> {
 /// The cache key: SHA-256 of the clip's bytes, the settings and Vivant's version.
 pub fn key(clip: &Path, settings: &MotionSettings) -> std::io::Result<String> {
     let mut h = Sha256::new();
-    let mut f = std::fs::File::open(clip)?;
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
+    crate::models::hash_file(&mut h, clip)?;
     h.update(serde_json::to_vec(settings).map_err(std::io::Error::other)?);
     h.update(crate::VERSION.as_bytes());
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::models::hex(&h.finalize()))
 }
 
 #[derive(Serialize, Deserialize)]

@@ -34,7 +34,8 @@ pub fn headpose_degrees(logits: &[f32]) -> f32 {
     expected * 3.0 - 97.5
 }
 
-fn rows(flat: &[f32]) -> Keypoints {
+/// Flat keypoint-major values [x0, y0, z0, x1, …] as rows.
+pub fn rows(flat: &[f32]) -> Keypoints {
     flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
 

@@ -272,8 +272,7 @@ impl LivePortrait {
         x_s: &[[f32; 3]],
         ratios: [f32; 3],
     ) -> Result<Keypoints, NeuralError> {
-        let delta = self.run_mlp(&self.stitching.eye, keypoints::flat(x_s, &ratios))?;
-        Ok(delta.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+        self.retarget(&self.stitching.eye, x_s, &ratios)
     }
 
     /// Lip retargeting offsets from [source lip, target lip] openness ratios.
@@ -282,8 +281,19 @@ impl LivePortrait {
         x_s: &[[f32; 3]],
         ratios: [f32; 2],
     ) -> Result<Keypoints, NeuralError> {
-        let delta = self.run_mlp(&self.stitching.lip, keypoints::flat(x_s, &ratios))?;
-        Ok(delta.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+        self.retarget(&self.stitching.lip, x_s, &ratios)
+    }
+
+    /// A retargeting MLP on x_s and ratios: per-keypoint offsets.
+    fn retarget(
+        &self,
+        mlp: &stitching::Mlp,
+        x_s: &[[f32; 3]],
+        ratios: &[f32],
+    ) -> Result<Keypoints, NeuralError> {
+        Ok(keypoints::rows(
+            &self.run_mlp(mlp, keypoints::flat(x_s, ratios))?,
+        ))
     }
 
     /// W on the source's features and both keypoint sets.

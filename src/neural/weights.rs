@@ -201,9 +201,10 @@ pub fn read_file(path: &Path, network: Network, format: Format) -> Result<Checkp
 fn stitching_safetensors_name(name: &str) -> String {
     for (key, prefix) in STITCHING_GROUPS {
         if let Some(rest) = name.strip_prefix(key) {
-            let rest = rest.trim_start_matches('_').replace("module.", "");
-            let rest = rest.trim_start_matches("module").trim_start_matches('.');
-            return format!("{prefix}.{rest}");
+            return format!(
+                "{prefix}.{}",
+                rest.trim_start_matches('_').replace("module.", "")
+            );
         }
     }
     name.replace("module.", "")
@@ -270,22 +271,9 @@ fn fold_spectral_norms(tensors: &mut HashMap<String, Tensor>) -> Result<(), (Str
 
 /// SHA-256 of a file, hex.
 pub fn sha256(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    crate::models::hash_file(&mut hasher, path)?;
+    Ok(crate::models::hex(&hasher.finalize()))
 }
 
 fn first_line(s: &str) -> String {

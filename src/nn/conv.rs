@@ -93,6 +93,31 @@ impl Epilogue {
     }
 }
 
+/// PyTorch's (O, C, taps) weight layout regrouped: element (o, c, t) goes to `at(o, c, t)`.
+fn regroup(
+    host: &[f32],
+    (c_in, c_out, taps): (usize, usize, usize),
+    len: usize,
+    at: impl Fn(usize, usize, usize) -> usize,
+) -> Vec<f32> {
+    let mut out = vec![0f32; len];
+    for o in 0..c_out {
+        for c in 0..c_in {
+            for k in 0..taps {
+                out[at(o, c, k)] = host[(o * c_in + c) * taps + k];
+            }
+        }
+    }
+    out
+}
+
+/// One (O × C) matrix per tap, the layout of the per-tap GEMMs.
+fn taps_layout(host: &[f32], c_in: usize, c_out: usize, taps: usize) -> Vec<f32> {
+    regroup(host, (c_in, c_out, taps), host.len(), |o, c, k| {
+        (k * c_out + o) * c_in + c
+    })
+}
+
 /// The weights as the kernel that runs them wants them.
 #[derive(Clone, Debug)]
 pub(super) enum Weights {
@@ -140,16 +165,8 @@ impl Conv {
         let host = weight.flatten_all()?.to_vec1::<f32>()?;
         let (c_in, c_out) = self.channels;
         let taps = self.kernel.iter().product::<usize>();
-        let mut t = vec![0f32; host.len()];
-        for o in 0..c_out {
-            for c in 0..c_in {
-                for k in 0..taps {
-                    t[(k * c_out + o) * c_in + c] = host[(o * c_in + c) * taps + k];
-                }
-            }
-        }
         Ok(Self {
-            weights: Weights::Taps(t),
+            weights: Weights::Taps(taps_layout(&host, c_in, c_out, taps)),
             ..self.clone()
         })
     }
@@ -206,25 +223,15 @@ impl Conv {
             if stride == 1
                 && let Some(lanes) = direct::lanes(c_out, c_in * taps)
             {
-                let mut d = vec![0f32; c_in * taps * lanes];
-                for o in 0..c_out {
-                    for c in 0..c_in {
-                        for k in 0..taps {
-                            d[(c * taps + k) * lanes + o] = host[(o * c_in + c) * taps + k];
-                        }
-                    }
-                }
-                Weights::Direct { weights: d, lanes }
+                let weights = regroup(
+                    &host,
+                    (c_in, c_out, taps),
+                    c_in * taps * lanes,
+                    |o, c, k| (c * taps + k) * lanes + o,
+                );
+                Weights::Direct { weights, lanes }
             } else if stride == 1 {
-                let mut t = vec![0f32; host.len()];
-                for o in 0..c_out {
-                    for c in 0..c_in {
-                        for k in 0..taps {
-                            t[(k * c_out + o) * c_in + c] = host[(o * c_in + c) * taps + k];
-                        }
-                    }
-                }
-                Weights::Taps(t)
+                Weights::Taps(taps_layout(&host, c_in, c_out, taps))
             } else {
                 Weights::Rows(host)
             }
@@ -443,28 +450,8 @@ impl Conv {
         let mut out = vec![0f32; n * o * cols_n];
         for b in 0..n {
             cols.iter_mut().for_each(|v| *v = 0.0);
-            for ch in 0..c {
-                let plane = &src[(b * c + ch) * h * w..(b * c + ch + 1) * h * w];
-                for ky in 0..kh {
-                    for kx in 0..kw {
-                        let r = (ch * kh + ky) * kw + kx;
-                        let dst = &mut cols[r * cols_n..(r + 1) * cols_n];
-                        for oy in 0..oh {
-                            let iy = (oy * s + ky) as isize - p as isize;
-                            if iy < 0 || iy >= h as isize {
-                                continue;
-                            }
-                            let row = &plane[iy as usize * w..(iy as usize + 1) * w];
-                            for ox in 0..ow {
-                                let ix = (ox * s + kx) as isize - p as isize;
-                                if ix >= 0 && ix < w as isize {
-                                    dst[oy * ow + ox] = row[ix as usize];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let item = &src[b * c * h * w..(b + 1) * c * h * w];
+            im2col(item, (c, h, w), (kh, kw), s, (p, p), (oh, ow), &mut cols);
             let dst = &mut out[b * o * cols_n..(b + 1) * o * cols_n];
             let flops = 2.0 * (o * k * cols_n) as f64;
             let cols = &cols;
@@ -499,6 +486,43 @@ impl Conv {
             }
         }
         Tensor::from_vec(out, (n, o, oh, ow), &Device::Cpu)
+    }
+}
+
+/// The patches of one (C, H, W) item as columns: row (c·kh + ky)·kw + kx, column oy·ow + ox
+/// holds input (c, oy·s + ky − top, ox·s + kx − left), or stays as it was (zero) where that
+/// falls in the padding. Shared with the face networks' TF-padded convolutions.
+pub(crate) fn im2col(
+    item: &[f32],
+    (c, h, w): (usize, usize, usize),
+    (kh, kw): (usize, usize),
+    s: usize,
+    (top, left): (usize, usize),
+    (oh, ow): (usize, usize),
+    cols: &mut [f32],
+) {
+    let cols_n = oh * ow;
+    for ch in 0..c {
+        let plane = &item[ch * h * w..(ch + 1) * h * w];
+        for ky in 0..kh {
+            for kx in 0..kw {
+                let r = (ch * kh + ky) * kw + kx;
+                let dst = &mut cols[r * cols_n..(r + 1) * cols_n];
+                for oy in 0..oh {
+                    let iy = (oy * s + ky) as isize - top as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    let row = &plane[iy as usize * w..(iy as usize + 1) * w];
+                    for ox in 0..ow {
+                        let ix = (ox * s + kx) as isize - left as isize;
+                        if ix >= 0 && ix < w as isize {
+                            dst[oy * ow + ox] = row[ix as usize];
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -6,8 +6,8 @@ mod common;
 use candle_core::Device;
 use common::{GoldenFile, max_abs_diff};
 use vivant::face::Analyzer;
-use vivant::face::nn::force_generic_ops;
 use vivant::models::ModelSource;
+use vivant::nn::force_generic_ops;
 
 #[test]
 fn generic_layers_match_the_reference_runtimes() {

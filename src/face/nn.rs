@@ -7,7 +7,7 @@
 use candle_core::{CpuStorage, CustomOp2, DType, Device, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
-pub use crate::nn::{Depthwise, force_generic_ops, same_padding};
+pub use crate::nn::{Depthwise, same_padding};
 
 /// Whether `x` goes through the hand-written CPU kernels.
 fn cpu_kernels(x: &Tensor) -> bool {

@@ -14,6 +14,7 @@ pub mod models;
 pub mod motion;
 pub mod neural;
 pub mod nn;
+pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod studio;

@@ -105,6 +105,10 @@ fn missing_file_and_folder_are_clear_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let e = load_image(dir.path()).expect_err("folder");
     assert!(e.to_string().contains("folder"), "{e}");
+    // A device is not "empty" and is not read for ever.
+    let e = load_image("/dev/zero").expect_err("device");
+    assert!(matches!(e, ImageLoadError::NotAFile { .. }), "{e}");
+    assert!(e.to_string().contains("device"), "{e}");
 }
 
 #[test]
@@ -126,18 +130,52 @@ fn truncated_files_are_errors_not_panics() {
     ] {
         let bytes = std::fs::read(fixture(name)).expect("read");
         for cut in [bytes.len() / 2, 40, 8] {
-            let r = load_image_from_memory(name, &bytes[..cut]);
-            // JPEG decoders may fill a cut-off scan with grey; anything else must be an error.
-            if let Err(e) = r {
-                assert!(e.to_string().contains(name), "{e}");
-            } else {
-                assert!(
-                    name.ends_with(".jpg"),
-                    "{name} cut at {cut} decoded without error"
-                );
+            // A JPEG decoder fills a cut-off scan with grey; Vivant must not take that for the
+            // picture.
+            let e = load_image_from_memory(name, &bytes[..cut])
+                .expect_err(&format!("{name} cut at {cut} decoded without error"));
+            assert!(e.to_string().contains(name), "{e}");
+            if name.ends_with(".jpg") && cut > 40 {
+                assert!(matches!(e, ImageLoadError::Truncated { .. }), "{e}");
+                assert!(e.to_string().contains("cut short"), "{e}");
             }
         }
     }
+    // The whole file, and the whole file with bytes after its end (as cameras append), load.
+    let bytes = std::fs::read(fixture("grace_hopper.jpg")).expect("read");
+    load_image_from_memory("whole.jpg", &bytes).expect("whole");
+    let mut padded = bytes.clone();
+    padded.extend_from_slice(&[0u8; 100]);
+    load_image_from_memory("padded.jpg", &padded).expect("padded");
+}
+
+/// A small JPEG whose header says 30000 × 30000 (2.7 GB of pixels) is refused from its
+/// header, before anything is allocated (the JPEG decoder ignores the allocation limit).
+#[test]
+fn a_jpeg_declaring_a_huge_size_is_refused_before_decoding() {
+    let mut bytes = Vec::new();
+    image::RgbImage::from_pixel(16, 16, image::Rgb([90, 120, 200]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encode");
+    // The frame header (SOF0/SOF2): FF C0|C2, length, precision, height, width.
+    let sof = bytes
+        .windows(2)
+        .position(|w| w[0] == 0xFF && (w[1] == 0xC0 || w[1] == 0xC2))
+        .expect("SOF");
+    bytes[sof + 5..sof + 7].copy_from_slice(&30000u16.to_be_bytes());
+    bytes[sof + 7..sof + 9].copy_from_slice(&30000u16.to_be_bytes());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("bomb.jpg");
+    std::fs::write(&p, &bytes).expect("write");
+    let started = std::time::Instant::now();
+    let e = load_image(&p).expect_err("bomb");
+    assert!(matches!(e, ImageLoadError::TooLarge { .. }), "{e:?}");
+    assert!(e.to_string().contains("30000×30000"), "{e}");
+    // Refused from the header: nothing near a second of decoding happened.
+    assert!(started.elapsed().as_secs_f64() < 5.0);
 }
 
 /// A PNG whose header claims 100 000 × 100 000 pixels (a decompression bomb) is refused before
@@ -185,4 +223,20 @@ fn huge_dimensions_are_refused() {
     let e = load_image(&p).expect_err("bomb");
     assert!(matches!(e, ImageLoadError::TooLarge { .. }), "{e:?}");
     assert!(e.to_string().contains("bomb.png"));
+    // Within the per-side limit, but 30000² RGBA is 3.6 GB: refused from the header too.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(30_000u32.to_be_bytes());
+    ihdr.extend(30_000u32.to_be_bytes());
+    ihdr.extend([8, 6, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut png, b"IEND", &[]);
+    std::fs::write(&p, &png).expect("write");
+    let e = load_image(&p).expect_err("alpha bomb");
+    assert!(matches!(e, ImageLoadError::TooLarge { .. }), "{e:?}");
 }

@@ -288,15 +288,27 @@ fn bad_files_are_errors_not_panics() {
         VideoSource::open(&wav),
         Err(MediaError::NoVideo { .. })
     ));
-    // Truncated: the first half of a real file opens or fails cleanly; frames stop early.
+    // Truncated (an interrupted download): said so when opened, with the sizes.
     let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webcam_man_400x300.mp4");
     let bytes = std::fs::read(&clip).expect("read");
     let cut = dir.path().join("cut.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
-    if let Ok(src) = VideoSource::open(&cut) {
-        let decoded = src.take_while(|f| f.is_ok()).count();
-        assert!(decoded < 1337, "{decoded}");
-    }
+    let Err(e) = VideoSource::open(&cut) else {
+        panic!("a truncated clip opened");
+    };
+    assert!(
+        matches!(e, MediaError::Truncated { have, need, .. }
+            if have == bytes.len() as u64 / 2 && need == bytes.len() as u64),
+        "{e}"
+    );
+    assert!(e.to_string().contains("cut short"), "{e}");
+    let e = vivant::media::probe(&cut, false).expect_err("probe truncated");
+    assert!(e.to_string().contains("cut short"), "{e}");
+    // A device or a pipe is neither "missing" nor "empty".
+    let Err(e) = VideoSource::open("/dev/zero") else {
+        panic!("/dev/zero opened as a video");
+    };
+    assert!(e.to_string().contains("device or a pipe"), "{e}");
 }
 
 /// Deterministic pseudo-random numbers in [0, 1) for test positions.

@@ -133,42 +133,23 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Write `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a
-/// failure never leaves a half-written file or destroys the previous one.
+/// Write `path` atomically (`crate::output::write_atomic`), failures as exit code 2.
 pub fn write_atomic(
     path: &std::path::Path,
     write: impl FnOnce(&std::path::Path) -> Result<(), String>,
 ) -> Result<(), CliError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(CliError::input(format!(
-            "cannot write {}: folder {} does not exist",
-            path.display(),
-            dir.display()
-        )));
+    crate::output::write_atomic(path, |tmp| write(tmp).map_err(std::io::Error::other))
+        .map_err(|e| CliError::input(e.to_string()))
+}
+
+/// Check every output of a command before any work: each writable, none an input, no two
+/// the same file (`crate::output`).
+pub fn check_outputs(
+    outputs: &[&std::path::Path],
+    inputs: &[(&str, &std::path::Path)],
+) -> Result<(), CliError> {
+    for o in outputs {
+        crate::output::check_destination(o, inputs).map_err(|e| CliError::input(e.to_string()))?;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let ext = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    // Keep the extension last: image encoders choose the format by it.
-    let tmp = dir.join(format!(".{name}.{}.partial{ext}", std::process::id()));
-    let result = write(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, path).map_err(|e| format!("cannot move into place: {e}"))
-    });
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::input(format!(
-            "cannot write {}: {e}",
-            path.display()
-        )));
-    }
-    Ok(())
+    crate::output::check_distinct(outputs).map_err(|e| CliError::input(e.to_string()))
 }

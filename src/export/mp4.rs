@@ -24,6 +24,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::media::{AudioFormat, MediaError, SampleSource};
+use crate::output::{OutputError, TempFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -45,6 +46,8 @@ pub enum ExportError {
     Write { path: PathBuf, reason: String },
     #[error("reading the sound track: {0}")]
     Audio(#[from] MediaError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
     #[error("export cancelled")]
     Cancelled,
 }
@@ -176,7 +179,8 @@ struct AudioTrack {
 /// An MP4 being written. Feed frames with `write_frame`, then call `finish`.
 pub struct Mp4Writer {
     path: PathBuf,
-    temp: PathBuf,
+    /// Where the frames go until `finish` renames it into place (removed if never finished).
+    temp: Option<TempFile>,
     octx: Option<ffmpeg::format::context::Output>,
     settings: Mp4Settings,
     enc_w: u32,
@@ -229,25 +233,13 @@ impl Mp4Writer {
                 PRESETS.join(", ")
             )));
         }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(ExportError::Create {
+        crate::output::check_destination(&path, &[])?;
+        let temp = TempFile::beside(&path, "mp4")?;
+        let octx =
+            ffmpeg::format::output_as(temp.path(), "mp4").map_err(|e| ExportError::Create {
                 path: path.clone(),
-                reason: format!("folder {} does not exist", dir.display()),
-            });
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "export".into());
-        let temp = dir.join(format!(".{name}.{}.partial.mp4", std::process::id()));
-        let octx = ffmpeg::format::output_as(&temp, "mp4").map_err(|e| ExportError::Create {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+                reason: e.to_string(),
+            })?;
         // From here on the temporary file exists; `Drop` removes it on any early return.
         let mut w = Self::build(path, temp, octx, settings, audio)?;
         w.start()?;
@@ -256,15 +248,11 @@ impl Mp4Writer {
 
     fn build(
         path: PathBuf,
-        temp: PathBuf,
+        temp: TempFile,
         mut octx: ffmpeg::format::context::Output,
         settings: Mp4Settings,
         audio: Option<Box<dyn SampleSource + Send>>,
     ) -> Result<Self, ExportError> {
-        let cleanup = |e: ExportError, temp: &Path| {
-            let _ = std::fs::remove_file(temp);
-            e
-        };
         let enc_w = settings.width.next_multiple_of(2);
         let enc_h = settings.height.next_multiple_of(2);
         let global = octx
@@ -331,7 +319,7 @@ impl Mp4Writer {
                     1 << 16,
                 );
             }
-            Ok(VideoTrack {
+            Ok::<_, ExportError>(VideoTrack {
                 encoder,
                 stream,
                 time_base,
@@ -339,14 +327,15 @@ impl Mp4Writer {
                 rgb: ffmpeg::frame::Video::new(Pixel::RGB24, enc_w, enc_h),
                 yuv: ffmpeg::frame::Video::new(Pixel::YUV420P, enc_w, enc_h),
             })
-        })()
-        .map_err(|e| cleanup(e, &temp))?;
+        })()?;
         let audio = match audio {
             None => None,
-            Some(source) => Some(
-                Self::audio_track(&mut octx, source, settings.audio_bitrate, global)
-                    .map_err(|e| cleanup(e, &temp))?,
-            ),
+            Some(source) => Some(Self::audio_track(
+                &mut octx,
+                source,
+                settings.audio_bitrate,
+                global,
+            )?),
         };
         let mut meta = Dictionary::new();
         if let Some(t) = &settings.title {
@@ -358,7 +347,7 @@ impl Mp4Writer {
         octx.set_metadata(meta);
         Ok(Self {
             path,
-            temp,
+            temp: Some(temp),
             octx: Some(octx),
             settings,
             enc_w,
@@ -503,7 +492,11 @@ impl Mp4Writer {
         self.pump_audio(until, false)?;
         if let Some(p) = self.progress.as_mut() {
             // What has reached the disk so far (the muxer buffers a little).
-            let bytes = std::fs::metadata(&self.temp).map_or(0, |m| m.len());
+            let bytes = self
+                .temp
+                .as_ref()
+                .and_then(|t| std::fs::metadata(t.path()).ok())
+                .map_or(0, |m| m.len());
             p(Progress {
                 frames_done: self.frames,
                 total_frames: self.total_frames,
@@ -701,10 +694,9 @@ impl Mp4Writer {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        std::fs::rename(&self.temp, &self.path).map_err(|e| ExportError::Write {
-            path: path.clone(),
-            reason: format!("cannot move into place: {e}"),
-        })?;
+        if let Some(temp) = self.temp.take() {
+            temp.commit()?;
+        }
         let bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len());
         let (num, den) = self.settings.frame_rate;
         Ok(ExportReport {
@@ -725,10 +717,9 @@ fn is_again(e: &ffmpeg::Error) -> bool {
 
 impl Drop for Mp4Writer {
     fn drop(&mut self) {
-        // Not finished (error, cancel, or dropped): close the muxer and remove the temporary
-        // file. After `finish` the temporary name no longer exists.
-        if self.octx.take().is_some() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        // Not finished (error, cancel, or dropped): close the muxer first; the temporary file
+        // is removed when `temp` drops. After `finish` it has been renamed into place.
+        drop(self.octx.take());
+        drop(self.temp.take());
     }
 }

@@ -18,6 +18,10 @@ pub enum MediaError {
     NoVideo { path: PathBuf },
     #[error("{path}: has no audio stream")]
     NoAudio { path: PathBuf },
+    #[error(
+        "{path}: the file is cut short ({have} of the {need} bytes it declares; an interrupted download or copy?); use the complete file"
+    )]
+    Truncated { path: PathBuf, have: u64, need: u64 },
     #[error("{path}: {what}: {reason}")]
     Decode {
         path: PathBuf,
@@ -62,21 +66,71 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
         path: path.to_path_buf(),
         source,
     })?;
-    if meta.is_dir() || meta.len() == 0 {
+    if !meta.is_file() || meta.len() == 0 {
         return Err(MediaError::Format {
             path: path.to_path_buf(),
             reason: if meta.is_dir() {
                 "it is a folder"
+            } else if !meta.is_file() {
+                "it is a device or a pipe, not a file"
             } else {
                 "the file is empty"
             }
             .into(),
         });
     }
+    if let Some(need) = mp4_declared_size(path, meta.len()) {
+        return Err(MediaError::Truncated {
+            path: path.to_path_buf(),
+            have: meta.len(),
+            need,
+        });
+    }
     ffmpeg::format::input(&path).map_err(|e| MediaError::Format {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
+}
+
+/// For an MP4/MOV/M4A (ISO base media) file whose top-level boxes run past its end, the size
+/// they declare. FFmpeg reads such a file's index (at the front, after a faststart) as if the
+/// frames were all there and fails only on reaching the missing ones.
+fn mp4_declared_size(path: &Path, len: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    const TOP: [&[u8; 4]; 8] = [
+        b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"pdin",
+    ];
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut at = 0u64;
+    let mut first = true;
+    while at + 8 <= len {
+        let mut head = [0u8; 16];
+        f.seek(SeekFrom::Start(at)).ok()?;
+        f.read_exact(&mut head[..8]).ok()?;
+        let kind: [u8; 4] = [head[4], head[5], head[6], head[7]];
+        if first && !TOP.contains(&&kind) {
+            return None; // not an ISO base media file
+        }
+        first = false;
+        let size = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            0 => return None, // runs to the end of the file
+            1 => {
+                f.read_exact(&mut head[8..16]).ok()?;
+                u64::from_be_bytes([
+                    head[8], head[9], head[10], head[11], head[12], head[13], head[14], head[15],
+                ])
+            }
+            n => n as u64,
+        };
+        if size < 8 {
+            return None; // damaged, not merely short: FFmpeg says what it makes of it
+        }
+        at = at.checked_add(size)?;
+        if at > len {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// True for FFmpeg's "try again" (the decoder wants more input / has no output yet).

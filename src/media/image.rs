@@ -23,8 +23,17 @@ pub enum ImageLoadError {
     Empty { path: PathBuf },
     #[error("{path}: not an image Vivant can read ({reason}); use PNG, JPEG, WebP, TIFF or BMP")]
     Format { path: PathBuf, reason: String },
-    #[error("{path}: image is too large ({reason}); the limit is {MAX_SIDE}×{MAX_SIDE} pixels")]
+    #[error(
+        "{path}: image is too large ({reason}); the limits are {MAX_SIDE} pixels a side and {} GB decoded",
+        MAX_ALLOC >> 30
+    )]
     TooLarge { path: PathBuf, reason: String },
+    #[error(
+        "{path}: the file is cut short (it ends in the middle of the picture, as an interrupted download or copy does); use the complete file"
+    )]
+    Truncated { path: PathBuf },
+    #[error("{path}: {what}, not an image file")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("{path}: the image data is damaged or truncated ({reason})")]
     Decode { path: PathBuf, reason: String },
 }
@@ -69,10 +78,14 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<LoadedImage, ImageLoadError>
         path: path.to_path_buf(),
         source,
     })?;
-    if meta.is_dir() {
-        return Err(ImageLoadError::Format {
+    if !meta.is_file() {
+        return Err(ImageLoadError::NotAFile {
             path: path.to_path_buf(),
-            reason: "it is a folder".into(),
+            what: if meta.is_dir() {
+                "a folder"
+            } else {
+                "a device or a pipe"
+            },
         });
     }
     if meta.len() == 0 {
@@ -80,11 +93,19 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<LoadedImage, ImageLoadError>
             path: path.to_path_buf(),
         });
     }
-    let reader = ImageReader::open(path).map_err(|source| ImageLoadError::Open {
+    if meta.len() > MAX_ALLOC {
+        return Err(ImageLoadError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!("a {:.1} GB file", meta.len() as f64 / 1e9),
+        });
+    }
+    // Read whole (compressed files are small beside their pixels), so that the container can
+    // be checked for completeness before decoding.
+    let bytes = std::fs::read(path).map_err(|source| ImageLoadError::Open {
         path: path.to_path_buf(),
         source,
     })?;
-    decode(path, reader)
+    load_image_from_memory(path, &bytes)
 }
 
 /// Load an image from bytes already in memory; `name` is used in error messages.
@@ -98,19 +119,74 @@ pub fn load_image_from_memory(
             path: path.to_path_buf(),
         });
     }
-    decode(path, ImageReader::new(Cursor::new(bytes)))
-}
-
-fn decode<R: BufRead + Seek>(
-    path: &Path,
-    reader: ImageReader<R>,
-) -> Result<LoadedImage, ImageLoadError> {
-    let mut reader = reader
+    let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|source| ImageLoadError::Open {
             path: path.to_path_buf(),
             source,
         })?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_complete(bytes) {
+        return Err(ImageLoadError::Truncated {
+            path: path.to_path_buf(),
+        });
+    }
+    decode(path, reader)
+}
+
+/// Whether a JPEG's segments and entropy-coded data run to its end-of-image marker. A cut-off
+/// JPEG otherwise decodes "successfully" with its missing lower part filled grey.
+fn jpeg_complete(b: &[u8]) -> bool {
+    let mut i = 2;
+    loop {
+        // The next marker: 0xFF (fill bytes allowed), then its code.
+        while i < b.len() && b[i] != 0xFF {
+            i += 1;
+        }
+        while i < b.len() && b[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&code) = b.get(i) else {
+            return false;
+        };
+        i += 1;
+        match code {
+            0xD9 => return true,
+            // Markers without a length: restarts, TEM, and a stray SOI.
+            0xD0..=0xD8 | 0x01 => continue,
+            _ => {
+                let (Some(&hi), Some(&lo)) = (b.get(i), b.get(i + 1)) else {
+                    return false;
+                };
+                i += u16::from_be_bytes([hi, lo]) as usize;
+                if i > b.len() {
+                    return false;
+                }
+                if code == 0xDA {
+                    // A scan's data runs to the next marker that is not a stuffed 0xFF00, a
+                    // restart or a fill byte.
+                    loop {
+                        while i < b.len() && b[i] != 0xFF {
+                            i += 1;
+                        }
+                        let Some(&next) = b.get(i + 1) else {
+                            return false;
+                        };
+                        match next {
+                            0x00 | 0xD0..=0xD7 => i += 2,
+                            0xFF => i += 1,
+                            _ => break,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn decode<R: BufRead + Seek>(
+    path: &Path,
+    mut reader: ImageReader<R>,
+) -> Result<LoadedImage, ImageLoadError> {
     if reader.format().is_none() {
         return Err(ImageLoadError::Format {
             path: path.to_path_buf(),
@@ -133,6 +209,18 @@ fn decode<R: BufRead + Seek>(
         },
     };
     let mut decoder = reader.into_decoder().map_err(classify)?;
+    // The decoders do not all honour `max_alloc` (JPEG does not): check the header's size
+    // before a single pixel is allocated.
+    let (w, h) = decoder.dimensions();
+    if decoder.total_bytes() > MAX_ALLOC {
+        return Err(ImageLoadError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{w}×{h}, {:.1} GB decoded",
+                decoder.total_bytes() as f64 / 1e9
+            ),
+        });
+    }
     // A broken EXIF block should not cost the user the picture: treat it as "no rotation".
     let orientation = decoder
         .orientation()

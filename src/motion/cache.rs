@@ -81,7 +81,6 @@ pub fn store(dir: &Path, key: &str, motion: &DrivingMotion) -> std::io::Result<(
     })
     .map_err(std::io::Error::other)?;
     let path = path_for(dir, key);
-    let tmp = dir.join(format!(".{key}.{}.partial", std::process::id()));
     // Streamed through a buffer: a long clip's analysis is not copied whole into memory.
     let write = |file: std::fs::File| -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(file);
@@ -110,13 +109,8 @@ pub fn store(dir: &Path, key: &str, motion: &DrivingMotion) -> std::io::Result<(
         }
         out.into_inner().map_err(|e| e.into_error())?.sync_all()
     };
-    let result = std::fs::File::create(&tmp)
-        .and_then(write)
-        .and_then(|()| std::fs::rename(&tmp, &path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::output::write_atomic(&path, |tmp| std::fs::File::create(tmp).and_then(write))
+        .map_err(std::io::Error::other)
 }
 
 /// The analysis stored under `key`, if there is a readable one; `meshes: false` leaves the

@@ -284,17 +284,11 @@ impl Project {
     }
 }
 
-/// Write a file through a temporary sibling and a rename.
+/// Write a file through a uniquely named temporary sibling and a rename (`crate::output`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = match dir {
-        Some(d) => d.join(format!(".{}.tmp", name.unwrap_or_default())),
-        None => PathBuf::from(format!(".{}.tmp", name.unwrap_or_default())),
-    };
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
+    crate::output::write_atomic(path, |tmp| std::fs::write(tmp, bytes)).map_err(|e| match e {
+        crate::output::OutputError::Io { source, .. } => source,
+        other => std::io::Error::other(other),
     })
 }
 

@@ -47,6 +47,74 @@ pub enum Backend {
     Wgpu,
 }
 
+/// How the portrait fills an output size of another shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fit {
+    /// Fill the frame, cutting the overhang, centred on the face as far as the picture allows.
+    #[default]
+    Crop,
+    /// The whole picture, with black bars on the short sides (letterbox or pillarbox).
+    Pad,
+    /// Squeeze the picture to the size (distorts the face).
+    Stretch,
+}
+
+impl Fit {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fit::Crop => "cropped to fill, centred on the face",
+            Fit::Pad => "letterboxed with black bars",
+            Fit::Stretch => "stretched (distorted)",
+        }
+    }
+}
+
+/// `frame` at `size`, fitted by `fit`; `centre` is the face's centre as a fraction of the
+/// frame's width and height (the crop keeps it in view).
+pub fn fit_frame(frame: RgbImage, size: (u32, u32), fit: Fit, centre: (f32, f32)) -> RgbImage {
+    use image::imageops::{FilterType, crop_imm, overlay, resize};
+    let (w, h) = size;
+    let (sw, sh) = frame.dimensions();
+    if (sw, sh) == (w, h) {
+        return frame;
+    }
+    let filter = FilterType::CatmullRom;
+    let (sa, da) = (sw as f64 / sh as f64, w as f64 / h as f64);
+    match fit {
+        _ if (sa / da - 1.0).abs() < 1e-3 => resize(&frame, w, h, filter),
+        Fit::Stretch => resize(&frame, w, h, filter),
+        Fit::Crop => {
+            let (cw, ch) = if sa > da {
+                (((sh as f64 * da).round() as u32).clamp(1, sw), sh)
+            } else {
+                (sw, ((sw as f64 / da).round() as u32).clamp(1, sh))
+            };
+            let x = (centre.0 as f64 * sw as f64 - cw as f64 / 2.0)
+                .clamp(0.0, (sw - cw) as f64)
+                .round() as u32;
+            let y = (centre.1 as f64 * sh as f64 - ch as f64 / 2.0)
+                .clamp(0.0, (sh - ch) as f64)
+                .round() as u32;
+            resize(&crop_imm(&frame, x, y, cw, ch).to_image(), w, h, filter)
+        }
+        Fit::Pad => {
+            let scale = (w as f64 / sw as f64).min(h as f64 / sh as f64);
+            let iw = ((sw as f64 * scale).round() as u32).clamp(1, w);
+            let ih = ((sh as f64 * scale).round() as u32).clamp(1, h);
+            let inner = resize(&frame, iw, ih, filter);
+            let mut out = RgbImage::new(w, h);
+            overlay(
+                &mut out,
+                &inner,
+                ((w - iw) / 2) as i64,
+                ((h - ih) / 2) as i64,
+            );
+            out
+        }
+    }
+}
+
 /// Everything one render needs.
 #[derive(Clone, Debug)]
 pub struct RenderJob {
@@ -72,6 +140,8 @@ pub struct RenderJob {
     pub end_s: Option<f64>,
     /// Output size; `None` = the source image's size.
     pub size: Option<(u32, u32)>,
+    /// How the portrait fills a `size` of another shape.
+    pub fit: Fit,
     /// Output frame rate; `None` = the driving clip's (25 with a voice alone).
     pub fps: Option<(i32, i32)>,
     pub crf: u8,
@@ -101,6 +171,7 @@ impl RenderJob {
             start_s: None,
             end_s: None,
             size: None,
+            fit: Fit::Crop,
             fps: None,
             crf: 16,
             // 1080p end to end: 1.19× real time with veryfast, 0.79× with medium (2 cores).
@@ -165,6 +236,23 @@ pub enum PipelineError {
         start: f64,
         end: f64,
     },
+    #[error(
+        "{path}: {what} at {time:.2} s is past the end ({duration:.2} s); use a time within it"
+    )]
+    PastTheEnd {
+        path: PathBuf,
+        what: &'static str,
+        time: f64,
+        duration: f64,
+    },
+    #[error(
+        "{path}: the face is seen in {frames} frame(s); this needs at least {need} (the portraits and a frame to compare)"
+    )]
+    TooFewFrames {
+        path: PathBuf,
+        frames: usize,
+        need: usize,
+    },
     #[error(transparent)]
     Gpu(#[from] crate::render::GpuError),
     #[error("cancelled")]
@@ -199,6 +287,15 @@ pub fn load_source(path: &Path) -> Result<RgbImage, PipelineError> {
         && let Ok(t) = t.parse::<f64>()
     {
         let mut v = crate::media::VideoSource::open(file)?;
+        let duration = v.info().duration_s;
+        if !(0.0..duration).contains(&t) {
+            return Err(PipelineError::PastTheEnd {
+                path: PathBuf::from(file),
+                what: "the portrait's frame",
+                time: t,
+                duration,
+            });
+        }
         return Ok(v.frame_at(t)?.image);
     }
     Ok(load_image(path)?.rgb8())
@@ -226,12 +323,32 @@ struct Performance {
     reference: Vec<[f32; 2]>,
     mode: Mode,
     face: Box<dyn Fn(u64) -> Vec<[f32; 2]> + Send + Sync>,
-    audio: Option<Box<dyn SampleSource + Send>>,
+    /// The sound, opened anew for each export (an animation can be exported again).
+    audio: Option<SoundRange>,
     driving_found: f64,
     reference_s: Option<f64>,
     blinks: usize,
     /// What drove it, for the file's comment.
     credit: String,
+    /// Per output frame, the time of the driving frame it follows (empty with a voice alone).
+    driving_times: Vec<f64>,
+}
+
+/// A stretch of a sound file: `start_s` .. `end_s` (`None` = to its end).
+struct SoundRange {
+    path: PathBuf,
+    start_s: f64,
+    end_s: Option<f64>,
+}
+
+impl SoundRange {
+    fn open(&self) -> Result<Box<dyn SampleSource + Send>, PipelineError> {
+        let mut a = AudioSource::open(&self.path, AudioFormat::new(48000, 2))?;
+        if self.start_s > 0.0 || self.end_s.is_some() {
+            a.set_range(self.start_s, self.end_s)?;
+        }
+        Ok(Box::new(a))
+    }
 }
 
 /// A render job made ready to draw any of its frames: the sources' engines, what drives them
@@ -244,6 +361,7 @@ pub struct Animation {
     chooser: SourceChooser,
     plan: Performance,
     size: (u32, u32),
+    fit: Fit,
     pub notes: Vec<String>,
 }
 
@@ -313,6 +431,17 @@ impl Animation {
                 .collect(),
         );
         let size = job.size.unwrap_or(engine.size());
+        let (sw, sh) = engine.size();
+        if job.fit != Fit::Stretch
+            && ((sw as f64 * size.1 as f64) / (sh as f64 * size.0 as f64) - 1.0).abs() >= 1e-3
+        {
+            notes.push(format!(
+                "the portrait is {sw}×{sh} and the output {}×{}: {}",
+                size.0,
+                size.1,
+                job.fit.describe()
+            ));
+        }
         Ok(Self {
             engines,
             gpus,
@@ -320,6 +449,7 @@ impl Animation {
             chooser,
             plan,
             size,
+            fit: job.fit,
             notes,
         })
     }
@@ -345,6 +475,14 @@ impl Animation {
         (self.plan.face)(k.min(self.plan.count.saturating_sub(1)))
     }
 
+    /// The driving clip's time that output frame `k` follows (its frame shown then), `None`
+    /// with a voice alone. Output frames follow presentation times, so this is not `k / fps`
+    /// when the output rate differs from the clip's or the clip's rate varies.
+    pub fn driving_time(&self, k: u64) -> Option<f64> {
+        let last = self.plan.driving_times.len().checked_sub(1)?;
+        self.plan.driving_times.get((k as usize).min(last)).copied()
+    }
+
     /// Output frame `k`, at the output size.
     pub fn frame(&mut self, k: u64) -> Result<RgbImage, PipelineError> {
         let driving = self.driving_face(k);
@@ -363,12 +501,14 @@ impl Animation {
             None => self.engines[which].render(&targets[which]),
         };
         // Output size, or another source of another size fitted to the first one's.
-        let (w, h) = self.size;
-        Ok(if frame.dimensions() == (w, h) {
-            frame
-        } else {
-            image::imageops::resize(&frame, w, h, image::imageops::FilterType::CatmullRom)
-        })
+        let (fw, fh) = frame.dimensions();
+        let lm = self.engines[which].source_landmarks();
+        let n = lm.len().max(1) as f32;
+        let centre = (
+            lm.iter().map(|p| p[0]).sum::<f32>() / n / fw as f32,
+            lm.iter().map(|p| p[1]).sum::<f32>() / n / fh as f32,
+        );
+        Ok(fit_frame(frame, self.size, self.fit, centre))
     }
 }
 
@@ -407,7 +547,12 @@ pub fn export(
         animation.plan.credit,
         animation.engines.first().map_or("warp", |e| e.name())
     ));
-    let audio = animation.plan.audio.take();
+    let audio = animation
+        .plan
+        .audio
+        .as_ref()
+        .map(SoundRange::open)
+        .transpose()?;
     let mut writer = Mp4Writer::create(&job.output, settings, audio)?;
     writer.set_total_frames(count);
     // Render and encode overlap: a worker renders the next frames while this thread encodes,
@@ -491,6 +636,29 @@ fn clip_performance(
         other => PipelineError::Motion(other),
     })?;
     notes.extend(more);
+    // The clip's frame duration, to end the range after its last frame.
+    let (rn, rd) = motion.frame_rate;
+    let frame_dur = if rn > 0 && rd > 0 {
+        rd as f64 / rn as f64
+    } else {
+        0.04
+    };
+    let clip_end = motion.times.last().map_or(0.0, |&t| t + frame_dur);
+    for (what, t) in [
+        ("the reference frame", job.reference_s),
+        ("the range's start", job.start_s),
+    ] {
+        if let Some(t) = t
+            && !(0.0..clip_end).contains(&t)
+        {
+            return Err(PipelineError::PastTheEnd {
+                path: driving.to_path_buf(),
+                what,
+                time: t,
+                duration: clip_end,
+            });
+        }
+    }
     // The driving frames in range.
     let start = job.start_s.unwrap_or(f64::NEG_INFINITY);
     let end = job.end_s.unwrap_or(f64::INFINITY);
@@ -501,18 +669,17 @@ fn clip_performance(
         return Err(PipelineError::EmptyRange {
             driving: driving.to_path_buf(),
             start: start.max(0.0),
-            end: end.min(motion.times.last().copied().unwrap_or(0.0)),
+            end: end.min(clip_end),
         });
     };
     let t0 = motion.times[first];
-    // The clip's frame duration, to end the range after its last frame.
-    let (rn, rd) = motion.frame_rate;
-    let frame_dur = if rn > 0 && rd > 0 {
-        rd as f64 / rn as f64
-    } else {
-        0.04
+    // The range ends where the frame after it starts, or after the last frame's own duration.
+    let last_dur = match (motion.times.get(last + 1), last.checked_sub(1)) {
+        (Some(&next), _) => next - motion.times[last],
+        (None, Some(prev)) if prev >= first => motion.times[last] - motion.times[prev],
+        _ => frame_dur,
     };
-    let t1 = job.end_s.unwrap_or(motion.times[last] + frame_dur);
+    let t1 = job.end_s.unwrap_or(motion.times[last] + last_dur);
     let reference = match job.reference_s {
         Some(t) => motion
             .times
@@ -530,23 +697,64 @@ fn clip_performance(
             most_neutral(&lm, &usable).map_or(first, |k| in_range[k])
         }
     };
-    // Output timing: the driving clip's frames one for one, or resampled to `fps`.
-    let fps = job.fps.unwrap_or(motion.frame_rate);
-    let out_dur = fps.1 as f64 / fps.0.max(1) as f64;
-    let resample = job.fps.is_some();
-    let count = if resample {
-        ((t1 - t0) / out_dur).round().max(1.0) as u64
-    } else {
-        in_range.len() as u64
+    // Output timing: the driving clip's frames one for one when they are evenly spaced at its
+    // rate; otherwise (`--fps`, or a variable-rate clip) resampled by presentation time, so
+    // the picture keeps pace with the sound.
+    let even = in_range
+        .iter()
+        .enumerate()
+        .all(|(k, &i)| (motion.times[i] - (t0 + k as f64 * frame_dur)).abs() < 0.5 * frame_dur);
+    let fps = match job.fps {
+        Some(f) => f,
+        None if even => motion.frame_rate,
+        // Variable: the clip's fastest rate, so that no frame of its quick parts is lost.
+        None => steady_rate(
+            in_range
+                .windows(2)
+                .map(|w| motion.times[w[1]] - motion.times[w[0]]),
+        ),
     };
-    let audio: Option<Box<dyn SampleSource + Send>> = match &job.sound {
+    let out_dur = fps.1 as f64 / fps.0.max(1) as f64;
+    if job.fps.is_none() && !even {
+        notes.push(format!(
+            "{} has a variable frame rate; output at {:.3} fps following its timestamps (--fps sets another rate)",
+            driving.display(),
+            1.0 / out_dur
+        ));
+    }
+    let indices: Vec<usize> = if job.fps.is_some() || !even {
+        let count = ((t1 - t0) / out_dur).round().max(1.0) as u64;
+        (0..count)
+            .map(|k| {
+                let t = t0 + k as f64 * out_dur;
+                motion
+                    .times
+                    .partition_point(|&s| s <= t + 1e-9)
+                    .saturating_sub(1)
+                    .clamp(first, last)
+            })
+            .collect()
+    } else {
+        in_range.clone()
+    };
+    let count = indices.len() as u64;
+    let driving_times: Vec<f64> = indices.iter().map(|&i| motion.times[i]).collect();
+    let audio = match &job.sound {
         Soundtrack::None => None,
-        Soundtrack::File(p) => Some(Box::new(AudioSource::open(p, AudioFormat::new(48000, 2))?)),
+        Soundtrack::File(p) => {
+            AudioSource::open(p, AudioFormat::new(48000, 2))?;
+            Some(SoundRange {
+                path: p.clone(),
+                start_s: 0.0,
+                end_s: None,
+            })
+        }
         Soundtrack::Driving => match AudioSource::open(driving, AudioFormat::new(48000, 2)) {
-            Ok(mut a) => {
-                a.set_range(t0, Some(t1))?;
-                Some(Box::new(a))
-            }
+            Ok(_) => Some(SoundRange {
+                path: driving.to_path_buf(),
+                start_s: t0,
+                end_s: Some(t1),
+            }),
             Err(MediaError::NoAudio { .. }) => {
                 notes.push(format!(
                     "{} has no sound; the video is silent",
@@ -579,16 +787,7 @@ fn clip_performance(
     };
     let rest = reference_lm.clone();
     let face = move |k: u64| -> Vec<[f32; 2]> {
-        let i = if resample {
-            let t = t0 + k as f64 * out_dur;
-            motion
-                .times
-                .partition_point(|&s| s <= t + 1e-9)
-                .saturating_sub(1)
-                .clamp(first, last)
-        } else {
-            in_range[k as usize]
-        };
+        let i = indices[(k as usize).min(indices.len() - 1)];
         let lm = &motion.frames[i].landmarks68;
         match &voice {
             Some(v) => v.lips_on(lm, &rest, k as usize),
@@ -606,6 +805,7 @@ fn clip_performance(
         reference_s: Some(reference_s),
         blinks: 0,
         credit,
+        driving_times,
     })
 }
 
@@ -641,8 +841,12 @@ fn voice_performance(
             path.display()
         ));
     }
-    let mut audio = AudioSource::open(path, AudioFormat::new(48000, 2))?;
-    audio.set_range(start, job.end_s)?;
+    let audio = SoundRange {
+        path: path.clone(),
+        start_s: start,
+        end_s: job.end_s,
+    };
+    audio.open()?;
     let voice = VoiceMotion::new(speech, &job.idle);
     let count = voice.frames() as u64;
     let blinks = voice.idle.blinks.len();
@@ -654,16 +858,112 @@ fn voice_performance(
         reference: neutral.to_vec(),
         mode: Mode::Relative,
         face: Box::new(face),
-        audio: Some(Box::new(audio)),
+        audio: Some(audio),
         driving_found: 1.0,
         reference_s: None,
         blinks,
         credit: format!("the voice in {}", file_name(path)),
+        driving_times: Vec::new(),
     })
+}
+
+/// An output rate for a variable-rate clip: the standard video rate (23.976 … 60) nearest to
+/// its shortest frame interval's that keeps up with it (within 3 %: timestamps in milliseconds
+/// round 33.3 ms to 33).
+fn steady_rate(intervals: impl Iterator<Item = f64>) -> (i32, i32) {
+    const RATES: [(i32, i32); 9] = [
+        (24000, 1001),
+        (24, 1),
+        (25, 1),
+        (30000, 1001),
+        (30, 1),
+        (48, 1),
+        (50, 1),
+        (60000, 1001),
+        (60, 1),
+    ];
+    let shortest = intervals
+        .filter(|d| *d > 1e-4)
+        .fold(f64::INFINITY, f64::min);
+    let fastest = 1.0 / shortest;
+    let rate = |&(n, d): &(i32, i32)| n as f64 / d as f64;
+    RATES
+        .into_iter()
+        .filter(|r| rate(r) >= 0.97 * fastest)
+        .min_by(|a, b| {
+            (rate(a) - fastest)
+                .abs()
+                .total_cmp(&(rate(b) - fastest).abs())
+        })
+        .unwrap_or((60, 1))
 }
 
 fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A white disc on grey, `w` × `h`, centred at `(cx, cy)`, radius `r`.
+    fn disc(w: u32, h: u32, cx: f32, cy: f32, r: f32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+            if d < r {
+                image::Rgb([255, 255, 255])
+            } else {
+                image::Rgb([100, 100, 100])
+            }
+        })
+    }
+
+    /// Width and height of the white region.
+    fn extent(img: &RgbImage) -> (u32, u32) {
+        let white: Vec<(u32, u32)> = img
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p[0] > 200)
+            .map(|(x, y, _)| (x, y))
+            .collect();
+        let xs = white.iter().map(|p| p.0);
+        let ys = white.iter().map(|p| p.1);
+        (
+            xs.clone().max().unwrap_or(0) - xs.min().unwrap_or(0) + 1,
+            ys.clone().max().unwrap_or(0) - ys.min().unwrap_or(0) + 1,
+        )
+    }
+
+    #[test]
+    fn another_shape_is_cropped_or_padded_never_squashed_unless_asked() {
+        // A square picture with the "face" off centre, to a 2:1 output.
+        let src = disc(200, 200, 60.0, 140.0, 30.0);
+        let centre = (60.0 / 200.0, 140.0 / 200.0);
+        let crop = fit_frame(src.clone(), (200, 100), Fit::Crop, centre);
+        assert_eq!(crop.dimensions(), (200, 100));
+        let (w, h) = extent(&crop);
+        assert!((w as i32 - h as i32).abs() <= 2, "crop squashed: {w}×{h}");
+        assert!(w >= 58, "the face was cut: {w}×{h}");
+        let pad = fit_frame(src.clone(), (200, 100), Fit::Pad, centre);
+        let (w, h) = extent(&pad);
+        assert!((w as i32 - h as i32).abs() <= 2, "pad squashed: {w}×{h}");
+        // Black bars left and right, the picture between.
+        assert_eq!(pad.get_pixel(10, 50).0, [0, 0, 0]);
+        assert_eq!(pad.get_pixel(190, 50).0, [0, 0, 0]);
+        assert_eq!(pad.get_pixel(100, 5).0, [100, 100, 100]);
+        let stretch = fit_frame(src, (200, 100), Fit::Stretch, centre);
+        let (w, h) = extent(&stretch);
+        assert!(w > h + h / 2, "stretch should distort: {w}×{h}");
+    }
+
+    #[test]
+    fn a_variable_rate_clip_gets_a_standard_rate_that_keeps_up() {
+        assert_eq!(steady_rate([0.2, 0.04, 0.04].into_iter()), (25, 1));
+        assert_eq!(steady_rate([0.1, 0.033].into_iter()), (30, 1));
+        assert_eq!(steady_rate([0.0417].into_iter()), (24000, 1001));
+        assert_eq!(steady_rate([1001.0 / 30000.0].into_iter()), (30000, 1001));
+        assert_eq!(steady_rate([0.2].into_iter()), (24000, 1001));
+        assert_eq!(steady_rate([0.005].into_iter()), (60, 1));
+    }
 }

@@ -545,3 +545,331 @@ fn render_speaks_a_recording_and_refuses_missing_drivers() {
     assert!(stderr(&o).contains("nowhere.wav"), "{}", stderr(&o));
     assert!(!none.exists());
 }
+
+/// Every file in `dir`, sorted (to see that nothing half-written was left).
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Outputs are checked before any work: an input named as the output, a folder, a missing
+/// folder, a name that is not an MP4, two outputs of one command onto one file. Nothing is
+/// written and the inputs are untouched.
+#[test]
+fn outputs_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let portrait = d.join("portrait.png");
+    std::fs::copy(fixture("astronaut.png"), &portrait).expect("copy");
+    let clip = d.join("clip.mp4");
+    std::fs::copy(fixture("webcam_2s.mp4"), &clip).expect("copy");
+    let before = (
+        std::fs::read(&portrait).unwrap(),
+        std::fs::read(&clip).unwrap(),
+    );
+    let render = |out: &std::ffi::OsStr| {
+        vivant(&[
+            os("render"),
+            os("--source"),
+            portrait.as_os_str(),
+            os("--driving"),
+            clip.as_os_str(),
+            os("-o"),
+            out,
+        ])
+    };
+    // The driving clip as the output, by another spelling of its path.
+    let same = d.join(".").join("clip.mp4");
+    let o = render(same.as_os_str());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("driving clip"), "{}", stderr(&o));
+    // A folder: refused at once, not after the render with a hidden file left beside it.
+    let started = std::time::Instant::now();
+    let o = render(d.as_os_str());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a folder"), "{}", stderr(&o));
+    assert!(started.elapsed().as_secs_f64() < 30.0);
+    // Not an MP4 name.
+    for name in ["out.png", "out"] {
+        let o = render(d.join(name).as_os_str());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(".mp4"), "{name}: {}", stderr(&o));
+    }
+    // landmarks: the overlay onto its own image; the JSON into a missing folder must stop the
+    // command before the overlay is written.
+    let o = vivant(&[
+        os("landmarks"),
+        portrait.as_os_str(),
+        os("--overlay"),
+        portrait.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("image"), "{}", stderr(&o));
+    let overlay = d.join("overlay.png");
+    let o = vivant(&[
+        os("landmarks"),
+        portrait.as_os_str(),
+        os("--overlay"),
+        overlay.as_os_str(),
+        os("--json"),
+        d.join("missing/out.json").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    assert!(!overlay.exists());
+    assert_eq!(
+        (
+            std::fs::read(&portrait).unwrap(),
+            std::fs::read(&clip).unwrap()
+        ),
+        before
+    );
+    assert_eq!(names_in(d), ["clip.mp4", "portrait.png"]);
+}
+
+/// Times that are not times, ranges past the end and awkward files are clear errors (exit 2).
+#[test]
+fn bad_times_and_files_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let astronaut = fixture("astronaut.png");
+    let speech = fixture("speech_librivox_0870.wav");
+    let clip = fixture("webcam_2s.mp4");
+    let out = d.join("out.mp4");
+    let voice = |extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vivant"));
+        c.args(["render", "--source"])
+            .arg(&astronaut)
+            .arg("--audio")
+            .arg(&speech)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .env("VIVANT_CACHE_DIR", d.join("cache"));
+        c.output().expect("run")
+    };
+    for bad in ["NaN", "1e308", "-1", "inf"] {
+        let o = voice(&[&format!("--start={bad}")]);
+        assert_eq!(o.status.code(), Some(2), "--start {bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains("seconds"), "{bad}: {}", stderr(&o));
+    }
+    let o = voice(&["--start", "10", "--end", "2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Some("), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--end 2"), "{}", stderr(&o));
+    // A reference frame or a portrait frame past the clip's end.
+    let driven = |source: &std::ffi::OsStr, extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vivant"));
+        c.args(["render", "--source"])
+            .arg(source)
+            .arg("--driving")
+            .arg(&clip)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .env("VIVANT_CACHE_DIR", d.join("cache"));
+        c.output().expect("run")
+    };
+    let o = driven(astronaut.as_os_str(), &["--reference", "999"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("past the end"), "{}", stderr(&o));
+    let framed = format!("{}@999", clip.display());
+    let o = driven(os(&framed), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("past the end"), "{}", stderr(&o));
+    // A folder or a device given as a file says so.
+    let o = driven(d.as_os_str(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a folder"), "{}", stderr(&o));
+    let o = driven(os("/dev/zero"), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("device or a pipe"), "{}", stderr(&o));
+    // probe: a pipe is not "empty"; a clip cut in half is "cut short", not complete.
+    let fifo = d.join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let o = vivant(&[os("probe"), fifo.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("device or a pipe"), "{}", stderr(&o));
+    let bytes = std::fs::read(fixture("webcam_man_400x300.mp4")).expect("read");
+    let cut = d.join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let o = vivant(&[os("probe"), cut.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cut short"), "{}", stderr(&o));
+    // eval on a one-frame clip: nothing to compare, said so (not "PSNR -0.00 dB … NaN").
+    let one = common::ffmpeg(
+        d,
+        "one.mp4",
+        &["-i", clip.to_str().expect("utf-8"), "-frames:v", "1"],
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(["eval", "--driving"])
+        .arg(&one)
+        .env("VIVANT_CACHE_DIR", d.join("cache"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("at least") && !stderr(&o).contains("NaN"),
+        "{}",
+        stderr(&o)
+    );
+    let o = driven(astronaut.as_os_str(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.exists() || names_in(d).iter().all(|n| !n.contains("partial")));
+}
+
+/// SIGTERM and SIGHUP (a closed terminal, `timeout`, `kill`) mid-render cancel it as Ctrl-C
+/// does: no hidden partial file is left.
+#[test]
+fn a_signal_mid_render_leaves_no_partial_file() {
+    for signal in ["TERM", "HUP"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("speaks.mp4");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vivant"))
+            .args(["render", "--source"])
+            .arg(fixture("astronaut.png"))
+            .arg("--audio")
+            .arg(fixture("speech_librivox_0870.wav"))
+            .args(["--preset", "ultrafast", "-o"])
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Wait for the encoder's temporary file, then signal.
+        let started = std::time::Instant::now();
+        while !names_in(dir.path()).iter().any(|n| n.contains("partial")) {
+            assert!(
+                started.elapsed().as_secs() < 120,
+                "no partial file appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        let status = child.wait().expect("wait");
+        assert!(!status.success(), "SIG{signal}: finished anyway");
+        assert_eq!(names_in(dir.path()), Vec::<String>::new(), "SIG{signal}");
+    }
+}
+
+/// A legal output name near the file system's 255-byte limit is written (the temporary name
+/// beside it is shortened, not lengthened past the limit).
+#[test]
+fn a_long_output_name_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = format!("{}.mp4", "n".repeat(246));
+    let out = dir.path().join(&name);
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(["render", "--source"])
+        .arg(fixture("astronaut.png"))
+        .arg("--audio")
+        .arg(fixture("speech_librivox_0870.wav"))
+        .args([
+            "--end",
+            "0.4",
+            "--size",
+            "128x128",
+            "--preset",
+            "ultrafast",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(names_in(dir.path()), [name]);
+}
+
+/// A variable-frame-rate driving clip (5 fps for a second, then 25 fps) rendered without
+/// --fps: output frames follow presentation times, so the video lasts as long as the clip.
+#[test]
+fn a_variable_rate_clip_keeps_its_timing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = common::ffmpeg(
+        dir.path(),
+        "vfr.mp4",
+        &[
+            "-i",
+            fixture("webcam_2s.mp4").to_str().expect("utf-8"),
+            "-filter_complex",
+            "[0:v]trim=0:1,setpts=PTS-STARTPTS,fps=5[a];[0:v]trim=1:2,setpts=PTS-STARTPTS,fps=25[b];[a][b]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let out = dir.path().join("out.mp4");
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(["render", "--source"])
+        .arg(fixture("astronaut.png"))
+        .arg("--driving")
+        .arg(&clip)
+        .args(["--size", "128x128", "--preset", "ultrafast", "-o"])
+        .arg(&out)
+        .env("VIVANT_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("variable frame rate"), "{}", stderr(&o));
+    let p = ffprobe_json(&out);
+    let video = &p["streams"][0];
+    let duration: f64 = video["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .expect("duration");
+    // The clip's own length (its last frame ends at 1.96 s) at its fastest rate, 25 fps: the
+    // frames of its slow second are held, not played fast.
+    let clip_duration: f64 = ffprobe_json(&clip)["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .expect("clip duration");
+    assert!(
+        (duration - clip_duration).abs() < 0.05,
+        "{duration} s for a {clip_duration} s clip"
+    );
+    assert_eq!(video["r_frame_rate"], "25/1");
+    assert_eq!(video["nb_frames"], "49");
+    // Each output frame shows the driving frame on screen at its own time.
+    let analyzer = vivant::face::Analyzer::new(
+        &candle_core::Device::Cpu,
+        &vivant::models::ModelSource::Embedded,
+    )
+    .expect("analyzer");
+    let mut job = vivant::pipeline::RenderJob::new(fixture("astronaut.png"), clip.clone(), out);
+    job.cache_dir = Some(dir.path().join("cache"));
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let animation =
+        vivant::pipeline::Animation::prepare(&analyzer, &job, &never, &|_| {}).expect("prepare");
+    assert_eq!(animation.fps(), (25, 1));
+    for k in 0..animation.frames() {
+        let t = k as f64 / 25.0;
+        let shown = animation.driving_time(k).expect("a driving time");
+        let held = if t < 1.0 { 0.2 } else { 0.04 };
+        assert!(
+            shown <= t + 1e-6 && t - shown < held - 1e-6,
+            "output {t:.2} s shows the driving frame of {shown:.2} s"
+        );
+    }
+}

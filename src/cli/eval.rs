@@ -52,9 +52,14 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     let Some(clip) = clip else {
         return Err(CliError::input("give --driving VIDEO or --voice VIDEO"));
     };
-    if !clip.is_file() {
-        return Err(CliError::input(format!("{}: no such file", clip.display())));
-    }
+    super::input_file(clip)?;
+    let outputs: Vec<&std::path::Path> = args
+        .json
+        .iter()
+        .chain(&args.sheet)
+        .map(|p| p.as_path())
+        .collect();
+    super::check_outputs(&outputs, &[("clip", clip.as_path())])?;
     let analyzer = super::analyzer(args.device, models)?;
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);

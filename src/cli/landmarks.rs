@@ -77,6 +77,20 @@ pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
             )));
         }
     }
+    // Every output checked before any work: each writable, none an input, none twice.
+    let overlays: Vec<PathBuf> = match &args.overlay {
+        Some(base) => (0..args.images.len())
+            .map(|i| overlay_path(base, i, args.images.len()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let outputs: Vec<&Path> = overlays
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(args.json.as_deref())
+        .collect();
+    let inputs: Vec<(&str, &Path)> = args.images.iter().map(|p| ("image", p.as_path())).collect();
+    super::check_outputs(&outputs, &inputs)?;
     // Read every image first: one bad file fails the command before anything is written.
     let mut loaded = Vec::with_capacity(args.images.len());
     for path in &args.images {
@@ -107,10 +121,9 @@ pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
                 best.quality.confidence
             );
         }
-        if let Some(base) = &args.overlay {
-            let path = overlay_path(base, i, loaded.len());
+        if let Some(path) = overlays.get(i) {
             let drawn = overlay::draw(&rgb, &faces, args.mesh);
-            write_atomic(&path, |tmp| drawn.save(tmp).map_err(|e| e.to_string()))?;
+            write_atomic(path, |tmp| drawn.save(tmp).map_err(|e| e.to_string()))?;
         }
         results.push(ImageResult {
             image: img.path.display().to_string(),

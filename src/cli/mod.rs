@@ -142,6 +142,40 @@ pub fn write_atomic(
         .map_err(|e| CliError::input(e.to_string()))
 }
 
+/// A command-line input that must be a readable file: "no such file", "a folder" and "a device
+/// or a pipe" each said as such.
+pub(crate) fn input_file(path: &std::path::Path) -> Result<(), CliError> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(CliError::input(format!("{}: no such file", path.display())))
+        }
+        Err(e) => Err(CliError::input(format!(
+            "{}: cannot open: {e}",
+            path.display()
+        ))),
+        Ok(m) if m.is_dir() => Err(CliError::input(format!(
+            "{} is a folder; give a file",
+            path.display()
+        ))),
+        Ok(m) if !m.is_file() => Err(CliError::input(format!(
+            "{} is a device or a pipe; give a file",
+            path.display()
+        ))),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// `clip.mp4@2.5`, a video's frame, as (file, seconds), when no file has the whole name.
+pub(crate) fn video_frame_name(path: &std::path::Path) -> Option<(PathBuf, f64)> {
+    if path.exists() {
+        return None;
+    }
+    let text = path.to_string_lossy();
+    let (file, t) = text.rsplit_once('@')?;
+    let t = t.parse::<f64>().ok()?;
+    Some((PathBuf::from(file), t))
+}
+
 /// Check every output of a command before any work: each writable, none an input, no two
 /// the same file (`crate::output`).
 pub fn check_outputs(

@@ -22,6 +22,13 @@ pub enum EngineArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FitArg {
+    Crop,
+    Pad,
+    Stretch,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum BackendArg {
     Cpu,
     Wgpu,
@@ -64,14 +71,18 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_audio: bool,
     /// Start of the driving clip's range (of the voice's, without a clip), seconds.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = seconds)]
     pub start: Option<f64>,
     /// End of the driving clip's range (of the voice's, without a clip), seconds.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = seconds)]
     pub end: Option<f64>,
     /// Output size WxH, or `source` (default).
     #[arg(long, value_name = "WxH|source", value_parser = parse_size)]
     pub size: Option<Size>,
+    /// How the portrait fills a --size of another shape: crop (fill, centred on the face),
+    /// pad (whole picture, black bars) or stretch.
+    #[arg(long, value_enum, default_value = "crop")]
+    pub fit: FitArg,
     /// Output frame rate (default: the driving clip's; 25 for a voice alone).
     #[arg(long, value_name = "N")]
     pub fps: Option<f64>,
@@ -96,7 +107,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub absolute: bool,
     /// Driving-clip time whose expression matches the source's (default: the most neutral).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub reference: Option<f64>,
     /// Head-pose strength, 0–2.
     #[arg(long, default_value_t = 1.0, value_parser = strength)]
@@ -143,6 +154,16 @@ fn parse_size(s: &str) -> Result<Size, String> {
     }
 }
 
+/// A time in a clip or recording: a finite number of seconds, 0 to 10 days.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=864_000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}': a time is a number of seconds from 0 (e.g. 2.5)"
+        )),
+    }
+}
+
 fn strength(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
@@ -165,22 +186,49 @@ fn fps_rational(f: f64) -> Result<(i32, i32), CliError> {
     Ok(((f * 1000.0).round() as i32, 1000))
 }
 
-pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
-    let is_video_frame = |p: &PathBuf| {
-        p.to_string_lossy()
-            .rsplit_once('@')
-            .is_some_and(|(f, t)| std::path::Path::new(f).is_file() && t.parse::<f64>().is_ok())
-    };
+/// Everything that can be checked before any work: inputs are files, the output is an MP4 that
+/// can be written and is none of the inputs, the range is a range.
+fn check(args: &RenderArgs) -> Result<(), CliError> {
     for p in args.source.iter() {
-        if !p.is_file() && !is_video_frame(p) {
-            return Err(CliError::input(format!("{}: no such file", p.display())));
+        match super::video_frame_name(p) {
+            Some((file, _)) => super::input_file(&file)?,
+            None => super::input_file(p)?,
         }
     }
     for p in args.driving.iter().chain(&args.audio) {
-        if !p.is_file() {
-            return Err(CliError::input(format!("{}: no such file", p.display())));
-        }
+        super::input_file(p)?;
     }
+    let mut inputs: Vec<(&str, &std::path::Path)> = args
+        .source
+        .iter()
+        .map(|p| ("portrait", p.as_path()))
+        .collect();
+    inputs.extend(args.driving.iter().map(|p| ("driving clip", p.as_path())));
+    inputs.extend(args.audio.iter().map(|p| ("soundtrack", p.as_path())));
+    super::check_outputs(&[&args.output], &inputs)?;
+    let ext = args
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if !matches!(ext.as_deref(), Some("mp4" | "m4v" | "mov")) {
+        return Err(CliError::input(format!(
+            "-o {}: Vivant writes MP4 video; name the output with .mp4 (e.g. {})",
+            args.output.display(),
+            args.output.with_extension("mp4").display()
+        )));
+    }
+    if let (Some(s), Some(e)) = (args.start, args.end)
+        && e <= s
+    {
+        return Err(CliError::input(format!(
+            "--end {e} is not after --start {s}: give the range's end after its start"
+        )));
+    }
+    Ok(())
+}
+
+pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
+    check(args)?;
     let analyzer = super::analyzer(args.device, models)?;
     let mut job = match (&args.driving, &args.audio) {
         (Some(d), _) => RenderJob::new(args.source[0].clone(), d.clone(), args.output.clone()),
@@ -207,6 +255,11 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     job.size = match args.size {
         Some(Size::Fixed(w, h)) => Some((w, h)),
         _ => None,
+    };
+    job.fit = match args.fit {
+        FitArg::Crop => crate::pipeline::Fit::Crop,
+        FitArg::Pad => crate::pipeline::Fit::Pad,
+        FitArg::Stretch => crate::pipeline::Fit::Stretch,
     };
     job.fps = args.fps.map(fps_rational).transpose()?;
     job.crf = args.crf;

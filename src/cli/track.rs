@@ -62,6 +62,10 @@ struct TrackOut<'a> {
 }
 
 pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
+    super::input_file(&args.video)?;
+    if let Some(json) = &args.json {
+        super::check_outputs(&[json], &[("clip", &args.video)])?;
+    }
     let mut analyzer = super::analyzer(args.device, models)?;
     analyzer.options.small_faces = false;
     let settings = MotionSettings {

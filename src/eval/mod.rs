@@ -200,6 +200,13 @@ pub fn self_reenactment(
         .copied()
         .filter(|i| !sources.contains(i))
         .collect();
+    if candidates.is_empty() {
+        return Err(PipelineError::TooFewFrames {
+            path: clip.to_path_buf(),
+            frames: observed.len(),
+            need: sources.len() + 1,
+        });
+    }
     // Consecutive runs, so output jitter can be measured: `frames` frames in runs of 25.
     let runs = frames.div_ceil(25).max(1);
     let mut picked = Vec::new();

@@ -2,4 +2,6 @@
 
 pub mod mp4;
 
-pub use self::mp4::{AudioFit, ExportError, ExportReport, Mp4Settings, Mp4Writer, Progress};
+pub use self::mp4::{
+    AudioFit, ExportError, ExportReport, Mp4Settings, Mp4Writer, PRESETS, Progress,
+};

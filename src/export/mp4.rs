@@ -85,7 +85,8 @@ impl Mp4Settings {
     }
 }
 
-const PRESETS: [&str; 10] = [
+/// x264's presets, fastest first.
+pub const PRESETS: [&str; 10] = [
     "ultrafast",
     "superfast",
     "veryfast",

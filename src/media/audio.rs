@@ -193,7 +193,12 @@ impl AudioSource {
             return Err(decode_error(
                 &self.path,
                 "audio range",
-                format!("bad range {start_s} .. {end_s:?} s"),
+                match end_s {
+                    Some(e) if e.is_finite() && start_s.is_finite() => {
+                        format!("the range {start_s} s to {e} s ends before it starts")
+                    }
+                    _ => "a range bound is not a number of seconds".to_string(),
+                },
             ));
         }
         self.end = end_s.map(|e| self.format.frames_at(e));

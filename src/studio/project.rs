@@ -209,6 +209,99 @@ impl Project {
         Ok(project)
     }
 
+    /// Put right what a hand-edited or damaged file may hold that the studio cannot use:
+    /// landmarks that are not finite or all in one place (the face is found again), settings
+    /// out of range (their defaults). Each repair comes back as a sentence for the user.
+    pub fn repair(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for s in &mut self.sources {
+            let Some(lm) = &s.landmarks else { continue };
+            let finite = lm.iter().flatten().all(|v| v.is_finite() && v.abs() < 1e6);
+            let spread = |axis: usize| {
+                let (lo, hi) = lm.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| {
+                    (lo.min(p[axis]), hi.max(p[axis]))
+                });
+                hi - lo
+            };
+            if !finite || spread(0) < 2.0 || spread(1) < 2.0 {
+                notes.push(format!(
+                    "{}: the saved landmarks are unusable ({}); the face is found again",
+                    file_name(&s.path),
+                    if finite {
+                        "all in one place"
+                    } else {
+                        "not finite numbers"
+                    }
+                ));
+                s.landmarks = None;
+            }
+        }
+        let st = &mut self.settings;
+        let d = Settings::default();
+        if let Some(f) = st.fps
+            && !(1..=240).contains(&f)
+        {
+            notes.push(format!(
+                "frame rate {f} fps is not 1–240; using the driving clip's"
+            ));
+            st.fps = None;
+        }
+        if st.crf > 51 {
+            notes.push(format!(
+                "quality CRF {} is not 0–51; using {}",
+                st.crf, d.crf
+            ));
+            st.crf = d.crf;
+        }
+        if !crate::export::PRESETS.contains(&st.preset.as_str()) {
+            notes.push(format!(
+                "encoder speed \"{}\" is unknown; using {}",
+                st.preset, d.preset
+            ));
+            st.preset = d.preset.clone();
+        }
+        let strengths = [
+            &mut st.strengths.pose,
+            &mut st.strengths.expression,
+            &mut st.strengths.eyes,
+            &mut st.strengths.mouth,
+            &mut st.head_motion,
+            &mut st.brows,
+        ];
+        let mut bad = false;
+        for v in strengths {
+            if !(v.is_finite() && (0.0..=2.0).contains(v)) {
+                bad = true;
+                *v = 1.0;
+            }
+        }
+        if !(st.blinks.is_finite() && (0.0..=1.0).contains(&st.blinks)) {
+            bad = true;
+            st.blinks = 1.0;
+        }
+        if bad {
+            notes.push("a strength was out of range; it is back at 1".into());
+        }
+        let time = |t: Option<f64>| t.filter(|t| t.is_finite() && *t >= 0.0);
+        if time(st.in_s) != st.in_s || time(st.out_s) != st.out_s {
+            notes.push("the in or out point was not a time; it is cleared".into());
+            st.in_s = time(st.in_s);
+            st.out_s = time(st.out_s);
+        }
+        if let (Some(i), Some(o)) = (st.in_s, st.out_s)
+            && o <= i
+        {
+            notes.push("the out point was before the in point; both are cleared".into());
+            st.in_s = None;
+            st.out_s = None;
+        }
+        if time(st.reference_s) != st.reference_s {
+            notes.push("the reference frame was not a time; the most neutral one is used".into());
+            st.reference_s = None;
+        }
+        notes
+    }
+
     /// The JSON for a project saved at `path` (paths relative to its folder).
     pub fn to_json(&self, path: &Path) -> String {
         let base = absolute(path.parent().unwrap_or(Path::new(".")));
@@ -330,9 +423,58 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
     out
 }
 
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_values_are_repaired_with_a_word() {
+        let lm: Vec<[f32; 2]> = (0..68).map(|i| [i as f32 * 3.0, 50.0 + i as f32]).collect();
+        let mut bad_lm = lm.clone();
+        bad_lm[36] = [f32::INFINITY, 0.0];
+        let mut p = Project {
+            sources: vec![
+                SourceEntry {
+                    path: "/a/ok.png".into(),
+                    face: 0,
+                    landmarks: Some(lm.clone()),
+                },
+                SourceEntry {
+                    path: "/a/inf.png".into(),
+                    face: 0,
+                    landmarks: Some(bad_lm),
+                },
+                SourceEntry {
+                    path: "/a/point.png".into(),
+                    face: 0,
+                    landmarks: Some(vec![[10.0, 10.0]; 68]),
+                },
+            ],
+            ..Project::default()
+        };
+        p.settings.fps = Some(4_294_967_295);
+        p.settings.strengths.pose = f32::NAN;
+        p.settings.in_s = Some(5.0);
+        p.settings.out_s = Some(1.0);
+        let notes = p.repair();
+        assert_eq!(p.sources[0].landmarks.as_ref(), Some(&lm));
+        assert!(p.sources[1].landmarks.is_none() && p.sources[2].landmarks.is_none());
+        assert_eq!(p.settings.fps, None);
+        assert_eq!(p.settings.strengths.pose, 1.0);
+        assert_eq!((p.settings.in_s, p.settings.out_s), (None, None));
+        assert_eq!(notes.len(), 5, "{notes:?}");
+        assert!(notes[0].contains("inf.png") && notes[1].contains("all in one place"));
+        // A sound project needs no repair.
+        let mut fine = Project::default();
+        assert!(fine.repair().is_empty());
+    }
 
     #[test]
     fn relative_paths_walk_up_and_down() {

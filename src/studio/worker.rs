@@ -462,12 +462,14 @@ impl WorkerState {
                 let k = k.min(animation.frames().saturating_sub(1));
                 let result = animation.frame(k).map_err(|e| e.to_string())?;
                 let landmarks = animation.driving_face(k);
-                let driving = match self.driving.as_mut() {
-                    Some(src) => Some((
-                        color_image(&src.frame(k).map_err(|e| e.to_string())?.image),
+                // The driving frame this output frame follows, by time (not by index: the
+                // output's rate may differ from the clip's, or the clip's may vary).
+                let driving = match (self.driving.as_mut(), animation.driving_time(k)) {
+                    (Some(src), Some(t)) => Some((
+                        color_image(&src.frame_at(t).map_err(|e| e.to_string())?.image),
                         landmarks,
                     )),
-                    None => None,
+                    _ => None,
                 };
                 self.send(Event::Frame {
                     generation,

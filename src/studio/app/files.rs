@@ -23,7 +23,8 @@ impl StudioApp {
     }
 
     /// Take a project's contents; media that are not where it says are asked for.
-    pub fn load(&mut self, project: Project, path: Option<PathBuf>) {
+    pub fn load(&mut self, mut project: Project, path: Option<PathBuf>) {
+        let repairs = project.repair();
         self.player.stop();
         self.cancel_export_if_idle();
         let missing = project.missing();
@@ -56,6 +57,9 @@ impl StudioApp {
                 ),
                 Some(("Relocate…".into(), BannerAction::Relocate(which))),
             );
+        }
+        for note in repairs {
+            self.banner(Severity::Warning, note, None);
         }
         self.changed();
         self.dirty = false;

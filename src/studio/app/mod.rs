@@ -698,6 +698,7 @@ impl StudioApp {
             } else {
                 None
             },
+            fit: crate::pipeline::Fit::Crop,
             fps,
             crf: s.crf,
             preset: s.preset.clone(),

@@ -37,14 +37,15 @@ pub enum OutputError {
 impl OutputError {
     /// Whether the disk ran out of space (the studio says so in its own words).
     pub fn is_disk_full(&self) -> bool {
-        matches!(self, Self::Io { source, .. } if source.raw_os_error() == Some(28))
+        matches!(self, Self::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull
+            || source.kind() == std::io::ErrorKind::QuotaExceeded)
     }
 
     /// Whether the folder does not take files (permissions, a read-only disk).
     pub fn is_not_writable(&self) -> bool {
         matches!(self, Self::Io { source, .. }
             if source.kind() == std::io::ErrorKind::PermissionDenied
-                || source.raw_os_error() == Some(30))
+                || source.kind() == std::io::ErrorKind::ReadOnlyFilesystem)
     }
 }
 

@@ -261,6 +261,44 @@ pub enum PipelineError {
     Panicked(String),
 }
 
+/// What sort of failure a `PipelineError` is, for the front ends that act on it: the studio's
+/// wording and colour, the command line's exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Stopped on request (Cancel, Ctrl-C, a signal); nothing was written.
+    Cancelled,
+    /// The disk ran out of space while writing.
+    DiskFull,
+    /// The output's folder does not take files.
+    NotWritable,
+    /// The driving clip shows no face the tracker can follow.
+    NoDrivingFace,
+    /// An input or setting that the user can change (a file, a range, a size).
+    Input,
+    /// Vivant's or the machine's fault (a network, the GPU, a bug).
+    Internal,
+}
+
+impl PipelineError {
+    pub fn failure(&self) -> Failure {
+        use crate::motion::TrackError;
+        match self {
+            Self::Cancelled
+            | Self::Export(ExportError::Cancelled)
+            | Self::Motion(MotionError::Track(TrackError::Cancelled)) => Failure::Cancelled,
+            Self::Export(e) if e.is_disk_full() => Failure::DiskFull,
+            Self::Export(e) if e.is_not_writable() => Failure::NotWritable,
+            Self::Motion(MotionError::NoFace { .. }) => Failure::NoDrivingFace,
+            Self::Analysis(_)
+            | Self::Motion(MotionError::Track(TrackError::Analysis(_)))
+            | Self::Gpu(_)
+            | Self::Panicked(_)
+            | Self::Export(ExportError::Encode { .. }) => Failure::Internal,
+            _ => Failure::Input,
+        }
+    }
+}
+
 /// What was made.
 #[derive(Clone, Debug)]
 pub struct RenderReport {
@@ -955,6 +993,50 @@ mod tests {
         let stretch = fit_frame(src, (200, 100), Fit::Stretch, centre);
         let (w, h) = extent(&stretch);
         assert!(w > h + h / 2, "stretch should distort: {w}×{h}");
+    }
+
+    #[test]
+    fn failures_are_classified_from_their_types() {
+        use ffmpeg_next::Error as Ff;
+        let write = |errno| {
+            PipelineError::Export(ExportError::Write {
+                path: "/x/out.mp4".into(),
+                source: Ff::Other { errno },
+            })
+        };
+        assert_eq!(
+            write(ffmpeg_next::error::ENOSPC).failure(),
+            Failure::DiskFull
+        );
+        assert_eq!(
+            write(ffmpeg_next::error::EACCES).failure(),
+            Failure::NotWritable
+        );
+        assert_eq!(write(ffmpeg_next::error::EIO).failure(), Failure::Input);
+        let denied = crate::output::OutputError::Io {
+            path: "/x/out.mp4".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(
+            PipelineError::Export(ExportError::Output(denied)).failure(),
+            Failure::NotWritable
+        );
+        assert_eq!(PipelineError::Cancelled.failure(), Failure::Cancelled);
+        assert_eq!(
+            PipelineError::Export(ExportError::Cancelled).failure(),
+            Failure::Cancelled
+        );
+        assert_eq!(
+            PipelineError::Motion(MotionError::NoFace {
+                path: "clip.mp4".into()
+            })
+            .failure(),
+            Failure::NoDrivingFace
+        );
+        assert_eq!(
+            PipelineError::Panicked("render worker".into()).failure(),
+            Failure::Internal
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use super::{CliError, parse_device};
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 use crate::motion::idle::IdleSettings;
-use crate::motion::{Mode, MotionError, Strengths};
-use crate::pipeline::{PipelineError, RenderJob, Soundtrack, Stage, render};
+use crate::motion::{Mode, Strengths};
+use crate::pipeline::{Failure, PipelineError, RenderJob, Soundtrack, Stage, render};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum EngineArg {
@@ -315,18 +315,13 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     };
     let result = render(&analyzer, &job, &cancel, &progress);
     bar.finish_and_clear();
-    let report = result.map_err(|e| match e {
-        PipelineError::Cancelled => CliError {
+    let report = result.map_err(|e| match e.failure() {
+        Failure::Cancelled => CliError {
             code: 130,
             message: format!("cancelled; {} was not written", args.output.display()),
         },
-        PipelineError::Analysis(a) => CliError::internal(a.to_string()),
-        PipelineError::Gpu(g) => CliError::internal(g.to_string()),
-        PipelineError::Motion(MotionError::Track(t)) => match t {
-            crate::motion::TrackError::Analysis(a) => CliError::internal(a.to_string()),
-            other => CliError::input(other.to_string()),
-        },
-        other => CliError::input(other.to_string()),
+        Failure::Internal => CliError::internal(e.to_string()),
+        _ => CliError::input(e.to_string()),
     })?;
     for n in &report.notes {
         eprintln!("note: {n}");

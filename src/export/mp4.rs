@@ -28,8 +28,12 @@ use crate::output::{OutputError, TempFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write {path}: {reason}")]
-    Create { path: PathBuf, reason: String },
+    #[error("cannot write {path}: {source}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: ffmpeg::Error,
+    },
     #[error("bad export settings: {0}")]
     Settings(String),
     #[error("frame {index} is {got_w}×{got_h}; this export is {want_w}×{want_h}")]
@@ -42,14 +46,44 @@ pub enum ExportError {
     },
     #[error("encoding {what} failed: {reason}")]
     Encode { what: &'static str, reason: String },
-    #[error("writing {path} failed: {reason} (is the disk full?)")]
-    Write { path: PathBuf, reason: String },
+    #[error("writing {path} failed: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: ffmpeg::Error,
+    },
     #[error("reading the sound track: {0}")]
     Audio(#[from] MediaError),
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("export cancelled")]
     Cancelled,
+}
+
+impl ExportError {
+    /// The disk (or the user's quota) ran out of space.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Create { source, .. } | Self::Write { source, .. } => {
+                matches!(source, ffmpeg::Error::Other { errno } if *errno == ffmpeg::error::ENOSPC)
+            }
+            Self::Output(o) => o.is_disk_full(),
+            _ => false,
+        }
+    }
+
+    /// The folder does not take files (permissions, a read-only disk).
+    pub fn is_not_writable(&self) -> bool {
+        match self {
+            Self::Create { source, .. } | Self::Write { source, .. } => {
+                matches!(source, ffmpeg::Error::Other { errno } if *errno == ffmpeg::error::EACCES
+                    || *errno == ffmpeg::error::EPERM
+                    || *errno == ffmpeg::error::EROFS)
+            }
+            Self::Output(o) => o.is_not_writable(),
+            _ => false,
+        }
+    }
 }
 
 /// What to make.
@@ -236,11 +270,12 @@ impl Mp4Writer {
         }
         crate::output::check_destination(&path, &[])?;
         let temp = TempFile::beside(&path, "mp4")?;
-        let octx =
-            ffmpeg::format::output_as(temp.path(), "mp4").map_err(|e| ExportError::Create {
+        let octx = ffmpeg::format::output_as(temp.path(), "mp4").map_err(|source| {
+            ExportError::Create {
                 path: path.clone(),
-                reason: e.to_string(),
-            })?;
+                source,
+            }
+        })?;
         // From here on the temporary file exists; `Drop` removes it on any early return.
         let mut w = Self::build(path, temp, octx, settings, audio)?;
         w.start()?;
@@ -424,10 +459,7 @@ impl Mp4Writer {
         let path = self.path.clone();
         let octx = self.octx_mut()?;
         octx.write_header_with(opts)
-            .map_err(|e| ExportError::Write {
-                path,
-                reason: e.to_string(),
-            })?;
+            .map_err(|source| ExportError::Write { path, source })?;
         Ok(())
     }
 
@@ -587,10 +619,7 @@ impl Mp4Writer {
         let octx = self.octx_mut()?;
         packet
             .write_interleaved(octx)
-            .map_err(|e| ExportError::Write {
-                path,
-                reason: e.to_string(),
-            })
+            .map_err(|source| ExportError::Write { path, source })
     }
 
     /// Encode sound up to sample frame `until`: from the source, then silence when it has
@@ -691,9 +720,9 @@ impl Mp4Writer {
             .ok_or_else(|| encode_err("file", "the writer is already closed"))?;
         let trailer = octx.write_trailer();
         drop(octx);
-        trailer.map_err(|e| ExportError::Write {
+        trailer.map_err(|source| ExportError::Write {
             path: path.clone(),
-            reason: e.to_string(),
+            source,
         })?;
         if let Some(temp) = self.temp.take() {
             temp.commit()?;

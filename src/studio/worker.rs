@@ -104,8 +104,40 @@ pub enum Event {
     Exported(Box<RenderReport>),
     Failed {
         task: Task,
-        message: String,
+        error: Arc<JobError>,
     },
+}
+
+/// Why a job failed, typed up to the window: the UI chooses its words and colour from the
+/// variant, never from the text.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(transparent)]
+    Analysis(#[from] crate::face::AnalyzerError),
+    #[error("the face analyzer is unusable after an earlier failure; restart Vivant")]
+    AnalyzerLost,
+    #[error("internal error ({0}); your project is unchanged, please report this")]
+    Panicked(String),
+    #[error("the background worker stopped; save your project and restart Vivant")]
+    WorkerStopped,
+}
+
+impl JobError {
+    /// What sort of failure, as the pipeline classifies its own.
+    pub fn failure(&self) -> crate::pipeline::Failure {
+        use crate::pipeline::Failure;
+        match self {
+            Self::Pipeline(e) => e.failure(),
+            Self::Media(_) => Failure::Input,
+            Self::Analysis(_) | Self::AnalyzerLost | Self::Panicked(_) | Self::WorkerStopped => {
+                Failure::Internal
+            }
+        }
+    }
 }
 
 /// The analyzer, made once (loading the networks takes a moment) and shared with exports.
@@ -113,16 +145,13 @@ pub enum Event {
 struct SharedAnalyzer(Arc<Mutex<Option<Analyzer>>>);
 
 impl SharedAnalyzer {
-    fn get(&self) -> Result<Analyzer, String> {
-        let mut slot = self
-            .0
-            .lock()
-            .map_err(|_| "the face analyzer is unusable".to_string())?;
+    fn get(&self) -> Result<Analyzer, JobError> {
+        let mut slot = self.0.lock().map_err(|_| JobError::AnalyzerLost)?;
         if let Some(a) = slot.as_ref() {
             return Ok(a.clone());
         }
-        let device = DeviceChoice::Cpu.device().map_err(|e| e.to_string())?;
-        let analyzer = Analyzer::new(&device, &ModelSource::Embedded).map_err(|e| e.to_string())?;
+        let device = DeviceChoice::Cpu.device()?;
+        let analyzer = Analyzer::new(&device, &ModelSource::Embedded)?;
         *slot = Some(analyzer.clone());
         Ok(analyzer)
     }
@@ -174,8 +203,7 @@ impl Worker {
         if self.jobs.send(job).is_err() {
             let _ = self.events_tx.send(Event::Failed {
                 task: Task::Preview,
-                message: "the background worker stopped; save your project and restart Vivant"
-                    .into(),
+                error: Arc::new(JobError::WorkerStopped),
             });
         }
     }
@@ -218,14 +246,13 @@ impl Worker {
                             stage: text,
                         });
                     };
-                    pipeline::render(&analyzer, &job, &cancel, &progress)
-                        .map_err(|e| export_message(&job, e))
+                    Ok(pipeline::render(&analyzer, &job, &cancel, &progress)?)
                 });
                 match result {
                     Ok(report) => send(Event::Exported(Box::new(report))),
-                    Err(message) => send(Event::Failed {
+                    Err(error) => send(Event::Failed {
                         task: Task::Export,
-                        message,
+                        error: Arc::new(error),
                     }),
                 }
             })
@@ -233,44 +260,19 @@ impl Worker {
     }
 }
 
-/// An export error in words a user can act on.
-fn export_message(job: &RenderJob, e: PipelineError) -> String {
-    let text = e.to_string();
-    let lower = text.to_lowercase();
-    if matches!(e, PipelineError::Cancelled) {
-        "Export cancelled; nothing was written.".into()
-    } else if lower.contains("no space left") {
-        format!(
-            "The disk is full while writing {}: free some space or export to another drive. Nothing was written.",
-            job.output.display()
-        )
-    } else if lower.contains("permission denied") || lower.contains("read-only") {
-        format!(
-            "Cannot write to {}: the folder is not writable. Choose another folder.",
-            job.output.parent().map_or_else(
-                || job.output.display().to_string(),
-                |p| p.display().to_string()
-            )
-        )
-    } else {
-        format!("Export failed: {text}")
-    }
-}
-
-/// Run `work`, turning a panic inside it into an error in words (each job and each export runs
-/// so: a bug fails that job, never the studio).
-fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+/// Run `work`, turning a panic inside it into `JobError::Panicked` (each job and each export
+/// runs so: a bug fails that job, never the studio).
+fn guarded<T>(work: impl FnOnce() -> Result<T, JobError>) -> Result<T, JobError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(panic_message(&panic)))
+        .unwrap_or_else(|panic| Err(JobError::Panicked(panic_text(&panic))))
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    let what = panic
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into());
-    format!("internal error ({what}); your project is unchanged, please report this")
+        .unwrap_or_else(|| "unknown".into())
 }
 
 struct WorkerState {
@@ -327,26 +329,29 @@ impl WorkerState {
     }
 
     /// Run `work`; its error, or its panic, becomes `task`'s failure and the worker goes on.
-    fn catching(&mut self, task: Task, work: impl FnOnce(&mut Self) -> Result<(), String>) {
+    fn catching(&mut self, task: Task, work: impl FnOnce(&mut Self) -> Result<(), JobError>) {
         let mut panicked = true;
         let result = guarded(|| {
             let r = work(&mut *self);
             panicked = false;
             r
         });
-        if let Err(message) = result {
+        if let Err(error) = result {
             if panicked {
                 // The animation may be half-made; drop it.
                 self.animation = None;
             }
-            self.send(Event::Failed { task, message });
+            self.send(Event::Failed {
+                task,
+                error: Arc::new(error),
+            });
         }
     }
 
-    fn handle(&mut self, job: Job) -> Result<(), String> {
+    fn handle(&mut self, job: Job) -> Result<(), JobError> {
         match job {
             Job::Source { id, path } => {
-                let image = pipeline::load_source(&path).map_err(|e| e.to_string())?;
+                let image = pipeline::load_source(&path)?;
                 self.send(Event::Progress {
                     task: Task::Source(id),
                     text: "Finding the face".into(),
@@ -354,8 +359,7 @@ impl WorkerState {
                 });
                 let analyzer = self.analyzer.get()?;
                 let faces = analyzer
-                    .analyze(&image)
-                    .map_err(|e| e.to_string())?
+                    .analyze(&image)?
                     .into_iter()
                     .map(|f| FoundFace {
                         bbox: f.bbox,
@@ -369,17 +373,16 @@ impl WorkerState {
                 });
             }
             Job::Driving { path } => {
-                let mut src = VideoSource::open(&path).map_err(|e| e.to_string())?;
-                let times = src.frame_times().map_err(|e| e.to_string())?;
-                let strip = thumbnails(&mut src, STRIP, 160, 90, ThumbnailTiming::Exact)
-                    .map_err(|e| e.to_string())?
+                let mut src = VideoSource::open(&path)?;
+                let times = src.frame_times()?;
+                let strip = thumbnails(&mut src, STRIP, 160, 90, ThumbnailTiming::Exact)?
                     .into_iter()
                     .map(|t| (t.time_s, t.image))
                     .collect();
                 let waveform = match Waveform::read(&path) {
                     Ok(w) => Some((w.buckets(WAVE_BUCKETS), w.duration_s())),
                     Err(MediaError::NoAudio { .. }) => None,
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.into()),
                 };
                 let info = Box::new(src.info().clone());
                 self.driving = Some(src);
@@ -392,10 +395,9 @@ impl WorkerState {
                 });
             }
             Job::Audio { path, fps } => {
-                let wave = Waveform::read(&path).map_err(|e| e.to_string())?;
+                let wave = Waveform::read(&path)?;
                 let speech =
-                    SpeechCurves::analyse(&path, 0.0, None, fps, &SpeechSettings::default())
-                        .map_err(|e| e.to_string())?;
+                    SpeechCurves::analyse(&path, 0.0, None, fps, &SpeechSettings::default())?;
                 self.send(Event::Audio {
                     path,
                     waveform: wave.buckets(WAVE_BUCKETS),
@@ -415,7 +417,7 @@ impl WorkerState {
                     self.driving = None;
                 } else if self.driving.as_ref().map(|d| d.path()) != job.driving.as_deref() {
                     self.driving = match &job.driving {
-                        Some(p) => Some(VideoSource::open(p).map_err(|e| e.to_string())?),
+                        Some(p) => Some(VideoSource::open(p)?),
                         None => None,
                     };
                 }
@@ -449,7 +451,7 @@ impl WorkerState {
                         self.animation = Some(animation);
                     }
                     Err(PipelineError::Cancelled) => {}
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.into()),
                 }
             }
             Job::Frame { generation, k } => {
@@ -460,15 +462,12 @@ impl WorkerState {
                     return Ok(());
                 };
                 let k = k.min(animation.frames().saturating_sub(1));
-                let result = animation.frame(k).map_err(|e| e.to_string())?;
+                let result = animation.frame(k)?;
                 let landmarks = animation.driving_face(k);
                 // The driving frame this output frame follows, by time (not by index: the
                 // output's rate may differ from the clip's, or the clip's may vary).
                 let driving = match (self.driving.as_mut(), animation.driving_time(k)) {
-                    (Some(src), Some(t)) => Some((
-                        color_image(&src.frame_at(t).map_err(|e| e.to_string())?.image),
-                        landmarks,
-                    )),
+                    (Some(src), Some(t)) => Some((color_image(&src.frame_at(t)?.image), landmarks)),
                     _ => None,
                 };
                 self.send(Event::Frame {
@@ -510,12 +509,16 @@ mod tests {
     #[test]
     fn an_export_that_panics_fails_with_the_panic_in_words() {
         let frames = 3;
-        let result: Result<u64, String> = guarded(|| panic!("frame {frames} has no size"));
+        let result: Result<u64, JobError> = guarded(|| panic!("frame {frames} has no size"));
+        let Err(e) = result else {
+            panic!("the panic was not caught")
+        };
+        assert!(matches!(e, JobError::Panicked(_)), "{e:?}");
         assert_eq!(
-            result,
-            Err("internal error (frame 3 has no size); your project is unchanged, please report this".into())
+            e.to_string(),
+            "internal error (frame 3 has no size); your project is unchanged, please report this"
         );
-        assert_eq!(guarded(|| Ok::<_, String>(7)), Ok(7));
+        assert!(matches!(guarded(|| Ok::<_, JobError>(7)), Ok(7)));
     }
 
     #[test]
@@ -528,7 +531,8 @@ mod tests {
             Ok(())
         });
         match events.try_recv() {
-            Ok(Event::Failed { task, message }) => {
+            Ok(Event::Failed { task, error }) => {
+                let message = error.to_string();
                 assert_eq!(task, Task::Audio);
                 assert!(
                     message.starts_with("internal error (index out of bounds"),
@@ -551,7 +555,7 @@ mod tests {
                 Event::Audio {
                     duration_s, open, ..
                 } => Some((duration_s, open)),
-                Event::Failed { message, .. } => panic!("{message}"),
+                Event::Failed { error, .. } => panic!("{error}"),
                 _ => None,
             })
             .expect("the sound file's waveform and mouth curve");

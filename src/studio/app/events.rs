@@ -11,7 +11,8 @@ use super::{
     Activity, AudioState, BannerAction, DrivingState, PreviewFrame, Severity, Shown, SourceStatus,
     StudioApp, file_name,
 };
-use crate::studio::worker::{Event, Job, Task};
+use crate::pipeline::Failure;
+use crate::studio::worker::{Event, Job, JobError, Task};
 
 impl StudioApp {
     pub(super) fn set_activity(&mut self, task: &Task, text: String, fraction: Option<f32>) {
@@ -256,41 +257,65 @@ impl StudioApp {
                     Some(("Show in folder".into(), BannerAction::ShowInFolder(dir))),
                 );
             }
-            Event::Failed { task, message } => {
+            Event::Failed { task, error } => {
                 self.end_activity(&task);
+                let (severity, text) = self.failure_text(&task, &error);
                 if task == Task::Export
                     && let Some(e) = &mut self.export
                 {
-                    e.finished = Some(Err(message.clone()));
+                    e.finished = Some(Err(text.clone()));
                 }
                 if let Task::Source(id) = task
                     && let Some(s) = self.sources.iter_mut().find(|s| s.id == id)
                 {
-                    s.status = SourceStatus::Failed(message.clone());
+                    s.status = SourceStatus::Failed(error.to_string());
                 }
-                let text = match &task {
-                    Task::Source(_) => format!(
-                        "Cannot use this picture: {message}. Check the file, or export it again from your image editor."
-                    ),
-                    Task::Driving => format!(
-                        "Cannot open the driving clip: {message}. Try another file, or convert it to MP4 (H.264)."
-                    ),
-                    Task::Audio => {
-                        format!("Cannot read the soundtrack: {message}. Try a WAV or MP3 file.")
-                    }
-                    Task::Preview if message.contains("no face found in any frame") => format!(
-                        "{message}. Choose a clip where a face is visible, facing the camera."
-                    ),
-                    Task::Preview => format!("Preview: {message}"),
-                    Task::Export => message,
-                };
-                let severity = if text.starts_with("Export cancelled") {
-                    Severity::Info
-                } else {
-                    Severity::Error
-                };
                 self.banner(severity, text, None);
             }
+        }
+    }
+
+    /// A failed job in words a user can act on, and how loud to say it: chosen from the
+    /// error's type, never from its text.
+    fn failure_text(&self, task: &Task, error: &JobError) -> (Severity, String) {
+        let message = error.to_string();
+        match (task, error.failure()) {
+            (Task::Export, Failure::Cancelled) => (
+                Severity::Info,
+                "Export cancelled; nothing was written.".into(),
+            ),
+            (_, Failure::Cancelled) => (Severity::Info, "Cancelled.".into()),
+            (_, Failure::DiskFull) => (
+                Severity::Error,
+                "The disk is full: free some space or export to another drive. Nothing was written."
+                    .into(),
+            ),
+            (_, Failure::NotWritable) => (
+                Severity::Error,
+                format!("Cannot write there: {message}. Choose another folder."),
+            ),
+            (Task::Preview, Failure::NoDrivingFace) => (
+                Severity::Error,
+                format!("{message}. Choose a clip where a face is visible, facing the camera."),
+            ),
+            (Task::Source(_), _) => (
+                Severity::Error,
+                format!(
+                    "Cannot use this picture: {message}. Check the file, or export it again from your image editor."
+                ),
+            ),
+            (Task::Driving, _) => (
+                Severity::Error,
+                format!(
+                    "Cannot open the driving clip: {message}. Try another file, or convert it to MP4 (H.264)."
+                ),
+            ),
+            (Task::Audio, _) => (
+                Severity::Error,
+                format!("Cannot read the soundtrack: {message}. Try a WAV or MP3 file."),
+            ),
+            (Task::Preview, _) => (Severity::Error, format!("Preview: {message}")),
+            (Task::Export, _) => (Severity::Error, format!("Export failed: {message}")),
         }
     }
 

@@ -73,12 +73,10 @@ fn main() {
     );
     let t = Instant::now();
     let voice = VoiceMotion::new(c, &IdleSettings::default());
-    let neutral: Vec<[f32; 2]> = (0..68)
-        .map(|i| {
-            let a = i as f32 / 68.0 * std::f32::consts::TAU;
-            [200.0 + 80.0 * a.cos(), 200.0 + 100.0 * a.sin()]
-        })
-        .collect();
+    let neutral = vivant::geometry::Face68::from(std::array::from_fn(|i| {
+        let a = i as f32 / 68.0 * std::f32::consts::TAU;
+        [200.0 + 80.0 * a.cos(), 200.0 + 100.0 * a.sin()]
+    }));
     let mut sum = 0.0f32;
     for k in 0..voice.frames() {
         sum += voice.face(&neutral, k)[66][1];

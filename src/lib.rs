@@ -9,6 +9,7 @@ pub mod cli;
 pub mod eval;
 pub mod export;
 pub mod face;
+pub mod geometry;
 pub mod media;
 pub mod models;
 pub mod motion;

@@ -16,6 +16,7 @@ use image::RgbImage;
 
 use crate::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
 use crate::face::{Analyzer, AnalyzerError};
+use crate::geometry::Face68;
 use crate::media::{
     AudioFormat, AudioSource, ImageLoadError, MediaError, SampleSource, load_image,
 };
@@ -123,7 +124,7 @@ pub struct RenderJob {
     pub sources: Vec<PathBuf>,
     /// Per source, its face's 68 landmarks as the user placed or corrected them (the studio);
     /// `None`, or a missing entry, finds the largest face.
-    pub landmarks: Vec<Option<Vec<[f32; 2]>>>,
+    pub landmarks: Vec<Option<Face68>>,
     /// The driving clip; `None` = the voice in `sound` (a `Soundtrack::File`) drives.
     pub driving: Option<PathBuf>,
     pub output: PathBuf,
@@ -343,13 +344,13 @@ pub fn load_source(path: &Path) -> Result<RgbImage, PipelineError> {
 pub fn source_face(
     analyzer: &Analyzer,
     path: &Path,
-) -> Result<(RgbImage, Vec<[f32; 2]>, usize), PipelineError> {
+) -> Result<(RgbImage, Face68, usize), PipelineError> {
     let img = load_source(path)?;
     let faces = analyzer.analyze(&img)?;
     let face = faces
         .first()
         .ok_or_else(|| PipelineError::NoSourceFace(path.to_path_buf()))?;
-    Ok((img, face.landmarks68.clone(), faces.len()))
+    Ok((img, face.landmarks68, faces.len()))
 }
 
 /// What drives the portrait, prepared: per output frame, a face (68 points in the driving
@@ -358,9 +359,9 @@ struct Performance {
     count: u64,
     fps: (i32, i32),
     /// The driving face at rest, matching the sources' expression.
-    reference: Vec<[f32; 2]>,
+    reference: Face68,
     mode: Mode,
-    face: Box<dyn Fn(u64) -> Vec<[f32; 2]> + Send + Sync>,
+    face: Box<dyn Fn(u64) -> Face68 + Send + Sync>,
     /// The sound, opened anew for each export (an animation can be exported again).
     audio: Option<SoundRange>,
     driving_found: f64,
@@ -415,8 +416,8 @@ impl Animation {
         progress(Stage::Source);
         let mut engines = Vec::with_capacity(job.sources.len());
         for (i, path) in job.sources.iter().enumerate() {
-            let (image, landmarks) = match job.landmarks.get(i).cloned().flatten() {
-                Some(lm) if lm.len() == 68 => (load_source(path)?, lm),
+            let (image, landmarks) = match job.landmarks.get(i).copied().flatten() {
+                Some(lm) => (load_source(path)?, lm),
                 _ => {
                     let (image, landmarks, faces) = source_face(analyzer, path)?;
                     if faces > 1 {
@@ -462,12 +463,7 @@ impl Animation {
                 )
             })
             .collect();
-        let chooser = SourceChooser::new(
-            engines
-                .iter()
-                .map(|e| e.source_landmarks().to_vec())
-                .collect(),
-        );
+        let chooser = SourceChooser::new(engines.iter().map(|e| *e.source_landmarks()).collect());
         let size = job.size.unwrap_or(engine.size());
         let (sw, sh) = engine.size();
         if job.fit != Fit::Stretch
@@ -509,7 +505,7 @@ impl Animation {
 
     /// The driving face at output frame `k`, in the driving clip's pixels (with a voice alone,
     /// in the first source's).
-    pub fn driving_face(&self, k: u64) -> Vec<[f32; 2]> {
+    pub fn driving_face(&self, k: u64) -> Face68 {
         (self.plan.face)(k.min(self.plan.count.saturating_sub(1)))
     }
 
@@ -524,7 +520,7 @@ impl Animation {
     /// Output frame `k`, at the output size.
     pub fn frame(&mut self, k: u64) -> Result<RgbImage, PipelineError> {
         let driving = self.driving_face(k);
-        let targets: Vec<Vec<[f32; 2]>> = self
+        let targets: Vec<Face68> = self
             .retargeters
             .iter()
             .map(|r| r.target(&driving))
@@ -724,9 +720,9 @@ fn clip_performance(
             .partition_point(|&s| s <= t + 1e-9)
             .saturating_sub(1),
         None => {
-            let lm: Vec<&[[f32; 2]]> = in_range
+            let lm: Vec<&Face68> = in_range
                 .iter()
-                .map(|&i| motion.frames[i].landmarks68.as_slice())
+                .map(|&i| &motion.frames[i].landmarks68)
                 .collect();
             let usable: Vec<bool> = in_range
                 .iter()
@@ -816,20 +812,20 @@ fn clip_performance(
         }
         None => None,
     };
-    let reference_lm = motion.frames[reference].landmarks68.clone();
+    let reference_lm = motion.frames[reference].landmarks68;
     let reference_s = motion.times[reference];
     let driving_found = motion.found_fraction();
     let credit = match &voice_file {
         Some(v) => format!("{} with the lips from {}", file_name(driving), file_name(v)),
         None => file_name(driving),
     };
-    let rest = reference_lm.clone();
-    let face = move |k: u64| -> Vec<[f32; 2]> {
+    let rest = reference_lm;
+    let face = move |k: u64| -> Face68 {
         let i = indices[(k as usize).min(indices.len() - 1)];
         let lm = &motion.frames[i].landmarks68;
         match &voice {
             Some(v) => v.lips_on(lm, &rest, k as usize),
-            None => lm.clone(),
+            None => *lm,
         }
     };
     Ok(Performance {
@@ -851,7 +847,7 @@ fn clip_performance(
 /// first source's own face at rest.
 fn voice_performance(
     job: &RenderJob,
-    neutral: &[[f32; 2]],
+    neutral: &Face68,
     notes: &mut Vec<String>,
 ) -> Result<Performance, PipelineError> {
     let Soundtrack::File(path) = &job.sound else {
@@ -888,12 +884,12 @@ fn voice_performance(
     let voice = VoiceMotion::new(speech, &job.idle);
     let count = voice.frames() as u64;
     let blinks = voice.idle.blinks.len();
-    let rest = neutral.to_vec();
+    let rest = *neutral;
     let face = move |k: u64| voice.face(&rest, k as usize);
     Ok(Performance {
         count,
         fps,
-        reference: neutral.to_vec(),
+        reference: *neutral,
         mode: Mode::Relative,
         face: Box::new(face),
         audio: Some(audio),

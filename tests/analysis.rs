@@ -21,7 +21,7 @@ fn analyzer() -> Analyzer {
 }
 
 fn iod(points: &[[f32; 2]]) -> f32 {
-    let (r, l) = Face::eye_centres(points);
+    let (r, l) = Face::eye_centres(&vivant::geometry::Face68::try_from(points).expect("68 points"));
     ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2)).sqrt()
 }
 

@@ -7,25 +7,23 @@ use std::path::Path;
 use candle_core::Device;
 use image::RgbImage;
 use vivant::face::Analyzer;
+use vivant::geometry::Face68;
 use vivant::models::ModelSource;
 use vivant::render::{GpuWarp, WarpEngine};
 
-fn compare(img: RgbImage, lm: &[[f32; 2]]) {
+fn compare(img: RgbImage, lm: &Face68) {
     let engine = WarpEngine::new(img, lm);
     let gpu = GpuWarp::new(&engine).expect("a wgpu adapter (make test installs lavapipe)");
     eprintln!("adapter: {}", gpu.adapter());
     let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
-    let mut moved: Vec<[f32; 2]> = lm.iter().map(|p| [p[0] + 7.0, p[1] - 4.0]).collect();
+    let mut moved = lm.map(|p| [p[0] + 7.0, p[1] - 4.0]);
     for i in [56, 57, 58, 65, 66, 67, 7, 8, 9] {
         moved[i][1] += 0.25 * iod;
     }
     // Shrunk to 55 % about the nose: the face is drawn from the mip pyramid.
     let c = lm[30];
-    let shrunk: Vec<[f32; 2]> = lm
-        .iter()
-        .map(|p| [c[0] + 0.55 * (p[0] - c[0]), c[1] + 0.55 * (p[1] - c[1])])
-        .collect();
-    for target in [lm.to_vec(), moved, shrunk] {
+    let shrunk = lm.map(|p| [c[0] + 0.55 * (p[0] - c[0]), c[1] + 0.55 * (p[1] - c[1])]);
+    for target in [*lm, moved, shrunk] {
         let c = engine.render(&target);
         let g = gpu.render(&engine, &target).expect("gpu render");
         assert_eq!(c.dimensions(), g.dimensions());
@@ -51,7 +49,7 @@ fn gpu_matches_cpu() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
     let img = image::open(path).expect("png").to_rgb8();
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
-    let lm = a.analyze(&img).expect("analyze")[0].landmarks68.clone();
+    let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
     compare(img.clone(), &lm);
     // An odd size: 451×387 from the top-left corner (the face stays where it was).
     let odd = image::imageops::crop_imm(&img, 0, 0, 451, 387).to_image();

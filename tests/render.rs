@@ -7,15 +7,16 @@ use std::path::Path;
 use candle_core::Device;
 use image::RgbImage;
 use vivant::face::Analyzer;
+use vivant::geometry::Face68;
 use vivant::models::ModelSource;
 use vivant::render::{Engine, WarpEngine};
 
-fn portrait() -> (RgbImage, Vec<[f32; 2]>) {
+fn portrait() -> (RgbImage, Face68) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
     let img = image::open(path).expect("png").to_rgb8();
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
     let faces = a.analyze(&img).expect("analyze");
-    let lm = faces.first().expect("a face").landmarks68.clone();
+    let lm = faces.first().expect("a face").landmarks68;
     (img, lm)
 }
 
@@ -52,7 +53,7 @@ fn own_landmarks_give_the_source_back() {
 fn a_moved_face_moves_and_the_border_stays() {
     let (img, lm) = portrait();
     let engine = WarpEngine::new(img.clone(), &lm);
-    let moved: Vec<[f32; 2]> = lm.iter().map(|p| [p[0] + 6.0, p[1] + 3.0]).collect();
+    let moved = lm.map(|p| [p[0] + 6.0, p[1] + 3.0]);
     let out = engine.render(&moved);
     // A patch around the nose tip is the source's, 6 px right and 3 px down.
     let nose = lm[30];
@@ -85,7 +86,7 @@ fn extreme_targets_neither_fold_nor_tear() {
     let (img, lm) = portrait();
     let engine = WarpEngine::new(img.clone(), &lm);
     // Landmarks thrown about: jaw pulled through the mouth, eyes swapped.
-    let mut wild = lm.clone();
+    let mut wild = lm;
     for (i, p) in wild.iter_mut().enumerate() {
         let k = (i * 37 % 68) as f32;
         p[0] += (k - 34.0) * 1.5;
@@ -115,7 +116,7 @@ fn an_opened_mouth_gets_an_interior() {
     let (img, lm) = portrait();
     let engine = WarpEngine::new(img.clone(), &lm);
     let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
-    let mut open = lm.clone();
+    let mut open = lm;
     let drop = 0.35 * iod;
     for i in [5, 6, 7, 8, 9, 10, 11, 55, 56, 57, 58, 59, 65, 66, 67] {
         open[i][1] += drop;
@@ -137,11 +138,9 @@ fn an_opened_mouth_gets_an_interior() {
 
 /// The face shrunk to 55 % about the nose: every ring and the forehead follow, so the inner
 /// face is drawn at about half its source size.
-fn shrunk(lm: &[[f32; 2]], k: f32) -> Vec<[f32; 2]> {
+fn shrunk(lm: &Face68, k: f32) -> Face68 {
     let c = lm[30];
-    lm.iter()
-        .map(|p| [c[0] + k * (p[0] - c[0]), c[1] + k * (p[1] - c[1])])
-        .collect()
+    lm.map(|p| [c[0] + k * (p[0] - c[0]), c[1] + k * (p[1] - c[1])])
 }
 
 #[test]

@@ -159,11 +159,11 @@ fn a_landmark_drag_undoes_and_redoes_and_a_feature_moves_as_one() {
     ready_source(&mut h, "astronaut.png");
     h.state_mut().view = View::Source;
     h.step();
-    let detected = h.state().sources[0].landmarks.clone().unwrap();
+    let detected = h.state().sources[0].landmarks.unwrap();
     let scale = h.state().source_rect.unwrap().1;
     let from = point_on_screen(h.state(), 30);
     drag(&mut h, from, from + vec2(24.0, 12.0), Modifiers::NONE);
-    let moved = h.state().sources[0].landmarks.clone().unwrap();
+    let moved = h.state().sources[0].landmarks.unwrap();
     let dx = moved[30][0] - detected[30][0];
     let dy = moved[30][1] - detected[30][1];
     assert!(
@@ -193,7 +193,7 @@ fn a_landmark_drag_undoes_and_redoes_and_a_feature_moves_as_one() {
     // Shift-drag an eye corner: the whole right eye (36–41) moves, nothing else.
     let from = point_on_screen(h.state(), 36);
     drag(&mut h, from, from + vec2(0.0, -10.0), Modifiers::SHIFT);
-    let eye = h.state().sources[0].landmarks.clone().unwrap();
+    let eye = h.state().sources[0].landmarks.unwrap();
     for i in 0..68 {
         let shifted = (eye[i][1] - moved[i][1]).abs() > 0.5 / scale;
         assert_eq!(shifted, (36..42).contains(&i), "point {i}");
@@ -559,7 +559,7 @@ fn with_two_faces_a_click_picks_the_other_one() {
     h.get_by_label_contains("2 faces found");
     let s = &h.state().sources[0];
     assert_eq!(s.faces.len(), 2);
-    let first = s.landmarks.clone().unwrap();
+    let first = s.landmarks.unwrap();
     let other = 1 - s.face;
     let bbox = s.faces[other].bbox;
     let (rect, scale) = h.state().source_rect.unwrap();

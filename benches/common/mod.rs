@@ -4,11 +4,12 @@
 use candle_core::Device;
 use image::RgbImage;
 use vivant::face::Analyzer;
+use vivant::geometry::Face68;
 use vivant::models::ModelSource;
 
 /// The astronaut photo resized to `w`×`h` (stretched if the aspect differs), with its face's
 /// 68 landmarks found at that size.
-pub fn portrait(w: u32, h: u32) -> (RgbImage, Vec<[f32; 2]>) {
+pub fn portrait(w: u32, h: u32) -> (RgbImage, Face68) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let photo = image::open(root.join("tests/fixtures/astronaut.png"))
         .unwrap_or_else(|e| panic!("{e}"))
@@ -19,15 +20,15 @@ pub fn portrait(w: u32, h: u32) -> (RgbImage, Vec<[f32; 2]>) {
     let faces = analyzer.analyze(&img).unwrap_or_else(|e| panic!("{e}"));
     let lm = faces
         .first()
-        .map(|f| f.landmarks68.clone())
+        .map(|f| f.landmarks68)
         .unwrap_or_else(|| panic!("no face at {w}x{h}"));
     (img, lm)
 }
 
 /// `frames` targets at 25 frames/s: sway, nod and a mouth opening and closing, in pixels
 /// scaled to the face (`lm`'s eye distance; the motions are those of a 1024² portrait).
-pub fn sway_and_talk(lm: &[[f32; 2]], frames: usize) -> Vec<Vec<[f32; 2]>> {
-    let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
+pub fn sway_and_talk(lm: &Face68, frames: usize) -> Vec<Face68> {
+    let iod = lm.eye_distance();
     let k = iod / 115.0;
     (0..frames)
         .map(|f| {
@@ -37,17 +38,15 @@ pub fn sway_and_talk(lm: &[[f32; 2]], frames: usize) -> Vec<Vec<[f32; 2]>> {
                 k * 5.0 * (t * 0.9).sin(),
                 k * 12.0 * (t * 4.0).sin().max(0.0),
             );
-            lm.iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let o = if matches!(i, 5..=11 | 55..=59 | 65..=67) {
-                        open
-                    } else {
-                        0.0
-                    };
-                    [p[0] + dx, p[1] + dy + o]
-                })
-                .collect()
+            Face68::from(std::array::from_fn(|i| {
+                let p = lm[i];
+                let o = if matches!(i, 5..=11 | 55..=59 | 65..=67) {
+                    open
+                } else {
+                    0.0
+                };
+                [p[0] + dx, p[1] + dy + o]
+            }))
         })
         .collect()
 }

@@ -12,6 +12,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::face::{Analyzer, mesh::MESH_TO_68};
+use crate::geometry::Face68;
 use crate::media::VideoSource;
 use crate::motion::{DrivingMotion, Mode, MotionSettings, Retargeter, Strengths, jitter};
 use crate::pipeline::PipelineError;
@@ -166,11 +167,7 @@ pub fn self_reenactment(
         .filter(|&i| motion.frames[i].state.observed())
         .collect();
     // Sources: the most neutral frame first, then frames spread over the clip.
-    let lm: Vec<&[[f32; 2]]> = motion
-        .frames
-        .iter()
-        .map(|f| f.landmarks68.as_slice())
-        .collect();
+    let lm: Vec<&Face68> = motion.frames.iter().map(|f| &f.landmarks68).collect();
     let usable: Vec<bool> = motion.frames.iter().map(|f| f.state.observed()).collect();
     let neutral = crate::motion::most_neutral(&lm, &usable).unwrap_or(0);
     let mut sources = vec![neutral];
@@ -192,7 +189,7 @@ pub fn self_reenactment(
     let mut chooser = SourceChooser::new(
         sources
             .iter()
-            .map(|&s| motion.frames[s].landmarks68.clone())
+            .map(|&s| motion.frames[s].landmarks68)
             .collect(),
     );
     let candidates: Vec<usize> = observed
@@ -228,7 +225,7 @@ pub fn self_reenactment(
             return Err(PipelineError::Cancelled);
         }
         let driving = &motion.frames[i].landmarks68;
-        let targets: Vec<Vec<[f32; 2]>> = retargeters.iter().map(|r| r.target(driving)).collect();
+        let targets: Vec<Face68> = retargeters.iter().map(|r| r.target(driving)).collect();
         let which = chooser.choose(&targets);
         let target = &targets[which];
         let generated = engines[which].render(target);
@@ -251,7 +248,7 @@ pub fn self_reenactment(
                 .sum::<f64>()
                 / 68.0;
             gen_tracks.push(g);
-            real_tracks.push(driving.clone());
+            real_tracks.push(driving.to_vec());
             consecutive.push(prev == Some(i.wrapping_sub(1)));
             d * 256.0 / size.max(1.0)
         });

@@ -12,8 +12,8 @@ use image::{Rgb, RgbImage};
 use serde::Serialize;
 
 use crate::face::Analyzer;
+use crate::geometry::{Face68, parts};
 use crate::media::{AudioFormat, AudioSource, MediaError, SampleSource, VideoSource};
-use crate::motion::retarget::eye_distance;
 use crate::motion::{Landmarks68From, TrackError, track_clip};
 
 /// Inner-lip opening (62 to 66) below which a mouth counts as closed, in eye distances.
@@ -82,10 +82,10 @@ const PATCH: (usize, usize) = (48, 16);
 
 /// Both eyes' region of `lm` as (x0, y0, x1, y1): the eye corners' span, grown a quarter of
 /// the eye distance up and down and a tenth sideways.
-fn eye_box(lm: &[[f32; 2]]) -> [f32; 4] {
-    let iod = eye_distance(lm);
-    let xs = (36..48).map(|i| lm[i][0]);
-    let ys = (36..48).map(|i| lm[i][1]);
+fn eye_box(lm: &Face68) -> [f32; 4] {
+    let iod = lm.eye_distance();
+    let xs = parts::EYES.map(|i| lm[i][0]);
+    let ys = parts::EYES.map(|i| lm[i][1]);
     let (x0, x1) = (
         xs.clone().fold(f32::MAX, f32::min),
         xs.fold(f32::MIN, f32::max),
@@ -187,8 +187,8 @@ pub fn measure(
         match o {
             Some(o) => {
                 let lm = &o.landmarks68;
-                let iod = eye_distance(lm);
-                let (a, b) = (lm[62], lm[66]);
+                let iod = lm.eye_distance();
+                let (a, b) = (lm[parts::INNER_LIP_MIDDLE.0], lm[parts::INNER_LIP_MIDDLE.1]);
                 // Along the face's vertical: lips pressed together read 0, never negative.
                 let open =
                     ((b[1] - a[1]).hypot(b[0] - a[0]) / iod) * if b[1] >= a[1] { 1.0 } else { 0.0 };

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::detector::{Detection, FaceDetector};
 use super::landmarks68::{Crop, Landmarks68};
 use super::mesh::{self, FaceMesh};
+use crate::geometry::{Face68, mean, parts};
 use crate::models::{Model, ModelError, ModelSource};
 
 /// Where the networks run.
@@ -101,7 +102,7 @@ pub struct Face {
     /// Subject's right eye, left eye, nose tip, mouth centre, right ear, left ear.
     pub keypoints: [[f32; 2]; 6],
     /// iBUG-68 points from the 68-point net on an upright crop placed by the mesh.
-    pub landmarks68: Vec<[f32; 2]>,
+    pub landmarks68: Face68,
     /// 468 mesh points (x, y, z); z is relative depth in pixels, negative towards the viewer.
     pub mesh468: Vec<[f32; 3]>,
     pub quality: Quality,
@@ -109,15 +110,11 @@ pub struct Face {
 
 impl Face {
     /// Centres of the subject's right and left eye from the 68 points.
-    pub fn eye_centres(points: &[[f32; 2]]) -> ([f32; 2], [f32; 2]) {
-        let mean = |r: std::ops::Range<usize>| {
-            let n = r.len() as f32;
-            let (sx, sy) = r.fold((0.0, 0.0), |(sx, sy), i| {
-                (sx + points[i][0], sy + points[i][1])
-            });
-            [sx / n, sy / n]
-        };
-        (mean(36..42), mean(42..48))
+    pub fn eye_centres(points: &Face68) -> ([f32; 2], [f32; 2]) {
+        (
+            mean(points.part(parts::RIGHT_EYE)),
+            mean(points.part(parts::LEFT_EYE)),
+        )
     }
 }
 

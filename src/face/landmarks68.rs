@@ -13,6 +13,7 @@ use image::RgbImage;
 
 use super::crop::{Affine, warp_rgb};
 use super::nn::{Conv, Depthwise, Padding, hwc_to_nchw};
+use crate::geometry::Face68;
 
 pub const INPUT: usize = 112;
 const MEAN_RGB: [f32; 3] = [122.782, 117.001, 104.298];
@@ -173,28 +174,28 @@ impl Landmarks68 {
     }
 
     /// 68 (x, y) in image pixels for the face in `crop`.
-    pub fn detect(&self, img: &RgbImage, crop: Crop) -> Result<Vec<[f32; 2]>> {
-        match crop {
+    pub fn detect(&self, img: &RgbImage, crop: Crop) -> Result<Face68> {
+        let points = match crop {
             Crop::FaceApi { bbox } => {
                 let Some(c) = FaceApiCrop::new(img, bbox) else {
                     candle_core::bail!("face box {bbox:?} lies outside the image");
                 };
                 let raw = self.run_raw(c.pixels(img))?;
-                Ok(c.to_image(&raw))
+                c.to_image(&raw)
             }
             Crop::Upright { centre, side, roll } => {
                 let map = Affine::rotated_square(centre[0], centre[1], side, roll, INPUT);
                 let raw = self.run_raw(warp_rgb(img, &map, INPUT, INPUT))?;
                 let n = INPUT as f32;
-                Ok(raw
-                    .chunks_exact(2)
+                raw.chunks_exact(2)
                     .map(|p| {
                         let (x, y) = map.apply(p[0] * n, p[1] * n);
                         [x, y]
                     })
-                    .collect())
+                    .collect()
             }
-        }
+        };
+        Face68::try_from(points).map_err(|e| candle_core::Error::Msg(e.to_string()))
     }
 }
 

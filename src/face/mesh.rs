@@ -196,11 +196,10 @@ impl MeshResult {
     }
 
     /// The 68 iBUG points taken from the mesh.
-    pub fn to_68(&self) -> Vec<[f32; 2]> {
+    pub fn to_68(&self) -> crate::geometry::Face68 {
         MESH_TO_68
-            .iter()
-            .map(|&i| [self.points[i][0], self.points[i][1]])
-            .collect()
+            .map(|i| self.points.get(i).map_or([0.0, 0.0], |p| [p[0], p[1]]))
+            .into()
     }
 }
 

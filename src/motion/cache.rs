@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{DrivingMotion, FrameState, MotionSettings, Observation};
+use crate::geometry::Face68;
 
 const MAGIC: &[u8; 14] = b"VIVANT-MOTION\0";
 const FORMAT: u32 = 1;
@@ -158,7 +159,7 @@ fn parse(mut r: impl Read, meshes: bool) -> Option<DrivingMotion> {
         frames.push(Observation {
             state,
             confidence,
-            landmarks68: l.chunks_exact(2).map(|p| [p[0], p[1]]).collect(),
+            landmarks68: Face68::from(std::array::from_fn(|i| [l[2 * i], l[2 * i + 1]])),
             mesh468: if meshes {
                 m.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
             } else {

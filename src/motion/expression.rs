@@ -7,7 +7,7 @@
 //! nodding are approximated in the picture plane by parallax: points nearer the viewer (the
 //! nose tip) shift more than the face's outline.
 
-use super::retarget::{Similarity, eye_distance};
+use crate::geometry::{Face68, Similarity, parts};
 
 /// A face's upright frame: origin, unit x (along the eye line) and y (down), pixels per unit.
 #[derive(Clone, Copy, Debug)]
@@ -19,9 +19,9 @@ struct Frame {
 }
 
 impl Frame {
-    fn of(lm: &[[f32; 2]]) -> Self {
-        let (r, l) = (lm[36], lm[45]);
-        let unit = eye_distance(lm);
+    fn of(lm: &Face68) -> Self {
+        let (r, l) = (lm[parts::RIGHT_EYE_OUTER], lm[parts::LEFT_EYE_OUTER]);
+        let unit = lm.eye_distance();
         let x = [(l[0] - r[0]) / unit, (l[1] - r[1]) / unit];
         Self {
             origin: lm[30],
@@ -96,9 +96,9 @@ fn depth(i: usize) -> f32 {
 }
 
 /// `neutral` (68 points) making `e`.
-pub fn express(neutral: &[[f32; 2]], e: &Expression) -> Vec<[f32; 2]> {
+pub fn express(neutral: &Face68, e: &Expression) -> Face68 {
     let f = Frame::of(neutral);
-    let mut p: Vec<[f32; 2]> = neutral.iter().take(68).copied().collect();
+    let mut p = *neutral;
     // Mouth: the jaw drops and takes the lower lip with it; the upper lip lifts a little; the
     // lips' width scales about the mouth's centre.
     let open = e.open.clamp(0.0, 1.5) * 0.3;
@@ -161,16 +161,13 @@ pub fn express(neutral: &[[f32; 2]], e: &Expression) -> Vec<[f32; 2]> {
 
 /// `face` (68 points, as made by `express`) with its head moved by `pose`, about the
 /// neutral face's frame.
-pub fn pose(face: &[[f32; 2]], neutral: &[[f32; 2]], pose: &HeadPose) -> Vec<[f32; 2]> {
+pub fn pose(face: &Face68, neutral: &Face68, pose: &HeadPose) -> Face68 {
     let f = Frame::of(neutral);
-    let parallax: Vec<[f32; 2]> = face
-        .iter()
-        .enumerate()
-        .map(|(i, &q)| {
-            let d = depth(i);
-            f.shift(q, 0.9 * d * pose.yaw.sin(), 0.9 * d * pose.pitch.sin())
-        })
-        .collect();
+    let mut parallax = *face;
+    for (i, q) in parallax.iter_mut().enumerate() {
+        let d = depth(i);
+        *q = f.shift(*q, 0.9 * d * pose.yaw.sin(), 0.9 * d * pose.pitch.sin());
+    }
     // Tilt and size about the nose, then shift.
     let s = 1.0 + pose.zoom;
     let (sin, cos) = pose.roll.sin_cos();
@@ -182,30 +179,25 @@ pub fn pose(face: &[[f32; 2]], neutral: &[[f32; 2]], pose: &HeadPose) -> Vec<[f3
     };
     let o = f.origin;
     let moved = f.shift(o, pose.dx, pose.dy);
-    parallax
-        .iter()
-        .map(|&q| {
-            let r = about.apply([q[0] - o[0], q[1] - o[1]]);
-            [r[0] + moved[0], r[1] + moved[1]]
-        })
-        .collect()
+    parallax.map(|q| {
+        let r = about.apply([q[0] - o[0], q[1] - o[1]]);
+        [r[0] + moved[0], r[1] + moved[1]]
+    })
 }
 
 /// Landmarks the voice moves: the jaw's lower half and the mouth.
-pub const MOUTH_AND_JAW: [usize; 29] = [
-    4, 5, 6, 7, 8, 9, 10, 11, 12, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
-    64, 65, 66, 67,
-];
+pub fn mouth_and_jaw() -> impl Iterator<Item = usize> {
+    parts::LOWER_JAW.chain(parts::MOUTH)
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::motion::retarget::{eyes_open, mouth_open};
 
     /// A plausible neutral face: the 68 points of a face 100 px between the eyes, tilted 10°.
     #[allow(clippy::needless_range_loop)] // index ranges are the 68-point layout's parts
-    fn face() -> Vec<[f32; 2]> {
-        let mut p = vec![[0.0f32; 2]; 68];
+    fn face() -> Face68 {
+        let mut p = Face68::filled([0.0; 2]);
         for (i, q) in p.iter_mut().enumerate().take(17) {
             let a = std::f32::consts::PI * (i as f32 / 16.0);
             *q = [-70.0 * a.cos(), -10.0 + 80.0 * a.sin()];
@@ -245,7 +237,7 @@ mod tests {
             tx: 300.0,
             ty: 200.0,
         };
-        p.iter().map(|&q| r.apply(q)).collect()
+        p.map(|q| r.apply(q))
     }
 
     #[test]
@@ -260,10 +252,10 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert!((mouth_open(&e) - mouth_open(&n) - 0.3).abs() < 0.05);
-        assert!(eyes_open(&e) < 0.01, "{}", eyes_open(&e));
+        assert!((e.mouth_open() - n.mouth_open() - 0.3).abs() < 0.05);
+        assert!(e.eyes_open() < 0.01, "{}", e.eyes_open());
         // Brows up by 0.05 eye distances (5 px at 100 px), in the face's own up direction.
-        let up = |p: &[[f32; 2]]| Frame::of(&n).local(p[19])[1];
+        let up = |p: &Face68| Frame::of(&n).local(p[19])[1];
         assert!((up(&n) - up(&e) - 0.05).abs() < 0.005);
         // Neutral in, neutral out.
         assert_eq!(express(&n, &Expression::default()), n);
@@ -273,13 +265,12 @@ mod tests {
     fn a_smile_survives_speech_and_a_straight_mouth_turns_down() {
         let n = face();
         let f = Frame::of(&n);
-        let mut smiling = n.clone();
+        let mut smiling = n;
         for i in [48, 54, 60, 64] {
             smiling[i] = f.shift(n[i], 0.0, -0.04);
         }
         // How far the inner corners stand above the upper lip's centre, eye distances.
-        let upturn =
-            |p: &[[f32; 2]]| f.local(p[62])[1] - (f.local(p[60])[1] + f.local(p[64])[1]) / 2.0;
+        let upturn = |p: &Face68| f.local(p[62])[1] - (f.local(p[60])[1] + f.local(p[64])[1]) / 2.0;
         let speaking = Expression {
             open: 0.5,
             ..Default::default()
@@ -309,7 +300,7 @@ mod tests {
                     ..Default::default()
                 },
             );
-            crate::motion::retarget::dist(p[48], p[54])
+            crate::geometry::dist(p[48], p[54])
         };
         assert!(w(1.0) > 1.1 * w(0.0) && w(-1.0) < 0.9 * w(0.0));
     }
@@ -325,7 +316,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        let moved = |i: usize| crate::motion::retarget::dist(n[i], t[i]);
+        let moved = |i: usize| crate::geometry::dist(n[i], t[i]);
         assert!(
             moved(30) > 3.0 * moved(0).max(0.1),
             "{} {}",
@@ -336,7 +327,7 @@ mod tests {
         assert!(
             same.iter()
                 .zip(&n)
-                .all(|(a, b)| crate::motion::retarget::dist(*a, *b) < 1e-3)
+                .all(|(a, b)| crate::geometry::dist(*a, *b) < 1e-3)
         );
     }
 }

@@ -20,11 +20,13 @@ use std::sync::atomic::AtomicBool;
 use serde::{Deserialize, Serialize};
 
 use crate::face::Analyzer;
+use crate::geometry::Face68;
 use crate::media::VideoSource;
 
-pub use self::retarget::{Mode, Retargeter, Similarity, Strengths, most_neutral};
+pub use self::retarget::{Mode, Retargeter, Strengths, most_neutral};
 pub use self::smooth::{OneEuro, jitter};
 pub use self::track::{FrameState, Landmarks68From, Observation, TrackError, Tracker, track_clip};
+pub use crate::geometry::Similarity;
 
 /// Settings that change the analysis (and so key its cache).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,7 +141,7 @@ impl DrivingMotion {
             path: path.to_path_buf(),
         })?;
         let tracks = |f: &[Observation]| -> f64 {
-            let v: Vec<&[[f32; 2]]> = f.iter().map(|o| o.landmarks68.as_slice()).collect();
+            let v: Vec<&[[f32; 2]]> = f.iter().map(|o| &o.landmarks68[..]).collect();
             jitter(&v, &observed)
         };
         let jitter_raw = tracks(&frames);
@@ -203,12 +205,10 @@ pub fn bridge(raw: Vec<Option<Observation>>) -> Option<Vec<Observation>> {
             *slot = Some(Observation {
                 state: FrameState::Interpolated,
                 confidence: 0.0,
-                landmarks68: oa
-                    .landmarks68
-                    .iter()
-                    .zip(&ob.landmarks68)
-                    .map(|(p, q)| [lerp(p[0], q[0]), lerp(p[1], q[1])])
-                    .collect(),
+                landmarks68: Face68::from(std::array::from_fn(|k| {
+                    let (p, q) = (oa.landmarks68[k], ob.landmarks68[k]);
+                    [lerp(p[0], q[0]), lerp(p[1], q[1])]
+                })),
                 mesh468: oa
                     .mesh468
                     .iter()

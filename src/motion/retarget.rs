@@ -8,112 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Points that move with the head but not with expressions: nose bridge and tip, eye corners.
-pub const POSE_POINTS: [usize; 9] = [27, 28, 29, 30, 33, 36, 39, 42, 45];
-
-/// A 2-D similarity: p ↦ s·R(θ)·p + t, stored as [a, b, tx, ty] with a = s cos θ, b = s sin θ.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Similarity {
-    pub a: f32,
-    pub b: f32,
-    pub tx: f32,
-    pub ty: f32,
-}
-
-impl Similarity {
-    pub const IDENTITY: Self = Self {
-        a: 1.0,
-        b: 0.0,
-        tx: 0.0,
-        ty: 0.0,
-    };
-
-    pub fn apply(&self, p: [f32; 2]) -> [f32; 2] {
-        [
-            self.a * p[0] - self.b * p[1] + self.tx,
-            self.b * p[0] + self.a * p[1] + self.ty,
-        ]
-    }
-
-    /// The rotation and scale only (for offsets).
-    pub fn apply_linear(&self, v: [f32; 2]) -> [f32; 2] {
-        [self.a * v[0] - self.b * v[1], self.b * v[0] + self.a * v[1]]
-    }
-
-    pub fn inverse(&self) -> Self {
-        let d = (self.a * self.a + self.b * self.b).max(1e-12);
-        let (a, b) = (self.a / d, -self.b / d);
-        Self {
-            a,
-            b,
-            tx: -(a * self.tx - b * self.ty),
-            ty: -(b * self.tx + a * self.ty),
-        }
-    }
-
-    /// self ∘ other (apply `other` first).
-    pub fn then_after(&self, other: &Self) -> Self {
-        Self {
-            a: self.a * other.a - self.b * other.b,
-            b: self.b * other.a + self.a * other.b,
-            tx: self.a * other.tx - self.b * other.ty + self.tx,
-            ty: self.b * other.tx + self.a * other.ty + self.ty,
-        }
-    }
-
-    pub fn scale(&self) -> f32 {
-        (self.a * self.a + self.b * self.b).sqrt()
-    }
-
-    pub fn angle(&self) -> f32 {
-        self.b.atan2(self.a)
-    }
-
-    /// Least-squares fit mapping `from` onto `to` (Umeyama, without reflection).
-    pub fn fit(from: &[[f32; 2]], to: &[[f32; 2]]) -> Self {
-        let n = from.len().min(to.len()).max(1) as f32;
-        let mean = |v: &[[f32; 2]]| {
-            let (sx, sy) = v.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0], a.1 + p[1]));
-            [sx / n, sy / n]
-        };
-        let (mf, mt) = (mean(from), mean(to));
-        let (mut sxx, mut sab, mut sba) = (0.0f32, 0.0f32, 0.0f32);
-        for (p, q) in from.iter().zip(to) {
-            let (x, y) = (p[0] - mf[0], p[1] - mf[1]);
-            let (u, v) = (q[0] - mt[0], q[1] - mt[1]);
-            sxx += x * x + y * y;
-            sab += x * u + y * v;
-            sba += x * v - y * u;
-        }
-        let (a, b) = if sxx > 1e-9 {
-            (sab / sxx, sba / sxx)
-        } else {
-            (1.0, 0.0)
-        };
-        Self {
-            a,
-            b,
-            tx: mt[0] - (a * mf[0] - b * mf[1]),
-            ty: mt[1] - (b * mf[0] + a * mf[1]),
-        }
-    }
-
-    /// `t` of the way from identity to self (angle, log-scale and translation blended).
-    pub fn partial(&self, t: f32) -> Self {
-        let s = self.scale().max(1e-6).powf(t);
-        let th = self.angle() * t;
-        Self {
-            a: s * th.cos(),
-            b: s * th.sin(),
-            tx: self.tx * t,
-            ty: self.ty * t,
-        }
-    }
-}
-
-fn pick(points: &[[f32; 2]], idx: &[usize]) -> Vec<[f32; 2]> {
-    idx.iter().map(|&i| points[i]).collect()
-}
+use crate::geometry::{Face68, Similarity, parts};
 
 /// How motion is transferred.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -153,37 +48,31 @@ impl Default for Strengths {
 pub struct Retargeter {
     pub mode: Mode,
     pub strengths: Strengths,
-    source: Vec<[f32; 2]>,
-    reference: Vec<[f32; 2]>,
+    source: Face68,
+    reference: Face68,
     /// Driving reference frame → source face.
     to_source: Similarity,
 }
 
 impl Retargeter {
-    pub fn new(
-        source: &[[f32; 2]],
-        reference: &[[f32; 2]],
-        mode: Mode,
-        strengths: Strengths,
-    ) -> Self {
-        let to_source =
-            Similarity::fit(&pick(reference, &POSE_POINTS), &pick(source, &POSE_POINTS));
+    pub fn new(source: &Face68, reference: &Face68, mode: Mode, strengths: Strengths) -> Self {
+        let to_source = Similarity::fit(&reference.pick(&parts::HEAD), &source.pick(&parts::HEAD));
         Self {
             mode,
             strengths,
-            source: source.to_vec(),
-            reference: reference.to_vec(),
+            source: *source,
+            reference: *reference,
             to_source,
         }
     }
 
     /// The source's landmarks moved as the driving face moves in `driving`.
-    pub fn target(&self, driving: &[[f32; 2]]) -> Vec<[f32; 2]> {
+    pub fn target(&self, driving: &Face68) -> Face68 {
         let st = &self.strengths;
         // Head pose of this frame relative to the reference, in driving coordinates.
         let pose = Similarity::fit(
-            &pick(&self.reference, &POSE_POINTS),
-            &pick(driving, &POSE_POINTS),
+            &self.reference.pick(&parts::HEAD),
+            &driving.pick(&parts::HEAD),
         );
         let undo = pose.inverse();
         let c = &self.to_source;
@@ -192,8 +81,8 @@ impl Retargeter {
             .then_after(&pose)
             .then_after(&c.inverse())
             .partial(st.pose.clamp(0.0, 2.0));
-        let mut out = Vec::with_capacity(68);
-        for (i, &d) in driving.iter().enumerate().take(68) {
+        let mut out = *driving;
+        for (i, &d) in driving.iter().enumerate() {
             let neutral = undo.apply(d);
             let w = weight(i, st);
             let p = match self.mode {
@@ -213,31 +102,33 @@ impl Retargeter {
                     ]
                 }
             };
-            out.push(p);
+            out[i] = p;
         }
         clamp_shapes(&mut out, &self.source);
-        out.iter().map(|&p| pose_src.apply(p)).collect()
+        for p in out.iter_mut() {
+            *p = pose_src.apply(*p);
+        }
+        out
     }
 }
 
 /// Expression strength for landmark `i`.
 fn weight(i: usize, st: &Strengths) -> f32 {
-    let part = match i {
-        36..=47 => st.eyes,
-        48..=67 => st.mouth,
-        _ => 1.0,
+    let part = if parts::is_eye(i) {
+        st.eyes
+    } else if parts::is_mouth(i) {
+        st.mouth
+    } else {
+        1.0
     };
     (st.expression * part).clamp(0.0, 4.0)
 }
 
 /// Keep shapes a face can make, in the face's upright frame: eyelids may close but not
 /// cross, inner lips may touch but not cross.
-fn clamp_shapes(p: &mut [[f32; 2]], source: &[[f32; 2]]) {
+fn clamp_shapes(p: &mut Face68, source: &Face68) {
     // The face's "down" direction from the source's eye line.
-    let (r, l) = (source[36], source[45]);
-    let ang = (l[1] - r[1]).atan2(l[0] - r[0]);
-    let (s, c) = ang.sin_cos();
-    let down = [-s, c];
+    let down = source.down();
     let along = |q: [f32; 2]| q[0] * down[0] + q[1] * down[1];
     let push_below = |upper: usize, lower: usize, p: &mut [[f32; 2]]| {
         let gap = along(p[lower]) - along(p[upper]);
@@ -248,53 +139,25 @@ fn clamp_shapes(p: &mut [[f32; 2]], source: &[[f32; 2]]) {
             p[lower] = [p[lower][0] + down[0] * h, p[lower][1] + down[1] * h];
         }
     };
-    // Eyes: upper lid 37, 38 over lower 41, 40; 43, 44 over 47, 46.
-    for (u, d) in [(37, 41), (38, 40), (43, 47), (44, 46)] {
+    for (u, d) in parts::LIDS.into_iter().chain(parts::INNER_LIP_PAIRS) {
         push_below(u, d, p);
     }
-    // Inner lips: 61, 62, 63 over 67, 66, 65.
-    for (u, d) in [(61, 67), (62, 66), (63, 65)] {
-        push_below(u, d, p);
-    }
-}
-
-/// Distance between two points.
-pub fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
-    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
-}
-
-/// Distance between the outer eye corners (36, 45), at least 1 px: the unit faces are measured
-/// in.
-pub fn eye_distance(p: &[[f32; 2]]) -> f32 {
-    dist(p[36], p[45]).max(1.0)
-}
-
-/// Mouth opening (inner lips, 62 to 66) as a fraction of the eye distance.
-pub fn mouth_open(p: &[[f32; 2]]) -> f32 {
-    dist(p[62], p[66]) / eye_distance(p)
-}
-
-/// Eye opening (mean lid gap of both eyes) as a fraction of the eye distance.
-pub fn eyes_open(p: &[[f32; 2]]) -> f32 {
-    let gap = |a: usize, b: usize| dist(p[a], p[b]);
-    (gap(37, 41) + gap(38, 40) + gap(43, 47) + gap(44, 46)) / 4.0 / eye_distance(p)
 }
 
 /// The most neutral frame among `frames` (those with `usable` true): mouth closed, eyes at
 /// their usual opening, head level and near its usual size.
-pub fn most_neutral(frames: &[&[[f32; 2]]], usable: &[bool]) -> Option<usize> {
+pub fn most_neutral(frames: &[&Face68], usable: &[bool]) -> Option<usize> {
     let idx: Vec<usize> = (0..frames.len()).filter(|&i| usable[i]).collect();
     if idx.is_empty() {
         return None;
     }
-    let mut eyes: Vec<f32> = idx.iter().map(|&i| eyes_open(frames[i])).collect();
+    let mut eyes: Vec<f32> = idx.iter().map(|&i| frames[i].eyes_open()).collect();
     eyes.sort_by(f32::total_cmp);
     let eye_median = eyes[eyes.len() / 2];
-    let roll = |p: &[[f32; 2]]| (p[45][1] - p[36][1]).atan2(p[45][0] - p[36][0]).abs();
     idx.into_iter().min_by(|&a, &b| {
         let score = |i: usize| {
             let p = frames[i];
-            mouth_open(p) + (eyes_open(p) - eye_median).abs() + 0.5 * roll(p)
+            p.mouth_open() + (p.eyes_open() - eye_median).abs() + 0.5 * p.roll().abs()
         };
         score(a).total_cmp(&score(b))
     })
@@ -304,9 +167,9 @@ pub fn most_neutral(frames: &[&[[f32; 2]]], usable: &[bool]) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn face() -> Vec<[f32; 2]> {
+    fn face() -> Face68 {
         // A plausible 68-point layout: a ring of points with eyes and mouth at the right places.
-        let mut p = vec![[0.0f32; 2]; 68];
+        let mut p = Face68::filled([0.0; 2]);
         for (i, q) in p.iter_mut().enumerate() {
             let a = i as f32 * 0.37;
             *q = [100.0 + 30.0 * a.cos(), 100.0 + 40.0 * a.sin()];
@@ -343,20 +206,17 @@ mod tests {
 
     #[test]
     fn reference_frame_gives_the_source_back_and_pose_is_carried_over() {
-        let src: Vec<_> = face()
-            .iter()
-            .map(|p| [p[0] * 2.0 + 50.0, p[1] * 2.0])
-            .collect();
+        let src = face().map(|p| [p[0] * 2.0 + 50.0, p[1] * 2.0]);
         let reference = face();
         let r = Retargeter::new(&src, &reference, Mode::Relative, Strengths::default());
         let same = r.target(&reference);
-        for (a, b) in same.iter().zip(&src) {
+        for (a, b) in same.iter().zip(src.iter()) {
             assert!((a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3);
         }
         // The driving head moves 10 px right: the source (twice the size) moves 20 px.
-        let moved: Vec<_> = reference.iter().map(|p| [p[0] + 10.0, p[1]]).collect();
+        let moved = reference.map(|p| [p[0] + 10.0, p[1]]);
         let t = r.target(&moved);
-        for (a, b) in t.iter().zip(&src) {
+        for (a, b) in t.iter().zip(src.iter()) {
             assert!((a[0] - b[0] - 20.0).abs() < 1e-2 && (a[1] - b[1]).abs() < 1e-2);
         }
         // Pose strength 0 keeps the head still.
@@ -369,7 +229,7 @@ mod tests {
                 ..Strengths::default()
             },
         );
-        for (a, b) in still.target(&moved).iter().zip(&src) {
+        for (a, b) in still.target(&moved).iter().zip(src.iter()) {
             assert!((a[0] - b[0]).abs() < 1e-2);
         }
     }
@@ -379,19 +239,19 @@ mod tests {
         let src = face();
         let reference = face();
         let r = Retargeter::new(&src, &reference, Mode::Relative, Strengths::default());
-        let mut open = reference.clone();
+        let mut open = reference;
         for i in [65, 66, 67, 56, 57, 58] {
             open[i][1] += 12.0;
         }
         let t = r.target(&open);
         assert!((t[66][1] - src[66][1] - 12.0).abs() < 0.5);
         // Driving lips pushed through each other: clamped to touch.
-        let mut crossed = reference.clone();
+        let mut crossed = reference;
         for i in [65, 66, 67] {
             crossed[i][1] -= 6.0;
         }
         let t = r.target(&crossed);
-        for (u, d) in [(61, 67), (62, 66), (63, 65)] {
+        for (u, d) in parts::INNER_LIP_PAIRS {
             assert!(
                 t[d][1] >= t[u][1] - 1e-3,
                 "{u}/{d}: {} vs {}",
@@ -400,12 +260,12 @@ mod tests {
             );
         }
         // Eyes may close fully but not invert.
-        let mut shut = reference.clone();
+        let mut shut = reference;
         for i in [37, 38, 43, 44] {
             shut[i][1] += 10.0;
         }
         let t = r.target(&shut);
-        for (u, d) in [(37, 41), (38, 40), (43, 47), (44, 46)] {
+        for (u, d) in parts::LIDS {
             assert!(t[d][1] >= t[u][1] - 1e-3);
         }
     }

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::geometry::parts;
+
 /// One-Euro parameters. Positions are in pixels of the driving clip, time in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OneEuro {
@@ -56,9 +58,6 @@ impl OneEuro {
     }
 }
 
-/// Landmarks that move only with the head (nose bridge, eye corners), for jitter.
-pub const STABLE_POINTS: [usize; 8] = [27, 28, 29, 30, 36, 39, 42, 45];
-
 /// Jitter of a 68-point track: mean length of the frame-to-frame second difference of the
 /// stable points, as a fraction of the eye distance, over runs of frames where `use_frame` is
 /// true (observed, not bridged).
@@ -71,12 +70,12 @@ pub fn jitter(tracks: &[&[[f32; 2]]], use_frame: &[bool]) -> f64 {
         }
         let (a, b, c) = (tracks[i - 1], tracks[i], tracks[i + 1]);
         let iod = {
-            let (r, l) = (b[36], b[45]);
+            let (r, l) = (b[parts::RIGHT_EYE_OUTER], b[parts::LEFT_EYE_OUTER]);
             ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2))
                 .sqrt()
                 .max(1.0) as f64
         };
-        for &p in &STABLE_POINTS {
+        for &p in &parts::STABLE {
             let dx = (a[p][0] - 2.0 * b[p][0] + c[p][0]) as f64;
             let dy = (a[p][1] - 2.0 * b[p][1] + c[p][1]) as f64;
             sum += (dx * dx + dy * dy).sqrt() / iod;

@@ -7,6 +7,7 @@
 //! is re-detected, and when that fails too it is marked lost. The clip is split into one run
 //! per core; each run starts with a detection.
 
+use crate::geometry::Face68;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -56,7 +57,7 @@ pub struct Observation {
     pub state: FrameState,
     /// Mesh network's face-present probability (× detector score when detected); 0 when lost.
     pub confidence: f32,
-    pub landmarks68: Vec<[f32; 2]>,
+    pub landmarks68: Face68,
     pub mesh468: Vec<[f32; 3]>,
 }
 

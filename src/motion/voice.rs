@@ -3,10 +3,10 @@
 //! a "driving" face per frame that goes through the usual retargeting and renderer — so the
 //! strengths, the shape clamps and the mouth-interior synthesis all apply unchanged.
 
-use super::expression::{Expression, MOUTH_AND_JAW, express, pose};
+use super::expression::{Expression, express, mouth_and_jaw, pose};
 use super::idle::{IdleMotion, IdleSettings};
-use super::retarget::{POSE_POINTS, Similarity};
 use super::speech::SpeechCurves;
+use crate::geometry::{Face68, Similarity, parts};
 
 /// Speech and idle life for every output frame.
 #[derive(Clone, Debug)]
@@ -45,7 +45,7 @@ impl VoiceMotion {
     }
 
     /// `neutral` (68 points) speaking frame `k`: lips, jaw, blinks, brows and head.
-    pub fn face(&self, neutral: &[[f32; 2]], k: usize) -> Vec<[f32; 2]> {
+    pub fn face(&self, neutral: &Face68, k: usize) -> Face68 {
         let e = express(neutral, &self.expression(k, true));
         let p = self.idle.pose.get(k).copied().unwrap_or_default();
         pose(&e, neutral, &p)
@@ -55,13 +55,12 @@ impl VoiceMotion {
     /// the reference frame's mouth (`reference`, taken as closed and at rest) carried by this
     /// frame's head pose, then opened and shaped by the voice. Head, eyes and brows stay the
     /// clip's.
-    pub fn lips_on(&self, frame: &[[f32; 2]], reference: &[[f32; 2]], k: usize) -> Vec<[f32; 2]> {
-        let pick = |v: &[[f32; 2]]| POSE_POINTS.iter().map(|&i| v[i]).collect::<Vec<_>>();
-        let head = Similarity::fit(&pick(reference), &pick(frame));
-        let at_rest: Vec<[f32; 2]> = reference.iter().map(|&p| head.apply(p)).collect();
+    pub fn lips_on(&self, frame: &Face68, reference: &Face68, k: usize) -> Face68 {
+        let head = Similarity::fit(&reference.pick(&parts::HEAD), &frame.pick(&parts::HEAD));
+        let at_rest = reference.map(|p| head.apply(p));
         let spoken = express(&at_rest, &self.expression(k, false));
-        let mut out = frame.to_vec();
-        for i in MOUTH_AND_JAW {
+        let mut out = *frame;
+        for i in mouth_and_jaw() {
             out[i] = spoken[i];
         }
         out

@@ -4,19 +4,19 @@
 //! teeth and a turned one a truer profile. A switch needs a clear gain (hysteresis), so the
 //! choice does not flicker between near-equal sources.
 
-use crate::motion::retarget::{Similarity, dist, eye_distance};
+use crate::geometry::{Face68, Similarity, dist, parts};
 
 /// Shape distance between two 68-point faces: mean point distance after the best similarity
 /// alignment, as a fraction of the eye distance (jaw weighted half: it moves with the head's
 /// turn but is also the least exact).
-pub fn shape_distance(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
+pub fn shape_distance(a: &Face68, b: &Face68) -> f32 {
     let fit = Similarity::fit(a, b);
-    let iod = eye_distance(b);
+    let iod = b.eye_distance();
     let mut sum = 0.0;
     let mut wsum = 0.0;
-    for i in 0..68.min(a.len()).min(b.len()) {
+    for i in 0..68 {
         let p = fit.apply(a[i]);
-        let w = if i < 17 { 0.5 } else { 1.0 };
+        let w = if parts::JAW.contains(&i) { 0.5 } else { 1.0 };
         sum += w * dist(p, b[i]);
         wsum += w;
     }
@@ -27,7 +27,7 @@ pub fn shape_distance(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
 #[derive(Clone, Debug)]
 pub struct SourceChooser {
     /// Each source's landmarks, in the frame the targets are expressed in.
-    shapes: Vec<Vec<[f32; 2]>>,
+    shapes: Vec<Face68>,
     current: Option<usize>,
     /// A switch needs the new source to be this much closer (fraction of the current
     /// distance).
@@ -35,7 +35,7 @@ pub struct SourceChooser {
 }
 
 impl SourceChooser {
-    pub fn new(shapes: Vec<Vec<[f32; 2]>>) -> Self {
+    pub fn new(shapes: Vec<Face68>) -> Self {
         Self {
             shapes,
             current: None,
@@ -46,7 +46,7 @@ impl SourceChooser {
     /// The source to use for a frame; `targets[s]` is the target landmarks as retargeted for
     /// source `s`. The cost of a source is how far its face's shape is from the target's
     /// (expression, head turn) plus how far the warp must move its points (half weight).
-    pub fn choose(&mut self, targets: &[Vec<[f32; 2]>]) -> usize {
+    pub fn choose(&mut self, targets: &[Face68]) -> usize {
         let d: Vec<f32> = self
             .shapes
             .iter()
@@ -66,23 +66,25 @@ impl SourceChooser {
 }
 
 /// Mean distance the points move from `a` to `b`, as a fraction of `a`'s eye distance.
-pub fn displacement(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
-    let iod = eye_distance(a);
-    let n = a.len().min(b.len()).max(1) as f32;
-    a.iter().zip(b).map(|(p, q)| dist(*p, *q)).sum::<f32>() / n / iod
+pub fn displacement(a: &Face68, b: &Face68) -> f32 {
+    let iod = a.eye_distance();
+    a.iter()
+        .zip(b.iter())
+        .map(|(p, q)| dist(*p, *q))
+        .sum::<f32>()
+        / 68.0
+        / iod
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn face(open: f32) -> Vec<[f32; 2]> {
-        let mut p: Vec<[f32; 2]> = (0..68)
-            .map(|i| {
-                let a = i as f32 * 0.37;
-                [100.0 + 30.0 * a.cos(), 100.0 + 40.0 * a.sin()]
-            })
-            .collect();
+    fn face(open: f32) -> Face68 {
+        let mut p = Face68::from(std::array::from_fn(|i| {
+            let a = i as f32 * 0.37;
+            [100.0 + 30.0 * a.cos(), 100.0 + 40.0 * a.sin()]
+        }));
         p[36] = [80.0, 90.0];
         p[45] = [120.0, 90.0];
         for i in [65, 66, 67, 56, 57, 58] {
@@ -94,7 +96,7 @@ mod tests {
     #[test]
     fn picks_the_closest_expression_and_does_not_flicker() {
         let mut c = SourceChooser::new(vec![face(0.0), face(12.0)]);
-        let both = |t: Vec<[f32; 2]>| vec![t.clone(), t];
+        let both = |t: Face68| vec![t, t];
         assert_eq!(c.choose(&both(face(11.0))), 1);
         assert_eq!(c.choose(&both(face(1.0))), 0);
         // Halfway: stays with the current choice.
@@ -102,7 +104,7 @@ mod tests {
         assert_eq!(c.choose(&both(face(5.8))), 0);
         assert!(shape_distance(&face(3.0), &face(3.0)) < 1e-4);
         // The same shape far away costs more than a near one.
-        let far: Vec<[f32; 2]> = face(0.0).iter().map(|p| [p[0] + 200.0, p[1]]).collect();
+        let far = face(0.0).map(|p| [p[0] + 200.0, p[1]]);
         let mut c = SourceChooser::new(vec![face(0.0), face(0.0)]);
         assert_eq!(c.choose(&[far, face(0.0)]), 1);
     }

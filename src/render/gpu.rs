@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::geometry::Face68;
 use image::RgbImage;
 use wgpu::util::DeviceExt;
 
@@ -281,7 +282,7 @@ impl GpuWarp {
     }
 
     /// `engine`'s frame for `target`, drawn on the GPU (mouth interior painted on the CPU).
-    pub fn render(&self, engine: &WarpEngine, target: &[[f32; 2]]) -> Result<RgbImage, GpuError> {
+    pub fn render(&self, engine: &WarpEngine, target: &Face68) -> Result<RgbImage, GpuError> {
         let mesh = engine.mesh(target);
         let lods = mesh.lods();
         let (moved, source, triangles) = (&mesh.moved, mesh.source, mesh.triangles);
@@ -381,7 +382,8 @@ impl GpuWarp {
         self.readback.unmap();
         let mut img = RgbImage::from_raw(self.width, self.height, rgb)
             .ok_or_else(|| GpuError::ReadBack("short image".into()))?;
-        engine.paint_mouth(&mut img, &moved[..68]);
+        // The first 68 control points are the landmarks.
+        engine.paint_mouth(&mut img, &Face68::from(std::array::from_fn(|i| moved[i])));
         Ok(img)
     }
 }

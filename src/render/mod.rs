@@ -11,6 +11,8 @@ pub mod warp;
 
 use image::RgbImage;
 
+use crate::geometry::Face68;
+
 pub use self::fewshot::SourceChooser;
 pub use self::gpu::{GpuError, GpuWarp};
 pub use self::warp::WarpEngine;
@@ -19,7 +21,7 @@ pub use self::warp::WarpEngine;
 #[derive(Clone, Debug)]
 pub struct SourceFace {
     pub image: RgbImage,
-    pub landmarks68: Vec<[f32; 2]>,
+    pub landmarks68: Face68,
 }
 
 /// An animation engine.
@@ -28,9 +30,9 @@ pub trait Engine: Send + Sync {
     /// Output size (the source's size for the warp engine).
     fn size(&self) -> (u32, u32);
     /// The source's 68 landmarks, the frame of reference for targets.
-    fn source_landmarks(&self) -> &[[f32; 2]];
-    /// One frame with the face's landmarks at `target` (68 points, source pixels).
-    fn render(&self, target: &[[f32; 2]]) -> RgbImage;
+    fn source_landmarks(&self) -> &Face68;
+    /// One frame with the face's landmarks at `target` (source pixels).
+    fn render(&self, target: &Face68) -> RgbImage;
 }
 
 impl Engine for WarpEngine {
@@ -42,11 +44,11 @@ impl Engine for WarpEngine {
         self.source().dimensions()
     }
 
-    fn source_landmarks(&self) -> &[[f32; 2]] {
+    fn source_landmarks(&self) -> &Face68 {
         self.landmarks()
     }
 
-    fn render(&self, target: &[[f32; 2]]) -> RgbImage {
+    fn render(&self, target: &Face68) -> RgbImage {
         WarpEngine::render(self, target)
     }
 }

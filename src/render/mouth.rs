@@ -7,9 +7,7 @@
 
 use image::RgbImage;
 
-use crate::motion::retarget::{dist, eye_distance};
-
-const INNER: [usize; 8] = [60, 61, 62, 63, 64, 65, 66, 67];
+use crate::geometry::{Face68, dist, parts};
 
 /// Colours for the inside of the mouth, sampled once from the source.
 pub struct MouthInterior {
@@ -20,13 +18,16 @@ pub struct MouthInterior {
 }
 
 /// Mean gap of the three inner-lip pairs, as a fraction of the eye distance.
-fn opening(p: &[[f32; 2]]) -> f32 {
-    let gap = |a: usize, b: usize| dist(p[a], p[b]);
-    (gap(61, 67) + gap(62, 66) + gap(63, 65)) / 3.0 / eye_distance(p)
+fn opening(p: &Face68) -> f32 {
+    let gaps: f32 = parts::INNER_LIP_PAIRS
+        .iter()
+        .map(|&(a, b)| dist(p[a], p[b]))
+        .sum();
+    gaps / parts::INNER_LIP_PAIRS.len() as f32 / p.eye_distance()
 }
 
 impl MouthInterior {
-    pub fn new(src: &RgbImage, lm: &[[f32; 2]]) -> Self {
+    pub fn new(src: &RgbImage, lm: &Face68) -> Self {
         let sample = |p: [f32; 2]| -> [f32; 3] {
             let x = (p[0].max(0.0) as u32).min(src.width().saturating_sub(1));
             let y = (p[1].max(0.0) as u32).min(src.height().saturating_sub(1));
@@ -91,7 +92,7 @@ impl MouthInterior {
     }
 
     /// Paint the inside of the mouth of `img` whose face now has landmarks `lm`.
-    pub fn paint(&self, img: &mut RgbImage, lm: &[[f32; 2]]) {
+    pub fn paint(&self, img: &mut RgbImage, lm: &Face68) {
         let extra = opening(lm) - self.source_open;
         // Fade in over the first few percent of extra opening: no pop.
         let strength = ((extra - 0.015) / 0.05).clamp(0.0, 1.0);
@@ -100,7 +101,7 @@ impl MouthInterior {
         }
         // The inner lip line as a smooth curve: eight points joined by straight edges make a
         // trapezoid with a ruler-straight upper lip.
-        let poly = smooth_closed(&INNER.iter().map(|&i| lm[i]).collect::<Vec<_>>(), 6);
+        let poly = smooth_closed(lm.part(parts::INNER_LIPS), 6);
         let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
         for p in &poly {
             for k in 0..2 {
@@ -133,7 +134,7 @@ impl MouthInterior {
         // Upper and lower lip edges across the mouth (u from -1 to 1), from the curve: the
         // teeth hang from the upper edge wherever it is, not from a straight average line.
         let edges = LipEdges::new(&poly.iter().map(|&p| axes(p)).collect::<Vec<_>>());
-        let eye = eye_distance(lm);
+        let eye = lm.eye_distance();
         // Upper teeth show about as much as in life: a fixed height under the lip, less
         // where the gap is narrow (the lower ones stay behind the lower lip).
         let upper_teeth = 0.12 * eye;

@@ -15,13 +15,12 @@ use image::RgbImage;
 use super::mouth::MouthInterior;
 use super::pyramid::{Pyramid, bilinear_u8, lod};
 use super::triangulate::delaunay;
-use crate::motion::retarget::{POSE_POINTS, Similarity, dist};
+use crate::geometry::{Face68, Similarity, dist, mean, parts};
 
 /// How much of the head's motion each ring around the face follows.
 const RINGS: [(f32, f32); 2] = [(1.45, 0.6), (2.3, 0.2)];
 const RING_POINTS: usize = 16;
 const BORDER_STEPS: usize = 6;
-const FOREHEAD: [usize; 6] = [17, 19, 21, 22, 24, 26];
 
 /// Where the control points come from, for moving them each frame.
 #[derive(Clone, Copy, Debug)]
@@ -54,7 +53,7 @@ impl Mesh<'_> {
 /// The warp engine for one source image.
 pub struct WarpEngine {
     source: Pyramid,
-    landmarks: Vec<[f32; 2]>,
+    landmarks: Face68,
     points: Vec<[f32; 2]>,
     kinds: Vec<Control>,
     triangles: Vec<[usize; 3]>,
@@ -67,19 +66,18 @@ pub struct WarpEngine {
 
 impl WarpEngine {
     /// `landmarks68`: the source face's 68 points, in the image's pixels.
-    pub fn new(source: RgbImage, landmarks68: &[[f32; 2]]) -> Self {
+    pub fn new(source: RgbImage, landmarks68: &Face68) -> Self {
         let (w, h) = (source.width() as f32, source.height() as f32);
         let lm = uncross(landmarks68);
-        let mut points: Vec<[f32; 2]> = lm.clone();
+        let mut points: Vec<[f32; 2]> = lm.to_vec();
         let mut kinds: Vec<Control> = (0..lm.len()).map(Control::Landmark).collect();
         // Forehead: above each brow point by 45 % of the brow-to-chin height, along the face's
         // up direction.
-        let (r, l) = (lm[36], lm[45]);
-        let ang = (l[1] - r[1]).atan2(l[0] - r[0]);
-        let up = [ang.sin(), -ang.cos()];
-        let brow = mean(&FOREHEAD.iter().map(|&i| lm[i]).collect::<Vec<_>>());
-        let height = dist(brow, lm[8]);
-        for &i in &FOREHEAD {
+        let down = lm.down();
+        let up = [-down[0], -down[1]];
+        let brow = mean(&lm.pick(&parts::BROW_ARCH));
+        let height = dist(brow, lm[parts::CHIN]);
+        for &i in &parts::BROW_ARCH {
             points.push([
                 lm[i][0] + up[0] * 0.45 * height,
                 lm[i][1] + up[1] * 0.45 * height,
@@ -117,13 +115,17 @@ impl WarpEngine {
             }
         }
         let triangles = delaunay(&points);
-        let inside = |t: &[usize; 3], range: std::ops::RangeInclusive<usize>| {
+        let inside = |t: &[usize; 3], range: std::ops::Range<usize>| {
             t.iter()
                 .all(|&v| matches!(kinds[v], Control::Landmark(i) if range.contains(&i)))
         };
         let closable = triangles
             .iter()
-            .map(|t| inside(t, 36..=41) || inside(t, 42..=47) || inside(t, 60..=67))
+            .map(|t| {
+                inside(t, parts::RIGHT_EYE)
+                    || inside(t, parts::LEFT_EYE)
+                    || inside(t, parts::INNER_LIPS)
+            })
             .collect();
         let mouth = MouthInterior::new(&source, &lm);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -148,7 +150,7 @@ impl WarpEngine {
         &self.source
     }
 
-    pub fn landmarks(&self) -> &[[f32; 2]] {
+    pub fn landmarks(&self) -> &Face68 {
         &self.landmarks
     }
 
@@ -158,9 +160,11 @@ impl WarpEngine {
     }
 
     /// Where every control point goes when the face's landmarks go to `target`.
-    fn targets(&self, target: &[[f32; 2]]) -> Vec<[f32; 2]> {
-        let pick = |v: &[[f32; 2]]| POSE_POINTS.iter().map(|&i| v[i]).collect::<Vec<_>>();
-        let head = Similarity::fit(&pick(&self.landmarks), &pick(target));
+    fn targets(&self, target: &Face68) -> Vec<[f32; 2]> {
+        let head = Similarity::fit(
+            &self.landmarks.pick(&parts::HEAD),
+            &target.pick(&parts::HEAD),
+        );
         let mut out: Vec<[f32; 2]> = self
             .points
             .iter()
@@ -237,7 +241,7 @@ impl WarpEngine {
     }
 
     /// The control mesh for `target` (for other back ends that draw the same mapping).
-    pub fn mesh(&self, target: &[[f32; 2]]) -> Mesh<'_> {
+    pub fn mesh(&self, target: &Face68) -> Mesh<'_> {
         Mesh {
             moved: self.targets(target),
             source: &self.points,
@@ -246,13 +250,13 @@ impl WarpEngine {
     }
 
     /// Paint the mouth interior for a face whose 68 points are now `lm`.
-    pub fn paint_mouth(&self, img: &mut RgbImage, lm: &[[f32; 2]]) {
+    pub fn paint_mouth(&self, img: &mut RgbImage, lm: &Face68) {
         self.mouth.paint(img, lm);
     }
 
     /// Triangles that would be folded over or collapsed for `target` after the guard (eyes and
     /// lips may close); 0 is the contract, exposed for tests and diagnostics.
-    pub fn folded_triangles(&self, target: &[[f32; 2]]) -> usize {
+    pub fn folded_triangles(&self, target: &Face68) -> usize {
         let moved = self.targets(target);
         (0..self.triangles.len())
             .filter(|&k| !self.acceptable(k, &moved, 0.0))
@@ -260,7 +264,7 @@ impl WarpEngine {
     }
 
     /// The source with its face moved to `target` (68 points, source pixels).
-    pub fn render(&self, target: &[[f32; 2]]) -> RgbImage {
+    pub fn render(&self, target: &Face68) -> RgbImage {
         let moved = self.targets(target);
         let (w, h) = self.source().dimensions();
         // Start from the source: a pixel no triangle claims (rounding at a vertex) keeps a
@@ -287,7 +291,8 @@ impl WarpEngine {
             }
         });
         let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source().clone());
-        let moved68: Vec<[f32; 2]> = moved[..68].to_vec();
+        // The first 68 control points are the landmarks.
+        let moved68 = Face68::from(std::array::from_fn(|i| moved[i]));
         self.mouth.paint(&mut img, &moved68);
         img
     }
@@ -296,21 +301,11 @@ impl WarpEngine {
 /// The 68 points with crossed inner lips or eyelids (a landmark net's guess on a closed,
 /// smiling mouth) set to touch instead: a crossed pair would fold the mesh there and keep the
 /// mouth from opening.
-fn uncross(landmarks68: &[[f32; 2]]) -> Vec<[f32; 2]> {
-    let mut lm: Vec<[f32; 2]> = landmarks68.iter().take(68).copied().collect();
-    let (r, l) = (lm[36], lm[45]);
-    let ang = (l[1] - r[1]).atan2(l[0] - r[0]);
-    let down = [-ang.sin(), ang.cos()];
+fn uncross(landmarks68: &Face68) -> Face68 {
+    let mut lm = *landmarks68;
+    let down = lm.down();
     let depth = |p: [f32; 2]| p[0] * down[0] + p[1] * down[1];
-    for (u, d) in [
-        (61, 67),
-        (62, 66),
-        (63, 65),
-        (37, 41),
-        (38, 40),
-        (43, 47),
-        (44, 46),
-    ] {
+    for (u, d) in parts::INNER_LIP_PAIRS.into_iter().chain(parts::LIDS) {
         if depth(lm[d]) < depth(lm[u]) {
             let m = [(lm[u][0] + lm[d][0]) / 2.0, (lm[u][1] + lm[d][1]) / 2.0];
             lm[u] = m;
@@ -318,12 +313,6 @@ fn uncross(landmarks68: &[[f32; 2]]) -> Vec<[f32; 2]> {
         }
     }
     lm
-}
-
-fn mean(v: &[[f32; 2]]) -> [f32; 2] {
-    let n = v.len().max(1) as f32;
-    let (x, y) = v.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0], a.1 + p[1]));
-    [x / n, y / n]
 }
 
 fn area(p: &[[f32; 2]], t: [usize; 3]) -> f32 {

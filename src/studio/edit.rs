@@ -2,6 +2,7 @@
 //! a whole feature, a guided manual placement for faces the detector misses, and undo/redo.
 //! Pure data: the source panel turns pointer input into these calls.
 
+use crate::geometry::{Face68, parts};
 use std::ops::Range;
 
 /// A feature of the 68-point face, to drag as one.
@@ -30,13 +31,13 @@ impl Feature {
     /// The points of this feature (iBUG 68 numbering, from 0).
     pub fn points(self) -> Range<usize> {
         match self {
-            Feature::Jaw => 0..17,
-            Feature::RightBrow => 17..22,
-            Feature::LeftBrow => 22..27,
-            Feature::Nose => 27..36,
-            Feature::RightEye => 36..42,
-            Feature::LeftEye => 42..48,
-            Feature::Mouth => 48..68,
+            Feature::Jaw => parts::JAW,
+            Feature::RightBrow => parts::RIGHT_BROW,
+            Feature::LeftBrow => parts::LEFT_BROW,
+            Feature::Nose => parts::NOSE,
+            Feature::RightEye => parts::RIGHT_EYE,
+            Feature::LeftEye => parts::LEFT_EYE,
+            Feature::Mouth => parts::MOUTH,
         }
     }
 
@@ -92,20 +93,17 @@ pub fn drag(points: &mut [[f32; 2]], i: usize, whole_feature: bool, delta: [f32;
 
 /// A mean face laid into the box `min`–`max` (the box around jaw and brows): the start of a
 /// manual placement, refined by dragging eyes, nose and mouth onto the painting.
-pub fn place_in_box(min: [f32; 2], max: [f32; 2]) -> Vec<[f32; 2]> {
+pub fn place_in_box(min: [f32; 2], max: [f32; 2]) -> Face68 {
     let (w, h) = (max[0] - min[0], max[1] - min[1]);
-    TEMPLATE
-        .iter()
-        .map(|t| [min[0] + t[0] * w, min[1] + t[1] * h])
-        .collect()
+    Face68::from(TEMPLATE.map(|t| [min[0] + t[0] * w, min[1] + t[1] * h]))
 }
 
 /// One undoable change to a source's landmarks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Edit {
     pub source: usize,
-    pub before: Option<Vec<[f32; 2]>>,
-    pub after: Option<Vec<[f32; 2]>>,
+    pub before: Option<Face68>,
+    pub after: Option<Face68>,
     /// The face index chosen before and after (picking another face is undoable too).
     pub face_before: usize,
     pub face_after: usize,
@@ -235,7 +233,7 @@ mod tests {
     #[test]
     fn a_feature_drag_moves_only_that_feature() {
         let mut p = place_in_box([0.0, 0.0], [100.0, 100.0]);
-        let before = p.clone();
+        let before = p;
         drag(&mut p, 40, true, [3.0, -2.0]);
         for i in 0..68 {
             let moved = p[i] != before[i];
@@ -249,23 +247,23 @@ mod tests {
     #[test]
     fn undo_then_redo_returns_each_state_and_a_new_edit_clears_redo() {
         let a = place_in_box([0.0, 0.0], [10.0, 10.0]);
-        let mut b = a.clone();
+        let mut b = a;
         drag(&mut b, 30, false, [1.0, 1.0]);
         let mut h = History::default();
         h.push(Edit {
             source: 0,
-            before: Some(a.clone()),
-            after: Some(b.clone()),
+            before: Some(a),
+            after: Some(b),
             face_before: 0,
             face_after: 0,
         });
-        assert_eq!(h.undo().and_then(|e| e.before), Some(a.clone()));
+        assert_eq!(h.undo().and_then(|e| e.before), Some(a));
         assert!(h.can_redo());
-        assert_eq!(h.redo().and_then(|e| e.after), Some(b.clone()));
+        assert_eq!(h.redo().and_then(|e| e.after), Some(b));
         h.undo();
         h.push(Edit {
             source: 0,
-            before: Some(a.clone()),
+            before: Some(a),
             after: None,
             face_before: 0,
             face_after: 0,

@@ -2,6 +2,7 @@
 //! sources' chosen faces and landmark corrections, and all settings. Written to a temporary
 //! file and renamed, so a crash mid-save never leaves a broken project.
 
+use crate::geometry::Face68;
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ pub struct SourceEntry {
     pub face: usize,
     /// The 68 landmarks as the user corrected or placed them; `None` = as detected.
     #[serde(default)]
-    pub landmarks: Option<Vec<[f32; 2]>>,
+    pub landmarks: Option<Face68>,
 }
 
 /// Output size presets.
@@ -436,15 +437,15 @@ mod tests {
 
     #[test]
     fn absurd_values_are_repaired_with_a_word() {
-        let lm: Vec<[f32; 2]> = (0..68).map(|i| [i as f32 * 3.0, 50.0 + i as f32]).collect();
-        let mut bad_lm = lm.clone();
+        let lm = Face68::from(std::array::from_fn(|i| [i as f32 * 3.0, 50.0 + i as f32]));
+        let mut bad_lm = lm;
         bad_lm[36] = [f32::INFINITY, 0.0];
         let mut p = Project {
             sources: vec![
                 SourceEntry {
                     path: "/a/ok.png".into(),
                     face: 0,
-                    landmarks: Some(lm.clone()),
+                    landmarks: Some(lm),
                 },
                 SourceEntry {
                     path: "/a/inf.png".into(),
@@ -454,7 +455,7 @@ mod tests {
                 SourceEntry {
                     path: "/a/point.png".into(),
                     face: 0,
-                    landmarks: Some(vec![[10.0, 10.0]; 68]),
+                    landmarks: Some(Face68::filled([10.0, 10.0])),
                 },
             ],
             ..Project::default()

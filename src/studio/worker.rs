@@ -3,6 +3,7 @@
 //! and results come back over another; the UI polls and never waits. A panic inside a job is
 //! caught and reported as that job's error.
 
+use crate::geometry::Face68;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
@@ -54,7 +55,7 @@ pub enum Job {
 pub struct FoundFace {
     /// x, y, width, height in image pixels.
     pub bbox: [f32; 4],
-    pub landmarks: Vec<[f32; 2]>,
+    pub landmarks: Face68,
 }
 
 pub enum Event {
@@ -94,7 +95,7 @@ pub enum Event {
         k: u64,
         result: Arc<ColorImage>,
         /// The driving clip's frame and its landmarks (none with a voice alone).
-        driving: Option<(Arc<ColorImage>, Vec<[f32; 2]>)>,
+        driving: Option<(Arc<ColorImage>, Box<Face68>)>,
     },
     ExportProgress {
         done: u64,
@@ -467,7 +468,9 @@ impl WorkerState {
                 // The driving frame this output frame follows, by time (not by index: the
                 // output's rate may differ from the clip's, or the clip's may vary).
                 let driving = match (self.driving.as_mut(), animation.driving_time(k)) {
-                    (Some(src), Some(t)) => Some((color_image(&src.frame_at(t)?.image), landmarks)),
+                    (Some(src), Some(t)) => {
+                        Some((color_image(&src.frame_at(t)?.image), Box::new(landmarks)))
+                    }
                     _ => None,
                 };
                 self.send(Event::Frame {

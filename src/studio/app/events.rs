@@ -91,7 +91,7 @@ impl StudioApp {
                 s.image = Some(image);
                 s.face = s.face.min(faces.len().saturating_sub(1));
                 if s.landmarks.is_none() {
-                    s.landmarks = faces.get(s.face).map(|f| f.landmarks.clone());
+                    s.landmarks = faces.get(s.face).map(|f| f.landmarks);
                 }
                 s.faces = faces;
                 s.status = if s.landmarks.is_some() {
@@ -219,7 +219,7 @@ impl StudioApp {
                     k,
                     PreviewFrame {
                         result,
-                        driving,
+                        driving: driving.map(|(img, lm)| (img, *lm)),
                         bytes,
                     },
                 );

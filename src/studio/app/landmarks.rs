@@ -1,6 +1,7 @@
 //! Landmark corrections on the sources: commits, undo/redo, re-detect, picking a face.
 
 use super::{SourceState, SourceStatus, StudioApp};
+use crate::geometry::Face68;
 use crate::studio::edit::Edit;
 
 impl SourceState {
@@ -20,7 +21,7 @@ impl SourceState {
 impl StudioApp {
     /// Record a change made to source `i`'s landmarks or chosen face (a drag, a placement, a
     /// face pick, a re-detect), undoable.
-    pub fn commit_edit(&mut self, i: usize, before: Option<Vec<[f32; 2]>>, face_before: usize) {
+    pub fn commit_edit(&mut self, i: usize, before: Option<Face68>, face_before: usize) {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
@@ -28,7 +29,7 @@ impl StudioApp {
         let edit = Edit {
             source: i,
             before,
-            after: s.landmarks.clone(),
+            after: s.landmarks,
             face_before,
             face_after: s.face,
         };
@@ -49,7 +50,7 @@ impl StudioApp {
         }
     }
 
-    fn apply_landmarks(&mut self, i: usize, lm: Option<Vec<[f32; 2]>>, face: usize) {
+    fn apply_landmarks(&mut self, i: usize, lm: Option<Face68>, face: usize) {
         if let Some(s) = self.sources.get_mut(i) {
             s.face = face;
             s.landmarks = lm;
@@ -65,8 +66,8 @@ impl StudioApp {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
-        let (before, face_before) = (s.landmarks.clone(), s.face);
-        s.landmarks = s.faces.get(s.face).map(|f| f.landmarks.clone());
+        let (before, face_before) = (s.landmarks, s.face);
+        s.landmarks = s.faces.get(s.face).map(|f| f.landmarks);
         self.commit_edit(i, before, face_before);
     }
 
@@ -81,8 +82,8 @@ impl StudioApp {
         if s.face == face {
             return;
         }
-        let (before, face_before) = (s.landmarks.clone(), s.face);
-        s.landmarks = Some(found.landmarks.clone());
+        let (before, face_before) = (s.landmarks, s.face);
+        s.landmarks = Some(found.landmarks);
         s.face = face;
         self.commit_edit(i, before, face_before);
     }
@@ -91,7 +92,7 @@ impl StudioApp {
     pub(super) fn sync_source(&mut self, i: usize) {
         if let (Some(s), Some(e)) = (self.sources.get(i), self.project.sources.get_mut(i)) {
             e.face = s.face;
-            e.landmarks = if s.edited { s.landmarks.clone() } else { None };
+            e.landmarks = if s.edited { s.landmarks } else { None };
         }
     }
 }

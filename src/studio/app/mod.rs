@@ -12,6 +12,7 @@ mod transport;
 
 pub use self::choose::{PathPrompt, Purpose};
 
+use crate::geometry::Face68;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -128,7 +129,7 @@ pub struct SourceState {
     /// The face animated (index into `faces`).
     pub face: usize,
     /// The landmarks in use: the chosen face's, or the user's corrections.
-    pub landmarks: Option<Vec<[f32; 2]>>,
+    pub landmarks: Option<Face68>,
     /// `landmarks` differ from the detection (saved in the project).
     pub edited: bool,
 }
@@ -156,7 +157,7 @@ pub struct AudioState {
 /// is on screen).
 pub struct PreviewFrame {
     pub result: Arc<ColorImage>,
-    pub driving: Option<(Arc<ColorImage>, Vec<[f32; 2]>)>,
+    pub driving: Option<(Arc<ColorImage>, Face68)>,
     bytes: usize,
 }
 
@@ -165,7 +166,7 @@ pub struct Shown {
     /// Generation and frame index shown.
     pub key: (u64, u64),
     pub result: TextureHandle,
-    pub driving: Option<(TextureHandle, Vec<[f32; 2]>)>,
+    pub driving: Option<(TextureHandle, Face68)>,
 }
 
 /// Drawn frames by index, oldest out first past a memory budget, so scrubbing back over a
@@ -264,7 +265,7 @@ impl Default for ZoomPan {
 pub struct Drag {
     pub point: usize,
     pub whole_feature: bool,
-    pub before: Option<Vec<[f32; 2]>>,
+    pub before: Option<Face68>,
     /// Where the press was, image pixels.
     pub origin: [f32; 2],
 }
@@ -534,7 +535,7 @@ impl StudioApp {
             texture: None,
             faces: Vec::new(),
             face: entry.face,
-            landmarks: entry.landmarks.clone(),
+            landmarks: entry.landmarks,
             edited: entry.landmarks.is_some(),
         };
         if index < self.sources.len() {
@@ -677,7 +678,7 @@ impl StudioApp {
         };
         Some(RenderJob {
             sources: ready.iter().map(|s| s.path.clone()).collect(),
-            landmarks: ready.iter().map(|s| s.landmarks.clone()).collect(),
+            landmarks: ready.iter().map(|s| s.landmarks).collect(),
             driving: self.project.driving.clone(),
             output,
             sound,

@@ -191,7 +191,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
             app.drag = Some(Drag {
                 point: i,
                 whole_feature: app.feature_drag || shift,
-                before: Some(lm.clone()),
+                before: Some(*lm),
                 origin: at,
             });
         }
@@ -203,7 +203,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         && let Some(before) = &d.before
     {
         let at = to_image(rect, scale, p);
-        let mut lm = before.clone();
+        let mut lm = *before;
         edit::drag(
             &mut lm,
             d.point,
@@ -237,7 +237,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
                 [a[0].max(b[0]), a[1].max(b[1])],
             );
             if max[0] - min[0] > 8.0 && max[1] - min[1] > 8.0 {
-                let before = app.sources[sel].landmarks.clone();
+                let before = app.sources[sel].landmarks;
                 let face = app.sources[sel].face;
                 app.sources[sel].landmarks = Some(edit::place_in_box(min, max));
                 app.placing = None;

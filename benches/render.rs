@@ -58,7 +58,7 @@ fn main() {
         root.join("tests/fixtures/webcam_man_400x300.mp4"),
         dir.path().join("out.mp4"),
     );
-    job.end_s = Some(seconds);
+    job.settings.end_s = Some(seconds);
     job.sound = Soundtrack::File(root.join("tests/fixtures/speech_librivox_0870.wav"));
     job.cache_dir = Some(dir.path().join("cache"));
     // Analyse once so the timings below are the steady state (the analysis is cached per clip).
@@ -68,7 +68,7 @@ fn main() {
     let first = t.elapsed().as_secs_f64();
     println!("pipeline 1920x1080, first run incl. driving analysis: {first:.1} s");
     for preset in ["medium", "veryfast"] {
-        job.preset = preset.into();
+        job.settings.preset = preset.into();
         let t = Instant::now();
         let report = render(&analyzer, &job, &never, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
         let secs = t.elapsed().as_secs_f64();

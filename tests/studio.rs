@@ -467,7 +467,7 @@ fn a_project_saves_reopens_and_asks_for_moved_media() {
         let s = &mut h.state_mut().project.settings;
         s.strengths.mouth = 1.4;
         s.crf = 20;
-        s.in_s = Some(0.4);
+        s.start_s = Some(0.4);
     }
     let saved_at = dir.path().join("projects/mine.vivant");
     std::fs::create_dir_all(saved_at.parent().unwrap()).unwrap();

@@ -210,7 +210,7 @@ fn a_spoken_render_moves_the_lips_with_the_voice() {
     let source = small_mona_lisa(dir.path());
     let out = dir.path().join("speaks.mp4");
     let mut job = RenderJob::speaking(source, speech20(), out.clone());
-    job.end_s = Some(12.0);
+    job.settings.end_s = Some(12.0);
     let a = analyzer();
     let report = render(&a, &job, &AtomicBool::new(false), &|_| {}).expect("render");
     assert_eq!(report.frames, 300);
@@ -254,9 +254,9 @@ fn the_same_seed_gives_the_same_pixels() {
     let frames_of = |seed: u64, name: &str| -> Vec<Vec<u8>> {
         let out = dir.path().join(name);
         let mut job = RenderJob::speaking(source.clone(), speech20(), out.clone());
-        job.start_s = Some(3.0);
-        job.end_s = Some(5.0);
-        job.idle.seed = seed;
+        job.settings.start_s = Some(3.0);
+        job.settings.end_s = Some(5.0);
+        job.settings.seed = seed;
         render(&a, &job, &AtomicBool::new(false), &|_| {}).expect("render");
         let mut v = VideoSource::open(&out).expect("open");
         let mut frames = Vec::new();
@@ -283,8 +283,8 @@ fn a_clip_drives_the_head_and_the_voice_the_lips() {
         out.clone(),
     );
     job.sound = vivant::pipeline::Soundtrack::File(speech20());
-    job.lips_from_audio = true;
-    job.end_s = Some(3.0);
+    job.settings.lips_from_audio = true;
+    job.settings.end_s = Some(3.0);
     job.cache_dir = Some(dir.path().join("cache"));
     let a = analyzer();
     let report = render(&a, &job, &AtomicBool::new(false), &|_| {}).expect("render");

@@ -5,34 +5,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CliError, parse_device};
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
-use crate::motion::idle::IdleSettings;
 use crate::motion::{Mode, Strengths};
-use crate::pipeline::{Failure, PipelineError, RenderJob, Soundtrack, Stage, render};
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum EngineArg {
-    /// Landmark-driven warp of the source image (no extra weights).
-    Warp,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum FitArg {
-    Crop,
-    Pad,
-    Stretch,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum BackendArg {
-    Cpu,
-    Wgpu,
-}
+use crate::pipeline::{
+    Backend, EngineChoice, Failure, Fit, OutputSize, PipelineError, RenderJob, RenderSettings,
+    Soundtrack, Stage, render,
+};
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
@@ -77,14 +60,14 @@ pub struct RenderArgs {
     #[arg(long, value_name = "S", value_parser = seconds)]
     pub end: Option<f64>,
     /// Output size WxH, or `source` (default).
-    #[arg(long, value_name = "WxH|source", value_parser = parse_size)]
-    pub size: Option<Size>,
+    #[arg(long, value_name = "WxH|NNNp|source", default_value = "source")]
+    pub size: OutputSize,
     /// How the portrait fills a --size of another shape: crop (fill, centred on the face),
     /// pad (whole picture, black bars) or stretch.
     #[arg(long, value_enum, default_value = "crop")]
-    pub fit: FitArg,
+    pub fit: Fit,
     /// Output frame rate (default: the driving clip's; 25 for a voice alone).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fps)]
     pub fps: Option<f64>,
     /// H.264 quality: 0 (lossless) to 51; default 16.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=51))]
@@ -95,11 +78,11 @@ pub struct RenderArgs {
     pub preset: String,
     /// The animation engine.
     #[arg(long, value_enum, default_value = "warp")]
-    pub engine: EngineArg,
+    pub engine: EngineChoice,
     /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
     /// machine without one).
     #[arg(long, value_enum, default_value = "cpu")]
-    pub backend: BackendArg,
+    pub backend: Backend,
     /// Motion relative to a reference driving frame, on the source's own face (default).
     #[arg(long, conflicts_with = "absolute")]
     pub relative: bool,
@@ -129,31 +112,6 @@ pub struct RenderArgs {
     pub device: DeviceChoice,
 }
 
-#[derive(Clone, Copy, Debug)]
-pub enum Size {
-    Source,
-    Fixed(u32, u32),
-}
-
-fn parse_size(s: &str) -> Result<Size, String> {
-    if s.eq_ignore_ascii_case("source") {
-        return Ok(Size::Source);
-    }
-    let (w, h) = s
-        .split_once(['x', 'X', '×'])
-        .ok_or_else(|| format!("'{s}': use WxH (e.g. 1280x720) or 'source'"))?;
-    let parse = |v: &str| {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (16..=8192).contains(n))
-    };
-    match (parse(w), parse(h)) {
-        (Some(w), Some(h)) => Ok(Size::Fixed(w, h)),
-        _ => Err(format!("'{s}': width and height must be 16 to 8192")),
-    }
-}
-
 /// A time in a clip or recording: a finite number of seconds, 0 to 10 days.
 fn seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -171,19 +129,44 @@ fn strength(s: &str) -> Result<f32, String> {
     }
 }
 
-/// A frame rate as a rational: whole numbers exactly, NTSC rates as n·1000/1001.
-fn fps_rational(f: f64) -> Result<(i32, i32), CliError> {
-    if !(1.0..=240.0).contains(&f) {
-        return Err(CliError::input(format!("--fps {f}: use 1 to 240")));
+fn fps(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if (1.0..=240.0).contains(&f) => Ok(f),
+        _ => Err(format!("'{s}': a frame rate from 1 to 240")),
     }
-    if (f - f.round()).abs() < 1e-6 {
-        return Ok((f.round() as i32, 1));
+}
+
+/// The settings the flags choose.
+fn settings(args: &RenderArgs) -> RenderSettings {
+    RenderSettings {
+        engine: args.engine,
+        backend: args.backend,
+        mode: if args.absolute {
+            Mode::Absolute
+        } else {
+            Mode::Relative
+        },
+        reference_s: args.reference,
+        strengths: Strengths {
+            pose: args.pose,
+            expression: args.expression,
+            eyes: args.eyes,
+            mouth: args.mouth,
+        },
+        smoothing: true,
+        size: args.size,
+        fit: args.fit,
+        fps: args.fps,
+        crf: args.crf,
+        preset: args.preset.clone(),
+        lips_from_audio: args.lips_from_audio,
+        seed: args.seed,
+        head_motion: args.head_motion,
+        blinks: args.blinks,
+        brows: args.brows,
+        start_s: args.start,
+        end_s: args.end,
     }
-    let ntsc = f * 1001.0 / 1000.0;
-    if (ntsc - ntsc.round()).abs() < 1e-3 {
-        return Ok((ntsc.round() as i32 * 1000, 1001));
-    }
-    Ok(((f * 1000.0).round() as i32, 1000))
 }
 
 /// Everything that can be checked before any work: inputs are files, the output is an MP4 that
@@ -243,43 +226,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         (None, true) => Soundtrack::None,
         (None, false) => Soundtrack::Driving,
     };
-    job.lips_from_audio = args.lips_from_audio;
-    job.idle = IdleSettings {
-        seed: args.seed,
-        head: args.head_motion,
-        blinks: args.blinks.min(1.0),
-        brows: args.brows,
-    };
-    job.start_s = args.start;
-    job.end_s = args.end;
-    job.size = match args.size {
-        Some(Size::Fixed(w, h)) => Some((w, h)),
-        _ => None,
-    };
-    job.fit = match args.fit {
-        FitArg::Crop => crate::pipeline::Fit::Crop,
-        FitArg::Pad => crate::pipeline::Fit::Pad,
-        FitArg::Stretch => crate::pipeline::Fit::Stretch,
-    };
-    job.fps = args.fps.map(fps_rational).transpose()?;
-    job.crf = args.crf;
-    job.backend = match args.backend {
-        BackendArg::Cpu => crate::pipeline::Backend::Cpu,
-        BackendArg::Wgpu => crate::pipeline::Backend::Wgpu,
-    };
-    job.preset = args.preset.clone();
-    job.mode = if args.absolute {
-        Mode::Absolute
-    } else {
-        Mode::Relative
-    };
-    job.reference_s = args.reference;
-    job.strengths = Strengths {
-        pose: args.pose,
-        expression: args.expression,
-        eyes: args.eyes,
-        mouth: args.mouth,
-    };
+    job.settings = settings(args);
     if args.no_cache {
         job.cache_dir = None;
     }

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::motion::{Mode, Strengths};
+use crate::pipeline::RenderSettings;
 
 /// The format's name, to tell a project from other JSON.
 pub const FORMAT: &str = "vivant-project";
@@ -26,95 +26,6 @@ pub struct SourceEntry {
     pub landmarks: Option<Face68>,
 }
 
-/// Output size presets.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SizePreset {
-    /// The first source's own size.
-    #[default]
-    Source,
-    /// 1080 lines, the source's aspect.
-    P1080,
-    /// 720 lines, the source's aspect.
-    P720,
-}
-
-impl SizePreset {
-    pub const ALL: [SizePreset; 3] = [SizePreset::Source, SizePreset::P1080, SizePreset::P720];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SizePreset::Source => "Source resolution",
-            SizePreset::P1080 => "1080p",
-            SizePreset::P720 => "720p",
-        }
-    }
-
-    /// The output size for a source of `w` × `h` (`None` = the source's own); even sides, as
-    /// H.264 in 4:2:0 needs.
-    pub fn size(self, w: u32, h: u32) -> Option<(u32, u32)> {
-        let lines = match self {
-            SizePreset::Source => return None,
-            SizePreset::P1080 => 1080,
-            SizePreset::P720 => 720,
-        };
-        let width = (w as f64 * lines as f64 / h.max(1) as f64 / 2.0).round() as u32 * 2;
-        Some((width.max(2), lines))
-    }
-}
-
-/// Everything the inspector sets.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    pub mode: Mode,
-    /// The driving frame taken as the face at rest (seconds); `None` = the most neutral one.
-    pub reference_s: Option<f64>,
-    pub strengths: Strengths,
-    /// Smoothing of the driving motion (One Euro filter); off leaves the tracks as measured.
-    pub smoothing: bool,
-    /// Warp on the GPU (wgpu) instead of the CPU.
-    pub gpu: bool,
-    pub size: SizePreset,
-    /// Output frame rate; `None` = the driving clip's (25 with a voice alone).
-    pub fps: Option<u32>,
-    /// H.264 quality, 0 (lossless) – 51.
-    pub crf: u8,
-    pub preset: String,
-    /// With a driving clip and a soundtrack: the lips follow the soundtrack's voice.
-    pub lips_from_audio: bool,
-    pub seed: u64,
-    pub head_motion: f32,
-    pub blinks: f32,
-    pub brows: f32,
-    /// Render range on the timeline, seconds.
-    pub in_s: Option<f64>,
-    pub out_s: Option<f64>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            mode: Mode::Relative,
-            reference_s: None,
-            strengths: Strengths::default(),
-            smoothing: true,
-            gpu: false,
-            size: SizePreset::Source,
-            fps: None,
-            crf: 16,
-            preset: "veryfast".into(),
-            lips_from_audio: false,
-            seed: 0,
-            head_motion: 1.0,
-            blinks: 1.0,
-            brows: 1.0,
-            in_s: None,
-            out_s: None,
-        }
-    }
-}
-
 /// A project: what animates what, and how.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Project {
@@ -123,7 +34,7 @@ pub struct Project {
     /// The soundtrack: with no driving clip, the voice the portrait speaks.
     pub audio: Option<PathBuf>,
     #[serde(default)]
-    pub settings: Settings,
+    pub settings: RenderSettings,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -238,9 +149,9 @@ impl Project {
             }
         }
         let st = &mut self.settings;
-        let d = Settings::default();
+        let d = RenderSettings::default();
         if let Some(f) = st.fps
-            && !(1..=240).contains(&f)
+            && !(1.0..=240.0).contains(&f)
         {
             notes.push(format!(
                 "frame rate {f} fps is not 1–240; using the driving clip's"
@@ -284,17 +195,17 @@ impl Project {
             notes.push("a strength was out of range; it is back at 1".into());
         }
         let time = |t: Option<f64>| t.filter(|t| t.is_finite() && *t >= 0.0);
-        if time(st.in_s) != st.in_s || time(st.out_s) != st.out_s {
+        if time(st.start_s) != st.start_s || time(st.end_s) != st.end_s {
             notes.push("the in or out point was not a time; it is cleared".into());
-            st.in_s = time(st.in_s);
-            st.out_s = time(st.out_s);
+            st.start_s = time(st.start_s);
+            st.end_s = time(st.end_s);
         }
-        if let (Some(i), Some(o)) = (st.in_s, st.out_s)
+        if let (Some(i), Some(o)) = (st.start_s, st.end_s)
             && o <= i
         {
             notes.push("the out point was before the in point; both are cleared".into());
-            st.in_s = None;
-            st.out_s = None;
+            st.start_s = None;
+            st.end_s = None;
         }
         if time(st.reference_s) != st.reference_s {
             notes.push("the reference frame was not a time; the most neutral one is used".into());
@@ -460,16 +371,16 @@ mod tests {
             ],
             ..Project::default()
         };
-        p.settings.fps = Some(4_294_967_295);
+        p.settings.fps = Some(4_294_967_295.0);
         p.settings.strengths.pose = f32::NAN;
-        p.settings.in_s = Some(5.0);
-        p.settings.out_s = Some(1.0);
+        p.settings.start_s = Some(5.0);
+        p.settings.end_s = Some(1.0);
         let notes = p.repair();
         assert_eq!(p.sources[0].landmarks.as_ref(), Some(&lm));
         assert!(p.sources[1].landmarks.is_none() && p.sources[2].landmarks.is_none());
         assert_eq!(p.settings.fps, None);
         assert_eq!(p.settings.strengths.pose, 1.0);
-        assert_eq!((p.settings.in_s, p.settings.out_s), (None, None));
+        assert_eq!((p.settings.start_s, p.settings.end_s), (None, None));
         assert_eq!(notes.len(), 5, "{notes:?}");
         assert!(notes[0].contains("inf.png") && notes[1].contains("all in one place"));
         // A sound project needs no repair.
@@ -491,9 +402,15 @@ mod tests {
 
     #[test]
     fn presets_keep_the_aspect_with_even_sides() {
-        assert_eq!(SizePreset::P1080.size(743, 1155), Some((694, 1080)));
-        assert_eq!(SizePreset::P720.size(1920, 1080), Some((1280, 720)));
-        assert_eq!(SizePreset::Source.size(743, 1155), None);
+        assert_eq!(
+            crate::pipeline::OutputSize::Lines(1080).size(743, 1155),
+            Some((694, 1080))
+        );
+        assert_eq!(
+            crate::pipeline::OutputSize::Lines(720).size(1920, 1080),
+            Some((1280, 720))
+        );
+        assert_eq!(crate::pipeline::OutputSize::Source.size(743, 1155), None);
     }
 
     #[test]

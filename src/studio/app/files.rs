@@ -45,7 +45,7 @@ impl StudioApp {
             self.worker.send(Job::Driving { path: d });
         }
         if let Some(a) = self.project.audio.clone().filter(|a| a.exists()) {
-            let fps = self.project.settings.fps.unwrap_or(25) as f64;
+            let fps = self.project.settings.fps.unwrap_or(25.0);
             self.worker.send(Job::Audio { path: a, fps });
         }
         for (which, p) in missing {

@@ -26,9 +26,7 @@ use super::edit::History;
 use super::playback::Player;
 use super::project::{Missing, Project, SourceEntry};
 use super::worker::{FoundFace, Job, Task, Worker};
-use crate::motion::idle::IdleSettings;
-use crate::motion::{MotionSettings, OneEuro};
-use crate::pipeline::{Backend, RenderJob, RenderReport, Soundtrack};
+use crate::pipeline::{OutputSize, RenderJob, RenderReport, Soundtrack};
 
 /// Where the studio keeps its autosave and recent projects, and how it starts.
 #[derive(Clone, Debug, Default)]
@@ -585,7 +583,7 @@ impl StudioApp {
         self.audio = None;
         if let Some(path) = path {
             self.set_activity(&Task::Audio, format!("Reading {}", file_name(&path)), None);
-            let fps = self.project.settings.fps.unwrap_or(25) as f64;
+            let fps = self.project.settings.fps.unwrap_or(25.0);
             self.worker.send(Job::Audio { path, fps });
         }
         self.changed();
@@ -595,9 +593,9 @@ impl StudioApp {
     pub fn set_in(&mut self) {
         let t = self.time_of(self.playhead);
         let s = &mut self.project.settings;
-        s.in_s = Some(t);
-        if s.out_s.is_some_and(|o| o <= t) {
-            s.out_s = None;
+        s.start_s = Some(t);
+        if s.end_s.is_some_and(|o| o <= t) {
+            s.end_s = None;
         }
         self.mark_dirty();
     }
@@ -606,16 +604,16 @@ impl StudioApp {
     pub fn set_out(&mut self) {
         let t = self.time_of(self.playhead) + 1.0 / self.fps.max(1.0);
         let s = &mut self.project.settings;
-        s.out_s = Some(t);
-        if s.in_s.is_some_and(|i| i >= t) {
-            s.in_s = None;
+        s.end_s = Some(t);
+        if s.start_s.is_some_and(|i| i >= t) {
+            s.start_s = None;
         }
         self.mark_dirty();
     }
 
     pub fn clear_range(&mut self) {
-        self.project.settings.in_s = None;
-        self.project.settings.out_s = None;
+        self.project.settings.start_s = None;
+        self.project.settings.end_s = None;
         self.mark_dirty();
     }
 
@@ -658,56 +656,31 @@ impl StudioApp {
         if self.project.driving.is_none() && self.project.audio.is_none() {
             return None;
         }
-        let s = &self.project.settings;
-        let mut motion = MotionSettings::default();
-        if !s.smoothing {
-            motion.smoothing = None;
-        } else {
-            motion.smoothing = Some(OneEuro::default());
+        let (driving, audio) = (&self.project.driving, &self.project.audio);
+        let mut settings = self.project.settings.clone();
+        settings.lips_from_audio &= driving.is_some() && audio.is_some();
+        if !for_export {
+            // The preview shows the whole clip at its own rate and the portrait's size.
+            settings.start_s = None;
+            settings.end_s = None;
+            settings.size = OutputSize::Source;
+            if driving.is_some() {
+                settings.fps = None;
+            }
         }
-        let first_size = ready[0].image.as_ref().map(|i| i.dimensions());
-        let sound = match (&self.project.audio, &self.project.driving) {
+        let sound = match (audio, driving) {
             (Some(a), _) => Soundtrack::File(a.clone()),
             (None, Some(_)) => Soundtrack::Driving,
             (None, None) => Soundtrack::None,
         };
-        let fps = match (s.fps, &self.project.driving) {
-            (Some(f), _) if for_export => Some((f as i32, 1)),
-            (_, None) => Some((s.fps.unwrap_or(25) as i32, 1)),
-            _ => None,
-        };
         Some(RenderJob {
             sources: ready.iter().map(|s| s.path.clone()).collect(),
             landmarks: ready.iter().map(|s| s.landmarks).collect(),
-            driving: self.project.driving.clone(),
+            driving: driving.clone(),
             output,
             sound,
-            lips_from_audio: s.lips_from_audio
-                && self.project.driving.is_some()
-                && self.project.audio.is_some(),
-            idle: IdleSettings {
-                seed: s.seed,
-                head: s.head_motion,
-                blinks: s.blinks,
-                brows: s.brows,
-            },
+            settings,
             speech: Default::default(),
-            start_s: if for_export { s.in_s } else { None },
-            end_s: if for_export { s.out_s } else { None },
-            size: if for_export {
-                first_size.and_then(|(w, h)| s.size.size(w, h))
-            } else {
-                None
-            },
-            fit: crate::pipeline::Fit::Crop,
-            fps,
-            crf: s.crf,
-            preset: s.preset.clone(),
-            backend: if s.gpu { Backend::Wgpu } else { Backend::Cpu },
-            mode: s.mode,
-            reference_s: s.reference_s,
-            strengths: s.strengths,
-            motion,
             cache_dir: crate::motion::cache::default_dir(),
         })
     }

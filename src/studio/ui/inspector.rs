@@ -3,8 +3,8 @@
 use egui::{RichText, Slider};
 
 use crate::motion::Mode;
+use crate::pipeline::{Backend, OutputSize};
 use crate::studio::app::StudioApp;
-use crate::studio::project::SizePreset;
 
 const PRESETS: [&str; 5] = ["ultrafast", "veryfast", "fast", "medium", "slow"];
 
@@ -93,17 +93,21 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Engine");
-    let before = app.project.settings.gpu;
+    let before = app.project.settings.backend;
     egui::ComboBox::from_label("Engine")
         .selected_text("Warp")
         .show_ui(ui, |ui| {
             let _ = ui.selectable_label(true, "Warp");
         });
     ui.horizontal(|ui| {
-        ui.radio_value(&mut app.project.settings.gpu, false, "CPU");
-        ui.radio_value(&mut app.project.settings.gpu, true, "GPU (wgpu)");
+        ui.radio_value(&mut app.project.settings.backend, Backend::Cpu, "CPU");
+        ui.radio_value(
+            &mut app.project.settings.backend,
+            Backend::Wgpu,
+            "GPU (wgpu)",
+        );
     });
-    if app.project.settings.gpu != before {
+    if app.project.settings.backend != before {
         app.changed();
     }
 }
@@ -120,7 +124,7 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
     egui::ComboBox::from_label("Size")
         .selected_text(s.size.label())
         .show_ui(ui, |ui| {
-            for p in SizePreset::ALL {
+            for p in OutputSize::PRESETS {
                 ui.selectable_value(&mut s.size, p, p.label());
             }
         });
@@ -135,7 +139,7 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
         })
         .show_ui(ui, |ui| {
             ui.selectable_value(&mut s.fps, None, "As the driving clip");
-            for f in [24, 25, 30, 50, 60] {
+            for f in [24.0, 25.0, 30.0, 50.0, 60.0] {
                 ui.selectable_value(&mut s.fps, Some(f), format!("{f} fps"));
             }
         });

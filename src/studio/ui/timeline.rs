@@ -84,16 +84,16 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             app.set_out();
         }
         let s = app.project.settings.clone();
-        if (s.in_s.is_some() || s.out_s.is_some()) && ui.button("Clear range").clicked() {
+        if (s.start_s.is_some() || s.end_s.is_some()) && ui.button("Clear range").clicked() {
             app.clear_range();
         }
-        if let (Some(a), b) = (s.in_s, s.out_s) {
+        if let (Some(a), b) = (s.start_s, s.end_s) {
             ui.label(format!(
                 "Range {:.2}–{} s",
                 a,
                 b.map_or("end".into(), |b| format!("{b:.2}"))
             ));
-        } else if let Some(b) = s.out_s {
+        } else if let Some(b) = s.end_s {
             ui.label(format!("Range 0–{b:.2} s"));
         }
     });
@@ -219,9 +219,9 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
     // The render range.
     let s = &app.project.settings;
-    if s.in_s.is_some() || s.out_s.is_some() {
+    if s.start_s.is_some() || s.end_s.is_some() {
         let x = |t: f64| rect.min.x + (t / duration).clamp(0.0, 1.0) as f32 * rect.width();
-        let (a, b) = (x(s.in_s.unwrap_or(0.0)), x(s.out_s.unwrap_or(duration)));
+        let (a, b) = (x(s.start_s.unwrap_or(0.0)), x(s.end_s.unwrap_or(duration)));
         let shade = Color32::from_black_alpha(140);
         painter.rect_filled(
             Rect::from_min_max(rect.min, pos2(a, rect.max.y)),

@@ -14,18 +14,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use image::RgbImage;
 
+pub mod settings;
+
+pub use self::settings::{Backend, EngineChoice, Fit, OutputSize, RenderSettings};
+
 use crate::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
 use crate::face::{Analyzer, AnalyzerError};
 use crate::geometry::Face68;
 use crate::media::{
     AudioFormat, AudioSource, ImageLoadError, MediaError, SampleSource, load_image,
 };
-use crate::motion::idle::IdleSettings;
 use crate::motion::speech::{SpeechCurves, SpeechSettings};
 use crate::motion::voice::VoiceMotion;
-use crate::motion::{
-    DrivingMotion, Mode, MotionError, MotionSettings, Retargeter, Strengths, most_neutral,
-};
+use crate::motion::{DrivingMotion, Mode, MotionError, MotionSettings, Retargeter, most_neutral};
 use crate::render::{Engine, GpuWarp, SourceChooser, WarpEngine};
 
 /// Where the sound comes from.
@@ -36,39 +37,6 @@ pub enum Soundtrack {
     /// Another file, from its start.
     File(PathBuf),
     None,
-}
-
-/// Where the warp runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Backend {
-    /// On all CPU cores.
-    #[default]
-    Cpu,
-    /// On the GPU through wgpu (any adapter, Mesa's software one included).
-    Wgpu,
-}
-
-/// How the portrait fills an output size of another shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fit {
-    /// Fill the frame, cutting the overhang, centred on the face as far as the picture allows.
-    #[default]
-    Crop,
-    /// The whole picture, with black bars on the short sides (letterbox or pillarbox).
-    Pad,
-    /// Squeeze the picture to the size (distorts the face).
-    Stretch,
-}
-
-impl Fit {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Fit::Crop => "cropped to fill, centred on the face",
-            Fit::Pad => "letterboxed with black bars",
-            Fit::Stretch => "stretched (distorted)",
-        }
-    }
 }
 
 /// `frame` at `size`, fitted by `fit`; `centre` is the face's centre as a fraction of the
@@ -116,7 +84,7 @@ pub fn fit_frame(frame: RgbImage, size: (u32, u32), fit: Fit, centre: (f32, f32)
     }
 }
 
-/// Everything one render needs.
+/// Everything one render needs: what animates what, where it goes, and the user's settings.
 #[derive(Clone, Debug)]
 pub struct RenderJob {
     /// The portrait: one or more pictures of the same face (K ≥ 1; the first sets the output
@@ -129,30 +97,8 @@ pub struct RenderJob {
     pub driving: Option<PathBuf>,
     pub output: PathBuf,
     pub sound: Soundtrack,
-    /// With a driving clip: the lips follow the voice in `sound` (a `Soundtrack::File`), the
-    /// rest of the face the clip.
-    pub lips_from_audio: bool,
-    /// Idle head motion, blinks and brows when a voice drives (seeded).
-    pub idle: IdleSettings,
+    pub settings: RenderSettings,
     pub speech: SpeechSettings,
-    /// Seconds of the driving clip (or, without one, of the voice) to render (`None` = from
-    /// the start / to the end).
-    pub start_s: Option<f64>,
-    pub end_s: Option<f64>,
-    /// Output size; `None` = the source image's size.
-    pub size: Option<(u32, u32)>,
-    /// How the portrait fills a `size` of another shape.
-    pub fit: Fit,
-    /// Output frame rate; `None` = the driving clip's (25 with a voice alone).
-    pub fps: Option<(i32, i32)>,
-    pub crf: u8,
-    pub preset: String,
-    pub backend: Backend,
-    pub mode: Mode,
-    /// Driving-clip time whose expression matches the source's; `None` = the most neutral frame.
-    pub reference_s: Option<f64>,
-    pub strengths: Strengths,
-    pub motion: MotionSettings,
     /// Where analyses of driving clips are kept (`None` = not cached).
     pub cache_dir: Option<PathBuf>,
 }
@@ -166,22 +112,8 @@ impl RenderJob {
             driving: Some(driving),
             output,
             sound: Soundtrack::Driving,
-            lips_from_audio: false,
-            idle: IdleSettings::default(),
+            settings: RenderSettings::default(),
             speech: SpeechSettings::default(),
-            start_s: None,
-            end_s: None,
-            size: None,
-            fit: Fit::Crop,
-            fps: None,
-            crf: 16,
-            // 1080p end to end: 1.19× real time with veryfast, 0.79× with medium (2 cores).
-            preset: "veryfast".into(),
-            backend: Backend::Cpu,
-            mode: Mode::Relative,
-            reference_s: None,
-            strengths: Strengths::default(),
-            motion: MotionSettings::default(),
             cache_dir: crate::motion::cache::default_dir(),
         }
     }
@@ -192,6 +124,18 @@ impl RenderJob {
             driving: None,
             sound: Soundtrack::File(voice),
             ..Self::new(source, PathBuf::new(), output)
+        }
+    }
+
+    /// How the driving clip is analysed (smoothing as the settings say).
+    pub fn motion_settings(&self) -> MotionSettings {
+        MotionSettings {
+            smoothing: if self.settings.smoothing {
+                MotionSettings::default().smoothing
+            } else {
+                None
+            },
+            ..MotionSettings::default()
         }
     }
 }
@@ -431,7 +375,7 @@ impl Animation {
             };
             engines.push(WarpEngine::new(image, &landmarks));
         }
-        let gpus = match job.backend {
+        let gpus = match job.settings.backend {
             Backend::Cpu => Vec::new(),
             Backend::Wgpu => engines
                 .iter()
@@ -459,21 +403,21 @@ impl Animation {
                     e.source_landmarks(),
                     &plan.reference,
                     plan.mode,
-                    job.strengths,
+                    job.settings.strengths,
                 )
             })
             .collect();
         let chooser = SourceChooser::new(engines.iter().map(|e| *e.source_landmarks()).collect());
-        let size = job.size.unwrap_or(engine.size());
         let (sw, sh) = engine.size();
-        if job.fit != Fit::Stretch
+        let size = job.settings.size.size(sw, sh).unwrap_or((sw, sh));
+        if job.settings.fit != Fit::Stretch
             && ((sw as f64 * size.1 as f64) / (sh as f64 * size.0 as f64) - 1.0).abs() >= 1e-3
         {
             notes.push(format!(
                 "the portrait is {sw}×{sh} and the output {}×{}: {}",
                 size.0,
                 size.1,
-                job.fit.describe()
+                job.settings.fit.describe()
             ));
         }
         Ok(Self {
@@ -483,7 +427,7 @@ impl Animation {
             chooser,
             plan,
             size,
-            fit: job.fit,
+            fit: job.settings.fit,
             notes,
         })
     }
@@ -568,8 +512,8 @@ pub fn export(
     let count = animation.plan.count;
     let (w, h) = animation.size;
     let mut settings = Mp4Settings::new(w, h, animation.plan.fps);
-    settings.crf = job.crf;
-    settings.preset = job.preset.clone();
+    settings.crf = job.settings.crf;
+    settings.preset = job.settings.preset.clone();
     settings.comment = Some(format!(
         "Vivant {}: {} driven by {} ({} engine)",
         crate::VERSION,
@@ -650,7 +594,7 @@ fn clip_performance(
     progress: &(dyn Fn(Stage) + Sync),
     notes: &mut Vec<String>,
 ) -> Result<Performance, PipelineError> {
-    let voice_file = match (&job.sound, job.lips_from_audio) {
+    let voice_file = match (&job.sound, job.settings.lips_from_audio) {
         (Soundtrack::File(p), true) => Some(p.clone()),
         (_, true) => return Err(PipelineError::NoVoice),
         _ => None,
@@ -660,7 +604,7 @@ fn clip_performance(
     let (motion, more) = DrivingMotion::analyse_landmarks(
         &tracker,
         driving,
-        &job.motion,
+        &job.motion_settings(),
         job.cache_dir.as_deref(),
         cancel,
         &|done, total| progress(Stage::Analysing(done, total)),
@@ -679,8 +623,8 @@ fn clip_performance(
     };
     let clip_end = motion.times.last().map_or(0.0, |&t| t + frame_dur);
     for (what, t) in [
-        ("the reference frame", job.reference_s),
-        ("the range's start", job.start_s),
+        ("the reference frame", job.settings.reference_s),
+        ("the range's start", job.settings.start_s),
     ] {
         if let Some(t) = t
             && !(0.0..clip_end).contains(&t)
@@ -694,8 +638,8 @@ fn clip_performance(
         }
     }
     // The driving frames in range.
-    let start = job.start_s.unwrap_or(f64::NEG_INFINITY);
-    let end = job.end_s.unwrap_or(f64::INFINITY);
+    let start = job.settings.start_s.unwrap_or(f64::NEG_INFINITY);
+    let end = job.settings.end_s.unwrap_or(f64::INFINITY);
     let in_range: Vec<usize> = (0..motion.times.len())
         .filter(|&i| motion.times[i] >= start - 1e-9 && motion.times[i] < end - 1e-9)
         .collect();
@@ -713,8 +657,8 @@ fn clip_performance(
         (None, Some(prev)) if prev >= first => motion.times[last] - motion.times[prev],
         _ => frame_dur,
     };
-    let t1 = job.end_s.unwrap_or(motion.times[last] + last_dur);
-    let reference = match job.reference_s {
+    let t1 = job.settings.end_s.unwrap_or(motion.times[last] + last_dur);
+    let reference = match job.settings.reference_s {
         Some(t) => motion
             .times
             .partition_point(|&s| s <= t + 1e-9)
@@ -738,7 +682,7 @@ fn clip_performance(
         .iter()
         .enumerate()
         .all(|(k, &i)| (motion.times[i] - (t0 + k as f64 * frame_dur)).abs() < 0.5 * frame_dur);
-    let fps = match job.fps {
+    let fps = match job.settings.frame_rate() {
         Some(f) => f,
         None if even => motion.frame_rate,
         // Variable: the clip's fastest rate, so that no frame of its quick parts is lost.
@@ -749,14 +693,14 @@ fn clip_performance(
         ),
     };
     let out_dur = fps.1 as f64 / fps.0.max(1) as f64;
-    if job.fps.is_none() && !even {
+    if job.settings.frame_rate().is_none() && !even {
         notes.push(format!(
             "{} has a variable frame rate; output at {:.3} fps following its timestamps (--fps sets another rate)",
             driving.display(),
             1.0 / out_dur
         ));
     }
-    let indices: Vec<usize> = if job.fps.is_some() || !even {
+    let indices: Vec<usize> = if job.settings.frame_rate().is_some() || !even {
         let count = ((t1 - t0) / out_dur).round().max(1.0) as u64;
         (0..count)
             .map(|k| {
@@ -808,7 +752,7 @@ fn clip_performance(
                 fps.0 as f64 / fps.1.max(1) as f64,
                 &job.speech,
             )?;
-            Some(VoiceMotion::new(speech, &job.idle))
+            Some(VoiceMotion::new(speech, &job.settings.idle()))
         }
         None => None,
     };
@@ -832,7 +776,7 @@ fn clip_performance(
         count,
         fps,
         reference: reference_lm,
-        mode: job.mode,
+        mode: job.settings.mode,
         face: Box::new(face),
         audio,
         driving_found,
@@ -853,16 +797,16 @@ fn voice_performance(
     let Soundtrack::File(path) = &job.sound else {
         return Err(PipelineError::NoDriver);
     };
-    if job.lips_from_audio {
+    if job.settings.lips_from_audio {
         notes.push("--lips-from-audio: no driving clip, so the voice drives the whole face".into());
     }
-    if job.mode == Mode::Absolute {
+    if job.settings.mode == Mode::Absolute {
         notes.push("absolute mode needs a driving clip; the voice moves the face relative to its own rest shape".into());
     }
-    let fps = job.fps.unwrap_or((25, 1));
+    let fps = job.settings.frame_rate().unwrap_or((25, 1));
     let rate = fps.0 as f64 / fps.1.max(1) as f64;
-    let start = job.start_s.unwrap_or(0.0).max(0.0);
-    let speech = SpeechCurves::analyse(path, start, job.end_s, rate, &job.speech)?;
+    let start = job.settings.start_s.unwrap_or(0.0).max(0.0);
+    let speech = SpeechCurves::analyse(path, start, job.settings.end_s, rate, &job.speech)?;
     if speech.open.is_empty() {
         return Err(PipelineError::VoiceTooShort {
             path: path.clone(),
@@ -878,10 +822,10 @@ fn voice_performance(
     let audio = SoundRange {
         path: path.clone(),
         start_s: start,
-        end_s: job.end_s,
+        end_s: job.settings.end_s,
     };
     audio.open()?;
-    let voice = VoiceMotion::new(speech, &job.idle);
+    let voice = VoiceMotion::new(speech, &job.settings.idle());
     let count = voice.frames() as u64;
     let blinks = voice.idle.blinks.len();
     let rest = *neutral;

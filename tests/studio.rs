@@ -597,7 +597,8 @@ fn file_menu(h: &mut Harness<'_, StudioApp>, item: &str) {
     for _ in 0..3 {
         h.step();
     }
-    h.get_by_label(item).click();
+    // Menu entries read "Name Shortcut".
+    h.get_by_label_contains(item).click();
 }
 
 #[test]
@@ -802,4 +803,60 @@ fn quitting_during_an_export_asks_then_cancels_it_and_leaves_no_file() {
         .filter(|n| n != "state" && n != "saved.vivant")
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// The command palette: Ctrl+Shift+P opens it, typing narrows the list to matching commands,
+/// Enter runs the chosen one, Escape closes it; the File menu shows shortcuts from the same
+/// command table.
+#[test]
+fn the_command_palette_finds_and_runs_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
+    h.step();
+    h.step();
+    assert!(
+        h.state().palette.is_some(),
+        "Ctrl+Shift+P opens the palette"
+    );
+    h.event(Event::Text("export".into()));
+    h.step();
+    h.step();
+    h.get_by_label("Export MP4…");
+    assert!(
+        h.query_by_label("Open project…").is_none(),
+        "the list is narrowed"
+    );
+    // Escape closes it and runs nothing.
+    h.key_press(Key::Escape);
+    h.step();
+    assert!(h.state().palette.is_none());
+    assert!(h.state().path_prompt.is_none());
+    // Again, and Enter runs it: with no desktop dialog, Export asks for a path.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
+    h.step();
+    h.step();
+    h.event(Event::Text("export".into()));
+    h.step();
+    h.key_press(Key::Enter);
+    h.step();
+    h.step();
+    assert!(h.state().palette.is_none());
+    assert!(
+        h.state().path_prompt.is_some(),
+        "Export MP4… ran and asked where to write"
+    );
+    h.get_by_label("Cancel").click();
+    h.step();
+    // The File menu lists the commands with their shortcuts.
+    h.get_by_label("File").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let shortcut = h
+        .state()
+        .ctx
+        .format_shortcut(&egui::KeyboardShortcut::new(Modifiers::COMMAND, Key::S));
+    h.get_by_label(&format!("Save project {shortcut}"));
 }

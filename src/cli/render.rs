@@ -59,7 +59,8 @@ pub struct RenderArgs {
     /// End of the driving clip's range (of the voice's, without a clip), seconds.
     #[arg(long, value_name = "S", value_parser = seconds)]
     pub end: Option<f64>,
-    /// Output size WxH, or `source` (default).
+    /// Output size: WxH (another shape is fitted by --fit), a height such as 1080p (the
+    /// portrait's aspect), or `source`.
     #[arg(long, value_name = "WxH|NNNp|source", default_value = "source")]
     pub size: OutputSize,
     /// How the portrait fills a --size of another shape: crop (fill, centred on the face),

@@ -2,6 +2,7 @@
 //! `app` (with `project`, `edit`, `playback` and `worker` beside it), drawing in `ui`.
 
 pub mod app;
+pub mod commands;
 pub mod edit;
 pub mod playback;
 pub mod project;

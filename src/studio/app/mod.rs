@@ -353,6 +353,8 @@ pub struct StudioApp {
     pub quitting: bool,
     /// Asking for a path in Vivant's own prompt.
     pub path_prompt: Option<PathPrompt>,
+    /// The command palette, while open.
+    pub palette: Option<crate::studio::commands::Palette>,
     /// The desktop showed no file dialog when asked: use the prompt from then on.
     no_desktop_dialog: bool,
 }
@@ -406,6 +408,7 @@ impl StudioApp {
             unsaved_prompt: None,
             quitting: false,
             path_prompt: None,
+            palette: None,
             no_desktop_dialog: false,
         };
         if let Some(notice) = app.player.notice.clone() {
@@ -609,6 +612,11 @@ impl StudioApp {
             s.start_s = None;
         }
         self.mark_dirty();
+    }
+
+    /// Open the command palette (Ctrl+Shift+P): type to find any command.
+    pub fn open_palette(&mut self) {
+        self.palette = Some(Default::default());
     }
 
     pub fn clear_range(&mut self) {

@@ -3,6 +3,7 @@
 
 mod banners;
 mod inspector;
+mod palette;
 mod path_prompt;
 mod preview;
 mod sources;
@@ -12,9 +13,10 @@ mod unsaved;
 pub use self::preview::image_rect;
 pub use self::timeline::timecode;
 
-use egui::{Key, Modifiers};
+use egui::Modifiers;
 
-use super::app::{Discard, Purpose, StudioApp, View};
+use super::app::{Discard, StudioApp, View};
+use super::commands::{Command, Scope};
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -56,7 +58,9 @@ impl eframe::App for StudioApp {
             .show(ui, |ui| inspector::show(self, ui));
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
         // One question at a time: a path asked for by "Save" comes before the question.
-        if self.path_prompt.is_some() {
+        if self.palette.is_some() {
+            palette::show(self, ui.ctx());
+        } else if self.path_prompt.is_some() {
             path_prompt::show(self, ui.ctx());
         } else {
             unsaved::show(self, ui.ctx());
@@ -68,76 +72,56 @@ impl eframe::App for StudioApp {
     }
 }
 
+/// Every command's shortcuts, from the command table. Those with more modifiers are read
+/// first (Ctrl+Shift+Z is Redo, not Undo).
 fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
-    let cmd = Modifiers::COMMAND;
-    let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
-    if ctx.input_mut(|i| i.consume_key(cmd_shift, Key::Z)) {
-        app.redo();
-    }
-    if ctx.input_mut(|i| i.consume_key(cmd, Key::Z)) {
-        app.undo();
-    }
-    if ctx.input_mut(|i| i.consume_key(cmd, Key::Y)) {
-        app.redo();
-    }
-    if ctx.input_mut(|i| i.consume_key(cmd, Key::S)) {
-        save(app, false);
-    }
-    if ctx.input_mut(|i| i.consume_key(cmd, Key::O)) {
-        open(app);
-    }
-    if ctx.input_mut(|i| i.consume_key(cmd, Key::E)) {
-        export(app);
-    }
+    let mut keys: Vec<(Command, egui::KeyboardShortcut, Scope)> = Command::ALL
+        .into_iter()
+        .flat_map(|c| {
+            let spec = c.spec();
+            spec.shortcuts.iter().map(move |s| (c, *s, spec.scope))
+        })
+        .collect();
+    let weight = |m: Modifiers| m.shift as u8 + m.alt as u8 + m.command as u8 + m.ctrl as u8;
+    keys.sort_by_key(|(_, s, _)| std::cmp::Reverse(weight(s.modifiers)));
     // Transport keys belong to text fields while one is being typed in, and nothing moves
-    // under the question about unsaved changes.
-    if ctx.egui_wants_keyboard_input() || app.unsaved_prompt.is_some() || app.path_prompt.is_some()
+    // under a question or the palette.
+    let typing = ctx.egui_wants_keyboard_input()
+        || app.unsaved_prompt.is_some()
+        || app.path_prompt.is_some()
+        || app.palette.is_some();
+    for (command, shortcut, scope) in keys {
+        if scope == Scope::Transport && typing {
+            continue;
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) && command.enabled(app) {
+            command.run(app);
+        }
+    }
+}
+
+/// A menu entry for `command`: its name, its shortcut beside it, its help on hover.
+fn item(app: &mut StudioApp, ui: &mut egui::Ui, command: Command) {
+    let mut button = egui::Button::new(command.name());
+    if let Some(s) = command.shortcut() {
+        button = button.shortcut_text(ui.ctx().format_shortcut(&s));
+    }
+    let tip = command.tooltip(ui.ctx());
+    if ui
+        .add_enabled(command.enabled(app), button)
+        .on_hover_text(tip)
+        .clicked()
     {
-        return;
-    }
-    let none = Modifiers::NONE;
-    let pressed = |k: Key| ctx.input_mut(|i| i.consume_key(none, k));
-    if pressed(Key::Space) {
-        app.toggle_play();
-    }
-    if pressed(Key::ArrowLeft) {
-        app.seek(app.playhead as i64 - 1);
-    }
-    if pressed(Key::ArrowRight) {
-        app.seek(app.playhead as i64 + 1);
-    }
-    if pressed(Key::Home) {
-        app.seek(0);
-    }
-    if pressed(Key::End) {
-        app.seek(i64::MAX);
-    }
-    if pressed(Key::J) {
-        app.shuttle(-1);
-    }
-    if pressed(Key::K) {
-        app.shuttle(0);
-    }
-    if pressed(Key::L) {
-        app.shuttle(1);
-    }
-    if pressed(Key::I) {
-        app.set_in();
-    }
-    if pressed(Key::O) {
-        app.set_out();
+        command.run(app);
+        ui.close();
     }
 }
 
 fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
-            if ui.button("New project").clicked() {
-                app.request(Discard::NewProject);
-            }
-            if ui.button("Open project…").clicked() {
-                open(app);
-            }
+            item(app, ui, Command::NewProject);
+            item(app, ui, Command::OpenProject);
             ui.menu_button("Open recent", |ui| {
                 if app.recent.is_empty() {
                     ui.label("(none yet)");
@@ -148,46 +132,27 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
                     }
                 }
             });
-            if ui.button("Save project").clicked() {
-                save(app, false);
-            }
-            if ui.button("Save project as…").clicked() {
-                save(app, true);
-            }
+            item(app, ui, Command::SaveProject);
+            item(app, ui, Command::SaveProjectAs);
             ui.separator();
-            if ui.button("Add media…").clicked() {
-                app.choose(Purpose::AddMedia);
-            }
-            if ui.button("Export MP4…").clicked() {
-                export(app);
-            }
+            item(app, ui, Command::AddMedia);
+            item(app, ui, Command::ExportMp4);
             ui.separator();
-            if ui.button("Quit").clicked() {
-                app.request(Discard::Quit);
-            }
+            item(app, ui, Command::Quit);
         });
         ui.menu_button("Edit", |ui| {
-            if ui
-                .add_enabled(app.history.can_undo(), egui::Button::new("Undo"))
-                .clicked()
-            {
-                app.undo();
-            }
-            if ui
-                .add_enabled(app.history.can_redo(), egui::Button::new("Redo"))
-                .clicked()
-            {
-                app.redo();
-            }
+            item(app, ui, Command::Undo);
+            item(app, ui, Command::Redo);
+            ui.separator();
+            item(app, ui, Command::CommandPalette);
         });
         ui.menu_button("View", |ui| {
             for (v, name) in View::ALL {
                 ui.radio_value(&mut app.view, v, name);
             }
-            ui.checkbox(&mut app.show_landmarks, "Show landmarks");
-            if ui.button("Fit to window").clicked() {
-                app.zoom = Default::default();
-            }
+            ui.checkbox(&mut app.show_landmarks, Command::ToggleLandmarks.name())
+                .on_hover_text(Command::ToggleLandmarks.tooltip(ui.ctx()));
+            item(app, ui, Command::FitToWindow);
         });
         ui.separator();
         let title = match &app.project_path {
@@ -239,19 +204,14 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 /// Save to the project's file, or to one the user picks (`ask`, or never saved).
 pub(crate) fn save(app: &mut StudioApp, ask: bool) {
-    match (&app.project_path, ask) {
-        (Some(p), false) => {
-            let p = p.clone();
-            app.save_project(&p);
-        }
-        _ => app.choose(Purpose::SaveProject),
-    }
-}
-
-fn open(app: &mut StudioApp) {
-    app.request(Discard::ChooseProject);
+    let command = if ask {
+        Command::SaveProjectAs
+    } else {
+        Command::SaveProject
+    };
+    command.run(app);
 }
 
 pub(crate) fn export(app: &mut StudioApp) {
-    app.choose(Purpose::Export);
+    Command::ExportMp4.run(app);
 }

@@ -4,6 +4,7 @@
 use egui::{Color32, Pos2, Rect, Sense, Stroke, pos2, vec2};
 
 use crate::studio::app::StudioApp;
+use crate::studio::commands::Command;
 
 const STRIP_H: f32 = 50.0;
 const WAVE_H: f32 = 40.0;
@@ -32,35 +33,29 @@ pub fn frame_x(rect: Rect, k: u64, frames: u64) -> f32 {
     rect.min.x + rect.width() * k as f32 / (frames - 1) as f32
 }
 
+/// A transport button: the command's tooltip (with its shortcut) on hover.
+fn button(app: &mut StudioApp, ui: &mut egui::Ui, label: &str, command: Command) {
+    let tip = command.tooltip(ui.ctx());
+    if ui.button(label).on_hover_text(tip).clicked() {
+        command.run(app);
+    }
+}
+
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        if ui.button("Start").on_hover_text("Start (Home)").clicked() {
-            app.seek(0);
-        }
-        if ui
-            .button("Prev")
-            .on_hover_text("Previous frame (←)")
-            .clicked()
-        {
-            app.seek(app.playhead as i64 - 1);
-        }
-        let label = if app.player.is_playing() {
+        let play = if app.player.is_playing() {
             "Pause"
         } else {
             "Play"
         };
-        if ui
-            .button(label)
-            .on_hover_text("Space; J/K/L shuttle")
-            .clicked()
-        {
-            app.toggle_play();
-        }
-        if ui.button("Next").on_hover_text("Next frame (→)").clicked() {
-            app.seek(app.playhead as i64 + 1);
-        }
-        if ui.button("End").on_hover_text("End (End)").clicked() {
-            app.seek(i64::MAX);
+        for (label, command) in [
+            ("Start", Command::GoToStart),
+            ("Prev", Command::PreviousFrame),
+            (play, Command::PlayPause),
+            ("Next", Command::NextFrame),
+            ("End", Command::GoToEnd),
+        ] {
+            button(app, ui, label, command);
         }
         ui.separator();
         let t = app.time_of(app.playhead);
@@ -77,15 +72,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         }
         ui.label(format!("of {}", app.frames));
         ui.separator();
-        if ui.button("Set in").on_hover_text("I").clicked() {
-            app.set_in();
-        }
-        if ui.button("Set out").on_hover_text("O").clicked() {
-            app.set_out();
-        }
+        button(app, ui, "Set in", Command::SetIn);
+        button(app, ui, "Set out", Command::SetOut);
         let s = app.project.settings.clone();
-        if (s.start_s.is_some() || s.end_s.is_some()) && ui.button("Clear range").clicked() {
-            app.clear_range();
+        if Command::ClearRange.enabled(app) {
+            button(app, ui, "Clear range", Command::ClearRange);
         }
         if let (Some(a), b) = (s.start_s, s.end_s) {
             ui.label(format!(

@@ -1,8 +1,8 @@
 //! Landmark corrections on the sources: commits, undo/redo, re-detect, picking a face.
 
-use super::{SourceState, SourceStatus, StudioApp};
+use super::{Drag, SourceState, SourceStatus, StudioApp};
 use crate::geometry::Face68;
-use crate::studio::edit::Edit;
+use crate::studio::edit::{self, Edit};
 
 impl SourceState {
     /// Derive what follows from the landmarks: whether they differ from the chosen detected
@@ -86,6 +86,79 @@ impl StudioApp {
         s.landmarks = Some(found.landmarks);
         s.face = face;
         self.commit_edit(i, before, face_before);
+    }
+
+    /// Show and edit source `i`.
+    pub fn select_source(&mut self, i: usize) {
+        if i < self.sources.len() {
+            self.selected = i;
+        }
+    }
+
+    /// Press on landmark `point` of source `i` at `at` (image pixels): a drag starts.
+    pub fn begin_landmark_drag(&mut self, i: usize, point: usize, at: [f32; 2], whole: bool) {
+        let Some(before) = self.sources.get(i).and_then(|s| s.landmarks) else {
+            return;
+        };
+        self.drag = Some(Drag {
+            point,
+            whole_feature: whole || self.feature_drag,
+            before: Some(before),
+            origin: at,
+        });
+    }
+
+    /// The dragged landmark (or its feature) follows the pointer, now at `at`.
+    pub fn drag_landmark_to(&mut self, i: usize, at: [f32; 2]) {
+        let Some(d) = &self.drag else {
+            return;
+        };
+        let Some(mut lm) = d.before else {
+            return;
+        };
+        edit::drag(
+            &mut lm,
+            d.point,
+            d.whole_feature,
+            [at[0] - d.origin[0], at[1] - d.origin[1]],
+        );
+        if let Some(s) = self.sources.get_mut(i) {
+            s.landmarks = Some(lm);
+        }
+    }
+
+    /// The drag ends: one undoable step.
+    pub fn end_landmark_drag(&mut self, i: usize) {
+        if let Some(d) = self.drag.take() {
+            let face = self.sources.get(i).map_or(0, |s| s.face);
+            self.commit_edit(i, d.before, face);
+        }
+    }
+
+    /// Start placing a face by hand on source `i`: the box's first corner at `at`.
+    pub fn begin_placement(&mut self, i: usize, at: [f32; 2]) {
+        self.placing = Some(i);
+        self.place_start = Some(at);
+    }
+
+    /// The placement box drawn from `a` to `b`: a mean face laid into it (undoable); a box
+    /// too small to be meant is ignored.
+    pub fn finish_placement(&mut self, i: usize, a: [f32; 2], b: [f32; 2]) {
+        self.place_start = None;
+        let (min, max) = (
+            [a[0].min(b[0]), a[1].min(b[1])],
+            [a[0].max(b[0]), a[1].max(b[1])],
+        );
+        if max[0] - min[0] <= 8.0 || max[1] - min[1] <= 8.0 {
+            return;
+        }
+        let Some(s) = self.sources.get_mut(i) else {
+            return;
+        };
+        let (before, face) = (s.landmarks, s.face);
+        s.landmarks = Some(edit::place_in_box(min, max));
+        self.placing = None;
+        self.commit_edit(i, before, face);
     }
 
     /// Copy a source's state into the project (what is saved).

@@ -19,20 +19,21 @@ use super::app::{Discard, StudioApp, View};
 use super::commands::{Command, Scope};
 
 impl eframe::App for StudioApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    /// Everything that is not drawing, once before each frame: the worker's results, what
+    /// falls due, files dropped on the window, shortcuts, and the window's close request.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.tick();
         // Closing the window with unsaved changes or a running export asks first, like
         // File ▸ Quit.
-        if ui.ctx().input(|i| i.viewport().close_requested()) && !self.quitting {
+        if ctx.input(|i| i.viewport().close_requested()) && !self.quitting {
             if self.asks_before(&Discard::Quit) {
-                ui.ctx()
-                    .send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
                 self.unsaved_prompt = Some(Discard::Quit);
             } else {
                 self.quitting = true;
             }
         }
-        let dropped: Vec<std::path::PathBuf> = ui.ctx().input(|i| {
+        let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
                 .iter()
@@ -43,7 +44,10 @@ impl eframe::App for StudioApp {
         for path in dropped {
             self.add_path(&path);
         }
-        shortcuts(self, ui.ctx());
+        shortcuts(self, ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         egui::Panel::top("menu").show(ui, |ui| menu(self, ui));
         banners::show(self, ui);
         egui::Panel::bottom("status").show(ui, |ui| status(self, ui));

@@ -4,7 +4,7 @@
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, TextureHandle, pos2, vec2};
 
-use crate::studio::app::{Drag, SourceStatus, StudioApp, View, ZoomPan};
+use crate::studio::app::{SourceStatus, StudioApp, View, ZoomPan};
 use crate::studio::edit::{self, Feature};
 
 const UV: Rect = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
@@ -183,34 +183,19 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         let at = to_image(rect, scale, p);
         let s = &app.sources[sel];
         if app.placing == Some(sel) || (s.landmarks.is_none() && s.image.is_some()) {
-            app.placing = Some(sel);
-            app.place_start = Some(at);
+            app.begin_placement(sel, at);
         } else if let Some(lm) = &s.landmarks
             && let Some(i) = edit::nearest_point(lm, at, GRAB / scale)
         {
-            app.drag = Some(Drag {
-                point: i,
-                whole_feature: app.feature_drag || shift,
-                before: Some(*lm),
-                origin: at,
-            });
+            app.begin_landmark_drag(sel, i, at, shift);
         }
     }
     // Follow the pointer from the press point, so nothing is lost to the drag threshold.
     if response.dragged_by(egui::PointerButton::Primary)
-        && let Some(d) = &app.drag
+        && app.drag.is_some()
         && let Some(p) = response.interact_pointer_pos()
-        && let Some(before) = &d.before
     {
-        let at = to_image(rect, scale, p);
-        let mut lm = *before;
-        edit::drag(
-            &mut lm,
-            d.point,
-            d.whole_feature,
-            [at[0] - d.origin[0], at[1] - d.origin[1]],
-        );
-        app.sources[sel].landmarks = Some(lm);
+        app.drag_landmark_to(sel, to_image(rect, scale, p));
     }
     let mut placed_box = None;
     if let (Some(start), Some(p)) = (app.place_start, pointer)
@@ -227,22 +212,10 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         placed_box = Some((start, end));
     }
     if response.drag_stopped() {
-        if let Some(d) = app.drag.take() {
-            let face = app.sources[sel].face;
-            app.commit_edit(sel, d.before, face);
+        if app.drag.is_some() {
+            app.end_landmark_drag(sel);
         } else if let Some((a, b)) = placed_box.take() {
-            app.place_start = None;
-            let (min, max) = (
-                [a[0].min(b[0]), a[1].min(b[1])],
-                [a[0].max(b[0]), a[1].max(b[1])],
-            );
-            if max[0] - min[0] > 8.0 && max[1] - min[1] > 8.0 {
-                let before = app.sources[sel].landmarks;
-                let face = app.sources[sel].face;
-                app.sources[sel].landmarks = Some(edit::place_in_box(min, max));
-                app.placing = None;
-                app.commit_edit(sel, before, face);
-            }
+            app.finish_placement(sel, a, b);
         }
     }
     // A click on another detected face picks it.

@@ -86,7 +86,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             }
         });
     if let Some(i) = select {
-        app.selected = i;
+        app.select_source(i);
     }
     if let Some(i) = redetect {
         app.redetect(i);

@@ -45,7 +45,7 @@ fn main() {
     h.state_mut().add_path(&root.join(source));
     h.state_mut().add_path(&root.join(clip));
     let start = Instant::now();
-    while !(h.state().preview_ready() && h.state().cache.get(0).is_some()) {
+    while !(h.state().preview_ready() && h.state().preview.cache.get(0).is_some()) {
         assert!(
             start.elapsed() < Duration::from_secs(600),
             "preview never came"
@@ -121,6 +121,6 @@ fn main() {
     h.state_mut().cancel_export();
     println!(
         "{exports} exports started, {} preview frames cached",
-        h.state().cache.len()
+        h.state().preview.cache.len()
     );
 }

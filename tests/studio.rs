@@ -113,14 +113,14 @@ fn a_dropped_portrait_shows_its_landmarks() {
     assert!(lm[36][0] > 180.0 && lm[45][0] < 270.0);
     assert!(lm[30][1] > eyes_y && lm[8][1] > lm[57][1]);
     h.get_by_label("Face found");
-    h.state_mut().view = View::Source;
+    h.state_mut().layout.view = View::Source;
     wait_for(&mut h, "idle", idle);
     h.snapshot_options("studio_source_landmarks", &snapshot_options());
 }
 
 /// The screen position of landmark `i` on the source view.
 fn point_on_screen(app: &StudioApp, i: usize) -> Pos2 {
-    let (rect, scale) = app.source_rect.expect("the source was drawn");
+    let (rect, scale) = app.layout.source_rect.expect("the source was drawn");
     let p = app.sources[app.selected].landmarks.as_ref().unwrap()[i];
     rect.min + vec2(p[0] * scale, p[1] * scale)
 }
@@ -157,10 +157,10 @@ fn a_landmark_drag_undoes_and_redoes_and_a_feature_moves_as_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = studio(dir.path(), None);
     ready_source(&mut h, "astronaut.png");
-    h.state_mut().view = View::Source;
+    h.state_mut().layout.view = View::Source;
     h.step();
     let detected = h.state().sources[0].landmarks.unwrap();
-    let scale = h.state().source_rect.unwrap().1;
+    let scale = h.state().layout.source_rect.unwrap().1;
     let from = point_on_screen(h.state(), 30);
     drag(&mut h, from, from + vec2(24.0, 12.0), Modifiers::NONE);
     let moved = h.state().sources[0].landmarks.unwrap();
@@ -212,7 +212,7 @@ fn with_clip(h: &mut Harness<'_, StudioApp>) {
     ready_source(h, "astronaut.png");
     drop_file(h, &fixture("webcam_2s.mp4"));
     wait_for(h, "the preview", |a| {
-        a.preview_ready() && a.cache.get(a.playhead).is_some()
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
     });
 }
 
@@ -221,9 +221,9 @@ fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = studio(dir.path(), None);
     with_clip(&mut h);
-    assert_eq!(h.state().frames, 50);
+    assert_eq!(h.state().preview.frames, 50);
     h.get_by_label("Timeline");
-    let rect = h.state().timeline_rect.expect("timeline drawn");
+    let rect = h.state().layout.timeline_rect.expect("timeline drawn");
     let x = |k: u64| rect.min.x + rect.width() * k as f32 / 49.0;
     let y = rect.center().y;
     // Press at frame 10, drag through to frame 30: the playhead follows while dragging.
@@ -231,40 +231,42 @@ fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
     h.step();
     h.drag_at(Pos2::new(x(10), y));
     h.step();
-    assert_eq!(h.state().playhead, 10);
+    assert_eq!(h.state().preview.playhead, 10);
     h.hover_at(Pos2::new(x(20), y));
     h.step();
-    assert_eq!(h.state().playhead, 20);
+    assert_eq!(h.state().preview.playhead, 20);
     h.hover_at(Pos2::new(x(30), y));
     h.step();
     h.drop_at(Pos2::new(x(30), y));
     h.step();
-    assert_eq!(h.state().playhead, 30);
-    wait_for(&mut h, "frame 30", |a| a.cache.get(30).is_some() && idle(a));
+    assert_eq!(h.state().preview.playhead, 30);
+    wait_for(&mut h, "frame 30", |a| {
+        a.preview.cache.get(30).is_some() && idle(a)
+    });
     h.get_by_label("00:00:01.05");
     h.snapshot_options("studio_scrubbed_to_frame_30", &snapshot_options());
 
     h.key_press(Key::ArrowRight);
     h.step();
-    assert_eq!(h.state().playhead, 31);
+    assert_eq!(h.state().preview.playhead, 31);
     h.key_press(Key::ArrowLeft);
     h.key_press(Key::ArrowLeft);
     h.step();
-    assert_eq!(h.state().playhead, 29);
+    assert_eq!(h.state().preview.playhead, 29);
     h.key_press(Key::End);
     h.step();
-    assert_eq!(h.state().playhead, 49);
+    assert_eq!(h.state().preview.playhead, 49);
     h.key_press(Key::Home);
     h.step();
-    assert_eq!(h.state().playhead, 0);
+    assert_eq!(h.state().preview.playhead, 0);
     // The result differs between frames (the clip's man moves): frames 0 and 30 drawn apart.
-    wait_for(&mut h, "frame 0", |a| a.cache.get(0).is_some());
+    wait_for(&mut h, "frame 0", |a| a.preview.cache.get(0).is_some());
     assert!(
-        h.state().cache.len() >= 2,
+        h.state().preview.cache.len() >= 2,
         "generation {} prepared {} cached {}",
-        h.state().generation,
-        h.state().prepared,
-        h.state().cache.len()
+        h.state().preview.generation,
+        h.state().preview.prepared,
+        h.state().preview.cache.len()
     );
 }
 
@@ -397,8 +399,8 @@ fn a_painting_with_no_face_found_is_placed_by_hand() {
     h.get_by_label("Place face").click();
     h.step();
     h.step();
-    assert_eq!(h.state().placing, Some(0));
-    let (rect, scale) = h.state().source_rect.unwrap();
+    assert_eq!(h.state().editing.placing, Some(0));
+    let (rect, scale) = h.state().layout.source_rect.unwrap();
     let a = rect.min + vec2(60.0, 40.0) * scale;
     let b = rect.min + vec2(200.0, 220.0) * scale;
     drag(&mut h, a, b, Modifiers::NONE);
@@ -425,7 +427,7 @@ fn a_voice_alone_drives_and_the_timeline_shows_its_mouth_curve() {
     ready_source(&mut h, "astronaut.png");
     drop_file(&mut h, &fixture("speech_librivox_0870.wav"));
     wait_for(&mut h, "the voice preview", |a| {
-        a.preview_ready() && a.cache.get(a.playhead).is_some() && idle(a)
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some() && idle(a)
     });
     let app = h.state();
     assert!(app.voice_mode());
@@ -437,10 +439,12 @@ fn a_voice_alone_drives_and_the_timeline_shows_its_mouth_curve() {
         audio.open.len()
     );
     assert!(audio.open.iter().any(|&o| o > 0.5) && audio.open.iter().any(|&o| o < 0.05));
-    assert_eq!(app.frames, audio.open.len() as u64);
+    assert_eq!(app.preview.frames, audio.open.len() as u64);
     h.get_by_label_contains("Voice mode");
     h.state_mut().seek(40);
-    wait_for(&mut h, "frame 40", |a| a.cache.get(40).is_some() && idle(a));
+    wait_for(&mut h, "frame 40", |a| {
+        a.preview.cache.get(40).is_some() && idle(a)
+    });
     h.snapshot_options("studio_voice_mode", &snapshot_options());
 }
 
@@ -459,7 +463,7 @@ fn a_project_saves_reopens_and_asks_for_moved_media() {
     wait_for(&mut h, "the source", |a| {
         a.sources.first().is_some_and(|s| s.landmarks.is_some()) && a.driving.is_some()
     });
-    h.state_mut().view = View::Source;
+    h.state_mut().layout.view = View::Source;
     h.step();
     let from = point_on_screen(h.state(), 48);
     drag(&mut h, from, from + vec2(-8.0, 5.0), Modifiers::NONE);
@@ -554,7 +558,7 @@ fn with_two_faces_a_click_picks_the_other_one() {
     wait_for(&mut h, "the faces", |a| {
         a.sources.first().is_some_and(|s| s.landmarks.is_some())
     });
-    h.state_mut().view = View::Source;
+    h.state_mut().layout.view = View::Source;
     h.step();
     h.get_by_label_contains("2 faces found");
     let s = &h.state().sources[0];
@@ -562,7 +566,7 @@ fn with_two_faces_a_click_picks_the_other_one() {
     let first = s.landmarks.unwrap();
     let other = 1 - s.face;
     let bbox = s.faces[other].bbox;
-    let (rect, scale) = h.state().source_rect.unwrap();
+    let (rect, scale) = h.state().layout.source_rect.unwrap();
     let centre = rect.min + vec2(bbox[0] + bbox[2] / 2.0, bbox[1] + bbox[3] * 0.9) * scale;
     h.hover_at(centre);
     h.step();

@@ -248,10 +248,10 @@ impl Command {
 
     /// Whether it can run now.
     pub fn enabled(self, app: &StudioApp) -> bool {
-        let has_frames = app.frames > 0;
+        let has_frames = app.preview.frames > 0;
         match self {
-            Command::Undo => app.history.can_undo(),
-            Command::Redo => app.history.can_redo(),
+            Command::Undo => app.editing.history.can_undo(),
+            Command::Redo => app.editing.history.can_redo(),
             Command::PlayPause
             | Command::PreviousFrame
             | Command::NextFrame
@@ -287,8 +287,8 @@ impl Command {
             Command::Undo => app.undo(),
             Command::Redo => app.redo(),
             Command::PlayPause => app.toggle_play(),
-            Command::PreviousFrame => app.seek(app.playhead as i64 - 1),
-            Command::NextFrame => app.seek(app.playhead as i64 + 1),
+            Command::PreviousFrame => app.seek(app.preview.playhead as i64 - 1),
+            Command::NextFrame => app.seek(app.preview.playhead as i64 + 1),
             Command::GoToStart => app.seek(0),
             Command::GoToEnd => app.seek(i64::MAX),
             Command::ShuttleBackward => app.shuttle(-1),
@@ -297,8 +297,8 @@ impl Command {
             Command::SetIn => app.set_in(),
             Command::SetOut => app.set_out(),
             Command::ClearRange => app.clear_range(),
-            Command::ToggleLandmarks => app.show_landmarks = !app.show_landmarks,
-            Command::FitToWindow => app.zoom = Default::default(),
+            Command::ToggleLandmarks => app.layout.show_landmarks = !app.layout.show_landmarks,
+            Command::FitToWindow => app.layout.zoom = Default::default(),
             Command::CommandPalette => app.open_palette(),
         }
     }

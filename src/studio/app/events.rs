@@ -36,39 +36,39 @@ impl StudioApp {
         for event in self.worker.poll() {
             self.on_event(event);
         }
-        if self.prepare_due.is_some_and(|t| now >= t) {
-            self.prepare_due = None;
+        if self.preview.prepare_due.is_some_and(|t| now >= t) {
+            self.preview.prepare_due = None;
             self.prepare_preview();
         }
         if let Some(t) = self.player.position() {
             let k = self.frame_at_time(t.max(0.0));
-            if t < 0.0 || k + 1 >= self.frames {
-                self.playhead = if t < 0.0 {
+            if t < 0.0 || k + 1 >= self.preview.frames {
+                self.preview.playhead = if t < 0.0 {
                     0
                 } else {
-                    self.frames.saturating_sub(1)
+                    self.preview.frames.saturating_sub(1)
                 };
                 self.player.stop();
             } else {
-                self.playhead = k;
+                self.preview.playhead = k;
             }
             self.ctx.request_repaint();
         }
         if self.preview_ready()
-            && self.cache.get(self.playhead).is_none()
-            && self.requested != Some((self.generation, self.playhead))
+            && self.preview.cache.get(self.preview.playhead).is_none()
+            && self.preview.requested != Some((self.preview.generation, self.preview.playhead))
         {
-            self.requested = Some((self.generation, self.playhead));
+            self.preview.requested = Some((self.preview.generation, self.preview.playhead));
             self.worker.send(Job::Frame {
-                generation: self.generation,
-                k: self.playhead,
+                generation: self.preview.generation,
+                k: self.preview.playhead,
             });
         }
         self.show_frame();
         if self.autosave_due && self.last_autosave.elapsed() > Duration::from_secs(5) {
             self.autosave();
         }
-        if self.prepare_due.is_some() || !self.activity.is_empty() || self.exporting() {
+        if self.preview.prepare_due.is_some() || !self.activity.is_empty() || self.exporting() {
             self.ctx.request_repaint_after(Duration::from_millis(30));
         }
     }
@@ -136,7 +136,7 @@ impl StudioApp {
                     .enumerate()
                     .map(|(i, (t, img))| (*t, self.texture(&format!("thumb-{i}"), img)))
                     .collect();
-                self.fps = info.fps();
+                self.preview.fps = info.fps();
                 self.driving = Some(DrivingState {
                     path,
                     width: info.width,
@@ -148,8 +148,8 @@ impl StudioApp {
                 });
                 // The preview was asked for when the clip was chosen; this only fills the
                 // timeline.
-                if !self.preview_ready() && self.frames == 0 {
-                    self.frames = self.timeline_frames_without_preview();
+                if !self.preview_ready() && self.preview.frames == 0 {
+                    self.preview.frames = self.timeline_frames_without_preview();
                 }
             }
             Event::Audio {
@@ -170,8 +170,8 @@ impl StudioApp {
                     open,
                     fps,
                 });
-                if !self.preview_ready() && self.frames == 0 {
-                    self.frames = self.timeline_frames_without_preview();
+                if !self.preview_ready() && self.preview.frames == 0 {
+                    self.preview.frames = self.timeline_frames_without_preview();
                 }
             }
             Event::Prepared {
@@ -180,14 +180,14 @@ impl StudioApp {
                 fps,
                 notes,
             } => {
-                if generation != self.generation {
+                if generation != self.preview.generation {
                     return;
                 }
                 self.end_activity(&Task::Preview);
-                self.prepared = generation;
-                self.frames = frames;
-                self.fps = fps.0 as f64 / fps.1.max(1) as f64;
-                self.playhead = self.playhead.min(frames.saturating_sub(1));
+                self.preview.prepared = generation;
+                self.preview.frames = frames;
+                self.preview.fps = fps.0 as f64 / fps.1.max(1) as f64;
+                self.preview.playhead = self.preview.playhead.min(frames.saturating_sub(1));
                 // Notes name files by full path; the window names them as the panels do.
                 let media: Vec<PathBuf> = self
                     .project
@@ -210,12 +210,12 @@ impl StudioApp {
                 result,
                 driving,
             } => {
-                if generation != self.generation {
+                if generation != self.preview.generation {
                     return;
                 }
                 let bytes = result.pixels.len() * 4
                     + driving.as_ref().map_or(0, |(img, _)| img.pixels.len() * 4);
-                self.cache.insert(
+                self.preview.cache.insert(
                     k,
                     PreviewFrame {
                         result,
@@ -322,20 +322,25 @@ impl StudioApp {
     /// Put the playhead's frame (or the nearest drawn one) on the two preview textures, if it
     /// is not there already.
     fn show_frame(&mut self) {
-        let exact = self.cache.get(self.playhead).map(|_| self.playhead);
-        let Some(k) = exact.or_else(|| self.cache.nearest_index(self.playhead)) else {
-            self.shown = None;
+        let exact = self
+            .preview
+            .cache
+            .get(self.preview.playhead)
+            .map(|_| self.preview.playhead);
+        let Some(k) = exact.or_else(|| self.preview.cache.nearest_index(self.preview.playhead))
+        else {
+            self.preview.shown = None;
             return;
         };
-        let key = (self.generation, k);
-        if self.shown.as_ref().is_some_and(|s| s.key == key) {
+        let key = (self.preview.generation, k);
+        if self.preview.shown.as_ref().is_some_and(|s| s.key == key) {
             return;
         }
-        let Some(f) = self.cache.get(k) else {
+        let Some(f) = self.preview.cache.get(k) else {
             return;
         };
         let (result, driving) = (f.result.clone(), f.driving.clone());
-        let mut shown = match self.shown.take() {
+        let mut shown = match self.preview.shown.take() {
             Some(s) => s,
             None => Shown {
                 key,
@@ -359,7 +364,7 @@ impl StudioApp {
             )),
             (_, None) => None,
         };
-        self.shown = Some(shown);
+        self.preview.shown = Some(shown);
     }
 
     pub(super) fn texture(&self, name: &str, img: &RgbImage) -> TextureHandle {

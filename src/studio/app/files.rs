@@ -33,9 +33,9 @@ impl StudioApp {
         self.sources.clear();
         self.driving = None;
         self.audio = None;
-        self.history.clear();
-        self.playhead = 0;
-        self.frames = 0;
+        self.editing.history.clear();
+        self.preview.playhead = 0;
+        self.preview.frames = 0;
         self.selected = 0;
         self.banners.retain(|b| b.severity != Severity::Error);
         for i in 0..self.project.sources.len() {

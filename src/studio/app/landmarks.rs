@@ -33,19 +33,19 @@ impl StudioApp {
             face_before,
             face_after: s.face,
         };
-        self.history.push(edit);
+        self.editing.history.push(edit);
         self.sync_source(i);
         self.changed();
     }
 
     pub fn undo(&mut self) {
-        if let Some(e) = self.history.undo() {
+        if let Some(e) = self.editing.history.undo() {
             self.apply_landmarks(e.source, e.before, e.face_before);
         }
     }
 
     pub fn redo(&mut self) {
-        if let Some(e) = self.history.redo() {
+        if let Some(e) = self.editing.history.redo() {
             self.apply_landmarks(e.source, e.after, e.face_after);
         }
     }
@@ -100,9 +100,9 @@ impl StudioApp {
         let Some(before) = self.sources.get(i).and_then(|s| s.landmarks) else {
             return;
         };
-        self.drag = Some(Drag {
+        self.editing.drag = Some(Drag {
             point,
-            whole_feature: whole || self.feature_drag,
+            whole_feature: whole || self.editing.feature_drag,
             before: Some(before),
             origin: at,
         });
@@ -110,7 +110,7 @@ impl StudioApp {
 
     /// The dragged landmark (or its feature) follows the pointer, now at `at`.
     pub fn drag_landmark_to(&mut self, i: usize, at: [f32; 2]) {
-        let Some(d) = &self.drag else {
+        let Some(d) = &self.editing.drag else {
             return;
         };
         let Some(mut lm) = d.before else {
@@ -129,7 +129,7 @@ impl StudioApp {
 
     /// The drag ends: one undoable step.
     pub fn end_landmark_drag(&mut self, i: usize) {
-        if let Some(d) = self.drag.take() {
+        if let Some(d) = self.editing.drag.take() {
             let face = self.sources.get(i).map_or(0, |s| s.face);
             self.commit_edit(i, d.before, face);
         }
@@ -137,14 +137,14 @@ impl StudioApp {
 
     /// Start placing a face by hand on source `i`: the box's first corner at `at`.
     pub fn begin_placement(&mut self, i: usize, at: [f32; 2]) {
-        self.placing = Some(i);
-        self.place_start = Some(at);
+        self.editing.placing = Some(i);
+        self.editing.place_start = Some(at);
     }
 
     /// The placement box drawn from `a` to `b`: a mean face laid into it (undoable); a box
     /// too small to be meant is ignored.
     pub fn finish_placement(&mut self, i: usize, a: [f32; 2], b: [f32; 2]) {
-        self.place_start = None;
+        self.editing.place_start = None;
         let (min, max) = (
             [a[0].min(b[0]), a[1].min(b[1])],
             [a[0].max(b[0]), a[1].max(b[1])],
@@ -157,7 +157,7 @@ impl StudioApp {
         };
         let (before, face) = (s.landmarks, s.face);
         s.landmarks = Some(edit::place_in_box(min, max));
-        self.placing = None;
+        self.editing.placing = None;
         self.commit_edit(i, before, face);
     }
 

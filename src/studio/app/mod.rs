@@ -297,6 +297,48 @@ pub struct Activity {
     pub fraction: Option<f32>,
 }
 
+/// What the preview shows and what it waits for: the playhead, the prepared animation's length
+/// and rate, the drawn frames, and the scheduling of preparation and frame requests.
+pub struct PreviewState {
+    pub playhead: u64,
+    /// Frames and rate on the timeline (the prepared animation's).
+    pub frames: u64,
+    pub fps: f64,
+    pub cache: FrameCache,
+    /// The preview frame on screen (exact or nearest to the playhead).
+    pub shown: Option<Shown>,
+    /// Bumped whenever what the preview shows must be made again.
+    pub generation: u64,
+    pub prepared: u64,
+    pub(super) prepare_cancel: Arc<AtomicBool>,
+    pub(super) prepare_due: Option<Instant>,
+    pub(super) requested: Option<(u64, u64)>,
+}
+
+/// Editing in progress and its history: landmark drags, manual placement, undo/redo.
+#[derive(Default)]
+pub struct EditingState {
+    pub history: History,
+    pub drag: Option<Drag>,
+    /// Dragging a box for a manual face placement on this source.
+    pub placing: Option<usize>,
+    pub place_start: Option<[f32; 2]>,
+    /// Drag whole features instead of single points.
+    pub feature_drag: bool,
+}
+
+/// The panels' own view state: the preview's layout, zoom and overlays, and where things were
+/// last drawn (for hit tests and tests).
+pub struct LayoutState {
+    pub view: View,
+    pub zoom: ZoomPan,
+    pub show_landmarks: bool,
+    /// Screen geometry of the source image last drawn: image pixel → screen point.
+    pub source_rect: Option<(egui::Rect, f32)>,
+    /// Where the timeline was last drawn.
+    pub timeline_rect: Option<egui::Rect>,
+}
+
 pub struct StudioApp {
     pub ctx: egui::Context,
     pub options: StudioOptions,
@@ -306,43 +348,19 @@ pub struct StudioApp {
     pub selected: usize,
     pub driving: Option<DrivingState>,
     pub audio: Option<AudioState>,
-    pub history: History,
     pub banners: Vec<Banner>,
     pub activity: HashMap<String, Activity>,
     pub export: Option<ExportState>,
-    pub view: View,
-    pub zoom: ZoomPan,
-    pub drag: Option<Drag>,
-    /// Dragging a box for a manual face placement on this source.
-    pub placing: Option<usize>,
-    pub place_start: Option<[f32; 2]>,
-    /// Drag whole features instead of single points.
-    pub feature_drag: bool,
-    pub show_landmarks: bool,
-    pub playhead: u64,
-    /// Frames and rate on the timeline (the prepared animation's).
-    pub frames: u64,
-    pub fps: f64,
-    pub cache: FrameCache,
-    /// The preview frame on screen (exact or nearest to the playhead).
-    pub shown: Option<Shown>,
+    pub preview: PreviewState,
+    pub editing: EditingState,
+    pub layout: LayoutState,
     pub player: Player,
     pub worker: Worker,
-    /// Bumped whenever what the preview shows must be made again.
-    pub generation: u64,
-    pub prepared: u64,
-    prepare_cancel: Arc<AtomicBool>,
-    prepare_due: Option<Instant>,
-    requested: Option<(u64, u64)>,
     next_id: u64,
     dirty: bool,
     /// Changes since the last autosave.
     autosave_due: bool,
     last_autosave: Instant,
-    /// Screen geometry of the source image last drawn: image pixel → screen point.
-    pub source_rect: Option<(egui::Rect, f32)>,
-    /// Where the timeline was last drawn.
-    pub timeline_rect: Option<egui::Rect>,
     /// UI frame times, for the status bar and the responsiveness benchmark.
     pub frame_times: VecDeque<f64>,
     last_frame: Option<Instant>,
@@ -373,35 +391,35 @@ impl StudioApp {
             selected: 0,
             driving: None,
             audio: None,
-            history: History::default(),
             banners: Vec::new(),
             activity: HashMap::new(),
             export: None,
-            view: View::SideBySide,
-            zoom: ZoomPan::default(),
-            drag: None,
-            placing: None,
-            place_start: None,
-            feature_drag: false,
-            show_landmarks: true,
-            playhead: 0,
-            frames: 0,
-            fps: 25.0,
-            cache: FrameCache::new(512 << 20),
-            shown: None,
+            preview: PreviewState {
+                playhead: 0,
+                frames: 0,
+                fps: 25.0,
+                cache: FrameCache::new(512 << 20),
+                shown: None,
+                generation: 0,
+                prepared: 0,
+                prepare_cancel: Arc::new(AtomicBool::new(false)),
+                prepare_due: None,
+                requested: None,
+            },
+            editing: EditingState::default(),
+            layout: LayoutState {
+                view: View::SideBySide,
+                zoom: ZoomPan::default(),
+                show_landmarks: true,
+                source_rect: None,
+                timeline_rect: None,
+            },
             player,
             worker,
-            generation: 0,
-            prepared: 0,
-            prepare_cancel: Arc::new(AtomicBool::new(false)),
-            prepare_due: None,
-            requested: None,
             next_id: 1,
             dirty: false,
             autosave_due: false,
             last_autosave: Instant::now(),
-            source_rect: None,
-            timeline_rect: None,
             frame_times: VecDeque::new(),
             last_frame: None,
             recent: Vec::new(),
@@ -476,8 +494,8 @@ impl StudioApp {
             BannerAction::PlaceFace(i) => {
                 self.dismiss(id);
                 self.selected = i;
-                self.view = View::Source;
-                self.placing = Some(i);
+                self.layout.view = View::Source;
+                self.editing.placing = Some(i);
             }
             BannerAction::ShowInFolder(dir) => {
                 if let Err(e) = show_in_folder(&dir) {
@@ -560,7 +578,7 @@ impl StudioApp {
             self.sources.remove(index);
             self.project.sources.remove(index);
             self.selected = self.selected.min(self.sources.len().saturating_sub(1));
-            self.history.clear();
+            self.editing.history.clear();
             self.changed();
         }
     }
@@ -568,7 +586,7 @@ impl StudioApp {
     pub fn set_driving(&mut self, path: Option<PathBuf>) {
         self.project.driving = path.clone();
         self.driving = None;
-        self.playhead = 0;
+        self.preview.playhead = 0;
         if let Some(path) = path {
             self.set_activity(
                 &Task::Driving,
@@ -594,7 +612,7 @@ impl StudioApp {
 
     /// The playhead starts the render range.
     pub fn set_in(&mut self) {
-        let t = self.time_of(self.playhead);
+        let t = self.time_of(self.preview.playhead);
         let s = &mut self.project.settings;
         s.start_s = Some(t);
         if s.end_s.is_some_and(|o| o <= t) {
@@ -605,7 +623,7 @@ impl StudioApp {
 
     /// The playhead's frame ends the render range (it is included).
     pub fn set_out(&mut self) {
-        let t = self.time_of(self.playhead) + 1.0 / self.fps.max(1.0);
+        let t = self.time_of(self.preview.playhead) + 1.0 / self.preview.fps.max(1.0);
         let s = &mut self.project.settings;
         s.end_s = Some(t);
         if s.start_s.is_some_and(|i| i >= t) {
@@ -648,7 +666,7 @@ impl StudioApp {
 
     /// What the preview needs arrived (a source's faces): prepare it again, nothing to save.
     fn refresh(&mut self) {
-        self.prepare_due = Some(Instant::now() + Duration::from_millis(150));
+        self.preview.prepare_due = Some(Instant::now() + Duration::from_millis(150));
     }
 
     /// The render job for what the project holds now.
@@ -694,11 +712,11 @@ impl StudioApp {
     }
 
     fn prepare_preview(&mut self) {
-        self.prepare_cancel.store(true, Ordering::Relaxed);
-        self.prepare_cancel = Arc::new(AtomicBool::new(false));
-        self.generation += 1;
-        self.cache.clear();
-        self.requested = None;
+        self.preview.prepare_cancel.store(true, Ordering::Relaxed);
+        self.preview.prepare_cancel = Arc::new(AtomicBool::new(false));
+        self.preview.generation += 1;
+        self.preview.cache.clear();
+        self.preview.requested = None;
         if self
             .sources
             .iter()
@@ -708,14 +726,14 @@ impl StudioApp {
             return;
         }
         let Some(job) = self.render_job(PathBuf::new(), false) else {
-            self.frames = self.timeline_frames_without_preview();
+            self.preview.frames = self.timeline_frames_without_preview();
             return;
         };
         self.set_activity(&Task::Preview, "Preparing the preview".into(), None);
         self.worker.send(Job::Prepare {
-            generation: self.generation,
+            generation: self.preview.generation,
             job: Box::new(job),
-            cancel: self.prepare_cancel.clone(),
+            cancel: self.preview.prepare_cancel.clone(),
         });
     }
 
@@ -732,27 +750,30 @@ impl StudioApp {
 
     /// The preview shows the project as it is now (no preparation pending).
     pub fn preview_ready(&self) -> bool {
-        self.prepare_due.is_none() && self.prepared == self.generation && self.prepared > 0
+        self.preview.prepare_due.is_none()
+            && self.preview.prepared == self.preview.generation
+            && self.preview.prepared > 0
     }
 
     /// Move the playhead (clamped), asking for that frame.
     pub fn seek(&mut self, k: i64) {
-        let last = self.frames.saturating_sub(1) as i64;
-        self.playhead = k.clamp(0, last.max(0)) as u64;
+        let last = self.preview.frames.saturating_sub(1) as i64;
+        self.preview.playhead = k.clamp(0, last.max(0)) as u64;
         if self.player.is_playing() {
-            let (rate, t) = (self.player.rate(), self.time_of(self.playhead));
+            let (rate, t) = (self.player.rate(), self.time_of(self.preview.playhead));
             self.start_playing(t, rate);
         }
     }
 
     pub fn time_of(&self, k: u64) -> f64 {
         match &self.driving {
-            Some(d) if self.project.driving.is_some() => {
-                d.times.get(k as usize).map_or(k as f64 / self.fps, |t| {
+            Some(d) if self.project.driving.is_some() => d
+                .times
+                .get(k as usize)
+                .map_or(k as f64 / self.preview.fps, |t| {
                     t - d.times.first().copied().unwrap_or(0.0)
-                })
-            }
-            _ => k as f64 / self.fps,
+                }),
+            _ => k as f64 / self.preview.fps,
         }
     }
 
@@ -764,7 +785,7 @@ impl StudioApp {
                     .partition_point(|&s| s - t0 <= t + 1e-6)
                     .saturating_sub(1) as u64
             }
-            _ => (t * self.fps + 1e-6).floor().max(0.0) as u64,
+            _ => (t * self.preview.fps + 1e-6).floor().max(0.0) as u64,
         }
     }
 }

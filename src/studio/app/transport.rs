@@ -7,10 +7,10 @@ impl StudioApp {
         if self.player.is_playing() {
             self.player.stop();
         } else {
-            if self.playhead + 1 >= self.frames {
-                self.playhead = 0;
+            if self.preview.playhead + 1 >= self.preview.frames {
+                self.preview.playhead = 0;
             }
-            self.start_playing(self.time_of(self.playhead), 1.0);
+            self.start_playing(self.time_of(self.preview.playhead), 1.0);
         }
     }
 
@@ -26,7 +26,7 @@ impl StudioApp {
         } else {
             direction as f64
         };
-        self.start_playing(self.time_of(self.playhead), rate);
+        self.start_playing(self.time_of(self.preview.playhead), rate);
     }
 
     pub(super) fn start_playing(&mut self, from_s: f64, rate: f64) {

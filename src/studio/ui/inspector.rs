@@ -38,7 +38,7 @@ fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
         Some(t) => format!("Reference frame: at {t:.2} s"),
         None => "Reference frame: automatic (most neutral)".into(),
     });
-    let playhead_t = app.time_of(app.playhead);
+    let playhead_t = app.time_of(app.preview.playhead);
     let s = &mut app.project.settings;
     ui.horizontal(|ui| {
         if ui

@@ -152,10 +152,13 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
         });
         ui.menu_button("View", |ui| {
             for (v, name) in View::ALL {
-                ui.radio_value(&mut app.view, v, name);
+                ui.radio_value(&mut app.layout.view, v, name);
             }
-            ui.checkbox(&mut app.show_landmarks, Command::ToggleLandmarks.name())
-                .on_hover_text(Command::ToggleLandmarks.tooltip(ui.ctx()));
+            ui.checkbox(
+                &mut app.layout.show_landmarks,
+                Command::ToggleLandmarks.name(),
+            )
+            .on_hover_text(Command::ToggleLandmarks.tooltip(ui.ctx()));
             item(app, ui, Command::FitToWindow);
         });
         ui.separator();
@@ -195,7 +198,7 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
             } else {
                 "Silent playback"
             });
-            ui.label(format!("{} frames cached", app.cache.len()));
+            ui.label(format!("{} frames cached", app.preview.cache.len()));
             // The window's own frame rate, while it has reason to redraw continuously.
             if (app.player.is_playing() || app.exporting())
                 && let Some(fps) = app.ui_fps()

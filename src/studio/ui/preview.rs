@@ -32,19 +32,19 @@ fn to_image(rect: Rect, scale: f32, p: Pos2) -> [f32; 2] {
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         for (v, name) in View::ALL {
-            ui.selectable_value(&mut app.view, v, name);
+            ui.selectable_value(&mut app.layout.view, v, name);
         }
         ui.separator();
-        ui.checkbox(&mut app.show_landmarks, "Landmarks");
-        ui.checkbox(&mut app.feature_drag, "Move whole features")
+        ui.checkbox(&mut app.layout.show_landmarks, "Landmarks");
+        ui.checkbox(&mut app.editing.feature_drag, "Move whole features")
             .on_hover_text("Drag an eye, brow, the nose, mouth or jaw as one (or hold Shift)");
         if ui.button("Fit").clicked() {
-            app.zoom = ZoomPan::default();
+            app.layout.zoom = ZoomPan::default();
         }
     });
     let area = ui.available_rect_before_wrap();
     ui.allocate_rect(area, Sense::hover());
-    match app.view {
+    match app.layout.view {
         View::SideBySide => {
             let w = area.width() / 3.0;
             let cell = |i: f32| {
@@ -90,20 +90,20 @@ fn zoom_and_pan(app: &mut StudioApp, ui: &egui::Ui, response: &egui::Response, a
         let dy = ui.input(|i| i.smooth_scroll_delta().y);
         if dy != 0.0 {
             let factor = (dy * 0.003).exp();
-            let old = app.zoom.zoom;
-            app.zoom.zoom = (old * factor).clamp(0.25, 16.0);
+            let old = app.layout.zoom.zoom;
+            app.layout.zoom.zoom = (old * factor).clamp(0.25, 16.0);
             if let Some(p) = response.hover_pos() {
                 // Keep the point under the pointer where it is.
-                let c = area.center() + app.zoom.pan;
-                let k = app.zoom.zoom / old;
-                app.zoom.pan += (p - c) * (1.0 - k);
+                let c = area.center() + app.layout.zoom.pan;
+                let k = app.layout.zoom.zoom / old;
+                app.layout.zoom.pan += (p - c) * (1.0 - k);
             }
         }
     }
     if response.dragged_by(egui::PointerButton::Secondary)
         || response.dragged_by(egui::PointerButton::Middle)
     {
-        app.zoom.pan += response.drag_delta();
+        app.layout.zoom.pan += response.drag_delta();
     }
 }
 
@@ -167,8 +167,8 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     };
     zoom_and_pan(app, ui, &response, area);
     let size = [img.width() as usize, img.height() as usize];
-    let (rect, scale) = image_rect(area, size, app.zoom);
-    app.source_rect = Some((rect, scale));
+    let (rect, scale) = image_rect(area, size, app.layout.zoom);
+    app.layout.source_rect = Some((rect, scale));
     let painter = ui.painter_at(area);
     painter.image(tex.id(), rect, UV, Color32::WHITE);
 
@@ -182,7 +182,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     {
         let at = to_image(rect, scale, p);
         let s = &app.sources[sel];
-        if app.placing == Some(sel) || (s.landmarks.is_none() && s.image.is_some()) {
+        if app.editing.placing == Some(sel) || (s.landmarks.is_none() && s.image.is_some()) {
             app.begin_placement(sel, at);
         } else if let Some(lm) = &s.landmarks
             && let Some(i) = edit::nearest_point(lm, at, GRAB / scale)
@@ -192,14 +192,14 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     }
     // Follow the pointer from the press point, so nothing is lost to the drag threshold.
     if response.dragged_by(egui::PointerButton::Primary)
-        && app.drag.is_some()
+        && app.editing.drag.is_some()
         && let Some(p) = response.interact_pointer_pos()
     {
         app.drag_landmark_to(sel, to_image(rect, scale, p));
     }
     let mut placed_box = None;
-    if let (Some(start), Some(p)) = (app.place_start, pointer)
-        && app.placing == Some(sel)
+    if let (Some(start), Some(p)) = (app.editing.place_start, pointer)
+        && app.editing.placing == Some(sel)
     {
         let end = to_image(rect, scale, p);
         let r = Rect::from_two_pos(to_screen(rect, scale, start), to_screen(rect, scale, end));
@@ -212,7 +212,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         placed_box = Some((start, end));
     }
     if response.drag_stopped() {
-        if app.drag.is_some() {
+        if app.editing.drag.is_some() {
             app.end_landmark_drag(sel);
         } else if let Some((a, b)) = placed_box.take() {
             app.finish_placement(sel, a, b);
@@ -249,7 +249,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
             painter.rect_stroke(r, 2.0, Stroke::new(1.5, color), egui::StrokeKind::Middle);
         }
     }
-    if app.show_landmarks
+    if app.layout.show_landmarks
         && let Some(lm) = &s.landmarks
     {
         let color = if s.edited {
@@ -259,7 +259,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         };
         draw_landmarks(&painter, rect, scale, lm, color);
         // The point under the pointer, and its feature.
-        if app.drag.is_none()
+        if app.editing.drag.is_none()
             && let Some(p) = response.hover_pos()
             && let Some(i) = edit::nearest_point(lm, to_image(rect, scale, p), GRAB / scale)
         {
@@ -272,7 +272,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
                 "point {} ({}): drag to move{}",
                 i + 1,
                 Feature::of_point(i).name(),
-                if app.feature_drag {
+                if app.editing.feature_drag {
                     " the feature"
                 } else {
                     "; Shift+drag moves the feature"
@@ -280,7 +280,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
             ));
         }
     }
-    if app.placing == Some(sel) && app.place_start.is_none() {
+    if app.editing.placing == Some(sel) && app.editing.place_start.is_none() {
         placeholder_text(&painter, area, "Drag a box from the brows to the chin");
     }
 }
@@ -310,7 +310,11 @@ fn frame_image(
 }
 
 fn driving_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
-    let area = caption(ui, area, &format!("Driving: frame {}", app.playhead));
+    let area = caption(
+        ui,
+        area,
+        &format!("Driving: frame {}", app.preview.playhead),
+    );
     let response = ui.interact(
         area,
         ui.scope_id().with("driving-view"),
@@ -326,10 +330,10 @@ fn driving_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         placeholder(ui, area, text);
         return;
     }
-    match app.shown.as_ref().and_then(|f| f.driving.as_ref()) {
+    match app.preview.shown.as_ref().and_then(|f| f.driving.as_ref()) {
         Some((tex, lm)) => {
-            let (rect, scale) = frame_image(ui, area, tex, tex.size(), app.zoom);
-            if app.show_landmarks {
+            let (rect, scale) = frame_image(ui, area, tex, tex.size(), app.layout.zoom);
+            if app.layout.show_landmarks {
                 draw_landmarks(
                     &ui.painter_at(area),
                     rect,
@@ -351,10 +355,10 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         Sense::click_and_drag(),
     );
     zoom_and_pan(app, ui, &response, area);
-    match &app.shown {
+    match &app.preview.shown {
         Some(f) => {
-            frame_image(ui, area, &f.result, f.result.size(), app.zoom);
-            if f.key.1 != app.playhead {
+            frame_image(ui, area, &f.result, f.result.size(), app.layout.zoom);
+            if f.key.1 != app.preview.playhead {
                 // The playhead's own frame is on its way.
                 ui.ctx().request_repaint();
             }

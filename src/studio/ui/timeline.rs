@@ -58,10 +58,10 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             button(app, ui, label, command);
         }
         ui.separator();
-        let t = app.time_of(app.playhead);
-        ui.monospace(timecode(t, app.fps));
-        let mut k = app.playhead;
-        let last = app.frames.saturating_sub(1);
+        let t = app.time_of(app.preview.playhead);
+        ui.monospace(timecode(t, app.preview.fps));
+        let mut k = app.preview.playhead;
+        let last = app.preview.frames.saturating_sub(1);
         let label = ui.label("Frame");
         if ui
             .add(egui::DragValue::new(&mut k).range(0..=last))
@@ -70,7 +70,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         {
             app.seek(k as i64);
         }
-        ui.label(format!("of {}", app.frames));
+        ui.label(format!("of {}", app.preview.frames));
         ui.separator();
         button(app, ui, "Set in", Command::SetIn);
         button(app, ui, "Set out", Command::SetOut);
@@ -95,11 +95,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::click_and_drag());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline"));
     let response = response.on_hover_text("Drag to scrub");
-    app.timeline_rect = Some(rect);
+    app.layout.timeline_rect = Some(rect);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-    let duration = if app.frames > 0 {
-        app.frames as f64 / app.fps.max(1.0)
+    let duration = if app.preview.frames > 0 {
+        app.preview.frames as f64 / app.preview.fps.max(1.0)
     } else {
         1.0
     };
@@ -232,7 +232,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         }
     }
     // Playhead.
-    let x = frame_x(rect, app.playhead, app.frames);
+    let x = frame_x(rect, app.preview.playhead, app.preview.frames);
     painter.line_segment(
         [pos2(x, rect.min.y), pos2(x, rect.max.y)],
         Stroke::new(2.0, Color32::RED),
@@ -240,11 +240,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     // Scrub: the frame under the pointer, while pressed or dragged.
     if (response.is_pointer_button_down_on() || response.dragged() || response.clicked())
         && let Some(p) = response.interact_pointer_pos()
-        && app.frames > 0
+        && app.preview.frames > 0
     {
         let f = ((p.x - rect.min.x) / rect.width()).clamp(0.0, 1.0);
-        let k = (f * (app.frames - 1) as f32).round() as i64;
-        if k as u64 != app.playhead {
+        let k = (f * (app.preview.frames - 1) as f32).round() as i64;
+        if k as u64 != app.preview.playhead {
             app.seek(k);
         }
     }

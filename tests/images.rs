@@ -115,7 +115,7 @@ fn missing_file_and_folder_are_clear_errors() {
 fn text_file_is_not_an_image() {
     let e = load_image_from_memory("notes.png", b"hello, this is not a picture at all")
         .expect_err("text");
-    assert!(matches!(e, ImageLoadError::Format { .. }), "{e:?}");
+    assert!(matches!(e, ImageLoadError::Unrecognised { .. }), "{e:?}");
     assert!(e.to_string().contains("notes.png"));
 }
 

@@ -268,7 +268,11 @@ fn bad_files_are_errors_not_panics() {
     std::fs::write(&garbage, vec![0x5au8; 4096]).expect("write");
     for p in [&empty, &garbage] {
         let e = VideoSource::open(p).err().expect("error");
-        assert!(matches!(e, MediaError::Format { .. }), "{e:?}");
+        assert!(
+            matches!(e, MediaError::Format { .. } | MediaError::Empty { .. }),
+            "{e:?}"
+        );
+        assert_eq!(matches!(e, MediaError::Empty { .. }), p == &empty);
         assert!(
             e.to_string()
                 .contains(p.file_name().and_then(|n| n.to_str()).unwrap_or("?"))

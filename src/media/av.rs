@@ -12,8 +12,16 @@ pub enum MediaError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: not a media file FFmpeg can read ({reason})")]
-    Format { path: PathBuf, reason: String },
+    #[error("{path} is {what}, not a media file")]
+    NotAFile { path: PathBuf, what: &'static str },
+    #[error("{path}: the file is empty")]
+    Empty { path: PathBuf },
+    #[error("{path}: not a media file FFmpeg can read ({source})")]
+    Format {
+        path: PathBuf,
+        #[source]
+        source: ffmpeg::Error,
+    },
     #[error("{path}: has no video stream")]
     NoVideo { path: PathBuf },
     #[error("{path}: has no audio stream")]
@@ -22,12 +30,34 @@ pub enum MediaError {
         "{path}: the file is cut short ({have} of the {need} bytes it declares; an interrupted download or copy?); use the complete file"
     )]
     Truncated { path: PathBuf, have: u64, need: u64 },
-    #[error("{path}: {what}: {reason}")]
+    #[error("{path}: {what}: {cause}")]
     Decode {
         path: PathBuf,
         what: &'static str,
-        reason: String,
+        #[source]
+        cause: Cause,
     },
+}
+
+/// Why decoding failed: FFmpeg's own error, or what Vivant found wrong with the data.
+#[derive(Debug, thiserror::Error)]
+pub enum Cause {
+    #[error(transparent)]
+    Ffmpeg(#[from] ffmpeg::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<&str> for Cause {
+    fn from(s: &str) -> Self {
+        Cause::Invalid(s.to_string())
+    }
+}
+
+impl From<String> for Cause {
+    fn from(s: String) -> Self {
+        Cause::Invalid(s)
+    }
 }
 
 pub(crate) fn init() {
@@ -39,15 +69,11 @@ pub(crate) fn init() {
     });
 }
 
-pub(crate) fn decode_error(
-    path: &Path,
-    what: &'static str,
-    reason: impl std::fmt::Display,
-) -> MediaError {
+pub(crate) fn decode_error(path: &Path, what: &'static str, cause: impl Into<Cause>) -> MediaError {
     MediaError::Decode {
         path: path.to_path_buf(),
         what,
-        reason: reason.to_string(),
+        cause: cause.into(),
     }
 }
 
@@ -66,17 +92,19 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
         path: path.to_path_buf(),
         source,
     })?;
-    if !meta.is_file() || meta.len() == 0 {
-        return Err(MediaError::Format {
+    if !meta.is_file() {
+        return Err(MediaError::NotAFile {
             path: path.to_path_buf(),
-            reason: if meta.is_dir() {
-                "it is a folder"
-            } else if !meta.is_file() {
-                "it is a device or a pipe, not a file"
+            what: if meta.is_dir() {
+                "a folder"
             } else {
-                "the file is empty"
-            }
-            .into(),
+                "a device or a pipe"
+            },
+        });
+    }
+    if meta.len() == 0 {
+        return Err(MediaError::Empty {
+            path: path.to_path_buf(),
         });
     }
     if let Some(need) = mp4_declared_size(path, meta.len()) {
@@ -86,9 +114,9 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
             need,
         });
     }
-    ffmpeg::format::input(&path).map_err(|e| MediaError::Format {
+    ffmpeg::format::input(&path).map_err(|source| MediaError::Format {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        source,
     })
 }
 

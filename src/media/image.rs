@@ -21,8 +21,16 @@ pub enum ImageLoadError {
     },
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
-    #[error("{path}: not an image Vivant can read ({reason}); use PNG, JPEG, WebP, TIFF or BMP")]
-    Format { path: PathBuf, reason: String },
+    #[error(
+        "{path}: not an image Vivant can read (unrecognised file signature); use PNG, JPEG, WebP, TIFF or BMP"
+    )]
+    Unrecognised { path: PathBuf },
+    #[error("{path}: not an image Vivant can read ({source}); use PNG, JPEG, WebP, TIFF or BMP")]
+    Format {
+        path: PathBuf,
+        #[source]
+        source: image::ImageError,
+    },
     #[error(
         "{path}: image is too large ({reason}); the limits are {MAX_SIDE} pixels a side and {} GB decoded",
         MAX_ALLOC >> 30
@@ -34,8 +42,12 @@ pub enum ImageLoadError {
     Truncated { path: PathBuf },
     #[error("{path}: {what}, not an image file")]
     NotAFile { path: PathBuf, what: &'static str },
-    #[error("{path}: the image data is damaged or truncated ({reason})")]
-    Decode { path: PathBuf, reason: String },
+    #[error("{path}: the image data is damaged or truncated ({source})")]
+    Decode {
+        path: PathBuf,
+        #[source]
+        source: image::ImageError,
+    },
 }
 
 /// A decoded image, upright.
@@ -188,9 +200,8 @@ fn decode<R: BufRead + Seek>(
     mut reader: ImageReader<R>,
 ) -> Result<LoadedImage, ImageLoadError> {
     if reader.format().is_none() {
-        return Err(ImageLoadError::Format {
+        return Err(ImageLoadError::Unrecognised {
             path: path.to_path_buf(),
-            reason: "unrecognised file signature".into(),
         });
     }
     reader.limits(limits());
@@ -199,13 +210,13 @@ fn decode<R: BufRead + Seek>(
             path: path.to_path_buf(),
             reason: l.to_string(),
         },
-        image::ImageError::Unsupported(u) => ImageLoadError::Format {
+        unsupported @ image::ImageError::Unsupported(_) => ImageLoadError::Format {
             path: path.to_path_buf(),
-            reason: u.to_string(),
+            source: unsupported,
         },
         other => ImageLoadError::Decode {
             path: path.to_path_buf(),
-            reason: other.to_string(),
+            source: other,
         },
     };
     let mut decoder = reader.into_decoder().map_err(classify)?;

@@ -46,7 +46,8 @@ fn main() {
         );
     }
     // The whole pipeline at 1080p: the astronaut stretched to 1920×1080, driven by the webcam
-    // clip, H.264 preset medium, with the clip's (absent) sound replaced by a speech file.
+    // clip (its first 2 s in the smoke test, whose analysis would otherwise dominate), H.264
+    // preset medium, with the clip's (absent) sound replaced by a speech file.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let src = dir.path().join("source_1080p.png");
     image::imageops::resize(&photo, 1920, 1080, image::imageops::FilterType::CatmullRom)
@@ -55,7 +56,11 @@ fn main() {
     let seconds = if full { 10.0 } else { 0.4 };
     let mut job = RenderJob::new(
         src,
-        root.join("tests/fixtures/webcam_man_400x300.mp4"),
+        root.join(if full {
+            "tests/fixtures/webcam_man_400x300.mp4"
+        } else {
+            "tests/fixtures/webcam_2s.mp4"
+        }),
         dir.path().join("out.mp4"),
     );
     job.settings.end_s = Some(seconds);

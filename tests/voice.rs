@@ -285,7 +285,7 @@ fn a_clip_drives_the_head_and_the_voice_the_lips() {
     job.sound = vivant::pipeline::Soundtrack::File(speech20());
     job.settings.lips_from_audio = true;
     job.settings.end_s = Some(3.0);
-    job.cache_dir = Some(dir.path().join("cache"));
+    job.cache_dir = Some(common::motion_cache());
     let a = analyzer();
     let report = render(&a, &job, &AtomicBool::new(false), &|_| {}).expect("render");
     assert_eq!(report.frames, 75);

@@ -52,6 +52,13 @@ pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
 }
 
 /// ffprobe's JSON (streams and format) for a file.
+/// The driving clips' analyses, shared by every test and test binary (in cargo's scratch
+/// folder for tests; keyed by clip content, settings and version, so a hit is always right):
+/// the long webcam clip is tracked once per build rather than once per test.
+pub fn motion_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("motion-cache")
+}
+
 pub fn ffprobe(path: &Path) -> serde_json::Value {
     let out = std::process::Command::new("ffprobe")
         .args([

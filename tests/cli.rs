@@ -313,18 +313,18 @@ fn probe_counts_frames_when_asked() {
 fn render_writes_an_mp4_with_sound_and_fails_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("astronaut.mp4");
-    let cache = common::motion_cache();
+    let cache = common::cache_root();
     let run = |extra: &[&std::ffi::OsStr], out: &std::path::Path| {
         let mut args = vec![
             os("render"),
             os("--source"),
             fixture("astronaut.png").into_os_string().leak(),
             os("--driving"),
-            fixture("webcam_man_400x300.mp4").into_os_string().leak(),
+            fixture("webcam_2s.mp4").into_os_string().leak(),
             os("--start"),
-            os("2"),
+            os("0.5"),
             os("--end"),
-            os("3"),
+            os("1.5"),
             os("--preset"),
             os("ultrafast"),
             os("-o"),
@@ -427,17 +427,17 @@ fn render_writes_an_mp4_with_sound_and_fails_clearly() {
 fn render_takes_several_sources_including_video_frames() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("multi.mp4");
-    let clip = fixture("webcam_man_400x300.mp4");
+    let clip = fixture("webcam_2s.mp4");
     let at = |t: &str| format!("{}@{t}", clip.display());
-    let (a, b) = (at("2.0"), at("40.0"));
+    let (a, b) = (at("0.3"), at("1.6"));
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
         .args(["render", "--source", &a, "--source", &b, "--driving"])
         .arg(&clip)
         .args([
             "--start",
-            "5",
+            "0.5",
             "--end",
-            "5.4",
+            "0.9",
             "--preset",
             "ultrafast",
             "--backend",
@@ -445,7 +445,7 @@ fn render_takes_several_sources_including_video_frames() {
             "-o",
         ])
         .arg(&out)
-        .env("VIVANT_CACHE_DIR", common::motion_cache())
+        .env("VIVANT_CACHE_DIR", common::cache_root())
         .output()
         .expect("run");
     assert!(o.status.success(), "{}", stderr(&o));

@@ -51,14 +51,20 @@ pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     out
 }
 
-/// ffprobe's JSON (streams and format) for a file.
-/// The driving clips' analyses, shared by every test and test binary (in cargo's scratch
-/// folder for tests; keyed by clip content, settings and version, so a hit is always right):
-/// the long webcam clip is tracked once per build rather than once per test.
-pub fn motion_cache() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("motion-cache")
+/// Vivant's cache folder for the tests (`VIVANT_CACHE_DIR` for a `vivant` process), in cargo's
+/// scratch folder for tests: the driving clips' analyses are shared by every test and test
+/// binary (keyed by clip content, settings and version, so a hit is always right), and a clip
+/// is tracked once per build rather than once per test.
+pub fn cache_root() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("vivant-cache")
 }
 
+/// The same analyses, for the library's `cache_dir`.
+pub fn motion_cache() -> PathBuf {
+    cache_root().join("motion")
+}
+
+/// ffprobe's JSON (streams and format) for a file.
 pub fn ffprobe(path: &Path) -> serde_json::Value {
     let out = std::process::Command::new("ffprobe")
         .args([

@@ -34,7 +34,10 @@ demo: deps
 		--lips-from-audio -o $(OUT)/demo_driven.mp4
 	@echo "wrote $(OUT)/demo.mp4, $(OUT)/demo_driven.mp4, $(OUT)/demo_landmarks.json and $(OUT)/demo_landmarks.png"
 
-## Everything CI runs: formatting, lints, all tests.
+## Everything CI runs: formatting, lints, all tests. Vivant's own crates compile without
+## incremental state here (`make test CARGO_INCREMENTAL=1` to keep it): from a clean clone it is
+## pure overhead, twice the compile time of the library (docs/PERFORMANCE.md, test suite).
+test: export CARGO_INCREMENTAL ?= 0
 test: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings

@@ -52,8 +52,14 @@ pub enum ProjectError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: not a Vivant project ({reason})")]
-    Format { path: PathBuf, reason: String },
+    #[error("{path}: not a Vivant project (no \"format\": \"{FORMAT}\" with a version)")]
+    NotAProject { path: PathBuf },
+    #[error("{path}: the project file is damaged: {source}")]
+    Damaged {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error(
         "{path}: made by a newer Vivant (project version {version}, this one reads up to {VERSION}); update Vivant"
     )]
@@ -84,40 +90,32 @@ impl Project {
     }
 
     fn from_json(text: &str, path: &Path) -> Result<Self, ProjectError> {
-        let format_err = |reason: String| ProjectError::Format {
+        let damaged = |source: serde_json::Error| ProjectError::Damaged {
             path: path.to_path_buf(),
-            reason,
+            source,
         };
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format_err(e.to_string()))?;
+        let not_a_project = || ProjectError::NotAProject {
+            path: path.to_path_buf(),
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(damaged)?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(format_err(format!("no \"format\": \"{FORMAT}\"")));
+            return Err(not_a_project());
         }
         let version = value
             .get("version")
             .and_then(|v| v.as_u64())
-            .ok_or_else(|| format_err("no version".into()))? as u32;
+            .ok_or_else(not_a_project)? as u32;
         if version > VERSION {
             return Err(ProjectError::TooNew {
                 path: path.to_path_buf(),
                 version,
             });
         }
-        let file: File = serde_json::from_value(value).map_err(|e| format_err(e.to_string()))?;
+        // Landmarks are `Face68`: a source with other than 68 points is refused here.
+        let file: File = serde_json::from_value(value).map_err(damaged)?;
         let mut project = file.project;
         let base = path.parent().unwrap_or(Path::new("."));
         project.map_paths(|p| absolute(&base.join(p)));
-        for s in &project.sources {
-            if let Some(lm) = &s.landmarks
-                && lm.len() != 68
-            {
-                return Err(format_err(format!(
-                    "{}: {} landmarks, not 68",
-                    s.path.display(),
-                    lm.len()
-                )));
-            }
-        }
         Ok(project)
     }
 
@@ -423,7 +421,19 @@ mod tests {
         ));
         assert!(matches!(
             Project::from_json("{\"a\":1}", p),
-            Err(ProjectError::Format { .. })
+            Err(ProjectError::NotAProject { .. })
         ));
+        assert!(matches!(
+            Project::from_json("{\"format\": ", p),
+            Err(ProjectError::Damaged { .. })
+        ));
+        // 67 landmarks: refused, saying so (the cause is kept as the error's source).
+        let short = format!(
+            "{{\"format\":\"{FORMAT}\",\"version\":1,\"sources\":[{{\"path\":\"a.png\",\"landmarks\":{}}}]}}",
+            serde_json::to_string(&vec![[1.0f32, 2.0]; 67]).unwrap_or_default()
+        );
+        let e = Project::from_json(&short, p).expect_err("67 landmarks");
+        assert!(matches!(e, ProjectError::Damaged { .. }), "{e:?}");
+        assert!(e.to_string().contains("67 landmarks"), "{e}");
     }
 }

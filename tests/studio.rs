@@ -44,6 +44,7 @@ fn wait_for(h: &mut Harness<'_, StudioApp>, what: &str, done: impl Fn(&StudioApp
             start.elapsed() < Duration::from_secs(240),
             "timed out waiting for {what}; banners: {:?}",
             h.state()
+                .notices
                 .banners
                 .iter()
                 .map(|b| &b.text)
@@ -79,7 +80,7 @@ fn drop_file(h: &mut Harness<'_, StudioApp>, path: &Path) {
 }
 
 fn idle(app: &StudioApp) -> bool {
-    app.activity.is_empty()
+    app.notices.activity.is_empty()
 }
 
 fn snapshot_options() -> SnapshotOptions {
@@ -339,7 +340,8 @@ fn bad_files_get_banners_that_say_what_to_do() {
     let mut h = studio(dir.path(), None);
     drop_file(&mut h, &broken);
     wait_for(&mut h, "the error", |a| {
-        a.banners
+        a.notices
+            .banners
             .iter()
             .any(|b| b.text.contains("Cannot use this picture"))
     });
@@ -382,7 +384,8 @@ fn a_driving_clip_without_a_face_says_so() {
     ready_source(&mut h, "astronaut.png");
     drop_file(&mut h, &clip);
     wait_for(&mut h, "the error", |a| {
-        a.banners
+        a.notices
+            .banners
             .iter()
             .any(|b| b.text.contains("no face found in any frame"))
     });
@@ -514,6 +517,7 @@ fn a_project_saves_reopens_and_asks_for_moved_media() {
     assert_eq!(h.state().project.driving.as_deref(), Some(moved.as_path()));
     assert!(
         !h.state()
+            .notices
             .banners
             .iter()
             .any(|b| b.text.contains("is missing")),
@@ -620,7 +624,7 @@ fn unsaved_changes_are_asked_about_before_they_are_lost() {
     h.get_by_label("Save changes to the untitled project before starting a new project?");
     h.get_by_label("Cancel").click();
     h.step();
-    assert!(h.state().unsaved_prompt.is_none());
+    assert!(h.state().dialogs.unsaved_prompt.is_none());
     assert_eq!(h.state().project.sources.len(), 1);
 
     // Closing the window asks too, and keeps it open; Escape answers "Cancel".
@@ -632,13 +636,13 @@ fn unsaved_changes_are_asked_about_before_they_are_lost() {
         .push(egui::ViewportEvent::Close);
     h.step();
     assert!(window_commands(&h).contains(&egui::ViewportCommand::CancelClose));
-    assert!(!h.state().quitting);
+    assert!(!h.state().dialogs.quitting);
     h.step();
     h.get_by_label_contains("before quitting?");
     h.snapshot_options("studio_unsaved_changes", &snapshot_options());
     h.key_press(Key::Escape);
     h.step();
-    assert!(h.state().unsaved_prompt.is_none());
+    assert!(h.state().dialogs.unsaved_prompt.is_none());
     assert_eq!(h.state().project.sources.len(), 1);
 
     // A project dropped on the window: "Don't save" opens it and drops the autosave too.
@@ -675,8 +679,8 @@ fn unsaved_changes_are_asked_about_before_they_are_lost() {
     // Nothing unsaved: quitting does not ask.
     file_menu(&mut h, "Quit");
     h.step();
-    assert!(h.state().unsaved_prompt.is_none());
-    assert!(h.state().quitting);
+    assert!(h.state().dialogs.unsaved_prompt.is_none());
+    assert!(h.state().dialogs.quitting);
     assert!(window_commands(&h).contains(&egui::ViewportCommand::Close));
 }
 
@@ -705,14 +709,14 @@ fn without_a_desktop_file_dialog_paths_are_typed_into_a_prompt() {
     h.get_by_label("OK").click();
     h.step();
     assert!(
-        h.state().path_prompt.is_some(),
+        h.state().dialogs.path_prompt.is_some(),
         "a bad path keeps the prompt open"
     );
     assert!(h.state().sources.is_empty());
     type_over(&mut h, &fixture("astronaut.png").display().to_string());
     h.key_press(Key::Enter);
     h.step();
-    assert!(h.state().path_prompt.is_none());
+    assert!(h.state().dialogs.path_prompt.is_none());
     assert_eq!(h.state().sources.len(), 1);
     drop_file(&mut h, &fixture("webcam_2s.mp4"));
     wait_for(&mut h, "the preview", |a| a.preview_ready() && idle(a));
@@ -753,7 +757,7 @@ fn without_a_desktop_file_dialog_paths_are_typed_into_a_prompt() {
     h.get_by_label("Replace");
     h.key_press(Key::Escape);
     h.step();
-    assert!(h.state().path_prompt.is_none());
+    assert!(h.state().dialogs.path_prompt.is_none());
 
     // "Save" on unsaved changes of an untitled project asks for the path, then goes on.
     file_menu(&mut h, "New project");
@@ -770,7 +774,7 @@ fn without_a_desktop_file_dialog_paths_are_typed_into_a_prompt() {
     let saved = Project::load(&dir.path().join("typed project.vivant")).unwrap();
     assert_eq!(saved.sources.len(), 1);
     assert!(h.state().project.sources.is_empty(), "then the new project");
-    assert!(h.state().unsaved_prompt.is_none());
+    assert!(h.state().dialogs.unsaved_prompt.is_none());
 }
 
 #[test]
@@ -791,10 +795,10 @@ fn quitting_during_an_export_asks_then_cancels_it_and_leaves_no_file() {
     h.step();
     h.step();
     h.get_by_label("An export is running. Quit and cancel it?");
-    assert!(!h.state().quitting);
+    assert!(!h.state().dialogs.quitting);
     h.get_by_label("Quit").click();
     h.step();
-    assert!(h.state().quitting);
+    assert!(h.state().dialogs.quitting);
     assert!(window_commands(&h).contains(&egui::ViewportCommand::Close));
 
     // What eframe calls as the window goes: the export is cancelled and waited for.
@@ -821,7 +825,7 @@ fn the_command_palette_finds_and_runs_commands() {
     h.step();
     h.step();
     assert!(
-        h.state().palette.is_some(),
+        h.state().dialogs.palette.is_some(),
         "Ctrl+Shift+P opens the palette"
     );
     h.event(Event::Text("export".into()));
@@ -835,8 +839,8 @@ fn the_command_palette_finds_and_runs_commands() {
     // Escape closes it and runs nothing.
     h.key_press(Key::Escape);
     h.step();
-    assert!(h.state().palette.is_none());
-    assert!(h.state().path_prompt.is_none());
+    assert!(h.state().dialogs.palette.is_none());
+    assert!(h.state().dialogs.path_prompt.is_none());
     // Again, and Enter runs it: with no desktop dialog, Export asks for a path.
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
     h.step();
@@ -846,9 +850,9 @@ fn the_command_palette_finds_and_runs_commands() {
     h.key_press(Key::Enter);
     h.step();
     h.step();
-    assert!(h.state().palette.is_none());
+    assert!(h.state().dialogs.palette.is_none());
     assert!(
-        h.state().path_prompt.is_some(),
+        h.state().dialogs.path_prompt.is_some(),
         "Export MP4… ran and asked where to write"
     );
     h.get_by_label("Cancel").click();

@@ -123,7 +123,7 @@ impl StudioApp {
     /// Ask for a path for `purpose`, and go on with it once chosen.
     pub fn choose(&mut self, purpose: Purpose) {
         let suggested = self.suggested_path(&purpose);
-        if self.options.desktop_dialogs && !self.no_desktop_dialog {
+        if self.options.desktop_dialogs && !self.dialogs.no_desktop_dialog {
             match desktop_dialog(&purpose, &suggested) {
                 Picked::Chosen(paths) => {
                     for path in paths {
@@ -133,7 +133,7 @@ impl StudioApp {
                 }
                 Picked::Cancelled => return,
                 Picked::Unavailable => {
-                    self.no_desktop_dialog = true;
+                    self.dialogs.no_desktop_dialog = true;
                     self.note_no_desktop_dialog();
                 }
             }
@@ -142,13 +142,13 @@ impl StudioApp {
         if suggested.is_dir() && !text.ends_with('/') {
             text.push('/');
         }
-        self.path_prompt = Some(PathPrompt { purpose, text });
+        self.dialogs.path_prompt = Some(PathPrompt { purpose, text });
     }
 
     /// What is wrong with the prompt's path, or what will happen to an existing file; the
     /// second value is whether the path can be used.
     pub fn check_prompt(&self) -> Option<(String, bool)> {
-        let prompt = self.path_prompt.as_ref()?;
+        let prompt = self.dialogs.path_prompt.as_ref()?;
         if prompt.text.trim().is_empty() {
             return Some(("Type a path.".into(), false));
         }
@@ -192,7 +192,7 @@ impl StudioApp {
         if self.check_prompt().is_some_and(|(_, usable)| !usable) {
             return;
         }
-        if let Some(prompt) = self.path_prompt.take() {
+        if let Some(prompt) = self.dialogs.path_prompt.take() {
             let path = self.prompt_path(&prompt);
             self.chosen(&prompt.purpose, path);
         }

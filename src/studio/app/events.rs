@@ -16,12 +16,13 @@ use crate::studio::worker::{Event, Job, JobError, Task};
 
 impl StudioApp {
     pub(super) fn set_activity(&mut self, task: &Task, text: String, fraction: Option<f32>) {
-        self.activity
+        self.notices
+            .activity
             .insert(format!("{task:?}"), Activity { text, fraction });
     }
 
     pub(super) fn end_activity(&mut self, task: &Task) {
-        self.activity.remove(&format!("{task:?}"));
+        self.notices.activity.remove(&format!("{task:?}"));
     }
 
     /// Take what the worker has sent, schedule what is due; called once per UI frame.
@@ -68,7 +69,10 @@ impl StudioApp {
         if self.autosave_due && self.last_autosave.elapsed() > Duration::from_secs(5) {
             self.autosave();
         }
-        if self.preview.prepare_due.is_some() || !self.activity.is_empty() || self.exporting() {
+        if self.preview.prepare_due.is_some()
+            || !self.notices.activity.is_empty()
+            || self.exporting()
+        {
             self.ctx.request_repaint_after(Duration::from_millis(30));
         }
     }

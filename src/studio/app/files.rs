@@ -37,7 +37,9 @@ impl StudioApp {
         self.preview.playhead = 0;
         self.preview.frames = 0;
         self.selected = 0;
-        self.banners.retain(|b| b.severity != Severity::Error);
+        self.notices
+            .banners
+            .retain(|b| b.severity != Severity::Error);
         for i in 0..self.project.sources.len() {
             self.load_source(i);
         }
@@ -99,7 +101,7 @@ impl StudioApp {
                 self.remember(path);
                 self.drop_autosave();
                 // Saved from "save your changes?": go on with what was asked for.
-                if let Some(action) = self.unsaved_prompt.take() {
+                if let Some(action) = self.dialogs.unsaved_prompt.take() {
                     self.carry_out(action);
                 }
                 true
@@ -124,7 +126,7 @@ impl StudioApp {
     /// Do `action` now, or, with unsaved changes, once the user has said what becomes of them.
     pub fn request(&mut self, action: Discard) {
         if self.asks_before(&action) {
-            self.unsaved_prompt = Some(action);
+            self.dialogs.unsaved_prompt = Some(action);
         } else {
             self.carry_out(action);
         }
@@ -134,13 +136,13 @@ impl StudioApp {
     /// on with the action once the project is saved).
     pub fn answer_unsaved(&mut self, answer: Answer) {
         match answer {
-            Answer::Cancel => self.unsaved_prompt = None,
+            Answer::Cancel => self.dialogs.unsaved_prompt = None,
             Answer::DontSave => {
                 // Thrown away on purpose: no autosave to offer back either.
                 self.dirty = false;
                 self.autosave_due = false;
                 self.drop_autosave();
-                if let Some(action) = self.unsaved_prompt.take() {
+                if let Some(action) = self.dialogs.unsaved_prompt.take() {
                     self.carry_out(action);
                 }
             }
@@ -160,7 +162,7 @@ impl StudioApp {
             Discard::ChooseProject => self.choose(Purpose::OpenProject),
             Discard::Recover => self.recover(),
             Discard::Quit => {
-                self.quitting = true;
+                self.dialogs.quitting = true;
                 self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }

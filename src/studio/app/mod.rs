@@ -339,32 +339,9 @@ pub struct LayoutState {
     pub timeline_rect: Option<egui::Rect>,
 }
 
-pub struct StudioApp {
-    pub ctx: egui::Context,
-    pub options: StudioOptions,
-    pub project: Project,
-    pub project_path: Option<PathBuf>,
-    pub sources: Vec<SourceState>,
-    pub selected: usize,
-    pub driving: Option<DrivingState>,
-    pub audio: Option<AudioState>,
-    pub banners: Vec<Banner>,
-    pub activity: HashMap<String, Activity>,
-    pub export: Option<ExportState>,
-    pub preview: PreviewState,
-    pub editing: EditingState,
-    pub layout: LayoutState,
-    pub player: Player,
-    pub worker: Worker,
-    next_id: u64,
-    dirty: bool,
-    /// Changes since the last autosave.
-    autosave_due: bool,
-    last_autosave: Instant,
-    /// UI frame times, for the status bar and the responsiveness benchmark.
-    pub frame_times: VecDeque<f64>,
-    last_frame: Option<Instant>,
-    pub recent: Vec<PathBuf>,
+/// The questions and overlays that take the keyboard while open.
+#[derive(Default)]
+pub struct DialogState {
     /// Waiting for "save your changes?" to be answered before doing this.
     pub unsaved_prompt: Option<Discard>,
     /// The window may close: nothing unsaved, or the user said so.
@@ -374,7 +351,42 @@ pub struct StudioApp {
     /// The command palette, while open.
     pub palette: Option<crate::studio::commands::Palette>,
     /// The desktop showed no file dialog when asked: use the prompt from then on.
-    no_desktop_dialog: bool,
+    pub(super) no_desktop_dialog: bool,
+}
+
+/// What the window tells the user: banners, and the background work in the status bar.
+#[derive(Default)]
+pub struct NoticeState {
+    pub banners: Vec<Banner>,
+    pub activity: HashMap<String, Activity>,
+    pub(super) next_id: u64,
+}
+
+pub struct StudioApp {
+    pub ctx: egui::Context,
+    pub options: StudioOptions,
+    pub project: Project,
+    pub project_path: Option<PathBuf>,
+    pub sources: Vec<SourceState>,
+    pub selected: usize,
+    pub driving: Option<DrivingState>,
+    pub audio: Option<AudioState>,
+    pub export: Option<ExportState>,
+    pub notices: NoticeState,
+    pub dialogs: DialogState,
+    pub preview: PreviewState,
+    pub editing: EditingState,
+    pub layout: LayoutState,
+    pub player: Player,
+    pub worker: Worker,
+    dirty: bool,
+    /// Changes since the last autosave.
+    autosave_due: bool,
+    last_autosave: Instant,
+    /// UI frame times, for the status bar and the responsiveness benchmark.
+    pub frame_times: VecDeque<f64>,
+    last_frame: Option<Instant>,
+    pub recent: Vec<PathBuf>,
 }
 
 impl StudioApp {
@@ -391,9 +403,12 @@ impl StudioApp {
             selected: 0,
             driving: None,
             audio: None,
-            banners: Vec::new(),
-            activity: HashMap::new(),
             export: None,
+            notices: NoticeState {
+                next_id: 1,
+                ..Default::default()
+            },
+            dialogs: DialogState::default(),
             preview: PreviewState {
                 playhead: 0,
                 frames: 0,
@@ -416,18 +431,12 @@ impl StudioApp {
             },
             player,
             worker,
-            next_id: 1,
             dirty: false,
             autosave_due: false,
             last_autosave: Instant::now(),
             frame_times: VecDeque::new(),
             last_frame: None,
             recent: Vec::new(),
-            unsaved_prompt: None,
-            quitting: false,
-            path_prompt: None,
-            palette: None,
-            no_desktop_dialog: false,
         };
         if let Some(notice) = app.player.notice.clone() {
             app.banner(Severity::Info, notice, None);
@@ -468,12 +477,12 @@ impl StudioApp {
         action: Option<(String, BannerAction)>,
     ) {
         let text = text.into();
-        if self.banners.iter().any(|b| b.text == text) {
+        if self.notices.banners.iter().any(|b| b.text == text) {
             return;
         }
-        self.next_id += 1;
-        self.banners.push(Banner {
-            id: self.next_id,
+        self.notices.next_id += 1;
+        self.notices.banners.push(Banner {
+            id: self.notices.next_id,
             severity,
             text,
             action,
@@ -481,7 +490,7 @@ impl StudioApp {
     }
 
     pub fn dismiss(&mut self, id: u64) {
-        self.banners.retain(|b| b.id != id);
+        self.notices.banners.retain(|b| b.id != id);
     }
 
     pub fn run_banner_action(&mut self, id: u64, action: BannerAction) {
@@ -544,8 +553,8 @@ impl StudioApp {
 
     fn load_source(&mut self, index: usize) {
         let entry = self.project.sources[index].clone();
-        self.next_id += 1;
-        let id = self.next_id;
+        self.notices.next_id += 1;
+        let id = self.notices.next_id;
         let state = SourceState {
             id,
             path: entry.path.clone(),
@@ -634,7 +643,7 @@ impl StudioApp {
 
     /// Open the command palette (Ctrl+Shift+P): type to find any command.
     pub fn open_palette(&mut self) {
-        self.palette = Some(Default::default());
+        self.dialogs.palette = Some(Default::default());
     }
 
     pub fn clear_range(&mut self) {

@@ -5,13 +5,13 @@ use egui::{Color32, RichText};
 use crate::studio::app::{Severity, StudioApp};
 
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
-    if app.banners.is_empty() {
+    if app.notices.banners.is_empty() {
         return;
     }
     let mut dismissed = Vec::new();
     let mut actions = Vec::new();
     egui::Panel::top("banners").show(ui, |ui| {
-        for b in &app.banners {
+        for b in &app.notices.banners {
             let (fill, icon) = match b.severity {
                 Severity::Error => (Color32::from_rgb(110, 30, 30), "Error"),
                 Severity::Warning => (Color32::from_rgb(110, 80, 20), "Warning"),

@@ -25,12 +25,12 @@ impl eframe::App for StudioApp {
         self.tick();
         // Closing the window with unsaved changes or a running export asks first, like
         // File ▸ Quit.
-        if ctx.input(|i| i.viewport().close_requested()) && !self.quitting {
+        if ctx.input(|i| i.viewport().close_requested()) && !self.dialogs.quitting {
             if self.asks_before(&Discard::Quit) {
                 ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-                self.unsaved_prompt = Some(Discard::Quit);
+                self.dialogs.unsaved_prompt = Some(Discard::Quit);
             } else {
-                self.quitting = true;
+                self.dialogs.quitting = true;
             }
         }
         let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
@@ -62,9 +62,9 @@ impl eframe::App for StudioApp {
             .show(ui, |ui| inspector::show(self, ui));
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
         // One question at a time: a path asked for by "Save" comes before the question.
-        if self.palette.is_some() {
+        if self.dialogs.palette.is_some() {
             palette::show(self, ui.ctx());
-        } else if self.path_prompt.is_some() {
+        } else if self.dialogs.path_prompt.is_some() {
             path_prompt::show(self, ui.ctx());
         } else {
             unsaved::show(self, ui.ctx());
@@ -91,9 +91,9 @@ fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
     // Transport keys belong to text fields while one is being typed in, and nothing moves
     // under a question or the palette.
     let typing = ctx.egui_wants_keyboard_input()
-        || app.unsaved_prompt.is_some()
-        || app.path_prompt.is_some()
-        || app.palette.is_some();
+        || app.dialogs.unsaved_prompt.is_some()
+        || app.dialogs.path_prompt.is_some()
+        || app.dialogs.palette.is_some();
     for (command, shortcut, scope) in keys {
         if scope == Scope::Transport && typing {
             continue;
@@ -172,7 +172,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        let mut tasks: Vec<_> = app.activity.values().cloned().collect();
+        let mut tasks: Vec<_> = app.notices.activity.values().cloned().collect();
         tasks.sort_by(|a, b| a.text.cmp(&b.text));
         if tasks.is_empty() {
             ui.label("Ready");

@@ -7,7 +7,7 @@ use crate::studio::app::StudioApp;
 use crate::studio::commands::Command;
 
 pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(mut palette) = app.palette.take() else {
+    let Some(mut palette) = app.dialogs.palette.take() else {
         return;
     };
     let found = Command::matching(&palette.query);
@@ -67,6 +67,6 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         c.run(app);
     }
     if !close {
-        app.palette = Some(palette);
+        app.dialogs.palette = Some(palette);
     }
 }

@@ -5,7 +5,7 @@ use egui::{Id, Key, Modal, RichText};
 use crate::studio::app::StudioApp;
 
 pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(title) = app.path_prompt.as_ref().map(|p| p.purpose.title()) else {
+    let Some(title) = app.dialogs.path_prompt.as_ref().map(|p| p.purpose.title()) else {
         return;
     };
     let check = app.check_prompt();
@@ -16,7 +16,7 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         ui.set_width(520.0);
         ui.label(RichText::new(title).strong());
         ui.weak("Type the path (~ is the home folder). Files can also be dropped on the window.");
-        if let Some(prompt) = app.path_prompt.as_mut() {
+        if let Some(prompt) = app.dialogs.path_prompt.as_mut() {
             let field = ui.add(
                 egui::TextEdit::singleline(&mut prompt.text)
                     .desired_width(f32::INFINITY)
@@ -39,7 +39,7 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         });
     });
     if cancel || modal.should_close() {
-        app.path_prompt = None;
+        app.dialogs.path_prompt = None;
     } else if ok {
         app.accept_prompt();
     }

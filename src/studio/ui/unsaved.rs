@@ -6,7 +6,7 @@ use egui::{Id, Modal, RichText};
 use crate::studio::app::{Answer, Discard, StudioApp};
 
 pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(action) = app.unsaved_prompt.clone() else {
+    let Some(action) = app.dialogs.unsaved_prompt.clone() else {
         return;
     };
     let name = app

@@ -82,7 +82,8 @@ pub fn check_destination(path: &Path, inputs: &[(&str, &Path)]) -> Result<(), Ou
         });
     }
     for (role, input) in inputs {
-        let input = strip_video_time(input);
+        // `clip.mp4@2.5` reads `clip.mp4`.
+        let input = crate::media::video_frame_name(input).map_or(input.to_path_buf(), |(f, _)| f);
         if same_file(path, &input) {
             return Err(OutputError::IsInput {
                 path: path.to_path_buf(),
@@ -91,7 +92,7 @@ pub fn check_destination(path: &Path, inputs: &[(&str, &Path)]) -> Result<(), Ou
         }
     }
     // A probe file tells a read-only or full folder now, not after minutes of rendering.
-    let probe = TempFile::beside(path, "")?;
+    let probe = TempFile::beside(path, "");
     std::fs::File::create(probe.path()).map_err(|source| OutputError::Io {
         path: path.to_path_buf(),
         source,
@@ -113,18 +114,6 @@ pub fn check_distinct(outputs: &[&Path]) -> Result<(), OutputError> {
         }
     }
     Ok(())
-}
-
-/// `clip.mp4@2.5` → `clip.mp4` when no file of the whole name exists.
-fn strip_video_time(p: &Path) -> PathBuf {
-    if p.exists() {
-        return p.to_path_buf();
-    }
-    let text = p.to_string_lossy();
-    match text.rsplit_once('@') {
-        Some((file, t)) if t.parse::<f64>().is_ok() => PathBuf::from(file),
-        _ => p.to_path_buf(),
-    }
 }
 
 /// Whether two paths name one existing file (hard and symbolic links included).
@@ -159,7 +148,7 @@ pub struct TempFile {
 impl TempFile {
     /// A temporary name beside `dest`; `ext` (e.g. `"mp4"`, or `""`) ends it, because some
     /// writers choose their format by the extension.
-    pub fn beside(dest: &Path, ext: &str) -> Result<Self, OutputError> {
+    pub fn beside(dest: &Path, ext: &str) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let name = dest
@@ -177,11 +166,11 @@ impl TempFile {
             cut -= 1;
         }
         let path = folder_of(dest).join(format!(".{}{suffix}", &name[..cut]));
-        Ok(Self {
+        Self {
             path,
             dest: dest.to_path_buf(),
             armed: true,
-        })
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -224,7 +213,7 @@ pub fn write_atomic(
             folder,
         });
     }
-    let tmp = TempFile::beside(dest, &ext)?;
+    let tmp = TempFile::beside(dest, &ext);
     write(tmp.path()).map_err(|source| OutputError::Io {
         path: dest.to_path_buf(),
         source,
@@ -247,8 +236,8 @@ mod tests {
     fn temporary_names_are_unique_and_within_the_limit() {
         let dir = scratch("names");
         let long = dir.join(format!("{}.mp4", "é".repeat(123))); // 250 bytes
-        let a = TempFile::beside(&long, "mp4").unwrap();
-        let b = TempFile::beside(&long, "mp4").unwrap();
+        let a = TempFile::beside(&long, "mp4");
+        let b = TempFile::beside(&long, "mp4");
         assert_ne!(a.path(), b.path());
         for t in [&a, &b] {
             let n = t.path().file_name().unwrap().len();

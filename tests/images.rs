@@ -203,18 +203,23 @@ fn huge_dimensions_are_refused() {
         }
         !c
     }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(100_000u32.to_be_bytes());
-    ihdr.extend(100_000u32.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    chunk(&mut png, b"IEND", &[]);
+    // A PNG of `side`² pixels of `colour` type (2 RGB, 6 RGBA) with one empty data chunk.
+    let header_only = |side: u32, colour: u8| {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend(side.to_be_bytes());
+        ihdr.extend(side.to_be_bytes());
+        ihdr.extend([8, colour, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
+        chunk(&mut png, b"IEND", &[]);
+        png
+    };
+    let png = header_only(100_000, 2);
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("bomb.png");
     std::fs::File::create(&p)
@@ -224,18 +229,7 @@ fn huge_dimensions_are_refused() {
     assert!(matches!(e, ImageLoadError::TooLarge { .. }), "{e:?}");
     assert!(e.to_string().contains("bomb.png"));
     // Within the per-side limit, but 30000² RGBA is 3.6 GB: refused from the header too.
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(30_000u32.to_be_bytes());
-    ihdr.extend(30_000u32.to_be_bytes());
-    ihdr.extend([8, 6, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    chunk(&mut png, b"IEND", &[]);
+    let png = header_only(30_000, 6);
     std::fs::write(&p, &png).expect("write");
     let e = load_image(&p).expect_err("alpha bomb");
     assert!(matches!(e, ImageLoadError::TooLarge { .. }), "{e:?}");

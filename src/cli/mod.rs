@@ -165,17 +165,6 @@ pub(crate) fn input_file(path: &std::path::Path) -> Result<(), CliError> {
     }
 }
 
-/// `clip.mp4@2.5`, a video's frame, as (file, seconds), when no file has the whole name.
-pub(crate) fn video_frame_name(path: &std::path::Path) -> Option<(PathBuf, f64)> {
-    if path.exists() {
-        return None;
-    }
-    let text = path.to_string_lossy();
-    let (file, t) = text.rsplit_once('@')?;
-    let t = t.parse::<f64>().ok()?;
-    Some((PathBuf::from(file), t))
-}
-
 /// Check every output of a command before any work: each writable, none an input, no two
 /// the same file (`crate::output`).
 pub fn check_outputs(

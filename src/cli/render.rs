@@ -174,7 +174,7 @@ fn settings(args: &RenderArgs) -> RenderSettings {
 /// can be written and is none of the inputs, the range is a range.
 fn check(args: &RenderArgs) -> Result<(), CliError> {
     for p in args.source.iter() {
-        match super::video_frame_name(p) {
+        match crate::media::video_frame_name(p) {
             Some((file, _)) => super::input_file(&file)?,
             None => super::input_file(p)?,
         }

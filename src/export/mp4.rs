@@ -269,7 +269,7 @@ impl Mp4Writer {
             )));
         }
         crate::output::check_destination(&path, &[])?;
-        let temp = TempFile::beside(&path, "mp4")?;
+        let temp = TempFile::beside(&path, "mp4");
         let octx = ffmpeg::format::output_as(temp.path(), "mp4").map_err(|source| {
             ExportError::Create {
                 path: path.clone(),

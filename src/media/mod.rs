@@ -15,3 +15,15 @@ pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_m
 pub use self::probe::{MediaInfo, StreamInfo, probe};
 pub use self::timeline::{Thumbnail, ThumbnailTiming, Waveform, thumbnails};
 pub use self::video::{AudioInfo, RgbConversion, VideoFrame, VideoInfo, VideoSource};
+
+/// `clip.mp4@2.5` names the frame of `clip.mp4` on screen at 2.5 s (a portrait taken from a
+/// video): (file, seconds), when no file has the whole name.
+pub fn video_frame_name(path: &std::path::Path) -> Option<(std::path::PathBuf, f64)> {
+    if path.exists() {
+        return None;
+    }
+    let text = path.to_string_lossy();
+    let (file, t) = text.rsplit_once('@')?;
+    let t = t.parse::<f64>().ok()?;
+    Some((std::path::PathBuf::from(file), t))
+}

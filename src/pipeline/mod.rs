@@ -264,16 +264,12 @@ pub struct RenderReport {
 
 /// A source picture: an image file, or `VIDEO@SECONDS` for the frame of a video shown then.
 pub fn load_source(path: &Path) -> Result<RgbImage, PipelineError> {
-    let text = path.to_string_lossy();
-    if !path.exists()
-        && let Some((file, t)) = text.rsplit_once('@')
-        && let Ok(t) = t.parse::<f64>()
-    {
-        let mut v = crate::media::VideoSource::open(file)?;
+    if let Some((file, t)) = crate::media::video_frame_name(path) {
+        let mut v = crate::media::VideoSource::open(&file)?;
         let duration = v.info().duration_s;
         if !(0.0..duration).contains(&t) {
             return Err(PipelineError::PastTheEnd {
-                path: PathBuf::from(file),
+                path: file,
                 what: "the portrait's frame",
                 time: t,
                 duration,
@@ -480,12 +476,8 @@ impl Animation {
         };
         // Output size, or another source of another size fitted to the first one's.
         let (fw, fh) = frame.dimensions();
-        let lm = self.engines[which].source_landmarks();
-        let n = lm.len().max(1) as f32;
-        let centre = (
-            lm.iter().map(|p| p[0]).sum::<f32>() / n / fw as f32,
-            lm.iter().map(|p| p[1]).sum::<f32>() / n / fh as f32,
-        );
+        let c = self.engines[which].source_landmarks().centre();
+        let centre = (c[0] / fw as f32, c[1] / fh as f32);
         Ok(fit_frame(frame, self.size, self.fit, centre))
     }
 }

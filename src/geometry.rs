@@ -246,10 +246,6 @@ impl Face68 {
         Face68([p; 68])
     }
 
-    pub fn points(&self) -> &[[f32; 2]; 68] {
-        &self.0
-    }
-
     /// The points of a part.
     pub fn part(&self, r: Range<usize>) -> &[[f32; 2]] {
         &self.0[r]

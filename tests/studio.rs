@@ -836,6 +836,7 @@ fn the_command_palette_finds_and_runs_commands() {
         h.query_by_label("Open project…").is_none(),
         "the list is narrowed"
     );
+    h.snapshot_options("studio_command_palette", &snapshot_options());
     // Escape closes it and runs nothing.
     h.key_press(Key::Escape);
     h.step();

@@ -141,11 +141,16 @@ pub mod parts {
     /// The outer eye corners: the face's width and roll are measured between them.
     pub const RIGHT_EYE_OUTER: usize = 36;
     pub const LEFT_EYE_OUTER: usize = 45;
+    pub const RIGHT_EYE_INNER: usize = 39;
+    pub const LEFT_EYE_INNER: usize = 42;
     /// Upper lid over lower lid, both eyes.
     pub const LIDS: [(usize, usize); 4] = [(37, 41), (38, 40), (43, 47), (44, 46)];
     pub const MOUTH: Range<usize> = 48..68;
     pub const OUTER_LIPS: Range<usize> = 48..60;
     pub const INNER_LIPS: Range<usize> = 60..68;
+    /// The mouth's corners.
+    pub const MOUTH_RIGHT: usize = 48;
+    pub const MOUTH_LEFT: usize = 54;
     /// Upper inner lip over lower inner lip.
     pub const INNER_LIP_PAIRS: [(usize, usize); 3] = [(61, 67), (62, 66), (63, 65)];
     /// The middle of the inner lips, upper and lower: the mouth's opening.

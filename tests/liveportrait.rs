@@ -525,3 +525,59 @@ fn models_check_refuses_missing_truncated_corrupt_misshapen_and_mistyped_files()
     .expect("write");
     assert_refused(dir.path(), &["config.json", "reshape_depth"]);
 }
+
+/// The crop the networks see, placed from 68 points, against the reference's own crop code
+/// run on the same points (`crop.safetensors`: a painting, a photo and a second painting; the
+/// source and the driving settings).
+#[test]
+fn crop_transforms_match_the_reference() {
+    use vivant::geometry::Face68;
+    use vivant::neural::crop::{CropSettings, crop_transform};
+    let path = golden_dir().join("crop.safetensors");
+    let t = candle_core::safetensors::load(&path, &Device::Cpu)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rows = |name: &str| -> Vec<Vec<f32>> {
+        t.get(name)
+            .unwrap_or_else(|| panic!("crop.safetensors has no {name}"))
+            .to_vec2::<f32>()
+            .expect("2-D")
+    };
+    for img in ["img0", "img1", "img2"] {
+        let pts = rows(&format!("crop.{img}.pts68"));
+        let face = Face68::try_from(pts.iter().map(|p| [p[0], p[1]]).collect::<Vec<_>>())
+            .expect("68 points");
+        for (kind, settings) in [
+            ("source", CropSettings::SOURCE),
+            ("driving", CropSettings::DRIVING),
+        ] {
+            let m = crop_transform(&face, &settings, 512.0);
+            let want = rows(&format!("crop.{img}.{kind}.M_o2c"));
+            let got = [[m.a, -m.b, m.tx], [m.b, m.a, m.ty]];
+            for r in 0..2 {
+                for c in 0..3 {
+                    // The reference works in float32: its rounding on a translation of a few
+                    // hundred pixels is ~1e-4 px.
+                    let tol = if c == 2 { 2e-3 } else { 1e-5 };
+                    assert!(
+                        (got[r][c] - want[r][c]).abs() <= tol,
+                        "{img} {kind} M[{r}][{c}]: {} vs reference {}",
+                        got[r][c],
+                        want[r][c]
+                    );
+                }
+            }
+            assert_eq!(want[2], vec![0.0, 0.0, 1.0]);
+            if kind == "source" {
+                // The points land where the reference puts them in the crop.
+                let crop_pts = rows(&format!("crop.{img}.source.pt_crop"));
+                for (p, q) in face.iter().zip(&crop_pts) {
+                    let g = m.apply(*p);
+                    assert!(
+                        (g[0] - q[0]).abs() < 2e-3 && (g[1] - q[1]).abs() < 2e-3,
+                        "{img}: {g:?} vs {q:?}"
+                    );
+                }
+            }
+        }
+    }
+}

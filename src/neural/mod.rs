@@ -6,6 +6,7 @@
 //! - `config`: the networks' configuration (defaults = the reference's).
 //! - `appearance` (F), `motion` (M), `warping` (W), `generator` (G), `stitching` (S).
 //! - `keypoints`: head pose, rotation, keypoint transform, relative motion.
+//! - `crop`: the square the networks see, placed from the 68 points.
 //!
 //! Use: [`LivePortrait::load`] once; per source image [`LivePortrait::prepare_source`] (F and
 //! M, once); per driving frame [`LivePortrait::motion`] (M); per output frame
@@ -13,6 +14,7 @@
 
 pub mod appearance;
 pub mod config;
+pub mod crop;
 pub mod generator;
 pub mod keypoints;
 pub mod motion;

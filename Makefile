@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 OUT := out
 
-.PHONY: studio screenshot demo test deps test-deps build bench models golden clean
+.PHONY: studio screenshot demo demo-neural test deps test-deps build bench models golden clean
 
 ## The studio window on the bundled demo project (Mona Lisa + the bundled clip) on a first
 ## launch; afterwards, the last project.
@@ -33,6 +33,22 @@ demo: deps
 		--driving assets/driving_webcam_20s.mp4 --audio assets/speech_librivox_20s.wav \
 		--lips-from-audio -o $(OUT)/demo_driven.mp4
 	@echo "wrote $(OUT)/demo.mp4, $(OUT)/demo_driven.mp4, $(OUT)/demo_landmarks.json and $(OUT)/demo_landmarks.png"
+
+## The same two renders with the neural engine, from the LivePortrait weights in WEIGHTS (a
+## folder you downloaded; Vivant never does): make demo-neural WEIGHTS=~/liveportrait.
+## DEVICE=cuda or metal runs the networks there (a build with that feature).
+demo-neural: deps
+	@test -n "$(WEIGHTS)" || { echo "give the weights folder: make demo-neural WEIGHTS=DIR (see README, neural engine)"; exit 2; }
+	$(CARGO) build --release
+	@mkdir -p $(OUT)
+	./target/release/vivant render --source assets/mona_lisa.jpg --engine neural \
+		--weights "$(WEIGHTS)" --device $(or $(DEVICE),cpu) \
+		--audio assets/speech_librivox_20s.wav -o $(OUT)/demo_neural.mp4
+	./target/release/vivant render --source assets/mona_lisa.jpg --engine neural \
+		--weights "$(WEIGHTS)" --device $(or $(DEVICE),cpu) \
+		--driving assets/driving_webcam_20s.mp4 --audio assets/speech_librivox_20s.wav \
+		--lips-from-audio -o $(OUT)/demo_neural_driven.mp4
+	@echo "wrote $(OUT)/demo_neural.mp4 and $(OUT)/demo_neural_driven.mp4"
 
 ## Everything CI runs: formatting, lints, all tests. Vivant's own crates compile without
 ## incremental state here (`make test CARGO_INCREMENTAL=1` to keep it): from a clean clone it is

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Instant;
 
-use vivant::render::{GpuWarp, WarpEngine};
+use vivant::render::{GpuWarp, MeshWarp};
 
 fn main() {
     vivant::init_compute_threads();
@@ -27,7 +27,7 @@ fn main() {
         let (img, lm) = common::portrait(w, h);
         let frames = if full { 200 } else { 3 };
         let targets = common::sway_and_talk(&lm, frames);
-        let engine = WarpEngine::new(img, &lm);
+        let engine = MeshWarp::new(img, &lm);
         let t = Instant::now();
         for target in &targets {
             let _ = engine.render(target);

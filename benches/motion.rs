@@ -51,7 +51,7 @@ fn main() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let secs = t.elapsed().as_secs_f64();
-        let n = m.frames.len();
+        let n = m.len();
         let clip_s = n as f64 / 25.0;
         println!(
             "track 640x480, 68 points from {from:?}: {n} frames in {secs:.2} s = {:.0} frames/s = {:.1}x real time (target 10x); found {:.1} %; jitter {:.5} -> {:.5} smoothed",

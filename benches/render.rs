@@ -14,7 +14,7 @@ use candle_core::Device;
 use vivant::face::Analyzer;
 use vivant::models::ModelSource;
 use vivant::pipeline::{RenderJob, Soundtrack, render};
-use vivant::render::WarpEngine;
+use vivant::render::MeshWarp;
 
 fn main() {
     vivant::init_compute_threads();
@@ -30,11 +30,11 @@ fn main() {
         "render benchmark ({})",
         if full { "full" } else { "smoke test" }
     );
-    let engine = WarpEngine::new(big, &lm);
+    let engine = MeshWarp::new(big, &lm);
     let frames = if full { 300 } else { 10 };
     let targets = common::sway_and_talk(&lm, frames);
     for threads in [1, 2] {
-        let mut e = WarpEngine::new(engine.source().clone(), &lm);
+        let mut e = MeshWarp::new(engine.source().clone(), &lm);
         e.set_threads(threads);
         let t = Instant::now();
         for target in &targets {

@@ -178,9 +178,16 @@ impl TempFile {
     }
 
     /// Move the finished file into place.
-    pub fn commit(mut self) -> Result<(), OutputError> {
-        std::fs::rename(&self.path, &self.dest).map_err(|source| OutputError::Io {
-            path: self.dest.clone(),
+    pub fn commit(self) -> Result<(), OutputError> {
+        let dest = self.dest.clone();
+        self.commit_as(&dest)
+    }
+
+    /// Move the finished file to `dest` (in the same folder) instead of the one it was made
+    /// beside.
+    pub fn commit_as(mut self, dest: &Path) -> Result<(), OutputError> {
+        std::fs::rename(&self.path, dest).map_err(|source| OutputError::Io {
+            path: dest.to_path_buf(),
             source,
         })?;
         self.armed = false;

@@ -46,8 +46,11 @@ fn self_reenactment_on_the_webcam_clip() {
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
     let go = AtomicBool::new(false);
     let cache = dir.path().join("cache");
-    let (one, pics) = self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &go).expect("K=1");
-    let (four, _) = self_reenactment(&a, &clip, 4, 30, Some(&cache), false, &go).expect("K=4");
+    let opts = vivant::render::EngineOptions::default();
+    let (one, pics) =
+        self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &opts, &go).expect("K=1");
+    let (four, _) =
+        self_reenactment(&a, &clip, 4, 30, Some(&cache), false, &opts, &go).expect("K=4");
     eprintln!(
         "K=1: PSNR {:.2} SSIM {:.3} AKD {:.2}; K=4: PSNR {:.2} SSIM {:.3} AKD {:.2}",
         one.psnr, one.ssim, one.akd, four.psnr, four.ssim, four.akd

@@ -9,10 +9,10 @@ use image::RgbImage;
 use vivant::face::Analyzer;
 use vivant::geometry::Face68;
 use vivant::models::ModelSource;
-use vivant::render::{GpuWarp, WarpEngine};
+use vivant::render::{GpuWarp, MeshWarp};
 
 fn compare(img: RgbImage, lm: &Face68) {
-    let engine = WarpEngine::new(img, lm);
+    let engine = MeshWarp::new(img, lm);
     let gpu = GpuWarp::new(&engine).expect("a wgpu adapter (make test installs lavapipe)");
     eprintln!("adapter: {}", gpu.adapter());
     let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();

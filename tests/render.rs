@@ -9,7 +9,8 @@ use image::RgbImage;
 use vivant::face::Analyzer;
 use vivant::geometry::Face68;
 use vivant::models::ModelSource;
-use vivant::render::{Engine, WarpEngine};
+use vivant::motion::{Mode, Strengths};
+use vivant::render::{Drive, EngineOptions, MeshWarp, SourceFace, Transfer};
 
 fn portrait() -> (RgbImage, Face68) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
@@ -35,10 +36,34 @@ fn patch_mad(a: &RgbImage, ax: u32, ay: u32, b: &RgbImage, bx: u32, by: u32, n: 
 
 #[test]
 fn own_landmarks_give_the_source_back() {
+    // Through the engine boundary, as the pipeline prepares it: a driving face at rest (the
+    // reference itself) leaves the portrait as it is.
     let (img, lm) = portrait();
-    let engine = WarpEngine::new(img.clone(), &lm);
-    assert_eq!(engine.size(), img.dimensions());
-    let out = engine.render(&lm);
+    let mut engine = vivant::render::prepare(
+        vec![SourceFace {
+            image: img.clone(),
+            landmarks68: lm,
+        }],
+        &Transfer {
+            mode: Mode::Relative,
+            strengths: Strengths::default(),
+            reference: Some(lm),
+            reference_motion: None,
+        },
+        &EngineOptions::default(),
+    )
+    .expect("warp engine");
+    assert_eq!((engine.name(), engine.sources()), ("warp", 1));
+    assert_eq!(engine.size(0), img.dimensions());
+    let drawn = engine
+        .render(&Drive {
+            face: lm,
+            motion: None,
+            controls: None,
+        })
+        .expect("render");
+    assert_eq!(drawn.source, 0);
+    let out = drawn.image;
     let worst = out
         .as_raw()
         .iter()
@@ -52,7 +77,7 @@ fn own_landmarks_give_the_source_back() {
 #[test]
 fn a_moved_face_moves_and_the_border_stays() {
     let (img, lm) = portrait();
-    let engine = WarpEngine::new(img.clone(), &lm);
+    let engine = MeshWarp::new(img.clone(), &lm);
     let moved = lm.map(|p| [p[0] + 6.0, p[1] + 3.0]);
     let out = engine.render(&moved);
     // A patch around the nose tip is the source's, 6 px right and 3 px down.
@@ -84,7 +109,7 @@ fn edges_kept(out: &RgbImage, img: &RgbImage) -> bool {
 #[test]
 fn extreme_targets_neither_fold_nor_tear() {
     let (img, lm) = portrait();
-    let engine = WarpEngine::new(img.clone(), &lm);
+    let engine = MeshWarp::new(img.clone(), &lm);
     // Landmarks thrown about: jaw pulled through the mouth, eyes swapped.
     let mut wild = lm;
     for (i, p) in wild.iter_mut().enumerate() {
@@ -114,7 +139,7 @@ fn extreme_targets_neither_fold_nor_tear() {
 #[test]
 fn an_opened_mouth_gets_an_interior() {
     let (img, lm) = portrait();
-    let engine = WarpEngine::new(img.clone(), &lm);
+    let engine = MeshWarp::new(img.clone(), &lm);
     let iod = ((lm[45][0] - lm[36][0]).powi(2) + (lm[45][1] - lm[36][1]).powi(2)).sqrt();
     let mut open = lm;
     let drop = 0.35 * iod;
@@ -153,7 +178,7 @@ fn a_shrinking_face_does_not_alias() {
         let v = if x % 2 == 0 { 0 } else { 255 };
         image::Rgb([v, v, v])
     });
-    let engine = WarpEngine::new(stripes, &lm);
+    let engine = MeshWarp::new(stripes, &lm);
     let small = shrunk(&lm, 0.55);
     let out = engine.render(&small);
     // Between the outer eye corners, from the nose bridge to the nose's base.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use egui::{Event, Key, Modifiers, Pos2, vec2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
+use vivant::pipeline::EngineChoice;
 use vivant::studio::app::{SourceStatus, View};
 use vivant::studio::project::Project;
 use vivant::studio::{StudioApp, StudioOptions};
@@ -868,4 +869,78 @@ fn the_command_palette_finds_and_runs_commands() {
         .ctx
         .format_shortcut(&egui::KeyboardShortcut::new(Modifiers::COMMAND, Key::S));
     h.get_by_label(&format!("Save project {shortcut}"));
+}
+
+/// The engine choice: without weights the Engine box offers Neural but asks for the folder
+/// first (the other snapshots show "Weights: none chosen"); a folder missing a network is
+/// refused with a banner naming it; the golden weights folder dropped on the window is taken,
+/// remembered for the next launch, and the neural engine then draws the preview on the worker.
+#[test]
+fn the_neural_engine_is_chosen_with_its_weights_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/liveportrait");
+    let mut h = studio(&state, None);
+    ready_source(&mut h, "astronaut.png");
+    // A folder without the generator's weights.
+    let partial = dir.path().join("partial");
+    std::fs::create_dir(&partial).unwrap();
+    for f in std::fs::read_dir(golden.join("safetensors")).unwrap() {
+        let f = f.unwrap().path();
+        if !f.to_string_lossy().contains("spade_generator") {
+            std::fs::copy(&f, partial.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    drop_file(&mut h, &partial);
+    h.step();
+    assert!(h.state().project.settings.weights.is_none());
+    assert!(
+        h.state()
+            .notices
+            .banners
+            .iter()
+            .any(|b| b.text.contains("spade_generator")),
+        "the missing network is named"
+    );
+    // The real folder, dropped; then Neural chosen in the Engine box.
+    drop_file(&mut h, &golden.join("safetensors"));
+    h.step();
+    assert_eq!(
+        h.state().project.settings.weights.as_deref(),
+        Some(golden.join("safetensors").as_path())
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Engine")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("Neural").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(h.state().project.settings.engine, EngineChoice::Neural);
+    h.get_by_label("Weights: safetensors");
+    h.state_mut().notices.banners.clear();
+    h.step();
+    h.snapshot_options("studio_engine_neural", &snapshot_options());
+    // The preview: the clip's motion read by the networks, frames drawn on the worker.
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    wait_for(&mut h, "the neural preview", |a| {
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
+    });
+    let errors: Vec<_> = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .filter(|b| b.severity == vivant::studio::app::Severity::Error)
+        .map(|b| b.text.clone())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // Remembered: a new window offers the same folder.
+    drop(h);
+    let h = studio(&state, None);
+    assert_eq!(
+        h.state().weights.as_deref(),
+        Some(golden.join("safetensors").as_path())
+    );
 }

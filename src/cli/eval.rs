@@ -11,6 +11,7 @@ use super::{CliError, parse_device, write_atomic};
 use crate::face::Analyzer;
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
+use crate::render::{Backend, EngineChoice, EngineOptions};
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -45,6 +46,15 @@ pub struct EvalArgs {
     /// over the speech envelope and the measured lip opening).
     #[arg(long, value_name = "FILE.png")]
     pub sheet: Option<PathBuf>,
+    /// The animation engine scored (prepared as `vivant render` prepares it).
+    #[arg(long, value_enum, default_value = "warp")]
+    pub engine: EngineChoice,
+    /// Where the warp runs: cpu (all cores) or wgpu (the GPU).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub backend: Backend,
+    /// The folder holding LivePortrait's weights (the neural engine).
+    #[arg(long, value_name = "DIR")]
+    pub weights: Option<PathBuf>,
 }
 
 pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
@@ -64,6 +74,14 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);
     }
+    let networks = if args.engine.needs_neural_motion() {
+        Some(std::sync::Arc::new(super::networks(
+            args.weights.as_deref(),
+            args.device,
+        )?))
+    } else {
+        None
+    };
     let (report, pictures) = crate::eval::self_reenactment(
         &analyzer,
         clip,
@@ -71,6 +89,11 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         args.frames.max(1),
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
+        &EngineOptions {
+            engine: args.engine,
+            backend: args.backend,
+            networks,
+        },
         &AtomicBool::new(false),
     )
     .map_err(|e| CliError::input(e.to_string()))?;

@@ -101,6 +101,18 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }
 
+/// The neural engine's networks from `--weights DIR` on `--device`: a missing folder, file or
+/// tensor is a bad input (exit 2) that names what is needed.
+pub(crate) fn networks(
+    weights: Option<&std::path::Path>,
+    device: DeviceChoice,
+) -> Result<crate::neural::LivePortrait, CliError> {
+    let device = device
+        .device()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    crate::pipeline::load_networks(weights, &device).map_err(|e| CliError::input(e.to_string()))
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {

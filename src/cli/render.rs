@@ -77,9 +77,13 @@ pub struct RenderArgs {
     /// pictures, at the same CRF.
     #[arg(long, default_value = "veryfast")]
     pub preset: String,
-    /// The animation engine.
+    /// The animation engine: warp (nothing to download) or neural (LivePortrait's networks,
+    /// from the weights in --weights).
     #[arg(long, value_enum, default_value = "warp")]
     pub engine: EngineChoice,
+    /// The folder holding LivePortrait's weights (the neural engine; see `vivant models check`).
+    #[arg(long, value_name = "DIR")]
+    pub weights: Option<PathBuf>,
     /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
     /// machine without one).
     #[arg(long, value_enum, default_value = "cpu")]
@@ -141,6 +145,7 @@ fn fps(s: &str) -> Result<f64, String> {
 fn settings(args: &RenderArgs) -> RenderSettings {
     RenderSettings {
         engine: args.engine,
+        weights: args.weights.clone(),
         backend: args.backend,
         mode: if args.absolute {
             Mode::Absolute
@@ -228,6 +233,14 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         (None, false) => Soundtrack::Driving,
     };
     job.settings = settings(args);
+    // The neural engine's weights are read before any work: a missing or broken file is
+    // reported now, not after the driving clip has been analysed.
+    if job.settings.engine.needs_neural_motion() {
+        job.networks = Some(Arc::new(super::networks(
+            job.settings.weights.as_deref(),
+            args.device,
+        )?));
+    }
     if args.no_cache {
         job.cache_dir = None;
     }

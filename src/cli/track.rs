@@ -1,5 +1,6 @@
 //! `vivant track`: follow the face through a driving clip and report how it went.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -43,11 +44,33 @@ pub struct TrackArgs {
 }
 
 #[derive(Serialize)]
-struct FrameOut<'a> {
+struct FrameOut {
     time_s: f64,
     state: FrameState,
     confidence: f32,
-    landmarks68: &'a [[f32; 2]],
+    landmarks68: crate::geometry::Face68,
+}
+
+/// Every frame, read from the analysis file as it is written out (a long clip's frames are
+/// never all in memory).
+struct FramesOut<'a>(&'a DrivingMotion);
+
+impl Serialize for FramesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let m = self.0;
+        let mut seq = s.serialize_seq(Some(m.len()))?;
+        for (i, (&time_s, &state)) in m.times.iter().zip(&m.states).enumerate() {
+            let o = m.observation(i).map_err(S::Error::custom)?;
+            seq.serialize_element(&FrameOut {
+                time_s,
+                state,
+                confidence: o.confidence,
+                landmarks68: o.landmarks68,
+            })?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -58,7 +81,7 @@ struct TrackOut<'a> {
     frame_rate: (i32, i32),
     jitter_raw: f64,
     jitter_smoothed: f64,
-    frames: Vec<FrameOut<'a>>,
+    frames: FramesOut<'a>,
 }
 
 pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
@@ -104,14 +127,14 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
     for n in notes {
         eprintln!("note: {n}");
     }
-    let count = |s: FrameState| motion.frames.iter().filter(|f| f.state == s).count();
+    let count = |s: FrameState| motion.states.iter().filter(|&&f| f == s).count();
     let duration = motion.times.last().copied().unwrap_or(0.0)
         + motion.times.get(1).copied().unwrap_or(0.0)
         - motion.times.first().copied().unwrap_or(0.0);
     eprintln!(
         "{}: {} frames in {secs:.1} s ({:.1}× real time); detected {}, tracked {}, lost and interpolated {}, lost and held {}",
         args.video.display(),
-        motion.frames.len(),
+        motion.len(),
         duration / secs.max(1e-9),
         count(FrameState::Detected),
         count(FrameState::Tracked),
@@ -130,21 +153,16 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
             frame_rate: motion.frame_rate,
             jitter_raw: motion.jitter_raw,
             jitter_smoothed: motion.jitter_smoothed,
-            frames: motion
-                .times
-                .iter()
-                .zip(&motion.frames)
-                .map(|(t, f)| FrameOut {
-                    time_s: *t,
-                    state: f.state,
-                    confidence: f.confidence,
-                    landmarks68: &f.landmarks68,
-                })
-                .collect(),
+            frames: FramesOut(&motion),
         };
-        let text = serde_json::to_string(&out).map_err(|e| CliError::internal(e.to_string()))?;
         write_atomic(path, |tmp| {
-            std::fs::write(tmp, format!("{text}\n")).map_err(|e| e.to_string())
+            let write = || -> std::io::Result<()> {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+                serde_json::to_writer(&mut w, &out)?;
+                writeln!(w)?;
+                w.into_inner().map_err(|e| e.into_error())?.sync_all()
+            };
+            write().map_err(|e| e.to_string())
         })?;
     }
     Ok(())

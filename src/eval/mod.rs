@@ -14,9 +14,10 @@ use serde::Serialize;
 use crate::face::{Analyzer, mesh::MESH_TO_68};
 use crate::geometry::Face68;
 use crate::media::VideoSource;
-use crate::motion::{DrivingMotion, Mode, MotionSettings, Retargeter, Strengths, jitter};
+use crate::motion::neural::NeuralMotion;
+use crate::motion::{DrivingMotion, Mode, MotionSettings, Strengths, jitter};
 use crate::pipeline::PipelineError;
-use crate::render::{SourceChooser, WarpEngine};
+use crate::render::{Drive, EngineOptions, RenderError, SourceFace, Transfer};
 
 /// One evaluated frame.
 #[derive(Clone, Debug, Serialize)]
@@ -143,9 +144,9 @@ fn spread(pool: &[usize], k: usize) -> Vec<usize> {
 }
 
 /// Self-reenactment of `clip` with `k` source frames, scored on up to `frames` frames spread
-/// over the clip. Returns the report and, for each scored frame, (real, generated) pictures
+/// over the clip, drawn by the engine `options` choose (prepared as the pipeline prepares it). Returns the report and, for each scored frame, (real, generated) pictures
 /// when `keep_pictures` is set (for a contact sheet).
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub fn self_reenactment(
     analyzer: &Analyzer,
     clip: &Path,
@@ -153,6 +154,7 @@ pub fn self_reenactment(
     frames: usize,
     cache_dir: Option<&Path>,
     keep_pictures: bool,
+    options: &EngineOptions,
     cancel: &AtomicBool,
 ) -> Result<(EvalReport, Vec<(RgbImage, RgbImage)>), PipelineError> {
     let mut tracker = analyzer.clone();
@@ -163,13 +165,21 @@ pub fn self_reenactment(
     };
     let (motion, _) =
         DrivingMotion::analyse(&tracker, clip, &settings, cache_dir, cancel, &|_, _| {})?;
-    let observed: Vec<usize> = (0..motion.frames.len())
-        .filter(|&i| motion.frames[i].state.observed())
+    let observed: Vec<usize> = (0..motion.len())
+        .filter(|&i| motion.states[i].observed())
         .collect();
+    // An evaluation reads frames all over the clip: its points are read once.
+    let lm: Vec<Face68> = (0..motion.len())
+        .map(|i| motion.landmarks(i))
+        .collect::<Result<_, _>>()
+        .map_err(PipelineError::MotionFile)?;
     // Sources: the most neutral frame first, then frames spread over the clip.
-    let lm: Vec<&Face68> = motion.frames.iter().map(|f| &f.landmarks68).collect();
-    let usable: Vec<bool> = motion.frames.iter().map(|f| f.state.observed()).collect();
-    let neutral = crate::motion::most_neutral(&lm, &usable).unwrap_or(0);
+    let neutral = crate::motion::most_neutral(
+        lm.iter()
+            .zip(&motion.states)
+            .map(|(f, s)| s.observed().then_some(*f)),
+    )
+    .unwrap_or(0);
     let mut sources = vec![neutral];
     for s in spread(&observed, k.saturating_sub(1)) {
         if !sources.contains(&s) {
@@ -177,21 +187,29 @@ pub fn self_reenactment(
         }
     }
     let mut video = VideoSource::open(clip)?;
-    let mut engines = Vec::new();
-    let mut retargeters = Vec::new();
+    let mut faces = Vec::with_capacity(sources.len());
     for &s in &sources {
-        let img = video.frame(s as u64)?.image;
-        let l = &motion.frames[s].landmarks68;
-        engines.push(WarpEngine::new(img, l));
-        // Same camera: the source frame's own landmarks are its reference.
-        retargeters.push(Retargeter::new(l, l, Mode::Relative, Strengths::default()));
+        faces.push(SourceFace {
+            image: video.frame(s as u64)?.image,
+            landmarks68: lm[s],
+        });
     }
-    let mut chooser = SourceChooser::new(
-        sources
-            .iter()
-            .map(|&s| motion.frames[s].landmarks68)
-            .collect(),
-    );
+    // Same camera, same face: each source frame's own landmarks are its reference.
+    let transfer = Transfer {
+        mode: Mode::Relative,
+        strengths: Strengths::default(),
+        reference: None,
+        reference_motion: None,
+    };
+    // The neural engine reads the clip's motion with its own network too.
+    let neural = match (options.engine.needs_neural_motion(), &options.networks) {
+        (false, _) => None,
+        (true, None) => return Err(RenderError::NoWeights.into()),
+        (true, Some(n)) => {
+            Some(NeuralMotion::analyse(n, clip, &motion, false, cache_dir, cancel, &|_, _| {})?.0)
+        }
+    };
+    let mut engine = crate::render::prepare(faces, &transfer, options)?;
     let candidates: Vec<usize> = observed
         .iter()
         .copied()
@@ -224,11 +242,13 @@ pub fn self_reenactment(
         if cancel.load(Ordering::Relaxed) {
             return Err(PipelineError::Cancelled);
         }
-        let driving = &motion.frames[i].landmarks68;
-        let targets: Vec<Face68> = retargeters.iter().map(|r| r.target(driving)).collect();
-        let which = chooser.choose(&targets);
-        let target = &targets[which];
-        let generated = engines[which].render(target);
+        let driving = &lm[i];
+        let drawn = engine.render(&Drive {
+            face: *driving,
+            motion: neural.as_ref().map(|m| m.frames[i].clone()),
+            controls: None,
+        })?;
+        let (which, generated) = (drawn.source, drawn.image);
         let real = video.frame(i as u64)?.image;
         let (w, h) = real.dimensions();
         let bx = face_box(driving, w, h);

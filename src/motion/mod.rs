@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod expression;
 pub mod idle;
+pub mod neural;
 pub mod retarget;
 pub mod smooth;
 pub mod speech;
@@ -24,8 +25,10 @@ use crate::geometry::Face68;
 use crate::media::VideoSource;
 
 pub use self::retarget::{Mode, Retargeter, Strengths, most_neutral};
-pub use self::smooth::{OneEuro, jitter};
-pub use self::track::{FrameState, Landmarks68From, Observation, TrackError, Tracker, track_clip};
+pub use self::smooth::{Jitter, OneEuro, OneEuroState, jitter};
+pub use self::track::{
+    FrameState, Landmarks68From, Observation, TrackError, Tracker, track_clip, track_runs,
+};
 pub use crate::geometry::Similarity;
 
 /// Settings that change the analysis (and so key its cache).
@@ -48,19 +51,24 @@ impl Default for MotionSettings {
     }
 }
 
-/// The face through a whole driving clip.
-#[derive(Clone, Debug, PartialEq)]
+/// The face through a whole driving clip. The frames' points are read from the analysis
+/// file when asked for (see `cache`), so a long clip costs only its times and states in memory.
+#[derive(Debug)]
 pub struct DrivingMotion {
     pub width: u32,
     pub height: u32,
     pub frame_rate: (i32, i32),
     /// Presentation time of each frame, seconds.
     pub times: Vec<f64>,
-    /// One per frame, lost frames filled (see `FrameState`).
-    pub frames: Vec<Observation>,
+    /// How each frame's face was obtained (lost frames filled, see `FrameState`).
+    pub states: Vec<FrameState>,
     /// Jitter of the observed frames before and after smoothing (see `smooth::jitter`).
     pub jitter_raw: f64,
     pub jitter_smoothed: f64,
+    /// The cache key it is kept under (`None` when not cached); later analyses of the clip
+    /// (the neural engine's motion) key their own caches from it.
+    pub key: Option<String>,
+    frames: cache::FrameFile,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +77,14 @@ pub enum MotionError {
     Track(#[from] TrackError),
     #[error("{path}: no face found in any frame of the driving clip")]
     NoFace { path: PathBuf },
+    #[error(transparent)]
+    Neural(#[from] crate::neural::NeuralError),
+}
+
+impl From<std::io::Error> for MotionError {
+    fn from(e: std::io::Error) -> Self {
+        MotionError::Track(TrackError::Io(e))
+    }
 }
 
 impl DrivingMotion {
@@ -83,33 +99,8 @@ impl DrivingMotion {
         cancel: &AtomicBool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
-        Self::analyse_with(analyzer, path, settings, cache_dir, cancel, progress, true)
-    }
-
-    /// `analyse` for rendering: the 68 points only, without the meshes (a tenth of the
-    /// memory; read so from the cache, or dropped once a fresh analysis is stored).
-    pub fn analyse_landmarks(
-        analyzer: &Analyzer,
-        path: &Path,
-        settings: &MotionSettings,
-        cache_dir: Option<&Path>,
-        cancel: &AtomicBool,
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<(Self, Vec<String>), MotionError> {
-        Self::analyse_with(analyzer, path, settings, cache_dir, cancel, progress, false)
-    }
-
-    fn analyse_with(
-        analyzer: &Analyzer,
-        path: &Path,
-        settings: &MotionSettings,
-        cache_dir: Option<&Path>,
-        cancel: &AtomicBool,
-        progress: &(dyn Fn(u64, u64) + Sync),
-        meshes: bool,
-    ) -> Result<(Self, Vec<String>), MotionError> {
         let mut notes = Vec::new();
-        let key = match cache_dir {
+        let mut key = match cache_dir {
             Some(_) => match cache::key(path, settings) {
                 Ok(k) => Some(k),
                 Err(e) => {
@@ -120,141 +111,243 @@ impl DrivingMotion {
             None => None,
         };
         if let (Some(dir), Some(k)) = (cache_dir, &key)
-            && let Some(m) = cache::load(dir, k, meshes)
+            && let Some(o) = cache::load(dir, k)
         {
+            let mut m = Self::from(o);
+            m.key = key;
             return Ok((m, notes));
         }
+        // The analysis is written where it will be kept, else to the temporary folder.
+        let scratch = match cache_dir {
+            Some(dir) if key.is_some() => match std::fs::create_dir_all(dir) {
+                Ok(()) => dir.to_path_buf(),
+                Err(e) => {
+                    notes.push(format!("motion cache not written: {}: {e}", dir.display()));
+                    key = None;
+                    std::env::temp_dir()
+                }
+            },
+            _ => std::env::temp_dir(),
+        };
         let info = VideoSource::open(path)
             .map_err(TrackError::from)?
             .info()
             .clone();
-        let (times, raw) = track_clip(
+        // Each tracking run spools its frames to a file; they are then read back in order,
+        // bridged, smoothed and written out, one frame at a time.
+        let (_, spools) = track_runs(
             analyzer,
             path,
             settings.landmarks68,
             settings.min_presence,
             cancel,
             progress,
+            &|| Ok(cache::FrameWriter::create(&scratch)?),
+            &|w: &mut cache::FrameWriter, t, o| Ok(w.push(t, o.as_ref())?),
         )?;
-        let observed: Vec<bool> = raw.iter().map(|o| o.is_some()).collect();
-        let mut frames = bridge(raw).ok_or_else(|| MotionError::NoFace {
-            path: path.to_path_buf(),
-        })?;
-        let tracks = |f: &[Observation]| -> f64 {
-            let v: Vec<&[[f32; 2]]> = f.iter().map(|o| &o.landmarks68[..]).collect();
-            jitter(&v, &observed)
-        };
-        let jitter_raw = tracks(&frames);
-        if let Some(filter) = &settings.smoothing {
-            smooth_all(&mut frames, &times, filter);
+        let mut finish = Finisher::new(cache::FrameWriter::create(&scratch)?, settings.smoothing);
+        let mut bridge = Bridge::default();
+        for spool in spools {
+            for record in spool.into_reader()? {
+                let (t, o) = record?;
+                bridge.push(t, o, &mut finish)?;
+            }
         }
-        let jitter_smoothed = tracks(&frames);
-        let mut motion = DrivingMotion {
+        if !bridge.finish(&mut finish)? {
+            return Err(MotionError::NoFace {
+                path: path.to_path_buf(),
+            });
+        }
+        let header = cache::Header {
             width: info.width,
             height: info.height,
             frame_rate: info.frame_rate,
-            times,
-            frames,
-            jitter_raw,
-            jitter_smoothed,
+            frames: finish.out.frames(),
+            jitter_raw: finish.jitter_raw.value(),
+            jitter_smoothed: finish.jitter_smoothed.value(),
         };
+        let mut file = finish.out.finish(&header)?;
         if let (Some(dir), Some(k)) = (cache_dir, &key)
-            && let Err(e) = cache::store(dir, k, &motion)
+            && let Err(e) = file.keep(dir, k)
         {
             notes.push(format!("motion cache not written: {e}"));
+            key = None;
         }
-        if !meshes {
-            motion.drop_meshes();
-        }
-        Ok((motion, notes))
+        let mut m = Self::from(cache::Opened {
+            header,
+            times: finish.times,
+            states: finish.states,
+            file,
+        });
+        m.key = key;
+        Ok((m, notes))
     }
 
-    /// Forget the 468-point meshes, which rendering does not use: 5.6 KB of the ~6.2 KB a
-    /// frame takes.
-    fn drop_meshes(&mut self) {
-        for f in &mut self.frames {
-            f.mesh468 = Vec::new();
-        }
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// Frame `i`'s 68 points (read from the analysis file).
+    pub fn landmarks(&self, i: usize) -> std::io::Result<Face68> {
+        self.frames.landmarks(i)
+    }
+
+    /// Frame `i`'s whole observation, mesh included (read from the analysis file).
+    pub fn observation(&self, i: usize) -> std::io::Result<Observation> {
+        self.frames.observation(i)
+    }
+
+    /// Every frame's observation in order.
+    pub fn observations(&self) -> impl Iterator<Item = std::io::Result<Observation>> + '_ {
+        (0..self.len()).map(|i| self.observation(i))
     }
 
     /// Fraction of frames where the face was found (not filled in).
     pub fn found_fraction(&self) -> f64 {
-        let n = self.frames.iter().filter(|f| f.state.observed()).count();
-        n as f64 / self.frames.len().max(1) as f64
+        let n = self.states.iter().filter(|s| s.observed()).count();
+        n as f64 / self.states.len().max(1) as f64
     }
 }
 
-/// Fill lost frames: linear between the nearest found frames, the nearest one held at the
-/// ends. `None` when no frame was found.
-pub fn bridge(raw: Vec<Option<Observation>>) -> Option<Vec<Observation>> {
-    let found: Vec<usize> = (0..raw.len()).filter(|&i| raw[i].is_some()).collect();
-    let (&first, &last) = (found.first()?, found.last()?);
-    let mut out: Vec<Option<Observation>> = raw;
-    for w in found.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if b - a < 2 {
-            continue;
+impl From<cache::Opened> for DrivingMotion {
+    fn from(o: cache::Opened) -> Self {
+        Self {
+            width: o.header.width,
+            height: o.header.height,
+            frame_rate: o.header.frame_rate,
+            times: o.times,
+            states: o.states,
+            jitter_raw: o.header.jitter_raw,
+            jitter_smoothed: o.header.jitter_smoothed,
+            key: None,
+            frames: o.file,
         }
-        let (oa, ob) = match (&out[a], &out[b]) {
-            (Some(x), Some(y)) => (x.clone(), y.clone()),
-            _ => continue,
+    }
+}
+
+/// Fills lost frames as they stream past: linear between the nearest found frames, the
+/// nearest one held at the ends. Only the lost frames' times wait for the next found one.
+#[derive(Default)]
+struct Bridge {
+    last: Option<Observation>,
+    lost: Vec<f64>,
+}
+
+impl Bridge {
+    fn push(
+        &mut self,
+        t: f64,
+        obs: Option<Observation>,
+        out: &mut Finisher,
+    ) -> std::io::Result<()> {
+        let Some(o) = obs else {
+            self.lost.push(t);
+            return Ok(());
         };
-        for (i, slot) in out.iter_mut().enumerate().take(b).skip(a + 1) {
-            let t = (i - a) as f32 / (b - a) as f32;
-            let lerp = |p: f32, q: f32| p + (q - p) * t;
-            *slot = Some(Observation {
-                state: FrameState::Interpolated,
-                confidence: 0.0,
-                landmarks68: Face68::from(std::array::from_fn(|k| {
-                    let (p, q) = (oa.landmarks68[k], ob.landmarks68[k]);
-                    [lerp(p[0], q[0]), lerp(p[1], q[1])]
-                })),
-                mesh468: oa
-                    .mesh468
-                    .iter()
-                    .zip(&ob.mesh468)
-                    .map(|(p, q)| [lerp(p[0], q[0]), lerp(p[1], q[1]), lerp(p[2], q[2])])
-                    .collect(),
-            });
+        let gap = self.lost.len() + 1;
+        for (j, &tj) in self.lost.iter().enumerate() {
+            let filled = match &self.last {
+                Some(a) => a.towards(&o, (j + 1) as f32 / gap as f32),
+                None => o.held(),
+            };
+            out.push(tj, filled)?;
         }
+        self.lost.clear();
+        out.push(t, o.clone())?;
+        self.last = Some(o);
+        Ok(())
     }
-    let held = |o: &Option<Observation>| {
-        o.clone().map(|mut o| {
-            o.state = FrameState::Held;
-            o.confidence = 0.0;
-            o
-        })
-    };
-    let head = held(&out[first]);
-    let tail = held(&out[last]);
-    for slot in out.iter_mut().take(first) {
-        *slot = head.clone();
+
+    /// Hold the last found frame to the end; `false` when no frame was found.
+    fn finish(mut self, out: &mut Finisher) -> std::io::Result<bool> {
+        let Some(last) = self.last.take() else {
+            return Ok(false);
+        };
+        for &t in &self.lost {
+            out.push(t, last.held())?;
+        }
+        Ok(true)
     }
-    for slot in out.iter_mut().skip(last + 1) {
-        *slot = tail.clone();
-    }
-    out.into_iter().collect()
 }
 
-/// One-Euro on every coordinate of the 68 points and the mesh.
-fn smooth_all(frames: &mut [Observation], times: &[f64], filter: &OneEuro) {
-    let n = frames.len();
-    for p in 0..68 {
-        for k in 0..2 {
-            let x: Vec<f64> = frames.iter().map(|f| f.landmarks68[p][k] as f64).collect();
-            let y = filter.filter(&times[..n], &x);
-            for (f, v) in frames.iter_mut().zip(y) {
-                f.landmarks68[p][k] = v as f32;
-            }
+impl Observation {
+    /// A lost frame filled in a fraction `t` of the way from this frame to `other`.
+    fn towards(&self, other: &Observation, t: f32) -> Observation {
+        let lerp = |p: f32, q: f32| p + (q - p) * t;
+        Observation {
+            state: FrameState::Interpolated,
+            confidence: 0.0,
+            landmarks68: Face68::from(std::array::from_fn(|k| {
+                let (p, q) = (self.landmarks68[k], other.landmarks68[k]);
+                [lerp(p[0], q[0]), lerp(p[1], q[1])]
+            })),
+            mesh468: self
+                .mesh468
+                .iter()
+                .zip(&other.mesh468)
+                .map(|(p, q)| [lerp(p[0], q[0]), lerp(p[1], q[1]), lerp(p[2], q[2])])
+                .collect(),
         }
     }
-    for p in 0..frames.first().map_or(0, |f| f.mesh468.len()) {
-        for k in 0..3 {
-            let x: Vec<f64> = frames.iter().map(|f| f.mesh468[p][k] as f64).collect();
-            let y = filter.filter(&times[..n], &x);
-            for (f, v) in frames.iter_mut().zip(y) {
-                f.mesh468[p][k] = v as f32;
+
+    /// This frame held over a lost one at the clip's start or end.
+    fn held(&self) -> Observation {
+        Observation {
+            state: FrameState::Held,
+            confidence: 0.0,
+            ..self.clone()
+        }
+    }
+}
+
+/// The last steps of the analysis, frame by frame: jitter measured, One-Euro on every
+/// coordinate of the 68 points and the mesh, jitter measured again, the frame written.
+struct Finisher {
+    out: cache::FrameWriter,
+    smoothing: Option<OneEuro>,
+    /// One filter state per coordinate: 68 × 2, then 468 × 3.
+    filters: Vec<OneEuroState>,
+    jitter_raw: Jitter,
+    jitter_smoothed: Jitter,
+    times: Vec<f64>,
+    states: Vec<FrameState>,
+}
+
+impl Finisher {
+    fn new(out: cache::FrameWriter, smoothing: Option<OneEuro>) -> Self {
+        Self {
+            out,
+            smoothing,
+            filters: vec![OneEuroState::default(); 68 * 2 + 468 * 3],
+            jitter_raw: Jitter::default(),
+            jitter_smoothed: Jitter::default(),
+            times: Vec::new(),
+            states: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, t: f64, mut o: Observation) -> std::io::Result<()> {
+        let observed = o.state.observed();
+        self.jitter_raw.push(&o.landmarks68, observed);
+        if let Some(filter) = &self.smoothing {
+            let dt = self.times.last().map(|&p| t - p);
+            let (lm, mesh) = self.filters.split_at_mut(68 * 2);
+            for (v, st) in o.landmarks68.iter_mut().flatten().zip(lm) {
+                *v = filter.step(st, dt, *v as f64) as f32;
+            }
+            for (v, st) in o.mesh468.iter_mut().flatten().zip(mesh) {
+                *v = filter.step(st, dt, *v as f64) as f32;
             }
         }
+        self.jitter_smoothed.push(&o.landmarks68, observed);
+        self.out.push(t, Some(&o))?;
+        self.times.push(t);
+        self.states.push(o.state);
+        Ok(())
     }
 }

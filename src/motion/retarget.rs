@@ -144,23 +144,26 @@ fn clamp_shapes(p: &mut Face68, source: &Face68) {
     }
 }
 
-/// The most neutral frame among `frames` (those with `usable` true): mouth closed, eyes at
-/// their usual opening, head level and near its usual size.
-pub fn most_neutral(frames: &[&Face68], usable: &[bool]) -> Option<usize> {
-    let idx: Vec<usize> = (0..frames.len()).filter(|&i| usable[i]).collect();
-    if idx.is_empty() {
-        return None;
-    }
-    let mut eyes: Vec<f32> = idx.iter().map(|&i| frames[i].eyes_open()).collect();
+/// The index of the most neutral of `faces` (`None` for a frame not to be used): mouth
+/// closed, eyes at their usual opening, head level. Streams: a long clip's faces need not be
+/// held at once.
+pub fn most_neutral(faces: impl IntoIterator<Item = Option<Face68>>) -> Option<usize> {
+    // Per usable frame: eye openness, and the rest of the score (mouth, roll).
+    let scored: Vec<(usize, f32, f32)> = faces
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.map(|p| (i, p.eyes_open(), p.mouth_open() + 0.5 * p.roll().abs())))
+        .collect();
+    let mut eyes: Vec<f32> = scored.iter().map(|s| s.1).collect();
     eyes.sort_by(f32::total_cmp);
-    let eye_median = eyes[eyes.len() / 2];
-    idx.into_iter().min_by(|&a, &b| {
-        let score = |i: usize| {
-            let p = frames[i];
-            p.mouth_open() + (p.eyes_open() - eye_median).abs() + 0.5 * p.roll().abs()
-        };
-        score(a).total_cmp(&score(b))
-    })
+    let eye_median = *eyes.get(eyes.len() / 2)?;
+    scored
+        .iter()
+        .min_by(|a, b| {
+            let score = |s: &(usize, f32, f32)| s.2 + (s.1 - eye_median).abs();
+            score(a).total_cmp(&score(b))
+        })
+        .map(|s| s.0)
 }
 
 #[cfg(test)]

@@ -37,52 +37,97 @@ fn alpha(cutoff: f64, dt: f64) -> f64 {
 impl OneEuro {
     /// Filter one coordinate's samples `x` taken at `t` (seconds, increasing).
     pub fn filter(&self, t: &[f64], x: &[f64]) -> Vec<f64> {
-        let mut out = Vec::with_capacity(x.len());
-        let (mut prev_x, mut prev_dx) = (0.0, 0.0);
-        for i in 0..x.len() {
-            if i == 0 {
-                prev_x = x[0];
-                out.push(x[0]);
-                continue;
-            }
-            let dt = (t[i] - t[i - 1]).max(1e-6);
-            let dx = (x[i] - prev_x) / dt;
-            let edx = prev_dx + alpha(self.d_cutoff, dt) * (dx - prev_dx);
-            let cutoff = self.min_cutoff + self.beta * edx.abs();
-            let ex = prev_x + alpha(cutoff, dt) * (x[i] - prev_x);
-            prev_x = ex;
-            prev_dx = edx;
-            out.push(ex);
-        }
-        out
+        let mut state = OneEuroState::default();
+        (0..x.len())
+            .map(|i| {
+                let dt = i.checked_sub(1).map(|p| t[i] - t[p]);
+                self.step(&mut state, dt, x[i])
+            })
+            .collect()
     }
+
+    /// One sample through the filter: `dt` is the time since the previous sample (`None` for
+    /// the first). The filter is causal, so a track can be smoothed as it streams past.
+    pub fn step(&self, state: &mut OneEuroState, dt: Option<f64>, x: f64) -> f64 {
+        let Some(dt) = dt.filter(|_| state.started) else {
+            *state = OneEuroState {
+                x,
+                dx: 0.0,
+                started: true,
+            };
+            return x;
+        };
+        let dt = dt.max(1e-6);
+        let dx = (x - state.x) / dt;
+        let edx = state.dx + alpha(self.d_cutoff, dt) * (dx - state.dx);
+        let cutoff = self.min_cutoff + self.beta * edx.abs();
+        let ex = state.x + alpha(cutoff, dt) * (x - state.x);
+        state.x = ex;
+        state.dx = edx;
+        ex
+    }
+}
+
+/// What the One-Euro filter remembers of one coordinate's track.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OneEuroState {
+    x: f64,
+    dx: f64,
+    started: bool,
 }
 
 /// Jitter of a 68-point track: mean length of the frame-to-frame second difference of the
 /// stable points, as a fraction of the eye distance, over runs of frames where `use_frame` is
 /// true (observed, not bridged).
 pub fn jitter(tracks: &[&[[f32; 2]]], use_frame: &[bool]) -> f64 {
-    let mut sum = 0.0;
-    let mut n = 0usize;
-    for i in 1..tracks.len().saturating_sub(1) {
-        if !(use_frame[i - 1] && use_frame[i] && use_frame[i + 1]) {
-            continue;
+    let mut j = Jitter::default();
+    for (t, &u) in tracks.iter().zip(use_frame) {
+        j.push(t, u);
+    }
+    j.value()
+}
+
+/// `jitter` measured frame by frame, for tracks that stream past.
+#[derive(Clone, Debug, Default)]
+pub struct Jitter {
+    /// The two frames before the next one, oldest first, and whether each counts.
+    before: [(Vec<[f32; 2]>, bool); 2],
+    seen: usize,
+    sum: f64,
+    n: usize,
+}
+
+impl Jitter {
+    pub fn push(&mut self, c: &[[f32; 2]], use_frame: bool) {
+        let [(a, use_a), (b, use_b)] = &self.before;
+        if self.seen >= 2 && *use_a && *use_b && use_frame {
+            let iod = {
+                let (r, l) = (b[parts::RIGHT_EYE_OUTER], b[parts::LEFT_EYE_OUTER]);
+                ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2))
+                    .sqrt()
+                    .max(1.0) as f64
+            };
+            for &p in &parts::STABLE {
+                let dx = (a[p][0] - 2.0 * b[p][0] + c[p][0]) as f64;
+                let dy = (a[p][1] - 2.0 * b[p][1] + c[p][1]) as f64;
+                self.sum += (dx * dx + dy * dy).sqrt() / iod;
+                self.n += 1;
+            }
         }
-        let (a, b, c) = (tracks[i - 1], tracks[i], tracks[i + 1]);
-        let iod = {
-            let (r, l) = (b[parts::RIGHT_EYE_OUTER], b[parts::LEFT_EYE_OUTER]);
-            ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2))
-                .sqrt()
-                .max(1.0) as f64
-        };
-        for &p in &parts::STABLE {
-            let dx = (a[p][0] - 2.0 * b[p][0] + c[p][0]) as f64;
-            let dy = (a[p][1] - 2.0 * b[p][1] + c[p][1]) as f64;
-            sum += (dx * dx + dy * dy).sqrt() / iod;
-            n += 1;
+        self.before.swap(0, 1);
+        self.before[1].0.clear();
+        self.before[1].0.extend_from_slice(c);
+        self.before[1].1 = use_frame;
+        self.seen += 1;
+    }
+
+    pub fn value(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sum / self.n as f64
         }
     }
-    if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
 #[cfg(test)]

@@ -69,6 +69,8 @@ pub enum TrackError {
     Analysis(#[from] AnalyzerError),
     #[error("cancelled")]
     Cancelled,
+    #[error("could not write the motion analysis: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Follows one face from frame to frame.
@@ -151,6 +153,40 @@ pub fn track_clip(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<(Vec<f64>, Vec<Option<Observation>>), TrackError> {
+    let (times, runs) = track_runs(
+        analyzer,
+        path,
+        landmarks68,
+        min_presence,
+        cancel,
+        progress,
+        &|| Ok(Vec::new()),
+        &|out: &mut Vec<Option<Observation>>, _, o| {
+            out.push(o);
+            Ok(())
+        },
+    )?;
+    Ok((times, runs.into_iter().flatten().collect()))
+}
+
+/// Hands a tracked frame (time, observation) to a run's sink.
+pub type PushFrame<S> = dyn Fn(&mut S, f64, Option<Observation>) -> Result<(), TrackError> + Sync;
+
+/// `track_clip` with each run's frames handed to a sink of its own (`make` creates one per
+/// run, `push` gives it the next frame's time and observation), so that a long clip's
+/// observations need not be held in memory. The sinks come back in clip order, with the
+/// times of the frames they were given (a run whose frames stop decoding ends early).
+#[allow(clippy::too_many_arguments)]
+pub fn track_runs<S: Send>(
+    analyzer: &Analyzer,
+    path: &Path,
+    landmarks68: Landmarks68From,
+    min_presence: f32,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    make: &(dyn Fn() -> Result<S, TrackError> + Sync),
+    push: &PushFrame<S>,
+) -> Result<(Vec<f64>, Vec<S>), TrackError> {
     let mut probe = VideoSource::open(path)?;
     let times = probe.frame_times()?;
     drop(probe);
@@ -160,17 +196,19 @@ pub fn track_clip(
         .min(times.len().div_ceil(50).max(1));
     let per = times.len().div_ceil(runs).max(1);
     let done = AtomicU64::new(0);
-    let results: Vec<Result<Vec<Option<Observation>>, TrackError>> = std::thread::scope(|s| {
+    let times = &times;
+    let results: Vec<Result<(S, usize), TrackError>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..runs)
             .map(|r| {
                 let (start, end) = (r * per, ((r + 1) * per).min(times.len()));
                 let done = &done;
-                s.spawn(move || -> Result<Vec<Option<Observation>>, TrackError> {
+                s.spawn(move || -> Result<(S, usize), TrackError> {
                     let mut src = VideoSource::open(path)?;
                     src.set_conversion(RgbConversion::Fast);
                     let mut tracker = Tracker::new(analyzer, landmarks68, min_presence);
-                    let mut out = Vec::with_capacity(end - start);
-                    for i in start..end {
+                    let mut sink = make()?;
+                    let mut count = 0;
+                    for (i, &time) in times.iter().enumerate().take(end).skip(start) {
                         if cancel.load(Ordering::Relaxed) {
                             return Err(TrackError::Cancelled);
                         }
@@ -182,11 +220,12 @@ pub fn track_clip(
                                 None => break,
                             }
                         };
-                        out.push(tracker.step(&frame.image)?);
+                        push(&mut sink, time, tracker.step(&frame.image)?)?;
+                        count += 1;
                         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                         progress(n, total);
                     }
-                    Ok(out)
+                    Ok((sink, count))
                 })
             })
             .collect();
@@ -201,12 +240,12 @@ pub fn track_clip(
             })
             .collect()
     });
-    let mut all = Vec::with_capacity(times.len());
-    for r in results {
-        all.extend(r?);
+    let mut sinks = Vec::with_capacity(runs);
+    let mut tracked = Vec::with_capacity(times.len());
+    for (r, result) in results.into_iter().enumerate() {
+        let (sink, count) = result?;
+        sinks.push(sink);
+        tracked.extend_from_slice(&times[r * per..r * per + count]);
     }
-    // A clip whose last frames do not decode ends where decoding ended.
-    let mut times = times;
-    times.truncate(all.len());
-    Ok((times, all))
+    Ok((tracked, sinks))
 }

@@ -166,14 +166,28 @@ pub struct Config {
     pub warping_module_params: WarpingConfig,
     pub spade_generator_params: GeneratorConfig,
     pub stitching_retargeting_module_params: StitchingConfig,
+    /// Side of the square input image, from the file's top-level `input_size` (the reference
+    /// always uses 256).
+    #[serde(skip)]
+    pub input_side: Option<usize>,
 }
 
 impl Config {
     /// Parse a `config.json`: `{"model_params": {…}}` or the sections at the top level.
     pub fn from_json(text: &str) -> Result<Self, String> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let input_side = value
+            .get("input_size")
+            .and_then(|v| v.get(0).or(Some(v)))
+            .and_then(|v| v.as_u64())
+            .map(|v| v as usize);
         let params = value.get("model_params").cloned().unwrap_or(value);
-        let config: Config = serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let mut config: Config = serde_json::from_value(params).map_err(|e| e.to_string())?;
+        config.input_side = input_side;
+        let (n, m) = (config.input_size(), config.input_multiple());
+        if n == 0 || n % m != 0 {
+            return Err(format!("input_size {n} is not a multiple of {m}"));
+        }
         config.validate()?;
         Ok(config)
     }
@@ -240,6 +254,12 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Side of the square crop the networks are fed: `input_size` from `config.json`, else
+    /// the reference's 256.
+    pub fn input_size(&self) -> usize {
+        self.input_side.unwrap_or(256)
     }
 
     /// Side of the square input image the networks take: the feature volume is a quarter of it

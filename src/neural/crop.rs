@@ -118,3 +118,19 @@ pub fn crop_rgb(image: &RgbImage, to_crop: &Similarity, size: usize) -> Vec<f32>
     };
     warp_rgb(image, &map, size, size)
 }
+
+/// An RGB crop (HWC, 0–255) as the networks' input: (1, 3, n, n) in [0, 1].
+pub fn input_tensor(
+    crop: &[f32],
+    n: usize,
+    device: &candle_core::Device,
+) -> Result<candle_core::Tensor, super::NeuralError> {
+    let mut chw = vec![0f32; 3 * n * n];
+    for (i, px) in crop.chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            // The reference feeds uint8 pixels / 255.
+            chw[c * n * n + i] = px[c].round().clamp(0.0, 255.0) / 255.0;
+        }
+    }
+    Ok(candle_core::Tensor::from_vec(chw, (1, 3, n, n), device)?)
+}

@@ -6,7 +6,8 @@
 //! - `config`: the networks' configuration (defaults = the reference's).
 //! - `appearance` (F), `motion` (M), `warping` (W), `generator` (G), `stitching` (S).
 //! - `keypoints`: head pose, rotation, keypoint transform, relative motion.
-//! - `crop`: the square the networks see, placed from the 68 points.
+//! - `crop`: the square the networks see, placed from the 68 points; `paste`: the generated
+//!   crop blended back into the full-resolution portrait.
 //!
 //! Use: [`LivePortrait::load`] once; per source image [`LivePortrait::prepare_source`] (F and
 //! M, once); per driving frame [`LivePortrait::motion`] (M); per output frame
@@ -18,6 +19,7 @@ pub mod crop;
 pub mod generator;
 pub mod keypoints;
 pub mod motion;
+pub mod paste;
 pub mod stitching;
 pub mod warping;
 pub mod weights;
@@ -117,7 +119,19 @@ pub struct LivePortrait {
     pub warping: WarpingNetwork,
     pub generator: SpadeGenerator,
     pub stitching: StitchingRetargeting,
+    /// SHA-256 of the motion extractor's file: what a cached driving motion was made with.
+    pub motion_id: String,
     device: Device,
+}
+
+impl std::fmt::Debug for LivePortrait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivePortrait")
+            .field("input_size", &self.config.input_size())
+            .field("num_kp", &self.num_kp())
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A VarBuilder over one checkpoint's tensors on `device`.
@@ -175,6 +189,14 @@ impl LivePortrait {
         let (vb, path) = take(Network::Motion)?;
         let motion = MotionExtractor::load(&vb, &config.motion_extractor_params)
             .map_err(|e| shape_error(&path, e))?;
+        let motion_id = {
+            let mut h = <sha2::Sha256 as sha2::Digest>::new();
+            crate::models::hash_file(&mut h, &path).map_err(|e| NeuralError::Unreadable {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            crate::models::hex(&sha2::Digest::finalize(h))
+        };
         let (vb, path) = take(Network::Warping)?;
         let warping = WarpingNetwork::load(&vb, &config.warping_module_params)
             .map_err(|e| shape_error(&path, e))?;
@@ -192,6 +214,7 @@ impl LivePortrait {
             warping,
             generator,
             stitching,
+            motion_id,
             device: device.clone(),
         })
     }

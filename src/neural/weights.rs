@@ -112,6 +112,25 @@ pub fn locate(dir: &Path, network: Network) -> Result<(PathBuf, Format), NeuralE
     })
 }
 
+/// Whether `dir` is a folder with a checkpoint file for every network (files found, not yet
+/// read: `LivePortrait::load` checks their contents).
+pub fn check_folder(dir: &Path) -> Result<(), NeuralError> {
+    if !dir.is_dir() {
+        return Err(NeuralError::NotAFolder {
+            dir: dir.to_path_buf(),
+            reason: if dir.exists() {
+                "it is a file".into()
+            } else {
+                "it does not exist".into()
+            },
+        });
+    }
+    for &n in Network::ALL.iter() {
+        locate(dir, n)?;
+    }
+    Ok(())
+}
+
 /// Read one checkpoint from `dir`.
 pub fn read(dir: &Path, network: Network) -> Result<Checkpoint, NeuralError> {
     let (path, format) = locate(dir, network)?;

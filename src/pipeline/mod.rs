@@ -10,13 +10,15 @@
 //! clip's length beyond the motion's ~0.6 KB a frame.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use image::RgbImage;
 
 pub mod settings;
 
-pub use self::settings::{Backend, EngineChoice, Fit, OutputSize, RenderSettings};
+pub use self::settings::{Fit, OutputSize, RenderSettings};
+pub use crate::render::{Backend, EngineChoice};
 
 use crate::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
 use crate::face::{Analyzer, AnalyzerError};
@@ -24,10 +26,14 @@ use crate::geometry::Face68;
 use crate::media::{
     AudioFormat, AudioSource, ImageLoadError, MediaError, SampleSource, load_image,
 };
+use crate::motion::neural::NeuralMotion;
 use crate::motion::speech::{SpeechCurves, SpeechSettings};
 use crate::motion::voice::VoiceMotion;
-use crate::motion::{DrivingMotion, Mode, MotionError, MotionSettings, Retargeter, most_neutral};
-use crate::render::{Engine, GpuWarp, SourceChooser, WarpEngine};
+use crate::motion::{DrivingMotion, Mode, MotionError, MotionSettings, most_neutral};
+use crate::neural::{KpInfo, LivePortrait, NeuralError};
+use crate::render::{
+    Drive, Engine, EngineOptions, FaceControls, RenderError, SourceFace, Transfer,
+};
 
 /// Where the sound comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +107,9 @@ pub struct RenderJob {
     pub speech: SpeechSettings,
     /// Where analyses of driving clips are kept (`None` = not cached).
     pub cache_dir: Option<PathBuf>,
+    /// The neural engine's networks, when the front end has loaded them (else they are loaded
+    /// from `settings.weights` onto the CPU).
+    pub networks: Option<Arc<LivePortrait>>,
 }
 
 impl RenderJob {
@@ -115,6 +124,7 @@ impl RenderJob {
             settings: RenderSettings::default(),
             speech: SpeechSettings::default(),
             cache_dir: crate::motion::cache::default_dir(),
+            networks: None,
         }
     }
 
@@ -163,6 +173,8 @@ pub enum PipelineError {
     Analysis(#[from] AnalyzerError),
     #[error(transparent)]
     Motion(#[from] MotionError),
+    #[error("the driving clip's motion analysis could not be read back: {0}")]
+    MotionFile(#[source] std::io::Error),
     #[error(transparent)]
     Media(#[from] MediaError),
     #[error(transparent)]
@@ -199,7 +211,9 @@ pub enum PipelineError {
         need: usize,
     },
     #[error(transparent)]
-    Gpu(#[from] crate::render::GpuError),
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Neural(#[from] NeuralError),
     #[error("cancelled")]
     Cancelled,
     #[error("internal error: the {0} stopped unexpectedly")]
@@ -234,9 +248,22 @@ impl PipelineError {
             Self::Export(e) if e.is_disk_full() => Failure::DiskFull,
             Self::Export(e) if e.is_not_writable() => Failure::NotWritable,
             Self::Motion(MotionError::NoFace { .. }) => Failure::NoDrivingFace,
+            Self::Motion(MotionError::Track(TrackError::Io(e))) | Self::MotionFile(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+                ) =>
+            {
+                Failure::DiskFull
+            }
+            Self::Motion(MotionError::Track(TrackError::Io(_))) | Self::MotionFile(_) => {
+                Failure::Internal
+            }
             Self::Analysis(_)
             | Self::Motion(MotionError::Track(TrackError::Analysis(_)))
-            | Self::Gpu(_)
+            | Self::Motion(MotionError::Neural(_))
+            | Self::Neural(NeuralError::Net(_))
+            | Self::Render(_)
             | Self::Panicked(_)
             | Self::Export(ExportError::Encode { .. }) => Failure::Internal,
             _ => Failure::Input,
@@ -294,14 +321,16 @@ pub fn source_face(
 }
 
 /// What drives the portrait, prepared: per output frame, a face (68 points in the driving
-/// face's coordinates) that the retargeters carry onto each source.
+/// face's coordinates) that the engine carries onto the sources.
 struct Performance {
     count: u64,
     fps: (i32, i32),
     /// The driving face at rest, matching the sources' expression.
     reference: Face68,
     mode: Mode,
-    face: Box<dyn Fn(u64) -> Face68 + Send + Sync>,
+    drive: Box<dyn Fn(u64) -> Result<Drive, PipelineError> + Send + Sync>,
+    /// The reference frame's neural motion (when the engine reads neural motion).
+    reference_motion: Option<KpInfo>,
     /// The sound, opened anew for each export (an animation can be exported again).
     audio: Option<SoundRange>,
     driving_found: f64,
@@ -330,14 +359,11 @@ impl SoundRange {
     }
 }
 
-/// A render job made ready to draw any of its frames: the sources' engines, what drives them
-/// and the retargeters between. Export draws every frame in order; the studio's preview draws
+/// A render job made ready to draw any of its frames: what drives the portrait, and the engine
+/// prepared from its sources. Export draws every frame in order; the studio's preview draws
 /// whichever frame the playhead is on.
 pub struct Animation {
-    engines: Vec<WarpEngine>,
-    gpus: Vec<GpuWarp>,
-    retargeters: Vec<Retargeter>,
-    chooser: SourceChooser,
+    engine: Box<dyn Engine>,
     plan: Performance,
     size: (u32, u32),
     fit: Fit,
@@ -345,7 +371,8 @@ pub struct Animation {
 }
 
 impl Animation {
-    /// Find (or take the given) source faces, analyse the driving clip or listen to the voice.
+    /// Find (or take the given) source faces, analyse the driving clip or listen to the voice,
+    /// and prepare the engine the job asks for.
     pub fn prepare(
         analyzer: &Analyzer,
         job: &RenderJob,
@@ -354,9 +381,9 @@ impl Animation {
     ) -> Result<Self, PipelineError> {
         let mut notes = Vec::new();
         progress(Stage::Source);
-        let mut engines = Vec::with_capacity(job.sources.len());
+        let mut sources = Vec::with_capacity(job.sources.len());
         for (i, path) in job.sources.iter().enumerate() {
-            let (image, landmarks) = match job.landmarks.get(i).copied().flatten() {
+            let (image, landmarks68) = match job.landmarks.get(i).copied().flatten() {
                 Some(lm) => (load_source(path)?, lm),
                 _ => {
                     let (image, landmarks, faces) = source_face(analyzer, path)?;
@@ -369,42 +396,52 @@ impl Animation {
                     (image, landmarks)
                 }
             };
-            engines.push(WarpEngine::new(image, &landmarks));
+            sources.push(SourceFace { image, landmarks68 });
         }
-        let gpus = match job.settings.backend {
-            Backend::Cpu => Vec::new(),
-            Backend::Wgpu => engines
-                .iter()
-                .map(GpuWarp::new)
-                .collect::<Result<Vec<_>, _>>()?,
-        };
-        let Some(engine) = engines.first() else {
+        let Some(first) = sources.first() else {
             return Err(PipelineError::NoSourceFace(PathBuf::from(
                 "(no source given)",
             )));
         };
+        let (sw, sh) = first.image.dimensions();
+        let networks = match (job.settings.engine.needs_neural_motion(), &job.networks) {
+            (false, _) => None,
+            (true, Some(n)) => Some(n.clone()),
+            (true, None) => Some(Arc::new(load_networks(
+                job.settings.weights.as_deref(),
+                &candle_core::Device::Cpu,
+            )?)),
+        };
         let plan = match &job.driving {
-            Some(driving) => {
-                clip_performance(analyzer, job, driving, cancel, progress, &mut notes)?
-            }
+            Some(driving) => clip_performance(
+                analyzer,
+                job,
+                driving,
+                networks.as_deref(),
+                cancel,
+                progress,
+                &mut notes,
+            )?,
             None => {
                 progress(Stage::Listening);
-                voice_performance(job, engine.source_landmarks(), &mut notes)?
+                voice_performance(job, &first.landmarks68, &mut notes)?
             }
         };
-        let retargeters: Vec<Retargeter> = engines
-            .iter()
-            .map(|e| {
-                Retargeter::new(
-                    e.source_landmarks(),
-                    &plan.reference,
-                    plan.mode,
-                    job.settings.strengths,
-                )
-            })
-            .collect();
-        let chooser = SourceChooser::new(engines.iter().map(|e| *e.source_landmarks()).collect());
-        let (sw, sh) = engine.size();
+        let transfer = Transfer {
+            mode: plan.mode,
+            strengths: job.settings.strengths,
+            reference: Some(plan.reference),
+            reference_motion: plan.reference_motion.clone(),
+        };
+        let engine = crate::render::prepare(
+            sources,
+            &transfer,
+            &EngineOptions {
+                engine: job.settings.engine,
+                backend: job.settings.backend,
+                networks,
+            },
+        )?;
         let size = job.settings.size.size(sw, sh).unwrap_or((sw, sh));
         if job.settings.fit != Fit::Stretch
             && ((sw as f64 * size.1 as f64) / (sh as f64 * size.0 as f64) - 1.0).abs() >= 1e-3
@@ -417,10 +454,7 @@ impl Animation {
             ));
         }
         Ok(Self {
-            engines,
-            gpus,
-            retargeters,
-            chooser,
+            engine,
             plan,
             size,
             fit: job.settings.fit,
@@ -445,8 +479,13 @@ impl Animation {
 
     /// The driving face at output frame `k`, in the driving clip's pixels (with a voice alone,
     /// in the first source's).
-    pub fn driving_face(&self, k: u64) -> Face68 {
-        (self.plan.face)(k.min(self.plan.count.saturating_sub(1)))
+    pub fn driving_face(&self, k: u64) -> Result<Face68, PipelineError> {
+        Ok(self.drive(k)?.face)
+    }
+
+    /// What drives output frame `k`.
+    fn drive(&self, k: u64) -> Result<Drive, PipelineError> {
+        (self.plan.drive)(k.min(self.plan.count.saturating_sub(1)))
     }
 
     /// The driving clip's time that output frame `k` follows (its frame shown then), `None`
@@ -459,27 +498,37 @@ impl Animation {
 
     /// Output frame `k`, at the output size.
     pub fn frame(&mut self, k: u64) -> Result<RgbImage, PipelineError> {
-        let driving = self.driving_face(k);
-        let targets: Vec<Face68> = self
-            .retargeters
-            .iter()
-            .map(|r| r.target(&driving))
-            .collect();
-        let which = if self.engines.len() > 1 {
-            self.chooser.choose(&targets)
-        } else {
-            0
-        };
-        let frame = match self.gpus.get(which) {
-            Some(gpu) => gpu.render(&self.engines[which], &targets[which])?,
-            None => self.engines[which].render(&targets[which]),
-        };
-        // Output size, or another source of another size fitted to the first one's.
-        let (fw, fh) = frame.dimensions();
-        let c = self.engines[which].source_landmarks().centre();
-        let centre = (c[0] / fw as f32, c[1] / fh as f32);
-        Ok(fit_frame(frame, self.size, self.fit, centre))
+        Ok(self.frame_and_source(k)?.0)
     }
+
+    /// Output frame `k`, and which source the engine animated for it (few-shot).
+    pub fn frame_and_source(&mut self, k: u64) -> Result<(RgbImage, usize), PipelineError> {
+        let drive = self.drive(k)?;
+        let drawn = self.engine.render(&drive)?;
+        // Output size, or another source of another size fitted to the first one's.
+        let (fw, fh) = drawn.image.dimensions();
+        let c = self.engine.source_face(drawn.source).centre();
+        let centre = (c[0] / fw as f32, c[1] / fh as f32);
+        Ok((
+            fit_frame(drawn.image, self.size, self.fit, centre),
+            drawn.source,
+        ))
+    }
+
+    /// The engine drawing the frames ("warp").
+    pub fn engine_name(&self) -> &'static str {
+        self.engine.name()
+    }
+}
+
+/// The neural engine's networks from the weights folder `dir` on `device`. Without a folder,
+/// the error says which files are needed and where they come from.
+pub fn load_networks(
+    dir: Option<&Path>,
+    device: &candle_core::Device,
+) -> Result<LivePortrait, PipelineError> {
+    let dir = dir.ok_or(PipelineError::Render(RenderError::NoWeights))?;
+    Ok(LivePortrait::load(dir, device)?)
 }
 
 /// Run a render job.
@@ -515,7 +564,7 @@ pub fn export(
             .collect::<Vec<_>>()
             .join(", "),
         animation.plan.credit,
-        animation.engines.first().map_or("warp", |e| e.name())
+        animation.engine.name()
     ));
     let audio = animation
         .plan
@@ -582,6 +631,7 @@ fn clip_performance(
     analyzer: &Analyzer,
     job: &RenderJob,
     driving: &Path,
+    networks: Option<&LivePortrait>,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Stage) + Sync),
     notes: &mut Vec<String>,
@@ -593,7 +643,7 @@ fn clip_performance(
     };
     let mut tracker = analyzer.clone();
     tracker.options.small_faces = false;
-    let (motion, more) = DrivingMotion::analyse_landmarks(
+    let (motion, more) = DrivingMotion::analyse(
         &tracker,
         driving,
         &job.motion_settings(),
@@ -606,6 +656,29 @@ fn clip_performance(
         other => PipelineError::Motion(other),
     })?;
     notes.extend(more);
+    // The neural engine reads the clip's motion with its own network as well.
+    let neural = match networks {
+        Some(n) => {
+            let (m, more) = NeuralMotion::analyse(
+                n,
+                driving,
+                &motion,
+                job.settings.smoothing,
+                job.cache_dir.as_deref(),
+                cancel,
+                &|done, total| progress(Stage::Analysing(done, total)),
+            )
+            .map_err(|e| match e {
+                MotionError::Track(crate::motion::TrackError::Cancelled) => {
+                    PipelineError::Cancelled
+                }
+                other => PipelineError::Motion(other),
+            })?;
+            notes.extend(more);
+            Some(m)
+        }
+        None => None,
+    };
     // The clip's frame duration, to end the range after its last frame.
     let (rn, rd) = motion.frame_rate;
     let frame_dur = if rn > 0 && rd > 0 {
@@ -656,15 +729,19 @@ fn clip_performance(
             .partition_point(|&s| s <= t + 1e-9)
             .saturating_sub(1),
         None => {
-            let lm: Vec<&Face68> = in_range
-                .iter()
-                .map(|&i| &motion.frames[i].landmarks68)
-                .collect();
-            let usable: Vec<bool> = in_range
-                .iter()
-                .map(|&i| motion.frames[i].state.observed())
-                .collect();
-            most_neutral(&lm, &usable).map_or(first, |k| in_range[k])
+            // Read frame by frame from the analysis file: a long clip is never held whole.
+            let mut failed = None;
+            let faces = in_range.iter().map(|&i| {
+                if !motion.states[i].observed() {
+                    return None;
+                }
+                motion.landmarks(i).map_err(|e| failed = Some(e)).ok()
+            });
+            let k = most_neutral(faces);
+            if let Some(e) = failed {
+                return Err(PipelineError::MotionFile(e));
+            }
+            k.map_or(first, |k| in_range[k])
         }
     };
     // Output timing: the driving clip's frames one for one when they are evenly spaced at its
@@ -748,7 +825,9 @@ fn clip_performance(
         }
         None => None,
     };
-    let reference_lm = motion.frames[reference].landmarks68;
+    let reference_lm = motion
+        .landmarks(reference)
+        .map_err(PipelineError::MotionFile)?;
     let reference_s = motion.times[reference];
     let driving_found = motion.found_fraction();
     let credit = match &voice_file {
@@ -756,20 +835,36 @@ fn clip_performance(
         None => file_name(driving),
     };
     let rest = reference_lm;
-    let face = move |k: u64| -> Face68 {
+    let reference_motion = neural.as_ref().map(|m| m.frames[reference].clone());
+    let drive = move |k: u64| -> Result<Drive, PipelineError> {
         let i = indices[(k as usize).min(indices.len() - 1)];
-        let lm = &motion.frames[i].landmarks68;
-        match &voice {
-            Some(v) => v.lips_on(lm, &rest, k as usize),
-            None => *lm,
-        }
+        let lm = motion.landmarks(i).map_err(PipelineError::MotionFile)?;
+        let (face, controls) = match &voice {
+            Some(v) => {
+                let face = v.lips_on(&lm, &rest, k as usize);
+                let lips = FaceControls::ratios(&face)[2];
+                let controls = FaceControls {
+                    eyes: None,
+                    lips,
+                    head: [0.0; 3],
+                };
+                (face, Some(controls))
+            }
+            None => (lm, None),
+        };
+        Ok(Drive {
+            face,
+            motion: neural.as_ref().map(|m| m.frames[i].clone()),
+            controls,
+        })
     };
     Ok(Performance {
         count,
         fps,
         reference: reference_lm,
         mode: job.settings.mode,
-        face: Box::new(face),
+        drive: Box::new(drive),
+        reference_motion,
         audio,
         driving_found,
         reference_s: Some(reference_s),
@@ -821,13 +916,28 @@ fn voice_performance(
     let count = voice.frames() as u64;
     let blinks = voice.idle.blinks.len();
     let rest = *neutral;
-    let face = move |k: u64| voice.face(&rest, k as usize);
+    let drive = move |k: u64| {
+        let face = voice.face(&rest, k as usize);
+        let [right, left, lips] = FaceControls::ratios(&face);
+        let p = voice.idle.pose.get(k as usize).copied().unwrap_or_default();
+        Ok(Drive {
+            face,
+            motion: None,
+            // The idle head's turn as real 3-D angles for engines that can turn a head.
+            controls: Some(FaceControls {
+                eyes: Some((right + left) / 2.0),
+                lips,
+                head: [p.pitch, p.yaw, p.roll].map(f32::to_degrees),
+            }),
+        })
+    };
     Ok(Performance {
         count,
         fps,
         reference: *neutral,
         mode: Mode::Relative,
-        face: Box::new(face),
+        drive: Box::new(drive),
+        reference_motion: None,
         audio: Some(audio),
         driving_found: 1.0,
         reference_s: None,

@@ -6,26 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::motion::idle::IdleSettings;
 use crate::motion::{Mode, Strengths};
-
-/// Which animation engine draws the frames.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum EngineChoice {
-    /// Landmark-driven mesh warp of the source picture (no extra weights).
-    #[default]
-    Warp,
-}
-
-/// Where the warp runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Backend {
-    /// On all CPU cores.
-    #[default]
-    Cpu,
-    /// On the GPU through wgpu (any adapter, Mesa's software one included).
-    Wgpu,
-}
+pub use crate::render::{Backend, EngineChoice};
 
 /// How the portrait fills an output size of another shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -147,6 +128,8 @@ impl From<OutputSize> for String {
 #[serde(default)]
 pub struct RenderSettings {
     pub engine: EngineChoice,
+    /// The folder of LivePortrait weights the neural engine reads (`None` until chosen).
+    pub weights: Option<std::path::PathBuf>,
     /// Where the warp runs (older projects: `"gpu": true`).
     #[serde(alias = "gpu", deserialize_with = "backend_or_gpu_flag")]
     pub backend: Backend,
@@ -183,6 +166,7 @@ impl Default for RenderSettings {
     fn default() -> Self {
         Self {
             engine: EngineChoice::Warp,
+            weights: None,
             backend: Backend::Cpu,
             mode: Mode::Relative,
             reference_s: None,

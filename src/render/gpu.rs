@@ -9,7 +9,7 @@ use crate::geometry::Face68;
 use image::RgbImage;
 use wgpu::util::DeviceExt;
 
-use super::warp::WarpEngine;
+use super::warp::MeshWarp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
@@ -46,7 +46,7 @@ pub struct GpuWarp {
 
 impl GpuWarp {
     /// Upload `engine`'s source image and build the pipeline.
-    pub fn new(engine: &WarpEngine) -> Result<Self, GpuError> {
+    pub fn new(engine: &MeshWarp) -> Result<Self, GpuError> {
         // Vulkan, Metal, DX12: the GL path probes windowing systems a headless render does not
         // need (and prints about a missing display).
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
@@ -282,7 +282,7 @@ impl GpuWarp {
     }
 
     /// `engine`'s frame for `target`, drawn on the GPU (mouth interior painted on the CPU).
-    pub fn render(&self, engine: &WarpEngine, target: &Face68) -> Result<RgbImage, GpuError> {
+    pub fn render(&self, engine: &MeshWarp, target: &Face68) -> Result<RgbImage, GpuError> {
         let mesh = engine.mesh(target);
         let lods = mesh.lods();
         let (moved, source, triangles) = (&mesh.moved, mesh.source, mesh.triangles);

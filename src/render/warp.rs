@@ -51,7 +51,7 @@ impl Mesh<'_> {
 }
 
 /// The warp engine for one source image.
-pub struct WarpEngine {
+pub struct MeshWarp {
     source: Pyramid,
     landmarks: Face68,
     points: Vec<[f32; 2]>,
@@ -64,7 +64,7 @@ pub struct WarpEngine {
     threads: usize,
 }
 
-impl WarpEngine {
+impl MeshWarp {
     /// `landmarks68`: the source face's 68 points, in the image's pixels.
     pub fn new(source: RgbImage, landmarks68: &Face68) -> Self {
         let (w, h) = (source.width() as f32, source.height() as f32);

@@ -4,7 +4,7 @@
 //! caught and reported as that job's error.
 
 use crate::geometry::Face68;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
@@ -185,6 +185,7 @@ impl Worker {
                     animation: None,
                     generation: 0,
                     driving: None,
+                    networks: None,
                 };
                 state.run(job_rx)
             })
@@ -284,9 +285,33 @@ struct WorkerState {
     generation: u64,
     /// The driving clip, open for preview frames.
     driving: Option<VideoSource>,
+    /// The neural engine's networks, loaded once per weights folder.
+    networks: Option<(PathBuf, Arc<crate::neural::LivePortrait>)>,
 }
 
 impl WorkerState {
+    /// The networks for the weights in `dir`, loaded on first use (then kept).
+    fn networks_for(
+        &mut self,
+        dir: Option<&Path>,
+    ) -> Result<Arc<crate::neural::LivePortrait>, JobError> {
+        if let (Some((have, n)), Some(dir)) = (&self.networks, dir)
+            && have == dir
+        {
+            return Ok(n.clone());
+        }
+        self.send(Event::Progress {
+            task: Task::Preview,
+            text: "Loading the neural engine's weights".into(),
+            fraction: None,
+        });
+        let n = Arc::new(pipeline::load_networks(dir, &candle_core::Device::Cpu)?);
+        if let Some(dir) = dir {
+            self.networks = Some((dir.to_path_buf(), n.clone()));
+        }
+        Ok(n)
+    }
+
     fn send(&self, e: Event) {
         let _ = self.events.send(e);
         (self.repaint)();
@@ -409,10 +434,13 @@ impl WorkerState {
             }
             Job::Prepare {
                 generation,
-                job,
+                mut job,
                 cancel,
             } => {
                 self.animation = None;
+                if job.settings.engine.needs_neural_motion() {
+                    job.networks = Some(self.networks_for(job.settings.weights.as_deref())?);
+                }
                 self.generation = generation;
                 if job.driving.is_none() {
                     self.driving = None;
@@ -463,8 +491,17 @@ impl WorkerState {
                     return Ok(());
                 };
                 let k = k.min(animation.frames().saturating_sub(1));
+                if animation.engine_name() == "neural" {
+                    // A neural frame takes seconds on the CPU: say so while it is drawn.
+                    let _ = self.events.send(Event::Progress {
+                        task: Task::Preview,
+                        text: format!("Drawing frame {} with the neural engine", k + 1),
+                        fraction: None,
+                    });
+                    (self.repaint)();
+                }
                 let result = animation.frame(k)?;
-                let landmarks = animation.driving_face(k);
+                let landmarks = animation.driving_face(k)?;
                 // The driving frame this output frame follows, by time (not by index: the
                 // output's rate may differ from the clip's, or the clip's may vary).
                 let driving = match (self.driving.as_mut(), animation.driving_time(k)) {
@@ -505,6 +542,7 @@ mod tests {
             animation: None,
             generation: 0,
             driving: None,
+            networks: None,
         };
         (state, rx)
     }

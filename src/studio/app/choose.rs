@@ -17,6 +17,8 @@ pub enum Purpose {
     Export,
     /// Where a missing file is now; the banner that asked goes once it is found.
     Relocate(Missing, u64),
+    /// The folder of LivePortrait weights (the neural engine).
+    Weights,
 }
 
 impl Purpose {
@@ -31,6 +33,7 @@ impl Purpose {
             Purpose::SaveProject => "Save the project as",
             Purpose::Export => "Export the MP4 to",
             Purpose::Relocate(..) => "Where is the missing file now?",
+            Purpose::Weights => "The folder of LivePortrait weights",
         }
     }
 
@@ -46,7 +49,7 @@ impl Purpose {
             )),
             Purpose::OpenProject | Purpose::SaveProject => Some(("Vivant project", &["vivant"])),
             Purpose::Export => Some(("MP4 video", &["mp4"])),
-            Purpose::Relocate(..) => None,
+            Purpose::Relocate(..) | Purpose::Weights => None,
         }
     }
 
@@ -99,6 +102,7 @@ fn desktop_dialog(purpose: &Purpose, suggested: &Path) -> Picked {
         Purpose::AddMedia => dialog.pick_files(),
         Purpose::SaveProject | Purpose::Export => dialog.save_file().map(|p| vec![p]),
         Purpose::OpenProject | Purpose::Relocate(..) => dialog.pick_file().map(|p| vec![p]),
+        Purpose::Weights => dialog.pick_folder().map(|p| vec![p]),
     };
     match picked {
         Some(paths) => Picked::Chosen(paths),
@@ -168,6 +172,8 @@ impl StudioApp {
                 ));
             }
             None
+        } else if prompt.purpose == Purpose::Weights {
+            (!path.is_dir()).then(|| (format!("There is no folder {}.", path.display()), false))
         } else if !path.exists() {
             Some((format!("There is no file {}.", path.display()), false))
         } else if path.is_dir() {
@@ -214,6 +220,12 @@ impl StudioApp {
                 self.dismiss(*banner);
                 self.relocate(which, path);
             }
+            Purpose::Weights => {
+                self.set_weights(path);
+                if self.project.settings.weights.is_some() {
+                    self.set_engine(crate::pipeline::EngineChoice::Neural);
+                }
+            }
         }
     }
 
@@ -242,6 +254,7 @@ impl StudioApp {
             );
         match purpose {
             Purpose::AddMedia | Purpose::OpenProject => dir,
+            Purpose::Weights => self.weights.clone().unwrap_or(dir),
             Purpose::SaveProject => self
                 .project_path
                 .clone()

@@ -213,6 +213,12 @@ impl StudioApp {
         }
     }
 
+    pub(super) fn read_weights(&self) -> Option<PathBuf> {
+        self.state_dir()
+            .and_then(|d| std::fs::read_to_string(d.join("weights.json")).ok())
+            .and_then(|t| serde_json::from_str(&t).ok())
+    }
+
     pub(super) fn read_recent(&self) -> Vec<PathBuf> {
         self.state_dir()
             .and_then(|d| std::fs::read_to_string(d.join("recent.json")).ok())

@@ -26,7 +26,7 @@ use super::edit::History;
 use super::playback::Player;
 use super::project::{Missing, Project, SourceEntry};
 use super::worker::{FoundFace, Job, Task, Worker};
-use crate::pipeline::{OutputSize, RenderJob, RenderReport, Soundtrack};
+use crate::pipeline::{EngineChoice, OutputSize, RenderJob, RenderReport, Soundtrack};
 
 /// Where the studio keeps its autosave and recent projects, and how it starts.
 #[derive(Clone, Debug, Default)]
@@ -387,6 +387,8 @@ pub struct StudioApp {
     pub frame_times: VecDeque<f64>,
     last_frame: Option<Instant>,
     pub recent: Vec<PathBuf>,
+    /// The LivePortrait weights folder last chosen, offered to every project.
+    pub weights: Option<PathBuf>,
 }
 
 impl StudioApp {
@@ -437,11 +439,13 @@ impl StudioApp {
             frame_times: VecDeque::new(),
             last_frame: None,
             recent: Vec::new(),
+            weights: None,
         };
         if let Some(notice) = app.player.notice.clone() {
             app.banner(Severity::Info, notice, None);
         }
         app.recent = app.read_recent();
+        app.weights = app.read_weights();
         let autosave = app.autosave_path().filter(|p| p.exists());
         if let Some(path) = options.project.clone() {
             app.open_project(&path);
@@ -524,6 +528,11 @@ impl StudioApp {
     /// file the soundtrack, a project is opened.
     pub fn add_path(&mut self, path: &Path) {
         let path = super::project::absolute(path);
+        if path.is_dir() {
+            // A folder: the neural engine's weights.
+            self.set_weights(path);
+            return;
+        }
         match media_kind(&path) {
             Some(MediaKind::Image) => self.add_source(path),
             Some(MediaKind::Video) => self.set_driving(Some(path)),
@@ -537,6 +546,45 @@ impl StudioApp {
                 ),
                 None,
             ),
+        }
+    }
+
+    /// Use the LivePortrait weights in `dir` (checked for every network's file first) and
+    /// remember the folder for other projects.
+    pub fn set_weights(&mut self, dir: PathBuf) {
+        match crate::neural::weights::check_folder(&dir) {
+            Ok(()) => {
+                self.project.settings.weights = Some(dir.clone());
+                self.weights = Some(dir.clone());
+                if let Some(state) = self.state_dir() {
+                    let _ = std::fs::create_dir_all(&state);
+                    if let Ok(json) = serde_json::to_string(&dir) {
+                        let _ = crate::studio::project::write_atomic(
+                            &state.join("weights.json"),
+                            json.as_bytes(),
+                        );
+                    }
+                }
+                self.changed();
+            }
+            Err(e) => self.banner(Severity::Error, e.to_string(), None),
+        }
+    }
+
+    /// Choose the engine; the neural one needs a weights folder first.
+    pub fn set_engine(&mut self, engine: EngineChoice) {
+        if engine == EngineChoice::Neural && self.project.settings.weights.is_none() {
+            match self.weights.clone() {
+                Some(w) => self.project.settings.weights = Some(w),
+                None => {
+                    self.choose(Purpose::Weights);
+                    return;
+                }
+            }
+        }
+        if self.project.settings.engine != engine {
+            self.project.settings.engine = engine;
+            self.changed();
         }
     }
 
@@ -717,6 +765,7 @@ impl StudioApp {
             settings,
             speech: Default::default(),
             cache_dir: crate::motion::cache::default_dir(),
+            networks: None,
         })
     }
 

@@ -3,7 +3,7 @@
 use egui::{RichText, Slider};
 
 use crate::motion::Mode;
-use crate::pipeline::{Backend, OutputSize};
+use crate::pipeline::{Backend, EngineChoice, OutputSize};
 use crate::studio::app::StudioApp;
 
 const PRESETS: [&str; 5] = ["ultrafast", "veryfast", "fast", "medium", "slow"];
@@ -93,19 +93,61 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Engine");
-    let before = app.project.settings.backend;
+    let current = app.project.settings.engine;
+    let weights = app.project.settings.weights.clone().or(app.weights.clone());
+    let mut chosen = current;
     egui::ComboBox::from_label("Engine")
-        .selected_text("Warp")
+        .selected_text(match current {
+            EngineChoice::Warp => "Warp",
+            EngineChoice::Neural => "Neural",
+        })
         .show_ui(ui, |ui| {
-            let _ = ui.selectable_label(true, "Warp");
+            ui.selectable_value(&mut chosen, EngineChoice::Warp, "Warp")
+                .on_hover_text("Warps the portrait to the driving face: nothing to download");
+            ui.selectable_value(&mut chosen, EngineChoice::Neural, "Neural")
+                .on_hover_text(if weights.is_some() {
+                    "LivePortrait's networks synthesise the face (a CPU frame takes seconds)"
+                } else {
+                    "LivePortrait's networks: choose the folder of weights you downloaded"
+                });
         });
+    if chosen != current {
+        app.set_engine(chosen);
+    }
     ui.horizontal(|ui| {
-        ui.radio_value(&mut app.project.settings.backend, Backend::Cpu, "CPU");
-        ui.radio_value(
-            &mut app.project.settings.backend,
-            Backend::Wgpu,
-            "GPU (wgpu)",
-        );
+        let name = weights
+            .as_ref()
+            .and_then(|w| w.file_name())
+            .map_or("none chosen".to_string(), |n| {
+                n.to_string_lossy().into_owned()
+            });
+        let label = ui.label(format!("Weights: {name}"));
+        if let Some(w) = &weights {
+            label.on_hover_text(w.display().to_string());
+        }
+        if ui
+            .button("Choose…")
+            .on_hover_text(
+                "The folder with LivePortrait's five weight files (.pth or .safetensors); \
+                 dropping the folder on the window works too",
+            )
+            .clicked()
+        {
+            app.choose(crate::studio::app::Purpose::Weights);
+        }
+    });
+    let before = app.project.settings.backend;
+    ui.add_enabled_ui(app.project.settings.engine == EngineChoice::Warp, |ui| {
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut app.project.settings.backend, Backend::Cpu, "CPU")
+                .on_hover_text("The warp on all CPU cores");
+            ui.radio_value(
+                &mut app.project.settings.backend,
+                Backend::Wgpu,
+                "GPU (wgpu)",
+            )
+            .on_hover_text("The warp on the GPU through wgpu");
+        });
     });
     if app.project.settings.backend != before {
         app.changed();

@@ -1,0 +1,105 @@
+//! The warp engine: the driving face retargeted onto each source's own face
+//! (`motion::Retargeter`: relative or absolute, strengths), the source whose face is closest to
+//! the frame's chosen (`fewshot::SourceChooser`, with hysteresis), and that picture warped to
+//! the target points by `MeshWarp`, on the CPU or with wgpu (`GpuWarp`).
+
+use super::{
+    Backend, Drive, Engine, GpuWarp, MeshWarp, RenderError, Rendered, SourceChooser, SourceFace,
+    Transfer,
+};
+use crate::geometry::Face68;
+use crate::motion::Retargeter;
+
+struct Source {
+    warp: MeshWarp,
+    /// Set when drawing with wgpu.
+    gpu: Option<GpuWarp>,
+    retargeter: Retargeter,
+}
+
+/// The warp engine, prepared from one or several pictures of a face.
+pub struct WarpEngine {
+    sources: Vec<Source>,
+    chooser: SourceChooser,
+}
+
+impl WarpEngine {
+    pub fn new(
+        sources: Vec<SourceFace>,
+        transfer: &Transfer,
+        backend: Backend,
+    ) -> Result<Self, RenderError> {
+        if sources.is_empty() {
+            return Err(RenderError::NoSource);
+        }
+        let chooser = SourceChooser::new(sources.iter().map(|s| s.landmarks68).collect());
+        let sources = sources
+            .into_iter()
+            .map(|s| {
+                let reference = transfer.reference.unwrap_or(s.landmarks68);
+                let retargeter = Retargeter::new(
+                    &s.landmarks68,
+                    &reference,
+                    transfer.mode,
+                    transfer.strengths,
+                );
+                let warp = MeshWarp::new(s.image, &s.landmarks68);
+                let gpu = match backend {
+                    Backend::Cpu => None,
+                    Backend::Wgpu => Some(GpuWarp::new(&warp)?),
+                };
+                Ok(Source {
+                    warp,
+                    gpu,
+                    retargeter,
+                })
+            })
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        Ok(Self { sources, chooser })
+    }
+}
+
+impl Engine for WarpEngine {
+    fn name(&self) -> &'static str {
+        "warp"
+    }
+
+    fn sources(&self) -> usize {
+        self.sources.len()
+    }
+
+    fn size(&self, source: usize) -> (u32, u32) {
+        self.sources[source.min(self.sources.len() - 1)]
+            .warp
+            .source()
+            .dimensions()
+    }
+
+    fn source_face(&self, source: usize) -> &Face68 {
+        self.sources[source.min(self.sources.len() - 1)]
+            .warp
+            .landmarks()
+    }
+
+    fn render(&mut self, drive: &Drive) -> Result<Rendered, RenderError> {
+        let targets: Vec<Face68> = self
+            .sources
+            .iter()
+            .map(|s| s.retargeter.target(&drive.face))
+            .collect();
+        let which = if self.sources.len() > 1 {
+            self.chooser.choose(&targets)
+        } else {
+            0
+        };
+        let s = &self.sources[which];
+        let image = match &s.gpu {
+            Some(gpu) => gpu.render(&s.warp, &targets[which])?,
+            None => s.warp.render(&targets[which]),
+        };
+        Ok(Rendered {
+            image,
+            source: which,
+        })
+    }
+}

@@ -927,6 +927,8 @@ fn the_neural_engine_is_chosen_with_its_weights_folder() {
     wait_for(&mut h, "the neural preview", |a| {
         a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
     });
+    // Nothing left announced as running once the frame is shown.
+    wait_for(&mut h, "the status bar to settle", idle);
     let errors: Vec<_> = h
         .state()
         .notices

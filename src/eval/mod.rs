@@ -245,7 +245,11 @@ pub fn self_reenactment(
         let driving = &lm[i];
         let drawn = engine.render(&Drive {
             face: *driving,
-            motion: neural.as_ref().map(|m| m.frames[i].clone()),
+            motion: neural
+                .as_ref()
+                .map(|m| m.frame(i))
+                .transpose()
+                .map_err(PipelineError::MotionFile)?,
             controls: None,
         })?;
         let (which, generated) = (drawn.source, drawn.image);

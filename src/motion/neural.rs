@@ -3,23 +3,28 @@
 //! extractor (head angles, translation, scale, expression), smoothed, and kept on disk next to
 //! the tracked landmarks so the next render of the clip does not run the network again.
 //!
-//! Cache file: `VIVANT-NMOTION\0`, u32 format version, u32 frames, u32 keypoints, then per
-//! frame pitch, yaw, roll, t (3), scale and the expression (3K), f32 little-endian.
+//! The file (cached, or temporary without a cache): `VIVANT-NMOTION`, u32 format version, u32
+//! frames, u32 keypoints, then per frame pitch, yaw, roll, t (3), scale and the expression
+//! (3K), f32 little-endian. It is written as the frames are read (the smoothing is causal) and
+//! read back one frame at a time.
 
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
+use super::cache::read_at;
 use super::smooth::{OneEuro, OneEuroState};
 use super::{DrivingMotion, MotionError, TrackError};
 use crate::media::{RgbConversion, VideoSource};
 use crate::neural::crop::{CropSettings, crop_rgb, crop_transform, input_tensor};
 use crate::neural::{KpInfo, LivePortrait, NeuralError};
+use crate::output::TempFile;
 
 const MAGIC: &[u8; 14] = b"VIVANT-NMOTION";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// One-Euro settings for the neural motion: angles in degrees, the rest in the keypoints'
 /// normalised units (an expression moves ~0.03 over a syllable, so the cutoff must rise
@@ -36,11 +41,18 @@ const OFFSETS: OneEuro = OneEuro {
 };
 
 /// Per driving frame, the motion extractor's reading (the canonical keypoints, which belong to
-/// the source, are left out).
-#[derive(Clone, Debug, PartialEq)]
+/// the source, are left out), read from its file when asked for: like the tracked landmarks,
+/// a long clip's motion is never held in memory.
+#[derive(Debug)]
 pub struct NeuralMotion {
-    pub frames: Vec<KpInfo>,
+    file: File,
+    frames: usize,
+    k: usize,
+    /// Set while the file is temporary (not cached): removed with this.
+    _temp: Option<TempFile>,
 }
+
+const HEADER: usize = MAGIC.len() + 12;
 
 fn values(k: &KpInfo) -> Vec<f32> {
     let mut v = vec![k.pitch, k.yaw, k.roll, k.t[0], k.t[1], k.t[2], k.scale];
@@ -61,7 +73,7 @@ fn from_values(v: &[f32]) -> KpInfo {
 }
 
 impl NeuralMotion {
-    /// Read the clip's motion with `networks`, or load it from `cache_dir` (keyed by the
+    /// Read the clip's motion with `networks`, or open it from `cache_dir` (keyed by the
     /// tracked motion's own key, the motion extractor's weights and the crop). A cache that
     /// cannot be read or written is skipped with a note.
     pub fn analyse(
@@ -75,10 +87,11 @@ impl NeuralMotion {
     ) -> Result<(Self, Vec<String>), MotionError> {
         let mut notes = Vec::new();
         let size = networks.config.input_size();
+        let k = networks.num_kp();
         let path = match (cache_dir, &motion.key) {
-            (Some(dir), Some(k)) => {
+            (Some(dir), Some(key)) => {
                 let mut h = Sha256::new();
-                h.update(k.as_bytes());
+                h.update(key.as_bytes());
                 h.update(networks.motion_id.as_bytes());
                 h.update(format!("{size} {:?} {smoothing}", CropSettings::DRIVING).as_bytes());
                 Some(dir.join(format!("{}.neural", crate::models::hex(&h.finalize()))))
@@ -86,15 +99,29 @@ impl NeuralMotion {
             _ => None,
         };
         if let Some(p) = &path
-            && let Some(m) = load(p, motion.len(), networks.num_kp())
+            && let Some(m) = open(p, motion.len(), k)
         {
             return Ok((m, notes));
+        }
+        // Written where it will be kept, else to the temporary folder; one frame at a time.
+        let folder = match &path {
+            Some(p) if std::fs::create_dir_all(crate::output::folder_of(p)).is_ok() => {
+                crate::output::folder_of(p)
+            }
+            _ => std::env::temp_dir(),
+        };
+        let tmp = TempFile::beside(&folder.join("neural"), "neural");
+        let mut out = BufWriter::new(File::create(tmp.path())?);
+        out.write_all(MAGIC)?;
+        for v in [FORMAT, motion.len() as u32, k as u32] {
+            out.write_all(&v.to_le_bytes())?;
         }
         let net = |e: NeuralError| MotionError::Neural(e);
         let mut video = VideoSource::open(clip).map_err(TrackError::from)?;
         video.set_conversion(RgbConversion::Fast);
         let total = motion.len() as u64;
-        let mut frames = Vec::with_capacity(motion.len());
+        let mut states = vec![OneEuroState::default(); 7 + 3 * k];
+        let mut last: Option<Vec<f32>> = None;
         for i in 0..motion.len() {
             if cancel.load(Ordering::Relaxed) {
                 return Err(MotionError::Track(TrackError::Cancelled));
@@ -106,102 +133,113 @@ impl NeuralMotion {
             };
             // The tracking decoded as many frames; should decoding now end sooner, the last
             // reading is held.
-            let Some(frame) = frame else { break };
-            let face = motion.landmarks(i)?;
-            let to_crop = crop_transform(&face, &CropSettings::DRIVING, size as f32);
-            let crop = crop_rgb(&frame.image, &to_crop, size);
-            let input = input_tensor(&crop, size, networks.device()).map_err(net)?;
-            let mut info = networks.motion(&input).map_err(net)?;
-            info.kp = Vec::new();
-            frames.push(info);
+            let v = match frame {
+                Some(frame) => {
+                    let face = motion.landmarks(i)?;
+                    let to_crop = crop_transform(&face, &CropSettings::DRIVING, size as f32);
+                    let crop = crop_rgb(&frame.image, &to_crop, size);
+                    let input = input_tensor(&crop, size, networks.device()).map_err(net)?;
+                    let raw = values(&networks.motion(&input).map_err(net)?);
+                    if smoothing {
+                        let dt = i.checked_sub(1).map(|p| motion.times[i] - motion.times[p]);
+                        raw.iter()
+                            .zip(&mut states)
+                            .enumerate()
+                            .map(|(j, (&x, st))| {
+                                let filter = if j < 3 { &ANGLES } else { &OFFSETS };
+                                filter.step(st, dt, x as f64) as f32
+                            })
+                            .collect()
+                    } else {
+                        raw
+                    }
+                }
+                None => last
+                    .clone()
+                    .ok_or_else(|| std::io::Error::other("the clip has no frame to read"))?,
+            };
+            for x in &v {
+                out.write_all(&x.to_le_bytes())?;
+            }
+            last = Some(v);
             progress(i as u64 + 1, total);
         }
-        if let Some(last) = frames.last().cloned() {
-            frames.resize(motion.len(), last);
-        }
-        let mut m = NeuralMotion { frames };
-        if smoothing {
-            m.smooth(&motion.times);
-        }
-        if let Some(p) = &path
-            && let Err(e) = store(p, &m)
-        {
-            notes.push(format!("neural motion cache not written: {e}"));
-        }
-        Ok((m, notes))
-    }
-
-    /// One-Euro over time on the angles, and on translation, scale and expression.
-    fn smooth(&mut self, times: &[f64]) {
-        let Some(first) = self.frames.first() else {
-            return;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let file = File::open(tmp.path())?;
+        let temp = match &path {
+            Some(p) => match tmp.commit_as(p) {
+                Ok(()) => None,
+                Err(e) => {
+                    // Its name is gone; the open file still reads.
+                    notes.push(format!("neural motion cache not written: {e}"));
+                    None
+                }
+            },
+            None => Some(tmp),
         };
-        let n = values(first).len();
-        let mut states = vec![OneEuroState::default(); n];
-        for (i, f) in self.frames.iter_mut().enumerate() {
-            let dt = i.checked_sub(1).map(|p| times[i] - times[p]);
-            let v: Vec<f32> = values(f)
-                .iter()
-                .zip(&mut states)
-                .enumerate()
-                .map(|(j, (&x, st))| {
-                    let filter = if j < 3 { &ANGLES } else { &OFFSETS };
-                    filter.step(st, dt, x as f64) as f32
-                })
-                .collect();
-            *f = from_values(&v);
-        }
+        Ok((
+            NeuralMotion {
+                file,
+                frames: motion.len(),
+                k,
+                _temp: temp,
+            },
+            notes,
+        ))
     }
-}
 
-fn store(path: &Path, m: &NeuralMotion) -> Result<(), crate::output::OutputError> {
-    let k = m.frames.first().map_or(0, |f| f.exp.len());
-    crate::output::write_atomic(path, |tmp| {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(tmp)?);
-        out.write_all(MAGIC)?;
-        for v in [FORMAT, m.frames.len() as u32, k as u32] {
-            out.write_all(&v.to_le_bytes())?;
-        }
-        for f in &m.frames {
-            for v in values(f) {
-                out.write_all(&v.to_le_bytes())?;
-            }
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    })
-}
+    pub fn len(&self) -> usize {
+        self.frames
+    }
 
-/// The stored motion, if it is there, whole and for `frames` frames of `k` keypoints; a
-/// damaged file is removed.
-fn load(path: &Path, frames: usize, k: usize) -> Option<NeuralMotion> {
-    let bytes = {
-        let mut b = Vec::new();
-        std::fs::File::open(path).ok()?.read_to_end(&mut b).ok()?;
-        b
-    };
-    let per = 7 + 3 * k;
-    let parse = || -> Option<NeuralMotion> {
-        let head = MAGIC.len() + 12;
-        let u = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or([0; 4]));
-        if bytes.len() != head + frames * per * 4
-            || &bytes[..MAGIC.len()] != MAGIC
-            || u(MAGIC.len()) != FORMAT
-            || u(MAGIC.len() + 4) as usize != frames
-            || u(MAGIC.len() + 8) as usize != k
-        {
-            return None;
+    pub fn is_empty(&self) -> bool {
+        self.frames == 0
+    }
+
+    /// Frame `i`'s reading.
+    pub fn frame(&self, i: usize) -> std::io::Result<KpInfo> {
+        if i >= self.frames {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "frame past the end of the neural motion",
+            ));
         }
-        let floats: Vec<f32> = bytes[head..]
+        let per = (7 + 3 * self.k) * 4;
+        let mut buf = vec![0u8; per];
+        read_at(&self.file, &mut buf, (HEADER + i * per) as u64)?;
+        let v: Vec<f32> = buf
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        Some(NeuralMotion {
-            frames: floats.chunks_exact(per).map(from_values).collect(),
-        })
-    };
-    let m = parse();
-    if m.is_none() {
-        let _ = std::fs::remove_file(path);
+        Ok(from_values(&v))
     }
-    m
+}
+
+/// The stored motion, if it is there and whole, for `frames` frames of `k` keypoints; a
+/// damaged file is removed.
+fn open(path: &Path, frames: usize, k: usize) -> Option<NeuralMotion> {
+    let file = File::open(path).ok()?;
+    let check = || -> Option<()> {
+        let len = file.metadata().ok()?.len() as usize;
+        let mut head = [0u8; HEADER];
+        read_at(&file, &mut head, 0).ok()?;
+        let u =
+            |at: usize| u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+        (len == HEADER + frames * (7 + 3 * k) * 4
+            && &head[..MAGIC.len()] == MAGIC
+            && u(MAGIC.len()) == FORMAT
+            && u(MAGIC.len() + 4) as usize == frames
+            && u(MAGIC.len() + 8) as usize == k)
+            .then_some(())
+    };
+    if check().is_none() {
+        let _ = std::fs::remove_file(path);
+        return None;
+    }
+    Some(NeuralMotion {
+        file,
+        frames,
+        k,
+        _temp: None,
+    })
 }

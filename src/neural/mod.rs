@@ -167,7 +167,7 @@ impl LivePortrait {
             .unwrap_or_else(|| "the default configuration (no config.json)".into());
         let mut by_network: HashMap<Network, Checkpoint> =
             checkpoints.into_iter().map(|c| (c.network, c)).collect();
-        let mut take = |network: Network| -> Result<(VarBuilder<'static>, PathBuf), NeuralError> {
+        let take = |network: Network| -> Result<(VarBuilder<'static>, PathBuf), NeuralError> {
             let ckpt = by_network
                 .remove(&network)
                 .ok_or_else(|| NeuralError::MissingFile {
@@ -177,10 +177,30 @@ impl LivePortrait {
             let path = ckpt.path.clone();
             Ok((var_builder(ckpt, device)?, path))
         };
+        Self::assemble(config, &config_name, take, device)
+    }
+
+    /// The networks from weights already in memory (`weights(network)` gives each network's
+    /// VarBuilder, named as in its checkpoint): benchmarks with random full-size weights.
+    pub fn from_var_builders(
+        config: Config,
+        weights: impl Fn(Network) -> VarBuilder<'static>,
+        device: &Device,
+    ) -> Result<Self, NeuralError> {
+        let take = |n: Network| Ok((weights(n), PathBuf::from(format!("(in memory: {n:?})"))));
+        Self::assemble(config, "the configuration given", take, device)
+    }
+
+    fn assemble(
+        config: Config,
+        config_name: &str,
+        mut take: impl FnMut(Network) -> Result<(VarBuilder<'static>, PathBuf), NeuralError>,
+        device: &Device,
+    ) -> Result<Self, NeuralError> {
         let shape_error = |path: &Path, e: candle_core::Error| NeuralError::Shape {
             path: path.to_path_buf(),
             reason: e.to_string().lines().next().unwrap_or_default().to_string(),
-            config: config_name.clone(),
+            config: config_name.to_string(),
         };
         let (vb, path) = take(Network::Appearance)?;
         let appearance =
@@ -189,13 +209,17 @@ impl LivePortrait {
         let (vb, path) = take(Network::Motion)?;
         let motion = MotionExtractor::load(&vb, &config.motion_extractor_params)
             .map_err(|e| shape_error(&path, e))?;
-        let motion_id = {
+        // What a cached driving motion was read with: the file's hash (in-memory weights
+        // are never cached against: their name is not a file).
+        let motion_id = if path.is_file() {
             let mut h = <sha2::Sha256 as sha2::Digest>::new();
             crate::models::hash_file(&mut h, &path).map_err(|e| NeuralError::Unreadable {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
             crate::models::hex(&sha2::Digest::finalize(h))
+        } else {
+            format!("{} {:?}", path.display(), std::time::SystemTime::now())
         };
         let (vb, path) = take(Network::Warping)?;
         let warping = WarpingNetwork::load(&vb, &config.warping_module_params)

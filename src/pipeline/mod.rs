@@ -835,7 +835,11 @@ fn clip_performance(
         None => file_name(driving),
     };
     let rest = reference_lm;
-    let reference_motion = neural.as_ref().map(|m| m.frames[reference].clone());
+    let reference_motion = neural
+        .as_ref()
+        .map(|m| m.frame(reference))
+        .transpose()
+        .map_err(PipelineError::MotionFile)?;
     let drive = move |k: u64| -> Result<Drive, PipelineError> {
         let i = indices[(k as usize).min(indices.len() - 1)];
         let lm = motion.landmarks(i).map_err(PipelineError::MotionFile)?;
@@ -854,7 +858,11 @@ fn clip_performance(
         };
         Ok(Drive {
             face,
-            motion: neural.as_ref().map(|m| m.frames[i].clone()),
+            motion: neural
+                .as_ref()
+                .map(|m| m.frame(i))
+                .transpose()
+                .map_err(PipelineError::MotionFile)?,
             controls,
         })
     };

@@ -217,6 +217,8 @@ impl StudioApp {
                 if generation != self.preview.generation {
                     return;
                 }
+                // A frame the neural engine drew was announced; it is here now.
+                self.end_activity(&Task::Preview);
                 let bytes = result.pixels.len() * 4
                     + driving.as_ref().map_or(0, |(img, _)| img.pixels.len() * 4);
                 self.preview.cache.insert(

@@ -1,6 +1,7 @@
 //! The warp engine on a real portrait: the source's own landmarks give the source back, a
 //! moved face moves and the border stays, extreme targets neither fold nor tear, an opened
-//! mouth gets a dark interior with teeth, and output keeps the source's resolution.
+//! mouth gets a dark interior with teeth, and output keeps the source's resolution. And the
+//! pipeline around any engine, with a stand-in engine.
 
 use std::path::Path;
 
@@ -197,4 +198,99 @@ fn a_shrinking_face_does_not_alias() {
     );
     assert!((mean - 127.5).abs() < 8.0, "mean {mean}");
     assert!(sd < 25.0, "sd {sd}: the stripes alias");
+}
+
+/// The pipeline around any engine, through the seam tests use: a stand-in engine that paints
+/// each frame one flat grey, a step lighter per frame, shows that a voice render asks for its
+/// frames in order, once each, with the voice's face controls and the portrait's own face as
+/// the reference, and that the MP4 holds those frames in that order with the sound as long.
+#[test]
+fn the_pipeline_draws_every_frame_in_order_through_any_engine() {
+    use std::sync::{Arc, Mutex};
+    use vivant::pipeline::{RenderJob, render};
+    use vivant::render::{CustomEngine, Engine, RenderError, Rendered};
+
+    struct Greys {
+        size: (u32, u32),
+        face: Face68,
+        drawn: Arc<Mutex<Vec<bool>>>,
+    }
+    impl Engine for Greys {
+        fn name(&self) -> &'static str {
+            "greys"
+        }
+        fn sources(&self) -> usize {
+            1
+        }
+        fn size(&self, _: usize) -> (u32, u32) {
+            self.size
+        }
+        fn source_face(&self, _: usize) -> &Face68 {
+            &self.face
+        }
+        fn render(&mut self, drive: &Drive) -> Result<Rendered, RenderError> {
+            let mut drawn = self.drawn.lock().expect("lock");
+            drawn.push(drive.controls.is_some() && drive.motion.is_none());
+            let level = (16 + 4 * drawn.len()) as u8;
+            Ok(Rendered {
+                image: RgbImage::from_pixel(self.size.0, self.size.1, image::Rgb([level; 3])),
+                source: 0,
+            })
+        }
+    }
+
+    let (img, lm) = portrait();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("greys.mp4");
+    let mut job = RenderJob::speaking(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/speech_librivox_0870.wav"),
+        out.clone(),
+    );
+    job.landmarks = vec![Some(lm)];
+    job.settings.end_s = Some(2.0);
+    job.settings.preset = "ultrafast".into();
+    let drawn = Arc::new(Mutex::new(Vec::new()));
+    let seen = drawn.clone();
+    let reference = Arc::new(Mutex::new(None));
+    let got_reference = reference.clone();
+    job.custom_engine = Some(CustomEngine(Arc::new(move |sources, transfer| {
+        *got_reference.lock().expect("lock") = transfer.reference;
+        let s = &sources[0];
+        Ok(Box::new(Greys {
+            size: s.image.dimensions(),
+            face: s.landmarks68,
+            drawn: seen.clone(),
+        }) as Box<dyn Engine>)
+    })));
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let report = render(
+        &a,
+        &job,
+        &std::sync::atomic::AtomicBool::new(false),
+        &|_| {},
+    )
+    .expect("render");
+    assert_eq!(report.frames, 50);
+    assert_eq!((report.width, report.height), img.dimensions());
+    let drawn = drawn.lock().expect("lock").clone();
+    assert_eq!(drawn.len(), 50, "every frame drawn once");
+    assert!(
+        drawn.iter().all(|&voice| voice),
+        "a voice's controls, no clip motion"
+    );
+    assert_eq!(
+        *reference.lock().expect("lock"),
+        Some(lm),
+        "the portrait is its own rest"
+    );
+    let mut video = vivant::media::VideoSource::open(&out).expect("open");
+    for k in [0u64, 1, 17, 49] {
+        let f = video.frame(k).expect("frame").image;
+        let mean = f.as_raw().iter().map(|&v| v as f64).sum::<f64>() / f.as_raw().len() as f64;
+        let want = (16 + 4 * (k + 1)) as f64;
+        assert!((mean - want).abs() < 2.0, "frame {k}: {mean} for {want}");
+    }
+    // The voice's 2 s, as long as the 50 frames.
+    assert_eq!(report.audio, Some(vivant::export::AudioFit::Exact));
 }

@@ -245,7 +245,7 @@ fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
     wait_for(&mut h, "frame 30", |a| {
         a.preview.cache.get(30).is_some() && idle(a)
     });
-    h.get_by_label("00:00:01.05");
+    h.get_by_label("00:00:01:05");
     h.snapshot_options("studio_scrubbed_to_frame_30", &snapshot_options());
 
     h.key_press(Key::ArrowRight);
@@ -479,7 +479,18 @@ fn a_project_saves_reopens_and_asks_for_moved_media() {
     }
     let saved_at = dir.path().join("projects/mine.vivant");
     std::fs::create_dir_all(saved_at.parent().unwrap()).unwrap();
+    let title = |h: &Harness<'_, StudioApp>| {
+        window_commands(h).into_iter().find_map(|c| match c {
+            egui::ViewportCommand::Title(t) => Some(t),
+            _ => None,
+        })
+    };
+    // The desktop's window title names the project and marks unsaved changes.
+    h.step();
+    assert_eq!(h.state().window_title(), "*Untitled project — Vivant");
     assert!(h.state_mut().save_project(&saved_at));
+    h.step();
+    assert_eq!(title(&h).as_deref(), Some("mine.vivant — Vivant"));
     let json = std::fs::read_to_string(&saved_at).unwrap();
     assert!(json.contains("\"../media/portrait.png\""), "{json}");
     assert!(json.contains("\"version\": 1"));

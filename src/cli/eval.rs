@@ -93,6 +93,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
             engine: args.engine,
             backend: args.backend,
             networks,
+            custom: None,
         },
         &AtomicBool::new(false),
     )

@@ -32,7 +32,7 @@ use crate::motion::voice::VoiceMotion;
 use crate::motion::{DrivingMotion, Mode, MotionError, MotionSettings, most_neutral};
 use crate::neural::{KpInfo, LivePortrait, NeuralError};
 use crate::render::{
-    Drive, Engine, EngineOptions, FaceControls, RenderError, SourceFace, Transfer,
+    CustomEngine, Drive, Engine, EngineOptions, FaceControls, RenderError, SourceFace, Transfer,
 };
 
 /// Where the sound comes from.
@@ -110,6 +110,8 @@ pub struct RenderJob {
     /// The neural engine's networks, when the front end has loaded them (else they are loaded
     /// from `settings.weights` onto the CPU).
     pub networks: Option<Arc<LivePortrait>>,
+    /// An engine made by the caller instead of `settings.engine` (tests' stand-ins).
+    pub custom_engine: Option<CustomEngine>,
 }
 
 impl RenderJob {
@@ -125,6 +127,7 @@ impl RenderJob {
             speech: SpeechSettings::default(),
             cache_dir: crate::motion::cache::default_dir(),
             networks: None,
+            custom_engine: None,
         }
     }
 
@@ -440,6 +443,7 @@ impl Animation {
                 engine: job.settings.engine,
                 backend: job.settings.backend,
                 networks,
+                custom: job.custom_engine.clone(),
             },
         )?;
         let size = job.settings.size.size(sw, sh).unwrap_or((sw, sh));

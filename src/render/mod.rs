@@ -176,6 +176,23 @@ pub struct EngineOptions {
     pub backend: Backend,
     /// The neural engine's networks, loaded once (`neural::LivePortrait::load`).
     pub networks: Option<Arc<LivePortrait>>,
+    /// An engine made by the caller instead of the one `engine` names: the seam through which
+    /// tests run the pipeline's logic with a stand-in engine.
+    pub custom: Option<CustomEngine>,
+}
+
+/// Makes an engine from the sources and the transfer, as [`prepare`] does.
+pub type MakeEngine =
+    dyn Fn(Vec<SourceFace>, &Transfer) -> Result<Box<dyn Engine>, RenderError> + Send + Sync;
+
+/// A caller's engine maker (see `EngineOptions::custom`).
+#[derive(Clone)]
+pub struct CustomEngine(pub Arc<MakeEngine>);
+
+impl std::fmt::Debug for CustomEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CustomEngine")
+    }
 }
 
 /// The engine `options` asks for, prepared from `sources`.
@@ -186,6 +203,9 @@ pub fn prepare(
 ) -> Result<Box<dyn Engine>, RenderError> {
     if sources.is_empty() {
         return Err(RenderError::NoSource);
+    }
+    if let Some(CustomEngine(make)) = &options.custom {
+        return make(sources, transfer);
     }
     Ok(match options.engine {
         EngineChoice::Warp => Box::new(WarpEngine::new(sources, transfer, options.backend)?),

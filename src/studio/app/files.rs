@@ -117,6 +117,16 @@ impl StudioApp {
         self.dirty
     }
 
+    /// The desktop window's title: the project's file name (or "Untitled project"), marked
+    /// with a leading `*` while it has unsaved changes.
+    pub fn window_title(&self) -> String {
+        let name = self
+            .project_path
+            .as_deref()
+            .map_or_else(|| "Untitled project".to_string(), super::file_name);
+        format!("{}{name} — Vivant", if self.dirty { "*" } else { "" })
+    }
+
     /// Whether `action` must be confirmed first: unsaved changes, or, for quitting, a running
     /// export (it would be cancelled).
     pub fn asks_before(&self, action: &Discard) -> bool {

@@ -337,6 +337,8 @@ pub struct LayoutState {
     pub source_rect: Option<(egui::Rect, f32)>,
     /// Where the timeline was last drawn.
     pub timeline_rect: Option<egui::Rect>,
+    /// The title last given to the desktop's window.
+    pub window_title: Option<String>,
 }
 
 /// The questions and overlays that take the keyboard while open.
@@ -430,6 +432,7 @@ impl StudioApp {
                 show_landmarks: true,
                 source_rect: None,
                 timeline_rect: None,
+                window_title: None,
             },
             player,
             worker,
@@ -511,12 +514,8 @@ impl StudioApp {
                 self.editing.placing = Some(i);
             }
             BannerAction::ShowInFolder(dir) => {
-                if let Err(e) = show_in_folder(&dir) {
-                    self.banner(
-                        Severity::Error,
-                        format!("Cannot open {}: {e}", dir.display()),
-                        None,
-                    );
+                if let Err(e) = show_in_folder(&dir, FOLDER_OPENER) {
+                    self.banner(Severity::Error, e, None);
                 }
             }
         }
@@ -766,6 +765,7 @@ impl StudioApp {
             speech: Default::default(),
             cache_dir: crate::motion::cache::default_dir(),
             networks: None,
+            custom_engine: None,
         })
     }
 
@@ -855,22 +855,59 @@ pub fn writable(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
-fn show_in_folder(dir: &Path) -> std::io::Result<()> {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    std::process::Command::new(opener)
-        .arg(dir)
-        .spawn()
-        .map(|_| ())
+/// The desktop's program that opens a folder in its file manager.
+const FOLDER_OPENER: &str = if cfg!(target_os = "macos") {
+    "open"
+} else if cfg!(windows) {
+    "explorer"
+} else {
+    "xdg-open"
+};
+
+/// Open `dir` in the file manager with `opener`. The error says which went wrong: the folder,
+/// or the program (a missing `xdg-open` used to read as if the folder did not exist).
+fn show_in_folder(dir: &Path, opener: &str) -> Result<(), String> {
+    if !dir.is_dir() {
+        return Err(format!(
+            "{} no longer exists (moved or deleted since the export?)",
+            dir.display()
+        ));
+    }
+    match std::process::Command::new(opener).arg(dir).spawn() {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "No program to open folders was found ({opener} is not installed); the file is in {}",
+            dir.display()
+        )),
+        Err(e) => Err(format!("{opener} could not open {}: {e}", dir.display())),
+    }
 }
 
 pub fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_in_folder_says_whether_the_folder_or_the_program_is_missing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // An existing folder and a program that exists: opened.
+        assert_eq!(show_in_folder(dir.path(), "true"), Ok(()));
+        // An existing folder and no such program: the program is named, not the folder.
+        let e = show_in_folder(dir.path(), "vivant-no-such-opener").expect_err("no opener");
+        assert!(
+            e.contains("vivant-no-such-opener is not installed")
+                && e.contains(&dir.path().display().to_string()),
+            "{e}"
+        );
+        // A folder that is gone.
+        let gone = dir.path().join("gone");
+        let e = show_in_folder(&gone, "true").expect_err("no folder");
+        assert!(e.contains("no longer exists"), "{e}");
+    }
 }

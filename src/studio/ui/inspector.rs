@@ -27,36 +27,58 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
 fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Motion");
     let before = app.project.settings.clone();
-    let s = &mut app.project.settings;
-    ui.horizontal(|ui| {
-        ui.radio_value(&mut s.mode, Mode::Relative, "Relative")
-            .on_hover_text("The driving face's motion added to the portrait's own face");
-        ui.radio_value(&mut s.mode, Mode::Absolute, "Absolute")
-            .on_hover_text("The driving face's shape itself, placed on the portrait");
-    });
-    ui.label(match s.reference_s {
-        Some(t) => format!("Reference frame: at {t:.2} s"),
-        None => "Reference frame: automatic (most neutral)".into(),
-    });
+    // Mode, reference frame and smoothing are about a driving clip; with a voice alone the
+    // face moves relative to its own rest shape (the strengths still apply).
+    let has_clip = app.project.driving.is_some();
+    let clip_only = "Needs a driving clip: a voice alone moves the face from its own rest shape";
     let playhead_t = app.time_of(app.preview.playhead);
     let s = &mut app.project.settings;
-    ui.horizontal(|ui| {
-        if ui
-            .button("Use playhead")
-            .on_hover_text("The driving frame at the playhead is the face at rest")
-            .clicked()
-        {
-            s.reference_s = Some(playhead_t);
-        }
-        if ui.button("Automatic").clicked() {
-            s.reference_s = None;
-        }
+    ui.add_enabled_ui(has_clip, |ui| {
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut s.mode, Mode::Relative, "Relative")
+                .on_hover_text("The driving face's motion added to the portrait's own face");
+            ui.radio_value(&mut s.mode, Mode::Absolute, "Absolute")
+                .on_hover_text("The driving face's pose and expression on the portrait's face");
+        })
+        .response
+        .on_disabled_hover_text(clip_only);
+        ui.label(match s.reference_s {
+            Some(t) => format!("Reference frame: at {t:.2} s"),
+            None => "Reference frame: automatic (most neutral)".into(),
+        });
+        ui.horizontal(|ui| {
+            if ui
+                .button("Use playhead")
+                .on_hover_text("The driving frame at the playhead is the face at rest")
+                .on_disabled_hover_text(clip_only)
+                .clicked()
+            {
+                s.reference_s = Some(playhead_t);
+            }
+            if ui
+                .button("Automatic")
+                .on_hover_text("The most neutral driving frame is the face at rest")
+                .on_disabled_hover_text(clip_only)
+                .clicked()
+            {
+                s.reference_s = None;
+            }
+        });
     });
-    ui.add(Slider::new(&mut s.strengths.pose, 0.0..=2.0).text("Pose"));
-    ui.add(Slider::new(&mut s.strengths.expression, 0.0..=2.0).text("Expression"));
-    ui.add(Slider::new(&mut s.strengths.eyes, 0.0..=2.0).text("Eyes"));
-    ui.add(Slider::new(&mut s.strengths.mouth, 0.0..=2.0).text("Mouth"));
-    ui.checkbox(&mut s.smoothing, "Smooth the driving motion");
+    ui.add(Slider::new(&mut s.strengths.pose, 0.0..=2.0).text("Pose"))
+        .on_hover_text("How much of the head's turns, nods and tilts (0–2)");
+    ui.add(Slider::new(&mut s.strengths.expression, 0.0..=2.0).text("Expression"))
+        .on_hover_text("How much of the face's expression (0–2)");
+    ui.add(Slider::new(&mut s.strengths.eyes, 0.0..=2.0).text("Eyes"))
+        .on_hover_text("How much the eyes blink and squint (0–2)");
+    ui.add(Slider::new(&mut s.strengths.mouth, 0.0..=2.0).text("Mouth"))
+        .on_hover_text("How much the mouth moves (0–2)");
+    ui.add_enabled(
+        has_clip,
+        egui::Checkbox::new(&mut s.smoothing, "Smooth the driving motion"),
+    )
+    .on_hover_text("Steadies the tracked face without lagging behind fast moves")
+    .on_disabled_hover_text(clip_only);
     if app.project.settings != before {
         app.changed();
     }
@@ -77,15 +99,26 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
     } else if !has_sound {
         ui.label(RichText::new("Drop a voice recording to make the portrait speak it.").weak());
     }
-    ui.horizontal(|ui| {
-        let label = ui.label("Seed");
-        ui.add(egui::DragValue::new(&mut s.seed))
-            .labelled_by(label.id)
-            .on_hover_text("The same seed makes the same head motion and blinks");
+    // Idle life (head, blinks, brows) is made only when a voice drives alone.
+    let clip_drives = "With a driving clip, the clip moves the head, eyes and brows";
+    ui.add_enabled_ui(!has_clip, |ui| {
+        ui.horizontal(|ui| {
+            let label = ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut s.seed))
+                .labelled_by(label.id)
+                .on_hover_text("The same seed makes the same head motion and blinks")
+                .on_disabled_hover_text(clip_drives);
+        });
+        ui.add(Slider::new(&mut s.head_motion, 0.0..=2.0).text("Head motion"))
+            .on_hover_text("How much the head drifts and nods while speaking (0–2)")
+            .on_disabled_hover_text(clip_drives);
+        ui.add(Slider::new(&mut s.blinks, 0.0..=1.0).text("Blinks"))
+            .on_hover_text("How fully the eyes close in a blink (0 = no blinks)")
+            .on_disabled_hover_text(clip_drives);
+        ui.add(Slider::new(&mut s.brows, 0.0..=2.0).text("Brows"))
+            .on_hover_text("How much the brows rise on stressed syllables (0–2)")
+            .on_disabled_hover_text(clip_drives);
     });
-    ui.add(Slider::new(&mut s.head_motion, 0.0..=2.0).text("Head motion"));
-    ui.add(Slider::new(&mut s.blinks, 0.0..=1.0).text("Blinks"));
-    ui.add(Slider::new(&mut s.brows, 0.0..=2.0).text("Brows"));
     if app.project.settings != before {
         app.changed();
     }
@@ -157,6 +190,7 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
 fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Output");
     let before = app.project.settings.clone();
+    let has_clip = app.project.driving.is_some();
     let source_size = app
         .sources
         .first()
@@ -174,13 +208,19 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
         let (ow, oh) = s.size.size(w, h).unwrap_or((w, h));
         ui.label(RichText::new(format!("{ow}×{oh}")).weak());
     }
+    // Without a clip, "as the clip" means the voice's default rate.
+    let natural = if has_clip {
+        "As the driving clip"
+    } else {
+        "25 fps (no driving clip)"
+    };
     egui::ComboBox::from_label("Frame rate")
         .selected_text(match s.fps {
             Some(f) => format!("{f} fps"),
-            None => "As the driving clip".into(),
+            None => natural.into(),
         })
         .show_ui(ui, |ui| {
-            ui.selectable_value(&mut s.fps, None, "As the driving clip");
+            ui.selectable_value(&mut s.fps, None, natural);
             for f in [24.0, 25.0, 30.0, 50.0, 60.0] {
                 ui.selectable_value(&mut s.fps, Some(f), format!("{f} fps"));
             }

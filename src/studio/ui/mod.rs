@@ -45,6 +45,12 @@ impl eframe::App for StudioApp {
             self.add_path(&path);
         }
         shortcuts(self, ctx);
+        // The desktop's window names the project and shows unsaved changes.
+        let title = self.window_title();
+        if self.layout.window_title.as_deref() != Some(title.as_str()) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.layout.window_title = Some(title);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

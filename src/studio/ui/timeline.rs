@@ -10,14 +10,14 @@ const STRIP_H: f32 = 50.0;
 const WAVE_H: f32 = 40.0;
 const CURVE_H: f32 = 30.0;
 
-/// `HH:MM:SS.FF` (FF = frame within the second).
+/// Editors' timecode `HH:MM:SS:FF` (FF = frame within the second, not a decimal fraction).
 pub fn timecode(t: f64, fps: f64) -> String {
     let fps = fps.max(1.0);
     let total = (t * fps + 1e-6).floor() as u64;
     let per_s = fps.round().max(1.0) as u64;
     let secs = (t + 1e-9).floor() as u64;
     format!(
-        "{:02}:{:02}:{:02}.{:02}",
+        "{:02}:{:02}:{:02}:{:02}",
         secs / 3600,
         secs / 60 % 60,
         secs % 60,
@@ -78,14 +78,14 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         if Command::ClearRange.enabled(app) {
             button(app, ui, "Clear range", Command::ClearRange);
         }
-        if let (Some(a), b) = (s.start_s, s.end_s) {
-            ui.label(format!(
-                "Range {:.2}–{} s",
-                a,
-                b.map_or("end".into(), |b| format!("{b:.2}"))
+        // In and out in the same timecode as the playhead.
+        if s.start_s.is_some() || s.end_s.is_some() {
+            let fps = app.preview.fps;
+            ui.monospace(format!(
+                "In {} · Out {}",
+                timecode(s.start_s.unwrap_or(0.0), fps),
+                s.end_s.map_or("end".into(), |b| timecode(b, fps))
             ));
-        } else if let Some(b) = s.end_s {
-            ui.label(format!("Range 0–{b:.2} s"));
         }
     });
     // The voice's mouth curve, whenever a voice moves the lips.
@@ -256,8 +256,8 @@ mod tests {
 
     #[test]
     fn timecodes_count_frames_within_the_second() {
-        assert_eq!(timecode(0.0, 25.0), "00:00:00.00");
-        assert_eq!(timecode(61.48, 25.0), "00:01:01.12");
-        assert_eq!(timecode(3725.0 + 24.0 / 25.0, 25.0), "01:02:05.24");
+        assert_eq!(timecode(0.0, 25.0), "00:00:00:00");
+        assert_eq!(timecode(61.48, 25.0), "00:01:01:12");
+        assert_eq!(timecode(3725.0 + 24.0 / 25.0, 25.0), "01:02:05:24");
     }
 }

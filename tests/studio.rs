@@ -957,3 +957,38 @@ fn the_neural_engine_is_chosen_with_its_weights_folder() {
         Some(golden.join("safetensors").as_path())
     );
 }
+
+/// Social-media framings: a vertical 9:16 output of the square portrait is cropped around
+/// the face by default (the preview shows the frame so framed, at the portrait's size), and
+/// the inspector says how it is filled and offers the other ways.
+#[test]
+fn a_vertical_framing_is_cropped_around_the_face_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    with_clip(&mut h);
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Size")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("Vertical 1080×1920 (9:16)").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        h.state().project.settings.size,
+        vivant::pipeline::OutputSize::Fixed(1080, 1920)
+    );
+    h.get_by_label("The portrait is 512×512: cropped to fill, centred on the face");
+    wait_for(&mut h, "the framed preview", |a| {
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
+    });
+    let frame = h
+        .state()
+        .preview
+        .cache
+        .get(h.state().preview.playhead)
+        .expect("frame");
+    // Framed as the output, drawn at the portrait's size.
+    assert_eq!(frame.result.size, [288, 512]);
+    h.snapshot_options("studio_vertical_framing", &snapshot_options());
+}

@@ -112,6 +112,9 @@ pub struct RenderJob {
     pub networks: Option<Arc<LivePortrait>>,
     /// An engine made by the caller instead of `settings.engine` (tests' stand-ins).
     pub custom_engine: Option<CustomEngine>,
+    /// The studio's preview: drawn at a reduced size of the output's framing, whose own size
+    /// the notes should not speak of (the studio says how the output is framed).
+    pub preview: bool,
 }
 
 impl RenderJob {
@@ -128,6 +131,7 @@ impl RenderJob {
             cache_dir: crate::motion::cache::default_dir(),
             networks: None,
             custom_engine: None,
+            preview: false,
         }
     }
 
@@ -448,6 +452,7 @@ impl Animation {
         )?;
         let size = job.settings.size.size(sw, sh).unwrap_or((sw, sh));
         if job.settings.fit != Fit::Stretch
+            && !job.preview
             && ((sw as f64 * size.1 as f64) / (sh as f64 * size.0 as f64) - 1.0).abs() >= 1e-3
         {
             notes.push(format!(

@@ -45,17 +45,24 @@ pub enum OutputSize {
 }
 
 impl OutputSize {
-    /// The studio's choices.
-    pub const PRESETS: [OutputSize; 3] = [
+    /// The studio's choices: the portrait's own shape at several sizes, and the framings
+    /// social media ask for (cropped around the face by default).
+    pub const PRESETS: [OutputSize; 6] = [
         OutputSize::Source,
+        OutputSize::Lines(2160),
         OutputSize::Lines(1080),
         OutputSize::Lines(720),
+        OutputSize::Fixed(1080, 1080),
+        OutputSize::Fixed(1080, 1920),
     ];
 
     pub fn label(self) -> String {
         match self {
             OutputSize::Source => "Source resolution".into(),
+            OutputSize::Lines(2160) => "2160p (4K)".into(),
             OutputSize::Lines(n) => format!("{n}p"),
+            OutputSize::Fixed(w, h) if w == h => format!("Square {w}×{h} (1:1)"),
+            OutputSize::Fixed(w, h) if w * 16 == h * 9 => format!("Vertical {w}×{h} (9:16)"),
             OutputSize::Fixed(w, h) => format!("{w}×{h}"),
         }
     }
@@ -264,6 +271,19 @@ mod tests {
         assert!("big".parse::<OutputSize>().is_err());
         assert_eq!(OutputSize::Lines(1080).size(1000, 800), Some((1350, 1080)));
         assert_eq!(OutputSize::Source.size(1000, 800), None);
+        // The studio's framings say what they are.
+        let labels: Vec<String> = OutputSize::PRESETS.iter().map(|p| p.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Source resolution",
+                "2160p (4K)",
+                "1080p",
+                "720p",
+                "Square 1080×1080 (1:1)",
+                "Vertical 1080×1920 (9:16)"
+            ]
+        );
         assert_eq!(rational_rate(29.97), (30000, 1001));
         assert_eq!(rational_rate(25.0), (25, 1));
     }

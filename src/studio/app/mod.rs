@@ -742,10 +742,14 @@ impl StudioApp {
         let mut settings = self.project.settings.clone();
         settings.lips_from_audio &= driving.is_some() && audio.is_some();
         if !for_export {
-            // The preview shows the whole clip at its own rate and the portrait's size.
+            // The preview shows the whole clip at its own rate, framed as the output will be
+            // (its shape and fit) but no larger than the portrait.
             settings.start_s = None;
             settings.end_s = None;
-            settings.size = OutputSize::Source;
+            settings.size = match ready[0].image.as_ref().map(|i| i.dimensions()) {
+                Some((w, h)) => preview_size(settings.size, w, h),
+                None => OutputSize::Source,
+            };
             if driving.is_some() {
                 settings.fps = None;
             }
@@ -766,6 +770,7 @@ impl StudioApp {
             cache_dir: crate::motion::cache::default_dir(),
             networks: None,
             custom_engine: None,
+            preview: !for_export,
         })
     }
 
@@ -855,6 +860,21 @@ pub fn writable(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
+/// The size the preview draws at for an output of `size` from a `w`×`h` portrait: the
+/// output's shape, scaled down to the portrait's longer side (even sides, as the encoder needs).
+fn preview_size(size: OutputSize, w: u32, h: u32) -> OutputSize {
+    let Some((ow, oh)) = size.size(w, h) else {
+        return OutputSize::Source;
+    };
+    let scale = (w.max(h) as f64 / ow.max(oh) as f64).min(1.0);
+    let even = |v: u32| ((v as f64 * scale / 2.0).round() as u32 * 2).max(2);
+    if (even(ow), even(oh)) == (w, h) {
+        OutputSize::Source
+    } else {
+        OutputSize::Fixed(even(ow), even(oh))
+    }
+}
+
 /// The desktop's program that opens a folder in its file manager.
 const FOLDER_OPENER: &str = if cfg!(target_os = "macos") {
     "open"
@@ -892,6 +912,29 @@ pub fn file_name(p: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preview_is_framed_as_the_output_at_the_portraits_size() {
+        assert_eq!(
+            preview_size(OutputSize::Source, 512, 512),
+            OutputSize::Source
+        );
+        // The same shape, larger: the portrait's own size.
+        assert_eq!(
+            preview_size(OutputSize::Lines(2160), 512, 512),
+            OutputSize::Source
+        );
+        // 9:16 from a square: 9:16 within 512.
+        assert_eq!(
+            preview_size(OutputSize::Fixed(1080, 1920), 512, 512),
+            OutputSize::Fixed(288, 512)
+        );
+        // Within the portrait's longer side already: as it is.
+        assert_eq!(
+            preview_size(OutputSize::Fixed(1080, 1080), 744, 1156),
+            OutputSize::Fixed(1080, 1080)
+        );
+    }
 
     #[test]
     fn show_in_folder_says_whether_the_folder_or_the_program_is_missing() {

@@ -3,7 +3,7 @@
 use egui::{RichText, Slider};
 
 use crate::motion::Mode;
-use crate::pipeline::{Backend, EngineChoice, OutputSize};
+use crate::pipeline::{Backend, EngineChoice, Fit, OutputSize};
 use crate::studio::app::StudioApp;
 
 const PRESETS: [&str; 5] = ["ultrafast", "veryfast", "fast", "medium", "slow"];
@@ -207,6 +207,26 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
     if let Some((w, h)) = source_size {
         let (ow, oh) = s.size.size(w, h).unwrap_or((w, h));
         ui.label(RichText::new(format!("{ow}×{oh}")).weak());
+        // Another shape than the portrait's: how it is filled, never a silent squash.
+        if ((w as f64 * oh as f64) / (h as f64 * ow as f64) - 1.0).abs() >= 1e-3 {
+            egui::ComboBox::from_label("Framing")
+                .selected_text(match s.fit {
+                    Fit::Crop => "Crop around the face",
+                    Fit::Pad => "Whole picture, bars",
+                    Fit::Stretch => "Stretch",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut s.fit, Fit::Crop, "Crop around the face")
+                        .on_hover_text("Fill the frame, cut the overhang, keep the face in view");
+                    ui.selectable_value(&mut s.fit, Fit::Pad, "Whole picture, bars")
+                        .on_hover_text("The whole portrait with black bars on the short sides");
+                    ui.selectable_value(&mut s.fit, Fit::Stretch, "Stretch")
+                        .on_hover_text("Squeeze the portrait to the frame (distorts the face)");
+                });
+            ui.label(
+                RichText::new(format!("The portrait is {w}×{h}: {}", s.fit.describe())).weak(),
+            );
+        }
     }
     // Without a clip, "as the clip" means the voice's default rate.
     let natural = if has_clip {
@@ -234,7 +254,11 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
                 ui.selectable_value(&mut s.preset, p.to_string(), p);
             }
         });
-    if app.project.settings != before {
+    let s = &app.project.settings;
+    if (s.size, s.fit) != (before.size, before.fit) {
+        // The preview shows the output's framing.
+        app.changed();
+    } else if app.project.settings != before {
         app.mark_dirty();
         if app.project.settings.fps != before.fps && app.project.driving.is_none() {
             // A voice alone is timed by the output frame rate.

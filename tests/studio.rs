@@ -992,3 +992,28 @@ fn a_vertical_framing_is_cropped_around_the_face_and_said_so() {
     assert_eq!(frame.result.size, [288, 512]);
     h.snapshot_options("studio_vertical_framing", &snapshot_options());
 }
+
+/// Several pictures: the card of the one the engine animates in the frame on screen says so,
+/// and the timeline marks each drawn frame with its picture's colour.
+#[test]
+fn with_several_pictures_the_animated_one_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    ready_source(&mut h, "astronaut.png");
+    ready_source(&mut h, "grace_hopper.jpg");
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    wait_for(&mut h, "the preview", |a| {
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
+    });
+    let shown = h
+        .state()
+        .preview
+        .shown
+        .as_ref()
+        .and_then(|s| s.source)
+        .expect("the frame on screen knows its source");
+    assert!(shown < 2);
+    assert_eq!(h.state().preview.chosen.get(&0), Some(&shown));
+    h.get_by_label("• Animated in this frame");
+    h.snapshot_options("studio_fewshot_sources", &snapshot_options());
+}

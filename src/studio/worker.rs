@@ -94,6 +94,8 @@ pub enum Event {
         generation: u64,
         k: u64,
         result: Arc<ColorImage>,
+        /// Which of the job's sources the engine animated for it (few-shot).
+        source: usize,
         /// The driving clip's frame and its landmarks (none with a voice alone).
         driving: Option<(Arc<ColorImage>, Box<Face68>)>,
     },
@@ -500,7 +502,7 @@ impl WorkerState {
                     });
                     (self.repaint)();
                 }
-                let result = animation.frame(k)?;
+                let (result, source) = animation.frame_and_source(k)?;
                 let landmarks = animation.driving_face(k)?;
                 // The driving frame this output frame follows, by time (not by index: the
                 // output's rate may differ from the clip's, or the clip's may vary).
@@ -514,6 +516,7 @@ impl WorkerState {
                     generation,
                     k,
                     result: color_image(&result),
+                    source,
                     driving,
                 });
             }

@@ -212,6 +212,7 @@ impl StudioApp {
                 generation,
                 k,
                 result,
+                source,
                 driving,
             } => {
                 if generation != self.preview.generation {
@@ -225,6 +226,14 @@ impl StudioApp {
                     k,
                     PreviewFrame {
                         result,
+                        // The job's sources are those with a face; back to the project's.
+                        source: {
+                            let s = self.preview.sources.get(source).copied();
+                            if let Some(s) = s {
+                                self.preview.chosen.insert(k, s);
+                            }
+                            s
+                        },
                         driving: driving.map(|(img, lm)| (img, *lm)),
                         bytes,
                     },
@@ -345,11 +354,12 @@ impl StudioApp {
         let Some(f) = self.preview.cache.get(k) else {
             return;
         };
-        let (result, driving) = (f.result.clone(), f.driving.clone());
+        let (result, driving, source) = (f.result.clone(), f.driving.clone(), f.source);
         let mut shown = match self.preview.shown.take() {
             Some(s) => s,
             None => Shown {
                 key,
+                source,
                 result: self
                     .ctx
                     .load_texture("result", result.clone(), TextureOptions::LINEAR),
@@ -357,6 +367,7 @@ impl StudioApp {
             },
         };
         shown.key = key;
+        shown.source = source;
         shown.result.set(result, TextureOptions::LINEAR);
         shown.driving = match (shown.driving.take(), driving) {
             (Some((mut tex, _)), Some((img, lm))) => {

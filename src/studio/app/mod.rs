@@ -155,6 +155,8 @@ pub struct AudioState {
 /// is on screen).
 pub struct PreviewFrame {
     pub result: Arc<ColorImage>,
+    /// The project's source the engine animated for it.
+    pub source: Option<usize>,
     pub driving: Option<(Arc<ColorImage>, Face68)>,
     bytes: usize,
 }
@@ -163,6 +165,8 @@ pub struct PreviewFrame {
 pub struct Shown {
     /// Generation and frame index shown.
     pub key: (u64, u64),
+    /// The project's source animated in it.
+    pub source: Option<usize>,
     pub result: TextureHandle,
     pub driving: Option<(TextureHandle, Face68)>,
 }
@@ -313,6 +317,11 @@ pub struct PreviewState {
     pub(super) prepare_cancel: Arc<AtomicBool>,
     pub(super) prepare_due: Option<Instant>,
     pub(super) requested: Option<(u64, u64)>,
+    /// For each source of the prepared job, the project's source it is (sources without a
+    /// face are left out of the job).
+    pub sources: Vec<usize>,
+    /// For each frame drawn so far, the project's source the engine animated (few-shot).
+    pub chosen: HashMap<u64, usize>,
 }
 
 /// Editing in progress and its history: landmark drags, manual placement, undo/redo.
@@ -424,6 +433,8 @@ impl StudioApp {
                 prepare_cancel: Arc::new(AtomicBool::new(false)),
                 prepare_due: None,
                 requested: None,
+                sources: Vec::new(),
+                chosen: HashMap::new(),
             },
             editing: EditingState::default(),
             layout: LayoutState {
@@ -788,6 +799,10 @@ impl StudioApp {
             // Prepared when the last source is in.
             return;
         }
+        self.preview.chosen.clear();
+        self.preview.sources = (0..self.sources.len())
+            .filter(|&i| self.sources[i].landmarks.is_some())
+            .collect();
         let Some(job) = self.render_job(PathBuf::new(), false) else {
             self.preview.frames = self.timeline_frames_without_preview();
             return;

@@ -17,6 +17,9 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     let mut remove = None;
     let mut redetect = None;
     let mut select = None;
+    // Which source the result on screen animates (several pictures: the engine chooses).
+    let animated = app.preview.shown.as_ref().and_then(|s| s.source);
+    let several = app.sources.len() > 1;
     egui::ScrollArea::vertical()
         .id_salt("sources-list")
         .max_height(ui.available_height() - 170.0)
@@ -65,6 +68,19 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                                 SourceStatus::Failed(_) => "Cannot be read".into(),
                             };
                             ui.label(status);
+                            if several && animated == Some(i) {
+                                ui.label(
+                                    RichText::new("• Animated in this frame")
+                                        .color(source_colour(i)),
+                                )
+                                .on_hover_text(
+                                    "The engine takes, for each frame, the picture whose face \
+                                     is closest to the driving face's; the timeline shows which",
+                                );
+                            } else if several {
+                                ui.label(RichText::new("•").color(source_colour(i)))
+                                    .on_hover_text("This picture's colour on the timeline");
+                            }
                             ui.horizontal(|ui| {
                                 if ui
                                     .add_enabled(
@@ -146,4 +162,17 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(RichText::new("the driving clip's own").weak());
         }
     }
+}
+
+/// Each source's colour, on its card and on the timeline's few-shot band.
+pub fn source_colour(i: usize) -> Color32 {
+    const COLOURS: [Color32; 6] = [
+        Color32::from_rgb(240, 170, 60),
+        Color32::from_rgb(90, 170, 240),
+        Color32::from_rgb(120, 200, 110),
+        Color32::from_rgb(220, 110, 200),
+        Color32::from_rgb(230, 90, 90),
+        Color32::from_rgb(180, 180, 180),
+    ];
+    COLOURS[i % COLOURS.len()]
 }

@@ -208,6 +208,24 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             Stroke::new(1.5, Color32::from_rgb(250, 150, 60)),
         ));
     }
+    // Few-shot: under the strip, which picture each drawn frame animates, in its colour.
+    if app.sources.len() > 1 {
+        let band = Rect::from_min_max(
+            pos2(rect.min.x, strip.max.y - 4.0),
+            pos2(rect.max.x, strip.max.y),
+        );
+        for (&k, &src) in &app.preview.chosen {
+            let (x0, x1) = (
+                frame_x(rect, k, app.preview.frames),
+                frame_x(rect, k + 1, app.preview.frames),
+            );
+            painter.rect_filled(
+                Rect::from_x_y_ranges(x0..=x1.max(x0 + 1.0), band.y_range()),
+                0.0,
+                super::sources::source_colour(src),
+            );
+        }
+    }
     // The render range.
     let s = &app.project.settings;
     if s.start_s.is_some() || s.end_s.is_some() {

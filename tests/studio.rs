@@ -1017,3 +1017,44 @@ fn with_several_pictures_the_animated_one_is_shown() {
     h.get_by_label("• Animated in this frame");
     h.snapshot_options("studio_fewshot_sources", &snapshot_options());
 }
+
+/// Help: F1 opens the shortcuts sheet, made from the command table; the Help menu opens the
+/// page on the neural engine's weights; Escape closes it.
+#[test]
+fn f1_shows_every_shortcut_and_the_help_menu_explains_the_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    h.step();
+    h.key_press(Key::F1);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        h.state().dialogs.help,
+        Some(vivant::studio::app::HelpPage::Shortcuts)
+    );
+    let save = h
+        .state()
+        .ctx
+        .format_shortcut(&egui::KeyboardShortcut::new(Modifiers::COMMAND, Key::S));
+    h.get_by_label("Save project");
+    h.get_by_label(&save);
+    h.get_by_label("Command palette…");
+    h.snapshot_options("studio_help_shortcuts", &snapshot_options());
+    h.key_press(Key::Escape);
+    h.step();
+    assert!(h.state().dialogs.help.is_none());
+    h.get_by_label("Help").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("The neural engine's weights…").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        h.state().dialogs.help,
+        Some(vivant::studio::app::HelpPage::Weights)
+    );
+    h.get_by_label_contains("Vivant never downloads anything");
+}

@@ -4,7 +4,7 @@
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use super::app::{Discard, Purpose, StudioApp};
+use super::app::{Discard, HelpPage, Purpose, StudioApp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -31,6 +31,7 @@ pub enum Command {
     ToggleLandmarks,
     FitToWindow,
     CommandPalette,
+    Help,
 }
 
 /// When a shortcut is listened for.
@@ -72,7 +73,7 @@ const fn plain(key: Key) -> KeyboardShortcut {
 }
 
 impl Command {
-    pub const ALL: [Command; 23] = [
+    pub const ALL: [Command; 24] = [
         Command::NewProject,
         Command::OpenProject,
         Command::SaveProject,
@@ -96,6 +97,7 @@ impl Command {
         Command::ToggleLandmarks,
         Command::FitToWindow,
         Command::CommandPalette,
+        Command::Help,
     ];
 
     pub fn spec(self) -> Spec {
@@ -219,6 +221,12 @@ impl Command {
                 const { &[cmd_shift(Key::P)] },
                 Anywhere,
             ),
+            Command::Help => (
+                "Keyboard shortcuts and help",
+                "Every shortcut, where the neural engine's weights come from, and about Vivant",
+                const { &[plain(Key::F1)] },
+                Anywhere,
+            ),
         };
         Spec {
             name,
@@ -300,6 +308,7 @@ impl Command {
             Command::ToggleLandmarks => app.layout.show_landmarks = !app.layout.show_landmarks,
             Command::FitToWindow => app.layout.zoom = Default::default(),
             Command::CommandPalette => app.open_palette(),
+            Command::Help => app.dialogs.help = Some(HelpPage::Shortcuts),
         }
     }
 
@@ -339,8 +348,9 @@ mod tests {
             for s in spec.shortcuts {
                 assert!(!seen.contains(s), "{c:?}: {s:?} is taken");
                 seen.push(*s);
-                // Plain keys would fire while typing: only transport keys may be plain.
-                if s.modifiers.is_none() {
+                // Plain keys would fire while typing: only transport keys may be plain (and
+                // function keys, which no text takes).
+                if s.modifiers.is_none() && !matches!(s.logical_key, Key::F1) {
                     assert_eq!(spec.scope, Scope::Transport, "{c:?}");
                 }
             }

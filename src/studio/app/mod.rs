@@ -361,8 +361,18 @@ pub struct DialogState {
     pub path_prompt: Option<PathPrompt>,
     /// The command palette, while open.
     pub palette: Option<crate::studio::commands::Palette>,
+    /// The help window, while open, on this page.
+    pub help: Option<HelpPage>,
     /// The desktop showed no file dialog when asked: use the prompt from then on.
     pub(super) no_desktop_dialog: bool,
+}
+
+/// The help window's pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelpPage {
+    Shortcuts,
+    Weights,
+    About,
 }
 
 /// What the window tells the user: banners, and the background work in the status bar.

@@ -2,6 +2,7 @@
 //! Keyboard shortcuts and dropped files are read here and turned into `StudioApp` actions.
 
 mod banners;
+mod help;
 mod inspector;
 mod palette;
 mod path_prompt;
@@ -67,6 +68,9 @@ impl eframe::App for StudioApp {
             .default_size(260.0)
             .show(ui, |ui| inspector::show(self, ui));
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
+        if self.dialogs.help.is_some() {
+            help::show(self, ui.ctx());
+        }
         // One question at a time: a path asked for by "Save" comes before the question.
         if self.dialogs.palette.is_some() {
             palette::show(self, ui.ctx());
@@ -166,6 +170,26 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
             )
             .on_hover_text(Command::ToggleLandmarks.tooltip(ui.ctx()));
             item(app, ui, Command::FitToWindow);
+        });
+        ui.menu_button("Help", |ui| {
+            item(app, ui, Command::Help);
+            for (page, name, tip) in [
+                (
+                    crate::studio::app::HelpPage::Weights,
+                    "The neural engine's weights…",
+                    "Where LivePortrait's weights come from and how to point Vivant at them",
+                ),
+                (
+                    crate::studio::app::HelpPage::About,
+                    "About Vivant",
+                    "Version, licences, the bundled networks and media",
+                ),
+            ] {
+                if ui.button(name).on_hover_text(tip).clicked() {
+                    app.dialogs.help = Some(page);
+                    ui.close();
+                }
+            }
         });
         ui.separator();
         let title = match &app.project_path {

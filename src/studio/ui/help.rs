@@ -1,0 +1,110 @@
+//! The help window (F1, or the Help menu): every shortcut from the command table, where the
+//! neural engine's weights come from, and about Vivant. Escape closes it.
+
+use egui::{Key, Modifiers, RichText, vec2};
+
+use crate::studio::app::{HelpPage, StudioApp};
+use crate::studio::commands::Command;
+
+pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
+    let Some(mut page) = app.dialogs.help else {
+        return;
+    };
+    let mut open = !ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
+    egui::Window::new("Help")
+        .open(&mut open)
+        .collapsible(false)
+        .default_size(vec2(520.0, 440.0))
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut page, HelpPage::Shortcuts, "Keyboard shortcuts");
+                ui.selectable_value(&mut page, HelpPage::Weights, "Neural engine weights");
+                ui.selectable_value(&mut page, HelpPage::About, "About");
+            });
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| match page {
+                HelpPage::Shortcuts => shortcuts(ui),
+                HelpPage::Weights => weights(ui),
+                HelpPage::About => about(ui),
+            });
+        });
+    app.dialogs.help = open.then_some(page);
+}
+
+fn shortcuts(ui: &mut egui::Ui) {
+    ui.label(
+        RichText::new(
+            "Plain keys (Space, arrows, J/K/L, I/O) work when no text field is being typed in.",
+        )
+        .weak(),
+    );
+    egui::Grid::new("shortcuts")
+        .num_columns(3)
+        .striped(true)
+        .spacing(vec2(16.0, 4.0))
+        .show(ui, |ui| {
+            for c in Command::ALL {
+                let spec = c.spec();
+                let keys: Vec<String> = spec
+                    .shortcuts
+                    .iter()
+                    .map(|s| ui.ctx().format_shortcut(s))
+                    .collect();
+                ui.label(RichText::new(spec.name).strong());
+                ui.monospace(if keys.is_empty() {
+                    String::new()
+                } else {
+                    keys.join(" or ")
+                });
+                ui.label(spec.help);
+                ui.end_row();
+            }
+        });
+    ui.add_space(6.0);
+    ui.label("Mouse: the wheel zooms the preview about the pointer; right or middle drag pans.");
+    ui.label("Landmarks: drag a point; Shift-drag moves a whole eye, brow, nose, mouth or jaw.");
+}
+
+fn weights(ui: &mut egui::Ui) {
+    ui.label(
+        "The neural engine runs LivePortrait's five networks (appearance, motion, warping, \
+         generator, stitching and retargeting; MIT licence, by Kuaishou's KwaiVGI team). Their \
+         weights (about 520 MB) are not part of Vivant, and Vivant never downloads anything.",
+    );
+    ui.add_space(4.0);
+    ui.label(RichText::new("To use them").strong());
+    ui.label(
+        "1. Download the authors' release: the base_models/*.pth files and \
+         retargeting_models/stitching_retargeting_module.pth (github.com/KwaiVGI/LivePortrait; \
+         the weights are on Hugging Face under KwaiVGI/LivePortrait), or .safetensors \
+         conversions with the same names.",
+    );
+    ui.label("2. Put the five files in one folder.");
+    ui.label(
+        "3. In the inspector's Engine box pick Neural, then Choose… that folder, or drop it on \
+         the window. Vivant checks that every network's file is there and remembers the folder.",
+    );
+    ui.add_space(4.0);
+    ui.label(
+        RichText::new(
+            "On the command line: vivant models check DIR checks a folder; vivant render \
+             --engine neural --weights DIR renders with it. On the CPU a frame takes seconds.",
+        )
+        .weak(),
+    );
+}
+
+fn about(ui: &mut egui::Ui) {
+    ui.heading(format!("Vivant {}", crate::VERSION));
+    ui.label(
+        "Brings portraits to life: a photo or a painting, animated by a driving clip or a voice.",
+    );
+    ui.add_space(4.0);
+    ui.label("Licensed under MIT or Apache-2.0, at your option.");
+    ui.label(
+        "Bundled face networks: BlazeFace and the face mesh (MediaPipe, Apache-2.0), the \
+         68-point landmark net (face-api, MIT). Demo media are public domain; their sources \
+         are listed in assets/README.md.",
+    );
+    ui.label("Video and sound through the system's FFmpeg.");
+}

@@ -1058,3 +1058,49 @@ fn f1_shows_every_shortcut_and_the_help_menu_explains_the_weights() {
     );
     h.get_by_label_contains("Vivant never downloads anything");
 }
+
+/// The GPU is probed once: here (Mesa's software adapter) it is found. Where it is not, a
+/// project that asks for it runs on the CPU with one plain note, and the GPU choice is greyed
+/// with the reason.
+#[test]
+fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    wait_for(&mut h, "the GPU probe", |a| a.gpu.is_some());
+    assert!(
+        matches!(&h.state().gpu, Some(Ok(name)) if !name.is_empty()),
+        "{:?}",
+        h.state().gpu
+    );
+    ready_source(&mut h, "astronaut.png");
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    h.state_mut().project.settings.backend = vivant::pipeline::Backend::Wgpu;
+    // As on a machine without one.
+    h.state_mut().set_gpu(Err("no adapter found".into()));
+    h.state_mut().set_gpu(Err("no adapter found".into()));
+    h.step();
+    let notes: Vec<String> = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .map(|b| b.text.clone())
+        .filter(|t| t.contains("runs on the CPU"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("no adapter found"));
+    let job = h
+        .state()
+        .render_job(dir.path().join("out.mp4"), true)
+        .expect("job");
+    assert_eq!(job.settings.backend, vivant::pipeline::Backend::Cpu);
+    assert_eq!(
+        h.state().project.settings.backend,
+        vivant::pipeline::Backend::Wgpu,
+        "the project keeps asking for the GPU, for machines that have one"
+    );
+    wait_for(&mut h, "the preview on the CPU", |a| {
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
+    });
+    h.get_by_label("No GPU here: the CPU draws it");
+}

@@ -28,6 +28,37 @@ pub enum GpuError {
 /// Per vertex: target position, source position (pixels), the triangle's mip level.
 const VERTEX_BYTES: usize = 20;
 
+/// Whether a GPU can be used here: the adapter's name, or why not. Studio and command line
+/// ask once, before offering the GPU back end.
+pub fn probe() -> Result<String, GpuError> {
+    open_device().map(|(_, _, name)| name)
+}
+
+/// The best adapter and a device on it.
+fn open_device() -> Result<(wgpu::Device, wgpu::Queue, String), GpuError> {
+    // Vulkan, Metal, DX12: the GL path probes windowing systems a headless render does not
+    // need (and prints about a missing display).
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::PRIMARY,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        force_fallback_adapter: false,
+        compatible_surface: None,
+        apply_limit_buckets: false,
+    }))
+    .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+    let adapter_name = adapter.get_info().name;
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("vivant warp"),
+        required_limits: adapter.limits(),
+        ..Default::default()
+    }))
+    .map_err(|e| GpuError::Device(e.to_string()))?;
+    Ok((device, queue, adapter_name))
+}
+
 /// A GPU warp for one source image.
 pub struct GpuWarp {
     device: wgpu::Device,
@@ -47,26 +78,7 @@ pub struct GpuWarp {
 impl GpuWarp {
     /// Upload `engine`'s source image and build the pipeline.
     pub fn new(engine: &MeshWarp) -> Result<Self, GpuError> {
-        // Vulkan, Metal, DX12: the GL path probes windowing systems a headless render does not
-        // need (and prints about a missing display).
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-            backends: wgpu::Backends::PRIMARY,
-            ..wgpu::InstanceDescriptor::new_without_display_handle()
-        });
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            apply_limit_buckets: false,
-        }))
-        .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
-        let adapter_name = adapter.get_info().name;
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("vivant warp"),
-            required_limits: adapter.limits(),
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::Device(e.to_string()))?;
+        let (device, queue, adapter_name) = open_device()?;
         let errors: Arc<Mutex<Option<String>>> = Arc::default();
         let sink = errors.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {

@@ -48,6 +48,8 @@ pub enum Job {
     },
     /// Draw output frame `k` of the prepared animation.
     Frame { generation: u64, k: u64 },
+    /// Find out once whether a GPU can draw the warp.
+    ProbeGpu,
 }
 
 /// A face found on a source.
@@ -99,6 +101,8 @@ pub enum Event {
         /// The driving clip's frame and its landmarks (none with a voice alone).
         driving: Option<(Arc<ColorImage>, Box<Face68>)>,
     },
+    /// Whether a GPU can draw the warp: its name, or why not.
+    Gpu(Result<String, String>),
     ExportProgress {
         done: u64,
         total: u64,
@@ -351,7 +355,7 @@ impl WorkerState {
             Job::Source { id, .. } => Task::Source(*id),
             Job::Driving { .. } => Task::Driving,
             Job::Audio { .. } => Task::Audio,
-            Job::Prepare { .. } | Job::Frame { .. } => Task::Preview,
+            Job::Prepare { .. } | Job::Frame { .. } | Job::ProbeGpu => Task::Preview,
         };
         self.catching(task, |state| state.handle(job));
     }
@@ -484,6 +488,11 @@ impl WorkerState {
                     Err(PipelineError::Cancelled) => {}
                     Err(e) => return Err(e.into()),
                 }
+            }
+            Job::ProbeGpu => {
+                self.send(Event::Gpu(
+                    crate::render::gpu::probe().map_err(|e| e.to_string()),
+                ));
             }
             Job::Frame { generation, k } => {
                 if generation != self.generation {

@@ -239,6 +239,7 @@ impl StudioApp {
                     },
                 );
             }
+            Event::Gpu(found) => self.set_gpu(found),
             Event::ExportProgress { done, total, stage } => {
                 if let Some(e) = &mut self.export {
                     e.done = done;

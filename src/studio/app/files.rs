@@ -63,6 +63,7 @@ impl StudioApp {
         for note in repairs {
             self.banner(Severity::Warning, note, None);
         }
+        self.note_gpu_fallback();
         self.changed();
         self.dirty = false;
         self.autosave_due = false;

@@ -26,7 +26,7 @@ use super::edit::History;
 use super::playback::Player;
 use super::project::{Missing, Project, SourceEntry};
 use super::worker::{FoundFace, Job, Task, Worker};
-use crate::pipeline::{EngineChoice, OutputSize, RenderJob, RenderReport, Soundtrack};
+use crate::pipeline::{Backend, EngineChoice, OutputSize, RenderJob, RenderReport, Soundtrack};
 
 /// Where the studio keeps its autosave and recent projects, and how it starts.
 #[derive(Clone, Debug, Default)]
@@ -410,6 +410,8 @@ pub struct StudioApp {
     pub recent: Vec<PathBuf>,
     /// The LivePortrait weights folder last chosen, offered to every project.
     pub weights: Option<PathBuf>,
+    /// Whether a GPU can draw the warp (its name, or why not); `None` until probed.
+    pub gpu: Option<Result<String, String>>,
 }
 
 impl StudioApp {
@@ -464,7 +466,10 @@ impl StudioApp {
             last_frame: None,
             recent: Vec::new(),
             weights: None,
+            gpu: None,
         };
+        // Once, in the background: is there a GPU for the warp?
+        app.worker.send(Job::ProbeGpu);
         if let Some(notice) = app.player.notice.clone() {
             app.banner(Severity::Info, notice, None);
         }
@@ -588,6 +593,25 @@ impl StudioApp {
                 self.changed();
             }
             Err(e) => self.banner(Severity::Error, e.to_string(), None),
+        }
+    }
+
+    /// What the GPU probe found. A project that asks for a GPU there is not runs on the CPU,
+    /// with one note saying so.
+    pub fn set_gpu(&mut self, found: Result<String, String>) {
+        self.gpu = Some(found);
+        self.note_gpu_fallback();
+        self.refresh();
+    }
+
+    fn note_gpu_fallback(&mut self) {
+        if let (Some(Err(why)), Backend::Wgpu) = (&self.gpu, self.project.settings.backend) {
+            let text = format!(
+                "This project asks for the GPU, which is not available here ({why}); it runs on the CPU."
+            );
+            if !self.notices.banners.iter().any(|b| b.text == text) {
+                self.banner(Severity::Info, text, None);
+            }
         }
     }
 
@@ -762,6 +786,10 @@ impl StudioApp {
         let (driving, audio) = (&self.project.driving, &self.project.audio);
         let mut settings = self.project.settings.clone();
         settings.lips_from_audio &= driving.is_some() && audio.is_some();
+        if matches!(self.gpu, Some(Err(_))) {
+            // No GPU here: the CPU draws the same warp (the note said so).
+            settings.backend = Backend::Cpu;
+        }
         if !for_export {
             // The preview shows the whole clip at its own rate, framed as the output will be
             // (its shape and fit) but no larger than the portrait.

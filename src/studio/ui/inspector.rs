@@ -170,17 +170,37 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
         }
     });
     let before = app.project.settings.backend;
+    // The GPU is offered only where the probe found one; why not, on hover.
+    let (gpu_ok, gpu_tip) = match &app.gpu {
+        Some(Ok(name)) => (true, format!("The warp on the GPU through wgpu: {name}")),
+        Some(Err(why)) => (false, format!("No GPU can draw here: {why}")),
+        None => (
+            true,
+            "The warp on the GPU through wgpu (still checking for one)".into(),
+        ),
+    };
+    let fallback = !gpu_ok && app.project.settings.backend == Backend::Wgpu;
     ui.add_enabled_ui(app.project.settings.engine == EngineChoice::Warp, |ui| {
         ui.horizontal(|ui| {
             ui.radio_value(&mut app.project.settings.backend, Backend::Cpu, "CPU")
                 .on_hover_text("The warp on all CPU cores");
-            ui.radio_value(
-                &mut app.project.settings.backend,
-                Backend::Wgpu,
-                "GPU (wgpu)",
-            )
-            .on_hover_text("The warp on the GPU through wgpu");
+            let gpu = ui
+                .add_enabled(
+                    gpu_ok,
+                    egui::RadioButton::new(
+                        app.project.settings.backend == Backend::Wgpu,
+                        "GPU (wgpu)",
+                    ),
+                )
+                .on_hover_text(gpu_tip.clone())
+                .on_disabled_hover_text(gpu_tip);
+            if gpu.clicked() {
+                app.project.settings.backend = Backend::Wgpu;
+            }
         });
+        if fallback {
+            ui.label(RichText::new("No GPU here: the CPU draws it").weak());
+        }
     });
     if app.project.settings.backend != before {
         app.changed();

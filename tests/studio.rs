@@ -1104,3 +1104,53 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
     });
     h.get_by_label("No GPU here: the CPU draws it");
 }
+
+/// Timeline zoom: the wheel zooms about the pointer (the frame under it stays there), Shift +
+/// wheel moves along, and a click on the zoomed timeline lands on the frame drawn there.
+#[test]
+fn the_timeline_zooms_about_the_pointer_and_scrubs_where_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    let rect = h.state().layout.timeline_rect.expect("timeline drawn");
+    let (x, y) = (rect.min.x + rect.width() * 0.75, rect.center().y);
+    h.hover_at(Pos2::new(x, y));
+    h.step();
+    h.event(Event::Zoom(4.0));
+    h.step();
+    let (start, span) = h.state().layout.timeline_view;
+    assert!((span - 0.25).abs() < 1e-6, "{span}");
+    // Three quarters of the clip still under the pointer.
+    assert!((start + 0.75 * span - 0.75).abs() < 1e-6, "{start}");
+    // A click at the left edge of the zoomed timeline: the frame shown there.
+    h.hover_at(Pos2::new(rect.min.x + 1.0, y));
+    h.step();
+    h.drag_at(Pos2::new(rect.min.x + 1.0, y));
+    h.step();
+    h.drop_at(Pos2::new(rect.min.x + 1.0, y));
+    h.step();
+    let want = (start * 49.0).round() as u64;
+    assert!(
+        h.state().preview.playhead.abs_diff(want) <= 1,
+        "{} for {want}",
+        h.state().preview.playhead
+    );
+    // Shift+wheel moves along (here: back to the start).
+    h.hover_at(Pos2::new(x, y));
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 2000.0),
+        modifiers: Modifiers::SHIFT,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    for _ in 0..10 {
+        h.step();
+    }
+    assert!(
+        h.state().layout.timeline_view.0 < start,
+        "{:?}",
+        h.state().layout.timeline_view
+    );
+}

@@ -348,6 +348,8 @@ pub struct LayoutState {
     pub timeline_rect: Option<egui::Rect>,
     /// The title last given to the desktop's window.
     pub window_title: Option<String>,
+    /// The stretch of the timeline in view: its start and length as fractions of the whole.
+    pub timeline_view: (f64, f64),
 }
 
 /// The questions and overlays that take the keyboard while open.
@@ -456,6 +458,7 @@ impl StudioApp {
                 source_rect: None,
                 timeline_rect: None,
                 window_title: None,
+                timeline_view: (0.0, 1.0),
             },
             player,
             worker,

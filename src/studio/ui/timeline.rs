@@ -1,11 +1,14 @@
-//! The timeline: the driving clip as a strip of thumbnails, the sound's waveform and, when a
-//! voice drives, the mouth opening it makes; drag anywhere on it to scrub, frame-accurately.
+//! The timeline: a ruler in timecode, the driving clip as a strip of thumbnails, the sound's
+//! waveform and, when a voice drives, the mouth opening it makes; drag anywhere on it to scrub,
+//! frame-accurately. The mouse wheel zooms about the pointer, Shift+wheel (or a sideways
+//! scroll) moves along; everything is placed through one mapping (`View`).
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, pos2, vec2};
 
 use crate::studio::app::StudioApp;
 use crate::studio::commands::Command;
 
+const RULER_H: f32 = 16.0;
 const STRIP_H: f32 = 50.0;
 const WAVE_H: f32 = 40.0;
 const CURVE_H: f32 = 30.0;
@@ -25,12 +28,65 @@ pub fn timecode(t: f64, fps: f64) -> String {
     )
 }
 
-/// The x of frame `k` on a timeline drawn in `rect` with `frames` frames.
-pub fn frame_x(rect: Rect, k: u64, frames: u64) -> f32 {
-    if frames <= 1 {
-        return rect.min.x;
+/// The timeline's mapping between a position in the whole (a fraction, 0 at the first frame,
+/// 1 at the last) and x on screen, for the stretch in view.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub rect: Rect,
+    /// Start and length of the stretch in view, as fractions of the whole.
+    pub start: f64,
+    pub span: f64,
+}
+
+impl View {
+    pub fn x(&self, f: f64) -> f32 {
+        self.rect.min.x + ((f - self.start) / self.span) as f32 * self.rect.width()
     }
-    rect.min.x + rect.width() * k as f32 / (frames - 1) as f32
+
+    /// The fraction of the whole at screen x.
+    pub fn fraction(&self, x: f32) -> f64 {
+        self.start + ((x - self.rect.min.x) / self.rect.width().max(1.0)) as f64 * self.span
+    }
+
+    /// Zoomed by `factor` (> 1 narrows the stretch in view) about screen x, kept within the
+    /// whole and no closer than `min_span`.
+    pub fn zoomed(self, factor: f64, x: f32, min_span: f64) -> (f64, f64) {
+        let anchor = self.fraction(x);
+        let span = (self.span / factor).clamp(min_span.min(1.0), 1.0);
+        let at = ((x - self.rect.min.x) / self.rect.width().max(1.0)) as f64;
+        let start = (anchor - at * span).clamp(0.0, 1.0 - span);
+        (start, span)
+    }
+
+    /// Moved along by `dx` screen pixels (positive: later).
+    pub fn panned(self, dx: f32) -> (f64, f64) {
+        let start = (self.start + (dx / self.rect.width().max(1.0)) as f64 * self.span)
+            .clamp(0.0, 1.0 - self.span);
+        (start, self.span)
+    }
+}
+
+/// Frame `k` of `frames` as a fraction of the whole.
+fn frame_fraction(k: u64, frames: u64) -> f64 {
+    if frames <= 1 {
+        0.0
+    } else {
+        k as f64 / (frames - 1) as f64
+    }
+}
+
+/// The ruler's step between labelled ticks, seconds: the smallest of the editors' steps that
+/// leaves at least `min_px` between labels.
+fn ruler_step(seconds_in_view: f64, width: f32, min_px: f32, fps: f64) -> f64 {
+    let frame = 1.0 / fps.max(1.0);
+    let steps = [
+        frame, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+    ];
+    let px_per_s = width as f64 / seconds_in_view.max(1e-9);
+    steps
+        .into_iter()
+        .find(|s| s * px_per_s >= min_px as f64)
+        .unwrap_or(3600.0)
 }
 
 /// A transport button: the command's tooltip (with its shortcut) on hover.
@@ -60,6 +116,16 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.separator();
         let t = app.time_of(app.preview.playhead);
         ui.monospace(timecode(t, app.preview.fps));
+        // The shuttle's speed and direction while J/L play (1× plays as normal).
+        let rate = app.player.rate();
+        if app.player.is_playing() && rate != 1.0 {
+            ui.monospace(format!(
+                "{} {}x",
+                if rate < 0.0 { "<<" } else { ">>" },
+                rate.abs()
+            ))
+            .on_hover_text("J/L: play backward/forward, again for faster; K stops");
+        }
         let mut k = app.preview.playhead;
         let last = app.preview.frames.saturating_sub(1);
         let label = ui.label("Frame");
@@ -90,12 +156,38 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     });
     // The voice's mouth curve, whenever a voice moves the lips.
     let voice = app.audio.is_some() && (app.voice_mode() || app.project.settings.lips_from_audio);
-    let height = STRIP_H + WAVE_H + if voice { CURVE_H } else { 0.0 };
+    let height = RULER_H + STRIP_H + WAVE_H + if voice { CURVE_H } else { 0.0 };
     let (rect, response) =
         ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::click_and_drag());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline"));
-    let response = response.on_hover_text("Drag to scrub");
+    let response =
+        response.on_hover_text("Drag to scrub · wheel to zoom · Shift+wheel to move along");
     app.layout.timeline_rect = Some(rect);
+    let (start, span) = app.layout.timeline_view;
+    let view = View { rect, start, span };
+    // Zoom about the pointer, move along with a sideways scroll or Shift+wheel.
+    if response.hovered() && app.preview.frames > 1 {
+        let (scroll, zoom, shift) =
+            ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta(), i.modifiers.shift));
+        // At most zoomed in to eight frames across.
+        let min_span = 8.0 / app.preview.frames as f64;
+        if zoom != 1.0 {
+            if let Some(p) = response.hover_pos() {
+                app.layout.timeline_view = view.zoomed(zoom as f64, p.x, min_span);
+            }
+        } else if shift && scroll.y != 0.0 {
+            app.layout.timeline_view = view.panned(-scroll.y);
+        } else if scroll.x != 0.0 {
+            app.layout.timeline_view = view.panned(-scroll.x);
+        } else if scroll.y != 0.0
+            && let Some(p) = response.hover_pos()
+        {
+            let factor = (scroll.y as f64 / 200.0).exp();
+            app.layout.timeline_view = view.zoomed(factor, p.x, min_span);
+        }
+    }
+    let (start, span) = app.layout.timeline_view;
+    let view = View { rect, start, span };
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
     let duration = if app.preview.frames > 0 {
@@ -103,16 +195,38 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     } else {
         1.0
     };
-    // Thumbnails, each across the slice of time it stands for.
-    let strip = Rect::from_min_size(rect.min, vec2(rect.width(), STRIP_H));
-    if let Some(d) = &app.driving {
-        let n = d.thumbnails.len().max(1) as f32;
-        for (i, (_, tex)) in d.thumbnails.iter().enumerate() {
-            let w = strip.width() / n;
-            let r = Rect::from_min_size(
-                pos2(strip.min.x + i as f32 * w, strip.min.y),
-                vec2(w, STRIP_H),
+    // The ruler: labelled ticks in timecode, as far apart as the zoom allows.
+    let ruler = Rect::from_min_size(rect.min, vec2(rect.width(), RULER_H));
+    if app.preview.frames > 0 {
+        let fps = app.preview.fps;
+        let step = ruler_step(span * duration, rect.width(), 90.0, fps);
+        let mut t = (start * duration / step).ceil() * step;
+        while t <= (start + span) * duration + 1e-9 {
+            let x = view.x(t / duration);
+            painter.line_segment(
+                [pos2(x, ruler.max.y - 5.0), pos2(x, ruler.max.y)],
+                Stroke::new(1.0, ui.visuals().weak_text_color()),
             );
+            painter.text(
+                pos2(x + 2.0, ruler.min.y + 1.0),
+                egui::Align2::LEFT_TOP,
+                timecode(t, fps),
+                egui::FontId::monospace(9.0),
+                ui.visuals().weak_text_color(),
+            );
+            t += step;
+        }
+    }
+    // Thumbnails, each across the slice of time it stands for.
+    let strip = Rect::from_min_size(pos2(rect.min.x, ruler.max.y), vec2(rect.width(), STRIP_H));
+    if let Some(d) = &app.driving {
+        let n = d.thumbnails.len().max(1) as f64;
+        for (i, (_, tex)) in d.thumbnails.iter().enumerate() {
+            let (x0, x1) = (view.x(i as f64 / n), view.x((i + 1) as f64 / n));
+            if x1 < rect.min.x || x0 > rect.max.x {
+                continue;
+            }
+            let r = Rect::from_min_max(pos2(x0, strip.min.y), pos2(x1, strip.max.y));
             let [tw, th] = tex.size();
             // Cover the slot, cropping the middle of the thumbnail.
             let aspect = tw as f32 / th.max(1) as f32;
@@ -163,8 +277,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             if t > duration {
                 break;
             }
-            let x = wave_rect.min.x + (t / duration) as f32 * wave_rect.width();
-            if x - x_last < 1.0 {
+            let x = view.x(t / duration);
+            if x - x_last < 1.0 || x < rect.min.x || x > rect.max.x {
                 continue;
             }
             x_last = x;
@@ -197,11 +311,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             .map(|(i, &o)| {
                 let t = i as f64 / a.fps.max(1.0);
                 pos2(
-                    curve.min.x + (t / duration) as f32 * curve.width(),
+                    view.x(t / duration),
                     curve.max.y - 2.0 - o.clamp(0.0, 1.0) * (CURVE_H - 4.0),
                 )
             })
-            .filter(|p| p.x <= curve.max.x)
+            .filter(|p| (curve.min.x - 2.0..=curve.max.x + 2.0).contains(&p.x))
             .collect();
         painter.add(egui::Shape::line(
             pts,
@@ -216,8 +330,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         );
         for (&k, &src) in &app.preview.chosen {
             let (x0, x1) = (
-                frame_x(rect, k, app.preview.frames),
-                frame_x(rect, k + 1, app.preview.frames),
+                view.x(frame_fraction(k, app.preview.frames)),
+                view.x(frame_fraction(k + 1, app.preview.frames)),
             );
             painter.rect_filled(
                 Rect::from_x_y_ranges(x0..=x1.max(x0 + 1.0), band.y_range()),
@@ -229,7 +343,10 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     // The render range.
     let s = &app.project.settings;
     if s.start_s.is_some() || s.end_s.is_some() {
-        let x = |t: f64| rect.min.x + (t / duration).clamp(0.0, 1.0) as f32 * rect.width();
+        let x = |t: f64| {
+            view.x((t / duration).clamp(0.0, 1.0))
+                .clamp(rect.min.x, rect.max.x)
+        };
         let (a, b) = (x(s.start_s.unwrap_or(0.0)), x(s.end_s.unwrap_or(duration)));
         let shade = Color32::from_black_alpha(140);
         painter.rect_filled(
@@ -250,7 +367,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         }
     }
     // Playhead.
-    let x = frame_x(rect, app.preview.playhead, app.preview.frames);
+    let x = view.x(frame_fraction(app.preview.playhead, app.preview.frames));
     painter.line_segment(
         [pos2(x, rect.min.y), pos2(x, rect.max.y)],
         Stroke::new(2.0, Color32::RED),
@@ -260,8 +377,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         && let Some(p) = response.interact_pointer_pos()
         && app.preview.frames > 0
     {
-        let f = ((p.x - rect.min.x) / rect.width()).clamp(0.0, 1.0);
-        let k = (f * (app.preview.frames - 1) as f32).round() as i64;
+        let f = view.fraction(p.x).clamp(0.0, 1.0);
+        let k = (f * (app.preview.frames - 1) as f64).round() as i64;
         if k as u64 != app.preview.playhead {
             app.seek(k);
         }
@@ -271,6 +388,41 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_pointer_and_stays_within_the_clip() {
+        let rect = Rect::from_min_size(pos2(100.0, 0.0), vec2(1000.0, 100.0));
+        let whole = View {
+            rect,
+            start: 0.0,
+            span: 1.0,
+        };
+        // Zoom ×4 about x = 350 (a quarter in): that quarter stays under the pointer.
+        let (start, span) = whole.zoomed(4.0, 350.0, 0.01);
+        assert!((span - 0.25).abs() < 1e-9);
+        let zoomed = View {
+            start,
+            span,
+            ..whole
+        };
+        assert!((zoomed.fraction(350.0) - 0.25).abs() < 1e-9);
+        // Never past either end, never closer than the minimum.
+        let (s, sp) = zoomed.panned(1e6);
+        assert!((s + sp - 1.0).abs() < 1e-9);
+        let (_, sp) = whole.zoomed(1e9, 600.0, 0.02);
+        assert!((sp - 0.02).abs() < 1e-12);
+        assert_eq!(whole.zoomed(0.5, 600.0, 0.02), (0.0, 1.0));
+    }
+
+    #[test]
+    fn the_ruler_labels_are_far_enough_apart() {
+        // 20 s over 1000 px at 25 fps: 90 px is 1.8 s, so every 2 s.
+        assert_eq!(ruler_step(20.0, 1000.0, 90.0, 25.0), 2.0);
+        // Zoomed to 1 s: a frame is 40 px; five frames do not exist as a step, 0.2 s does.
+        assert_eq!(ruler_step(1.0, 1000.0, 90.0, 25.0), 0.2);
+        // Zoomed in far: every frame.
+        assert_eq!(ruler_step(0.2, 1000.0, 90.0, 25.0), 0.04);
+    }
 
     #[test]
     fn timecodes_count_frames_within_the_second() {

@@ -1154,3 +1154,60 @@ fn the_timeline_zooms_about_the_pointer_and_scrubs_where_it_shows() {
         h.state().layout.timeline_view
     );
 }
+
+/// Every change to the project is one undoable step, named in the Edit menu: adding a
+/// picture and a clip, the in point, removing a picture (no longer clearing the history: it
+/// comes back with its landmarks), and redo goes forward again.
+#[test]
+fn every_change_to_the_project_is_undoable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    with_clip(&mut h);
+    let history =
+        |h: &Harness<'_, StudioApp>| h.state().editing.history.undo_label().map(str::to_string);
+    assert_eq!(history(&h).as_deref(), Some("Set driving clip"));
+    // An in point at frame 10.
+    h.state_mut().seek(10);
+    h.key_press(Key::I);
+    h.step();
+    assert!(h.state().project.settings.start_s.is_some());
+    assert_eq!(history(&h).as_deref(), Some("Set in point"));
+    // Remove the picture, then undo: it is back, as it was.
+    let landmarks = h.state().sources[0].landmarks;
+    h.get_by_label("Remove").click();
+    h.step();
+    assert!(h.state().project.sources.is_empty());
+    file_menu_edit(&mut h);
+    let undo_key = h
+        .state()
+        .ctx
+        .format_shortcut(&egui::KeyboardShortcut::new(Modifiers::COMMAND, Key::Z));
+    h.get_by_label(&format!("Undo: Remove picture {undo_key}"))
+        .click();
+    h.step();
+    assert_eq!(h.state().project.sources.len(), 1);
+    wait_for(&mut h, "the picture back", |a| {
+        a.sources.first().is_some_and(|s| s.image.is_some())
+    });
+    assert_eq!(h.state().sources[0].landmarks, landmarks);
+    // Undo the in point; redo it.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert!(h.state().project.settings.start_s.is_none());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    h.step();
+    assert!(h.state().project.settings.start_s.is_some());
+    // Undo everything: the empty project.
+    for _ in 0..4 {
+        h.state_mut().undo();
+    }
+    h.step();
+    assert_eq!(h.state().project, Project::default());
+}
+
+fn file_menu_edit(h: &mut Harness<'_, StudioApp>) {
+    h.get_by_label("Edit").click();
+    for _ in 0..3 {
+        h.step();
+    }
+}

@@ -137,7 +137,7 @@ impl Command {
             Command::Quit => ("Quit", "Close Vivant", const { &[cmd(Key::Q)] }, Anywhere),
             Command::Undo => (
                 "Undo",
-                "Undo the last landmark change",
+                "Undo the last change to the project",
                 const { &[cmd(Key::Z)] },
                 Anywhere,
             ),

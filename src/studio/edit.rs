@@ -1,9 +1,12 @@
 //! Landmark correction on a source: the 68 points grouped into features, drags of one point or
-//! a whole feature, a guided manual placement for faces the detector misses, and undo/redo.
-//! Pure data: the source panel turns pointer input into these calls.
+//! a whole feature, a guided manual placement for faces the detector misses; and the undo
+//! history of every change to the project. Pure data: the panels turn input into these calls.
 
 use crate::geometry::{Face68, parts};
 use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use super::project::Project;
 
 /// A feature of the 68-point face, to drag as one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,44 +101,72 @@ pub fn place_in_box(min: [f32; 2], max: [f32; 2]) -> Face68 {
     Face68::from(TEMPLATE.map(|t| [min[0] + t[0] * w, min[1] + t[1] * h]))
 }
 
-/// One undoable change to a source's landmarks.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Edit {
-    pub source: usize,
-    pub before: Option<Face68>,
-    pub after: Option<Face68>,
-    /// The face index chosen before and after (picking another face is undoable too).
-    pub face_before: usize,
-    pub face_after: usize,
+/// One undoable change to the project: what it was before and after, and its name for the
+/// Edit menu ("Undo Move landmarks").
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub label: String,
+    pub before: Project,
+    pub after: Project,
+    /// Whether the next change of the same name continues this one (a slider being dragged).
+    merges: bool,
+    at: Instant,
 }
 
-/// Undo and redo stacks; a new edit clears the redo stack.
+/// Undo and redo stacks of whole-project steps; a new step clears the redo stack.
 #[derive(Clone, Debug, Default)]
 pub struct History {
-    undo: Vec<Edit>,
-    redo: Vec<Edit>,
+    undo: Vec<Step>,
+    redo: Vec<Step>,
 }
 
+/// Within this long, a change of the same name that `merges` continues the last step.
+const MERGE_WITHIN: Duration = Duration::from_millis(1200);
+
 impl History {
-    pub fn push(&mut self, edit: Edit) {
-        if edit.before != edit.after || edit.face_before != edit.face_after {
-            self.undo.push(edit);
-            self.redo.clear();
+    /// Record a change from `before` to `after` (nothing when they are equal). With `merges`,
+    /// a change that continues the last one of the same name (a slider dragged, a value
+    /// typed) extends it instead of making another step.
+    pub fn record(&mut self, label: &str, before: Project, after: Project, merges: bool) {
+        if before == after {
+            return;
         }
+        if let Some(last) = self.undo.last_mut()
+            && merges
+            && last.merges
+            && last.label == label
+            && last.after == before
+            && last.at.elapsed() < MERGE_WITHIN
+        {
+            last.after = after;
+            last.at = Instant::now();
+            self.redo.clear();
+            return;
+        }
+        self.undo.push(Step {
+            label: label.to_string(),
+            before,
+            after,
+            merges,
+            at: Instant::now(),
+        });
+        self.redo.clear();
     }
 
-    /// The edit to revert (its `before` is the state to restore).
-    pub fn undo(&mut self) -> Option<Edit> {
-        let e = self.undo.pop()?;
-        self.redo.push(e.clone());
-        Some(e)
+    /// The project to go back to.
+    pub fn undo(&mut self) -> Option<Project> {
+        let step = self.undo.pop()?;
+        let before = step.before.clone();
+        self.redo.push(step);
+        Some(before)
     }
 
-    /// The edit to apply again (its `after` is the state to restore).
-    pub fn redo(&mut self) -> Option<Edit> {
-        let e = self.redo.pop()?;
-        self.undo.push(e.clone());
-        Some(e)
+    /// The project to go forward to again.
+    pub fn redo(&mut self) -> Option<Project> {
+        let step = self.redo.pop()?;
+        let after = step.after.clone();
+        self.undo.push(step);
+        Some(after)
     }
 
     pub fn can_undo(&self) -> bool {
@@ -144,6 +175,15 @@ impl History {
 
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
+    }
+
+    /// What Undo would undo, and Redo redo.
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(|s| s.label.as_str())
+    }
+
+    pub fn redo_label(&self) -> Option<&str> {
+        self.redo.last().map(|s| s.label.as_str())
     }
 
     pub fn clear(&mut self) {
@@ -245,30 +285,40 @@ mod tests {
     }
 
     #[test]
-    fn undo_then_redo_returns_each_state_and_a_new_edit_clears_redo() {
-        let a = place_in_box([0.0, 0.0], [10.0, 10.0]);
-        let mut b = a;
-        drag(&mut b, 30, false, [1.0, 1.0]);
+    fn undo_then_redo_returns_each_state_and_a_new_step_clears_redo() {
+        let a = Project::default();
+        let mut b = a.clone();
+        b.settings.crf = 20;
+        let mut c = b.clone();
+        c.settings.crf = 22;
         let mut h = History::default();
-        h.push(Edit {
-            source: 0,
-            before: Some(a),
-            after: Some(b),
-            face_before: 0,
-            face_after: 0,
-        });
-        assert_eq!(h.undo().and_then(|e| e.before), Some(a));
+        h.record("Change quality", a.clone(), b.clone(), false);
+        assert_eq!(h.undo_label(), Some("Change quality"));
+        assert_eq!(h.undo(), Some(a.clone()));
         assert!(h.can_redo());
-        assert_eq!(h.redo().and_then(|e| e.after), Some(b));
+        assert_eq!(h.redo_label(), Some("Change quality"));
+        assert_eq!(h.redo(), Some(b.clone()));
         h.undo();
-        h.push(Edit {
-            source: 0,
-            before: Some(a),
-            after: None,
-            face_before: 0,
-            face_after: 0,
-        });
+        h.record("Change quality", a.clone(), c.clone(), false);
         assert!(!h.can_redo());
+        // No change, no step.
+        h.record("Nothing", c.clone(), c.clone(), false);
+        assert_eq!(h.undo_label(), Some("Change quality"));
+    }
+
+    #[test]
+    fn a_dragged_slider_is_one_step() {
+        let a = Project::default();
+        let mut h = History::default();
+        let mut last = a.clone();
+        for crf in 17..30 {
+            let mut next = last.clone();
+            next.settings.crf = crf;
+            h.record("Change output", last, next.clone(), true);
+            last = next;
+        }
+        assert_eq!(h.undo(), Some(a));
+        assert!(!h.can_undo(), "one step for the whole drag");
     }
 
     #[test]

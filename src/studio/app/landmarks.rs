@@ -1,13 +1,12 @@
 //! Landmark corrections on the sources: commits, undo/redo, re-detect, picking a face.
 
 use super::{Drag, SourceState, SourceStatus, StudioApp};
-use crate::geometry::Face68;
-use crate::studio::edit::{self, Edit};
+use crate::studio::edit;
 
 impl SourceState {
     /// Derive what follows from the landmarks: whether they differ from the chosen detected
     /// face (so are saved as a correction), and whether a face is still to be placed.
-    fn settle(&mut self) {
+    pub(super) fn settle(&mut self) {
         self.edited = self.landmarks.is_some()
             && self.landmarks.as_ref() != self.faces.get(self.face).map(|f| &f.landmarks);
         if self.landmarks.is_some() && matches!(self.status, SourceStatus::NoFace) {
@@ -20,45 +19,16 @@ impl SourceState {
 
 impl StudioApp {
     /// Record a change made to source `i`'s landmarks or chosen face (a drag, a placement, a
-    /// face pick, a re-detect), undoable.
-    pub fn commit_edit(&mut self, i: usize, before: Option<Face68>, face_before: usize) {
+    /// face pick, a re-detect) as one undoable step.
+    pub fn commit_edit(&mut self, i: usize, label: &str) {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
         s.settle();
-        let edit = Edit {
-            source: i,
-            before,
-            after: s.landmarks,
-            face_before,
-            face_after: s.face,
-        };
-        self.editing.history.push(edit);
+        let before = self.project.clone();
         self.sync_source(i);
+        self.record(label, before, false);
         self.changed();
-    }
-
-    pub fn undo(&mut self) {
-        if let Some(e) = self.editing.history.undo() {
-            self.apply_landmarks(e.source, e.before, e.face_before);
-        }
-    }
-
-    pub fn redo(&mut self) {
-        if let Some(e) = self.editing.history.redo() {
-            self.apply_landmarks(e.source, e.after, e.face_after);
-        }
-    }
-
-    fn apply_landmarks(&mut self, i: usize, lm: Option<Face68>, face: usize) {
-        if let Some(s) = self.sources.get_mut(i) {
-            s.face = face;
-            s.landmarks = lm;
-            s.settle();
-            self.selected = i;
-            self.sync_source(i);
-            self.changed();
-        }
     }
 
     /// Discard the corrections on source `i` and take the detected face again (undoable).
@@ -66,9 +36,8 @@ impl StudioApp {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
-        let (before, face_before) = (s.landmarks, s.face);
         s.landmarks = s.faces.get(s.face).map(|f| f.landmarks);
-        self.commit_edit(i, before, face_before);
+        self.commit_edit(i, "Re-detect");
     }
 
     /// Animate another of the faces found on source `i` (undoable).
@@ -82,10 +51,9 @@ impl StudioApp {
         if s.face == face {
             return;
         }
-        let (before, face_before) = (s.landmarks, s.face);
         s.landmarks = Some(found.landmarks);
         s.face = face;
-        self.commit_edit(i, before, face_before);
+        self.commit_edit(i, "Choose face");
     }
 
     /// Show and edit source `i`.
@@ -129,9 +97,8 @@ impl StudioApp {
 
     /// The drag ends: one undoable step.
     pub fn end_landmark_drag(&mut self, i: usize) {
-        if let Some(d) = self.editing.drag.take() {
-            let face = self.sources.get(i).map_or(0, |s| s.face);
-            self.commit_edit(i, d.before, face);
+        if self.editing.drag.take().is_some() {
+            self.commit_edit(i, "Move landmarks");
         }
     }
 
@@ -155,10 +122,9 @@ impl StudioApp {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
-        let (before, face) = (s.landmarks, s.face);
         s.landmarks = Some(edit::place_in_box(min, max));
         self.editing.placing = None;
-        self.commit_edit(i, before, face);
+        self.commit_edit(i, "Place face");
     }
 
     /// Copy a source's state into the project (what is saved).

@@ -556,15 +556,26 @@ impl StudioApp {
     /// file the soundtrack, a project is opened.
     pub fn add_path(&mut self, path: &Path) {
         let path = super::project::absolute(path);
+        let before = self.project.clone();
         if path.is_dir() {
             // A folder: the neural engine's weights.
             self.set_weights(path);
+            self.record("Choose weights folder", before, false);
             return;
         }
         match media_kind(&path) {
-            Some(MediaKind::Image) => self.add_source(path),
-            Some(MediaKind::Video) => self.set_driving(Some(path)),
-            Some(MediaKind::Audio) => self.set_audio(Some(path)),
+            Some(MediaKind::Image) => {
+                self.add_source(path);
+                self.record("Add picture", before, false);
+            }
+            Some(MediaKind::Video) => {
+                self.set_driving(Some(path));
+                self.record("Set driving clip", before, false);
+            }
+            Some(MediaKind::Audio) => {
+                self.set_audio(Some(path));
+                self.record("Set soundtrack", before, false);
+            }
             Some(MediaKind::Project) => self.request(Discard::OpenProject(path)),
             None => self.banner(
                 Severity::Error,
@@ -599,6 +610,81 @@ impl StudioApp {
         }
     }
 
+    /// Record what the user just did to the project (from `before` to now) as one undoable
+    /// step named `label`; with `merges`, a continuation of the last step of that name (a
+    /// slider being dragged) extends it.
+    pub(super) fn record(&mut self, label: &str, before: Project, merges: bool) {
+        let after = self.project.clone();
+        self.editing.history.record(label, before, after, merges);
+    }
+
+    /// A settings change made in a panel: undoable (a drag is one step) and the preview
+    /// made again.
+    pub fn settings_changed(&mut self, label: &str, before: Project) {
+        self.record(label, before, true);
+        self.changed();
+    }
+
+    /// A change the preview does not show (output quality, encoder speed): undoable, saved,
+    /// the preview left as it is.
+    pub fn record_change(&mut self, label: &str, before: Project) {
+        self.record(label, before, true);
+        self.mark_dirty();
+    }
+
+    pub fn undo(&mut self) {
+        if let Some(p) = self.editing.history.undo() {
+            self.restore(p);
+        }
+    }
+
+    pub fn redo(&mut self) {
+        if let Some(p) = self.editing.history.redo() {
+            self.restore(p);
+        }
+    }
+
+    /// Make the project `p` again: sources kept where their file is the same (with their
+    /// landmarks and face as `p` has them), others opened; the clip and soundtrack reopened
+    /// if they differ.
+    fn restore(&mut self, p: Project) {
+        let driving_changed = p.driving != self.project.driving;
+        let audio_changed = p.audio != self.project.audio;
+        let mut old: Vec<Option<SourceState>> = std::mem::take(&mut self.sources)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.project = p;
+        for i in 0..self.project.sources.len() {
+            let entry = self.project.sources[i].clone();
+            let kept = old
+                .iter_mut()
+                .find(|s| s.as_ref().is_some_and(|s| s.path == entry.path))
+                .and_then(Option::take);
+            match kept {
+                Some(mut s) => {
+                    s.face = entry.face.min(s.faces.len().saturating_sub(1));
+                    s.landmarks = entry
+                        .landmarks
+                        .or_else(|| s.faces.get(s.face).map(|f| f.landmarks));
+                    s.settle();
+                    self.sources.push(s);
+                }
+                None => self.load_source(i),
+            }
+        }
+        self.selected = self.selected.min(self.sources.len().saturating_sub(1));
+        if driving_changed {
+            let d = self.project.driving.clone();
+            self.set_driving(d);
+        }
+        if audio_changed {
+            let a = self.project.audio.clone();
+            self.set_audio(a);
+        }
+        self.changed();
+    }
+
     /// What the GPU probe found. A project that asks for a GPU there is not runs on the CPU,
     /// with one note saying so.
     pub fn set_gpu(&mut self, found: Result<String, String>) {
@@ -630,7 +716,9 @@ impl StudioApp {
             }
         }
         if self.project.settings.engine != engine {
+            let before = self.project.clone();
             self.project.settings.engine = engine;
+            self.record("Choose engine", before, false);
             self.changed();
         }
     }
@@ -677,12 +765,28 @@ impl StudioApp {
         });
     }
 
+    /// No driving clip (undoable).
+    pub fn clear_driving(&mut self) {
+        let before = self.project.clone();
+        self.set_driving(None);
+        self.record("Clear driving clip", before, false);
+    }
+
+    /// No soundtrack (undoable).
+    pub fn clear_audio(&mut self) {
+        let before = self.project.clone();
+        self.set_audio(None);
+        self.record("Clear soundtrack", before, false);
+    }
+
+    /// Take picture `index` out of the project (undoable).
     pub fn remove_source(&mut self, index: usize) {
         if index < self.sources.len() {
+            let before = self.project.clone();
             self.sources.remove(index);
             self.project.sources.remove(index);
             self.selected = self.selected.min(self.sources.len().saturating_sub(1));
-            self.editing.history.clear();
+            self.record("Remove picture", before, false);
             self.changed();
         }
     }
@@ -716,23 +820,27 @@ impl StudioApp {
 
     /// The playhead starts the render range.
     pub fn set_in(&mut self) {
+        let before = self.project.clone();
         let t = self.time_of(self.preview.playhead);
         let s = &mut self.project.settings;
         s.start_s = Some(t);
         if s.end_s.is_some_and(|o| o <= t) {
             s.end_s = None;
         }
+        self.record("Set in point", before, false);
         self.mark_dirty();
     }
 
     /// The playhead's frame ends the render range (it is included).
     pub fn set_out(&mut self) {
+        let before = self.project.clone();
         let t = self.time_of(self.preview.playhead) + 1.0 / self.preview.fps.max(1.0);
         let s = &mut self.project.settings;
         s.end_s = Some(t);
         if s.start_s.is_some_and(|i| i >= t) {
             s.start_s = None;
         }
+        self.record("Set out point", before, false);
         self.mark_dirty();
     }
 
@@ -742,8 +850,10 @@ impl StudioApp {
     }
 
     pub fn clear_range(&mut self) {
+        let before = self.project.clone();
         self.project.settings.start_s = None;
         self.project.settings.end_s = None;
+        self.record("Clear range", before, false);
         self.mark_dirty();
     }
 

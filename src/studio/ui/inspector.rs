@@ -26,7 +26,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Motion");
-    let before = app.project.settings.clone();
+    let before = app.project.clone();
     // Mode, reference frame and smoothing are about a driving clip; with a voice alone the
     // face moves relative to its own rest shape (the strengths still apply).
     let has_clip = app.project.driving.is_some();
@@ -79,14 +79,14 @@ fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
     )
     .on_hover_text("Steadies the tracked face without lagging behind fast moves")
     .on_disabled_hover_text(clip_only);
-    if app.project.settings != before {
-        app.changed();
+    if app.project.settings != before.settings {
+        app.settings_changed("Change motion settings", before);
     }
 }
 
 fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Voice");
-    let before = app.project.settings.clone();
+    let before = app.project.clone();
     let has_clip = app.project.driving.is_some();
     let has_sound = app.project.audio.is_some();
     let s = &mut app.project.settings;
@@ -119,8 +119,8 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
             .on_hover_text("How much the brows rise on stressed syllables (0–2)")
             .on_disabled_hover_text(clip_drives);
     });
-    if app.project.settings != before {
-        app.changed();
+    if app.project.settings != before.settings {
+        app.settings_changed("Change voice settings", before);
     }
 }
 
@@ -169,7 +169,7 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
             app.choose(crate::studio::app::Purpose::Weights);
         }
     });
-    let before = app.project.settings.backend;
+    let before = app.project.clone();
     // The GPU is offered only where the probe found one; why not, on hover.
     let (gpu_ok, gpu_tip) = match &app.gpu {
         Some(Ok(name)) => (true, format!("The warp on the GPU through wgpu: {name}")),
@@ -202,13 +202,14 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(RichText::new("No GPU here: the CPU draws it").weak());
         }
     });
-    if app.project.settings.backend != before {
-        app.changed();
+    if app.project.settings.backend != before.settings.backend {
+        app.settings_changed("Change back end", before);
     }
 }
 
 fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Output");
+    let before_project = app.project.clone();
     let before = app.project.settings.clone();
     let has_clip = app.project.driving.is_some();
     let source_size = app
@@ -277,9 +278,9 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
     let s = &app.project.settings;
     if (s.size, s.fit) != (before.size, before.fit) {
         // The preview shows the output's framing.
-        app.changed();
+        app.settings_changed("Change output size", before_project);
     } else if app.project.settings != before {
-        app.mark_dirty();
+        app.record_change("Change output settings", before_project);
         if app.project.settings.fps != before.fps && app.project.driving.is_none() {
             // A voice alone is timed by the output frame rate.
             let audio = app.project.audio.clone();

@@ -114,9 +114,16 @@ fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
     }
 }
 
-/// A menu entry for `command`: its name, its shortcut beside it, its help on hover.
+/// A menu entry for `command`: its name (Undo and Redo say what they will do), its shortcut
+/// beside it, its help on hover.
 fn item(app: &mut StudioApp, ui: &mut egui::Ui, command: Command) {
-    let mut button = egui::Button::new(command.name());
+    let history = &app.editing.history;
+    let name = match (command, history.undo_label(), history.redo_label()) {
+        (Command::Undo, Some(l), _) => format!("Undo: {l}"),
+        (Command::Redo, _, Some(l)) => format!("Redo: {l}"),
+        _ => command.name().to_string(),
+    };
+    let mut button = egui::Button::new(name);
     if let Some(s) = command.shortcut() {
         button = button.shortcut_text(ui.ctx().format_shortcut(&s));
     }

@@ -92,7 +92,13 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                                 {
                                     redetect = Some(i);
                                 }
-                                if ui.button(RichText::new("Remove").small()).clicked() {
+                                if ui
+                                    .button(RichText::new("Remove").small())
+                                    .on_hover_text(
+                                        "Take this picture out of the project (undoable)",
+                                    )
+                                    .clicked()
+                                {
                                     remove = Some(i);
                                 }
                             });
@@ -139,7 +145,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         }
     }
     if app.project.driving.is_some() && ui.small_button("Clear driving clip").clicked() {
-        app.set_driving(None);
+        app.clear_driving();
     }
     ui.add_space(6.0);
     ui.label(RichText::new("Soundtrack").strong());
@@ -155,7 +161,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 );
             }
             if ui.small_button("Clear soundtrack").clicked() {
-                app.set_audio(None);
+                app.clear_audio();
             }
         }
         None => {

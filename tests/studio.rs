@@ -19,9 +19,17 @@ use vivant::studio::{StudioApp, StudioOptions};
 use common::{ffprobe, fixture};
 
 fn studio(state: &Path, project: Option<PathBuf>) -> Harness<'static, StudioApp> {
+    studio_sized(state, project, vec2(1200.0, 760.0))
+}
+
+fn studio_sized(
+    state: &Path,
+    project: Option<PathBuf>,
+    size: egui::Vec2,
+) -> Harness<'static, StudioApp> {
     let state = state.to_path_buf();
     Harness::builder()
-        .with_size(vec2(1200.0, 760.0))
+        .with_size(size)
         .wgpu()
         .build_eframe(move |cc| {
             StudioApp::new(
@@ -966,6 +974,12 @@ fn a_vertical_framing_is_cropped_around_the_face_and_said_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = studio(&dir.path().join("state"), None);
     with_clip(&mut h);
+    // The inspector scrolls (Export stays pinned below it): bring the Size box into view.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Size")
+        .scroll_to_me();
+    for _ in 0..3 {
+        h.step();
+    }
     h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Size")
         .click();
     h.step();
@@ -1209,5 +1223,51 @@ fn file_menu_edit(h: &mut Harness<'_, StudioApp>) {
     h.get_by_label("Edit").click();
     for _ in 0..3 {
         h.step();
+    }
+}
+
+// The window at the small sizes artists use (a 1024×700 laptop window, 1280×720): every
+// panel holds — the toolbar, the three previews, the inspector with Export in view without
+// scrolling past a pile of banners, long file names elided with the full name on hover.
+#[test]
+fn the_layout_holds_at_1024_by_700() {
+    layout_at(1024.0, 700.0);
+}
+
+#[test]
+fn the_layout_holds_at_1280_by_720() {
+    layout_at(1280.0, 720.0);
+}
+
+fn layout_at(w: f32, h_px: f32) {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let long = dir
+            .path()
+            .join("a portrait with a rather long file name that runs on and on.png");
+        std::fs::copy(fixture("astronaut.png"), &long).unwrap();
+        let mut h = studio_sized(&dir.path().join("state"), None, vec2(w, h_px));
+        drop_file(&mut h, &long);
+        wait_for(&mut h, "the source's face", |a| {
+            a.sources
+                .last()
+                .is_some_and(|s| !matches!(s.status, SourceStatus::Loading))
+        });
+        drop_file(&mut h, &fixture("webcam_2s.mp4"));
+        wait_for(&mut h, "the preview", |a| {
+            a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
+        });
+        // Three notes at once.
+        for i in 0..3 {
+            h.state_mut().banner(
+                vivant::studio::app::Severity::Info,
+                format!("note {i}: something worth knowing"),
+                None,
+            );
+        }
+        for _ in 0..3 {
+            h.step();
+        }
+        h.snapshot_options(format!("studio_layout_{w}x{h_px}"), &snapshot_options());
     }
 }

@@ -381,6 +381,8 @@ pub enum HelpPage {
 #[derive(Default)]
 pub struct NoticeState {
     pub banners: Vec<Banner>,
+    /// All banners shown, not only the newest with a count of the others.
+    pub expanded: bool,
     pub activity: HashMap<String, Activity>,
     pub(super) next_id: u64,
 }

@@ -1,4 +1,5 @@
 //! Messages across the top: what happened and what to do, with a button when there is one.
+//! Several at once collapse to the newest and a count, so they never push the panels away.
 
 use egui::{Color32, RichText};
 
@@ -10,8 +11,12 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
     let mut dismissed = Vec::new();
     let mut actions = Vec::new();
+    let mut toggle = false;
+    let count = app.notices.banners.len();
+    let expanded = app.notices.expanded || count == 1;
+    let shown = if expanded { 0 } else { count - 1 };
     egui::Panel::top("banners").show(ui, |ui| {
-        for b in &app.notices.banners {
+        for b in &app.notices.banners[shown..] {
             let (fill, icon) = match b.severity {
                 Severity::Error => (Color32::from_rgb(110, 30, 30), "Error"),
                 Severity::Warning => (Color32::from_rgb(110, 80, 20), "Warning"),
@@ -31,6 +36,17 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                             if ui.button("Dismiss").clicked() {
                                 dismissed.push(b.id);
                             }
+                            // On the newest: the others, folded away or shown.
+                            if count > 1 && Some(b.id) == app.notices.banners.last().map(|l| l.id) {
+                                let label = if expanded {
+                                    "Show fewer".to_string()
+                                } else {
+                                    format!("{} more", count - 1)
+                                };
+                                if ui.button(label).clicked() {
+                                    toggle = true;
+                                }
+                            }
                             if let Some((label, action)) = &b.action
                                 && ui.button(label).clicked()
                             {
@@ -41,6 +57,9 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 });
         }
     });
+    if toggle {
+        app.notices.expanded = !app.notices.expanded;
+    }
     for id in dismissed {
         app.dismiss(id);
     }

@@ -9,6 +9,10 @@ use crate::studio::app::StudioApp;
 const PRESETS: [&str; 5] = ["ultrafast", "veryfast", "fast", "medium", "slow"];
 
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+    // Export stays in view at the bottom; the settings above scroll.
+    egui::Panel::bottom("inspector-export")
+        .show_separator_line(true)
+        .show(ui, |ui| export(app, ui));
     egui::ScrollArea::vertical()
         .id_salt("inspector")
         .show(ui, |ui| {
@@ -19,8 +23,6 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             engine(app, ui);
             ui.separator();
             output(app, ui);
-            ui.separator();
-            export(app, ui);
         });
 }
 

@@ -30,7 +30,8 @@ fn to_image(rect: Rect, scale: f32, p: Pos2) -> [f32; 2] {
 }
 
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
-    ui.horizontal(|ui| {
+    // Wrapped, so a narrow window never widens the preview under the inspector.
+    ui.horizontal_wrapped(|ui| {
         for (v, name) in View::ALL {
             ui.selectable_value(&mut app.layout.view, v, name);
         }
@@ -38,11 +39,16 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.checkbox(&mut app.layout.show_landmarks, "Landmarks");
         ui.checkbox(&mut app.editing.feature_drag, "Move whole features")
             .on_hover_text("Drag an eye, brow, the nose, mouth or jaw as one (or hold Shift)");
-        if ui.button("Fit").clicked() {
+        if ui
+            .button("Fit")
+            .on_hover_text("Show the whole picture (the wheel zooms, right-drag pans)")
+            .clicked()
+        {
             app.layout.zoom = ZoomPan::default();
         }
     });
-    let area = ui.available_rect_before_wrap();
+    // The views share what is left, within the panel (never past its edge).
+    let area = ui.available_rect_before_wrap().intersect(ui.clip_rect());
     ui.allocate_rect(area, Sense::hover());
     match app.layout.view {
         View::SideBySide => {
@@ -61,14 +67,18 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
 }
 
+/// A view's caption over `area`, cut short with "…" to the view's width (a long file name
+/// never runs into the next view's caption).
 fn caption(ui: &egui::Ui, area: Rect, text: &str) -> Rect {
-    ui.painter().text(
-        area.min + vec2(4.0, 2.0),
-        egui::Align2::LEFT_TOP,
-        text,
+    let mut job = egui::text::LayoutJob::simple_singleline(
+        text.to_string(),
         egui::FontId::proportional(13.0),
         ui.visuals().strong_text_color(),
     );
+    job.wrap = egui::text::TextWrapping::truncate_at_width((area.width() - 8.0).max(8.0));
+    let galley = ui.fonts_mut(|f| f.layout_job(job));
+    ui.painter_at(area)
+        .galley(area.min + vec2(4.0, 2.0), galley, Color32::WHITE);
     Rect::from_min_max(area.min + vec2(0.0, 20.0), area.max)
 }
 

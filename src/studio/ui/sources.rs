@@ -48,11 +48,16 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                             }
                         }
                         ui.vertical(|ui| {
+                            // A long name is cut short; the whole path on hover.
                             if ui
-                                .selectable_label(
-                                    selected,
-                                    RichText::new(file_name(&s.path)).strong(),
+                                .add(
+                                    egui::Button::selectable(
+                                        selected,
+                                        RichText::new(file_name(&s.path)).strong(),
+                                    )
+                                    .truncate(),
                                 )
+                                .on_hover_text(s.path.display().to_string())
                                 .clicked()
                             {
                                 select = Some(i);

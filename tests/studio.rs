@@ -1271,3 +1271,37 @@ fn layout_at(w: f32, h_px: f32) {
         h.snapshot_options(format!("studio_layout_{w}x{h_px}"), &snapshot_options());
     }
 }
+
+/// The path prompt (no desktop file dialog): Tab completes a name, the folder's entries are
+/// listed to pick from, and Enter takes the completed path.
+#[test]
+fn the_path_prompt_completes_names_with_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    h.step();
+    h.state_mut().choose(vivant::studio::app::Purpose::AddMedia);
+    h.step();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    h.state_mut()
+        .dialogs
+        .path_prompt
+        .as_mut()
+        .expect("the prompt")
+        .text = format!("{}/astro", fixtures.display());
+    h.step();
+    h.get_by_label("astronaut.png");
+    h.key_press(Key::Tab);
+    h.step();
+    assert_eq!(
+        h.state()
+            .dialogs
+            .path_prompt
+            .as_ref()
+            .map(|p| p.text.clone()),
+        Some(format!("{}/astronaut.png", fixtures.display()))
+    );
+    h.key_press(Key::Enter);
+    h.step();
+    assert!(h.state().dialogs.path_prompt.is_none());
+    assert_eq!(h.state().project.sources.len(), 1);
+}

@@ -111,6 +111,55 @@ fn desktop_dialog(purpose: &Purpose, suggested: &Path) -> Picked {
     }
 }
 
+/// The entries of the folder a typed path points into that start with what is typed after its
+/// last `/` (names, folders first and ending in `/`; hidden ones only when a `.` is typed).
+pub fn entries(text: &str) -> Vec<String> {
+    let (dir, prefix) = match text.rfind('/') {
+        Some(i) => (&text[..=i], &text[i + 1..]),
+        None => ("", text),
+    };
+    let folder = if dir.is_empty() {
+        absolute(Path::new("."))
+    } else {
+        expand(dir)
+    };
+    let Ok(read) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(bool, String)> = read
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let hidden = name.starts_with('.') && !prefix.starts_with('.');
+            (!hidden && name.starts_with(prefix)).then(|| (!e.path().is_dir(), name))
+        })
+        .take(500)
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(file, name)| if file { name } else { format!("{name}/") })
+        .collect()
+}
+
+/// Tab completion of a typed path: the one entry that fits, or as far as all that fit agree.
+pub fn complete(text: &str) -> String {
+    let found = entries(text);
+    let dir = text.rfind('/').map_or("", |i| &text[..=i]);
+    let Some(first) = found.first() else {
+        return text.to_string();
+    };
+    let common = found.iter().fold(first.as_str(), |acc, e| {
+        let n = acc
+            .chars()
+            .zip(e.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        &acc[..acc.char_indices().nth(n).map_or(acc.len(), |(i, _)| i)]
+    });
+    format!("{dir}{common}")
+}
+
 /// `~/x` as the home folder's `x`, and relative paths from the working folder.
 fn expand(text: &str) -> PathBuf {
     let text = text.trim();
@@ -240,6 +289,7 @@ impl StudioApp {
             .or_else(|| {
                 home.as_ref().map(|h| match purpose {
                     Purpose::Export if h.join("Videos").is_dir() => h.join("Videos"),
+                    Purpose::AddMedia if h.join("Pictures").is_dir() => h.join("Pictures"),
                     _ => h.clone(),
                 })
             })
@@ -286,5 +336,23 @@ mod tests {
             absolute(&home.join("clips/a.mp4"))
         );
         assert_eq!(expand("/tmp/x/../y.png"), PathBuf::from("/tmp/y.png"));
+    }
+
+    #[test]
+    fn tab_completes_to_the_one_entry_or_as_far_as_they_agree() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for f in ["alpha.png", "alps.mp4", ".hidden"] {
+            std::fs::write(dir.path().join(f), b"").expect("write");
+        }
+        std::fs::create_dir(dir.path().join("beta")).expect("mkdir");
+        let d = format!("{}/", dir.path().display());
+        assert_eq!(entries(&format!("{d}al")), ["alpha.png", "alps.mp4"]);
+        assert_eq!(complete(&format!("{d}al")), format!("{d}alp"));
+        assert_eq!(complete(&format!("{d}b")), format!("{d}beta/"));
+        assert_eq!(complete(&format!("{d}alph")), format!("{d}alpha.png"));
+        // Folders first; hidden files only when asked for.
+        assert_eq!(entries(&d), ["beta/", "alpha.png", "alps.mp4"]);
+        assert_eq!(entries(&format!("{d}.")), [".hidden"]);
+        assert_eq!(complete(&format!("{d}zz")), format!("{d}zz"));
     }
 }

@@ -10,7 +10,7 @@ mod files;
 mod landmarks;
 mod transport;
 
-pub use self::choose::{PathPrompt, Purpose};
+pub use self::choose::{PathPrompt, Purpose, complete, entries};
 
 use crate::geometry::Face68;
 use std::collections::{HashMap, VecDeque};

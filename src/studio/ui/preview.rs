@@ -85,13 +85,17 @@ fn caption(ui: &egui::Ui, area: Rect, text: &str) -> Rect {
 fn placeholder(ui: &egui::Ui, area: Rect, text: &str) {
     ui.painter()
         .rect_filled(area, 4.0, ui.visuals().extreme_bg_color);
-    ui.painter().text(
-        area.center(),
-        egui::Align2::CENTER_CENTER,
-        text,
+    // Wrapped to the view's width, centred: a narrow view shows all of it.
+    let mut job = egui::text::LayoutJob::simple(
+        text.to_string(),
         egui::FontId::proportional(14.0),
         ui.visuals().weak_text_color(),
+        (area.width() - 16.0).max(16.0),
     );
+    job.halign = egui::Align::Center;
+    let galley = ui.fonts_mut(|f| f.layout_job(job));
+    let at = pos2(area.center().x, area.center().y - galley.size().y / 2.0);
+    ui.painter_at(area).galley(at, galley, Color32::WHITE);
 }
 
 /// Wheel zoom about the pointer, right/middle-drag pan.

@@ -302,6 +302,15 @@ fn an_export_writes_the_range_with_sound() {
     assert!(h.state().export.is_none());
     let out = dir.path().join("export.mp4");
     h.state_mut().start_export(out.clone());
+    // The status bar says an export runs (it takes a second; one UI frame is far less).
+    h.step();
+    assert!(
+        h.state()
+            .export
+            .as_ref()
+            .is_some_and(|e| e.finished.is_none())
+    );
+    h.get_by_label_contains("Exporting export.mp4");
     wait_for(&mut h, "the export", |a| {
         a.export.as_ref().is_some_and(|e| e.finished.is_some())
     });

@@ -211,6 +211,17 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         let mut tasks: Vec<_> = app.notices.activity.values().cloned().collect();
         tasks.sort_by(|a, b| a.text.cmp(&b.text));
+        // A running export is background work too: said here, wherever the inspector is.
+        if let Some(e) = app.export.as_ref().filter(|e| e.finished.is_none()) {
+            let name = crate::studio::app::file_name(&e.output);
+            tasks.insert(
+                0,
+                crate::studio::app::Activity {
+                    text: format!("Exporting {name}: {} {}/{}", e.stage, e.done, e.total),
+                    fraction: (e.total > 0).then(|| e.done as f32 / e.total as f32),
+                },
+            );
+        }
         if tasks.is_empty() {
             ui.label("Ready");
         }

@@ -145,7 +145,9 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
                 } else {
                     "LivePortrait's networks: choose the folder of weights you downloaded"
                 });
-        });
+        })
+        .response
+        .on_hover_text("What draws the frames: the warp, or the neural networks (see Help)");
     if chosen != current {
         app.set_engine(chosen);
     }
@@ -226,7 +228,9 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
             for p in OutputSize::PRESETS {
                 ui.selectable_value(&mut s.size, p, p.label());
             }
-        });
+        })
+        .response
+        .on_hover_text("The video's size: the portrait's own, a standard height, or a framing");
     if let Some((w, h)) = source_size {
         let (ow, oh) = s.size.size(w, h).unwrap_or((w, h));
         ui.label(RichText::new(format!("{ow}×{oh}")).weak());
@@ -267,7 +271,9 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
             for f in [24.0, 25.0, 30.0, 50.0, 60.0] {
                 ui.selectable_value(&mut s.fps, Some(f), format!("{f} fps"));
             }
-        });
+        })
+        .response
+        .on_hover_text("Frames a second in the video; the motion follows the clip's timing");
     ui.add(Slider::new(&mut s.crf, 0..=51).text("Quality (CRF)"))
         .on_hover_text("Lower is better and larger; 16 is visually lossless for most portraits");
     egui::ComboBox::from_label("Encoder speed")
@@ -276,7 +282,9 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
             for p in PRESETS {
                 ui.selectable_value(&mut s.preset, p.to_string(), p);
             }
-        });
+        })
+        .response
+        .on_hover_text("Slower makes smaller files at the same quality, not better pictures");
     let s = &app.project.settings;
     if (s.size, s.fit) != (before.size, before.fit) {
         // The preview shows the output's framing.
@@ -316,7 +324,11 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
                     egui::ProgressBar::new(fraction)
                         .text(format!("{} {}/{}{eta}", e.stage, e.done, e.total)),
                 );
-                if ui.button("Cancel export").clicked() {
+                if ui
+                    .button("Cancel export")
+                    .on_hover_text("Stop; the partial file is removed")
+                    .clicked()
+                {
                     app.cancel_export();
                 }
             }

@@ -8,7 +8,11 @@ use crate::studio::app::{Purpose, SourceStatus, StudioApp, file_name};
 pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.heading("Sources");
-        if ui.button("Add…").clicked() {
+        if ui
+            .button("Add…")
+            .on_hover_text("Add a portrait, a driving clip or a soundtrack (or drop files)")
+            .clicked()
+        {
             app.choose(Purpose::AddMedia);
         }
     });
@@ -149,7 +153,12 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(RichText::new("none").weak());
         }
     }
-    if app.project.driving.is_some() && ui.small_button("Clear driving clip").clicked() {
+    if app.project.driving.is_some()
+        && ui
+            .small_button("Clear driving clip")
+            .on_hover_text("No driving clip: a soundtrack then drives the face (undoable)")
+            .clicked()
+    {
         app.clear_driving();
     }
     ui.add_space(6.0);
@@ -165,7 +174,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                     .weak(),
                 );
             }
-            if ui.small_button("Clear soundtrack").clicked() {
+            if ui
+                .small_button("Clear soundtrack")
+                .on_hover_text("No soundtrack: the clip's own sound is used (undoable)")
+                .clicked()
+            {
                 app.clear_audio();
             }
         }

@@ -6,6 +6,9 @@
 //! Under `cargo test --benches` (no `--bench`) each is run once at a reduced size, as a smoke
 //! test.
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -18,17 +21,6 @@ use vivant::neural::config::Config;
 use vivant::neural::generator::SpadeGenerator;
 use vivant::neural::motion::MotionExtractor;
 use vivant::neural::warping::WarpingNetwork;
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn bench(c: &mut Criterion) {
     vivant::init_compute_threads();
@@ -151,7 +143,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
     println!(
         "liveportrait: peak resident memory {:.0} MB, {} threads, input {side}²",
-        peak_rss_mb(),
+        memory::peak_rss_mb(),
         vivant::nn::threads::compute_threads()
     );
 }

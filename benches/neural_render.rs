@@ -11,6 +11,9 @@
 #[path = "common/random_weights.rs"]
 mod random_weights;
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -23,17 +26,6 @@ use vivant::models::ModelSource;
 use vivant::neural::LivePortrait;
 use vivant::neural::config::Config;
 use vivant::pipeline::{EngineChoice, RenderJob, Soundtrack, Stage};
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn main() {
     vivant::init_compute_threads();
@@ -108,7 +100,7 @@ fn main() {
         report.frames,
         report.width,
         report.height,
-        peak_rss_mb(),
+        memory::peak_rss_mb(),
         vivant::nn::threads::compute_threads()
     );
 }

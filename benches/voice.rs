@@ -3,24 +3,15 @@
 //! adds; then the voice-driven motion (idle life + a face per frame). Prints a report for
 //! docs/PERFORMANCE.md; `cargo test --benches` runs a small version as a smoke test.
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::process::Command;
 use std::time::Instant;
 
 use vivant::motion::idle::IdleSettings;
 use vivant::motion::speech::{SpeechCurves, SpeechSettings};
 use vivant::motion::voice::VoiceMotion;
-
-/// Peak resident memory of this process so far, MiB (Linux; 0 elsewhere).
-fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
@@ -60,7 +51,7 @@ fn main() {
         .arg(&long)
         .status();
     assert!(matches!(status, Ok(s) if s.success()), "ffmpeg: {status:?}");
-    let before = peak_mib();
+    let before = memory::peak_rss_mb();
     let t = Instant::now();
     let c =
         SpeechCurves::analyse(&long, 0.0, None, 25.0, &settings).unwrap_or_else(|e| panic!("{e}"));
@@ -69,7 +60,7 @@ fn main() {
         "speech curves, {:.0} s file: {s:.2} s = {:.0}x real time; peak memory {before:.0} MiB before, {:.0} MiB after",
         c.duration_s,
         c.duration_s / s,
-        peak_mib()
+        memory::peak_rss_mb()
     );
     let t = Instant::now();
     let voice = VoiceMotion::new(c, &IdleSettings::default());

@@ -2,6 +2,7 @@
 
 mod common;
 use common::ffprobe as ffprobe_json;
+use common::names_in;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -547,15 +548,6 @@ fn render_speaks_a_recording_and_refuses_missing_drivers() {
 }
 
 /// Every file in `dir`, sorted (to see that nothing half-written was left).
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Outputs are checked before any work: an input named as the output, a folder, a missing
 /// folder, a name that is not an MP4, two outputs of one command onto one file. Nothing is
 /// written and the inputs are untouched.

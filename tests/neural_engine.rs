@@ -82,6 +82,7 @@ fn round_trip(img: &RgbImage, face: &Face68, n: usize, min_psnr: f64) {
 }
 
 mod common;
+use common::names_in;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -126,15 +127,6 @@ fn mad(a: &RgbImage, b: &RgbImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> f6
         }
     }
     s / ((x1 - x0) * (y1 - y0) * 3) as f64
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// A second of the webcam clip drives the astronaut through the neural engine, with a speech

@@ -73,19 +73,25 @@ pub enum NeuralError {
     Net(#[from] candle_core::Error),
 }
 
+/// `dir` is a folder (the error says what it is instead).
+pub(crate) fn require_folder(dir: &Path) -> Result<(), NeuralError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(NeuralError::NotAFolder {
+        dir: dir.to_path_buf(),
+        reason: if dir.exists() {
+            "it is a file".into()
+        } else {
+            "it does not exist".into()
+        },
+    })
+}
+
 /// The configuration for a weights folder: its `config.json` if there is one, else the
 /// reference's defaults.
 pub fn load_config(dir: &Path) -> Result<(Config, Option<PathBuf>), NeuralError> {
-    if !dir.is_dir() {
-        return Err(NeuralError::NotAFolder {
-            dir: dir.to_path_buf(),
-            reason: if dir.exists() {
-                "it is a file".into()
-            } else {
-                "it does not exist".into()
-            },
-        });
-    }
+    require_folder(dir)?;
     let path = dir.join("config.json");
     if !path.is_file() {
         return Ok((Config::default(), None));

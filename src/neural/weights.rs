@@ -115,16 +115,7 @@ pub fn locate(dir: &Path, network: Network) -> Result<(PathBuf, Format), NeuralE
 /// Whether `dir` is a folder with a checkpoint file for every network (files found, not yet
 /// read: `LivePortrait::load` checks their contents).
 pub fn check_folder(dir: &Path) -> Result<(), NeuralError> {
-    if !dir.is_dir() {
-        return Err(NeuralError::NotAFolder {
-            dir: dir.to_path_buf(),
-            reason: if dir.exists() {
-                "it is a file".into()
-            } else {
-                "it does not exist".into()
-            },
-        });
-    }
+    super::require_folder(dir)?;
     for &n in Network::ALL.iter() {
         locate(dir, n)?;
     }

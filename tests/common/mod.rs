@@ -81,3 +81,13 @@ pub fn ffprobe(path: &Path) -> serde_json::Value {
     assert!(out.status.success(), "ffprobe rejected {}", path.display());
     serde_json::from_slice(&out.stdout).expect("ffprobe json")
 }
+
+/// The names in a folder, sorted (to check that nothing but the expected files is left).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -21,7 +21,9 @@ use crate::neural::keypoints::{self, Keypoints, KpInfo};
 use crate::neural::paste::paste_back;
 use crate::neural::{LivePortrait, NeuralError};
 
-/// The keypoints that move the eyes and the lips (the reference's animation regions).
+/// The keypoints that move the eyes and the lips (the reference's animation regions). These
+/// numbers are the reference's for its 21 keypoints; with another count from a config, those
+/// past the count are skipped rather than indexed.
 const EYES: [usize; 5] = [11, 13, 15, 16, 18];
 const LIPS: [usize; 6] = [6, 12, 14, 17, 19, 20];
 /// Keypoints whose expression the reference's absolute mode takes from the driving face;
@@ -95,10 +97,11 @@ impl NeuralEngine {
                 // that carry identity stay the source's.
                 let d = toward(own, driving, &self.strengths);
                 let mut exp = own.exp.clone();
-                for &k in &ABSOLUTE_ALL {
+                let n = exp.len().min(d.exp.len());
+                for &k in ABSOLUTE_ALL.iter().filter(|&&k| k < n) {
                     exp[k] = d.exp[k];
                 }
-                for &(k, c) in &ABSOLUTE_PART {
+                for &(k, c) in ABSOLUTE_PART.iter().filter(|&&(k, _)| k < n) {
                     exp[k][c] = d.exp[k][c];
                 }
                 let r = keypoints::rotation(d.pitch, d.yaw, d.roll);
@@ -174,8 +177,10 @@ impl NeuralEngine {
                     + (d.roll - own.roll).powi(2))
                 .sqrt()
                     / 10.0;
+                let n = d.exp.len().min(own.exp.len());
                 let exp: f32 = ABSOLUTE_ALL
                     .iter()
+                    .filter(|&&k| k < n)
                     .map(|&k| {
                         (0..3)
                             .map(|c| (d.exp[k][c] - own.exp[k][c]).powi(2))
@@ -285,7 +290,8 @@ impl Engine for NeuralEngine {
                     // Lips from a voice over a clip: the clip's mouth held at rest, the
                     // voice's opening added by lip retargeting.
                     if let (Some(c), Some(reference)) = (controls, &self.reference) {
-                        for &k in &LIPS {
+                        let n = driving.exp.len().min(reference.exp.len());
+                        for &k in LIPS.iter().filter(|&&k| k < n) {
                             driving.exp[k] = reference.exp[k];
                         }
                         let x = self.driven(s, &driving);

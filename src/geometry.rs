@@ -23,6 +23,17 @@ impl Similarity {
         ty: 0.0,
     };
 
+    /// A turn by `angle` radians about `centre`.
+    pub fn rotation_about(angle: f32, centre: [f32; 2]) -> Self {
+        let (b, a) = angle.sin_cos();
+        Self {
+            a,
+            b,
+            tx: centre[0] - (a * centre[0] - b * centre[1]),
+            ty: centre[1] - (b * centre[0] + a * centre[1]),
+        }
+    }
+
     pub fn apply(&self, p: [f32; 2]) -> [f32; 2] {
         [
             self.a * p[0] - self.b * p[1] + self.tx,
@@ -160,6 +171,11 @@ pub mod parts {
     pub const HEAD: [usize; 9] = [27, 28, 29, 30, 33, 36, 39, 42, 45];
     /// Points that barely move at all but with the head, for measuring jitter.
     pub const STABLE: [usize; 8] = [27, 28, 29, 30, 36, 39, 42, 45];
+    /// Points that make a face's shape — who it is — and that expressions barely move: the
+    /// outline above the jaw's hinge, the nose, the eye corners.
+    pub const IDENTITY: [usize; 23] = [
+        0, 1, 2, 3, 4, 12, 13, 14, 15, 16, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 39, 42, 45,
+    ];
 
     /// Which part a point belongs to (for per-part strengths).
     pub fn is_eye(i: usize) -> bool {
@@ -309,6 +325,20 @@ impl Face68 {
     pub fn centre(&self) -> [f32; 2] {
         mean(&self.0)
     }
+
+    /// How far this face's shape is from `other`'s once head pose is taken out: the identity
+    /// points fitted onto `other`'s by a similarity, their RMS distance as a fraction of
+    /// `other`'s eye distance. 0 for the same face anywhere, at any size and roll.
+    pub fn shape_distance(&self, other: &Face68) -> f32 {
+        let (a, b) = (self.pick(&parts::IDENTITY), other.pick(&parts::IDENTITY));
+        let fit = Similarity::fit(&a, &b);
+        let sq: f32 = a
+            .iter()
+            .zip(&b)
+            .map(|(p, q)| dist(fit.apply(*p), *q).powi(2))
+            .sum();
+        (sq / a.len() as f32).sqrt() / other.eye_distance()
+    }
 }
 
 #[cfg(test)]
@@ -347,5 +377,34 @@ mod tests {
             }
         }
         assert!(seen.iter().all(|&n| n == 1));
+    }
+
+    #[test]
+    fn shape_distance_ignores_pose_and_sees_a_changed_outline() {
+        let mut f = Face68::filled([0.0; 2]);
+        for (i, q) in f.iter_mut().enumerate() {
+            let a = i as f32 * 0.37;
+            *q = [100.0 + 30.0 * a.cos(), 100.0 + 40.0 * a.sin()];
+        }
+        let moved = Similarity {
+            a: 1.5 * 0.4f32.cos(),
+            b: 1.5 * 0.4f32.sin(),
+            tx: 20.0,
+            ty: -5.0,
+        };
+        assert!(f.map(|p| moved.apply(p)).shape_distance(&f) < 1e-4);
+        // The outline widened by a fifth: seen, in eye distances.
+        let mut wide = f;
+        for i in parts::JAW {
+            wide[i][0] = 100.0 + (wide[i][0] - 100.0) * 1.2;
+        }
+        let d = wide.shape_distance(&f);
+        assert!(d > 0.02, "{d}");
+        // Expressions (mouth, lids, brows) do not count.
+        let mut smiling = f;
+        for i in parts::MOUTH.chain(parts::BROWS).chain([37, 38, 40, 41]) {
+            smiling[i][1] += 8.0;
+        }
+        assert!(smiling.shape_distance(&f) < 1e-4);
     }
 }

@@ -27,6 +27,10 @@ pub struct EvalArgs {
     /// inner lips follow the speech envelope of its sound, and its blinks.
     #[arg(long, value_name = "VIDEO")]
     pub voice: Option<PathBuf>,
+    /// A portrait to drive with the --driving clip instead of the clip's own frames: measure
+    /// how well its face shape (identity) is kept, in relative and in absolute mode.
+    #[arg(long, value_name = "IMAGE", requires = "driving")]
+    pub source: Option<PathBuf>,
     /// With --voice and --sheet: where the sheet's stretch starts, seconds.
     #[arg(long, value_name = "S", default_value_t = 1.0)]
     pub at: f64,
@@ -82,6 +86,15 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     } else {
         None
     };
+    let options = EngineOptions {
+        engine: args.engine,
+        backend: args.backend,
+        networks,
+        custom: None,
+    };
+    if let Some(source) = &args.source {
+        return run_identity(args, source, clip, &analyzer, &options);
+    }
     let (report, pictures) = crate::eval::self_reenactment(
         &analyzer,
         clip,
@@ -89,12 +102,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         args.frames.max(1),
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
-        &EngineOptions {
-            engine: args.engine,
-            backend: args.backend,
-            networks,
-            custom: None,
-        },
+        &options,
         &AtomicBool::new(false),
     )
     .map_err(|e| CliError::input(e.to_string()))?;
@@ -120,20 +128,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         let n = pictures.len().min(8);
         let step = (pictures.len() / n.max(1)).max(1);
         let chosen: Vec<&(RgbImage, RgbImage)> = pictures.iter().step_by(step).take(n).collect();
-        if let Some((first, _)) = chosen.first() {
-            let (w, h) = first.dimensions();
-            let tw = 200u32;
-            let th = (h as f64 * tw as f64 / w as f64).round() as u32;
-            let mut sheet = RgbImage::new(tw * chosen.len() as u32, th * 2);
-            for (k, (real, generated)) in chosen.iter().enumerate() {
-                let f = image::imageops::FilterType::Triangle;
-                let r = image::imageops::resize(real, tw, th, f);
-                let g = image::imageops::resize(generated, tw, th, f);
-                image::imageops::replace(&mut sheet, &r, k as i64 * tw as i64, 0);
-                image::imageops::replace(&mut sheet, &g, k as i64 * tw as i64, th as i64);
-            }
-            write_atomic(path, |tmp| sheet.save(tmp).map_err(|e| e.to_string()))?;
-        }
+        write_sheet(path, &chosen)?;
     }
     Ok(())
 }
@@ -171,6 +166,72 @@ fn run_voice(
         write_atomic(path, |tmp| sheet.save(tmp).map_err(|e| e.to_string()))?;
     }
     Ok(())
+}
+
+/// `--source`: the portrait driven by the clip in both modes; its shape kept in each.
+fn run_identity(
+    args: &EvalArgs,
+    source: &std::path::Path,
+    clip: &std::path::Path,
+    analyzer: &Analyzer,
+    options: &EngineOptions,
+) -> Result<(), CliError> {
+    super::input_file(source)?;
+    let (report, pictures) = crate::eval::identity::identity_kept(
+        analyzer,
+        source,
+        clip,
+        args.frames.max(1),
+        crate::motion::cache::default_dir().as_deref(),
+        args.sheet.is_some(),
+        options,
+        &AtomicBool::new(false),
+    )
+    .map_err(|e| CliError::input(e.to_string()))?;
+    eprintln!(
+        "{} driven by {}, {} frames: face shape off the portrait's by {:.4} eye distances in relative mode (worst {:.4}; face found in {:.0} %), {:.4} in absolute mode (worst {:.4}; {:.0} %): absolute/relative = {:.2}; the portrait itself re-detected: {:.4}",
+        report.source,
+        report.clip,
+        report.frames.len(),
+        report.relative.mean,
+        report.relative.max,
+        100.0 * report.relative.face_found,
+        report.absolute.mean,
+        report.absolute.max,
+        100.0 * report.absolute.face_found,
+        report.ratio(),
+        report.source_again
+    );
+    if let Some(path) = &args.json {
+        write_json(path, &report)?;
+    }
+    if let Some(path) = &args.sheet {
+        // Relative mode on top, absolute below.
+        let n = pictures.len().min(8);
+        let step = (pictures.len() / n.max(1)).max(1);
+        let chosen: Vec<&(RgbImage, RgbImage)> = pictures.iter().step_by(step).take(n).collect();
+        write_sheet(path, &chosen)?;
+    }
+    Ok(())
+}
+
+/// Pairs of pictures side by side, first of each pair on top, 200 px wide each.
+fn write_sheet(path: &std::path::Path, pairs: &[&(RgbImage, RgbImage)]) -> Result<(), CliError> {
+    let Some((first, _)) = pairs.first() else {
+        return Ok(());
+    };
+    let (w, h) = first.dimensions();
+    let tw = 200u32;
+    let th = (h as f64 * tw as f64 / w as f64).round() as u32;
+    let mut sheet = RgbImage::new(tw * pairs.len() as u32, th * 2);
+    for (k, (top, bottom)) in pairs.iter().enumerate() {
+        let f = image::imageops::FilterType::Triangle;
+        let t = image::imageops::resize(top, tw, th, f);
+        let b = image::imageops::resize(bottom, tw, th, f);
+        image::imageops::replace(&mut sheet, &t, k as i64 * tw as i64, 0);
+        image::imageops::replace(&mut sheet, &b, k as i64 * tw as i64, th as i64);
+    }
+    write_atomic(path, |tmp| sheet.save(tmp).map_err(|e| e.to_string()))
 }
 
 fn write_json(path: &std::path::Path, report: &impl serde::Serialize) -> Result<(), CliError> {

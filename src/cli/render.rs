@@ -91,7 +91,8 @@ pub struct RenderArgs {
     /// Motion relative to a reference driving frame, on the source's own face (default).
     #[arg(long, conflicts_with = "absolute")]
     pub relative: bool,
-    /// The driving face's shape itself, placed on the source.
+    /// The driving head's roll and eye and mouth opening taken as they are, not as changes;
+    /// the face's shape stays the portrait's.
     #[arg(long)]
     pub absolute: bool,
     /// Driving-clip time whose expression matches the source's (default: the most neutral).

@@ -3,6 +3,7 @@
 //! frame it should reproduce — PSNR, SSIM and L1 over the face, the landmark distance AKD (in
 //! pixels at a 256-px face), and how much the generated face jitters.
 
+pub mod identity;
 pub mod voice;
 
 use std::path::Path;

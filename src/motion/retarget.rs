@@ -5,10 +5,14 @@
 //! the reference frame once the pose is undone. Both are carried into the source face's own
 //! frame (scaled and turned by the similarity between the two faces), weighted by separate
 //! strengths, and clamped to shapes a face can make.
+//!
+//! Neither mode copies the driving face's outline: who the portrait is (its face shape) is
+//! always its own. Absolute mode differs in taking the head's roll and the eyes' and mouth's
+//! opening as absolute measures (ratios to the eye's and mouth's width) instead of changes.
 
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{Face68, Similarity, parts};
+use crate::geometry::{Face68, Similarity, dist, parts};
 
 /// How motion is transferred.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -18,7 +22,10 @@ pub enum Mode {
     /// the source's identity and resting expression).
     #[default]
     Relative,
-    /// The driving face's shape itself, placed where the source face is.
+    /// The driving head's roll and how open its eyes and mouth are taken as they are, not as
+    /// changes from the reference frame: a tilted portrait is straightened to the driving
+    /// head's tilt, a portrait with parted lips closes them when the driver's are closed. The
+    /// face's shape (outline, nose, proportions) stays the portrait's, as in relative mode.
     Absolute,
 }
 
@@ -54,6 +61,21 @@ pub struct Retargeter {
     to_source: Similarity,
 }
 
+/// Lid gap over the eye's width (corner to corner) for each lid pair, and inner-lip gap
+/// over the mouth's width for each inner-lip pair: openings as absolute measures, in the
+/// face's own down direction.
+fn openings(face: &Face68, down: [f32; 2]) -> ([f32; 4], [f32; 3]) {
+    let along = |u: usize, d: usize| {
+        (face[d][0] - face[u][0]) * down[0] + (face[d][1] - face[u][1]) * down[1]
+    };
+    let right = dist(face[36], face[39]).max(1e-3);
+    let left = dist(face[42], face[45]).max(1e-3);
+    let mouth = dist(face[parts::MOUTH_RIGHT], face[parts::MOUTH_LEFT]).max(1e-3);
+    let lids = parts::LIDS.map(|(u, d)| along(u, d) / if u < 42 { right } else { left });
+    let lips = parts::INNER_LIP_PAIRS.map(|(u, d)| along(u, d) / mouth);
+    (lids, lips)
+}
+
 impl Retargeter {
     pub fn new(source: &Face68, reference: &Face68, mode: Mode, strengths: Strengths) -> Self {
         let to_source = Similarity::fit(&reference.pick(&parts::HEAD), &source.pick(&parts::HEAD));
@@ -84,25 +106,25 @@ impl Retargeter {
         let mut out = *driving;
         for (i, &d) in driving.iter().enumerate() {
             let neutral = undo.apply(d);
+            let offset = [
+                neutral[0] - self.reference[i][0],
+                neutral[1] - self.reference[i][1],
+            ];
+            let offset = c.apply_linear(offset);
             let w = weight(i, st);
-            let p = match self.mode {
-                Mode::Relative => {
-                    let d = [
-                        neutral[0] - self.reference[i][0],
-                        neutral[1] - self.reference[i][1],
-                    ];
-                    let d = c.apply_linear(d);
-                    [self.source[i][0] + w * d[0], self.source[i][1] + w * d[1]]
-                }
-                Mode::Absolute => {
-                    let q = c.apply(neutral);
-                    [
-                        self.source[i][0] + w * (q[0] - self.source[i][0]),
-                        self.source[i][1] + w * (q[1] - self.source[i][1]),
-                    ]
-                }
-            };
-            out[i] = p;
+            out[i] = [
+                self.source[i][0] + w * offset[0],
+                self.source[i][1] + w * offset[1],
+            ];
+        }
+        let mut pose_src = pose_src;
+        if self.mode == Mode::Absolute {
+            self.absolute_openings(&mut out, &undo_face(driving, &undo));
+            // The head's roll as the driver's: the turn from the reference into the
+            // source's frame is left out.
+            let centre = self.source.centre();
+            let turn = Similarity::rotation_about(-c.angle() * st.pose.clamp(0.0, 2.0), centre);
+            pose_src = pose_src.then_after(&turn);
         }
         clamp_shapes(&mut out, &self.source);
         for p in out.iter_mut() {
@@ -110,6 +132,47 @@ impl Retargeter {
         }
         out
     }
+
+    /// Absolute mode: each lid and inner-lip gap set to the driving face's, measured against
+    /// the eye's or mouth's width and laid on the source's own eyes and mouth (blended from the
+    /// source's own by the eye and mouth strengths). Lids meet in the middle; the mouth opens
+    /// with the lower lip, as a jaw does.
+    fn absolute_openings(&self, out: &mut Face68, driving: &Face68) {
+        let st = &self.strengths;
+        let down = self.source.down();
+        let (want_lids, want_lips) = openings(driving, self.reference.down());
+        let (own_lids, own_lips) = openings(&self.source, down);
+        let (now_lids, now_lips) = openings(out, down);
+        let right = dist(self.source[36], self.source[39]);
+        let left = dist(self.source[42], self.source[45]);
+        let mouth = dist(
+            self.source[parts::MOUTH_RIGHT],
+            self.source[parts::MOUTH_LEFT],
+        );
+        let shift = |p: [f32; 2], by: f32| [p[0] + down[0] * by, p[1] + down[1] * by];
+        for (k, &(u, d)) in parts::LIDS.iter().enumerate() {
+            let w = weight(u, st);
+            let width = if u < 42 { right } else { left };
+            let want = own_lids[k] + w * (want_lids[k] - own_lids[k]);
+            let by = (want - now_lids[k]) * width / 2.0;
+            out[u] = shift(out[u], -by);
+            out[d] = shift(out[d], by);
+        }
+        // The outer lower lip follows the inner one it lies under.
+        const OUTER_BELOW: [usize; 3] = [58, 57, 56];
+        for (k, &(_, d)) in parts::INNER_LIP_PAIRS.iter().enumerate() {
+            let w = weight(d, st);
+            let want = own_lips[k] + w * (want_lips[k] - own_lips[k]);
+            let by = (want - now_lips[k]) * mouth;
+            out[d] = shift(out[d], by);
+            out[OUTER_BELOW[k]] = shift(out[OUTER_BELOW[k]], by);
+        }
+    }
+}
+
+/// A driving face with its head pose undone (in the reference frame's coordinates).
+fn undo_face(driving: &Face68, undo: &Similarity) -> Face68 {
+    driving.map(|p| undo.apply(p))
 }
 
 /// Expression strength for landmark `i`.
@@ -271,5 +334,51 @@ mod tests {
         for (u, d) in parts::LIDS {
             assert!(t[d][1] >= t[u][1] - 1e-3);
         }
+    }
+
+    #[test]
+    fn absolute_mode_takes_roll_and_openings_from_the_driver_and_keeps_the_portraits_shape() {
+        let reference = face();
+        // The portrait: a wider face, eyes half as open, lips parted, head tilted.
+        let mut own = face();
+        for i in parts::JAW {
+            own[i][0] = 100.0 + (own[i][0] - 100.0) * 1.3;
+        }
+        for (u, d) in parts::LIDS {
+            own[u][1] = 89.0;
+            own[d][1] = 91.0;
+        }
+        for (_, d) in parts::INNER_LIP_PAIRS {
+            own[d][1] = 136.0;
+        }
+        let tilt = Similarity::rotation_about(0.2, own.centre());
+        let src = own.map(|p| tilt.apply(p));
+        let absolute = Retargeter::new(&src, &reference, Mode::Absolute, Strengths::default());
+        let out = absolute.target(&reference);
+        assert!(out.roll().abs() < 1e-3, "roll {}", out.roll());
+        let shape = out.shape_distance(&src);
+        assert!(shape < 1e-3, "the portrait's outline lost: {shape}");
+        let (lids, lips) = openings(&out, out.down());
+        let (want_lids, want_lips) = openings(&reference, reference.down());
+        for (a, b) in lids
+            .iter()
+            .chain(&lips)
+            .zip(want_lids.iter().chain(&want_lips))
+        {
+            assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+        }
+        // Relative mode keeps the portrait's own tilt and openings.
+        let relative = Retargeter::new(&src, &reference, Mode::Relative, Strengths::default());
+        let rel = relative.target(&reference);
+        assert!((rel.roll() - 0.2).abs() < 1e-3, "roll {}", rel.roll());
+        assert!(rel.shape_distance(&src) < 1e-3);
+        let (rel_lids, _) = openings(&rel, rel.down());
+        let (own_lids, _) = openings(&src, src.down());
+        assert!((rel_lids[0] - own_lids[0]).abs() < 1e-3);
+        // The driving head rolls by 0.1: both modes roll with it, absolute from level.
+        let rolled_by = Similarity::rotation_about(0.1, reference.centre());
+        let rolled = reference.map(|p| rolled_by.apply(p));
+        assert!((absolute.target(&rolled).roll() - 0.1).abs() < 2e-3);
+        assert!((relative.target(&rolled).roll() - 0.3).abs() < 2e-3);
     }
 }

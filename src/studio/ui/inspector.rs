@@ -40,7 +40,10 @@ fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.radio_value(&mut s.mode, Mode::Relative, "Relative")
                 .on_hover_text("The driving face's motion added to the portrait's own face");
             ui.radio_value(&mut s.mode, Mode::Absolute, "Absolute")
-                .on_hover_text("The driving face's pose and expression on the portrait's face");
+                .on_hover_text(
+                    "The driving head's tilt and how open its eyes and mouth are, as they are \
+                     (not as changes), on the portrait's own face",
+                );
         })
         .response
         .on_disabled_hover_text(clip_only);
@@ -97,7 +100,8 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
             has_sound,
             egui::Checkbox::new(&mut s.lips_from_audio, "Lips from the soundtrack"),
         )
-        .on_hover_text("The clip moves head and eyes; the soundtrack's voice moves the lips");
+        .on_hover_text("The clip moves head and eyes; the soundtrack's voice moves the lips")
+        .on_disabled_hover_text("Needs a soundtrack: drop a voice recording");
     } else if !has_sound {
         ui.label(RichText::new("Drop a voice recording to make the portrait speak it.").weak());
     }
@@ -249,7 +253,9 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
                         .on_hover_text("The whole portrait with black bars on the short sides");
                     ui.selectable_value(&mut s.fit, Fit::Stretch, "Stretch")
                         .on_hover_text("Squeeze the portrait to the frame (distorts the face)");
-                });
+                })
+                .response
+                .on_hover_text("How a portrait of another shape fills the frame");
             ui.label(
                 RichText::new(format!("The portrait is {w}×{h}: {}", s.fit.describe())).weak(),
             );

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use egui::{Event, Key, Modifiers, Pos2, vec2};
+use egui::{Event, Key, Modifiers, Pos2, pos2, vec2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
 use vivant::pipeline::EngineChoice;
@@ -1313,4 +1313,138 @@ fn the_path_prompt_completes_names_with_tab() {
     h.step();
     assert!(h.state().dialogs.path_prompt.is_none());
     assert_eq!(h.state().project.sources.len(), 1);
+}
+
+/// The side panels resize by their edges, and the studio opens next time with the widths the
+/// user left.
+#[test]
+fn panel_widths_are_remembered_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (w, h_px) = (1200.0, 760.0);
+    let inspector = {
+        let mut h = studio_sized(&state, None, vec2(w, h_px));
+        for _ in 0..3 {
+            h.step();
+        }
+        let before = h.state().layout.panels;
+        // The inspector's inner edge, dragged 90 points to the left.
+        let edge = pos2(w - before.inspector, 300.0);
+        drag(&mut h, edge, edge - vec2(90.0, 0.0), Modifiers::NONE);
+        for _ in 0..3 {
+            h.step();
+        }
+        let after = h.state().layout.panels;
+        assert!(
+            (after.inspector - before.inspector - 90.0).abs() < 4.0,
+            "the inspector went from {} to {} points wide",
+            before.inspector,
+            after.inspector
+        );
+        assert!((after.sources - before.sources).abs() < 0.5);
+        after.inspector
+    };
+    assert!(state.join("layout.json").is_file());
+    // A new run: the panel is drawn at the width it was left at.
+    let mut h = studio_sized(&state, None, vec2(w, h_px));
+    for _ in 0..3 {
+        h.step();
+    }
+    let drawn = h.state().layout.panels.inspector;
+    assert!(
+        (drawn - inspector).abs() < 1.0,
+        "drawn {drawn} wide, left at {inspector}"
+    );
+}
+
+/// The landmark tooltip names the point under the pointer and appears beside the pointer, not
+/// at the foot of the preview.
+#[test]
+fn a_landmark_tooltip_appears_by_the_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    h.state_mut().layout.view = View::Source;
+    wait_for(&mut h, "idle", idle);
+    let at = point_on_screen(h.state(), 30);
+    h.hover_at(at);
+    // Tooltips wait for the pointer to rest.
+    for _ in 0..60 {
+        h.step();
+    }
+    // The preview's own node carries the text too; the tooltip is the small one.
+    let tip = h
+        .query_all_by_label_contains("point 31 (nose)")
+        .map(|n| n.rect())
+        .min_by(|a, b| a.area().total_cmp(&b.area()))
+        .expect("a tooltip");
+    assert!(tip.width() < 400.0, "{tip:?}");
+    let far = tip.distance_to_pos(at);
+    assert!(
+        far < 40.0,
+        "the tooltip is {far} points from the pointer at {at:?}: {tip:?}"
+    );
+}
+
+/// Every control in view — buttons, checkboxes, radio buttons, sliders, value fields, choice
+/// boxes — shows a tooltip when the pointer rests on it (enabled or not).
+#[test]
+fn every_control_in_view_has_a_tooltip() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::NodeT;
+    let dir = tempfile::tempdir().unwrap();
+    // Tall enough that the inspector shows everything without scrolling.
+    let mut h = studio_sized(&dir.path().join("state"), None, vec2(1280.0, 1500.0));
+    with_clip(&mut h);
+    // A square framing, so the framing choice is shown too.
+    h.state_mut().project.settings.size = vivant::pipeline::OutputSize::Fixed(1080, 1080);
+    wait_for(&mut h, "idle", idle);
+    let roles = [
+        Role::Button,
+        Role::CheckBox,
+        Role::RadioButton,
+        Role::Slider,
+        Role::SpinButton,
+        Role::ComboBox,
+    ];
+    let labels = |h: &Harness<'_, StudioApp>| -> std::collections::HashSet<String> {
+        h.query_all_by(|_| true)
+            .flat_map(|n| {
+                let n = n.accesskit_node();
+                [n.label(), n.value()]
+            })
+            .flatten()
+            .collect()
+    };
+    let mut controls: Vec<(String, egui::Rect)> = Vec::new();
+    for role in roles {
+        for n in h.query_all_by_role(role) {
+            let rect = n.rect();
+            // The menu bar's menus open on a click; what they hold is tested with them.
+            if rect.min.y < 24.0 || rect.width() < 2.0 || rect.height() < 2.0 {
+                continue;
+            }
+            let name = n.accesskit_node().label().unwrap_or_default();
+            controls.push((format!("{role:?} {name:?}"), rect));
+        }
+    }
+    assert!(controls.len() > 30, "{controls:?}");
+    let mut missing = Vec::new();
+    for (name, rect) in &controls {
+        h.hover_at(pos2(600.0, 5.0));
+        for _ in 0..3 {
+            h.step();
+        }
+        let before = labels(&h);
+        h.hover_at(rect.center());
+        // Tooltips wait for the pointer to rest.
+        for _ in 0..60 {
+            h.step();
+        }
+        let after = labels(&h);
+        if after.difference(&before).next().is_none() {
+            missing.push(name.clone());
+        }
+    }
+    assert!(missing.is_empty(), "no tooltip on: {missing:#?}");
 }

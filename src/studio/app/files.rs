@@ -230,6 +230,44 @@ impl StudioApp {
             .and_then(|t| serde_json::from_str(&t).ok())
     }
 
+    /// The panel widths left last time (the defaults when there are none, or they are
+    /// unreadable: a layout is not worth a warning).
+    pub(super) fn read_panels(&self) -> super::PanelSizes {
+        let read: Option<super::PanelSizes> = self
+            .state_dir()
+            .and_then(|d| std::fs::read_to_string(d.join("layout.json")).ok())
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let d = super::PanelSizes::default();
+        // Sizes from a larger screen are kept within what any window can show.
+        read.map(|p| super::PanelSizes {
+            sources: p.sources.clamp(120.0, 600.0),
+            inspector: p.inspector.clamp(160.0, 600.0),
+        })
+        .filter(|p| p.sources.is_finite() && p.inspector.is_finite())
+        .unwrap_or(d)
+    }
+
+    /// A panel was resized: remember its width once the pointer lets go.
+    pub fn panel_resized(&mut self, sources: f32, inspector: f32) {
+        let p = &mut self.layout.panels;
+        if (p.sources - sources).abs() > 0.5 || (p.inspector - inspector).abs() > 0.5 {
+            *p = super::PanelSizes { sources, inspector };
+            self.layout.panels_changed = true;
+        }
+    }
+
+    /// Write the panel widths to the state folder (after a resize has ended).
+    pub fn save_panels(&mut self) {
+        self.layout.panels_changed = false;
+        if let Some(dir) = self.state_dir() {
+            let _ = std::fs::create_dir_all(&dir);
+            if let Ok(json) = serde_json::to_string_pretty(&self.layout.panels) {
+                let _ =
+                    crate::studio::project::write_atomic(&dir.join("layout.json"), json.as_bytes());
+            }
+        }
+    }
+
     pub(super) fn read_recent(&self) -> Vec<PathBuf> {
         self.state_dir()
             .and_then(|d| std::fs::read_to_string(d.join("recent.json")).ok())

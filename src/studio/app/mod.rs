@@ -79,6 +79,20 @@ pub enum BannerAction {
     ShowInFolder(PathBuf),
 }
 
+impl BannerAction {
+    /// What the banner's button does, for its tooltip.
+    pub fn tooltip(&self) -> String {
+        match self {
+            BannerAction::Relocate(_) => "Choose where the missing file is now".into(),
+            BannerAction::Recover => "Open the changes autosaved before Vivant closed".into(),
+            BannerAction::PlaceFace(_) => {
+                "Drag a box around the face yourself: brows to chin".into()
+            }
+            BannerAction::ShowInFolder(p) => format!("Open the folder of {}", p.display()),
+        }
+    }
+}
+
 /// Something the user asked for that would throw away unsaved changes: held while they are
 /// asked whether to save first.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,6 +258,16 @@ impl View {
         (View::Driving, "Driving"),
         (View::Result, "Result"),
     ];
+
+    /// What the view shows, for its tooltip.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            View::SideBySide => "The portrait, the driving clip and the result together",
+            View::Source => "The portrait alone, large, for correcting its landmarks",
+            View::Driving => "The driving clip's frame alone, with its tracked face",
+            View::Result => "The animated result alone",
+        }
+    }
 }
 
 /// Zoom and pan of a preview image (1 = fitted to its area).
@@ -350,6 +374,27 @@ pub struct LayoutState {
     pub window_title: Option<String>,
     /// The stretch of the timeline in view: its start and length as fractions of the whole.
     pub timeline_view: (f64, f64),
+    /// The side panels' widths as the user left them (remembered between runs).
+    pub panels: PanelSizes,
+    /// `panels` changed since it was last written to the state folder.
+    pub panels_changed: bool,
+}
+
+/// The widths, in points, of the panels the user can resize by their edges.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PanelSizes {
+    pub sources: f32,
+    pub inspector: f32,
+}
+
+impl Default for PanelSizes {
+    fn default() -> Self {
+        Self {
+            sources: 230.0,
+            inspector: 260.0,
+        }
+    }
 }
 
 /// The questions and overlays that take the keyboard while open.
@@ -461,6 +506,8 @@ impl StudioApp {
                 timeline_rect: None,
                 window_title: None,
                 timeline_view: (0.0, 1.0),
+                panels: PanelSizes::default(),
+                panels_changed: false,
             },
             player,
             worker,
@@ -480,6 +527,7 @@ impl StudioApp {
         }
         app.recent = app.read_recent();
         app.weights = app.read_weights();
+        app.layout.panels = app.read_panels();
         let autosave = app.autosave_path().filter(|p| p.exists());
         if let Some(path) = options.project.clone() {
             app.open_project(&path);

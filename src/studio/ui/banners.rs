@@ -33,7 +33,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                             egui::Label::new(RichText::new(&b.text).color(Color32::WHITE)).wrap(),
                         );
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            if ui.button("Dismiss").clicked() {
+                            if ui
+                                .button("Dismiss")
+                                .on_hover_text("Hide this message")
+                                .clicked()
+                            {
                                 dismissed.push(b.id);
                             }
                             // On the newest: the others, folded away or shown.
@@ -43,12 +47,17 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                                 } else {
                                     format!("{} more", count - 1)
                                 };
-                                if ui.button(label).clicked() {
+                                let tip = if expanded {
+                                    "Fold the older messages into this line"
+                                } else {
+                                    "Show the older messages too"
+                                };
+                                if ui.button(label).on_hover_text(tip).clicked() {
                                     toggle = true;
                                 }
                             }
                             if let Some((label, action)) = &b.action
-                                && ui.button(label).clicked()
+                                && ui.button(label).on_hover_text(action.tooltip()).clicked()
                             {
                                 actions.push((b.id, action.clone()));
                             }

@@ -17,9 +17,12 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         .default_size(vec2(520.0, 440.0))
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                ui.selectable_value(&mut page, HelpPage::Shortcuts, "Keyboard shortcuts");
-                ui.selectable_value(&mut page, HelpPage::Weights, "Neural engine weights");
-                ui.selectable_value(&mut page, HelpPage::About, "About");
+                ui.selectable_value(&mut page, HelpPage::Shortcuts, "Keyboard shortcuts")
+                    .on_hover_text("Every shortcut, by what it does");
+                ui.selectable_value(&mut page, HelpPage::Weights, "Neural engine weights")
+                    .on_hover_text("Where LivePortrait's weights come from and how to use them");
+                ui.selectable_value(&mut page, HelpPage::About, "About")
+                    .on_hover_text("Version, licences, the bundled networks and media");
             });
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| match page {

@@ -46,6 +46,9 @@ impl eframe::App for StudioApp {
             self.add_path(&path);
         }
         shortcuts(self, ctx);
+        if self.layout.panels_changed && ctx.input(|i| !i.pointer.any_down()) {
+            self.save_panels();
+        }
         // The desktop's window names the project and shows unsaved changes.
         let title = self.window_title();
         if self.layout.window_title.as_deref() != Some(title.as_str()) {
@@ -61,12 +64,21 @@ impl eframe::App for StudioApp {
         egui::Panel::bottom("timeline")
             .resizable(false)
             .show(ui, |ui| timeline::show(self, ui));
-        egui::Panel::left("sources")
-            .default_size(230.0)
+        // The side panels resize by their inner edges; the widths are remembered.
+        let sources = egui::Panel::left("sources")
+            .default_size(self.layout.panels.sources)
+            .size_range(120.0..=600.0)
             .show(ui, |ui| sources::show(self, ui));
-        egui::Panel::right("inspector")
-            .default_size(260.0)
+        let inspector = egui::Panel::right("inspector")
+            .default_size(self.layout.panels.inspector)
+            .size_range(160.0..=600.0)
             .show(ui, |ui| inspector::show(self, ui));
+        if ui.ctx().input(|i| !i.pointer.any_down()) {
+            self.panel_resized(
+                sources.response.rect.width(),
+                inspector.response.rect.width(),
+            );
+        }
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
         if self.dialogs.help.is_some() {
             help::show(self, ui.ctx());
@@ -148,7 +160,15 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
                     ui.label("(none yet)");
                 }
                 for p in app.recent.clone() {
-                    if ui.button(p.display().to_string()).clicked() {
+                    let name = p.file_name().map_or_else(
+                        || p.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    if ui
+                        .button(name)
+                        .on_hover_text(format!("Open {}", p.display()))
+                        .clicked()
+                    {
                         app.request(Discard::OpenProject(p));
                     }
                 }
@@ -169,7 +189,8 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
         });
         ui.menu_button("View", |ui| {
             for (v, name) in View::ALL {
-                ui.radio_value(&mut app.layout.view, v, name);
+                ui.radio_value(&mut app.layout.view, v, name)
+                    .on_hover_text(v.tooltip());
             }
             ui.checkbox(
                 &mut app.layout.show_landmarks,

@@ -48,7 +48,11 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
                 .max_height(150.0)
                 .show(ui, |ui| {
                     for name in found.iter().take(200) {
-                        if ui.selectable_label(false, name).clicked() {
+                        if ui
+                            .selectable_label(false, name)
+                            .on_hover_text("Take this entry (Tab completes what is typed)")
+                            .clicked()
+                        {
                             prompt.text = format!("{dir}{name}");
                             move_cursor_to_end(ui, &prompt.text);
                         }
@@ -65,8 +69,14 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         };
         ui.horizontal(|ui| {
             let label = if replaces { "Replace" } else { "OK" };
-            ok |= ui.add_enabled(usable, egui::Button::new(label)).clicked();
-            cancel = ui.button("Cancel").clicked();
+            ok |= ui
+                .add_enabled(usable, egui::Button::new(label))
+                .on_hover_text("Use this path (Enter)")
+                .clicked();
+            cancel = ui
+                .button("Cancel")
+                .on_hover_text("Close without choosing (Esc)")
+                .clicked();
         });
     });
     if cancel || modal.should_close() {

@@ -33,10 +33,12 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     // Wrapped, so a narrow window never widens the preview under the inspector.
     ui.horizontal_wrapped(|ui| {
         for (v, name) in View::ALL {
-            ui.selectable_value(&mut app.layout.view, v, name);
+            ui.selectable_value(&mut app.layout.view, v, name)
+                .on_hover_text(v.tooltip());
         }
         ui.separator();
-        ui.checkbox(&mut app.layout.show_landmarks, "Landmarks");
+        ui.checkbox(&mut app.layout.show_landmarks, "Landmarks")
+            .on_hover_text(crate::studio::commands::Command::ToggleLandmarks.tooltip(ui.ctx()));
         ui.checkbox(&mut app.editing.feature_drag, "Move whole features")
             .on_hover_text("Drag an eye, brow, the nose, mouth or jaw as one (or hold Shift)");
         if ui
@@ -282,7 +284,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
                 5.0,
                 Stroke::new(1.5, Color32::WHITE),
             );
-            response.clone().on_hover_text(format!(
+            response.clone().on_hover_text_at_pointer(format!(
                 "point {} ({}): drag to move{}",
                 i + 1,
                 Feature::of_point(i).name(),

@@ -97,6 +97,9 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                                         egui::Button::new("Re-detect").small(),
                                     )
                                     .on_hover_text("Discard the corrections (undoable)")
+                                    .on_disabled_hover_text(
+                                        "Nothing to discard: the landmarks are as found",
+                                    )
                                     .clicked()
                                 {
                                     redetect = Some(i);

@@ -132,6 +132,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         if ui
             .add(egui::DragValue::new(&mut k).range(0..=last))
             .labelled_by(label.id)
+            .on_hover_text("The frame shown: drag or type a number to go there")
             .changed()
         {
             app.seek(k as i64);
@@ -160,8 +161,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     let (rect, response) =
         ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::click_and_drag());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline"));
-    let response =
-        response.on_hover_text("Drag to scrub · wheel to zoom · Shift+wheel to move along");
+    let response = response
+        .on_hover_text_at_pointer("Drag to scrub · wheel to zoom · Shift+wheel to move along");
     app.layout.timeline_rect = Some(rect);
     let (start, span) = app.layout.timeline_view;
     let view = View { rect, start, span };

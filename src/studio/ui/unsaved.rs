@@ -41,14 +41,29 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if dirty {
-                save = ui.button("Save").clicked();
-                if ui.button("Don't save").clicked() {
+                save = ui
+                    .button("Save")
+                    .on_hover_text("Save the project first, then go on")
+                    .clicked();
+                if ui
+                    .button("Don't save")
+                    .on_hover_text("Go on; the unsaved changes are lost")
+                    .clicked()
+                {
                     answer = Some(Answer::DontSave);
                 }
-            } else if ui.button("Quit").clicked() {
+            } else if ui
+                .button("Quit")
+                .on_hover_text("Quit now; the export is cancelled")
+                .clicked()
+            {
                 answer = Some(Answer::DontSave);
             }
-            if ui.button("Cancel").clicked() {
+            if ui
+                .button("Cancel")
+                .on_hover_text("Go back to the project; nothing changes")
+                .clicked()
+            {
                 answer = Some(Answer::Cancel);
             }
         });

@@ -1,7 +1,7 @@
 //! Media-stage benchmarks: decode speed (the 400×300 webcam clip, a generated 1080p clip),
-//! random-access latency (median, p95), 1080p encode speed at the default preset, and memory
-//! while streaming a generated 10-minute clip (picture and sound). Prints a report for
-//! docs/PERFORMANCE.md.
+//! random-access latency (median, p95), 1080p encode speed at the default preset, what Content
+//! Credentials add to a 20-s 720p export, and memory while streaming a generated 10-minute
+//! clip (picture and sound). Prints a report for docs/PERFORMANCE.md.
 //!
 //! `cargo bench --bench media` runs it in full; `cargo test --benches` runs a small version as a
 //! smoke test. Clips are generated with the `ffmpeg` command.
@@ -115,6 +115,88 @@ fn encode_fps(frames: &[RgbImage], total: usize, preset: &str, dir: &Path) -> f6
     total as f64 / t.elapsed().as_secs_f64()
 }
 
+/// A 20-s 720p export (the studio's default preset, frames from a generated clip) with and
+/// without Content Credentials, and the signing alone: what credentials cost.
+fn credentials_cost(full: bool, dir: &Path) {
+    use vivant::export::credentials::{
+        Credentials, Ingredient, Provenance, Signer, SourceType, sign_mp4,
+    };
+    let (w, h, seconds) = if full { (1280, 720, 20) } else { (320, 180, 1) };
+    let clip = dir.join("credentials_src.mp4");
+    ffmpeg(
+        &clip,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=size={w}x{h}:rate=25:duration=1"),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let frames: Vec<RgbImage> = VideoSource::open(&clip)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|f| f.unwrap_or_else(|e| panic!("{e}")).image)
+        .collect();
+    let signer = Signer::SelfIssued {
+        folder: dir.join("credentials"),
+    };
+    // The key pair is made once, on first use; not part of an export's cost.
+    signer.check().unwrap_or_else(|e| panic!("{e}"));
+    let portrait = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/mona_lisa.jpg"));
+    let credentials = Credentials {
+        provenance: Provenance {
+            source_type: SourceType::CompositeWithTrainedAlgorithmicMedia,
+            ingredients: vec![Ingredient {
+                path: portrait,
+                role: "portrait",
+                title: "mona_lisa.jpg".into(),
+            }],
+            settings: serde_json::json!({ "engine": "warp" }),
+        },
+        signer,
+    };
+    let export = |with: bool| {
+        let mut s = Mp4Settings::new(w, h, (25, 1));
+        s.preset = "veryfast".into();
+        s.credentials = with.then(|| credentials.clone());
+        let out = dir.join(format!("credentials_{with}.mp4"));
+        let t = Instant::now();
+        let mut writer = Mp4Writer::create(&out, s, None).unwrap_or_else(|e| panic!("{e}"));
+        for i in 0..seconds * 25 {
+            writer
+                .write_frame(&frames[i % frames.len()])
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        writer.finish().unwrap_or_else(|e| panic!("{e}"));
+        (t.elapsed().as_secs_f64(), out)
+    };
+    let (plain_s, plain) = export(false);
+    let (signed_s, _) = export(true);
+    let signed_alone = dir.join("credentials_signed_again.mp4");
+    let t = Instant::now();
+    sign_mp4(
+        &plain,
+        &signed_alone,
+        "x.mp4",
+        &credentials.provenance,
+        &credentials.signer,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sign_s = t.elapsed().as_secs_f64();
+    let mib = std::fs::metadata(&plain).map_or(0.0, |m| m.len() as f64 / 1048576.0);
+    println!(
+        "{seconds}-s {w}x{h} export (veryfast, {mib:.1} MiB): {plain_s:.2} s without Content Credentials, {signed_s:.2} s with ({:+.1} %); signing alone {:.0} ms ({:.2} % of the export)",
+        100.0 * (signed_s - plain_s) / plain_s,
+        sign_s * 1000.0,
+        100.0 * sign_s / plain_s
+    );
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -204,6 +286,8 @@ fn main() {
         println!("encode {hd_w}x{hd_h} H.264 CRF 16 preset {preset}: {fps:.1} frames/s");
     }
     drop(frames);
+
+    credentials_cost(full, dir.path());
 
     // Ten minutes of 640×360 picture and 48 kHz stereo sound, streamed start to end.
     let minutes = if full { 10.0 } else { 0.1 };

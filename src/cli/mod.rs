@@ -6,6 +6,7 @@ mod models;
 mod probe;
 mod render;
 mod track;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,12 +46,17 @@ pub enum Command {
     Studio(StudioArgs),
     /// The neural engine's weights (LivePortrait), which you download yourself.
     Models(models::ModelsArgs),
+    /// Read a file's Content Credentials: who made it, how, from what, and whether they
+    /// validate (exit 0 valid, 1 none or invalid, 2 unreadable).
+    Verify(verify::VerifyArgs),
 }
 
 #[derive(clap::Args, Debug)]
 pub struct StudioArgs {
-    /// A project to open (else: recover after a crash, the last project, or the bundled demo).
-    pub project: Option<PathBuf>,
+    /// A project to open (else: recover after a crash, the last project, or the bundled
+    /// demo); or pictures, a driving clip and a voice recording to start a new project with
+    /// (as the desktop's "Open with Vivant" passes them).
+    pub files: Vec<PathBuf>,
     /// Play without sound (no sound device opened).
     #[arg(long)]
     pub silent: bool,
@@ -122,8 +128,26 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Render(args) => render::run(args, &model_source(&cli.models)),
         Command::Eval(args) => eval::run(args, &model_source(&cli.models)),
         Command::Models(args) => models::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Studio(args) => crate::studio::run(crate::studio::StudioOptions {
-            project: args.project.clone(),
+            // A project is opened; anything else is added to a new one.
+            project: args
+                .files
+                .iter()
+                .find(|p| {
+                    p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("vivant"))
+                })
+                .cloned(),
+            media: args
+                .files
+                .iter()
+                .filter(|p| {
+                    !p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("vivant"))
+                })
+                .cloned()
+                .collect(),
             state_dir: None,
             sound: !args.silent,
             demo_on_first_launch: true,

@@ -9,6 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CliError, parse_device};
+use crate::export::credentials::Signer;
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 use crate::motion::{Mode, Strengths};
@@ -116,6 +117,25 @@ pub struct RenderArgs {
     /// Where the networks run: cpu, cuda, metal or auto.
     #[arg(long, default_value = "cpu", value_parser = parse_device)]
     pub device: DeviceChoice,
+    /// Write no Content Credentials (the signed C2PA manifest saying the video was made by
+    /// Vivant, how, and from what). They are on by default.
+    #[arg(long)]
+    pub no_credentials: bool,
+    /// Sign the Content Credentials with your own certificate chain (PEM, signing
+    /// certificate first) instead of Vivant's self-issued one; give --signing-key too.
+    #[arg(
+        long,
+        value_name = "CERT.pem",
+        requires = "signing_key",
+        conflicts_with = "no_credentials"
+    )]
+    pub signing_cert: Option<PathBuf>,
+    /// The private key (PEM) of --signing-cert.
+    #[arg(long, value_name = "KEY.pem", requires = "signing_cert")]
+    pub signing_key: Option<PathBuf>,
+    /// A small visible "animated with Vivant" in the lower right corner.
+    #[arg(long)]
+    pub watermark: bool,
 }
 
 /// A time in a clip or recording: a finite number of seconds, 0 to 10 days.
@@ -173,6 +193,8 @@ fn settings(args: &RenderArgs) -> RenderSettings {
         brows: args.brows,
         start_s: args.start,
         end_s: args.end,
+        credentials: !args.no_credentials,
+        watermark: args.watermark,
     }
 }
 
@@ -244,6 +266,21 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     }
     if args.no_cache {
         job.cache_dir = None;
+    }
+    if let (Some(cert), Some(key)) = (&args.signing_cert, &args.signing_key) {
+        super::input_file(cert)?;
+        super::input_file(key)?;
+        job.signer = Some(Signer::Own {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
+    // The signer is checked before any work: a bad certificate is reported now.
+    if job.settings.credentials {
+        match &job.signer {
+            Some(s) => s.check().map_err(|e| CliError::input(e.to_string()))?,
+            None => return Err(CliError::input(PipelineError::NoSigner.to_string())),
+        }
     }
     let cancel = Arc::new(AtomicBool::new(false));
     {

@@ -1,5 +1,7 @@
 //! The export stage: finished frames and a sound track into a file people can play.
 
+pub mod credentials;
+pub mod mark;
 pub mod mp4;
 
 pub use self::mp4::{

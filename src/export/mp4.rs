@@ -56,6 +56,8 @@ pub enum ExportError {
     Audio(#[from] MediaError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Credentials(#[from] super::credentials::CredentialsError),
     #[error("export cancelled")]
     Cancelled,
 }
@@ -102,6 +104,9 @@ pub struct Mp4Settings {
     pub comment: Option<String>,
     /// AAC bit rate of the sound track, bits per second.
     pub audio_bitrate: u32,
+    /// Content Credentials signed into the finished file before it is moved into place
+    /// (`None`: the user opted out).
+    pub credentials: Option<super::credentials::Credentials>,
 }
 
 impl Mp4Settings {
@@ -115,6 +120,7 @@ impl Mp4Settings {
             title: None,
             comment: None,
             audio_bitrate: 160_000,
+            credentials: None,
         }
     }
 }
@@ -725,7 +731,26 @@ impl Mp4Writer {
             source,
         })?;
         if let Some(temp) = self.temp.take() {
-            temp.commit()?;
+            match self.settings.credentials.take() {
+                // Signed into a second temporary file; the unsigned one is removed as
+                // `temp` drops, the signed one moved into place.
+                Some(c) => {
+                    let signed = TempFile::beside(&self.path, "mp4");
+                    let title = self
+                        .path
+                        .file_name()
+                        .map_or_else(|| "video.mp4".into(), |n| n.to_string_lossy().into_owned());
+                    super::credentials::sign_mp4(
+                        temp.path(),
+                        signed.path(),
+                        &title,
+                        &c.provenance,
+                        &c.signer,
+                    )?;
+                    signed.commit()?;
+                }
+                None => temp.commit()?,
+            }
         }
         let bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len());
         let (num, den) = self.settings.frame_rate;

@@ -20,6 +20,7 @@ pub mod settings;
 pub use self::settings::{Fit, OutputSize, RenderSettings};
 pub use crate::render::{Backend, EngineChoice};
 
+use crate::export::credentials::{Credentials, Ingredient, Provenance, Signer, SourceType};
 use crate::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
 use crate::face::{Analyzer, AnalyzerError};
 use crate::geometry::Face68;
@@ -115,6 +116,9 @@ pub struct RenderJob {
     /// The studio's preview: drawn at a reduced size of the output's framing, whose own size
     /// the notes should not speak of (the studio says how the output is framed).
     pub preview: bool,
+    /// Who signs the Content Credentials (when `settings.credentials`): the self-issued
+    /// signer in the user's config folder unless the user gives their own certificate.
+    pub signer: Option<Signer>,
 }
 
 impl RenderJob {
@@ -132,6 +136,7 @@ impl RenderJob {
             networks: None,
             custom_engine: None,
             preview: false,
+            signer: Signer::default_self_issued(),
         }
     }
 
@@ -190,6 +195,12 @@ pub enum PipelineError {
     NoDriver,
     #[error("--lips-from-audio needs a voice recording (--audio FILE)")]
     NoVoice,
+    #[error(
+        "Content Credentials need a folder for their signing key and none is known (no HOME): \
+         set VIVANT_CONFIG_DIR, give --signing-cert and --signing-key, or opt out with \
+         --no-credentials"
+    )]
+    NoSigner,
     #[error(
         "{path}: {seconds:.3} s of sound in the rendered range, less than one frame; nothing to render"
     )]
@@ -575,6 +586,12 @@ pub fn export(
         animation.plan.credit,
         animation.engine.name()
     ));
+    settings.credentials = credentials(job, animation.engine.name())?;
+    if settings.credentials.is_none() {
+        animation.notes.push(
+            "Content Credentials are off: nothing in this video says that Vivant made it".into(),
+        );
+    }
     let audio = animation
         .plan
         .audio
@@ -582,6 +599,7 @@ pub fn export(
         .map(SoundRange::open)
         .transpose()?;
     let mut writer = Mp4Writer::create(&job.output, settings, audio)?;
+    let watermark = job.settings.watermark;
     writer.set_total_frames(count);
     // Render and encode overlap: a worker renders the next frames while this thread encodes,
     // with at most two frames in between, so memory stays flat.
@@ -602,7 +620,10 @@ pub fn export(
             Ok(())
         });
         let mut encoded: Result<(), PipelineError> = Ok(());
-        for (k, frame) in rx.iter().enumerate() {
+        for (k, mut frame) in rx.iter().enumerate() {
+            if watermark {
+                crate::export::mark::stamp(&mut frame);
+            }
             if let Err(e) = writer.write_frame(&frame) {
                 encoded = Err(match e {
                     ExportError::Cancelled => PipelineError::Cancelled,
@@ -993,6 +1014,78 @@ fn steady_rate(intervals: impl Iterator<Item = f64>) -> (i32, i32) {
                 .total_cmp(&(rate(b) - fastest).abs())
         })
         .unwrap_or((60, 1))
+}
+
+/// The Content Credentials an export carries (`None` when the user opted out): the IPTC type
+/// of the engine's frames, every file the video is made from, the settings that shaped it,
+/// and the signer, checked before any frame is drawn.
+fn credentials(job: &RenderJob, engine: &str) -> Result<Option<Credentials>, PipelineError> {
+    if !job.settings.credentials {
+        return Ok(None);
+    }
+    let signer = job.signer.clone().ok_or(PipelineError::NoSigner)?;
+    signer.check().map_err(ExportError::from)?;
+    let mut ingredients = Vec::new();
+    for source in &job.sources {
+        let (path, title) = match crate::media::video_frame_name(source) {
+            Some((file, t)) => {
+                let title = format!("{} at {t:.2} s", file_name(&file));
+                (file, title)
+            }
+            None => (source.clone(), file_name(source)),
+        };
+        ingredients.push(Ingredient {
+            path,
+            role: "portrait",
+            title,
+        });
+    }
+    if let Some(d) = &job.driving {
+        ingredients.push(Ingredient {
+            path: d.clone(),
+            role: "driving clip",
+            title: file_name(d),
+        });
+    }
+    if let Soundtrack::File(s) = &job.sound {
+        ingredients.push(Ingredient {
+            path: s.clone(),
+            role: "soundtrack",
+            title: file_name(s),
+        });
+    }
+    // The same file twice (a portrait taken from the driving clip) is one ingredient.
+    let mut seen = std::collections::HashSet::new();
+    ingredients.retain(|i| seen.insert((i.path.clone(), i.title.clone())));
+    let s = &job.settings;
+    let settings = serde_json::json!({
+        "engine": engine,
+        "mode": s.mode,
+        "strengths": s.strengths,
+        "smoothing": s.smoothing,
+        "reference_s": s.reference_s,
+        "start_s": s.start_s,
+        "end_s": s.end_s,
+        "lips_from_audio": s.lips_from_audio,
+        "voice": { "seed": s.seed, "head_motion": s.head_motion, "blinks": s.blinks, "brows": s.brows },
+        "size": s.size.label(),
+        "fit": s.fit,
+        "crf": s.crf,
+        "preset": s.preset,
+        "watermark": s.watermark,
+    });
+    Ok(Some(Credentials {
+        provenance: Provenance {
+            source_type: if engine == "neural" {
+                SourceType::TrainedAlgorithmicMedia
+            } else {
+                SourceType::CompositeWithTrainedAlgorithmicMedia
+            },
+            ingredients,
+            settings,
+        },
+        signer,
+    }))
 }
 
 fn file_name(p: &Path) -> String {

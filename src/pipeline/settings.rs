@@ -167,6 +167,11 @@ pub struct RenderSettings {
     pub start_s: Option<f64>,
     #[serde(alias = "out_s")]
     pub end_s: Option<f64>,
+    /// Content Credentials (a signed C2PA manifest saying how the video was made) in the
+    /// exported file. On unless the user opts out.
+    pub credentials: bool,
+    /// A small visible "animated with Vivant" in the frame's corner.
+    pub watermark: bool,
 }
 
 impl Default for RenderSettings {
@@ -192,6 +197,8 @@ impl Default for RenderSettings {
             brows: 1.0,
             start_s: None,
             end_s: None,
+            credentials: true,
+            watermark: false,
         }
     }
 }

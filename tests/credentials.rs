@@ -1,0 +1,278 @@
+//! Content Credentials on exports, end to end with the real binary: a CLI render carries a
+//! signed C2PA manifest that the C2PA SDK reads back (generator, how made, ingredients by
+//! title and hash, settings) and `vivant verify` validates; one flipped byte of video makes it
+//! invalid; an opted-out render has none; the user's own certificate signs instead when given;
+//! the visible mark lands in the corner only.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::fixture;
+use vivant::export::credentials::{Signer, sha256_file, verify};
+
+/// `vivant ARGS` with its signing key kept in `config` (not the user's own config folder).
+fn vivant(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .env("VIVANT_CONFIG_DIR", config)
+        .args(args)
+        .output()
+        .expect("run vivant")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A one-second render of the astronaut speaking the fixture recording into `dir`.
+fn render(config: &Path, dir: &Path, name: &str, extra: &[&str]) -> (PathBuf, Output) {
+    let out = dir.join(name);
+    let source = fixture("astronaut.png");
+    let speech = fixture("speech_librivox_0870.wav");
+    let mut args = vec![
+        "render",
+        "--source",
+        source.to_str().unwrap(),
+        "--audio",
+        speech.to_str().unwrap(),
+        "--start",
+        "1",
+        "--end",
+        "2",
+        "--preset",
+        "ultrafast",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = vivant(config, &args);
+    (out, o)
+}
+
+#[test]
+fn a_render_is_credentialed_and_verifies_and_a_changed_byte_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let (out, o) = render(&config, dir.path(), "signed.mp4", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("Content Credentials are off"));
+    // The self-issued signer was made on first use, its key readable by its owner only.
+    let key = config.join("credentials/signer-key.pem");
+    assert!(key.is_file() && config.join("credentials/signer-chain.pem").is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    // Read back with the C2PA SDK.
+    let report = verify(&out).expect("a manifest");
+    assert!(report.valid, "{report:?}");
+    assert!(!report.trusted, "a self-issued signer is not vouched for");
+    assert_eq!(
+        report.generator.as_deref(),
+        Some(format!("Vivant {}", env!("CARGO_PKG_VERSION")).as_str())
+    );
+    assert_eq!(
+        report.source_type.as_deref(),
+        Some("http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia")
+    );
+    assert!(
+        report
+            .common_name
+            .as_deref()
+            .unwrap_or_default()
+            .contains("self-issued")
+    );
+    assert!(report.signed_at.is_some());
+    let settings = report.settings.clone().expect("settings");
+    assert_eq!(settings["engine"], "warp");
+    assert_eq!(settings["strengths"]["pose"], 1.0);
+    let titles: Vec<(&str, Option<&str>)> = report
+        .ingredients
+        .iter()
+        .map(|i| (i.title.as_str(), i.role.as_deref()))
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            ("astronaut.png", Some("portrait")),
+            ("speech_librivox_0870.wav", Some("soundtrack"))
+        ]
+    );
+    assert_eq!(
+        report.ingredients[0].sha256.as_deref(),
+        Some(sha256_file(&fixture("astronaut.png")).unwrap().as_str())
+    );
+    // Titles only: no folder of the user's is written into the file.
+    let bytes = std::fs::read(&out).unwrap();
+    let folder = fixture("astronaut.png")
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    assert!(
+        !bytes.windows(folder.len()).any(|w| w == folder.as_bytes()),
+        "the file names {folder}"
+    );
+    // Nothing but the video in its folder.
+    let left: Vec<String> = common::names_in(dir.path())
+        .into_iter()
+        .filter(|n| n != "config")
+        .collect();
+    assert_eq!(left, vec!["signed.mp4".to_string()]);
+
+    // `vivant verify`: exit 0 and what the manifest says.
+    let o = vivant(&config, &["verify", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    for said in [
+        "Vivant",
+        "compositeWithTrainedAlgorithmicMedia",
+        "astronaut.png (portrait)",
+        "self-issued",
+        "valid:        yes",
+    ] {
+        assert!(text(&o).contains(said), "{said}: {}", text(&o));
+    }
+
+    // One byte of the video's data flipped (inside the mdat box): invalid, exit 1.
+    let mut changed = bytes.clone();
+    let mdat = changed
+        .windows(4)
+        .position(|w| w == b"mdat")
+        .expect("an mdat box");
+    changed[mdat + 4000] ^= 0x01;
+    let tampered = dir.path().join("tampered.mp4");
+    std::fs::write(&tampered, &changed).unwrap();
+    let report = verify(&tampered).expect("still a manifest");
+    assert!(!report.valid && !report.failures.is_empty(), "{report:?}");
+    let o = vivant(&config, &["verify", tampered.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("do not validate"), "{}", text(&o));
+
+    // A file that cannot be read: exit 2.
+    let missing = dir.path().join("missing.mp4");
+    let o = vivant(&config, &["verify", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn opting_out_leaves_no_manifest_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let (out, o) = render(&config, dir.path(), "plain.mp4", &["--no-credentials"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("note: Content Credentials are off"),
+        "{}",
+        text(&o)
+    );
+    assert!(matches!(
+        verify(&out),
+        Err(vivant::export::credentials::VerifyError::NoManifest { .. })
+    ));
+    let o = vivant(&config, &["verify", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("no Content Credentials"), "{}", text(&o));
+    // No key was made for nothing.
+    assert!(!config.exists());
+}
+
+#[test]
+fn the_users_own_certificate_signs_and_a_bad_one_stops_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // A certificate of the user's own: here, one made by Vivant in another folder.
+    let theirs = dir.path().join("theirs");
+    Signer::SelfIssued {
+        folder: theirs.clone(),
+    }
+    .check()
+    .expect("a signer");
+    let (cert, key) = (
+        theirs.join("signer-chain.pem"),
+        theirs.join("signer-key.pem"),
+    );
+    let config = dir.path().join("config");
+    let (out, o) = render(
+        &config,
+        dir.path(),
+        "own.mp4",
+        &[
+            "--signing-cert",
+            cert.to_str().unwrap(),
+            "--signing-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(verify(&out).expect("a manifest").valid);
+    assert!(!config.exists(), "the self-issued signer was not needed");
+    // A key that is not a key: exit 2, named, nothing written.
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a key").unwrap();
+    let (out, o) = render(
+        &config,
+        dir.path(),
+        "bad.mp4",
+        &[
+            "--signing-cert",
+            cert.to_str().unwrap(),
+            "--signing-key",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("bad.pem"), "{}", text(&o));
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_visible_mark_lands_in_the_lower_right_corner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let (plain, o) = render(&config, dir.path(), "plain.mp4", &["--no-credentials"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (marked, o) = render(
+        &config,
+        dir.path(),
+        "marked.mp4",
+        &["--no-credentials", "--watermark"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let frame = |p: &Path| {
+        let png = p.with_extension("png");
+        let st = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(p)
+            .args(["-frames:v", "1"])
+            .arg(&png)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        image::open(&png).unwrap().to_rgb8()
+    };
+    let (a, b) = (frame(&plain), frame(&marked));
+    let (w, h) = a.dimensions();
+    let (x0, y0, mw, mh) = vivant::export::mark::placement(w, h);
+    let diff = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        let mut d = 0u64;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                d += (0..3)
+                    .map(|c| a.get_pixel(x, y)[c].abs_diff(b.get_pixel(x, y)[c]) as u64)
+                    .sum::<u64>();
+            }
+        }
+        d as f64 / ((x1 - x0) * (y1 - y0)).max(1) as f64
+    };
+    let inside = diff(x0, y0, x0 + mw, y0 + mh);
+    let above = diff(0, 0, w, y0.saturating_sub(16));
+    assert!(inside > 40.0, "the mark barely shows: {inside}");
+    assert!(above < 1.0, "the frame changed away from the mark: {above}");
+}

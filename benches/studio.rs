@@ -39,6 +39,7 @@ fn main() {
                     sound: false,
                     demo_on_first_launch: false,
                     desktop_dialogs: false,
+                    media: Vec::new(),
                 },
             )
         });

@@ -40,6 +40,7 @@ fn studio_sized(
                     sound: false,
                     demo_on_first_launch: false,
                     desktop_dialogs: false,
+                    media: Vec::new(),
                 },
             )
         })
@@ -348,6 +349,47 @@ fn an_export_writes_the_range_with_sound() {
         .filter(|n| n.ends_with(".mp4") || n.contains("partial"))
         .collect();
     assert_eq!(names, vec!["export.mp4".to_string()]);
+
+    // Content Credentials, read back with the C2PA SDK: signed by the self-issued signer
+    // kept beside this studio's state, the picture, clip and recording as ingredients.
+    use vivant::export::credentials::{VerifyError, verify};
+    let credentials = verify(&out).expect("Content Credentials");
+    assert!(credentials.valid, "{credentials:?}");
+    let titles: Vec<&str> = credentials
+        .ingredients
+        .iter()
+        .map(|i| i.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        ["astronaut.png", "webcam_2s.mp4", "speech_librivox_0870.wav"]
+    );
+    h.get_by_label_contains("Signed with Content Credentials");
+    assert!(dir.path().join("credentials/signer-key.pem").is_file());
+
+    // Opted out in the studio (one undoable step), with the visible mark on: no manifest, and
+    // the banner says so.
+    h.get_by_label("Content Credentials").click();
+    h.step();
+    h.get_by_label_contains("animated with Vivant").click();
+    h.step();
+    assert!(!h.state().project.settings.credentials && h.state().project.settings.watermark);
+    assert_eq!(
+        h.state().editing.history.undo_label(),
+        Some("Visible mark on/off")
+    );
+    let plain = dir.path().join("plain.mp4");
+    h.state_mut().start_export(plain.clone());
+    wait_for(&mut h, "the second export", |a| {
+        a.export
+            .as_ref()
+            .is_some_and(|e| e.finished.is_some() && !a.exporting())
+    });
+    assert!(matches!(
+        verify(&plain),
+        Err(VerifyError::NoManifest { .. })
+    ));
+    h.get_by_label_contains("Content Credentials are off");
 }
 
 #[test]
@@ -1447,4 +1489,40 @@ fn every_control_in_view_has_a_tooltip() {
         }
     }
     assert!(missing.is_empty(), "no tooltip on: {missing:#?}");
+}
+
+/// "Open with Vivant" on a picture and a clip (`vivant studio FILE…`): a new project holding
+/// them, nothing else reopened.
+#[test]
+fn files_given_at_launch_start_a_new_project_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let media = vec![fixture("astronaut.png"), fixture("webcam_2s.mp4")];
+    let mut h = Harness::builder()
+        .with_size(vec2(1200.0, 760.0))
+        .wgpu()
+        .build_eframe(move |cc| {
+            StudioApp::new(
+                &cc.egui_ctx,
+                StudioOptions {
+                    project: None,
+                    state_dir: Some(state),
+                    sound: false,
+                    demo_on_first_launch: true,
+                    desktop_dialogs: false,
+                    media,
+                },
+            )
+        });
+    wait_for(&mut h, "the preview", |a| {
+        a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
+    });
+    let p = &h.state().project;
+    assert_eq!(p.sources.len(), 1, "the demo was not opened");
+    assert!(p.sources[0].path.ends_with("astronaut.png"));
+    assert!(
+        p.driving
+            .as_ref()
+            .is_some_and(|d| d.ends_with("webcam_2s.mp4"))
+    );
 }

@@ -253,8 +253,9 @@ impl StudioApp {
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
+                // The settings cannot change while an export runs: they are the export's.
                 let text = format!(
-                    "Exported {} ({} frames, {:.1} s{}).",
+                    "Exported {} ({} frames, {:.1} s{}). {}",
                     report.output.display(),
                     report.frames,
                     report.duration_s,
@@ -262,6 +263,11 @@ impl StudioApp {
                         ", with sound"
                     } else {
                         ", silent"
+                    },
+                    if self.project.settings.credentials {
+                        "Signed with Content Credentials."
+                    } else {
+                        "Content Credentials are off: nothing in it says that Vivant made it."
                     }
                 );
                 if let Some(e) = &mut self.export {

@@ -179,6 +179,35 @@ impl StudioApp {
         }
     }
 
+    /// Who signs exports' Content Credentials: the user's own certificate when
+    /// `signer.json` in the state folder names one (`{"cert": …, "key": …}`), else Vivant's
+    /// self-issued signer — in the user's config folder, or beside the state of a studio run
+    /// with a state folder of its own (tests, portable use).
+    pub fn signer(&self) -> Option<crate::export::credentials::Signer> {
+        use crate::export::credentials::Signer;
+        #[derive(serde::Deserialize)]
+        struct Own {
+            cert: PathBuf,
+            key: PathBuf,
+        }
+        let own: Option<Own> = self
+            .state_dir()
+            .and_then(|d| std::fs::read_to_string(d.join("signer.json")).ok())
+            .and_then(|t| serde_json::from_str(&t).ok());
+        if let Some(o) = own {
+            return Some(Signer::Own {
+                cert: o.cert,
+                key: o.key,
+            });
+        }
+        match &self.options.state_dir {
+            Some(d) => Some(Signer::SelfIssued {
+                folder: d.join("credentials"),
+            }),
+            None => Signer::default_self_issued(),
+        }
+    }
+
     pub fn state_dir(&self) -> Option<PathBuf> {
         self.options.state_dir.clone().or_else(|| {
             std::env::var_os("XDG_STATE_HOME")

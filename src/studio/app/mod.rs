@@ -41,6 +41,9 @@ pub struct StudioOptions {
     pub demo_on_first_launch: bool,
     /// Ask for files with the desktop's dialogs (tests type paths into Vivant's own prompt).
     pub desktop_dialogs: bool,
+    /// Pictures, a clip or a recording to start a new project with, as if dropped on the
+    /// window (the desktop's "Open with Vivant").
+    pub media: Vec<PathBuf>,
 }
 
 /// Which file kinds go where when dropped or added.
@@ -531,6 +534,18 @@ impl StudioApp {
         let autosave = app.autosave_path().filter(|p| p.exists());
         if let Some(path) = options.project.clone() {
             app.open_project(&path);
+        } else if !options.media.is_empty() {
+            // A new project with these files; an autosave stays offered.
+            if let Some(auto) = autosave {
+                app.banner(
+                    Severity::Warning,
+                    format!(
+                        "Vivant closed without saving your last changes (autosaved in {}).",
+                        auto.display()
+                    ),
+                    Some(("Recover".into(), BannerAction::Recover)),
+                );
+            }
         } else if let Some(auto) = autosave {
             app.banner(
                 Severity::Warning,
@@ -549,6 +564,11 @@ impl StudioApp {
             match Project::load(&demo) {
                 Ok(p) => app.load(p, None),
                 Err(e) => app.banner(Severity::Error, e.to_string(), None),
+            }
+        }
+        if options.project.is_none() {
+            for path in &options.media {
+                app.add_path(path);
             }
         }
         app
@@ -983,6 +1003,7 @@ impl StudioApp {
             networks: None,
             custom_engine: None,
             preview: !for_export,
+            signer: self.signer(),
         })
     }
 

@@ -308,6 +308,40 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
 fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Export");
     let running = app.exporting();
+    // What the exported file says about itself: saved with the project, undoable.
+    let before_project = app.project.clone();
+    let s = &mut app.project.settings;
+    let mut changed = ui
+        .add_enabled(
+            !running,
+            egui::Checkbox::new(&mut s.credentials, "Content Credentials"),
+        )
+        .on_hover_text(
+            "Sign into the video a C2PA manifest saying Vivant made it, how, and from which \
+             files (by name and hash, never by path); any C2PA reader shows it, and \
+             `vivant verify` checks it",
+        )
+        .on_disabled_hover_text("Not while an export runs")
+        .changed();
+    changed |= ui
+        .add_enabled(
+            !running,
+            egui::Checkbox::new(
+                &mut s.watermark,
+                "Mark \u{201c}animated with Vivant\u{201d}",
+            ),
+        )
+        .on_hover_text("Small white words in the lower right corner of every frame")
+        .on_disabled_hover_text("Not while an export runs")
+        .changed();
+    if changed {
+        let what = if app.project.settings.credentials != before_project.settings.credentials {
+            "Content Credentials on/off"
+        } else {
+            "Visible mark on/off"
+        };
+        app.record_change(what, before_project);
+    }
     if ui
         .add_enabled(!running, egui::Button::new("Export…"))
         .on_hover_text("Ctrl+E")

@@ -3,7 +3,8 @@ SHELL := /bin/bash
 CARGO ?= cargo
 OUT := out
 
-.PHONY: studio screenshot demo demo-neural test deps test-deps build bench models golden clean
+.PHONY: studio screenshot demo demo-neural test deps test-deps build bench models golden clean \
+	installers check-installers
 
 ## The studio window on the bundled demo project (Mona Lisa + the bundled clip) on a first
 ## launch; afterwards, the last project.
@@ -86,3 +87,16 @@ golden:
 clean:
 	$(CARGO) clean
 	rm -rf $(OUT)
+
+## The Linux installers in target/installers/: a .deb for Debian 12 / Ubuntu 22.04+ (the
+## system's FFmpeg) and an AppImage that carries FFmpeg (installers/build.sh).
+installers:
+	@tools/setup-deps.sh --installers
+	$(CARGO) build --release
+	installers/build.sh
+
+## Install the .deb and run the AppImage in a throw-away Debian root without FFmpeg, and run
+## each one's CLI and studio there (installers/check.sh; needs root, minutes, not in CI).
+check-installers:
+	@tools/setup-deps.sh --installers
+	installers/check.sh

@@ -1526,3 +1526,75 @@ fn files_given_at_launch_start_a_new_project_with_them() {
             .is_some_and(|d| d.ends_with("webcam_2s.mp4"))
     );
 }
+
+/// Signing with one's own certificate, chosen in the studio (certificate, then key, through
+/// the path prompt here): checked, remembered for the next run, and back to the self-issued
+/// signer in one click.
+#[test]
+fn exports_can_be_signed_with_the_users_own_certificate() {
+    use vivant::export::credentials::Signer;
+    let dir = tempfile::tempdir().unwrap();
+    // A certificate of the user's own: here, one made by Vivant in another folder.
+    let theirs = dir.path().join("theirs");
+    Signer::SelfIssued {
+        folder: theirs.clone(),
+    }
+    .check()
+    .expect("a signer");
+    let state = dir.path().join("state");
+    let mut h = studio(&state, None);
+    h.step();
+    h.get_by_label("Signer").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("Signed by: Vivant (self-issued)");
+    h.get_by_label("Your certificate…").click();
+    h.step();
+    for file in ["signer-chain.pem", "signer-key.pem"] {
+        h.state_mut()
+            .dialogs
+            .path_prompt
+            .as_mut()
+            .expect("the prompt")
+            .text = theirs.join(file).display().to_string();
+        h.step();
+        h.key_press(Key::Enter);
+        h.step();
+    }
+    assert_eq!(
+        h.state().signer(),
+        Some(Signer::Own {
+            cert: theirs.join("signer-chain.pem"),
+            key: theirs.join("signer-key.pem"),
+        })
+    );
+    h.get_by_label("Signer").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("Signed by: signer-chain.pem");
+    drop(h);
+    // The next run signs with it too; "Self-issued" goes back.
+    let mut h = studio(&state, None);
+    h.step();
+    assert!(matches!(h.state().signer(), Some(Signer::Own { .. })));
+    h.get_by_label("Signer").click();
+    h.step();
+    h.step();
+    h.get_by_label("Self-issued").click();
+    h.step();
+    assert!(matches!(
+        h.state().signer(),
+        Some(Signer::SelfIssued { .. })
+    ));
+    // A key that is not one is refused, and said so.
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a key").unwrap();
+    h.state_mut()
+        .set_own_signer(theirs.join("signer-chain.pem"), bad.clone());
+    h.step();
+    assert!(matches!(
+        h.state().signer(),
+        Some(Signer::SelfIssued { .. })
+    ));
+    h.get_by_label_contains("bad.pem");
+}

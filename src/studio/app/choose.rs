@@ -19,6 +19,10 @@ pub enum Purpose {
     Relocate(Missing, u64),
     /// The folder of LivePortrait weights (the neural engine).
     Weights,
+    /// The user's own certificate chain for Content Credentials (PEM)…
+    SigningCert,
+    /// …then its private key.
+    SigningKey(PathBuf),
 }
 
 impl Purpose {
@@ -34,6 +38,8 @@ impl Purpose {
             Purpose::Export => "Export the MP4 to",
             Purpose::Relocate(..) => "Where is the missing file now?",
             Purpose::Weights => "The folder of LivePortrait weights",
+            Purpose::SigningCert => "Your signing certificate chain (PEM)",
+            Purpose::SigningKey(_) => "The certificate's private key (PEM)",
         }
     }
 
@@ -49,6 +55,9 @@ impl Purpose {
             )),
             Purpose::OpenProject | Purpose::SaveProject => Some(("Vivant project", &["vivant"])),
             Purpose::Export => Some(("MP4 video", &["mp4"])),
+            Purpose::SigningCert | Purpose::SigningKey(_) => {
+                Some(("PEM certificate or key", &["pem", "crt", "cer", "key"]))
+            }
             Purpose::Relocate(..) | Purpose::Weights => None,
         }
     }
@@ -101,7 +110,10 @@ fn desktop_dialog(purpose: &Purpose, suggested: &Path) -> Picked {
     let picked = match purpose {
         Purpose::AddMedia => dialog.pick_files(),
         Purpose::SaveProject | Purpose::Export => dialog.save_file().map(|p| vec![p]),
-        Purpose::OpenProject | Purpose::Relocate(..) => dialog.pick_file().map(|p| vec![p]),
+        Purpose::OpenProject
+        | Purpose::Relocate(..)
+        | Purpose::SigningCert
+        | Purpose::SigningKey(_) => dialog.pick_file().map(|p| vec![p]),
         Purpose::Weights => dialog.pick_folder().map(|p| vec![p]),
     };
     match picked {
@@ -275,6 +287,8 @@ impl StudioApp {
                     self.set_engine(crate::pipeline::EngineChoice::Neural);
                 }
             }
+            Purpose::SigningCert => self.choose(Purpose::SigningKey(path)),
+            Purpose::SigningKey(cert) => self.set_own_signer(cert.clone(), path),
         }
     }
 
@@ -305,6 +319,8 @@ impl StudioApp {
         match purpose {
             Purpose::AddMedia | Purpose::OpenProject => dir,
             Purpose::Weights => self.weights.clone().unwrap_or(dir),
+            Purpose::SigningCert => dir,
+            Purpose::SigningKey(cert) => cert.parent().map_or(dir, Path::to_path_buf),
             Purpose::SaveProject => self
                 .project_path
                 .clone()

@@ -208,6 +208,46 @@ impl StudioApp {
         }
     }
 
+    /// Sign exports with the user's certificate from now on (remembered in `signer.json`),
+    /// once it is checked to sign; or say why it cannot.
+    pub fn set_own_signer(&mut self, cert: PathBuf, key: PathBuf) {
+        let signer = crate::export::credentials::Signer::Own {
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+        if let Err(e) = signer.check() {
+            self.banner(Severity::Error, e.to_string(), None);
+            return;
+        }
+        let Some(dir) = self.state_dir() else {
+            return;
+        };
+        let _ = std::fs::create_dir_all(&dir);
+        let json = serde_json::json!({ "cert": cert, "key": key }).to_string();
+        match crate::studio::project::write_atomic(&dir.join("signer.json"), json.as_bytes()) {
+            Ok(()) => self.banner(
+                Severity::Info,
+                format!(
+                    "Exports are now signed with {}.",
+                    cert.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                None,
+            ),
+            Err(e) => self.banner(
+                Severity::Error,
+                format!("Cannot keep the choice: {e}"),
+                None,
+            ),
+        }
+    }
+
+    /// Back to Vivant's self-issued signer.
+    pub fn forget_own_signer(&mut self) {
+        if let Some(dir) = self.state_dir() {
+            let _ = std::fs::remove_file(dir.join("signer.json"));
+        }
+    }
+
     pub fn state_dir(&self) -> Option<PathBuf> {
         self.options.state_dir.clone().or_else(|| {
             std::env::var_os("XDG_STATE_HOME")

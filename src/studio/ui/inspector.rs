@@ -310,19 +310,73 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
     let running = app.exporting();
     // What the exported file says about itself: saved with the project, undoable.
     let before_project = app.project.clone();
+    let own = match app.signer() {
+        Some(crate::export::credentials::Signer::Own { cert, .. }) => Some(cert),
+        _ => None,
+    };
+    let signer_name = match &own {
+        Some(c) => c
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+        None => "Vivant (self-issued)".into(),
+    };
     let s = &mut app.project.settings;
-    let mut changed = ui
-        .add_enabled(
-            !running,
-            egui::Checkbox::new(&mut s.credentials, "Content Credentials"),
-        )
-        .on_hover_text(
-            "Sign into the video a C2PA manifest saying Vivant made it, how, and from which \
-             files (by name and hash, never by path); any C2PA reader shows it, and \
-             `vivant verify` checks it",
-        )
-        .on_disabled_hover_text("Not while an export runs")
-        .changed();
+    let mut changed = false;
+    let mut choose_own = false;
+    let mut forget_own = false;
+    ui.horizontal(|ui| {
+        changed |= ui
+            .add_enabled(
+                !running,
+                egui::Checkbox::new(&mut s.credentials, "Content Credentials"),
+            )
+            .on_hover_text(format!(
+                "Sign into the video a C2PA manifest saying Vivant made it, how, and from which \
+                 files (by name and hash, never by path); any C2PA reader shows it, and \
+                 `vivant verify` checks it. Signed by: {signer_name}"
+            ))
+            .on_disabled_hover_text("Not while an export runs")
+            .changed();
+        // Who signs: Vivant's self-issued key, or the user's certificate.
+        ui.add_enabled_ui(!running && s.credentials, |ui| {
+            ui.menu_button("Signer", |ui| {
+                ui.label(format!("Signed by: {signer_name}"));
+                ui.label(
+                    RichText::new(
+                        "Verifiers show a self-issued signer as untrusted: the file is intact, \
+                         but no authority vouches for it. A certificate from an authority is \
+                         shown as you.",
+                    )
+                    .weak(),
+                );
+                if ui
+                    .button("Your certificate…")
+                    .on_hover_text(
+                        "Sign with your own certificate chain and private key (PEM files), \
+                         asked for one after the other",
+                    )
+                    .clicked()
+                {
+                    choose_own = true;
+                    ui.close();
+                }
+                if own.is_some()
+                    && ui
+                        .button("Self-issued")
+                        .on_hover_text("Sign with Vivant's own self-issued key again")
+                        .clicked()
+                {
+                    forget_own = true;
+                    ui.close();
+                }
+            })
+            .response
+            .on_hover_text(format!("Who signs the Content Credentials: {signer_name}"))
+            .on_disabled_hover_text("With Content Credentials on, and no export running");
+        });
+    });
     changed |= ui
         .add_enabled(
             !running,
@@ -334,6 +388,12 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
         .on_hover_text("Small white words in the lower right corner of every frame")
         .on_disabled_hover_text("Not while an export runs")
         .changed();
+    if choose_own {
+        app.choose(crate::studio::app::Purpose::SigningCert);
+    }
+    if forget_own {
+        app.forget_own_signer();
+    }
     if changed {
         let what = if app.project.settings.credentials != before_project.settings.credentials {
             "Content Credentials on/off"

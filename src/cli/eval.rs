@@ -125,10 +125,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         write_json(path, &report)?;
     }
     if let Some(path) = &args.sheet {
-        let n = pictures.len().min(8);
-        let step = (pictures.len() / n.max(1)).max(1);
-        let chosen: Vec<&(RgbImage, RgbImage)> = pictures.iter().step_by(step).take(n).collect();
-        write_sheet(path, &chosen)?;
+        write_sheet(path, &pictures)?;
     }
     Ok(())
 }
@@ -207,16 +204,17 @@ fn run_identity(
     }
     if let Some(path) = &args.sheet {
         // Relative mode on top, absolute below.
-        let n = pictures.len().min(8);
-        let step = (pictures.len() / n.max(1)).max(1);
-        let chosen: Vec<&(RgbImage, RgbImage)> = pictures.iter().step_by(step).take(n).collect();
-        write_sheet(path, &chosen)?;
+        write_sheet(path, &pictures)?;
     }
     Ok(())
 }
 
-/// Pairs of pictures side by side, first of each pair on top, 200 px wide each.
-fn write_sheet(path: &std::path::Path, pairs: &[&(RgbImage, RgbImage)]) -> Result<(), CliError> {
+/// Up to eight of `pictures`' pairs, spread over them, side by side: the first of each pair
+/// on top, 200 px wide each.
+fn write_sheet(path: &std::path::Path, pictures: &[(RgbImage, RgbImage)]) -> Result<(), CliError> {
+    let n = pictures.len().min(8);
+    let step = (pictures.len() / n.max(1)).max(1);
+    let pairs: Vec<&(RgbImage, RgbImage)> = pictures.iter().step_by(step).take(n).collect();
     let Some((first, _)) = pairs.first() else {
         return Ok(());
     };

@@ -534,19 +534,8 @@ impl StudioApp {
         let autosave = app.autosave_path().filter(|p| p.exists());
         if let Some(path) = options.project.clone() {
             app.open_project(&path);
-        } else if !options.media.is_empty() {
-            // A new project with these files; an autosave stays offered.
-            if let Some(auto) = autosave {
-                app.banner(
-                    Severity::Warning,
-                    format!(
-                        "Vivant closed without saving your last changes (autosaved in {}).",
-                        auto.display()
-                    ),
-                    Some(("Recover".into(), BannerAction::Recover)),
-                );
-            }
         } else if let Some(auto) = autosave {
+            // Offered back, also when files were given to start a new project with.
             app.banner(
                 Severity::Warning,
                 format!(
@@ -555,6 +544,8 @@ impl StudioApp {
                 ),
                 Some(("Recover".into(), BannerAction::Recover)),
             );
+        } else if !options.media.is_empty() {
+            // A new project with the files given: added below.
         } else if let Some(last) = app.recent.first().cloned().filter(|p| p.exists()) {
             app.open_project(&last);
         } else if options.demo_on_first_launch {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::fixture;
-use vivant::export::credentials::{Signer, sha256_file, verify};
+use vivant::export::credentials::{sha256_file, verify};
 
 /// `vivant ARGS` with its signing key kept in `config` (not the user's own config folder).
 fn vivant(config: &Path, args: &[&str]) -> Output {
@@ -187,17 +187,7 @@ fn opting_out_leaves_no_manifest_and_says_so() {
 #[test]
 fn the_users_own_certificate_signs_and_a_bad_one_stops_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
-    // A certificate of the user's own: here, one made by Vivant in another folder.
-    let theirs = dir.path().join("theirs");
-    Signer::SelfIssued {
-        folder: theirs.clone(),
-    }
-    .check()
-    .expect("a signer");
-    let (cert, key) = (
-        theirs.join("signer-chain.pem"),
-        theirs.join("signer-key.pem"),
-    );
+    let (cert, key) = common::own_certificate(&dir.path().join("theirs"));
     let config = dir.path().join("config");
     let (out, o) = render(
         &config,

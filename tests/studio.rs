@@ -27,23 +27,24 @@ fn studio_sized(
     project: Option<PathBuf>,
     size: egui::Vec2,
 ) -> Harness<'static, StudioApp> {
-    let state = state.to_path_buf();
+    studio_with(
+        StudioOptions {
+            project,
+            state_dir: Some(state.to_path_buf()),
+            sound: false,
+            demo_on_first_launch: false,
+            desktop_dialogs: false,
+            media: Vec::new(),
+        },
+        size,
+    )
+}
+
+fn studio_with(options: StudioOptions, size: egui::Vec2) -> Harness<'static, StudioApp> {
     Harness::builder()
         .with_size(size)
         .wgpu()
-        .build_eframe(move |cc| {
-            StudioApp::new(
-                &cc.egui_ctx,
-                StudioOptions {
-                    project,
-                    state_dir: Some(state),
-                    sound: false,
-                    demo_on_first_launch: false,
-                    desktop_dialogs: false,
-                    media: Vec::new(),
-                },
-            )
-        })
+        .build_eframe(move |cc| StudioApp::new(&cc.egui_ctx, options))
 }
 
 /// Step the UI until `done` holds (the worker runs meanwhile), or fail saying what.
@@ -1498,22 +1499,17 @@ fn files_given_at_launch_start_a_new_project_with_them() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let media = vec![fixture("astronaut.png"), fixture("webcam_2s.mp4")];
-    let mut h = Harness::builder()
-        .with_size(vec2(1200.0, 760.0))
-        .wgpu()
-        .build_eframe(move |cc| {
-            StudioApp::new(
-                &cc.egui_ctx,
-                StudioOptions {
-                    project: None,
-                    state_dir: Some(state),
-                    sound: false,
-                    demo_on_first_launch: true,
-                    desktop_dialogs: false,
-                    media,
-                },
-            )
-        });
+    let mut h = studio_with(
+        StudioOptions {
+            project: None,
+            state_dir: Some(state),
+            sound: false,
+            demo_on_first_launch: true,
+            desktop_dialogs: false,
+            media,
+        },
+        vec2(1200.0, 760.0),
+    );
     wait_for(&mut h, "the preview", |a| {
         a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
     });
@@ -1534,13 +1530,7 @@ fn files_given_at_launch_start_a_new_project_with_them() {
 fn exports_can_be_signed_with_the_users_own_certificate() {
     use vivant::export::credentials::Signer;
     let dir = tempfile::tempdir().unwrap();
-    // A certificate of the user's own: here, one made by Vivant in another folder.
-    let theirs = dir.path().join("theirs");
-    Signer::SelfIssued {
-        folder: theirs.clone(),
-    }
-    .check()
-    .expect("a signer");
+    let (cert, key) = common::own_certificate(&dir.path().join("theirs"));
     let state = dir.path().join("state");
     let mut h = studio(&state, None);
     h.step();
@@ -1550,13 +1540,13 @@ fn exports_can_be_signed_with_the_users_own_certificate() {
     h.get_by_label_contains("Signed by: Vivant (self-issued)");
     h.get_by_label("Your certificate…").click();
     h.step();
-    for file in ["signer-chain.pem", "signer-key.pem"] {
+    for file in [&cert, &key] {
         h.state_mut()
             .dialogs
             .path_prompt
             .as_mut()
             .expect("the prompt")
-            .text = theirs.join(file).display().to_string();
+            .text = file.display().to_string();
         h.step();
         h.key_press(Key::Enter);
         h.step();
@@ -1564,8 +1554,8 @@ fn exports_can_be_signed_with_the_users_own_certificate() {
     assert_eq!(
         h.state().signer(),
         Some(Signer::Own {
-            cert: theirs.join("signer-chain.pem"),
-            key: theirs.join("signer-key.pem"),
+            cert: cert.clone(),
+            key: key.clone(),
         })
     );
     h.get_by_label("Signer").click();
@@ -1589,8 +1579,7 @@ fn exports_can_be_signed_with_the_users_own_certificate() {
     // A key that is not one is refused, and said so.
     let bad = dir.path().join("bad.pem");
     std::fs::write(&bad, "not a key").unwrap();
-    h.state_mut()
-        .set_own_signer(theirs.join("signer-chain.pem"), bad.clone());
+    h.state_mut().set_own_signer(cert, bad.clone());
     h.step();
     assert!(matches!(
         h.state().signer(),

@@ -12,10 +12,9 @@ use serde::Serialize;
 
 use crate::face::Analyzer;
 use crate::geometry::Face68;
-use crate::motion::neural::NeuralMotion;
 use crate::motion::{DrivingMotion, Mode, MotionSettings, Strengths, most_neutral};
 use crate::pipeline::{PipelineError, source_face};
-use crate::render::{Drive, EngineOptions, RenderError, SourceFace, Transfer};
+use crate::render::{Drive, EngineOptions, SourceFace, Transfer};
 
 /// One mode's score.
 #[derive(Clone, Debug, Serialize)]
@@ -98,13 +97,7 @@ pub fn identity_kept(
     let picked: Vec<usize> = (0..n)
         .map(|j| observed[(j * observed.len() + observed.len() / 2) / n])
         .collect();
-    let neural = match (options.engine.needs_neural_motion(), &options.networks) {
-        (false, _) => None,
-        (true, None) => return Err(RenderError::NoWeights.into()),
-        (true, Some(nets)) => Some(
-            NeuralMotion::analyse(nets, clip, &motion, false, cache_dir, cancel, &|_, _| {})?.0,
-        ),
-    };
+    let neural = super::neural_motion(options, clip, &motion, cache_dir, cancel)?;
     let reference = motion
         .landmarks(reference_index)
         .map_err(PipelineError::MotionFile)?;

@@ -130,6 +130,24 @@ pub fn compare(a: &RgbImage, b: &RgbImage, bx: (u32, u32, u32, u32)) -> (f64, f6
     )
 }
 
+/// The clip's motion read by the neural engine's own network, when `options` choose an
+/// engine that reads it (unsmoothed: evaluations compare frame-exact motion).
+fn neural_motion(
+    options: &EngineOptions,
+    clip: &Path,
+    motion: &DrivingMotion,
+    cache_dir: Option<&Path>,
+    cancel: &AtomicBool,
+) -> Result<Option<NeuralMotion>, PipelineError> {
+    match (options.engine.needs_neural_motion(), &options.networks) {
+        (false, _) => Ok(None),
+        (true, None) => Err(RenderError::NoWeights.into()),
+        (true, Some(n)) => Ok(Some(
+            NeuralMotion::analyse(n, clip, motion, false, cache_dir, cancel, &|_, _| {})?.0,
+        )),
+    }
+}
+
 fn as_slices(t: &[Vec<[f32; 2]>]) -> Vec<&[[f32; 2]]> {
     t.iter().map(|v| v.as_slice()).collect()
 }
@@ -202,14 +220,7 @@ pub fn self_reenactment(
         reference: None,
         reference_motion: None,
     };
-    // The neural engine reads the clip's motion with its own network too.
-    let neural = match (options.engine.needs_neural_motion(), &options.networks) {
-        (false, _) => None,
-        (true, None) => return Err(RenderError::NoWeights.into()),
-        (true, Some(n)) => {
-            Some(NeuralMotion::analyse(n, clip, &motion, false, cache_dir, cancel, &|_, _| {})?.0)
-        }
-    };
+    let neural = neural_motion(options, clip, &motion, cache_dir, cancel)?;
     let mut engine = crate::render::prepare(faces, &transfer, options)?;
     let candidates: Vec<usize> = observed
         .iter()

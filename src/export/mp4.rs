@@ -191,6 +191,8 @@ pub struct ExportReport {
     pub height: u32,
     pub audio: Option<AudioFit>,
     pub bytes: u64,
+    /// Content Credentials were signed into the file.
+    pub signed: bool,
 }
 
 struct VideoTrack {
@@ -730,24 +732,26 @@ impl Mp4Writer {
             path: path.clone(),
             source,
         })?;
+        let mut signed = false;
         if let Some(temp) = self.temp.take() {
             match self.settings.credentials.take() {
                 // Signed into a second temporary file; the unsigned one is removed as
                 // `temp` drops, the signed one moved into place.
                 Some(c) => {
-                    let signed = TempFile::beside(&self.path, "mp4");
+                    let signed_file = TempFile::beside(&self.path, "mp4");
                     let title = self
                         .path
                         .file_name()
                         .map_or_else(|| "video.mp4".into(), |n| n.to_string_lossy().into_owned());
                     super::credentials::sign_mp4(
                         temp.path(),
-                        signed.path(),
+                        signed_file.path(),
                         &title,
                         &c.provenance,
                         &c.signer,
                     )?;
-                    signed.commit()?;
+                    signed_file.commit()?;
+                    signed = true;
                 }
                 None => temp.commit()?,
             }
@@ -762,6 +766,7 @@ impl Mp4Writer {
             height: self.enc_h,
             audio: fit,
             bytes,
+            signed,
         })
     }
 }

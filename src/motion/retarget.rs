@@ -99,17 +99,15 @@ impl Retargeter {
         let undo = pose.inverse();
         let c = &self.to_source;
         // The same head motion seen in the source's frame: c ∘ pose ∘ c⁻¹.
-        let pose_src = c
+        let mut pose_src = c
             .then_after(&pose)
             .then_after(&c.inverse())
             .partial(st.pose.clamp(0.0, 2.0));
+        // The driving face with its head pose undone, in the reference frame's coordinates.
+        let neutral = driving.map(|p| undo.apply(p));
         let mut out = *driving;
-        for (i, &d) in driving.iter().enumerate() {
-            let neutral = undo.apply(d);
-            let offset = [
-                neutral[0] - self.reference[i][0],
-                neutral[1] - self.reference[i][1],
-            ];
+        for (i, n) in neutral.iter().enumerate() {
+            let offset = [n[0] - self.reference[i][0], n[1] - self.reference[i][1]];
             let offset = c.apply_linear(offset);
             let w = weight(i, st);
             out[i] = [
@@ -117,9 +115,8 @@ impl Retargeter {
                 self.source[i][1] + w * offset[1],
             ];
         }
-        let mut pose_src = pose_src;
         if self.mode == Mode::Absolute {
-            self.absolute_openings(&mut out, &undo_face(driving, &undo));
+            self.absolute_openings(&mut out, &neutral);
             // The head's roll as the driver's: the turn from the reference into the
             // source's frame is left out.
             let centre = self.source.centre();
@@ -137,6 +134,7 @@ impl Retargeter {
     /// the eye's or mouth's width and laid on the source's own eyes and mouth (blended from the
     /// source's own by the eye and mouth strengths). Lids meet in the middle; the mouth opens
     /// with the lower lip, as a jaw does.
+    /// `driving` is the driving face with its pose undone.
     fn absolute_openings(&self, out: &mut Face68, driving: &Face68) {
         let st = &self.strengths;
         let down = self.source.down();
@@ -168,11 +166,6 @@ impl Retargeter {
             out[OUTER_BELOW[k]] = shift(out[OUTER_BELOW[k]], by);
         }
     }
-}
-
-/// A driving face with its head pose undone (in the reference frame's coordinates).
-fn undo_face(driving: &Face68, undo: &Similarity) -> Face68 {
-    driving.map(|p| undo.apply(p))
 }
 
 /// Expression strength for landmark `i`.

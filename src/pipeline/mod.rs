@@ -304,6 +304,8 @@ pub struct RenderReport {
     pub reference_s: Option<f64>,
     /// Blinks made (when a voice drives the face).
     pub blinks: usize,
+    /// Content Credentials were signed into the file.
+    pub signed: bool,
     pub notes: Vec<String>,
 }
 
@@ -651,6 +653,7 @@ pub fn export(
         driving_found: animation.plan.driving_found,
         reference_s: animation.plan.reference_s,
         blinks: animation.plan.blinks,
+        signed: report.signed,
         notes: animation.notes.clone(),
     })
 }

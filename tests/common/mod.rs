@@ -91,3 +91,17 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A certificate chain and key "of the user's own" for Content Credentials tests: made by
+/// Vivant's self-issued signer in `folder`. Returns (chain, key) PEM paths.
+pub fn own_certificate(folder: &Path) -> (PathBuf, PathBuf) {
+    vivant::export::credentials::Signer::SelfIssued {
+        folder: folder.to_path_buf(),
+    }
+    .check()
+    .expect("a signer");
+    (
+        folder.join("signer-chain.pem"),
+        folder.join("signer-key.pem"),
+    )
+}

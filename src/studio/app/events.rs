@@ -253,7 +253,6 @@ impl StudioApp {
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                // The settings cannot change while an export runs: they are the export's.
                 let text = format!(
                     "Exported {} ({} frames, {:.1} s{}). {}",
                     report.output.display(),
@@ -264,7 +263,7 @@ impl StudioApp {
                     } else {
                         ", silent"
                     },
-                    if self.project.settings.credentials {
+                    if report.signed {
                         "Signed with Content Credentials."
                     } else {
                         "Content Credentials are off: nothing in it says that Vivant made it."

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{Answer, BannerAction, Discard, Purpose, Severity, StudioApp};
+use crate::export::credentials::Signer;
 use crate::studio::project::{Missing, Project};
 use crate::studio::worker::Job;
 
@@ -179,26 +180,13 @@ impl StudioApp {
         }
     }
 
-    /// Who signs exports' Content Credentials: the user's own certificate when
-    /// `signer.json` in the state folder names one (`{"cert": …, "key": …}`), else Vivant's
-    /// self-issued signer — in the user's config folder, or beside the state of a studio run
-    /// with a state folder of its own (tests, portable use).
-    pub fn signer(&self) -> Option<crate::export::credentials::Signer> {
-        use crate::export::credentials::Signer;
-        #[derive(serde::Deserialize)]
-        struct Own {
-            cert: PathBuf,
-            key: PathBuf,
-        }
-        let own: Option<Own> = self
-            .state_dir()
-            .and_then(|d| std::fs::read_to_string(d.join("signer.json")).ok())
-            .and_then(|t| serde_json::from_str(&t).ok());
-        if let Some(o) = own {
-            return Some(Signer::Own {
-                cert: o.cert,
-                key: o.key,
-            });
+    /// Who signs exports' Content Credentials: the user's own certificate when one was
+    /// chosen (kept in `signer.json` in the state folder), else Vivant's self-issued signer —
+    /// in the user's config folder, or beside the state of a studio run with a state folder
+    /// of its own (tests, portable use).
+    pub fn signer(&self) -> Option<Signer> {
+        if let Some(own) = &self.own_signer {
+            return Some(own.clone());
         }
         match &self.options.state_dir {
             Some(d) => Some(Signer::SelfIssued {
@@ -208,10 +196,23 @@ impl StudioApp {
         }
     }
 
+    /// The user's certificate chosen last time (`signer.json`), if any.
+    pub(super) fn read_own_signer(&self) -> Option<Signer> {
+        #[derive(serde::Deserialize)]
+        struct Own {
+            cert: PathBuf,
+            key: PathBuf,
+        }
+        self.read_state::<Own>("signer.json").map(|o| Signer::Own {
+            cert: o.cert,
+            key: o.key,
+        })
+    }
+
     /// Sign exports with the user's certificate from now on (remembered in `signer.json`),
     /// once it is checked to sign; or say why it cannot.
     pub fn set_own_signer(&mut self, cert: PathBuf, key: PathBuf) {
-        let signer = crate::export::credentials::Signer::Own {
+        let signer = Signer::Own {
             cert: cert.clone(),
             key: key.clone(),
         };
@@ -219,23 +220,17 @@ impl StudioApp {
             self.banner(Severity::Error, e.to_string(), None);
             return;
         }
-        let Some(dir) = self.state_dir() else {
-            return;
-        };
-        let _ = std::fs::create_dir_all(&dir);
-        let json = serde_json::json!({ "cert": cert, "key": key }).to_string();
-        match crate::studio::project::write_atomic(&dir.join("signer.json"), json.as_bytes()) {
+        self.own_signer = Some(signer);
+        let name = cert.file_name().unwrap_or_default().to_string_lossy();
+        match self.write_state("signer.json", &serde_json::json!({ "cert": cert, "key": key })) {
             Ok(()) => self.banner(
                 Severity::Info,
-                format!(
-                    "Exports are now signed with {}.",
-                    cert.file_name().unwrap_or_default().to_string_lossy()
-                ),
+                format!("Exports are now signed with {name}."),
                 None,
             ),
             Err(e) => self.banner(
-                Severity::Error,
-                format!("Cannot keep the choice: {e}"),
+                Severity::Warning,
+                format!("Exports are signed with {name}, but the choice cannot be kept for next time: {e}"),
                 None,
             ),
         }
@@ -243,9 +238,31 @@ impl StudioApp {
 
     /// Back to Vivant's self-issued signer.
     pub fn forget_own_signer(&mut self) {
+        self.own_signer = None;
         if let Some(dir) = self.state_dir() {
             let _ = std::fs::remove_file(dir.join("signer.json"));
         }
+    }
+
+    /// A small JSON file in the state folder (`None` when it is missing or unreadable:
+    /// remembered choices are not worth a warning).
+    fn read_state<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let text = std::fs::read_to_string(self.state_dir()?.join(name)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Write one, whole or not at all.
+    pub(super) fn write_state(
+        &self,
+        name: &str,
+        value: &impl serde::Serialize,
+    ) -> std::io::Result<()> {
+        let dir = self
+            .state_dir()
+            .ok_or_else(|| std::io::Error::other("no state folder (no HOME)"))?;
+        std::fs::create_dir_all(&dir)?;
+        let json = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+        crate::studio::project::write_atomic(&dir.join(name), json.as_bytes())
     }
 
     pub fn state_dir(&self) -> Option<PathBuf> {
@@ -294,18 +311,13 @@ impl StudioApp {
     }
 
     pub(super) fn read_weights(&self) -> Option<PathBuf> {
-        self.state_dir()
-            .and_then(|d| std::fs::read_to_string(d.join("weights.json")).ok())
-            .and_then(|t| serde_json::from_str(&t).ok())
+        self.read_state("weights.json")
     }
 
     /// The panel widths left last time (the defaults when there are none, or they are
     /// unreadable: a layout is not worth a warning).
     pub(super) fn read_panels(&self) -> super::PanelSizes {
-        let read: Option<super::PanelSizes> = self
-            .state_dir()
-            .and_then(|d| std::fs::read_to_string(d.join("layout.json")).ok())
-            .and_then(|t| serde_json::from_str(&t).ok());
+        let read: Option<super::PanelSizes> = self.read_state("layout.json");
         let d = super::PanelSizes::default();
         // Sizes from a larger screen are kept within what any window can show.
         read.map(|p| super::PanelSizes {
@@ -328,20 +340,11 @@ impl StudioApp {
     /// Write the panel widths to the state folder (after a resize has ended).
     pub fn save_panels(&mut self) {
         self.layout.panels_changed = false;
-        if let Some(dir) = self.state_dir() {
-            let _ = std::fs::create_dir_all(&dir);
-            if let Ok(json) = serde_json::to_string_pretty(&self.layout.panels) {
-                let _ =
-                    crate::studio::project::write_atomic(&dir.join("layout.json"), json.as_bytes());
-            }
-        }
+        let _ = self.write_state("layout.json", &self.layout.panels);
     }
 
     pub(super) fn read_recent(&self) -> Vec<PathBuf> {
-        self.state_dir()
-            .and_then(|d| std::fs::read_to_string(d.join("recent.json")).ok())
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+        self.read_state("recent.json").unwrap_or_default()
     }
 
     pub(super) fn remember(&mut self, path: &Path) {
@@ -349,13 +352,7 @@ impl StudioApp {
         self.recent.retain(|p| p != &path);
         self.recent.insert(0, path);
         self.recent.truncate(10);
-        if let Some(dir) = self.state_dir() {
-            let _ = std::fs::create_dir_all(&dir);
-            if let Ok(json) = serde_json::to_string_pretty(&self.recent) {
-                let _ =
-                    crate::studio::project::write_atomic(&dir.join("recent.json"), json.as_bytes());
-            }
-        }
+        let _ = self.write_state("recent.json", &self.recent);
     }
 
     /// A clean exit: the autosave is not needed, and a running export is cancelled and

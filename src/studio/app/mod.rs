@@ -462,6 +462,8 @@ pub struct StudioApp {
     pub recent: Vec<PathBuf>,
     /// The LivePortrait weights folder last chosen, offered to every project.
     pub weights: Option<PathBuf>,
+    /// The user's own certificate for Content Credentials, when chosen (`signer()`).
+    own_signer: Option<crate::export::credentials::Signer>,
     /// Whether a GPU can draw the warp (its name, or why not); `None` until probed.
     pub gpu: Option<Result<String, String>>,
 }
@@ -521,6 +523,7 @@ impl StudioApp {
             last_frame: None,
             recent: Vec::new(),
             weights: None,
+            own_signer: None,
             gpu: None,
         };
         // Once, in the background: is there a GPU for the warp?
@@ -530,6 +533,7 @@ impl StudioApp {
         }
         app.recent = app.read_recent();
         app.weights = app.read_weights();
+        app.own_signer = app.read_own_signer();
         app.layout.panels = app.read_panels();
         let autosave = app.autosave_path().filter(|p| p.exists());
         if let Some(path) = options.project.clone() {
@@ -656,15 +660,7 @@ impl StudioApp {
             Ok(()) => {
                 self.project.settings.weights = Some(dir.clone());
                 self.weights = Some(dir.clone());
-                if let Some(state) = self.state_dir() {
-                    let _ = std::fs::create_dir_all(&state);
-                    if let Ok(json) = serde_json::to_string(&dir) {
-                        let _ = crate::studio::project::write_atomic(
-                            &state.join("weights.json"),
-                            json.as_bytes(),
-                        );
-                    }
-                }
+                let _ = self.write_state("weights.json", &dir);
                 self.changed();
             }
             Err(e) => self.banner(Severity::Error, e.to_string(), None),

@@ -140,7 +140,7 @@ fn sign_error(e: c2pa::Error) -> CredentialsError {
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut h = Sha256::new();
     crate::models::hash_file(&mut h, path)?;
-    Ok(hex(&h.finalize()))
+    Ok(crate::models::hex(&h.finalize()))
 }
 
 /// A time as RFC 3339 in UTC, to the second.
@@ -165,10 +165,6 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
         rest % 3600 / 60,
         rest % 60
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A media type C2PA knows for an ingredient, from its extension.

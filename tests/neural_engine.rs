@@ -332,15 +332,18 @@ fn the_neural_engine_takes_the_source_nearest_in_pose_and_expression() {
     assert_eq!(drive(&own[1]), 1);
 }
 
-/// `vivant render --engine neural` checks its weights before any work: without a folder, or
+/// `vivant render --engine neural` checks its weights before any work: without a folder (and
+/// none in the usual places: the home folder and Hugging Face cache are empty ones here), or
 /// with one missing a network, it stops with exit code 2, says what is needed, and writes
 /// nothing; with the golden weights it renders.
 #[test]
 fn the_command_line_checks_the_weights_first() {
     let dir = tempfile::tempdir().expect("tempdir");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.mp4");
     let run = |extra: &[&std::ffi::OsStr]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"));
+        common::hub::isolate(&mut cmd, elsewhere.path())
             .arg("render")
             .arg("--source")
             .arg(common::fixture("astronaut.png"))
@@ -365,7 +368,9 @@ fn the_command_line_checks_the_weights_first() {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("--weights") && err.contains("motion_extractor"),
+        err.contains("--weights")
+            && err.contains("motion_extractor")
+            && err.contains("vivant models fetch"),
         "{err}"
     );
     // A folder without the generator.

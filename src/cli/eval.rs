@@ -79,10 +79,9 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         return run_voice(args, clip, &analyzer);
     }
     let networks = if args.engine.needs_neural_motion() {
-        Some(std::sync::Arc::new(super::networks(
-            args.weights.as_deref(),
-            args.device,
-        )?))
+        Some(std::sync::Arc::new(
+            super::networks(args.weights.as_deref(), args.device)?.0,
+        ))
     } else {
         None
     };

@@ -107,16 +107,20 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }
 
-/// The neural engine's networks from `--weights DIR` on `--device`: a missing folder, file or
-/// tensor is a bad input (exit 2) that names what is needed.
+/// The neural engine's networks from `--weights DIR` (without it, the first complete folder of
+/// the usual places, said on stderr) on `--device`, and the folder they came from: a missing
+/// folder, file or tensor is a bad input (exit 2) that names what is needed.
 pub(crate) fn networks(
     weights: Option<&std::path::Path>,
     device: DeviceChoice,
-) -> Result<crate::neural::LivePortrait, CliError> {
+) -> Result<(crate::neural::LivePortrait, PathBuf), CliError> {
+    let dir = models::weights_folder(weights)?;
     let device = device
         .device()
         .map_err(|e| CliError::input(e.to_string()))?;
-    crate::pipeline::load_networks(weights, &device).map_err(|e| CliError::input(e.to_string()))
+    let networks = crate::pipeline::load_networks(Some(&dir), &device)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    Ok((networks, dir))
 }
 
 /// Run a parsed command line.

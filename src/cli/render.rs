@@ -82,7 +82,9 @@ pub struct RenderArgs {
     /// from the weights in --weights).
     #[arg(long, value_enum, default_value = "warp")]
     pub engine: EngineChoice,
-    /// The folder holding LivePortrait's weights (the neural engine; see `vivant models check`).
+    /// The folder holding LivePortrait's weights (the neural engine; see `vivant models check`);
+    /// without it, the Hugging Face cache and the usual LivePortrait and ComfyUI folders are
+    /// searched (`vivant models fetch` downloads them).
     #[arg(long, value_name = "DIR")]
     pub weights: Option<PathBuf>,
     /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
@@ -259,10 +261,9 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     // The neural engine's weights are read before any work: a missing or broken file is
     // reported now, not after the driving clip has been analysed.
     if job.settings.engine.needs_neural_motion() {
-        job.networks = Some(Arc::new(super::networks(
-            job.settings.weights.as_deref(),
-            args.device,
-        )?));
+        let (networks, dir) = super::networks(job.settings.weights.as_deref(), args.device)?;
+        job.networks = Some(Arc::new(networks));
+        job.settings.weights = Some(dir);
     }
     if args.no_cache {
         job.cache_dir = None;

@@ -1,8 +1,11 @@
 //! The neural engine's networks: LivePortrait's five (Guo et al. 2024, MIT), ported from the
 //! reference implementation and run in candle on the CPU, CUDA or Metal from the weights a
-//! user downloaded. Vivant never bundles or downloads them.
+//! user downloaded. Vivant never bundles them, and downloads them only when asked (`fetch`).
 //!
-//! - `weights`: finding and reading the checkpoints (`.pth` or `.safetensors`).
+//! - `weights`: finding and reading the checkpoints (`.pth` or `.safetensors`) in the layouts
+//!   they come in (a flat folder, the authors', the Hugging Face cache, ComfyUI's).
+//! - `fetch`: `vivant models fetch` and the studio's Download button: the five files from the
+//!   Hugging Face Hub into its cache.
 //! - `config`: the networks' configuration (defaults = the reference's).
 //! - `appearance` (F), `motion` (M), `warping` (W), `generator` (G), `stitching` (S).
 //! - `keypoints`: head pose, rotation, keypoint transform, relative motion.
@@ -16,6 +19,7 @@
 pub mod appearance;
 pub mod config;
 pub mod crop;
+pub mod fetch;
 pub mod generator;
 pub mod keypoints;
 pub mod motion;
@@ -47,6 +51,15 @@ pub enum NeuralError {
         network.describe(), stem = network.stem()
     )]
     MissingFile { dir: PathBuf, network: Network },
+    #[error(
+        "{dir} holds none of LivePortrait's weights: give the folder with the five files (appearance_feature_extractor, motion_extractor, warping_module, spade_generator, stitching_retargeting_module; .pth or .safetensors), the authors' pretrained_weights/ or its liveportrait/ folder, a Hugging Face cache (hub/ or models--KwaiVGI--LivePortrait/), or ComfyUI's models/liveportrait/"
+    )]
+    NoWeightsIn { dir: PathBuf },
+    #[error(
+        "LivePortrait's weights were not found; looked in {}. Download them with `vivant models fetch` (≈ 520 MB from Hugging Face, MIT licence), or give the folder holding appearance_feature_extractor, motion_extractor, warping_module, spade_generator and stitching_retargeting_module (.pth or .safetensors) with --weights DIR",
+        if looked.is_empty() { "nowhere (no home folder or Hugging Face cache is set)".to_string() } else { looked.join(", ") }
+    )]
+    NotFound { looked: Vec<String> },
     #[error("{dir} is not a folder of LivePortrait weights: {reason}")]
     NotAFolder { dir: PathBuf, reason: String },
     #[error(
@@ -88,14 +101,22 @@ pub(crate) fn require_folder(dir: &Path) -> Result<(), NeuralError> {
     })
 }
 
-/// The configuration for a weights folder: its `config.json` if there is one, else the
-/// reference's defaults.
+/// The configuration for a weights folder: its `config.json` if there is one (beside the
+/// weights in whatever layout they are, else in `dir`), else the reference's defaults.
 pub fn load_config(dir: &Path) -> Result<(Config, Option<PathBuf>), NeuralError> {
     require_folder(dir)?;
-    let path = dir.join("config.json");
-    if !path.is_file() {
+    let path = match weights::resolve(dir) {
+        Ok(location) => location.config,
+        Err(_) => Some(dir.join("config.json")).filter(|p| p.is_file()),
+    };
+    config_at(path)
+}
+
+/// The configuration in `path` (a `config.json`), or the reference's defaults without one.
+fn config_at(path: Option<PathBuf>) -> Result<(Config, Option<PathBuf>), NeuralError> {
+    let Some(path) = path else {
         return Ok((Config::default(), None));
-    }
+    };
     let text = std::fs::read_to_string(&path).map_err(|e| NeuralError::Config {
         path: path.clone(),
         reason: e.to_string(),
@@ -153,10 +174,12 @@ fn var_builder(ckpt: Checkpoint, device: &Device) -> Result<VarBuilder<'static>,
 impl LivePortrait {
     /// Load every network from `dir` (see [`weights`]) onto `device`.
     pub fn load(dir: &Path, device: &Device) -> Result<Self, NeuralError> {
-        let (config, config_path) = load_config(dir)?;
-        let checkpoints = Network::ALL
+        let location = weights::resolve(dir)?;
+        let (config, config_path) = config_at(location.config.clone())?;
+        let checkpoints = location
+            .files
             .iter()
-            .map(|&n| weights::read(dir, n))
+            .map(|(n, path, format)| weights::read_file(path, *n, *format))
             .collect::<Result<Vec<_>, _>>()?;
         Self::from_checkpoints(config, config_path.as_deref(), checkpoints, device)
     }

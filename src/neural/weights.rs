@@ -6,6 +6,12 @@
 //! `.safetensors`) become `stitching.…`, `lip.…`, `eye.…`; spectral norms are folded
 //! (weight = weight_orig / uᵀ(W v)); int64 training counters are dropped; f16/bf16 are
 //! widened to f32. Vivant never copies these files anywhere.
+//!
+//! They are taken where they already are ([`resolve`]): the five files flat in one folder
+//! (ComfyUI's `models/liveportrait/` holds them so), the authors' layout (`liveportrait/` with
+//! `base_models/` and `retargeting_models/`, or the `pretrained_weights/` folder above it), or
+//! a snapshot in the Hugging Face cache (`models--KwaiVGI--LivePortrait/snapshots/<commit>/`,
+//! files linked to blobs). With no folder given, [`find`] looks in the usual places ([`Places`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,8 +102,85 @@ impl Checkpoint {
     }
 }
 
-/// The checkpoint file for `network` in `dir`: `.safetensors` if present, else `.pth`.
+/// Where the five files were found: what kind of place it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// The five files side by side in one folder.
+    Flat,
+    /// The authors' release: `base_models/` and `retargeting_models/` in `liveportrait/`.
+    Authors,
+    /// A snapshot in the Hugging Face cache (the authors' layout, or a flat conversion).
+    HubCache,
+    /// ComfyUI's `models/liveportrait/` (community `.safetensors` conversions, flat).
+    ComfyUi,
+}
+
+impl Layout {
+    /// A name for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Layout::Flat => "a folder of the five files",
+            Layout::Authors => "the authors' layout",
+            Layout::HubCache => "the Hugging Face cache",
+            Layout::ComfyUi => "ComfyUI's models folder",
+        }
+    }
+}
+
+/// The five checkpoints as found: every file, the folder they are in or under, and the
+/// optional `config.json` beside them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Location {
+    /// The folder given (or found by [`find`]).
+    pub given: PathBuf,
+    /// The folder of the layout: the flat folder, or `liveportrait/` for the authors' one.
+    pub root: PathBuf,
+    pub layout: Layout,
+    /// Each network's file, in [`Network::ALL`] order.
+    pub files: Vec<(Network, PathBuf, Format)>,
+    /// `config.json` in the root (or in the folder given).
+    pub config: Option<PathBuf>,
+}
+
+impl Location {
+    /// The file for `network`.
+    pub fn file(&self, network: Network) -> Result<(PathBuf, Format), NeuralError> {
+        self.files
+            .iter()
+            .find(|(n, _, _)| *n == network)
+            .map(|(_, p, f)| (p.clone(), *f))
+            .ok_or_else(|| NeuralError::MissingFile {
+                dir: self.root.clone(),
+                network,
+            })
+    }
+}
+
+/// How the files sit under a root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Flat,
+    Authors,
+}
+
+/// The Hub repositories whose cache folders are looked into: the authors' release, and the
+/// community's flat `.safetensors` conversion (what ComfyUI's nodes download).
+pub const HUB_REPOS: [&str; 2] = ["KwaiVGI/LivePortrait", "Kijai/LivePortrait_safetensors"];
+
+/// The checkpoint file for `network` in `dir`, laid out as [`resolve`] accepts.
 pub fn locate(dir: &Path, network: Network) -> Result<(PathBuf, Format), NeuralError> {
+    resolve(dir)?.file(network)
+}
+
+/// The file for `network` under `root` as `shape` places it: `.safetensors` if present, else
+/// `.pth`; or the folder it was expected in.
+fn locate_in(root: &Path, shape: Shape, network: Network) -> Result<(PathBuf, Format), PathBuf> {
+    let dir = match (shape, network) {
+        (Shape::Flat, _) => root.to_path_buf(),
+        (Shape::Authors, Network::Stitching) => root.join("retargeting_models"),
+        (Shape::Authors, _) => root.join("base_models"),
+    };
     let st = dir.join(format!("{}.safetensors", network.stem()));
     if st.is_file() {
         return Ok((st, Format::Safetensors));
@@ -106,20 +189,217 @@ pub fn locate(dir: &Path, network: Network) -> Result<(PathBuf, Format), NeuralE
     if pth.is_file() {
         return Ok((pth, Format::Pth));
     }
-    Err(NeuralError::MissingFile {
-        dir: dir.to_path_buf(),
-        network,
-    })
+    Err(dir)
 }
 
-/// Whether `dir` is a folder with a checkpoint file for every network (files found, not yet
-/// read: `LivePortrait::load` checks their contents).
-pub fn check_folder(dir: &Path) -> Result<(), NeuralError> {
-    super::require_folder(dir)?;
-    for &n in Network::ALL.iter() {
-        locate(dir, n)?;
+/// The roots to try under `dir`, in order: the folder itself (flat, then the authors' layout),
+/// its `liveportrait/` (the authors' `pretrained_weights/`, a Hub snapshot, ComfyUI's
+/// `models/`), ComfyUI's `models/liveportrait/`, a LivePortrait checkout's
+/// `pretrained_weights/liveportrait/`, then Hub cache folders (a repo's, the cache's, or
+/// `HF_HOME`'s) down to their snapshots. Only folders that exist.
+fn candidates(dir: &Path) -> Vec<(PathBuf, Shape)> {
+    let mut out = vec![
+        (dir.to_path_buf(), Shape::Flat),
+        (dir.to_path_buf(), Shape::Authors),
+    ];
+    let sub = dir.join("liveportrait");
+    if sub.is_dir() {
+        out.push((sub.clone(), Shape::Flat));
+        out.push((sub, Shape::Authors));
     }
-    Ok(())
+    let comfy = dir.join("models").join("liveportrait");
+    if comfy.is_dir() {
+        out.push((comfy, Shape::Flat));
+    }
+    let checkout = dir.join("pretrained_weights").join("liveportrait");
+    if checkout.is_dir() {
+        out.push((checkout, Shape::Authors));
+    }
+    let mut repos = Vec::new();
+    if dir
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("models--"))
+    {
+        repos.push(dir.to_path_buf());
+    }
+    for repo in HUB_REPOS {
+        let name = hub_folder_name(repo);
+        repos.push(dir.join(&name));
+        repos.push(dir.join("hub").join(&name));
+    }
+    for repo in repos.into_iter().filter(|r| r.is_dir()) {
+        for snapshot in snapshots(&repo) {
+            out.push((snapshot.join("liveportrait"), Shape::Authors));
+            out.push((snapshot, Shape::Flat));
+        }
+    }
+    out
+}
+
+/// The Hub cache's folder for a repository: `models--owner--name`.
+pub fn hub_folder_name(repo: &str) -> String {
+    hf_hub::Repo::model(repo.to_string()).folder_name()
+}
+
+/// A cached repository's snapshots: the one `refs/main` names first, then the others, newest
+/// first.
+fn snapshots(repo: &Path) -> Vec<PathBuf> {
+    let main = std::fs::read_to_string(repo.join("refs").join("main"))
+        .ok()
+        .map(|c| repo.join("snapshots").join(c.trim()))
+        .filter(|p| p.is_dir());
+    let mut others: Vec<(std::time::SystemTime, PathBuf)> =
+        std::fs::read_dir(repo.join("snapshots"))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir() && Some(p) != main.as_ref())
+                    .map(|p| {
+                        let t = p
+                            .metadata()
+                            .and_then(|m| m.modified())
+                            .unwrap_or(std::time::UNIX_EPOCH);
+                        (t, p)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    others.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
+    main.into_iter()
+        .chain(others.into_iter().map(|(_, p)| p))
+        .collect()
+}
+
+/// What kind of place `root` is.
+fn layout_of(root: &Path, shape: Shape) -> Layout {
+    let names: Vec<String> = root
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let in_hub = names
+        .windows(2)
+        .any(|w| w[0].starts_with("models--") && w[1] == "snapshots");
+    let comfy = names.len() >= 2
+        && names[names.len() - 1].eq_ignore_ascii_case("liveportrait")
+        && names[names.len() - 2] == "models";
+    match shape {
+        _ if in_hub => Layout::HubCache,
+        Shape::Authors => Layout::Authors,
+        Shape::Flat if comfy => Layout::ComfyUi,
+        Shape::Flat => Layout::Flat,
+    }
+}
+
+/// Where LivePortrait's five files are in or under `dir`, in any layout Vivant accepts (see
+/// the module's documentation). When none is complete, the error names the first file missing
+/// from the one closest to complete.
+pub fn resolve(dir: &Path) -> Result<Location, NeuralError> {
+    super::require_folder(dir)?;
+    let mut closest: Option<(usize, NeuralError)> = None;
+    for (root, shape) in candidates(dir) {
+        let mut files = Vec::new();
+        let mut missing = None;
+        for network in Network::ALL {
+            match locate_in(&root, shape, network) {
+                Ok((path, format)) => files.push((network, path, format)),
+                Err(expected) => {
+                    missing.get_or_insert(NeuralError::MissingFile {
+                        dir: expected,
+                        network,
+                    });
+                }
+            }
+        }
+        match missing {
+            None => {
+                let config = [root.join("config.json"), dir.join("config.json")]
+                    .into_iter()
+                    .find(|p| p.is_file());
+                return Ok(Location {
+                    given: dir.to_path_buf(),
+                    layout: layout_of(&root, shape),
+                    root,
+                    files,
+                    config,
+                });
+            }
+            Some(e) if closest.as_ref().is_none_or(|(n, _)| files.len() > *n) => {
+                closest = Some((files.len(), e));
+            }
+            Some(_) => {}
+        }
+    }
+    match closest {
+        Some((found, e)) if found > 0 => Err(e),
+        _ => Err(NeuralError::NoWeightsIn {
+            dir: dir.to_path_buf(),
+        }),
+    }
+}
+
+/// Whether `dir` holds a checkpoint file for every network in a layout [`resolve`] accepts
+/// (files found, not yet read: `LivePortrait::load` checks their contents).
+pub fn check_folder(dir: &Path) -> Result<(), NeuralError> {
+    resolve(dir).map(|_| ())
+}
+
+/// Where [`find`] looks when no folder is given: read from the environment, or given (tests).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Places {
+    /// The Hugging Face cache (`HF_HUB_CACHE`, else `$HF_HOME/hub`, else
+    /// `~/.cache/huggingface/hub`).
+    pub hub_cache: Option<PathBuf>,
+    /// The home folder, under which LivePortrait and ComfyUI are usually installed.
+    pub home: Option<PathBuf>,
+}
+
+impl Places {
+    /// The places of this environment.
+    pub fn from_env() -> Self {
+        Self {
+            hub_cache: super::fetch::hub_cache_from_env(),
+            home: std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+
+    /// The folders [`find`] looks in, in order: the Hugging Face cache (where `vivant models
+    /// fetch` puts them, and Python tools too), a LivePortrait checkout in the home folder
+    /// (`~/LivePortrait/pretrained_weights`), then ComfyUI's models folder where its
+    /// installers put it (`~/ComfyUI`, comfy-cli's `~/comfy/ComfyUI`, the desktop app's
+    /// `~/Documents/ComfyUI`).
+    pub fn folders(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = HUB_REPOS
+            .iter()
+            .filter_map(|r| self.hub_cache.as_ref().map(|c| c.join(hub_folder_name(r))))
+            .collect();
+        if let Some(home) = &self.home {
+            out.push(home.join("LivePortrait").join("pretrained_weights"));
+            for comfy in ["ComfyUI", "comfy/ComfyUI", "Documents/ComfyUI"] {
+                out.push(home.join(comfy).join("models").join("liveportrait"));
+            }
+        }
+        out
+    }
+}
+
+/// The first complete set of weights in the usual [`Places`]; else the error lists where it
+/// looked (and what an incomplete folder lacks).
+pub fn find(places: &Places) -> Result<Location, NeuralError> {
+    let mut looked = Vec::new();
+    for folder in places.folders() {
+        if !folder.is_dir() {
+            looked.push(folder.display().to_string());
+            continue;
+        }
+        match resolve(&folder) {
+            Ok(location) => return Ok(location),
+            Err(e) => looked.push(format!("{} ({e})", folder.display())),
+        }
+    }
+    Err(NeuralError::NotFound { looked })
 }
 
 /// Read one checkpoint from `dir`.

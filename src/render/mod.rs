@@ -149,7 +149,7 @@ pub enum RenderError {
     #[error(transparent)]
     Neural(#[from] NeuralError),
     #[error(
-        "the neural engine needs LivePortrait's weights, which Vivant does not bundle: download appearance_feature_extractor, motion_extractor, warping_module, spade_generator and stitching_retargeting_module (.pth or .safetensors) from the authors' release (github.com/KwaiVGI/LivePortrait, weights on Hugging Face: KwaiVGI/LivePortrait) and give their folder with --weights DIR"
+        "the neural engine needs LivePortrait's weights, which Vivant does not bundle: `vivant models fetch` downloads appearance_feature_extractor, motion_extractor, warping_module, spade_generator and stitching_retargeting_module from Hugging Face (KwaiVGI/LivePortrait), or give the folder where you have them (.pth or .safetensors) with --weights DIR"
     )]
     NoWeights,
     #[error("internal error: the neural engine was given no driving motion for this frame")]

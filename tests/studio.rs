@@ -1018,6 +1018,129 @@ fn the_neural_engine_is_chosen_with_its_weights_folder() {
     );
 }
 
+/// Without weights, the Download button fetches them from the Hub (here a stand-in on
+/// 127.0.0.1, slowed down until the cancel) in the background, with progress and Cancel:
+/// cancelled, nothing is installed; asked again, it resumes, and the folder is checked and
+/// used with the neural engine. A new window then finds them in the Hugging Face cache by itself when Neural is
+/// picked, and says so.
+#[test]
+fn the_weights_are_downloaded_with_progress_and_cancel() {
+    use common::hub::{COMMIT, Faults, HubServer};
+    let dir = tempfile::tempdir().unwrap();
+    let server = HubServer::golden(Faults {
+        throttle: Some(Duration::from_millis(250)),
+        ..Faults::default()
+    });
+    let cache = dir.path().join("hf/hub");
+    let places = vivant::neural::weights::Places {
+        hub_cache: Some(cache.clone()),
+        home: Some(dir.path().join("home")),
+    };
+    let mut h = studio(&dir.path().join("state"), None);
+    h.state_mut().hub = Ok(vivant::neural::fetch::Hub {
+        endpoint: server.url.clone(),
+        cache: cache.clone(),
+        offline: false,
+        token: None,
+    });
+    h.state_mut().places = places.clone();
+    h.step();
+    h.get_by_label(vivant::studio::app::DOWNLOAD_LABEL).click();
+    wait_for(&mut h, "the first bytes", |a| {
+        a.download
+            .as_ref()
+            .and_then(|d| d.progress.as_ref())
+            .is_some_and(|p| p.done > 0 && p.done < p.total)
+    });
+    // How far it is, in the Engine box (and the status bar).
+    assert!(h.query_all_by_label_contains("MB of 2.9 MB").count() >= 1);
+    // The inspector scrolls: bring the button into view, then press it.
+    h.get_by_label("Cancel download").scroll_to_me();
+    h.step();
+    h.get_by_label("Cancel download").click();
+    wait_for(&mut h, "the download to stop", |a| !a.downloading());
+    let banners: Vec<String> = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .map(|b| b.text.clone())
+        .collect();
+    assert!(
+        banners.iter().any(|b| b.contains("Download cancelled")),
+        "{banners:?}"
+    );
+    let repo = cache.join("models--KwaiVGI--LivePortrait");
+    assert!(!repo.join("snapshots").exists(), "nothing is installed");
+    assert!(h.state().project.settings.weights.is_none());
+    // Again, at full speed: it goes on from what the first one left.
+    server.set_throttle(None);
+    server.clear_log();
+    h.get_by_label(vivant::studio::app::DOWNLOAD_LABEL).click();
+    wait_for(&mut h, "the weights", |a| {
+        a.project.settings.weights.is_some()
+    });
+    let lp = repo.join("snapshots").join(COMMIT).join("liveportrait");
+    assert_eq!(
+        h.state().project.settings.weights.as_deref(),
+        Some(lp.as_path())
+    );
+    assert_eq!(h.state().project.settings.engine, EngineChoice::Neural);
+    assert!(!h.state().downloading());
+    let total: usize = common::hub::golden_files()
+        .iter()
+        .filter(|(p, _)| p.starts_with("liveportrait/") && !p.ends_with(".json"))
+        .map(|(_, f)| f.bytes.len())
+        .sum();
+    let sent: usize = server
+        .log()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/cdn/"))
+        .map(|r| r.sent)
+        .sum();
+    assert!(sent < total, "resumed: {sent} of {total} bytes sent again");
+    assert!(
+        h.state()
+            .notices
+            .banners
+            .iter()
+            .any(|b| b.text.contains("checked; the neural engine uses them")),
+        "{:?}",
+        h.state()
+            .notices
+            .banners
+            .iter()
+            .map(|b| &b.text)
+            .collect::<Vec<_>>()
+    );
+    // A new window with nothing remembered finds them when Neural is picked.
+    drop(h);
+    let mut h = studio(&dir.path().join("state2"), None);
+    h.state_mut().places = places;
+    h.step();
+    h.state_mut().set_engine(EngineChoice::Neural);
+    h.step();
+    assert_eq!(
+        h.state().project.settings.weights.as_deref(),
+        Some(lp.as_path())
+    );
+    assert_eq!(h.state().project.settings.engine, EngineChoice::Neural);
+    let expected = format!(
+        "Using LivePortrait's weights from {} (the Hugging Face cache).",
+        lp.display()
+    );
+    assert!(
+        h.state().notices.banners.iter().any(|b| b.text == expected),
+        "{:?}",
+        h.state()
+            .notices
+            .banners
+            .iter()
+            .map(|b| &b.text)
+            .collect::<Vec<_>>()
+    );
+}
+
 /// Social-media framings: a vertical 9:16 output of the square portrait is cropped around
 /// the face by default (the preview shows the frame so framed, at the portrait's size), and
 /// the inspector says how it is filled and offers the other ways.
@@ -1122,7 +1245,7 @@ fn f1_shows_every_shortcut_and_the_help_menu_explains_the_weights() {
         h.state().dialogs.help,
         Some(vivant::studio::app::HelpPage::Weights)
     );
-    h.get_by_label_contains("Vivant never downloads anything");
+    h.get_by_label_contains("downloads nothing unless you ask");
 }
 
 /// The GPU is probed once: here (Mesa's software adapter) it is found. Where it is not, a

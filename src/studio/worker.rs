@@ -31,6 +31,8 @@ pub enum Task {
     Audio,
     Preview,
     Export,
+    /// LivePortrait's weights downloaded from Hugging Face.
+    Download,
 }
 
 pub enum Job {
@@ -109,6 +111,10 @@ pub enum Event {
         stage: String,
     },
     Exported(Box<RenderReport>),
+    /// How the download of the weights is going.
+    DownloadProgress(crate::neural::fetch::FetchProgress),
+    /// The weights are in the Hugging Face cache, checked, and their networks build.
+    Downloaded(Box<crate::neural::fetch::Fetched>),
     Failed {
         task: Task,
         error: Arc<JobError>,
@@ -125,6 +131,10 @@ pub enum JobError {
     Media(#[from] MediaError),
     #[error(transparent)]
     Analysis(#[from] crate::face::AnalyzerError),
+    #[error(transparent)]
+    Fetch(#[from] crate::neural::fetch::FetchError),
+    #[error(transparent)]
+    Neural(#[from] crate::neural::NeuralError),
     #[error("the face analyzer is unusable after an earlier failure; restart Vivant")]
     AnalyzerLost,
     #[error("internal error ({0}); your project is unchanged, please report this")]
@@ -139,7 +149,10 @@ impl JobError {
         use crate::pipeline::Failure;
         match self {
             Self::Pipeline(e) => e.failure(),
-            Self::Media(_) => Failure::Input,
+            Self::Media(_) | Self::Neural(_) => Failure::Input,
+            Self::Fetch(e) if e.is_cancelled() => Failure::Cancelled,
+            Self::Fetch(e) if e.is_input() => Failure::Input,
+            Self::Fetch(_) => Failure::Internal,
             Self::Analysis(_) | Self::AnalyzerLost | Self::Panicked(_) | Self::WorkerStopped => {
                 Failure::Internal
             }
@@ -260,6 +273,54 @@ impl Worker {
                     Ok(report) => send(Event::Exported(Box::new(report))),
                     Err(error) => send(Event::Failed {
                         task: Task::Export,
+                        error: Arc::new(error),
+                    }),
+                }
+            })
+            .ok();
+    }
+}
+
+impl Worker {
+    /// Download LivePortrait's weights on a thread of their own (the user asked: the Download
+    /// button), then load them to be sure the networks build; cancel through `cancel`.
+    pub fn download(
+        &self,
+        hub: crate::neural::fetch::Hub,
+        options: crate::neural::fetch::FetchOptions,
+        cancel: Arc<AtomicBool>,
+    ) {
+        let events = self.events_tx.clone();
+        let repaint = self.repaint.clone();
+        std::thread::Builder::new()
+            .name("vivant-download".into())
+            .spawn(move || {
+                let send = |e: Event| {
+                    let _ = events.send(e);
+                    repaint();
+                };
+                // A few reports a second are plenty for a progress bar.
+                let last = Mutex::new(None::<std::time::Instant>);
+                let progress = |p: &crate::neural::fetch::FetchProgress| {
+                    let now = std::time::Instant::now();
+                    if let Ok(mut last) = last.lock() {
+                        let due =
+                            last.is_none_or(|t| now - t > std::time::Duration::from_millis(100));
+                        if due || p.done == p.total {
+                            *last = Some(now);
+                            send(Event::DownloadProgress(p.clone()));
+                        }
+                    }
+                };
+                let result = guarded(|| {
+                    let fetched = crate::neural::fetch::fetch(&hub, &options, &cancel, &progress)?;
+                    crate::neural::LivePortrait::load(&fetched.folder, &candle_core::Device::Cpu)?;
+                    Ok(fetched)
+                });
+                match result {
+                    Ok(fetched) => send(Event::Downloaded(Box::new(fetched))),
+                    Err(error) => send(Event::Failed {
+                        task: Task::Download,
                         error: Arc::new(error),
                     }),
                 }

@@ -72,6 +72,7 @@ impl StudioApp {
         if self.preview.prepare_due.is_some()
             || !self.notices.activity.is_empty()
             || self.exporting()
+            || self.downloading()
         {
             self.ctx.request_repaint_after(Duration::from_millis(30));
         }
@@ -278,8 +279,13 @@ impl StudioApp {
                     Some(("Show in folder".into(), BannerAction::ShowInFolder(dir))),
                 );
             }
+            Event::DownloadProgress(p) => self.on_download_progress(p),
+            Event::Downloaded(fetched) => self.on_downloaded(*fetched),
             Event::Failed { task, error } => {
                 self.end_activity(&task);
+                if task == Task::Download {
+                    self.on_download_failed();
+                }
                 let (severity, text) = self.failure_text(&task, &error);
                 if task == Task::Export
                     && let Some(e) = &mut self.export
@@ -304,6 +310,11 @@ impl StudioApp {
             (Task::Export, Failure::Cancelled) => (
                 Severity::Info,
                 "Export cancelled; nothing was written.".into(),
+            ),
+            (Task::Download, Failure::Cancelled) => (
+                Severity::Info,
+                "Download cancelled; nothing was installed. What was downloaded is kept, and the next download resumes from it."
+                    .into(),
             ),
             (_, Failure::Cancelled) => (Severity::Info, "Cancelled.".into()),
             (_, Failure::DiskFull) => (
@@ -337,6 +348,10 @@ impl StudioApp {
             ),
             (Task::Preview, _) => (Severity::Error, format!("Preview: {message}")),
             (Task::Export, _) => (Severity::Error, format!("Export failed: {message}")),
+            (Task::Download, _) => (
+                Severity::Error,
+                format!("Downloading LivePortrait's weights failed: {message}"),
+            ),
         }
     }
 

@@ -360,6 +360,8 @@ impl StudioApp {
     pub fn on_clean_exit(&mut self) {
         self.player.stop();
         self.cancel_export();
+        // A download stops at its next chunk; what it has is kept for the next one to resume.
+        self.cancel_download();
         let deadline = Instant::now() + std::time::Duration::from_secs(10);
         while self.exporting() && Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(20));

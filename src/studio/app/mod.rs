@@ -1,9 +1,10 @@
 //! The studio's state and what the user can do to it, apart from how it is drawn (`ui`).
 //! Every action the window offers is a method here, so a dropped file, a menu item and a test
 //! all go through the same code. The actions are grouped by concern in the files beside this
-//! one: `landmarks`, `transport`, `export`, `files`, `events`.
+//! one: `landmarks`, `transport`, `export`, `download`, `files`, `events`.
 
 mod choose;
+mod download;
 mod events;
 mod export;
 mod files;
@@ -11,6 +12,7 @@ mod landmarks;
 mod transport;
 
 pub use self::choose::{PathPrompt, Purpose, complete, entries};
+pub use self::download::{DOWNLOAD_LABEL, DOWNLOAD_TIP};
 
 use crate::geometry::Face68;
 use std::collections::{HashMap, VecDeque};
@@ -80,6 +82,8 @@ pub enum BannerAction {
     Recover,
     PlaceFace(usize),
     ShowInFolder(PathBuf),
+    /// Download LivePortrait's weights (offered where none were found).
+    DownloadWeights,
 }
 
 impl BannerAction {
@@ -92,6 +96,7 @@ impl BannerAction {
                 "Drag a box around the face yourself: brows to chin".into()
             }
             BannerAction::ShowInFolder(p) => format!("Open the folder of {}", p.display()),
+            BannerAction::DownloadWeights => DOWNLOAD_TIP.into(),
         }
     }
 }
@@ -321,6 +326,14 @@ impl ExportState {
     }
 }
 
+/// The download of LivePortrait's weights, while it runs.
+pub struct DownloadState {
+    pub cancel: Arc<AtomicBool>,
+    pub started: Instant,
+    /// The latest report (none before the first).
+    pub progress: Option<crate::neural::fetch::FetchProgress>,
+}
+
 /// Background work shown in the status bar.
 #[derive(Clone, Debug)]
 pub struct Activity {
@@ -462,6 +475,14 @@ pub struct StudioApp {
     pub recent: Vec<PathBuf>,
     /// The LivePortrait weights folder last chosen, offered to every project.
     pub weights: Option<PathBuf>,
+    /// Where LivePortrait's weights are looked for when none are chosen (the environment's
+    /// places; tests set their own).
+    pub places: crate::neural::weights::Places,
+    /// Where *Download* fetches the weights from and into (the environment's Hub; tests set
+    /// their own), or why there is no cache to put them in.
+    pub hub: Result<crate::neural::fetch::Hub, String>,
+    /// The download of the weights, while it runs.
+    pub download: Option<DownloadState>,
     /// The user's own certificate for Content Credentials, when chosen (`signer()`).
     own_signer: Option<crate::export::credentials::Signer>,
     /// Whether a GPU can draw the warp (its name, or why not); `None` until probed.
@@ -523,6 +544,9 @@ impl StudioApp {
             last_frame: None,
             recent: Vec::new(),
             weights: None,
+            places: crate::neural::weights::Places::from_env(),
+            hub: crate::neural::fetch::Hub::from_env().map_err(|e| e.to_string()),
+            download: None,
             own_signer: None,
             gpu: None,
         };
@@ -611,6 +635,10 @@ impl StudioApp {
                 if let Err(e) = show_in_folder(&dir, FOLDER_OPENER) {
                     self.banner(Severity::Error, e, None);
                 }
+            }
+            BannerAction::DownloadWeights => {
+                self.dismiss(id);
+                self.start_download();
             }
         }
     }
@@ -761,11 +789,14 @@ impl StudioApp {
         }
     }
 
-    /// Choose the engine; the neural one needs a weights folder first.
+    /// Choose the engine; the neural one needs a weights folder first: the one last chosen,
+    /// else the first complete one of the usual places (said in a banner), else the user is
+    /// asked for it and offered the download.
     pub fn set_engine(&mut self, engine: EngineChoice) {
         if engine == EngineChoice::Neural && self.project.settings.weights.is_none() {
             match self.weights.clone() {
                 Some(w) => self.project.settings.weights = Some(w),
+                None if self.find_weights() => {}
                 None => {
                     self.choose(Purpose::Weights);
                     return;

@@ -72,26 +72,32 @@ fn weights(ui: &mut egui::Ui) {
     ui.label(
         "The neural engine runs LivePortrait's five networks (appearance, motion, warping, \
          generator, stitching and retargeting; MIT licence, by Kuaishou's KwaiVGI team). Their \
-         weights (about 520 MB) are not part of Vivant, and Vivant never downloads anything.",
+         weights (about 520 MB) are not part of Vivant, which downloads nothing unless you ask.",
     );
     ui.add_space(4.0);
-    ui.label(RichText::new("To use them").strong());
+    ui.label(RichText::new("Where you already have them").strong());
     ui.label(
-        "1. Download the authors' release: the base_models/*.pth files and \
-         retargeting_models/stitching_retargeting_module.pth (github.com/KwaiVGI/LivePortrait; \
-         the weights are on Hugging Face under KwaiVGI/LivePortrait), or .safetensors \
-         conversions with the same names.",
+        "Picking Neural in the inspector's Engine box looks in the Hugging Face cache \
+         (HF_HOME, else ~/.cache/huggingface), ~/LivePortrait/pretrained_weights and ComfyUI's \
+         models/liveportrait (~/ComfyUI, ~/comfy/ComfyUI, ~/Documents/ComfyUI), and says which \
+         it uses. Elsewhere, Choose… the folder (or drop it on the window): the five files side \
+         by side, the authors' pretrained_weights or its liveportrait folder, a Hugging Face \
+         cache, or ComfyUI's models/liveportrait (.pth or .safetensors).",
     );
-    ui.label("2. Put the five files in one folder.");
+    ui.add_space(4.0);
+    ui.label(RichText::new("To download them").strong());
     ui.label(
-        "3. In the inspector's Engine box pick Neural, then Choose… that folder, or drop it on \
-         the window. Vivant checks that every network's file is there and remembers the folder.",
+        "Download LivePortrait's weights, in the Engine box, fetches the five files the engine \
+         needs from Hugging Face (KwaiVGI/LivePortrait) into the Hugging Face cache, where \
+         Python tools find them too. Cancel stops it; the next download resumes. They are \
+         checked, then used.",
     );
     ui.add_space(4.0);
     ui.label(
         RichText::new(
-            "On the command line: vivant models check DIR checks a folder; vivant render \
-             --engine neural --weights DIR renders with it. On the CPU a frame takes seconds.",
+            "On the command line: vivant models fetch downloads them; vivant models check [DIR] \
+             checks a folder; vivant render --engine neural [--weights DIR] renders with them. \
+             On the CPU a frame takes seconds.",
         )
         .weak(),
     );

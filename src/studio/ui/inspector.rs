@@ -147,7 +147,7 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .on_hover_text(if weights.is_some() {
                     "LivePortrait's networks synthesise the face (a CPU frame takes seconds)"
                 } else {
-                    "LivePortrait's networks: choose the folder of weights you downloaded"
+                    "LivePortrait's networks: found where you have them, or downloaded (see Help)"
                 });
         })
         .response
@@ -177,6 +177,38 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
             app.choose(crate::studio::app::Purpose::Weights);
         }
     });
+    // Where the folder is chosen, the other way to have one: downloaded on the user's say-so.
+    if let Some(d) = &app.download {
+        let (text, fraction) = d.describe();
+        let cancelling = d.cancel.load(std::sync::atomic::Ordering::Relaxed);
+        // The button first, so that it stays put while the words below it change.
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            cancel = ui
+                .add_enabled(!cancelling, egui::Button::new("Cancel download"))
+                .on_hover_text(
+                    "Stop the download: nothing is installed, and the next download resumes from here",
+                )
+                .on_disabled_hover_text("Stopping at the next chunk")
+                .clicked();
+            ui.add(
+                egui::ProgressBar::new(fraction.unwrap_or(0.0))
+                    .show_percentage()
+                    .animate(fraction.is_none()),
+            );
+        });
+        ui.label(RichText::new(text).weak());
+        if cancel {
+            app.cancel_download();
+        }
+    } else if weights.is_none()
+        && ui
+            .add(egui::Button::new(crate::studio::app::DOWNLOAD_LABEL).wrap())
+            .on_hover_text(crate::studio::app::DOWNLOAD_TIP)
+            .clicked()
+    {
+        app.start_download();
+    }
     let before = app.project.clone();
     // The GPU is offered only where the probe found one; why not, on hover.
     let (gpu_ok, gpu_tip) = match &app.gpu {

@@ -682,3 +682,60 @@ fn a_stand_in_hub_to_try_by_hand() {
         );
     }
 }
+
+/// Not run by default (it moves half a gigabyte): a fetch of files the size of the authors'
+/// five (random bytes: the fetch checks sizes and checksums, not contents) from the stand-in
+/// Hub, timed; then again, when each is only checked against its SHA-256.
+#[test]
+#[ignore]
+fn a_full_size_fetch_is_timed() {
+    let sizes = [
+        ("appearance_feature_extractor", 3_385_000),
+        ("motion_extractor", 112_545_000),
+        ("warping_module", 182_180_000),
+        ("spade_generator", 221_813_000),
+        ("stitching_retargeting_module", 2_393_000),
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let files = sizes
+        .iter()
+        .map(|(stem, size)| {
+            let bytes: Vec<u8> = (0..*size)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            let folder = if *stem == "stitching_retargeting_module" {
+                "retargeting_models"
+            } else {
+                "base_models"
+            };
+            (
+                format!("liveportrait/{folder}/{stem}.pth"),
+                common::hub::HubFile { bytes, lfs: true },
+            )
+        })
+        .collect();
+    let server = HubServer::start(common::hub::REPO, files, Faults::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = hub_at(tmp.path(), &server.url);
+    let cancel = AtomicBool::new(false);
+    let start = std::time::Instant::now();
+    let got = fetch::fetch(&hub, &FetchOptions::default(), &cancel, &quiet()).expect("fetch");
+    let first = start.elapsed();
+    let start = std::time::Instant::now();
+    let again = fetch::fetch(&hub, &FetchOptions::default(), &cancel, &quiet()).expect("again");
+    let second = start.elapsed();
+    assert_eq!(again.downloaded, 0);
+    let mb = got.downloaded as f64 / 1e6;
+    println!(
+        "{mb:.0} MB: fetched in {:.2} s ({:.0} MB/s, downloaded and hashed), checked again in {:.2} s ({:.0} MB/s)",
+        first.as_secs_f64(),
+        mb / first.as_secs_f64(),
+        second.as_secs_f64(),
+        mb / second.as_secs_f64()
+    );
+}

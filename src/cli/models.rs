@@ -266,14 +266,14 @@ fn run_fetch(args: &FetchArgs) -> Result<(), CliError> {
     );
     let started = Instant::now();
     let progress = |p: &FetchProgress| {
-        bar.set_length(p.total);
-        bar.set_position(p.done);
         bar.set_message(match &p.stage {
             FetchStage::Asking => "asking Hugging Face".to_string(),
             FetchStage::Checking(f) => format!("checking {}", short_name(f)),
             FetchStage::Downloading(f) => short_name(f),
             FetchStage::Installing => "installing".to_string(),
         });
+        bar.set_length(p.total);
+        bar.set_position(p.done);
         bar.set_prefix(
             p.eta(started.elapsed())
                 .map(|t| format!("{} left", HumanDuration(t)))

@@ -283,7 +283,8 @@ pub enum FetchError {
         reason: String,
     },
     #[error(
-        "cancelled; nothing was installed, and the {kept} bytes downloaded so far are kept in the Hugging Face cache for the next download to resume from"
+        "cancelled; nothing was installed, and the {} downloaded so far are kept in the Hugging Face cache for the next download to resume from",
+        megabytes(*kept)
     )]
     Cancelled { kept: u64 },
     #[error("another download of {file} is running (it holds {lock}); wait for it to finish")]
@@ -315,6 +316,11 @@ impl FetchError {
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Self::Cancelled { .. })
     }
+}
+
+/// Bytes for people, in decimal megabytes as the Hub shows sizes ("3.4 MB").
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FetchError + '_ {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{BannerAction, DownloadState, Severity, StudioApp};
-use crate::neural::fetch::{self, FetchOptions, FetchProgress, FetchStage, Fetched};
+use crate::neural::fetch::{self, FetchOptions, FetchProgress, FetchStage, Fetched, megabytes};
 use crate::pipeline::EngineChoice;
 use crate::studio::worker::Task;
 
@@ -51,10 +51,6 @@ impl DownloadState {
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 fn duration(t: Duration) -> String {

@@ -1037,7 +1037,7 @@ fn the_weights_are_downloaded_with_progress_and_cancel() {
         home: Some(dir.path().join("home")),
     };
     let mut h = studio(&dir.path().join("state"), None);
-    h.state_mut().hub = Ok(vivant::neural::fetch::Hub {
+    h.state_mut().hub = Some(vivant::neural::fetch::Hub {
         endpoint: server.url.clone(),
         cache: cache.clone(),
         offline: false,

@@ -122,8 +122,8 @@ impl StudioApp {
             );
             return;
         }
-        let hub = match &self.hub {
-            Ok(hub) => hub.clone(),
+        let hub = match self.hub.clone().map_or_else(fetch::Hub::from_env, Ok) {
+            Ok(hub) => hub,
             Err(why) => {
                 self.banner(Severity::Error, format!("Cannot download: {why}."), None);
                 return;

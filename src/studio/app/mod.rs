@@ -478,9 +478,10 @@ pub struct StudioApp {
     /// Where LivePortrait's weights are looked for when none are chosen (the environment's
     /// places; tests set their own).
     pub places: crate::neural::weights::Places,
-    /// Where *Download* fetches the weights from and into (the environment's Hub; tests set
-    /// their own), or why there is no cache to put them in.
-    pub hub: Result<crate::neural::fetch::Hub, String>,
+    /// Where *Download* fetches the weights from and into: tests set their own; `None`, the
+    /// environment's, read when the button is pressed (not before: nothing of the Hub's is
+    /// looked at until the user asks).
+    pub hub: Option<crate::neural::fetch::Hub>,
     /// The download of the weights, while it runs.
     pub download: Option<DownloadState>,
     /// The user's own certificate for Content Credentials, when chosen (`signer()`).
@@ -545,7 +546,7 @@ impl StudioApp {
             recent: Vec::new(),
             weights: None,
             places: crate::neural::weights::Places::from_env(),
-            hub: crate::neural::fetch::Hub::from_env().map_err(|e| e.to_string()),
+            hub: None,
             download: None,
             own_signer: None,
             gpu: None,

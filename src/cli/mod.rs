@@ -44,7 +44,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Open the studio window (optionally on a .vivant project).
     Studio(StudioArgs),
-    /// The neural engine's weights (LivePortrait), which you download yourself.
+    /// The neural engine's weights (LivePortrait): check where you have them, or fetch them
+    /// from Hugging Face.
     Models(models::ModelsArgs),
     /// Read a file's Content Credentials: who made it, how, from what, and whether they
     /// validate (exit 0 valid, 1 none or invalid, 2 unreadable).

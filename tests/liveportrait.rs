@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{Device, Tensor};
 use vivant::neural::LivePortrait;
 use vivant::neural::keypoints::{self, KpInfo};
+use vivant::nn::{CpuPath, with_cpu_path};
 
 fn golden_dir() -> PathBuf {
     std::env::var_os("VIVANT_LIVEPORTRAIT_GOLDEN")
@@ -332,10 +333,11 @@ fn check_all(lp: &LivePortrait, g: &Golden, label: &str) {
     c.finish();
 }
 
-/// Both checkpoint formats on the CPU kernels, then the generic path (what CUDA and Metal
-/// run) on the CPU, in one test: the generic switch is process-wide.
+/// Both checkpoint formats on the default CPU kernels, then every other CPU path this machine
+/// has (each instruction set with and without the Winograd form, and the generic ops that CUDA
+/// and Metal run), each on its own thread (the path is chosen per thread).
 #[test]
-fn every_golden_tensor_matches_from_pth_and_safetensors_and_on_the_generic_path() {
+fn every_golden_tensor_matches_from_pth_and_safetensors_and_on_every_path() {
     let g = Golden::load();
     let dir = golden_dir();
     let dev = Device::Cpu;
@@ -344,19 +346,18 @@ fn every_golden_tensor_matches_from_pth_and_safetensors_and_on_the_generic_path(
             .unwrap_or_else(|e| panic!("loading {format}: {e}"));
         check_all(&lp, &g, &format!("cpu kernels, {format}"));
     }
-    vivant::nn::force_generic_ops(true);
-    let lp = LivePortrait::load(&dir.join("safetensors"), &dev);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check_all(
-            &lp.expect("loading safetensors"),
-            &g,
-            "generic ops, safetensors",
-        )
-    }));
-    vivant::nn::force_generic_ops(false);
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    std::thread::scope(|s| {
+        for path in CpuPath::all() {
+            let (g, dir, dev) = (&g, &dir, &dev);
+            s.spawn(move || {
+                with_cpu_path(path, || {
+                    let lp = LivePortrait::load(&dir.join("safetensors"), dev)
+                        .unwrap_or_else(|e| panic!("loading on {}: {e}", path.describe()));
+                    check_all(&lp, g, &format!("{}, safetensors", path.describe()));
+                })
+            });
+        }
+    });
     // The device named by VIVANT_TEST_DEVICE (cuda or metal), when the build has it.
     if let Ok(name) = std::env::var("VIVANT_TEST_DEVICE") {
         let choice: vivant::face::DeviceChoice = name.parse().expect("VIVANT_TEST_DEVICE");

@@ -9,7 +9,7 @@ use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::MotionConfig;
-use crate::nn::{Conv, Depthwise, Grn, LayerNorm, LayerNormChannels, Linear};
+use crate::nn::{Act, Conv, Depthwise, Grn, LayerNorm, LayerNormChannels, Linear};
 
 /// The raw outputs of the heads (logits for the angles; kp and exp flat, keypoint-major).
 #[derive(Clone, Debug)]
@@ -31,6 +31,17 @@ pub struct Block {
     pwconv1: Linear,
     grn: Grn,
     pwconv2: Linear,
+    /// On the CPU the block stays channels-first: the pointwise layers as 1×1 convolutions
+    /// (the packed GEMM, GELU fused into the first), the norms as channel-first kernels, and
+    /// no permutes.
+    channels_first: Option<ChannelsFirst>,
+}
+
+#[derive(Clone, Debug)]
+struct ChannelsFirst {
+    norm: LayerNormChannels,
+    pwconv1: Conv,
+    pwconv2: Conv,
 }
 
 impl Block {
@@ -42,16 +53,39 @@ impl Block {
                 vb.prefix()
             );
         }
+        let norm = LayerNorm::load(&vb.pp("norm"), dim, 1e-6)?;
+        let channels_first = if vb.device().is_cpu() && !crate::nn::generic_ops() {
+            let pointwise = |name: &str, c_in: usize, c_out: usize| -> Result<Conv> {
+                let p = vb.pp(name);
+                let w = p
+                    .get((c_out, c_in), "weight")?
+                    .reshape((c_out, c_in, 1, 1))?;
+                Conv::new(&w, Some(&p.get(c_out, "bias")?), 1, 0)
+            };
+            Some(ChannelsFirst {
+                norm: norm.channels_first()?,
+                pwconv1: pointwise("pwconv1", dim, 4 * dim)?.with_act(Act::Gelu),
+                pwconv2: pointwise("pwconv2", 4 * dim, dim)?,
+            })
+        } else {
+            None
+        };
         Ok(Self {
             dwconv,
-            norm: LayerNorm::load(&vb.pp("norm"), dim, 1e-6)?,
+            norm,
             pwconv1: Linear::load(&vb.pp("pwconv1"), dim, 4 * dim)?,
             grn: Grn::load(&vb.pp("grn"), 4 * dim)?,
             pwconv2: Linear::load(&vb.pp("pwconv2"), 4 * dim, dim)?,
+            channels_first,
         })
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if let Some(cf) = &self.channels_first {
+            let y = cf.norm.forward(&self.dwconv.forward(x)?)?;
+            let y = self.grn.forward_channels_first(&cf.pwconv1.forward(&y)?)?;
+            return x + cf.pwconv2.forward(&y)?;
+        }
         let y = self
             .dwconv
             .forward(x)?

@@ -1,20 +1,30 @@
 //! Dense 2-D and 3-D convolutions with their per-channel epilogue (bias, a folded batch norm,
 //! an activation), for every device.
 //!
-//! On the CPU a stride-1 convolution needs no im2col buffer: with the input zero-padded once,
-//! output voxel `j` (counted over the *padded* row and plane length) reads input `j + offset`
-//! for each kernel tap, a plain shifted range. So the whole convolution is one GEMM per tap,
-//! `out[O × n] += W_tap[O × C] · x[C × n, shifted]`, accumulated in cache-sized column blocks
-//! that run in parallel; the few columns that fall in the padding are computed and dropped
-//! (6–20 % more work, against a 2–50× larger im2col buffer for the 3³ and 7³ kernels).
-//! Strided convolutions (the motion extractor's patchify layers) go through a small im2col.
+//! On the CPU the weights are packed once, at load, for our own GEMM microkernel
+//! (`gemm::Packed`, one segment per kernel tap), and:
+//! - 3×3 and 3×3×3 kernels with stride 1 and padding 1 (the generator's and the warping
+//!   network's bulk) run in the Winograd domain (`winograd`, 4× less arithmetic) whenever the
+//!   plane is wide enough for its vector lanes;
+//! - other stride-1 convolutions need no im2col buffer: with the input zero-padded once,
+//!   output voxel `j` (counted over the *padded* row and plane length) reads input
+//!   `j + offset` for each kernel tap, a plain shifted range, so the microkernel sums the taps
+//!   over shifted rows of one buffer, in cache-sized column blocks that run in parallel; the
+//!   few columns that fall in the padding are computed and dropped (6–20 % more work, against
+//!   a 2–50× larger im2col buffer for the 3³ and 7³ kernels);
+//! - strided convolutions (the motion extractor's patchify layers) go through a small im2col.
+//!
 //! Other devices use candle's `conv2d` (3-D as one `conv2d` per kernel depth), so CUDA and
 //! Metal need nothing that candle lacks.
 
 use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
 
+use super::gemm::{Layout, Packed};
+use super::simd::Isa;
 use super::threads::{self, SharedMut};
+use super::winograd::Winograd;
+use super::{CpuPath, WinogradUse};
 
 /// The activation that ends a convolution's epilogue.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,6 +32,8 @@ pub enum Act {
     Identity,
     Relu,
     LeakyRelu(f32),
+    /// GELU with the exact erf (`erf::gelu`).
+    Gelu,
 }
 
 impl Act {
@@ -37,6 +49,7 @@ impl Act {
                     v * a
                 }
             }
+            Act::Gelu => super::erf::gelu(v),
         }
     }
 
@@ -49,6 +62,7 @@ impl Act {
                 let neg = (x.minimum(0f32)? * a as f64)?;
                 x.relu()? + neg
             }
+            Act::Gelu => x.gelu_erf(),
         }
     }
 }
@@ -64,16 +78,44 @@ struct Epilogue {
 }
 
 impl Epilogue {
-    #[inline(always)]
-    fn apply(&self, o: usize, v: f32) -> f32 {
-        let mut v = v + self.bias[o];
-        if let Some(s) = &self.scale {
-            v *= s[o];
+    /// `out = epilogue(src)` for a run of channel `o`'s values: one loop per activation (so
+    /// each vectorises, GELU's erf included), compiled for the CPU's vector width.
+    fn run(&self, isa: Isa, o: usize, src: &[f32], out: &mut [f32]) {
+        let (mul, add) = (
+            self.scale.as_ref().map_or(1.0, |s| s[o]),
+            self.shift.as_ref().map_or(0.0, |t| t[o]),
+        );
+        let (bias, act) = (self.bias[o], self.act);
+        let f = move |src: &[f32], out: &mut [f32]| epilogue_run(src, out, bias, mul, add, act);
+        #[cfg(target_arch = "x86_64")]
+        {
+            match isa {
+                // SAFETY: the CPU has the ISA the kernels were built for (`Isa::available`).
+                Isa::Avx512 => return unsafe { epilogue_avx512(src, out, bias, mul, add, act) },
+                Isa::Avx2 => return unsafe { epilogue_avx2(src, out, bias, mul, add, act) },
+                Isa::Generic => {}
+            }
         }
-        if let Some(t) = &self.shift {
-            v += t[o];
-        }
-        self.act.apply(v)
+        f(src, out)
+    }
+
+    /// As [`Epilogue::run`] on values already in place.
+    fn run_in_place(&self, isa: Isa, o: usize, values: &mut [f32]) {
+        // Runs are short (a strip of columns): a copy keeps one loop for both.
+        let src = values.to_vec();
+        self.run(isa, o, &src, values);
+    }
+
+    /// As one multiply-add per channel, y = act(v · mul + add), for kernels that fuse it.
+    fn folded(&self) -> (Vec<f32>, Vec<f32>) {
+        let o = self.bias.len();
+        (0..o)
+            .map(|c| {
+                let s = self.scale.as_ref().map_or(1.0, |s| s[c]);
+                let t = self.shift.as_ref().map_or(0.0, |t| t[c]);
+                (s, self.bias[c] * s + t)
+            })
+            .unzip()
     }
 
     /// The same on an (N, O, …) tensor.
@@ -91,6 +133,38 @@ impl Epilogue {
         }
         self.act.forward(&y)
     }
+}
+
+/// act((v + bias)·mul + add) over a run, the activation's loop chosen once.
+#[inline(always)]
+fn epilogue_run(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act: Act) {
+    let pre = |v: f32| (v + bias) * mul + add;
+    let pairs = out.iter_mut().zip(src);
+    match act {
+        Act::Identity => pairs.for_each(|(o, &v)| *o = pre(v)),
+        Act::Relu => pairs.for_each(|(o, &v)| *o = pre(v).max(0.0)),
+        Act::LeakyRelu(a) => pairs.for_each(|(o, &v)| {
+            let y = pre(v);
+            *o = if y >= 0.0 { y } else { y * a };
+        }),
+        Act::Gelu => pairs.for_each(|(o, &v)| *o = super::erf::gelu(pre(v))),
+    }
+}
+
+/// # Safety
+/// The CPU has AVX-512 F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn epilogue_avx512(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act: Act) {
+    epilogue_run(src, out, bias, mul, add, act)
+}
+
+/// # Safety
+/// The CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn epilogue_avx2(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act: Act) {
+    epilogue_run(src, out, bias, mul, add, act)
 }
 
 /// PyTorch's (O, C, taps) weight layout regrouped: element (o, c, t) goes to `at(o, c, t)`.
@@ -111,20 +185,27 @@ fn regroup(
     out
 }
 
-/// One (O × C) matrix per tap, the layout of the per-tap GEMMs.
-fn taps_layout(host: &[f32], c_in: usize, c_out: usize, taps: usize) -> Vec<f32> {
-    regroup(host, (c_in, c_out, taps), host.len(), |o, c, k| {
-        (k * c_out + o) * c_in + c
+/// The weights packed for the microkernel: one segment of C per tap, taps in (kd, kh, kw)
+/// order.
+fn pack_taps(isa: Isa, host: &[f32], c_in: usize, c_out: usize, taps: usize) -> Packed {
+    Packed::new(isa, c_out, c_in, taps, |o, t, c| {
+        host[(o * c_in + c) * taps + t]
     })
 }
 
 /// The weights as the kernel that runs them wants them.
 #[derive(Clone, Debug)]
 pub(super) enum Weights {
-    /// CPU, stride 1: one (O × C) matrix per kernel tap, taps in (kd, kh, kw) order.
-    Taps(Vec<f32>),
-    /// CPU, strided: the PyTorch layout, rows of C·kh·kw.
-    Rows(Vec<f32>),
+    /// CPU, stride 1: packed per tap; for a 3×3(×3), padding-1 kernel also its Winograd form
+    /// (which runs from the same packed values).
+    Taps {
+        packed: Packed,
+        winograd: Option<Winograd>,
+        /// Winograd for every input size, not only where it pays (tests).
+        always: bool,
+    },
+    /// CPU, strided: packed rows of C·kh·kw (one segment), for im2col.
+    Rows(Packed),
     /// CPU with AVX-512, stride 1, few output channels (the warping network's 7³ mask and
     /// 7×7 occlusion convs, the generator's last conv): per input channel and tap, the
     /// `lanes` output channels' weights side by side (zero-padded), for the direct kernel.
@@ -158,17 +239,25 @@ impl Conv {
         }
     }
 
-    /// The same convolution through one GEMM per tap (tests hold every CPU kernel to one
-    /// reference, whichever `new` picked).
+    /// The same convolution on the CPU kernels of `isa`, with or without the Winograd form
+    /// (tests hold every CPU kernel to one reference, whichever `new` picked).
     #[cfg(test)]
-    pub(super) fn on_taps_path(&self, weight: &Tensor) -> Result<Self> {
+    pub(super) fn on_isa(&self, weight: &Tensor, isa: Isa, winograd: WinogradUse) -> Result<Self> {
         let host = weight.flatten_all()?.to_vec1::<f32>()?;
-        let (c_in, c_out) = self.channels;
-        let taps = self.kernel.iter().product::<usize>();
-        Ok(Self {
-            weights: Weights::Taps(taps_layout(&host, c_in, c_out, taps)),
+        let mut conv = Self {
+            weights: Weights::Tensor(weight.clone()),
             ..self.clone()
-        })
+        };
+        conv.weights = conv.cpu_weights(&host, isa, winograd);
+        Ok(conv)
+    }
+
+    /// Whether `forward(x)` takes the Winograd form (tests set their tolerances by it).
+    #[cfg(test)]
+    pub(super) fn runs_winograd(&self, x: &Tensor) -> bool {
+        let d = x.dims();
+        matches!(&self.weights, Weights::Taps { packed, winograd: Some(_), always }
+            if *always || Winograd::worth_it(packed.layout().isa(), d[d.len() - 2], d[d.len() - 1]))
     }
 
     /// A 2-D conv k×k from `vb` ("weight", and "bias" when `bias`), checking the shape.
@@ -197,7 +286,7 @@ impl Conv {
     }
 
     /// From a weight of shape (O, C, kh, kw) or (O, C, kd, kh, kw). The kernel chosen follows
-    /// the weight's device (and `force_generic_ops` at this moment).
+    /// the weight's device (and this thread's `cpu_path`).
     pub fn new(weight: &Tensor, bias: Option<&Tensor>, stride: usize, pad: usize) -> Result<Self> {
         let weight = weight.to_dtype(DType::F32)?;
         let dims = weight.dims().to_vec();
@@ -217,29 +306,8 @@ impl Conv {
         if bias.len() != c_out {
             candle_core::bail!("conv bias has {} values for {c_out} channels", bias.len());
         }
-        let weights = if weight.device().is_cpu() && !super::generic_ops() {
-            let host = weight.flatten_all()?.to_vec1::<f32>()?;
-            let taps = kernel.iter().product::<usize>();
-            if stride == 1
-                && let Some(lanes) = direct::lanes(c_out, c_in * taps)
-            {
-                let weights = regroup(
-                    &host,
-                    (c_in, c_out, taps),
-                    c_in * taps * lanes,
-                    |o, c, k| (c * taps + k) * lanes + o,
-                );
-                Weights::Direct { weights, lanes }
-            } else if stride == 1 {
-                Weights::Taps(taps_layout(&host, c_in, c_out, taps))
-            } else {
-                Weights::Rows(host)
-            }
-        } else {
-            Weights::Tensor(weight)
-        };
-        Ok(Self {
-            weights,
+        let mut conv = Self {
+            weights: Weights::Tensor(weight.clone()),
             channels: (c_in, c_out),
             kernel,
             pad: pads,
@@ -251,20 +319,86 @@ impl Conv {
                 shift: None,
                 act: Act::Identity,
             },
-        })
+        };
+        if let (true, CpuPath::Kernels { isa, winograd }) =
+            (weight.device().is_cpu(), super::cpu_path())
+        {
+            let host = weight.flatten_all()?.to_vec1::<f32>()?;
+            conv.weights = conv.cpu_weights(&host, isa, winograd);
+        }
+        Ok(conv)
+    }
+
+    /// The CPU kernels' form of the weights (PyTorch's layout in `host`).
+    fn cpu_weights(&self, host: &[f32], isa: Isa, winograd: WinogradUse) -> Weights {
+        let (c_in, c_out) = self.channels;
+        let taps = self.kernel.iter().product::<usize>();
+        if self.stride != 1 {
+            return Weights::Rows(Packed::new(isa, c_out, c_in * taps, 1, |o, _, k| {
+                host[o * c_in * taps + k]
+            }));
+        }
+        if isa == Isa::Avx512
+            && let Some(lanes) = direct::lanes(c_out, c_in * taps)
+        {
+            let weights = regroup(host, (c_in, c_out, taps), c_in * taps * lanes, |o, c, k| {
+                (c * taps + k) * lanes + o
+            });
+            return Weights::Direct { weights, lanes };
+        }
+        let packed = pack_taps(isa, host, c_in, c_out, taps);
+        let [kd, kh, kw] = self.kernel;
+        let always = winograd == WinogradUse::Always;
+        let winograd = (winograd != WinogradUse::Never
+            && Winograd::supports(self.epilogue.act)
+            && kh == 3
+            && kw == 3
+            && (kd == 1 || kd == 3)
+            && self.pad[1..] == [1, 1]
+            && self.pad[0] == kd / 2)
+            .then(|| {
+                Winograd::new(
+                    packed.layout(),
+                    kd,
+                    self.epilogue.folded().0,
+                    self.epilogue.folded().1,
+                    self.epilogue.act,
+                )
+            });
+        Weights::Taps {
+            packed,
+            winograd,
+            always,
+        }
     }
 
     /// Follow the convolution with a per-channel affine map (a folded batch norm).
     pub fn with_affine(mut self, scale: Vec<f32>, shift: Vec<f32>) -> Self {
         self.epilogue.scale = Some(scale);
         self.epilogue.shift = Some(shift);
+        self.refresh_fused_epilogue();
         self
     }
 
     /// End with an activation.
     pub fn with_act(mut self, act: Act) -> Self {
         self.epilogue.act = act;
+        self.refresh_fused_epilogue();
         self
+    }
+
+    /// The Winograd form carries the epilogue folded into its output transform.
+    fn refresh_fused_epilogue(&mut self) {
+        if let Weights::Taps {
+            packed, winograd, ..
+        } = &mut self.weights
+            && winograd.is_some()
+        {
+            let (mul, add) = self.epilogue.folded();
+            *winograd = Winograd::supports(self.epilogue.act).then(|| {
+                Winograd::new(packed.layout(), self.kernel[0], mul, add, self.epilogue.act)
+            });
+        }
     }
 
     pub fn in_channels(&self) -> usize {
@@ -294,15 +428,50 @@ impl Conv {
             );
         }
         match &self.weights {
-            Weights::Taps(t) => {
-                self.forward_shifted(x, &|ctx, j0, bl, acc| gemm_per_tap(ctx, t, j0, bl, acc))
+            Weights::Taps {
+                packed,
+                winograd: Some(wg),
+                always,
+            } if *always || {
+                let d = x.dims();
+                Winograd::worth_it(packed.layout().isa(), d[d.len() - 2], d[d.len() - 1])
+            } =>
+            {
+                self.forward_winograd(x, packed, wg)
+            }
+            Weights::Taps { packed, .. } => {
+                self.forward_shifted(x, &|ctx, j0, bl, acc| taps_block(ctx, packed, j0, bl, acc))
             }
             Weights::Direct { weights, lanes } => self.forward_shifted(x, &|ctx, j0, bl, acc| {
                 direct::block(ctx, weights, *lanes, j0, bl, acc)
             }),
-            Weights::Rows(w) => self.forward_im2col(x, w),
+            Weights::Rows(rows) => self.forward_im2col(x, rows),
             Weights::Tensor(w) => self.forward_generic(x, w),
         }
+    }
+
+    /// 3×3(×3), stride 1, padding 1 on the CPU in the Winograd domain, item by item.
+    fn forward_winograd(&self, x: &Tensor, packed: &Packed, wg: &Winograd) -> Result<Tensor> {
+        let dims = x.dims().to_vec();
+        let n = dims[0];
+        let (d, h, w) = if self.rank == 2 {
+            (1, dims[2], dims[3])
+        } else {
+            (dims[2], dims[3], dims[4])
+        };
+        let (c, o) = self.channels;
+        let mut out = vec![0f32; n * o * d * h * w];
+        super::with_host(x, |src| {
+            for (item, dst) in src
+                .chunks_exact(c * d * h * w)
+                .zip(out.chunks_exact_mut(o * d * h * w))
+            {
+                wg.forward(packed.layout(), packed.data(), item, (d, h, w), dst);
+            }
+        })?;
+        let mut shape = dims;
+        shape[1] = o;
+        Tensor::from_vec(out, shape, &Device::Cpu)
     }
 
     fn forward_generic(&self, x: &Tensor, w: &Tensor) -> Result<Tensor> {
@@ -341,6 +510,11 @@ impl Conv {
     /// columns that are real output voxels go through the epilogue into place.
     fn forward_shifted(&self, x: &Tensor, block_fn: &BlockFn) -> Result<Tensor> {
         let (c, o) = self.channels;
+        let isa = match &self.weights {
+            Weights::Taps { packed, .. } => packed.layout().isa(),
+            Weights::Direct { .. } => Isa::Avx512,
+            _ => Isa::Generic,
+        };
         let dims = x.dims().to_vec();
         let n = dims[0];
         let (d, h, w) = if self.rank == 2 {
@@ -360,70 +534,82 @@ impl Conv {
         // Columns computed: up to the last valid output voxel, counted in padded strides.
         let span = (od - 1) * plane + (oh - 1) * wp + ow;
         let taps = kd * kh * kw;
-        let src = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
         let out_len = od * oh * ow;
         let mut out = vec![0f32; n * o * out_len];
         // Column blocks: the destination block (O × B) and one tap's input rows stay in cache.
-        let block = (32768 / o.max(c).max(1)).clamp(64, 2048).min(span);
+        let block = ((32768 / o.max(c).max(1)).clamp(64, 2048) / 32 * 32).min(span);
         let blocks = span.div_ceil(block);
-        // 16 spare values after the last channel: the direct kernel reads whole vectors.
-        let mut xp = vec![0f32; c * vol + 16];
         let offsets: Vec<usize> = (0..kd)
             .flat_map(|z| (0..kh).flat_map(move |y| (0..kw).map(move |xk| z * plane + y * wp + xk)))
             .collect();
-        for b in 0..n {
-            let xin = &src[b * c * d * h * w..(b + 1) * c * d * h * w];
-            for ch in 0..c {
-                for z in 0..d {
-                    for y in 0..h {
-                        let s = ((ch * d + z) * h + y) * w;
-                        let t = ch * vol + (z + pd) * plane + (y + ph) * wp + pw;
-                        xp[t..t + w].copy_from_slice(&xin[s..s + w]);
-                    }
-                }
-            }
-            let ctx = Shifted {
-                xp: &xp,
-                vol,
-                offsets: &offsets,
-                c,
-                o,
-            };
-            let dst = SharedMut(out[b * o * out_len..].as_mut_ptr());
-            let flops = 2.0 * (o * c * taps * span) as f64;
-            threads::for_each(blocks, flops, |bi| {
-                let j0 = bi * block;
-                let bl = block.min(span - j0);
-                let mut acc = vec![0f32; o * bl];
-                block_fn(&ctx, j0, bl, &mut acc);
-                // Keep the columns that are real output voxels, through the epilogue: runs of
-                // consecutive voxels (one output row each), written channel by channel.
-                let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (jj, pos, len)
-                let mut jj = 0;
-                while jj < bl {
-                    let j = j0 + jj;
-                    let (z, r) = (j / plane, j % plane);
-                    let (y, xx) = (r / wp, r % wp);
-                    if y >= oh || xx >= ow {
-                        jj += wp - xx;
-                        continue;
-                    }
-                    let len = (ow - xx).min(bl - jj);
-                    runs.push((jj, (z * oh + y) * ow + xx, len));
-                    jj += len;
-                }
-                for oc in 0..o {
-                    let row = &acc[oc * bl..(oc + 1) * bl];
-                    for &(jj, pos, len) in &runs {
-                        for (k, &v) in row[jj..jj + len].iter().enumerate() {
-                            let v = self.epilogue.apply(oc, v);
-                            // SAFETY: each output voxel belongs to exactly one column block.
-                            unsafe { dst.write(oc * out_len + pos + k, v) };
+        // Without padding the input is read where it lies (the packed kernel masks its last
+        // vector); the direct kernel reads whole vectors, 16 spare values past the end.
+        let in_place = self.pad == [0, 0, 0] && matches!(self.weights, Weights::Taps { .. });
+        let mut xp = if in_place {
+            Vec::new()
+        } else {
+            vec![0f32; c * vol + 16]
+        };
+        super::with_host(x, |src| {
+            for b in 0..n {
+                let xin = &src[b * c * d * h * w..(b + 1) * c * d * h * w];
+                if !in_place {
+                    for ch in 0..c {
+                        for z in 0..d {
+                            for y in 0..h {
+                                let s = ((ch * d + z) * h + y) * w;
+                                let t = ch * vol + (z + pd) * plane + (y + ph) * wp + pw;
+                                xp[t..t + w].copy_from_slice(&xin[s..s + w]);
+                            }
                         }
                     }
                 }
-            });
-        }
+                let ctx = Shifted {
+                    xp: if in_place { xin } else { &xp },
+                    vol,
+                    offsets: &offsets,
+                    c,
+                    o,
+                };
+                let dst = SharedMut(out[b * o * out_len..].as_mut_ptr());
+                let flops = 2.0 * (o * c * taps * span) as f64;
+                threads::for_each(blocks, flops, |bi| {
+                    let j0 = bi * block;
+                    let bl = block.min(span - j0);
+                    let mut acc = vec![0f32; o * bl];
+                    block_fn(&ctx, j0, bl, &mut acc);
+                    // Keep the columns that are real output voxels, through the epilogue: runs
+                    // of consecutive voxels (one output row each), written channel by channel.
+                    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (jj, pos, len)
+                    let mut jj = 0;
+                    while jj < bl {
+                        let j = j0 + jj;
+                        let (z, r) = (j / plane, j % plane);
+                        let (y, xx) = (r / wp, r % wp);
+                        if y >= oh || xx >= ow {
+                            jj += wp - xx;
+                            continue;
+                        }
+                        let len = (ow - xx).min(bl - jj);
+                        runs.push((jj, (z * oh + y) * ow + xx, len));
+                        jj += len;
+                    }
+                    for oc in 0..o {
+                        let row = &acc[oc * bl..(oc + 1) * bl];
+                        for &(jj, pos, len) in &runs {
+                            // SAFETY: each output voxel belongs to exactly one column block.
+                            let out = unsafe {
+                                std::slice::from_raw_parts_mut(
+                                    dst.ptr().add(oc * out_len + pos),
+                                    len,
+                                )
+                            };
+                            self.epilogue.run(isa, oc, &row[jj..jj + len], out);
+                        }
+                    }
+                });
+            }
+        })?;
         let shape: Vec<usize> = if self.rank == 2 {
             vec![n, o, oh, ow]
         } else {
@@ -432,8 +618,8 @@ impl Conv {
         Tensor::from_vec(out, shape, &Device::Cpu)
     }
 
-    /// Strided 2-D conv on the CPU: im2col, then one GEMM.
-    fn forward_im2col(&self, x: &Tensor, rows: &[f32]) -> Result<Tensor> {
+    /// Strided 2-D conv on the CPU: im2col, then one GEMM (column strips in parallel).
+    fn forward_im2col(&self, x: &Tensor, rows: &Packed) -> Result<Tensor> {
         let (n, c, h, w) = x.dims4()?;
         let o = self.channels.1;
         let [_, kh, kw] = self.kernel;
@@ -443,47 +629,46 @@ impl Conv {
             candle_core::bail!("conv: input {h}×{w} smaller than kernel {kh}×{kw}");
         }
         let (oh, ow) = ((hp - kh) / s + 1, (wp - kw) / s + 1);
-        let src = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
         let k = c * kh * kw;
         let cols_n = oh * ow;
         let mut cols = vec![0f32; k * cols_n];
         let mut out = vec![0f32; n * o * cols_n];
+        let layout = rows.layout();
+        // Strips of whole microkernel tiles, a few per thread.
+        let strip = (layout.nr() * 8).min(cols_n.max(1));
         for b in 0..n {
             cols.iter_mut().for_each(|v| *v = 0.0);
-            let item = &src[b * c * h * w..(b + 1) * c * h * w];
-            im2col(item, (c, h, w), (kh, kw), s, (p, p), (oh, ow), &mut cols);
-            let dst = &mut out[b * o * cols_n..(b + 1) * o * cols_n];
-            let flops = 2.0 * (o * k * cols_n) as f64;
+            super::with_host(x, |src| {
+                let item = &src[b * c * h * w..(b + 1) * c * h * w];
+                im2col(item, (c, h, w), (kh, kw), s, (p, p), (oh, ow), &mut cols);
+            })?;
+            let dst = SharedMut(out[b * o * cols_n..].as_mut_ptr());
             let cols = &cols;
-            // SAFETY: rows is O×K, cols K×cols_n, dst O×cols_n, all row-major and in bounds.
-            threads::install(flops, |par| unsafe {
-                gemm::gemm(
-                    o,
-                    cols_n,
-                    k,
-                    dst.as_mut_ptr(),
-                    1,
-                    cols_n as isize,
-                    false,
-                    rows.as_ptr(),
-                    1,
-                    k as isize,
-                    cols.as_ptr(),
-                    1,
-                    cols_n as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    threads::gemm_parallelism(par),
-                );
-            });
-            for (oc, chunk) in dst.chunks_exact_mut(cols_n).enumerate() {
-                for v in chunk {
-                    *v = self.epilogue.apply(oc, *v);
+            let flops = 2.0 * (o * k * cols_n) as f64;
+            threads::for_each(cols_n.div_ceil(strip), flops, |si| {
+                let j0 = si * strip;
+                let nj = strip.min(cols_n - j0);
+                // SAFETY: cols is K × cols_n, the output O × cols_n; this strip's columns
+                // j0..j0+nj of every row are written by this task only.
+                unsafe {
+                    rows.gemm(
+                        cols.as_ptr().add(j0),
+                        cols_n,
+                        &[0],
+                        nj,
+                        dst.ptr().add(j0),
+                        cols_n,
+                        false,
+                    )
+                };
+                for oc in 0..o {
+                    // SAFETY: as above.
+                    let out = unsafe {
+                        std::slice::from_raw_parts_mut(dst.ptr().add(oc * cols_n + j0), nj)
+                    };
+                    self.epilogue.run_in_place(layout.isa(), oc, out);
                 }
-            }
+            });
         }
         Tensor::from_vec(out, (n, o, oh, ow), &Device::Cpu)
     }
@@ -539,35 +724,39 @@ pub(super) struct Shifted<'a> {
 /// Fills the (O × bl) accumulator for output columns j0..j0+bl.
 type BlockFn<'a> = dyn Fn(&Shifted, usize, usize, &mut [f32]) + Sync + 'a;
 
-/// One GEMM per tap: acc (O × bl) += W_tap (O × C) · x (C × bl, shifted).
-fn gemm_per_tap(ctx: &Shifted, taps_w: &[f32], j0: usize, bl: usize, acc: &mut [f32]) {
-    let (o, c) = (ctx.o, ctx.c);
-    for (t, off) in ctx.offsets.iter().enumerate() {
-        let wt = &taps_w[t * o * c..(t + 1) * o * c];
-        // SAFETY: lhs is O×C row-major, rhs C×bl with row stride `vol` inside xp (the last
-        // column read is < vol by construction of the span), acc O×bl row-major.
-        unsafe {
-            gemm::gemm(
-                o,
-                bl,
-                c,
-                acc.as_mut_ptr(),
-                1,
-                bl as isize,
-                t > 0,
-                wt.as_ptr(),
-                1,
-                c as isize,
-                ctx.xp.as_ptr().add(off + j0),
-                1,
-                ctx.vol as isize,
-                1.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
+/// The per-tap sum for one column block: acc (O × bl) = Σ_t W_t (O × C) · x (C × bl, shifted
+/// by tap t), through the packed microkernel, taps in chunks that keep a panel's weights in
+/// L2 (the 7³ kernels' 343 taps would not fit).
+fn taps_block(ctx: &Shifted, packed: &Packed, j0: usize, bl: usize, acc: &mut [f32]) {
+    let layout: &Layout = packed.layout();
+    let (nr, mr) = (layout.nr(), layout.mr());
+    let taps = ctx.offsets.len();
+    let chunk = (16384 / (ctx.c * mr).max(1)).clamp(1, taps);
+    for p in 0..layout.panels() {
+        let mut t0 = 0;
+        while t0 < taps {
+            let t1 = (t0 + chunk).min(taps);
+            let mut j = 0;
+            while j < bl {
+                // SAFETY: the rows of every tap are inside xp (the span ends before `vol`,
+                // 16 spare values after it), acc is O × bl.
+                unsafe {
+                    layout.tile_taps(
+                        packed.data(),
+                        p,
+                        t0..t1,
+                        ctx.xp.as_ptr().add(j0 + j),
+                        ctx.vol,
+                        &ctx.offsets[t0..t1],
+                        acc.as_mut_ptr().add(p * mr * bl + j),
+                        bl,
+                        nr.min(bl - j),
+                        t0 > 0,
+                    )
+                };
+                j += nr;
+            }
+            t0 = t1;
         }
     }
 }

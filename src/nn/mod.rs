@@ -5,6 +5,10 @@
 //! every backend has, so CUDA and Metal run them unchanged.
 //!
 //! - `conv`: dense 2-D and 3-D convolutions with a fused bias / batch norm / activation.
+//! - `winograd`: 3×3 and 3×3×3 convolutions in the Winograd domain (4× less arithmetic).
+//! - `gemm`: the packed-weight GEMM microkernels the CPU kernels share.
+//! - `erf`: erfc and GELU that vectorise.
+//! - `simd`: which vector instructions they use (AVX-512, AVX2, portable), chosen at run time.
 //! - `depthwise`: depthwise k×k convolutions.
 //! - `linear`: fully connected layers.
 //! - `norm`: batch, instance, layer norms and GRN.
@@ -14,13 +18,17 @@
 
 pub mod conv;
 pub mod depthwise;
+pub mod erf;
+pub mod gemm;
 pub mod linear;
 pub mod norm;
 pub mod resize;
 pub mod sample;
+pub mod simd;
 pub mod threads;
+pub mod winograd;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::Cell;
 
 pub use conv::{Act, Conv};
 pub use depthwise::{Depthwise, same_padding};
@@ -31,25 +39,125 @@ pub use norm::{
 pub use resize::{avg_pool2x, pixel_shuffle, upsample2x_nearest};
 pub use sample::{grid_sample_2d, grid_sample_3d};
 
-static GENERIC_OPS: AtomicBool = AtomicBool::new(false);
-
-/// Run every layer through candle's generic tensor ops, the path CUDA and Metal take, even on
-/// the CPU: for tests that hold that path to the reference outputs on a machine without a GPU.
-/// Layers that keep weights in a kernel-specific layout (convolutions, linear layers) choose
-/// their path when they are built, so set this before loading a network.
-pub fn force_generic_ops(on: bool) {
-    GENERIC_OPS.store(on, Ordering::Relaxed);
+/// Run `f` on a CPU tensor's values (row-major f32): in place when they are a contiguous f32
+/// range (no copy: the generator's 256² activations are 67–134 MB), else on a copy.
+pub(crate) fn with_host<R>(
+    x: &candle_core::Tensor,
+    f: impl FnOnce(&[f32]) -> R,
+) -> candle_core::Result<R> {
+    {
+        let (storage, layout) = x.storage_and_layout();
+        if let (candle_core::Storage::Cpu(candle_core::CpuStorage::F32(v)), Some((a, b))) =
+            (&*storage, layout.contiguous_offsets())
+        {
+            return Ok(f(&v[a..b]));
+        }
+    }
+    let v = x
+        .to_dtype(candle_core::DType::F32)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    Ok(f(&v))
 }
 
-/// Whether the generic path is forced (see [`force_generic_ops`]).
+/// How the layers built (and run) on this thread compute on the CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuPath {
+    /// Vivant's kernels for this instruction set, the Winograd form as `winograd` says.
+    Kernels {
+        isa: simd::Isa,
+        winograd: WinogradUse,
+    },
+    /// candle's generic tensor ops only: the path CUDA and Metal take, run on the CPU so tests
+    /// can hold it to the reference outputs on a machine without a GPU.
+    Generic,
+}
+
+/// When 3×3 convolutions run in the Winograd domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WinogradUse {
+    /// Where the plane is wide enough for the vector lanes (the default).
+    WherePays,
+    /// For every input (tests: the golden networks' planes are small).
+    Always,
+    Never,
+}
+
+impl CpuPath {
+    /// The CPU's best kernels (or what `VIVANT_CPU` asks for), Winograd where it pays.
+    pub fn default_kernels() -> CpuPath {
+        CpuPath::Kernels {
+            isa: simd::Isa::current(),
+            winograd: WinogradUse::WherePays,
+        }
+    }
+
+    /// Every path this machine can run, for tests: each instruction set with Winograd always
+    /// and never, then the generic ops.
+    pub fn all() -> Vec<CpuPath> {
+        let mut all: Vec<CpuPath> = simd::Isa::available()
+            .into_iter()
+            .flat_map(|isa| {
+                [WinogradUse::Always, WinogradUse::Never]
+                    .map(|winograd| CpuPath::Kernels { isa, winograd })
+            })
+            .collect();
+        all.push(CpuPath::Generic);
+        all
+    }
+
+    /// A short name for reports: "avx512 (Winograd where it pays)", "generic ops".
+    pub fn describe(&self) -> String {
+        match self {
+            CpuPath::Kernels { isa, winograd } => format!(
+                "{} ({})",
+                isa.name(),
+                match winograd {
+                    WinogradUse::WherePays => "Winograd where it pays",
+                    WinogradUse::Always => "Winograd always",
+                    WinogradUse::Never => "no Winograd",
+                }
+            ),
+            CpuPath::Generic => "generic ops".into(),
+        }
+    }
+}
+
+thread_local! {
+    static PATH: Cell<Option<CpuPath>> = const { Cell::new(None) };
+}
+
+/// Build and run layers on this thread with `path` inside `f` (then back to what it was, even
+/// if `f` panics). Per thread, so tests of different paths can run side by side.
+pub fn with_cpu_path<R>(path: CpuPath, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<CpuPath>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PATH.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(PATH.with(|p| p.replace(Some(path))));
+    f()
+}
+
+/// This thread's path (see [`with_cpu_path`]).
+pub fn cpu_path() -> CpuPath {
+    PATH.with(|p| p.get())
+        .unwrap_or_else(CpuPath::default_kernels)
+}
+
+/// Whether this thread takes candle's generic ops (see [`CpuPath::Generic`]). Layers that
+/// keep weights in a kernel-specific layout (convolutions, linear layers) choose when they
+/// are built.
 pub fn generic_ops() -> bool {
-    GENERIC_OPS.load(Ordering::Relaxed)
+    cpu_path() == CpuPath::Generic
 }
 
 #[cfg(test)]
 mod tests {
     //! Each op against a direct, loop-by-loop reading of PyTorch's definition.
     use super::*;
+    use crate::nn::WinogradUse;
     use candle_core::{Device, Tensor};
 
     fn rand(shape: &[usize], seed: u64) -> Vec<f32> {
@@ -66,6 +174,15 @@ mod tests {
                 ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
             })
             .collect()
+    }
+
+    /// The Winograd form rounds differently from a direct sum: its transforms scale values by
+    /// up to 8 before the products and sum 36 of them back, so its error is bounded by a few
+    /// dozen f32 steps of Σ|w·x| (the largest such sum an output can have), not of the output.
+    fn winograd_tolerance(x: &[f32], w: &[f32], terms: usize) -> f32 {
+        let mx = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let mw = w.iter().fold(0f32, |m, v| m.max(v.abs()));
+        32.0 * f32::EPSILON * terms as f32 * mx * mw
     }
 
     fn max_diff(a: &Tensor, b: &[f32]) -> f32 {
@@ -136,12 +253,19 @@ mod tests {
     #[test]
     fn conv3d_matches_definition_for_1_3_7_kernels_on_both_paths() -> candle_core::Result<()> {
         let dev = Device::Cpu;
-        for (k, c, o, d, h, w) in [(1, 5, 3, 3, 4, 5), (3, 4, 6, 4, 5, 6), (7, 3, 2, 5, 8, 9)] {
+        // The last is wide enough for the Winograd form (and 30 outputs for two panels).
+        for (k, c, o, d, h, w) in [
+            (1, 5, 3, 3, 4, 5),
+            (3, 4, 6, 4, 5, 6),
+            (7, 3, 2, 5, 8, 9),
+            (3, 5, 30, 3, 9, 37),
+        ] {
             let (xs, ws, bs) = (
                 rand(&[2, c, d, h, w], 1),
                 rand(&[o, c, k, k, k], 2),
                 rand(&[o], 3),
             );
+            let (xs_host, ws_host) = (xs.clone(), ws.clone());
             let expected = naive_conv3d(&xs, &ws, &bs, (2, c, d, h, w), o, k, k / 2);
             let x = Tensor::from_vec(xs, (2, c, d, h, w), &dev)?;
             let wt = Tensor::from_vec(ws, (o, c, k, k, k), &dev)?;
@@ -153,10 +277,21 @@ mod tests {
                 1e-6 * expected.iter().fold(1f32, |m, v| m.max(v.abs())) * (c * k * k * k) as f32
                     / 100.0;
             let tol = tol.max(1e-5);
+            let wtol = winograd_tolerance(&xs_host, &ws_host, c * k * k * k);
             let diff = max_diff(&fast.forward(&x)?, &expected);
-            assert!(diff < tol, "cpu k{k}: {diff} (tolerance {tol})");
-            let diff = max_diff(&fast.on_taps_path(&wt)?.forward(&x)?, &expected);
-            assert!(diff < tol, "cpu per tap k{k}: {diff} (tolerance {tol})");
+            let t = if fast.runs_winograd(&x) { wtol } else { tol };
+            assert!(diff < t, "cpu k{k}: {diff} (tolerance {t})");
+            for isa in simd::Isa::available() {
+                for winograd in [WinogradUse::Never, WinogradUse::Always] {
+                    let conv = fast.on_isa(&wt, isa, winograd)?;
+                    let diff = max_diff(&conv.forward(&x)?, &expected);
+                    let tol = if conv.runs_winograd(&x) { wtol } else { tol };
+                    assert!(
+                        diff < tol,
+                        "{isa:?} {winograd:?} k{k}: {diff} (tolerance {tol})"
+                    );
+                }
+            }
             let generic = fast.on_generic_path(&wt);
             let diff = max_diff(&generic.forward(&x)?, &expected);
             assert!(diff < tol, "generic k{k}: {diff} (tolerance {tol})");
@@ -169,6 +304,7 @@ mod tests {
         let dev = Device::Cpu;
         for (k, s, p, c, o, h, w) in [
             (3, 1, 1, 3, 8, 9, 7),
+            (3, 1, 1, 6, 17, 12, 45),
             (1, 1, 0, 6, 4, 5, 5),
             (7, 1, 3, 4, 1, 12, 10),
             (4, 4, 0, 3, 5, 16, 12),
@@ -188,11 +324,25 @@ mod tests {
             let fast = Conv::new(&wt, Some(&bt), s, p)?
                 .with_affine(scale.clone(), shift.clone())
                 .with_act(Act::LeakyRelu(0.2));
+            let (xs_host, ws_host) = (
+                x.flatten_all()?.to_vec1::<f32>()?,
+                wt.flatten_all()?.to_vec1::<f32>()?,
+            );
+            let wtol = winograd_tolerance(&xs_host, &ws_host, c * k * k)
+                * scale.iter().fold(1f32, |m, v| m.max(v.abs()));
             let diff = max_diff(&fast.forward(&x)?, &expected);
-            assert!(diff < 1e-5, "cpu k{k} s{s}: {diff}");
-            if s == 1 {
-                let diff = max_diff(&fast.on_taps_path(&wt)?.forward(&x)?, &expected);
-                assert!(diff < 1e-5, "cpu per tap k{k}: {diff}");
+            let t = if fast.runs_winograd(&x) { wtol } else { 1e-5 };
+            assert!(diff < t, "cpu k{k} s{s}: {diff} (tolerance {t})");
+            for isa in simd::Isa::available() {
+                for winograd in [WinogradUse::Never, WinogradUse::Always] {
+                    let conv = fast.on_isa(&wt, isa, winograd)?;
+                    let diff = max_diff(&conv.forward(&x)?, &expected);
+                    let tol = if conv.runs_winograd(&x) { wtol } else { 1e-5 };
+                    assert!(
+                        diff < tol,
+                        "{isa:?} {winograd:?} k{k} s{s}: {diff} (tolerance {tol})"
+                    );
+                }
             }
             let generic = fast.on_generic_path(&wt);
             let diff = max_diff(&generic.forward(&x)?, &expected);

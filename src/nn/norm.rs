@@ -98,6 +98,9 @@ impl LayerNormChannels {
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if x.device().is_cpu() && !super::generic_ops() && x.rank() == 4 {
+            return self.forward_cpu(x);
+        }
         let mean = x.mean_keepdim(1)?;
         let centred = x.broadcast_sub(&mean)?;
         let var = centred.sqr()?.mean_keepdim(1)?;
@@ -105,6 +108,54 @@ impl LayerNormChannels {
         normed
             .broadcast_mul(&self.weight)?
             .broadcast_add(&self.bias)
+    }
+
+    /// On the CPU: pixels in runs of 64 (the channel loop strided by the plane, the pixels
+    /// contiguous, so the sums vectorise), runs in parallel; statistics in f32 as the
+    /// reference's are.
+    fn forward_cpu(&self, x: &Tensor) -> Result<Tensor> {
+        let (n, c, h, w) = x.dims4()?;
+        let plane = h * w;
+        let wt = self.weight.flatten_all()?.to_vec1::<f32>()?;
+        let bs = self.bias.flatten_all()?.to_vec1::<f32>()?;
+        let eps = self.eps as f32;
+        let mut out = vec![0f32; n * c * plane];
+        let dst = super::threads::SharedMut(out.as_mut_ptr());
+        const RUN: usize = 64;
+        let runs = plane.div_ceil(RUN);
+        super::with_host(x, |xs| {
+            super::threads::for_each(n * runs, (n * c * plane) as f64 * 8.0, |i| {
+                let (b, p0) = (i / runs, (i % runs) * RUN);
+                let len = RUN.min(plane - p0);
+                let at = |ch: usize| (b * c + ch) * plane + p0;
+                let mut mean = [0f32; RUN];
+                for ch in 0..c {
+                    for (m, &v) in mean[..len].iter_mut().zip(&xs[at(ch)..at(ch) + len]) {
+                        *m += v;
+                    }
+                }
+                mean[..len].iter_mut().for_each(|m| *m /= c as f32);
+                let mut var = [0f32; RUN];
+                for ch in 0..c {
+                    for ((s, &v), &m) in var[..len].iter_mut().zip(&xs[at(ch)..]).zip(&mean) {
+                        *s += (v - m) * (v - m);
+                    }
+                }
+                let inv: Vec<f32> = var[..len]
+                    .iter()
+                    .map(|s| 1.0 / (s / c as f32 + eps).sqrt())
+                    .collect();
+                for ch in 0..c {
+                    // SAFETY: this run's pixels of every channel are written by this task only.
+                    let o = unsafe { std::slice::from_raw_parts_mut(dst.ptr().add(at(ch)), len) };
+                    for (((o, &v), &m), &iv) in o.iter_mut().zip(&xs[at(ch)..]).zip(&mean).zip(&inv)
+                    {
+                        *o = wt[ch] * ((v - m) * iv) + bs[ch];
+                    }
+                }
+            })
+        })?;
+        Tensor::from_vec(out, (n, c, h, w), x.device())
     }
 }
 
@@ -123,6 +174,11 @@ impl LayerNorm {
             bias: vb.get(dim, "bias")?,
             eps,
         })
+    }
+
+    /// The same normalisation over axis 1 of (N, C, H, W) input.
+    pub fn channels_first(&self) -> Result<LayerNormChannels> {
+        LayerNormChannels::from_parts(self.weight.clone(), self.bias.clone(), self.eps)
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
@@ -156,6 +212,53 @@ impl Grn {
         Self { gamma, beta }
     }
 
+    /// The same on channels-first input (N, C, H, W) on the CPU: the channel norms over each
+    /// plane (f64), then one scale and shift per channel, x·(1 + γ·Nx) + β, in parallel.
+    pub fn forward_channels_first(&self, x: &Tensor) -> Result<Tensor> {
+        let (n, c, h, w) = x.dims4()?;
+        let plane = h * w;
+        let gamma = self.gamma.flatten_all()?.to_vec1::<f32>()?;
+        let beta = self.beta.flatten_all()?.to_vec1::<f32>()?;
+        if gamma.len() != c {
+            candle_core::bail!("GRN of {} channels on {:?}", gamma.len(), x.dims());
+        }
+        let mut out = vec![0f32; n * c * plane];
+        let dst = super::threads::SharedMut(out.as_mut_ptr());
+        super::with_host(x, |xs| {
+            let mut norms = vec![0f64; n * c];
+            let np = super::threads::SharedMut64(norms.as_mut_ptr());
+            super::threads::for_each(n * c, (n * c * plane) as f64 * 2.0, |i| {
+                let mut acc = [0f64; 8];
+                let mut chunks = xs[i * plane..(i + 1) * plane].chunks_exact(8);
+                for ch in &mut chunks {
+                    for (a, &v) in acc.iter_mut().zip(ch) {
+                        *a += (v as f64) * (v as f64);
+                    }
+                }
+                let rest: f64 = chunks
+                    .remainder()
+                    .iter()
+                    .map(|&v| (v as f64) * (v as f64))
+                    .sum();
+                // SAFETY: entry i is written by this task only.
+                unsafe { np.write(i, (acc.iter().sum::<f64>() + rest).sqrt()) };
+            });
+            super::threads::for_each(n * c, (n * c * plane) as f64 * 2.0, |i| {
+                let b = i / c;
+                let mean = norms[b * c..(b + 1) * c].iter().sum::<f64>() / c as f64;
+                let ch = i % c;
+                let scale = (1.0 + gamma[ch] as f64 * norms[i] / (mean + 1e-6)) as f32;
+                let shift = beta[ch];
+                // SAFETY: plane i is written by this task only.
+                let o = unsafe { std::slice::from_raw_parts_mut(dst.ptr().add(i * plane), plane) };
+                for (o, &v) in o.iter_mut().zip(&xs[i * plane..(i + 1) * plane]) {
+                    *o = v * scale + shift;
+                }
+            });
+        })?;
+        Tensor::from_vec(out, (n, c, h, w), x.device())
+    }
+
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (n, h, w, c) = x.dims4()?;
         let gx = x
@@ -168,6 +271,25 @@ impl Grn {
         let y = self.gamma.broadcast_mul(&x.broadcast_mul(&nx)?)?;
         y.broadcast_add(&self.beta)? + x
     }
+}
+
+/// Mean and biased variance of one plane, accumulated in f64 over 8 independent lanes (a
+/// single running f64 sum is one add per cycle, the slowest part of the generator's norms).
+fn plane_moments(v: &[f32]) -> (f64, f64) {
+    let lanes = |f: &dyn Fn(f32) -> f64| {
+        let mut acc = [0f64; 8];
+        let mut chunks = v.chunks_exact(8);
+        for ch in &mut chunks {
+            for (a, &x) in acc.iter_mut().zip(ch) {
+                *a += f(x);
+            }
+        }
+        acc.iter().sum::<f64>() + chunks.remainder().iter().map(|&x| f(x)).sum::<f64>()
+    };
+    let n = v.len().max(1) as f64;
+    let mean = lanes(&|x| x as f64) / n;
+    let var = lanes(&|x| (x as f64 - mean).powi(2)) / n;
+    (mean, var)
 }
 
 /// SPADE's modulation in one pass: act(instance_norm(x)·(1 + γ) + β) on (N, C, H, W), with γ
@@ -193,27 +315,26 @@ pub fn modulated_instance_norm(
         let y = ((instance_norm(x, eps)? * (gamma + 1.0)?)? + beta)?;
         return act.forward(&y);
     }
-    let xs = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
-    let gb = gamma_beta
-        .to_dtype(DType::F32)?
-        .flatten_all()?
-        .to_vec1::<f32>()?;
     let plane = h * w;
-    let mut out = vec![0f32; xs.len()];
+    let mut out = vec![0f32; n * c * plane];
     let dst = super::threads::SharedMut(out.as_mut_ptr());
-    super::threads::for_each(n * c, 8.0 * xs.len() as f64, |i| {
-        let (b, ch) = (i / c, i % c);
-        let src = &xs[i * plane..(i + 1) * plane];
-        let gamma = &gb[((b * 2 * c) + ch) * plane..((b * 2 * c) + ch + 1) * plane];
-        let beta = &gb[((b * 2 * c) + c + ch) * plane..((b * 2 * c) + c + ch + 1) * plane];
-        let mean = src.iter().map(|&v| v as f64).sum::<f64>() / plane as f64;
-        let var = src.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / plane as f64;
-        let (mean, inv) = (mean as f32, (1.0 / (var + eps).sqrt()) as f32);
-        for (k, ((&v, &g), &bt)) in src.iter().zip(gamma).zip(beta).enumerate() {
-            let y = act.apply((v - mean) * inv * (1.0 + g) + bt);
-            // SAFETY: plane i is written by this task only.
-            unsafe { dst.write(i * plane + k, y) };
-        }
-    });
+    super::with_host(x, |xs| {
+        super::with_host(gamma_beta, |gb| {
+            super::threads::for_each(n * c, 8.0 * xs.len() as f64, |i| {
+                let (b, ch) = (i / c, i % c);
+                let src = &xs[i * plane..(i + 1) * plane];
+                let gamma = &gb[((b * 2 * c) + ch) * plane..((b * 2 * c) + ch + 1) * plane];
+                let beta = &gb[((b * 2 * c) + c + ch) * plane..((b * 2 * c) + c + ch + 1) * plane];
+                let (mean, var) = plane_moments(src);
+                let (mean, inv) = (mean as f32, (1.0 / (var + eps).sqrt()) as f32);
+                // SAFETY: plane i is written by this task only.
+                let out =
+                    unsafe { std::slice::from_raw_parts_mut(dst.ptr().add(i * plane), plane) };
+                for (((o, &v), &g), &bt) in out.iter_mut().zip(src).zip(gamma).zip(beta) {
+                    *o = act.apply((v - mean) * inv * (1.0 + g) + bt);
+                }
+            })
+        })
+    })??;
     Tensor::from_vec(out, (n, c, h, w), x.device())
 }

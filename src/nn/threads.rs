@@ -80,11 +80,23 @@ unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
 impl SharedMut {
-    /// The element at `i` (a method, so closures capture the whole Sync wrapper).
-    ///
+    /// The buffer's start (a method, so closures capture the whole Sync wrapper).
+    pub(crate) fn ptr(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// As [`SharedMut`], for f64 buffers.
+#[derive(Clone, Copy)]
+pub(crate) struct SharedMut64(pub *mut f64);
+// SAFETY: as for SharedMut.
+unsafe impl Send for SharedMut64 {}
+unsafe impl Sync for SharedMut64 {}
+
+impl SharedMut64 {
     /// # Safety
     /// `i` is inside the buffer, and no other thread writes that element.
-    pub(crate) unsafe fn write(self, i: usize, v: f32) {
+    pub(crate) unsafe fn write(self, i: usize, v: f64) {
         // SAFETY: as the caller promises.
         unsafe { *self.0.add(i) = v };
     }

@@ -1,0 +1,976 @@
+//! Winograd's minimal filtering F(4×4, 3×3) for stride-1, padding-1 convolutions with 3×3
+//! kernels (and 3×3×3 ones, as three depth taps over 2-D Winograd planes): 36 products per
+//! 4×4 output tile where direct convolution needs 144, so 4× less arithmetic for the
+//! generator's and the warping network's bulk (Lavin and Gray, *Fast Algorithms for
+//! Convolutional Neural Networks*, 2016).
+//!
+//! The kernel's transform G g Gᵀ is made once at load, in f64, and packed for the GEMM
+//! microkernel (`gemm::Packed`), one matrix per transformed position ξ (and depth tap). A
+//! convolution then runs block by block of 64 tiles, each block on one thread: the input
+//! transform Bᵀ d B (vectorised across 16 or 8 neighbouring tiles of a tile row, whose 6×6
+//! windows are de-interleaved from the padded rows with vector permutes), 36 GEMMs
+//! (O × C) · (C × tiles), and the output transform Aᵀ m A with the layer's per-channel
+//! epilogue, re-interleaved into rows. For a 3×3×3 kernel the GEMM sums three depth taps
+//! that read the transformed planes above and below (shifted column ranges, nothing copied).
+//!
+//! Precision: the points 0, ±1, ±2 and ∞ keep the transforms' coefficients small (at most 8
+//! in Aᵀ); against an f64 direct convolution the error stays within a few f32 rounding steps
+//! of the accumulated magnitude (the tests hold it to that).
+
+use super::gemm::{Layout, tile_shape};
+use super::simd::Isa;
+use super::threads::{self, SharedMut};
+
+/// The activation that ends the epilogue (the conv's own; see `conv::Act`).
+pub use super::conv::Act;
+
+/// Tiles per block: a multiple of every lane count (16, 8) and GEMM width (32, 16).
+const TB: usize = 64;
+
+/// G of F(4, 3): the kernel transform.
+const G: [[f64; 3]; 6] = [
+    [1.0 / 4.0, 0.0, 0.0],
+    [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+    [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+    [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+    [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+    [0.0, 0.0, 1.0],
+];
+
+/// A 3×3 (or 3×3×3) convolution in the Winograd domain, with its epilogue
+/// y = act(v · mul + add) per output channel.
+///
+/// The weights are kept as the direct kernel packs them (one segment per tap) and carried
+/// into the Winograd domain at each call: the transformed kernel is 4× the size (0.9 GB for
+/// the generator alone), and making it costs a few percent of the products it feeds.
+#[derive(Clone, Debug)]
+pub struct Winograd {
+    c: usize,
+    o: usize,
+    /// Depth taps: 1 for a 2-D kernel, 3 for a 3-D one.
+    kd: usize,
+    mul: Vec<f32>,
+    add: Vec<f32>,
+    act: Act,
+}
+
+impl Winograd {
+    /// For weights packed per tap (`kd`·9 segments of C, taps in (z, y, x) order).
+    pub fn new(taps: &Layout, kd: usize, mul: Vec<f32>, add: Vec<f32>, act: Act) -> Self {
+        assert_eq!(taps.segs(), kd * 9);
+        Self {
+            c: taps.kseg(),
+            o: taps.rows(),
+            kd,
+            mul,
+            add,
+            act,
+        }
+    }
+
+    /// Whether the output transform can end with `act` (GELU has no vector form here).
+    pub fn supports(act: Act) -> bool {
+        !matches!(act, Act::Gelu)
+    }
+
+    /// Whether Winograd pays for an input this size: the tiles of a tile row are processed
+    /// in groups of 16 (8 with AVX2), so narrow planes waste most lanes.
+    pub fn worth_it(isa: Isa, h: usize, w: usize) -> bool {
+        let lanes = lanes(isa);
+        let tw = w.div_ceil(4);
+        h >= 8 && tw * 2 >= lanes
+    }
+
+    /// One batch item: x (C, D, H, W) → out (O, D, H, W), D = 1 for 2-D, with the weights
+    /// `taps` in `layout` (the one given to `new`).
+    pub fn forward(
+        &self,
+        layout: &Layout,
+        taps: &[f32],
+        x: &[f32],
+        (d, h, w): (usize, usize, usize),
+        out: &mut [f32],
+    ) {
+        assert_eq!(x.len(), self.c * d * h * w);
+        assert_eq!(out.len(), self.o * d * h * w);
+        let isa = layout.isa();
+        let ul = Layout::new(isa, self.o, self.c, self.kd);
+        let ulen = ul.len() + 16; // ξ strides off multiples of 4 KiB
+        let mut u = take(&WEIGHTS, 36 * ulen);
+        transform_weights(layout, taps, &ul, ulen, self.kd, &mut u);
+        let tw = Transformed { u: &u, ul, ulen };
+        match isa {
+            // The layout was made for this ISA, which the CPU has (`Isa::current`).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => forward(self, &tw, x, (d, h, w), out, 16, x86::block_avx512),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => forward(self, &tw, x, (d, h, w), out, 8, x86::block_avx2),
+            _ => forward(self, &tw, x, (d, h, w), out, 8, block_portable),
+        }
+        give(&WEIGHTS, u);
+    }
+}
+
+/// U[ξ] = G g Gᵀ for every (output, depth tap, input) of the per-tap packed weights, written
+/// in `ul` (one matrix per ξ, `ulen` apart), panels in parallel.
+fn transform_weights(
+    taps: &Layout,
+    src: &[f32],
+    ul: &Layout,
+    ulen: usize,
+    kd: usize,
+    u: &mut [f32],
+) {
+    let dst = SharedMut(u.as_mut_ptr());
+    let flops = (taps.panels() * kd * taps.kseg() * taps.mr()) as f64 * 400.0;
+    threads::for_each(taps.panels(), flops, |p| {
+        // SAFETY: panel p's values in every ξ are written by this task only; the ISA is the
+        // CPU's.
+        unsafe {
+            match taps.isa() {
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => x86::weights_avx512(taps, src, ul, ulen, kd, dst, p),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => x86::weights_avx2(taps, src, ul, ulen, kd, dst, p),
+                _ => weights_panel::<4>(taps, src, ul, ulen, kd, dst, p),
+            }
+        }
+    });
+}
+
+/// One panel of `transform_weights`, MR outputs side by side (vectorised by the compiler).
+#[inline(always)]
+unsafe fn weights_panel<const MR: usize>(
+    taps: &Layout,
+    src: &[f32],
+    ul: &Layout,
+    ulen: usize,
+    kd: usize,
+    dst: SharedMut,
+    p: usize,
+) {
+    debug_assert_eq!(taps.mr(), MR);
+    let row0 = p * MR;
+    for dz in 0..kd {
+        for c in 0..taps.kseg() {
+            let g: [[f32; MR]; 9] = std::array::from_fn(|t| {
+                let at = taps.index(row0, dz * 9 + t, c);
+                std::array::from_fn(|r| src[at + r])
+            });
+            // G g: 6 × 3 per output; then (G g) Gᵀ: 6 × 6.
+            let mut gg = [[[0f32; MR]; 3]; 6];
+            for (i, gi) in G.iter().enumerate() {
+                for j in 0..3 {
+                    for r in 0..MR {
+                        gg[i][j][r] = gi[0] as f32 * g[j][r]
+                            + gi[1] as f32 * g[3 + j][r]
+                            + gi[2] as f32 * g[6 + j][r];
+                    }
+                }
+            }
+            let at = ul.index(row0, dz, c);
+            for (i, ggi) in gg.iter().enumerate() {
+                for (j, gj) in G.iter().enumerate() {
+                    let mut v = [0f32; MR];
+                    for (r, vr) in v.iter_mut().enumerate() {
+                        *vr = ggi[0][r] * gj[0] as f32
+                            + ggi[1][r] * gj[1] as f32
+                            + ggi[2][r] * gj[2] as f32;
+                    }
+                    // SAFETY: inside u (36 · ulen values), this panel's own values.
+                    let out = unsafe { dst.ptr().add((i * 6 + j) * ulen + at) };
+                    for (r, vr) in v.iter().enumerate() {
+                        unsafe { *out.add(r) = *vr };
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lanes(isa: Isa) -> usize {
+    match isa {
+        Isa::Avx512 => 16,
+        _ => 8,
+    }
+}
+
+/// The vector operations the transforms need, for one lane width.
+trait Simd: Copy {
+    type V: Copy;
+    const L: usize;
+    unsafe fn load(p: *const f32) -> Self::V;
+    unsafe fn store(p: *mut f32, v: Self::V);
+    /// The first `n` lanes only.
+    unsafe fn store_n(p: *mut f32, v: Self::V, n: usize);
+    fn splat(x: f32) -> Self::V;
+    fn add(a: Self::V, b: Self::V) -> Self::V;
+    fn sub(a: Self::V, b: Self::V) -> Self::V;
+    fn mul(a: Self::V, b: Self::V) -> Self::V;
+    /// a·b + c
+    fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    fn max(a: Self::V, b: Self::V) -> Self::V;
+    fn min(a: Self::V, b: Self::V) -> Self::V;
+    /// v_i[l] = p[4l + i] for i in 0..6: the six columns of L neighbouring 6-wide tile
+    /// windows (which overlap by 2) from one padded row; reads p[0..5L].
+    unsafe fn phases(p: *const f32) -> [Self::V; 6];
+    /// The inverse for four columns: y_j[l] = pixel 4l + j → 4L consecutive pixels.
+    fn interleave(y: [Self::V; 4]) -> [Self::V; 4];
+}
+
+/// Bᵀ d for six values: rows of Bᵀ = [4 0 −5 0 1 0], [0 −4 −4 1 1 0], [0 4 −4 −1 1 0],
+/// [0 −2 −1 2 1 0], [0 2 −1 −2 1 0], [0 4 0 −5 0 1].
+#[inline(always)]
+fn bt<S: Simd>(d: [S::V; 6]) -> [S::V; 6] {
+    let (four, neg4, neg5) = (S::splat(4.0), S::splat(-4.0), S::splat(-5.0));
+    let t0 = S::fma(four, d[0], S::fma(neg5, d[2], d[4]));
+    let a = S::fma(neg4, d[2], d[4]);
+    let b = S::fma(neg4, d[1], d[3]);
+    let c = S::sub(d[4], d[2]);
+    let e = S::mul(S::splat(2.0), S::sub(d[3], d[1]));
+    let t5 = S::fma(four, d[1], S::fma(neg5, d[3], d[5]));
+    [
+        t0,
+        S::add(a, b),
+        S::sub(a, b),
+        S::add(c, e),
+        S::sub(c, e),
+        t5,
+    ]
+}
+
+/// Aᵀ m for six values: rows [1 1 1 1 1 0], [0 1 −1 2 −2 0], [0 1 1 4 4 0], [0 1 −1 8 −8 1].
+#[inline(always)]
+fn at<S: Simd>(m: [S::V; 6]) -> [S::V; 4] {
+    let a = S::add(m[1], m[2]);
+    let b = S::sub(m[1], m[2]);
+    let c = S::add(m[3], m[4]);
+    let d = S::sub(m[3], m[4]);
+    [
+        S::add(S::add(m[0], a), c),
+        S::fma(S::splat(2.0), d, b),
+        S::fma(S::splat(4.0), c, a),
+        S::add(S::fma(S::splat(8.0), d, b), m[5]),
+    ]
+}
+
+#[inline(always)]
+fn epilogue<S: Simd>(v: S::V, mul: S::V, add: S::V, act: Act) -> S::V {
+    let v = S::fma(v, mul, add);
+    match act {
+        Act::Identity => v,
+        Act::Relu => S::max(v, S::splat(0.0)),
+        Act::LeakyRelu(a) => S::fma(
+            S::min(v, S::splat(0.0)),
+            S::splat(a),
+            S::max(v, S::splat(0.0)),
+        ),
+        // Never built with GELU (`Winograd::supports`).
+        Act::Gelu => v,
+    }
+}
+
+thread_local! {
+    /// Per-thread transform buffers, kept between calls (a block's V and M are megabytes:
+    /// fresh pages for every block cost more than the transforms).
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The transformed weights and the zero-padded input, on the thread that calls `forward`.
+    static WEIGHTS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    static PADDED: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Take a thread-local buffer of at least `len` values (its contents are stale).
+fn take(
+    cell: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>,
+    len: usize,
+) -> Vec<f32> {
+    let mut v = cell.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    v
+}
+
+fn give(cell: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>, v: Vec<f32>) {
+    cell.with(|b| *b.borrow_mut() = v);
+}
+
+/// The weights in the Winograd domain: one matrix in `ul` per ξ, `ulen` apart.
+struct Transformed<'a> {
+    u: &'a [f32],
+    ul: Layout,
+    ulen: usize,
+}
+
+/// What every block of one call shares.
+struct Ctx<'a> {
+    wg: &'a Winograd,
+    /// The transformed weights: one matrix in `ul` per ξ, `ulen` apart.
+    u: &'a [f32],
+    ul: Layout,
+    ulen: usize,
+    /// The zero-padded input planes (C, D, hp, wp).
+    xp: &'a [f32],
+    out: SharedMut,
+    d: usize,
+    h: usize,
+    w: usize,
+    /// Padded plane: rows, row length.
+    hp: usize,
+    wp: usize,
+    /// Lane groups per tile row, tiles in all.
+    groups: usize,
+    ntiles: usize,
+}
+
+/// One call: pad the input (in parallel), then the blocks of 64 tiles on the pool, each
+/// through `block` (compiled for one ISA).
+fn forward(
+    wg: &Winograd,
+    tf: &Transformed,
+    x: &[f32],
+    (d, h, w): (usize, usize, usize),
+    out: &mut [f32],
+    lanes: usize,
+    block: unsafe fn(&Ctx, usize),
+) {
+    let c = wg.c;
+    let (th, tw) = (h.div_ceil(4), w.div_ceil(4));
+    let groups = tw.div_ceil(lanes);
+    // Padded planes: one zero row above, the rest below to 4·th + 2; one zero column on the
+    // left, and room on the right for the last group's whole-vector reads (5 vectors).
+    let (hp, wp) = (4 * th + 2, (4 * groups + 1) * lanes + 1);
+    let plane = hp * wp;
+    let mut xp = take(&PADDED, c * d * plane);
+    {
+        let dst = SharedMut(xp.as_mut_ptr());
+        threads::for_each(c, (c * d * plane) as f64 * 4.0, |ch| {
+            for z in 0..d {
+                let base = (ch * d + z) * plane;
+                // SAFETY: each channel's planes are written by one task only, inside xp.
+                let planes = unsafe { std::slice::from_raw_parts_mut(dst.ptr().add(base), plane) };
+                planes[..wp].fill(0.0);
+                for y in 0..h {
+                    let row = &mut planes[(y + 1) * wp..(y + 2) * wp];
+                    row[0] = 0.0;
+                    row[1..=w].copy_from_slice(&x[((ch * d + z) * h + y) * w..][..w]);
+                    row[w + 1..].fill(0.0);
+                }
+                planes[(h + 1) * wp..].fill(0.0);
+            }
+        });
+    }
+    let ctx = Ctx {
+        wg,
+        u: tf.u,
+        ul: tf.ul,
+        ulen: tf.ulen,
+        xp: &xp,
+        out: SharedMut(out.as_mut_ptr()),
+        d,
+        h,
+        w,
+        hp,
+        wp,
+        groups,
+        ntiles: th * groups * lanes,
+    };
+    let flops = 2.0 * (36 * c * wg.o * wg.kd * ctx.ntiles * d) as f64;
+    // SAFETY: `block` is the ISA's, which the CPU has; blocks write disjoint tiles.
+    threads::for_each(ctx.ntiles.div_ceil(TB), flops, |bi| unsafe {
+        block(&ctx, bi)
+    });
+    give(&PADDED, xp);
+}
+
+/// One block of tiles: input transform, the 36 products, output transform.
+#[inline(always)]
+unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
+    let wg = ctx.wg;
+    let (c, o, kd) = (wg.c, wg.o, wg.kd);
+    let (d, h, w, wp, groups) = (ctx.d, ctx.h, ctx.w, ctx.wp, ctx.groups);
+    let plane = ctx.hp * wp;
+    let l = S::L;
+    let dpad = kd / 2;
+    let zin = d + 2 * dpad;
+    let vs = c * zin * TB + 16; // ξ-plane strides, off multiples of 4 KiB (L1 set aliasing)
+    let ms = o * d * TB + 16;
+    let offsets: [usize; 3] = [0, TB, 2 * TB];
+    let offsets = &offsets[..kd];
+    let nr = tile_shape(ctx.ul.isa()).1;
+    let t0 = bi * TB;
+    let tbv = TB.min(ctx.ntiles - t0);
+    let mut buf = take(&SCRATCH, 36 * (vs + ms));
+    let (v, m) = buf.split_at_mut(36 * vs);
+    // SAFETY: every read below stays inside xp (padded by `forward` for 5 vectors past each
+    // group), v and m (sized for a whole block); writes to `out` are this block's own tiles.
+    unsafe {
+        // Input transform: Bᵀ along each of the window's 6 rows, then down its 6 columns.
+        for g in 0..tbv / l {
+            let tg = t0 / l + g;
+            let (ty, gx) = (tg / groups, tg % groups);
+            for ch in 0..c {
+                for zz in 0..zin {
+                    let col = (ch * zin + zz) * TB + g * l;
+                    if zz < dpad || zz >= d + dpad {
+                        for xi in 0..36 {
+                            S::store(v.as_mut_ptr().add(xi * vs + col), S::splat(0.0));
+                        }
+                        continue;
+                    }
+                    let z = zz - dpad;
+                    let base = ctx
+                        .xp
+                        .as_ptr()
+                        .add((ch * d + z) * plane + 4 * ty * wp + gx * 4 * l);
+                    let mut rows = [[S::splat(0.0); 6]; 6];
+                    for (r, row) in rows.iter_mut().enumerate() {
+                        *row = bt::<S>(S::phases(base.add(r * wp)));
+                    }
+                    for j in 0..6 {
+                        let t = bt::<S>([
+                            rows[0][j], rows[1][j], rows[2][j], rows[3][j], rows[4][j], rows[5][j],
+                        ]);
+                        for (i, tv) in t.iter().enumerate() {
+                            S::store(v.as_mut_ptr().add((i * 6 + j) * vs + col), *tv);
+                        }
+                    }
+                }
+            }
+        }
+        // The 36 products, each summing the depth taps.
+        let ul = &ctx.ul;
+        for xi in 0..36 {
+            let u = &ctx.u[xi * ctx.ulen..];
+            let vb = v.as_ptr().add(xi * vs);
+            let mb = m.as_mut_ptr().add(xi * ms);
+            for p in 0..ul.panels() {
+                for z in 0..d {
+                    let mut j = 0;
+                    while j < tbv {
+                        ul.tile(
+                            u,
+                            p,
+                            vb.add(z * TB + j),
+                            zin * TB,
+                            offsets,
+                            mb.add(p * ul.mr() * d * TB + z * TB + j),
+                            d * TB,
+                            nr.min(tbv - j),
+                            false,
+                        );
+                        j += nr;
+                    }
+                }
+            }
+        }
+        // Output transform and epilogue.
+        for oc in 0..o {
+            let (mul, add) = (S::splat(wg.mul[oc]), S::splat(wg.add[oc]));
+            for z in 0..d {
+                for g in 0..tbv / l {
+                    let tg = t0 / l + g;
+                    let (ty, gx) = (tg / groups, tg % groups);
+                    let at_ = (oc * d + z) * TB + g * l;
+                    // Aᵀ along each row of the 6×6, then down each of the 4 columns.
+                    let mut rows = [[S::splat(0.0); 4]; 6];
+                    for (i, row) in rows.iter_mut().enumerate() {
+                        let mut mv = [S::splat(0.0); 6];
+                        for (j, mvj) in mv.iter_mut().enumerate() {
+                            *mvj = S::load(m.as_ptr().add((i * 6 + j) * ms + at_));
+                        }
+                        *row = at::<S>(mv);
+                    }
+                    let mut cols = [[S::splat(0.0); 4]; 4];
+                    for (j, col) in cols.iter_mut().enumerate() {
+                        *col = at::<S>([
+                            rows[0][j], rows[1][j], rows[2][j], rows[3][j], rows[4][j], rows[5][j],
+                        ]);
+                    }
+                    for i in 0..4 {
+                        let oy = 4 * ty + i;
+                        if oy >= h {
+                            break;
+                        }
+                        let y = [
+                            epilogue::<S>(cols[0][i], mul, add, wg.act),
+                            epilogue::<S>(cols[1][i], mul, add, wg.act),
+                            epilogue::<S>(cols[2][i], mul, add, wg.act),
+                            epilogue::<S>(cols[3][i], mul, add, wg.act),
+                        ];
+                        let q = S::interleave(y);
+                        let row = ((oc * d + z) * h + oy) * w;
+                        for (k, qv) in q.iter().enumerate() {
+                            let x0 = gx * 4 * l + k * l;
+                            if x0 >= w {
+                                break;
+                            }
+                            let n = (w - x0).min(l);
+                            if n == l {
+                                S::store(ctx.out.ptr().add(row + x0), *qv);
+                            } else {
+                                S::store_n(ctx.out.ptr().add(row + x0), *qv, n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    give(&SCRATCH, buf);
+}
+
+unsafe fn block_portable(ctx: &Ctx, bi: usize) {
+    // SAFETY: as `block`.
+    unsafe { block::<Portable>(ctx, bi) }
+}
+
+/// Portable lanes: plain arrays the compiler vectorises (NEON on Apple silicon).
+#[derive(Clone, Copy)]
+struct Portable;
+
+impl Simd for Portable {
+    type V = [f32; 8];
+    const L: usize = 8;
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self::V {
+        // SAFETY: the caller's bounds.
+        std::array::from_fn(|i| unsafe { *p.add(i) })
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: Self::V) {
+        for (i, x) in v.iter().enumerate() {
+            // SAFETY: the caller's bounds.
+            unsafe { *p.add(i) = *x };
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_n(p: *mut f32, v: Self::V, n: usize) {
+        for (i, x) in v.iter().enumerate().take(n) {
+            // SAFETY: the caller's bounds.
+            unsafe { *p.add(i) = *x };
+        }
+    }
+    #[inline(always)]
+    fn splat(x: f32) -> Self::V {
+        [x; 8]
+    }
+    #[inline(always)]
+    fn add(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i] + b[i])
+    }
+    #[inline(always)]
+    fn sub(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i] - b[i])
+    }
+    #[inline(always)]
+    fn mul(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i] * b[i])
+    }
+    #[inline(always)]
+    fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i].mul_add(b[i], c[i]))
+    }
+    #[inline(always)]
+    fn max(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i].max(b[i]))
+    }
+    #[inline(always)]
+    fn min(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i].min(b[i]))
+    }
+    #[inline(always)]
+    unsafe fn phases(p: *const f32) -> [Self::V; 6] {
+        // SAFETY: the caller's bounds (p[0..5L]).
+        std::array::from_fn(|i| std::array::from_fn(|l| unsafe { *p.add(4 * l + i) }))
+    }
+    #[inline(always)]
+    fn interleave(y: [Self::V; 4]) -> [Self::V; 4] {
+        std::array::from_fn(|q| std::array::from_fn(|k| y[k % 4][2 * q + k / 4]))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Ctx, Layout, SharedMut, Simd, block, weights_panel};
+    use std::arch::x86_64::*;
+
+    /// # Safety
+    /// The CPU has AVX-512 F; as `weights_panel`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn weights_avx512(
+        taps: &Layout,
+        src: &[f32],
+        ul: &Layout,
+        ulen: usize,
+        kd: usize,
+        dst: SharedMut,
+        p: usize,
+    ) {
+        unsafe { weights_panel::<14>(taps, src, ul, ulen, kd, dst, p) }
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA; as `weights_panel`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn weights_avx2(
+        taps: &Layout,
+        src: &[f32],
+        ul: &Layout,
+        ulen: usize,
+        kd: usize,
+        dst: SharedMut,
+        p: usize,
+    ) {
+        unsafe { weights_panel::<6>(taps, src, ul, ulen, kd, dst, p) }
+    }
+
+    /// # Safety
+    /// The CPU has AVX-512 F; as `block`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn block_avx512(ctx: &Ctx, bi: usize) {
+        unsafe { block::<Avx512>(ctx, bi) }
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA; as `block`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn block_avx2(ctx: &Ctx, bi: usize) {
+        unsafe { block::<Avx2>(ctx, bi) }
+    }
+
+    #[derive(Clone, Copy)]
+    struct Avx512;
+
+    // SAFETY (every intrinsic below): only reached through `forward_avx512`, which requires
+    // AVX-512 F; pointer bounds are the callers'.
+    impl Simd for Avx512 {
+        type V = __m512;
+        const L: usize = 16;
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> __m512 {
+            unsafe { _mm512_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, v: __m512) {
+            unsafe { _mm512_storeu_ps(p, v) }
+        }
+        #[inline(always)]
+        unsafe fn store_n(p: *mut f32, v: __m512, n: usize) {
+            unsafe { _mm512_mask_storeu_ps(p, ((1u32 << n) - 1) as u16, v) }
+        }
+        #[inline(always)]
+        fn splat(x: f32) -> __m512 {
+            unsafe { _mm512_set1_ps(x) }
+        }
+        #[inline(always)]
+        fn add(a: __m512, b: __m512) -> __m512 {
+            unsafe { _mm512_add_ps(a, b) }
+        }
+        #[inline(always)]
+        fn sub(a: __m512, b: __m512) -> __m512 {
+            unsafe { _mm512_sub_ps(a, b) }
+        }
+        #[inline(always)]
+        fn mul(a: __m512, b: __m512) -> __m512 {
+            unsafe { _mm512_mul_ps(a, b) }
+        }
+        #[inline(always)]
+        fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
+            unsafe { _mm512_fmadd_ps(a, b, c) }
+        }
+        #[inline(always)]
+        fn max(a: __m512, b: __m512) -> __m512 {
+            unsafe { _mm512_max_ps(a, b) }
+        }
+        #[inline(always)]
+        fn min(a: __m512, b: __m512) -> __m512 {
+            unsafe { _mm512_min_ps(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn phases(p: *const f32) -> [__m512; 6] {
+            unsafe {
+                let r = [
+                    _mm512_loadu_ps(p),
+                    _mm512_loadu_ps(p.add(16)),
+                    _mm512_loadu_ps(p.add(32)),
+                    _mm512_loadu_ps(p.add(48)),
+                    _mm512_loadu_ps(p.add(64)),
+                ];
+                let mut v = [_mm512_setzero_ps(); 6];
+                for i in 0..4i32 {
+                    let idx = _mm512_setr_epi32(
+                        i,
+                        i + 4,
+                        i + 8,
+                        i + 12,
+                        i + 16,
+                        i + 20,
+                        i + 24,
+                        i + 28,
+                        i,
+                        i + 4,
+                        i + 8,
+                        i + 12,
+                        i + 16,
+                        i + 20,
+                        i + 24,
+                        i + 28,
+                    );
+                    // Phase i of the first 32 values in lanes 0..8, of the next 32 in 8..16.
+                    let a = _mm512_permutex2var_ps(r[0], idx, r[1]);
+                    let b = _mm512_permutex2var_ps(r[2], idx, r[3]);
+                    v[i as usize] = _mm512_shuffle_f32x4(a, b, 0b01_00_01_00);
+                }
+                // Phases 4 and 5 are 0 and 1 one tile on: shift a lane in from p[64], p[65].
+                let r4 = _mm512_castps_si512(r[4]);
+                let r4s = _mm512_alignr_epi32(r4, r4, 1);
+                v[4] = _mm512_castsi512_ps(_mm512_alignr_epi32(r4, _mm512_castps_si512(v[0]), 1));
+                v[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(r4s, _mm512_castps_si512(v[1]), 1));
+                v
+            }
+        }
+        #[inline(always)]
+        fn interleave(y: [__m512; 4]) -> [__m512; 4] {
+            unsafe {
+                let a_lo = _mm512_unpacklo_ps(y[0], y[1]);
+                let a_hi = _mm512_unpackhi_ps(y[0], y[1]);
+                let b_lo = _mm512_unpacklo_ps(y[2], y[3]);
+                let b_hi = _mm512_unpackhi_ps(y[2], y[3]);
+                let pd = _mm512_castps_pd;
+                // Per 128-bit lane k: the four pixels of tiles 4k, 4k+1, 4k+2, 4k+3.
+                let t0 = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(a_lo), pd(b_lo)));
+                let t1 = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(a_lo), pd(b_lo)));
+                let t2 = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(a_hi), pd(b_hi)));
+                let t3 = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(a_hi), pd(b_hi)));
+                let u0 = _mm512_shuffle_f32x4(t0, t1, 0b01_00_01_00);
+                let u1 = _mm512_shuffle_f32x4(t2, t3, 0b01_00_01_00);
+                let u2 = _mm512_shuffle_f32x4(t0, t1, 0b11_10_11_10);
+                let u3 = _mm512_shuffle_f32x4(t2, t3, 0b11_10_11_10);
+                [
+                    _mm512_shuffle_f32x4(u0, u1, 0b10_00_10_00),
+                    _mm512_shuffle_f32x4(u0, u1, 0b11_01_11_01),
+                    _mm512_shuffle_f32x4(u2, u3, 0b10_00_10_00),
+                    _mm512_shuffle_f32x4(u2, u3, 0b11_01_11_01),
+                ]
+            }
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    struct Avx2;
+
+    // SAFETY (every intrinsic below): only reached through `forward_avx2`, which requires
+    // AVX2 and FMA; pointer bounds are the callers'.
+    impl Simd for Avx2 {
+        type V = __m256;
+        const L: usize = 8;
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> __m256 {
+            unsafe { _mm256_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, v: __m256) {
+            unsafe { _mm256_storeu_ps(p, v) }
+        }
+        #[inline(always)]
+        unsafe fn store_n(p: *mut f32, v: __m256, n: usize) {
+            unsafe {
+                let idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), idx);
+                _mm256_maskstore_ps(p, mask, v)
+            }
+        }
+        #[inline(always)]
+        fn splat(x: f32) -> __m256 {
+            unsafe { _mm256_set1_ps(x) }
+        }
+        #[inline(always)]
+        fn add(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_add_ps(a, b) }
+        }
+        #[inline(always)]
+        fn sub(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_sub_ps(a, b) }
+        }
+        #[inline(always)]
+        fn mul(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_mul_ps(a, b) }
+        }
+        #[inline(always)]
+        fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
+            unsafe { _mm256_fmadd_ps(a, b, c) }
+        }
+        #[inline(always)]
+        fn max(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_max_ps(a, b) }
+        }
+        #[inline(always)]
+        fn min(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_min_ps(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn phases(p: *const f32) -> [__m256; 6] {
+            unsafe {
+                let r = [
+                    _mm256_loadu_ps(p),
+                    _mm256_loadu_ps(p.add(8)),
+                    _mm256_loadu_ps(p.add(16)),
+                    _mm256_loadu_ps(p.add(24)),
+                ];
+                let mut v = [_mm256_setzero_ps(); 6];
+                for i in 0..4i32 {
+                    // Each 8-value load holds tiles 2k and 2k+1: their phase i at i and i + 4.
+                    let idx = _mm256_setr_epi32(i, i + 4, i, i + 4, i, i + 4, i, i + 4);
+                    let q = [
+                        _mm256_permutevar8x32_ps(r[0], idx),
+                        _mm256_permutevar8x32_ps(r[1], idx),
+                        _mm256_permutevar8x32_ps(r[2], idx),
+                        _mm256_permutevar8x32_ps(r[3], idx),
+                    ];
+                    let a = _mm256_blend_ps(q[0], q[1], 0b0000_1100);
+                    let b = _mm256_blend_ps(q[2], q[3], 0b1100_0000);
+                    v[i as usize] = _mm256_blend_ps(a, b, 0b1111_0000);
+                }
+                let next = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
+                v[4] = _mm256_blend_ps(
+                    _mm256_permutevar8x32_ps(v[0], next),
+                    _mm256_broadcast_ss(&*p.add(32)),
+                    0b1000_0000,
+                );
+                v[5] = _mm256_blend_ps(
+                    _mm256_permutevar8x32_ps(v[1], next),
+                    _mm256_broadcast_ss(&*p.add(33)),
+                    0b1000_0000,
+                );
+                v
+            }
+        }
+        #[inline(always)]
+        fn interleave(y: [__m256; 4]) -> [__m256; 4] {
+            unsafe {
+                let a_lo = _mm256_unpacklo_ps(y[0], y[1]);
+                let a_hi = _mm256_unpackhi_ps(y[0], y[1]);
+                let b_lo = _mm256_unpacklo_ps(y[2], y[3]);
+                let b_hi = _mm256_unpackhi_ps(y[2], y[3]);
+                let pd = _mm256_castps_pd;
+                let t0 = _mm256_castpd_ps(_mm256_unpacklo_pd(pd(a_lo), pd(b_lo)));
+                let t1 = _mm256_castpd_ps(_mm256_unpackhi_pd(pd(a_lo), pd(b_lo)));
+                let t2 = _mm256_castpd_ps(_mm256_unpacklo_pd(pd(a_hi), pd(b_hi)));
+                let t3 = _mm256_castpd_ps(_mm256_unpackhi_pd(pd(a_hi), pd(b_hi)));
+                [
+                    _mm256_permute2f128_ps(t0, t1, 0x20),
+                    _mm256_permute2f128_ps(t2, t3, 0x20),
+                    _mm256_permute2f128_ps(t0, t1, 0x31),
+                    _mm256_permute2f128_ps(t2, t3, 0x31),
+                ]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rand(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// Direct convolution in f64, then the epilogue.
+    #[allow(clippy::too_many_arguments)]
+    fn direct(
+        x: &[f32],
+        wt: &[f32],
+        (c, o, kd): (usize, usize, usize),
+        (d, h, w): (usize, usize, usize),
+        mul: &[f32],
+        add: &[f32],
+        act: Act,
+    ) -> Vec<f64> {
+        let mut out = vec![0f64; o * d * h * w];
+        let p = kd / 2;
+        for oc in 0..o {
+            for z in 0..d {
+                for y in 0..h {
+                    for xx in 0..w {
+                        let mut s = 0f64;
+                        for ic in 0..c {
+                            for dz in 0..kd {
+                                for i in 0..3 {
+                                    for j in 0..3 {
+                                        let (zz, yy, xi) = (
+                                            z as isize + dz as isize - p as isize,
+                                            y as isize + i as isize - 1,
+                                            xx as isize + j as isize - 1,
+                                        );
+                                        if zz < 0
+                                            || yy < 0
+                                            || xi < 0
+                                            || zz >= d as isize
+                                            || yy >= h as isize
+                                            || xi >= w as isize
+                                        {
+                                            continue;
+                                        }
+                                        s += x[((ic * d + zz as usize) * h + yy as usize) * w
+                                            + xi as usize]
+                                            as f64
+                                            * wt[(((oc * c + ic) * kd + dz) * 3 + i) * 3 + j]
+                                                as f64;
+                                    }
+                                }
+                            }
+                        }
+                        let v = s * mul[oc] as f64 + add[oc] as f64;
+                        out[((oc * d + z) * h + y) * w + xx] = act.apply(v as f32) as f64;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_path_matches_direct_convolution_in_2d_and_3d_with_ragged_sizes() {
+        for isa in Isa::available() {
+            for (c, o, kd, d, h, w, act) in [
+                (3, 5, 1, 1, 9, 13, Act::Identity),
+                (16, 20, 1, 1, 33, 70, Act::LeakyRelu(0.2)),
+                (7, 15, 3, 4, 10, 17, Act::Relu),
+                (5, 3, 1, 1, 4, 4, Act::Identity),
+            ] {
+                let x = rand(c * d * h * w, 1);
+                let wt: Vec<f32> = rand(o * c * kd * 9, 2)
+                    .iter()
+                    .map(|v| v / (c * kd * 9) as f32 * 3.0)
+                    .collect();
+                let mul = rand(o, 3);
+                let add = rand(o, 4);
+                let taps = crate::nn::gemm::Packed::new(isa, o, c, kd * 9, |oc, t, ic| {
+                    wt[(oc * c + ic) * kd * 9 + t]
+                });
+                let wg = Winograd::new(taps.layout(), kd, mul.clone(), add.clone(), act);
+                let mut out = vec![f32::NAN; o * d * h * w];
+                wg.forward(taps.layout(), taps.data(), &x, (d, h, w), &mut out);
+                let want = direct(&x, &wt, (c, o, kd), (d, h, w), &mul, &add, act);
+                let diff = out
+                    .iter()
+                    .zip(&want)
+                    .map(|(a, b)| (*a as f64 - b).abs())
+                    .fold(0.0, f64::max);
+                assert!(diff < 2e-5, "{isa:?} c{c} o{o} kd{kd} {d}x{h}x{w}: {diff}");
+            }
+        }
+    }
+}

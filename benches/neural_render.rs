@@ -8,9 +8,6 @@
 //! `VIVANT_BENCH_SECONDS` sets the length rendered (default 10). Under `cargo test --benches`
 //! (no `--bench`) it renders 0.4 s with the golden set's reduced networks, as a smoke test.
 
-#[path = "common/random_weights.rs"]
-mod random_weights;
-
 #[path = "common/memory.rs"]
 mod memory;
 
@@ -45,7 +42,7 @@ fn main() {
             Config::default(),
             |_| {
                 VarBuilder::from_backend(
-                    Box::new(random_weights::RandomWeights::full()),
+                    Box::new(vivant::neural::random_weights::RandomWeights::full()),
                     DType::F32,
                     dev.clone(),
                 )

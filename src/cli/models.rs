@@ -1,6 +1,7 @@
 //! `vivant models check [DIR]`: what a folder of LivePortrait weights holds, and whether the
 //! neural engine can run from it; `vivant models fetch`: the weights downloaded from Hugging
-//! Face into its cache, on the user's say-so only, then checked the same way.
+//! Face into its cache, on the user's say-so only, then checked the same way; `vivant models
+//! bench`: how long each network takes here, and what a clip would.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use super::{CliError, parse_device};
 use crate::face::DeviceChoice;
 use crate::neural::fetch::{self, FetchError, FetchOptions, FetchProgress, FetchStage, Fetched};
-use crate::neural::{self, LivePortrait, Network, weights};
+use crate::neural::{self, LivePortrait, Network, bench, weights};
 
 #[derive(Args, Debug)]
 pub struct ModelsArgs {
@@ -34,6 +35,31 @@ pub enum ModelsCommand {
     /// HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE and HF_TOKEN are honoured. Exit codes: 2 not
     /// found or offline, 1 network or server trouble, 130 cancelled.
     Fetch(FetchArgs),
+    /// Time the networks on this machine: F (per portrait), M (per driving frame), W and G
+    /// (per output frame), the time per output frame and what a 10-s clip would take. Without
+    /// --weights, the reference's full-size networks with random weights (nothing to
+    /// download). VIVANT_CPU=avx2 or generic times a smaller instruction set.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A folder of LivePortrait weights (any layout `models check` takes); without it, random
+    /// full-size weights.
+    #[arg(long, value_name = "DIR")]
+    pub weights: Option<PathBuf>,
+    /// Threads for the CPU kernels (default: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Timed runs of each network after a warm-up; the best counts.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+    /// Where to run the networks: cpu, cuda, metal or auto.
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceChoice,
+    /// Print one JSON line (seconds for F, M, W, G and frame; how they ran) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +114,90 @@ pub fn run(args: &ModelsArgs) -> Result<(), CliError> {
     match &args.command {
         ModelsCommand::Check(check) => run_check(check),
         ModelsCommand::Fetch(fetch) => run_fetch(fetch),
+        ModelsCommand::Bench(bench) => run_bench(bench),
+    }
+}
+
+fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
+    if let Some(n) = args.threads {
+        crate::nn::threads::set_compute_threads(n as usize);
+    }
+    let device = args
+        .device
+        .device()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let input = |e: neural::NeuralError| CliError::input(e.to_string());
+    let nets = match &args.weights {
+        Some(given) => {
+            let dir = weights_folder(Some(given))?;
+            let lp = LivePortrait::load(&dir, &device).map_err(input)?;
+            bench::Networks::from(lp, dir.display().to_string())
+        }
+        None => bench::Networks::random(&device).map_err(input)?,
+    };
+    if !args.json {
+        eprintln!(
+            "timing LivePortrait's networks ({}, {} run{} each after a warm-up)…",
+            nets.weights,
+            args.runs,
+            if args.runs == 1 { "" } else { "s" }
+        );
+    }
+    let report = bench::run(&nets, &device, args.runs as usize)
+        .map_err(|e| CliError::internal(e.to_string()))?;
+    if args.json {
+        let line = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
+        println!("{line}");
+        return Ok(());
+    }
+    let threads = if report.threads > 0 {
+        format!(
+            ", {} thread{}",
+            report.threads,
+            if report.threads == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    println!(
+        "LivePortrait's networks here: {}, {}{threads}, {}, {}² in, {}² out",
+        report.device,
+        report.kernels,
+        report.precision,
+        report.input,
+        2 * report.input
+    );
+    for (name, per, secs) in [
+        ("F appearance", "per portrait", report.f),
+        ("M motion", "per driving frame", report.m),
+        ("W warping", "per output frame", report.w),
+        ("G generator", "per output frame", report.g),
+    ] {
+        println!("  {name:<14} {per:<18} {secs:>8.3} s");
+    }
+    println!(
+        "  per output frame (M + W + G)      {:>8.3} s  ({:.2} frames/s)",
+        report.frame,
+        1.0 / report.frame
+    );
+    println!(
+        "  a 10-s clip (250 frames at 25/s): {}",
+        human_duration(report.clip_10s)
+    );
+    if report.peak_memory_mb > 0.0 {
+        println!("  peak memory {:.2} GB", report.peak_memory_mb / 1024.0);
+    }
+    Ok(())
+}
+
+/// "43 s", "12.5 min", "1.8 h".
+fn human_duration(s: f64) -> String {
+    if s < 90.0 {
+        format!("{s:.0} s")
+    } else if s < 5400.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
     }
 }
 

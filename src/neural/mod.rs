@@ -9,6 +9,8 @@
 //! - `config`: the networks' configuration (defaults = the reference's).
 //! - `appearance` (F), `motion` (M), `warping` (W), `generator` (G), `stitching` (S).
 //! - `keypoints`: head pose, rotation, keypoint transform, relative motion.
+//! - `bench`: how fast they run here (`vivant models bench`, the benchmarks), with
+//!   `random_weights` when no real ones are given.
 //! - `crop`: the square the networks see, placed from the 68 points; `paste`: the generated
 //!   crop blended back into the full-resolution portrait.
 //!
@@ -17,6 +19,7 @@
 //! [`LivePortrait::stitch`] and [`LivePortrait::warp_decode`] (W and G).
 
 pub mod appearance;
+pub mod bench;
 pub mod config;
 pub mod crop;
 pub mod fetch;
@@ -24,6 +27,7 @@ pub mod generator;
 pub mod keypoints;
 pub mod motion;
 pub mod paste;
+pub mod random_weights;
 pub mod stitching;
 pub mod warping;
 pub mod weights;

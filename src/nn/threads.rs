@@ -13,9 +13,23 @@ pub const PARALLEL_FLOPS: f64 = 2.0e7;
 
 static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
 
-/// Threads the large kernels use: `VIVANT_THREADS` when set, else every core this process may
-/// run on.
+/// Threads asked for in code (`set_compute_threads`), 0 when not.
+static ASKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Use `n` threads for the large kernels (`vivant models bench --threads`): only before the
+/// first large op builds the pool; false after.
+pub fn set_compute_threads(n: usize) -> bool {
+    ASKED.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+    POOL.get().is_none()
+}
+
+/// Threads the large kernels use: what `set_compute_threads` asked for, else `VIVANT_THREADS`
+/// when set, else every core this process may run on.
 pub fn compute_threads() -> usize {
+    let asked = ASKED.load(std::sync::atomic::Ordering::Relaxed);
+    if asked > 0 {
+        return asked;
+    }
     std::env::var("VIVANT_THREADS")
         .ok()
         .and_then(|s| s.parse::<usize>().ok())

@@ -24,8 +24,17 @@ use super::threads::{self, SharedMut};
 /// The activation that ends the epilogue (the conv's own; see `conv::Act`).
 pub use super::conv::Act;
 
-/// Tiles per block: a multiple of every lane count (16, 8) and GEMM width (32, 16).
+/// Tiles per block: a multiple of every lane count (16, 8) and GEMM width (32, 16); halved
+/// when a block's transformed input would pass `BLOCK_BYTES` (the 3×3×3 kernels' 18 planes).
 const TB: usize = 64;
+const BLOCK_BYTES: usize = 8 << 20;
+
+/// Per-thread block scratch above this is given back after each call rather than kept (the
+/// 3-D convolutions' blocks need tens of megabytes once per frame; the rest need a few); the
+/// transformed weights are kept up to the generator's 512 × 512 kernels (38 MB), which run
+/// twelve times a frame.
+const KEEP_BYTES: usize = 16 << 20;
+const KEEP_WEIGHT_BYTES: usize = 48 << 20;
 
 /// G of F(4, 3): the kernel transform.
 const G: [[f64; 3]; 6] = [
@@ -107,7 +116,7 @@ impl Winograd {
             Isa::Avx2 => forward(self, &tw, x, (d, h, w), out, 8, x86::block_avx2),
             _ => forward(self, &tw, x, (d, h, w), out, 8, block_portable),
         }
-        give(&WEIGHTS, u);
+        give(&WEIGHTS, u, KEEP_WEIGHT_BYTES);
     }
 }
 
@@ -271,12 +280,11 @@ fn epilogue<S: Simd>(v: S::V, mul: S::V, add: S::V, act: Act) -> S::V {
 }
 
 thread_local! {
-    /// Per-thread transform buffers, kept between calls (a block's V and M are megabytes:
-    /// fresh pages for every block cost more than the transforms).
+    /// Per-thread transform buffers (a block's V, M and padded band), kept between calls: they
+    /// are megabytes, and fresh pages for every block cost more than the transforms.
     static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// The transformed weights and the zero-padded input, on the thread that calls `forward`.
+    /// The transformed weights, on the thread that calls `forward`.
     static WEIGHTS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-    static PADDED: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Take a thread-local buffer of at least `len` values (its contents are stale).
@@ -291,8 +299,14 @@ fn take(
     v
 }
 
-fn give(cell: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>, v: Vec<f32>) {
-    cell.with(|b| *b.borrow_mut() = v);
+fn give(
+    cell: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>,
+    v: Vec<f32>,
+    keep_bytes: usize,
+) {
+    if v.len() * 4 <= keep_bytes {
+        cell.with(|b| *b.borrow_mut() = v);
+    }
 }
 
 /// The weights in the Winograd domain: one matrix in `ul` per ξ, `ulen` apart.
@@ -309,22 +323,22 @@ struct Ctx<'a> {
     u: &'a [f32],
     ul: Layout,
     ulen: usize,
-    /// The zero-padded input planes (C, D, hp, wp).
-    xp: &'a [f32],
+    /// The input (C, D, H, W).
+    x: &'a [f32],
     out: SharedMut,
     d: usize,
     h: usize,
     w: usize,
-    /// Padded plane: rows, row length.
-    hp: usize,
+    /// A padded row's length: one zero on the left, room on the right for the last group's
+    /// whole-vector reads (5 vectors).
     wp: usize,
-    /// Lane groups per tile row, tiles in all.
+    /// Lane groups per tile row, tiles in all, tiles per block.
     groups: usize,
     ntiles: usize,
+    tb: usize,
 }
 
-/// One call: pad the input (in parallel), then the blocks of 64 tiles on the pool, each
-/// through `block` (compiled for one ISA).
+/// One call: the blocks of 64 tiles on the pool, each through `block` (compiled for one ISA).
 fn forward(
     wg: &Winograd,
     tf: &Transformed,
@@ -334,76 +348,84 @@ fn forward(
     lanes: usize,
     block: unsafe fn(&Ctx, usize),
 ) {
-    let c = wg.c;
     let (th, tw) = (h.div_ceil(4), w.div_ceil(4));
     let groups = tw.div_ceil(lanes);
-    // Padded planes: one zero row above, the rest below to 4·th + 2; one zero column on the
-    // left, and room on the right for the last group's whole-vector reads (5 vectors).
-    let (hp, wp) = (4 * th + 2, (4 * groups + 1) * lanes + 1);
-    let plane = hp * wp;
-    let mut xp = take(&PADDED, c * d * plane);
-    {
-        let dst = SharedMut(xp.as_mut_ptr());
-        threads::for_each(c, (c * d * plane) as f64 * 4.0, |ch| {
-            for z in 0..d {
-                let base = (ch * d + z) * plane;
-                // SAFETY: each channel's planes are written by one task only, inside xp.
-                let planes = unsafe { std::slice::from_raw_parts_mut(dst.ptr().add(base), plane) };
-                planes[..wp].fill(0.0);
-                for y in 0..h {
-                    let row = &mut planes[(y + 1) * wp..(y + 2) * wp];
-                    row[0] = 0.0;
-                    row[1..=w].copy_from_slice(&x[((ch * d + z) * h + y) * w..][..w]);
-                    row[w + 1..].fill(0.0);
-                }
-                planes[(h + 1) * wp..].fill(0.0);
-            }
-        });
-    }
     let ctx = Ctx {
         wg,
         u: tf.u,
         ul: tf.ul,
         ulen: tf.ulen,
-        xp: &xp,
+        x,
         out: SharedMut(out.as_mut_ptr()),
         d,
         h,
         w,
-        hp,
-        wp,
+        wp: (4 * groups + 1) * lanes + 1,
         groups,
         ntiles: th * groups * lanes,
+        tb: if 36 * wg.c * (d + 2 * (wg.kd / 2)) * TB * 4 > BLOCK_BYTES {
+            TB / 2
+        } else {
+            TB
+        },
     };
-    let flops = 2.0 * (36 * c * wg.o * wg.kd * ctx.ntiles * d) as f64;
+    let flops = 2.0 * (36 * wg.c * wg.o * wg.kd * ctx.ntiles * d) as f64;
     // SAFETY: `block` is the ISA's, which the CPU has; blocks write disjoint tiles.
-    threads::for_each(ctx.ntiles.div_ceil(TB), flops, |bi| unsafe {
+    threads::for_each(ctx.ntiles.div_ceil(ctx.tb), flops, |bi| unsafe {
         block(&ctx, bi)
     });
-    give(&PADDED, xp);
+}
+
+/// The zero-padded rows a block's tile rows read (`ty0..=ty1`), every channel and depth:
+/// band row r is input row 4·ty0 − 1 + r. A band, not the whole padded input: a block of
+/// the generator's 256² layers needs 6 rows where the whole was 72 MB, copied on one thread.
+fn pad_band(ctx: &Ctx, (ty0, ty1): (usize, usize), band: &mut [f32]) -> usize {
+    let (c, d, h, w, wp) = (ctx.wg.c, ctx.d, ctx.h, ctx.w, ctx.wp);
+    let rows = 4 * (ty1 - ty0 + 1) + 2;
+    for (plane, dst) in band.chunks_exact_mut(rows * wp).take(c * d).enumerate() {
+        for (r, row) in dst.chunks_exact_mut(wp).enumerate() {
+            match (4 * ty0 + r).checked_sub(1).filter(|&y| y < h) {
+                Some(y) => {
+                    row[0] = 0.0;
+                    row[1..=w].copy_from_slice(&ctx.x[(plane * h + y) * w..][..w]);
+                    row[w + 1..].fill(0.0);
+                }
+                None => row.fill(0.0),
+            }
+        }
+    }
+    rows
 }
 
 /// One block of tiles: input transform, the 36 products, output transform.
 #[inline(always)]
+// The transforms read their 6×6 (6×4) arrays by column as well as by row.
+#[allow(clippy::needless_range_loop)]
 unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
     let wg = ctx.wg;
     let (c, o, kd) = (wg.c, wg.o, wg.kd);
     let (d, h, w, wp, groups) = (ctx.d, ctx.h, ctx.w, ctx.wp, ctx.groups);
-    let plane = ctx.hp * wp;
     let l = S::L;
     let dpad = kd / 2;
     let zin = d + 2 * dpad;
-    let vs = c * zin * TB + 16; // ξ-plane strides, off multiples of 4 KiB (L1 set aliasing)
-    let ms = o * d * TB + 16;
-    let offsets: [usize; 3] = [0, TB, 2 * TB];
+    let tb = ctx.tb;
+    let vs = c * zin * tb + 16; // ξ-plane strides, off multiples of 4 KiB (L1 set aliasing)
+    let ms = o * d * tb + 16;
+    let offsets: [usize; 3] = [0, tb, 2 * tb];
     let offsets = &offsets[..kd];
     let nr = tile_shape(ctx.ul.isa()).1;
-    let t0 = bi * TB;
-    let tbv = TB.min(ctx.ntiles - t0);
-    let mut buf = take(&SCRATCH, 36 * (vs + ms));
-    let (v, m) = buf.split_at_mut(36 * vs);
-    // SAFETY: every read below stays inside xp (padded by `forward` for 5 vectors past each
-    // group), v and m (sized for a whole block); writes to `out` are this block's own tiles.
+    let t0 = bi * tb;
+    let tbv = tb.min(ctx.ntiles - t0);
+    let ty0 = t0 / (groups * l);
+    let ty1 = (t0 + tbv - 1) / (groups * l);
+    let band_len = c * d * (4 * (ty1 - ty0 + 1) + 2) * wp;
+    let mut buf = take(&SCRATCH, 36 * (vs + ms) + band_len);
+    let (v, rest) = buf.split_at_mut(36 * vs);
+    let (m, band) = rest.split_at_mut(36 * ms);
+    let band_rows = pad_band(ctx, (ty0, ty1), band);
+    let plane = band_rows * wp;
+    // SAFETY: every read below stays inside the band (padded for 5 vectors past each group),
+    // v and m (sized for a whole block); writes to `out` are this block's own tiles.
     unsafe {
         // Input transform: Bᵀ along each of the window's 6 rows, then down its 6 columns.
         for g in 0..tbv / l {
@@ -411,7 +433,7 @@ unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
             let (ty, gx) = (tg / groups, tg % groups);
             for ch in 0..c {
                 for zz in 0..zin {
-                    let col = (ch * zin + zz) * TB + g * l;
+                    let col = (ch * zin + zz) * tb + g * l;
                     if zz < dpad || zz >= d + dpad {
                         for xi in 0..36 {
                             S::store(v.as_mut_ptr().add(xi * vs + col), S::splat(0.0));
@@ -419,10 +441,9 @@ unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
                         continue;
                     }
                     let z = zz - dpad;
-                    let base = ctx
-                        .xp
+                    let base = band
                         .as_ptr()
-                        .add((ch * d + z) * plane + 4 * ty * wp + gx * 4 * l);
+                        .add((ch * d + z) * plane + 4 * (ty - ty0) * wp + gx * 4 * l);
                     let mut rows = [[S::splat(0.0); 6]; 6];
                     for (r, row) in rows.iter_mut().enumerate() {
                         *row = bt::<S>(S::phases(base.add(r * wp)));
@@ -451,11 +472,11 @@ unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
                         ul.tile(
                             u,
                             p,
-                            vb.add(z * TB + j),
-                            zin * TB,
+                            vb.add(z * tb + j),
+                            zin * tb,
                             offsets,
-                            mb.add(p * ul.mr() * d * TB + z * TB + j),
-                            d * TB,
+                            mb.add(p * ul.mr() * d * tb + z * tb + j),
+                            d * tb,
                             nr.min(tbv - j),
                             false,
                         );
@@ -471,7 +492,7 @@ unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
                 for g in 0..tbv / l {
                     let tg = t0 / l + g;
                     let (ty, gx) = (tg / groups, tg % groups);
-                    let at_ = (oc * d + z) * TB + g * l;
+                    let at_ = (oc * d + z) * tb + g * l;
                     // Aᵀ along each row of the 6×6, then down each of the 4 columns.
                     let mut rows = [[S::splat(0.0); 4]; 6];
                     for (i, row) in rows.iter_mut().enumerate() {
@@ -517,7 +538,7 @@ unsafe fn block<S: Simd>(ctx: &Ctx, bi: usize) {
             }
         }
     }
-    give(&SCRATCH, buf);
+    give(&SCRATCH, buf, KEEP_BYTES);
 }
 
 unsafe fn block_portable(ctx: &Ctx, bi: usize) {

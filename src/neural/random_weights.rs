@@ -1,5 +1,5 @@
-//! Random tensors for LivePortrait's networks at any size: the weights the neural engine's
-//! benchmarks run with (no real weights exist on our machines).
+//! Random tensors for LivePortrait's networks at any size: the weights `vivant models bench`
+//! and the benchmarks run with when no real weights are given (none exist on our machines).
 
 use candle_core::{DType, Device, Result, Shape, Tensor};
 

@@ -137,18 +137,25 @@ impl CustomOp1 for Depthwise {
         let (ph, pw) = (h + pt + pb, w + pl + pr);
         let mut dst = vec![0f32; n * c * oh * ow];
         // Each plane is copied into a zero-bordered buffer so the inner loops run over plain
-        // slices with no bounds logic (and vectorise for stride 1).
-        let mut padded = vec![0f32; ph * pw];
+        // slices with no bounds logic (and vectorise for stride 1). Planes run in parallel
+        // when the op is large (the motion extractor's 7×7 layers; the face networks' are
+        // small enough to stay on the calling thread).
         let geometry = PlaneGeometry { pw, ow, k, s };
-        for (idx, out) in dst.chunks_exact_mut(oh * ow).enumerate() {
+        let out = super::threads::SharedMut(dst.as_mut_ptr());
+        let flops = 2.0 * (n * c * oh * ow * k * k) as f64;
+        super::threads::for_each(n * c, flops, |idx| {
+            let mut padded = vec![0f32; ph * pw];
             let ch = idx % c;
             let inp = &src[idx * h * w..(idx + 1) * h * w];
             for (y, row) in inp.chunks_exact(w).enumerate() {
                 padded[(y + pt) * pw + pl..(y + pt) * pw + pl + w].copy_from_slice(row);
             }
             let wk = &self.w_host[ch * k * k..(ch + 1) * k * k];
-            depthwise_plane_dispatch(out, &padded, wk, self.b_host[ch], geometry);
-        }
+            // SAFETY: plane idx of the output is written by this task only.
+            let plane =
+                unsafe { std::slice::from_raw_parts_mut(out.ptr().add(idx * oh * ow), oh * ow) };
+            depthwise_plane_dispatch(plane, &padded, wk, self.b_host[ch], geometry);
+        });
         Ok((CpuStorage::F32(dst), Shape::from((n, c, oh, ow))))
     }
 }

@@ -243,9 +243,12 @@ impl Grn {
                 // SAFETY: entry i is written by this task only.
                 unsafe { np.write(i, (acc.iter().sum::<f64>() + rest).sqrt()) };
             });
+            let means: Vec<f64> = norms
+                .chunks_exact(c)
+                .map(|item| item.iter().sum::<f64>() / c as f64)
+                .collect();
             super::threads::for_each(n * c, (n * c * plane) as f64 * 2.0, |i| {
-                let b = i / c;
-                let mean = norms[b * c..(b + 1) * c].iter().sum::<f64>() / c as f64;
+                let mean = means[i / c];
                 let ch = i % c;
                 let scale = (1.0 + gamma[ch] as f64 * norms[i] / (mean + 1e-6)) as f32;
                 let shift = beta[ch];

@@ -134,7 +134,7 @@ pub(super) fn probe(report: &mut GpuReport) {
         report.reason = Some(format!("no NVIDIA driver found ({})", driver[0]));
         return;
     }
-    match std::panic::catch_unwind(probe_driver) {
+    match super::quietly(probe_driver) {
         Ok(Ok((driver, devices))) => {
             report.driver = Some(version(driver));
             report.devices = devices;
@@ -172,10 +172,6 @@ fn probe_driver() -> Probed {
             sys::CUresult::CUDA_ERROR_NO_DEVICE => {
                 "no NVIDIA GPU found (the driver is installed)".to_string()
             }
-            sys::CUresult::CUDA_ERROR_INSUFFICIENT_DRIVER => format!(
-                "the NVIDIA driver is too old for this build (it needs {})",
-                needs()
-            ),
             _ => format!("the NVIDIA driver did not start ({:?})", e.0),
         };
         return Err((None, reason));

@@ -245,7 +245,7 @@ impl GpuBackend {
                 Some(d) => format!("{} 0: {}", self.label(), d.name),
                 None => self.label().to_string(),
             };
-            let made = std::panic::catch_unwind(|| match self {
+            let made = quietly(|| match self {
                 Self::Cuda => Device::new_cuda(0),
                 Self::Metal => Device::new_metal(0),
             });
@@ -264,7 +264,7 @@ fn probe_metal(report: &mut GpuReport) {
         report.reason = Some("no Metal device (Metal needs macOS)".into());
         return;
     }
-    match std::panic::catch_unwind(|| Device::new_metal(0)) {
+    match quietly(|| Device::new_metal(0)) {
         Ok(Ok(_)) => report.devices.push(GpuInfo {
             index: 0,
             name: "Metal device 0".into(),
@@ -274,6 +274,18 @@ fn probe_metal(report: &mut GpuReport) {
         Ok(Err(e)) => report.reason = Some(format!("no Metal device: {e}")),
         Err(_) => report.reason = Some("no Metal device (Metal failed as it started)".into()),
     }
+}
+
+/// `f`, with a panic inside it (a GPU library missing a symbol: cudarc panics) caught and
+/// not printed: the caller turns it into a reason. The panic hook is swapped for the call, so
+/// another thread's panic message in that instant is not printed either (its unwinding and
+/// its own handling are unchanged).
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result
 }
 
 /// One GPU back end here.

@@ -37,16 +37,17 @@ demo: deps
 
 ## The same two renders with the neural engine, from the LivePortrait weights in WEIGHTS (a
 ## folder you downloaded; Vivant never does): make demo-neural WEIGHTS=~/liveportrait.
-## DEVICE=cuda or metal runs the networks there (a build with that feature).
+## DEVICE=cpu, cuda or metal chooses where the networks run (default auto: a GPU built in and
+## usable here, else the CPU; tools/cuda-build.sh builds CUDA in, into target/cuda).
 demo-neural: deps
 	@test -n "$(WEIGHTS)" || { echo "give the weights folder: make demo-neural WEIGHTS=DIR (see README, neural engine)"; exit 2; }
 	$(CARGO) build --release
 	@mkdir -p $(OUT)
 	./target/release/vivant render --source assets/mona_lisa.jpg --engine neural \
-		--weights "$(WEIGHTS)" --device $(or $(DEVICE),cpu) \
+		--weights "$(WEIGHTS)" --device $(or $(DEVICE),auto) \
 		--audio assets/speech_librivox_20s.wav -o $(OUT)/demo_neural.mp4
 	./target/release/vivant render --source assets/mona_lisa.jpg --engine neural \
-		--weights "$(WEIGHTS)" --device $(or $(DEVICE),cpu) \
+		--weights "$(WEIGHTS)" --device $(or $(DEVICE),auto) \
 		--driving assets/driving_webcam_20s.mp4 --audio assets/speech_librivox_20s.wav \
 		--lips-from-audio -o $(OUT)/demo_neural_driven.mp4
 	@echo "wrote $(OUT)/demo_neural.mp4 and $(OUT)/demo_neural_driven.mp4"
@@ -89,14 +90,17 @@ clean:
 	rm -rf $(OUT)
 
 ## The Linux installers in target/installers/: a .deb for Debian 12 / Ubuntu 22.04+ (the
-## system's FFmpeg) and an AppImage that carries FFmpeg (installers/build.sh).
+## system's FFmpeg) and an AppImage that carries FFmpeg (installers/build.sh); both one binary
+## with CUDA loaded at run time (tools/cuda-build.sh: the CUDA compiler from NVIDIA's PyPI
+## wheels, candle patched as patches/README.md says; ~25 min clean on 2 cores).
 installers:
 	@tools/setup-deps.sh --installers
-	$(CARGO) build --release
+	tools/cuda-build.sh build --release
 	installers/build.sh
 
-## Install the .deb and run the AppImage in a throw-away Debian root without FFmpeg, and run
-## each one's CLI and studio there (installers/check.sh; needs root, minutes, not in CI).
+## Install the .deb and run the AppImage in a throw-away Debian root without FFmpeg or an
+## NVIDIA driver, and run each one's CLI (devices, a neural render on the CPU) and studio there
+## (installers/check.sh; needs root, minutes, not in CI).
 check-installers:
 	@tools/setup-deps.sh --installers
 	installers/check.sh

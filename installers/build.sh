@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
 # `make installers`: the .deb (cargo-deb) and the AppImage (FFmpeg and what it links carried
-# inside) from the release binary, into target/installers/. Linux only; macOS and Windows are
-# configured in installers/macos and installers/windows (see README: untested).
+# inside) from the release binary built with CUDA (tools/cuda-build.sh: target/cuda), into
+# target/installers/. Linux only; macOS and Windows are configured in installers/packager.toml
+# (see README: untested). VIVANT_TARGET_DIR=target packs a CPU-only `cargo build --release`
+# instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/installers
 mkdir -p "$out"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-bin=target/release/vivant
-test -x "$bin" || { echo "build first: cargo build --release" >&2; exit 1; }
+target_dir=${VIVANT_TARGET_DIR:-target/cuda}
+bin=$target_dir/release/vivant
+test -x "$bin" || { echo "build first: tools/cuda-build.sh build --release" >&2; exit 1; }
+# One binary for everyone: CUDA inside, loaded at run time, no NVIDIA library linked (the
+# packages must start where there is no NVIDIA driver).
+if [ -z "${VIVANT_TARGET_DIR:-}" ] && ! "$bin" devices --json | grep -A1 '"backend": "cuda"' | grep -q '"compiled": true'; then
+  echo "$bin has no CUDA built in: build it with tools/cuda-build.sh build --release" >&2
+  exit 1
+fi
+if readelf -d "$bin" | grep -E 'NEEDED.*lib(cuda|cudart|cublas|cublasLt|curand|nvrtc)[.]'; then
+  echo "$bin links NVIDIA libraries: it would not start without the driver (patches/README.md)" >&2
+  exit 1
+fi
 
 # --- .deb ---------------------------------------------------------------------------------
 command -v cargo-deb >/dev/null || cargo install --locked cargo-deb --version 3.8.0
-cargo deb --no-build --output "$out/vivant_${version}_amd64.deb"
+# cargo-deb finds "target/release/vivant" (Cargo.toml's assets) in CARGO_TARGET_DIR.
+CARGO_TARGET_DIR=$target_dir cargo deb --no-build --output "$out/vivant_${version}_amd64.deb"
 
 # --- AppImage -----------------------------------------------------------------------------
 appdir=$out/Vivant.AppDir

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make check-installers`: the .deb and the AppImage from `make installers`, checked on a
-# machine that has no FFmpeg: a throw-away Debian 12 root (debootstrap, minbase, kept in
-# target/installers/check-root between runs) given only what any desktop has (the display
-# stack, sound, fonts). There: the AppImage extracted and run (version, landmarks, a render
-# that `vivant verify` validates, the studio under Xvfb, screenshot); then the .deb installed
+# machine that has no FFmpeg and no NVIDIA driver: a throw-away Debian 12 root (debootstrap,
+# minbase, kept in target/installers/check-root between runs) given only what any desktop has
+# (the display stack, sound, fonts). There: the AppImage extracted and run (version, landmarks,
+# a render that `vivant verify` validates, `vivant devices` saying CUDA is built in and why it
+# cannot run, the neural engine rendering on the CPU with one note saying why, CUDA asked for
+# by name refused with the reason, the studio under Xvfb, screenshot); then the .deb installed
 # with apt (which brings Debian's FFmpeg) and run the same way, its desktop entry, project
 # type and icons checked, and its studio opened on a picture as "Open with" does. Needs root
 # (chroot) and a few minutes; not part of CI. Writes target/installers/check-*.jpg.
@@ -42,6 +44,41 @@ in_root() {
     XDG_RUNTIME_DIR=/tmp "$@"
 }
 step() { echo; echo "== $*"; }
+fail() { echo "check-installers: $*" >&2; exit 1; }
+# The packaged binary VIVANT (a path in the root) without an NVIDIA driver: CUDA built in and
+# unavailable, saying why; the neural engine (the golden set's small networks) rendering on
+# the CPU with exactly one note saying why; CUDA asked for by name refused with the reason.
+no_driver() {
+  local vivant=$1 name=$2 demo=$3
+  if in_root sh -c 'ldconfig -p | grep -q libcuda'; then fail "the check root has an NVIDIA driver; it must not"; fi
+  local bin=$vivant
+  [ "$name" = app ] && bin=/opt/check/squashfs-root/usr/bin/vivant
+  readelf -d "$root$bin" | grep -q NEEDED || fail "$name: cannot read $bin's libraries"
+  if readelf -d "$root$bin" | grep -Ei 'NEEDED.*(cuda|cublas|curand|nvrtc)'; then
+    fail "$name links NVIDIA libraries"
+  fi
+  in_root "$vivant" devices | tee "$root/opt/check/$name-devices.txt"
+  grep -q "^  CUDA   built in; no NVIDIA driver found (libcuda.so.1)" "$root/opt/check/$name-devices.txt" ||
+    fail "$name: vivant devices does not say CUDA is built in and why it cannot run"
+  rm -rf "$root/opt/check/weights"
+  cp -r tests/fixtures/liveportrait/safetensors "$root/opt/check/weights"
+  in_root "$vivant" render --source "$demo/mona_lisa.jpg" --driving "$demo/driving_webcam_20s.mp4" \
+    --end 0.4 --preset ultrafast --engine neural --weights /opt/check/weights \
+    -o "/opt/check/$name-neural.mp4" 2>"$root/opt/check/$name-neural.log" ||
+    { cat "$root/opt/check/$name-neural.log"; fail "$name: the neural render failed"; }
+  grep '^note:\|^wrote' "$root/opt/check/$name-neural.log"
+  [ "$(grep -c '^note: the neural engine runs on the CPU (CUDA: no NVIDIA driver found' "$root/opt/check/$name-neural.log")" = 1 ] ||
+    fail "$name: not exactly one note that the neural engine runs on the CPU"
+  in_root "$vivant" verify "/opt/check/$name-neural.mp4" >/dev/null
+  if in_root "$vivant" render --source "$demo/mona_lisa.jpg" --driving "$demo/driving_webcam_20s.mp4" \
+    --end 0.4 --engine neural --weights /opt/check/weights --device cuda \
+    -o "/opt/check/$name-cuda.mp4" 2>"$root/opt/check/$name-cuda.log"; then
+    fail "$name: --device cuda rendered without a driver"
+  fi
+  grep -q "CUDA is not available here: no NVIDIA driver found" "$root/opt/check/$name-cuda.log" ||
+    { cat "$root/opt/check/$name-cuda.log"; fail "$name: --device cuda did not say why it cannot run"; }
+  echo "$name without an NVIDIA driver: CUDA built in and said unavailable, the neural engine on the CPU with one note, --device cuda refused with the reason: ok"
+}
 
 step "the machine: a desktop's libraries, no FFmpeg"
 in_root apt-get remove -y -qq vivant >/dev/null 2>&1 || true
@@ -86,6 +123,7 @@ in_root "$A" render --source "$demo/mona_lisa.jpg" --driving "$demo/driving_webc
   --audio "$demo/speech_librivox_20s.wav" --lips-from-audio --end 3 --preset ultrafast \
   -o /opt/check/app.mp4
 in_root "$A" verify /opt/check/app.mp4
+no_driver "$A" app "$demo"
 in_root env DISPLAY="$display" WAYLAND_DISPLAY= XDG_STATE_HOME=/opt/check/state \
   "$A" studio --silent &
 sleep "${WAIT_S:-60}"
@@ -104,6 +142,7 @@ in_root vivant landmarks "$demo/mona_lisa.jpg" --json /opt/check/deb-landmarks.j
 in_root vivant render --source "$demo/mona_lisa.jpg" --audio "$demo/speech_librivox_20s.wav" \
   --end 3 --preset ultrafast -o /opt/check/deb.mp4
 in_root vivant verify /opt/check/deb.mp4
+no_driver /usr/bin/vivant deb "$demo"
 in_root desktop-file-validate /usr/share/applications/vivant.desktop
 in_root grep -q 'application/x-vivant-project:\*\.vivant' /usr/share/mime/globs2
 in_root grep -q 'application/x-vivant-project=vivant.desktop' /usr/share/applications/mimeinfo.cache

@@ -6,6 +6,7 @@
 //! with `cli` and `studio` (the eframe window) as front ends.
 
 pub mod cli;
+pub mod devices;
 pub mod eval;
 pub mod export;
 pub mod face;

@@ -865,3 +865,82 @@ fn a_variable_rate_clip_keeps_its_timing() {
         );
     }
 }
+
+/// `vivant devices`: the CPU and every GPU back end Vivant knows, each built in or not and
+/// usable here or not with the reason, and what `--device auto` picks; the JSON is keyed by
+/// kind (`compute`) so other kinds of device can join it. Without a usable GPU, auto is the
+/// CPU with one note saying why.
+#[test]
+fn devices_lists_the_cpu_and_each_gpu_back_end_with_why() {
+    let o = vivant(&[os("devices"), os("--json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let kinds: Vec<&String> = v.as_object().expect("an object").keys().collect();
+    assert_eq!(kinds, ["compute"]);
+    let c = &v["compute"];
+    let cpu = &c["cpu"];
+    assert_eq!(cpu["available"], true);
+    assert!(cpu["threads"].as_u64().is_some_and(|n| n >= 1), "{cpu}");
+    for isa in ["isa", "isa_detected"] {
+        assert!(
+            ["avx512", "avx2", "generic"].contains(&cpu[isa].as_str().unwrap_or("")),
+            "{cpu}"
+        );
+    }
+    let gpus = c["gpu"].as_array().expect("gpu back ends");
+    let names: Vec<&str> = gpus.iter().filter_map(|g| g["backend"].as_str()).collect();
+    assert_eq!(names, ["cuda", "metal"]);
+    let mut usable = Vec::new();
+    for g in gpus {
+        let (compiled, available) = (g["compiled"].as_bool(), g["available"].as_bool());
+        assert!(compiled.is_some() && available.is_some(), "{g}");
+        if available == Some(true) {
+            assert!(g["reason"].is_null() && !g["devices"].as_array().expect("devices").is_empty());
+            usable.push(g["backend"].as_str().unwrap_or_default().to_string());
+        } else {
+            let why = g["reason"].as_str().expect("a reason when not available");
+            if compiled == Some(false) {
+                assert!(why.starts_with("not built in"), "{why}");
+            }
+        }
+    }
+    let auto = c["auto"].as_str().expect("auto");
+    match usable.first() {
+        Some(gpu) => assert_eq!(auto, gpu),
+        None => {
+            assert_eq!(auto, "cpu");
+            let note = c["auto_note"].as_str().expect("why auto is the CPU");
+            assert!(
+                note.starts_with("the neural engine runs on the CPU"),
+                "{note}"
+            );
+        }
+    }
+    // The same for people: one line per back end, the reason where there is one.
+    let o = vivant(&[os("devices")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("\n  CPU    "), "{text}");
+    for g in gpus {
+        let label = if g["backend"] == "cuda" {
+            "CUDA"
+        } else {
+            "Metal"
+        };
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in {text}"));
+        if let Some(why) = g["reason"].as_str() {
+            assert!(line.contains(why), "{line}");
+        }
+        if g["compiled"] == true {
+            assert!(line.contains("built in;"), "{line}");
+        }
+    }
+    assert_eq!(
+        text.matches("note: ").count(),
+        usize::from(usable.is_empty()),
+        "{text}"
+    );
+}

@@ -388,7 +388,34 @@ fn the_command_line_checks_the_weights_first() {
     assert!(err.contains("spade_generator"), "{err}");
     assert_eq!(names_in(dir.path()), ["weights"]);
     let weights = golden_dir().join("safetensors");
+    // A GPU asked for by name that is not here stops before any work, saying why.
+    let cuda = vivant::devices::GpuBackend::Cuda.probe();
+    if !cuda.available {
+        let o = run(&[
+            std::ffi::OsStr::new("--weights"),
+            weights.as_os_str(),
+            std::ffi::OsStr::new("--device"),
+            std::ffi::OsStr::new("cuda"),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        let why = cuda.reason.as_deref().expect("why not");
+        assert!(
+            err.contains("CUDA is not available here") && err.contains(why),
+            "{err}"
+        );
+        assert_eq!(names_in(dir.path()), ["weights"]);
+    }
+    // The default, auto: a usable GPU, else the CPU with one note saying why.
     let o = run(&[std::ffi::OsStr::new("--weights"), weights.as_os_str()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("10 frames"));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("10 frames"));
+    let auto = vivant::devices::DeviceChoice::Auto
+        .open()
+        .expect("auto always opens");
+    let notes = err
+        .matches("note: the neural engine runs on the CPU")
+        .count();
+    assert_eq!(notes, usize::from(auto.backend.is_none()), "{err}");
 }

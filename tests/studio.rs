@@ -1294,6 +1294,93 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
     h.get_by_label("No GPU here: the CPU draws it");
 }
 
+/// The neural engine's device: Auto, the CPU and each GPU back end built in. Where one is
+/// built in but not usable (as CUDA without a driver), its choice is greyed with the reason on
+/// hover, and a project that asks for it runs on the CPU with one note, keeping its choice for
+/// machines that have one.
+#[test]
+fn a_neural_device_not_here_is_greyed_with_the_reason_and_runs_on_the_cpu() {
+    use egui_kittest::kittest::NodeT;
+    use vivant::devices::{DeviceChoice, GpuBackend, GpuReport};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio_sized(&dir.path().join("state"), None, vec2(1280.0, 1500.0));
+    wait_for(&mut h, "the device probe", |a| a.compute.is_some());
+    let probed = h.state().compute.clone().expect("probed");
+    assert_eq!(probed.gpu.len(), 2, "{probed:?}");
+    assert_eq!(
+        h.state().project.settings.device,
+        DeviceChoice::Auto,
+        "a new project's neural engine runs where auto says"
+    );
+    ready_source(&mut h, "astronaut.png");
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    // As on a machine whose build has CUDA but no NVIDIA driver.
+    let why = "no NVIDIA driver found (libcuda.so.1)";
+    let mut report = probed;
+    report.gpu = vec![GpuReport {
+        backend: GpuBackend::Cuda,
+        compiled: true,
+        available: false,
+        reason: Some(why.into()),
+        driver: None,
+        devices: Vec::new(),
+        needs: None,
+    }];
+    report.auto = "cpu";
+    report.auto_note = Some(format!("the neural engine runs on the CPU (CUDA: {why})"));
+    h.state_mut().project.settings.engine = EngineChoice::Neural;
+    h.state_mut().project.settings.device = DeviceChoice::Cuda;
+    h.state_mut().set_compute(report.clone());
+    h.state_mut().set_compute(report);
+    h.step();
+    let notes: Vec<String> = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .map(|b| b.text.clone())
+        .filter(|t| t.contains("runs on the CPU"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains(why), "{notes:?}");
+    let job = h
+        .state()
+        .render_job(dir.path().join("out.mp4"), true)
+        .expect("job");
+    assert_eq!(job.settings.device, DeviceChoice::Cpu);
+    assert_eq!(
+        h.state().project.settings.device,
+        DeviceChoice::Cuda,
+        "the project keeps asking for CUDA, for machines that have it"
+    );
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("That GPU is not here: the CPU runs it");
+    let cuda = h.get_by_role_and_label(egui::accesskit::Role::RadioButton, "CUDA");
+    assert!(cuda.accesskit_node().is_disabled(), "CUDA is greyed");
+    let rect = cuda.rect();
+    h.hover_at(rect.center());
+    for _ in 0..60 {
+        h.step();
+    }
+    h.get_by_label_contains(&format!("CUDA is not available here: {why}"));
+    // Auto stays offered, and says where it runs.
+    h.state_mut().project.settings.device = DeviceChoice::Auto;
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        h.state()
+            .render_job(dir.path().join("out.mp4"), true)
+            .expect("job")
+            .settings
+            .device,
+        DeviceChoice::Auto
+    );
+    h.get_by_label("Auto: the CPU here");
+}
+
 /// Timeline zoom: the wheel zooms about the pointer (the frame under it stays there), Shift +
 /// wheel moves along, and a click on the zoomed timeline lands on the frame drawn there.
 #[test]

@@ -12,10 +12,11 @@ studio_pkgs=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libway
   libwayland-cursor0 libwayland-egl1 libvulkan1 mesa-vulkan-drivers libgl1 libegl1)
 # A screenshot of the real window without a display: Xvfb, xdotool to click, FFmpeg's x11grab.
 screenshot_pkgs=(xvfb xauth xdotool ffmpeg)
-# The installers: dpkg-shlibdeps (the .deb's library needs), mksquashfs (the AppImage), and
-# for checking them a throw-away Debian root (debootstrap) and the desktop tools.
-installer_pkgs=(dpkg-dev squashfs-tools debootstrap desktop-file-utils file xvfb xauth
-  xdotool ffmpeg)
+# The installers: dpkg-shlibdeps (the .deb's library needs), mksquashfs (the AppImage), the
+# CUDA build's recipe (pip for NVIDIA's compiler wheels, patch for candle's; tools/cuda-build.sh),
+# and for checking them a throw-away Debian root (debootstrap) and the desktop tools.
+installer_pkgs=(dpkg-dev squashfs-tools python3-pip patch debootstrap desktop-file-utils file
+  xvfb xauth xdotool ffmpeg)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in

@@ -43,8 +43,10 @@ pub struct EvalArgs {
     /// Write the report (means and every frame's scores) here as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Where the networks run: cpu, cuda, metal or auto.
-    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    /// Where the neural engine's networks run: auto (a GPU built in and usable here, else the
+    /// CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists what is here.
+    /// Face analysis runs on the CPU.
+    #[arg(long, default_value = "auto", value_parser = parse_device)]
     pub device: DeviceChoice,
     /// Write a contact sheet: real frames on top, generated below (with --voice: face crops
     /// over the speech envelope and the measured lip opening).
@@ -74,7 +76,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         .map(|p| p.as_path())
         .collect();
     super::check_outputs(&outputs, &[("clip", clip.as_path())])?;
-    let analyzer = super::analyzer(args.device, models)?;
+    let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);
     }

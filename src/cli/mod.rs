@@ -1,5 +1,6 @@
 //! The `vivant` command line: a thin front end over the pipeline stages.
 
+mod devices;
 mod eval;
 mod landmarks;
 mod models;
@@ -47,6 +48,9 @@ pub enum Command {
     /// The neural engine's weights (LivePortrait): check where you have them, or fetch them
     /// from Hugging Face.
     Models(models::ModelsArgs),
+    /// What the networks can run on here: the CPU (vector instructions, threads) and each GPU
+    /// back end, built in or not, usable or not and why.
+    Devices(devices::DevicesArgs),
     /// Read a file's Content Credentials: who made it, how, from what, and whether they
     /// validate (exit 0 valid, 1 none or invalid, 2 unreadable).
     Verify(verify::VerifyArgs),
@@ -110,17 +114,18 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
 
 /// The neural engine's networks from `--weights DIR` (without it, the first complete folder of
 /// the usual places, said on stderr) on `--device`, and the folder they came from: a missing
-/// folder, file or tensor is a bad input (exit 2) that names what is needed.
+/// folder, file or tensor, or a device that is not here, is a bad input (exit 2) that names
+/// what is needed. When `auto` ends on the CPU, one note says why.
 pub(crate) fn networks(
     weights: Option<&std::path::Path>,
     device: DeviceChoice,
 ) -> Result<(crate::neural::LivePortrait, PathBuf), CliError> {
     let dir = models::weights_folder(weights)?;
-    let device = device
-        .device()
+    let (networks, note) = crate::pipeline::load_networks(Some(&dir), device)
         .map_err(|e| CliError::input(e.to_string()))?;
-    let networks = crate::pipeline::load_networks(Some(&dir), &device)
-        .map_err(|e| CliError::input(e.to_string()))?;
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
     Ok((networks, dir))
 }
 
@@ -134,6 +139,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Eval(args) => eval::run(args, &model_source(&cli.models)),
         Command::Models(args) => models::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Devices(args) => devices::run(args),
         Command::Studio(args) => crate::studio::run(crate::studio::StudioOptions {
             // A project is opened; anything else is added to a new one.
             project: args

@@ -116,8 +116,10 @@ pub struct RenderArgs {
     /// Analyse the driving clip again even if a cached analysis exists.
     #[arg(long)]
     pub no_cache: bool,
-    /// Where the networks run: cpu, cuda, metal or auto.
-    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    /// Where the neural engine's networks run: auto (a GPU built in and usable here, else the
+    /// CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists what is here.
+    /// Face analysis runs on the CPU.
+    #[arg(long, default_value = "auto", value_parser = parse_device)]
     pub device: DeviceChoice,
     /// Write no Content Credentials (the signed C2PA manifest saying the video was made by
     /// Vivant, how, and from what). They are on by default.
@@ -169,6 +171,7 @@ fn settings(args: &RenderArgs) -> RenderSettings {
     RenderSettings {
         engine: args.engine,
         weights: args.weights.clone(),
+        device: args.device,
         backend: args.backend,
         mode: if args.absolute {
             Mode::Absolute
@@ -243,7 +246,7 @@ fn check(args: &RenderArgs) -> Result<(), CliError> {
 
 pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
     check(args)?;
-    let analyzer = super::analyzer(args.device, models)?;
+    let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
     let mut job = match (&args.driving, &args.audio) {
         (Some(d), _) => RenderJob::new(args.source[0].clone(), d.clone(), args.output.clone()),
         (None, Some(a)) => {

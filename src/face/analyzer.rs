@@ -2,8 +2,6 @@
 //!
 //! Built once per device (loading and checking the weights), then reused for every image.
 
-use std::str::FromStr;
-
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use image::RgbImage;
@@ -15,67 +13,15 @@ use super::mesh::{self, FaceMesh};
 use crate::geometry::{Face68, mean, parts};
 use crate::models::{Model, ModelError, ModelSource};
 
-/// Where the networks run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum DeviceChoice {
-    #[default]
-    Cpu,
-    Cuda,
-    Metal,
-    /// CUDA if built in and present, else Metal, else CPU.
-    Auto,
-}
-
-impl FromStr for DeviceChoice {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "cpu" => Ok(Self::Cpu),
-            "cuda" => Ok(Self::Cuda),
-            "metal" => Ok(Self::Metal),
-            "auto" => Ok(Self::Auto),
-            other => Err(format!(
-                "unknown device '{other}': use cpu, cuda, metal or auto"
-            )),
-        }
-    }
-}
-
-impl DeviceChoice {
-    pub fn device(self) -> Result<Device, AnalyzerError> {
-        let unavailable = |what: &str, e: candle_core::Error| {
-            AnalyzerError::Device(format!(
-                "{what} is not available ({e}); build with `--features {}` on a machine that has it, or use --device cpu",
-                what.to_ascii_lowercase()
-            ))
-        };
-        match self {
-            Self::Cpu => Ok(Device::Cpu),
-            Self::Cuda => Device::new_cuda(0).map_err(|e| unavailable("CUDA", e)),
-            Self::Metal => Device::new_metal(0).map_err(|e| unavailable("Metal", e)),
-            Self::Auto => {
-                if candle_core::utils::cuda_is_available()
-                    && let Ok(d) = Device::new_cuda(0)
-                {
-                    return Ok(d);
-                }
-                if candle_core::utils::metal_is_available()
-                    && let Ok(d) = Device::new_metal(0)
-                {
-                    return Ok(d);
-                }
-                Ok(Device::Cpu)
-            }
-        }
-    }
-}
+/// Where the networks run (`crate::devices`, shared with the neural engine).
+pub use crate::devices::DeviceChoice;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzerError {
     #[error(transparent)]
     Model(#[from] ModelError),
-    #[error("{0}")]
-    Device(String),
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
     #[error("face network failed: {0}")]
     Net(#[from] candle_core::Error),
 }

@@ -17,7 +17,7 @@ use image::RgbImage;
 
 pub mod settings;
 
-pub use self::settings::{Fit, OutputSize, RenderSettings};
+pub use self::settings::{DeviceChoice, Fit, OutputSize, RenderSettings};
 pub use crate::render::{Backend, EngineChoice};
 
 use crate::export::credentials::{Credentials, Ingredient, Provenance, Signer, SourceType};
@@ -232,6 +232,8 @@ pub enum PipelineError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Neural(#[from] NeuralError),
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
     #[error("cancelled")]
     Cancelled,
     #[error("internal error: the {0} stopped unexpectedly")]
@@ -427,10 +429,12 @@ impl Animation {
         let networks = match (job.settings.engine.needs_neural_motion(), &job.networks) {
             (false, _) => None,
             (true, Some(n)) => Some(n.clone()),
-            (true, None) => Some(Arc::new(load_networks(
-                job.settings.weights.as_deref(),
-                &candle_core::Device::Cpu,
-            )?)),
+            (true, None) => {
+                let (networks, note) =
+                    load_networks(job.settings.weights.as_deref(), job.settings.device)?;
+                notes.extend(note);
+                Some(Arc::new(networks))
+            }
         };
         let plan = match &job.driving {
             Some(driving) => clip_performance(
@@ -543,14 +547,18 @@ impl Animation {
     }
 }
 
-/// The neural engine's networks from the weights folder `dir` on `device`. Without a folder,
-/// the error says which files are needed and where they come from.
+/// The neural engine's networks from the weights folder `dir` on the device chosen, with the
+/// note to give when `auto` ended on the CPU (one line: why).
+/// Without a folder, the error says which files are needed and where they come from; a device
+/// asked for by name that is not here is an error that says why.
 pub fn load_networks(
     dir: Option<&Path>,
-    device: &candle_core::Device,
-) -> Result<LivePortrait, PipelineError> {
+    device: DeviceChoice,
+) -> Result<(LivePortrait, Option<String>), PipelineError> {
     let dir = dir.ok_or(PipelineError::Render(RenderError::NoWeights))?;
-    Ok(LivePortrait::load(dir, device)?)
+    let opened = device.open()?;
+    let networks = LivePortrait::load(dir, &opened.device)?;
+    Ok((networks, opened.note))
 }
 
 /// Run a render job.

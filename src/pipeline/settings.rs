@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::devices::DeviceChoice;
 use crate::motion::idle::IdleSettings;
 use crate::motion::{Mode, Strengths};
 pub use crate::render::{Backend, EngineChoice};
@@ -137,6 +138,8 @@ pub struct RenderSettings {
     pub engine: EngineChoice,
     /// The folder of LivePortrait weights the neural engine reads (`None` until chosen).
     pub weights: Option<std::path::PathBuf>,
+    /// Where the neural engine's networks run (older projects: auto).
+    pub device: DeviceChoice,
     /// Where the warp runs (older projects: `"gpu": true`).
     #[serde(alias = "gpu", deserialize_with = "backend_or_gpu_flag")]
     pub backend: Backend,
@@ -179,6 +182,7 @@ impl Default for RenderSettings {
         Self {
             engine: EngineChoice::Warp,
             weights: None,
+            device: DeviceChoice::Auto,
             backend: Backend::Cpu,
             mode: Mode::Relative,
             reference_s: None,
@@ -260,12 +264,27 @@ mod tests {
         assert_eq!(s.fps, Some(30.0));
         assert_eq!((s.start_s, s.end_s), (Some(2.0), Some(5.5)));
         assert_eq!((s.crf, s.seed), (18, 7));
+        // Before the neural engine had a device choice: auto.
+        assert_eq!(s.device, DeviceChoice::Auto);
         // Written back in today's names, and read again unchanged.
         let text = serde_json::to_string(&s).expect("json");
         assert!(text.contains(r#""backend":"wgpu""#) && text.contains(r#""size":"1080p""#));
         assert!(!text.contains("gpu\":") && !text.contains("in_s"));
+        assert!(text.contains(r#""device":"auto""#));
         let again: RenderSettings = serde_json::from_str(&text).expect("new settings");
         assert_eq!(again, s);
+    }
+
+    #[test]
+    fn the_neural_device_is_kept() {
+        let s: RenderSettings =
+            serde_json::from_str(r#"{"engine":"neural","device":"cuda"}"#).expect("settings");
+        assert_eq!(s.device, DeviceChoice::Cuda);
+        let again: RenderSettings =
+            serde_json::from_str(&serde_json::to_string(&s).expect("json")).expect("again");
+        assert_eq!(again, s);
+        // A device this version does not know is refused, not silently replaced.
+        assert!(serde_json::from_str::<RenderSettings>(r#"{"device":"tpu"}"#).is_err());
     }
 
     #[test]

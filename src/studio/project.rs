@@ -386,6 +386,27 @@ mod tests {
         assert!(fine.repair().is_empty());
     }
 
+    /// A project saved before the neural engine had a device choice opens with auto; the
+    /// choice made is saved and read back.
+    #[test]
+    fn the_neural_device_is_saved_and_older_projects_run_where_auto_says() {
+        let p = Path::new("/tmp/x.vivant");
+        let older = format!(
+            "{{\"format\":\"{FORMAT}\",\"version\":1,\"sources\":[],\"settings\":{{\"engine\":\"neural\",\"weights\":\"w\",\"gpu\":true}}}}"
+        );
+        let mut project = Project::from_json(&older, p).expect("an older project");
+        assert_eq!(
+            project.settings.engine,
+            crate::pipeline::EngineChoice::Neural
+        );
+        assert_eq!(project.settings.device, crate::devices::DeviceChoice::Auto);
+        project.settings.device = crate::devices::DeviceChoice::Cuda;
+        let text = project.to_json(p);
+        assert!(text.contains("\"device\": \"cuda\""), "{text}");
+        let again = Project::from_json(&text, p).expect("read back");
+        assert_eq!(again.settings.device, crate::devices::DeviceChoice::Cuda);
+    }
+
     #[test]
     fn relative_paths_walk_up_and_down() {
         assert_eq!(

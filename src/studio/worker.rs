@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use egui::ColorImage;
 use image::RgbImage;
 
-use crate::face::{Analyzer, DeviceChoice};
+use crate::devices::DeviceChoice;
+use crate::face::Analyzer;
 use crate::media::{MediaError, ThumbnailTiming, VideoInfo, VideoSource, Waveform, thumbnails};
 use crate::models::ModelSource;
 use crate::motion::speech::{SpeechCurves, SpeechSettings};
@@ -52,6 +53,8 @@ pub enum Job {
     Frame { generation: u64, k: u64 },
     /// Find out once whether a GPU can draw the warp.
     ProbeGpu,
+    /// Find out once where the neural engine's networks can run.
+    ProbeDevices,
 }
 
 /// A face found on a source.
@@ -105,6 +108,8 @@ pub enum Event {
     },
     /// Whether a GPU can draw the warp: its name, or why not.
     Gpu(Result<String, String>),
+    /// Where the neural engine's networks can run.
+    Devices(Box<crate::devices::ComputeReport>),
     ExportProgress {
         done: u64,
         total: u64,
@@ -170,8 +175,8 @@ impl SharedAnalyzer {
         if let Some(a) = slot.as_ref() {
             return Ok(a.clone());
         }
-        let device = DeviceChoice::Cpu.device()?;
-        let analyzer = Analyzer::new(&device, &ModelSource::Embedded)?;
+        // The face networks are small: the CPU, whatever the neural engine's device.
+        let analyzer = Analyzer::new(&candle_core::Device::Cpu, &ModelSource::Embedded)?;
         *slot = Some(analyzer.clone());
         Ok(analyzer)
     }
@@ -352,18 +357,20 @@ struct WorkerState {
     generation: u64,
     /// The driving clip, open for preview frames.
     driving: Option<VideoSource>,
-    /// The neural engine's networks, loaded once per weights folder.
-    networks: Option<(PathBuf, Arc<crate::neural::LivePortrait>)>,
+    /// The neural engine's networks, loaded once per weights folder and device.
+    networks: Option<(PathBuf, DeviceChoice, Arc<crate::neural::LivePortrait>)>,
 }
 
 impl WorkerState {
-    /// The networks for the weights in `dir`, loaded on first use (then kept).
+    /// The networks for the weights in `dir` on `device`, loaded on first use (then kept).
     fn networks_for(
         &mut self,
         dir: Option<&Path>,
+        device: DeviceChoice,
     ) -> Result<Arc<crate::neural::LivePortrait>, JobError> {
-        if let (Some((have, n)), Some(dir)) = (&self.networks, dir)
+        if let (Some((have, on, n)), Some(dir)) = (&self.networks, dir)
             && have == dir
+            && *on == device
         {
             return Ok(n.clone());
         }
@@ -372,9 +379,11 @@ impl WorkerState {
             text: "Loading the neural engine's weights".into(),
             fraction: None,
         });
-        let n = Arc::new(pipeline::load_networks(dir, &candle_core::Device::Cpu)?);
+        // Keep one copy: the old networks go before the new ones load.
+        self.networks = None;
+        let n = Arc::new(pipeline::load_networks(dir, device)?.0);
         if let Some(dir) = dir {
-            self.networks = Some((dir.to_path_buf(), n.clone()));
+            self.networks = Some((dir.to_path_buf(), device, n.clone()));
         }
         Ok(n)
     }
@@ -416,7 +425,9 @@ impl WorkerState {
             Job::Source { id, .. } => Task::Source(*id),
             Job::Driving { .. } => Task::Driving,
             Job::Audio { .. } => Task::Audio,
-            Job::Prepare { .. } | Job::Frame { .. } | Job::ProbeGpu => Task::Preview,
+            Job::Prepare { .. } | Job::Frame { .. } | Job::ProbeGpu | Job::ProbeDevices => {
+                Task::Preview
+            }
         };
         self.catching(task, |state| state.handle(job));
     }
@@ -506,7 +517,9 @@ impl WorkerState {
             } => {
                 self.animation = None;
                 if job.settings.engine.needs_neural_motion() {
-                    job.networks = Some(self.networks_for(job.settings.weights.as_deref())?);
+                    job.networks = Some(
+                        self.networks_for(job.settings.weights.as_deref(), job.settings.device)?,
+                    );
                 }
                 self.generation = generation;
                 if job.driving.is_none() {
@@ -554,6 +567,11 @@ impl WorkerState {
                 self.send(Event::Gpu(
                     crate::render::gpu::probe().map_err(|e| e.to_string()),
                 ));
+            }
+            Job::ProbeDevices => {
+                self.send(Event::Devices(Box::new(
+                    crate::devices::ComputeReport::probe(),
+                )));
             }
             Job::Frame { generation, k } => {
                 if generation != self.generation {

@@ -241,6 +241,7 @@ impl StudioApp {
                 );
             }
             Event::Gpu(found) => self.set_gpu(found),
+            Event::Devices(report) => self.set_compute(*report),
             Event::ExportProgress { done, total, stage } => {
                 if let Some(e) = &mut self.export {
                     e.done = done;

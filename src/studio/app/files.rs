@@ -65,6 +65,7 @@ impl StudioApp {
             self.banner(Severity::Warning, note, None);
         }
         self.note_gpu_fallback();
+        self.note_device_fallback();
         self.changed();
         self.dirty = false;
         self.autosave_due = false;

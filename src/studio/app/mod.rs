@@ -488,6 +488,8 @@ pub struct StudioApp {
     own_signer: Option<crate::export::credentials::Signer>,
     /// Whether a GPU can draw the warp (its name, or why not); `None` until probed.
     pub gpu: Option<Result<String, String>>,
+    /// Where the neural engine's networks can run here; `None` until probed.
+    pub compute: Option<crate::devices::ComputeReport>,
 }
 
 impl StudioApp {
@@ -550,9 +552,11 @@ impl StudioApp {
             download: None,
             own_signer: None,
             gpu: None,
+            compute: None,
         };
-        // Once, in the background: is there a GPU for the warp?
+        // Once, in the background: is there a GPU for the warp, and for the networks?
         app.worker.send(Job::ProbeGpu);
+        app.worker.send(Job::ProbeDevices);
         if let Some(notice) = app.player.notice.clone() {
             app.banner(Severity::Info, notice, None);
         }
@@ -790,6 +794,46 @@ impl StudioApp {
         }
     }
 
+    /// What the device probe found for the neural engine. A project that asks for a GPU back
+    /// end this machine (or build) has not runs on the CPU, with one note saying so.
+    pub fn set_compute(&mut self, report: crate::devices::ComputeReport) {
+        self.compute = Some(report);
+        self.note_device_fallback();
+        self.refresh();
+    }
+
+    /// Why the project's device cannot be used here, when it asks for a GPU back end that is
+    /// not usable (built in or not); `None` when it can, or before the probe.
+    pub fn device_unavailable(&self) -> Option<String> {
+        let report = self.compute.as_ref()?;
+        let backend = crate::devices::GpuBackend::ALL
+            .into_iter()
+            .find(|b| b.choice() == self.project.settings.device)?;
+        let gpu = report.gpu(backend)?;
+        if gpu.available {
+            return None;
+        }
+        Some(format!(
+            "{}: {}",
+            backend.label(),
+            gpu.reason.as_deref().unwrap_or("not available")
+        ))
+    }
+
+    fn note_device_fallback(&mut self) {
+        if self.project.settings.engine != EngineChoice::Neural {
+            return;
+        }
+        if let Some(why) = self.device_unavailable() {
+            let text = format!(
+                "This project runs the neural engine on a GPU that is not available here ({why}); it runs on the CPU."
+            );
+            if !self.notices.banners.iter().any(|b| b.text == text) {
+                self.banner(Severity::Info, text, None);
+            }
+        }
+    }
+
     /// Choose the engine; the neural one needs a weights folder first: the one last chosen,
     /// else the first complete one of the usual places (said in a banner), else the user is
     /// asked for it and offered the download.
@@ -808,6 +852,7 @@ impl StudioApp {
             let before = self.project.clone();
             self.project.settings.engine = engine;
             self.record("Choose engine", before, false);
+            self.note_device_fallback();
             self.changed();
         }
     }
@@ -991,6 +1036,10 @@ impl StudioApp {
         if matches!(self.gpu, Some(Err(_))) {
             // No GPU here: the CPU draws the same warp (the note said so).
             settings.backend = Backend::Cpu;
+        }
+        if self.device_unavailable().is_some() {
+            // Nor the neural engine's GPU: the CPU runs the same networks (noted too).
+            settings.device = crate::devices::DeviceChoice::Cpu;
         }
         if !for_export {
             // The preview shows the whole clip at its own rate, framed as the output will be

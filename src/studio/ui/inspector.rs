@@ -2,6 +2,7 @@
 
 use egui::{RichText, Slider};
 
+use crate::devices::DeviceChoice;
 use crate::motion::Mode;
 use crate::pipeline::{Backend, EngineChoice, Fit, OutputSize};
 use crate::studio::app::StudioApp;
@@ -209,6 +210,7 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     {
         app.start_download();
     }
+    neural_device(app, ui);
     let before = app.project.clone();
     // The GPU is offered only where the probe found one; why not, on hover.
     let (gpu_ok, gpu_tip) = match &app.gpu {
@@ -244,6 +246,75 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     });
     if app.project.settings.backend != before.settings.backend {
         app.settings_changed("Change back end", before);
+    }
+}
+
+/// Where the neural engine's networks run: Auto, the CPU, and each GPU back end this build
+/// has; one that is not usable here is greyed with the reason on hover, as the warp's GPU is.
+fn neural_device(app: &mut StudioApp, ui: &mut egui::Ui) {
+    let before = app.project.clone();
+    let neural = app.project.settings.engine == EngineChoice::Neural;
+    let report = app.compute.clone();
+    let auto_tip = match &report {
+        None => "The first GPU usable here, else the CPU (still checking)".to_string(),
+        Some(r) => match (r.auto, &r.auto_note) {
+            ("cpu", Some(note)) => format!("The first GPU usable here, else the CPU: here, {note}"),
+            ("cpu", None) => "The first GPU usable here, else the CPU: here, the CPU".into(),
+            (gpu, _) => format!(
+                "The first GPU usable here, else the CPU: here, {}",
+                gpu.to_ascii_uppercase()
+            ),
+        },
+    };
+    let gpus: Vec<crate::devices::GpuReport> = report
+        .as_ref()
+        .map(|r| r.gpu.iter().filter(|g| g.compiled).cloned().collect())
+        .unwrap_or_default();
+    let not_neural = "The device the neural engine runs on (choose the neural engine first)";
+    ui.add_enabled_ui(neural, |ui| {
+        ui.horizontal(|ui| {
+            let s = &mut app.project.settings;
+            ui.label("Device");
+            ui.radio_value(&mut s.device, DeviceChoice::Auto, "Auto")
+                .on_hover_text(auto_tip.clone())
+                .on_disabled_hover_text(not_neural);
+            ui.radio_value(&mut s.device, DeviceChoice::Cpu, "CPU")
+                .on_hover_text("The neural engine's networks on all CPU cores")
+                .on_disabled_hover_text(not_neural);
+            for g in &gpus {
+                let label = g.backend.label();
+                let tip = if g.available {
+                    let names: Vec<&str> = g.devices.iter().map(|d| d.name.as_str()).collect();
+                    format!("The networks on {label}: {}", names.join(", "))
+                } else {
+                    format!(
+                        "{label} is not available here: {}",
+                        g.reason.as_deref().unwrap_or("unknown")
+                    )
+                };
+                let chosen = s.device == g.backend.choice();
+                let r = ui
+                    .add_enabled(g.available, egui::RadioButton::new(chosen, label))
+                    .on_hover_text(tip.clone())
+                    .on_disabled_hover_text(if neural { tip } else { not_neural.into() });
+                if r.clicked() {
+                    s.device = g.backend.choice();
+                }
+            }
+        });
+        if let Some(why) = app.device_unavailable() {
+            ui.label(RichText::new("That GPU is not here: the CPU runs it").weak())
+                .on_hover_text(why);
+        } else if let (true, DeviceChoice::Auto, Some(r)) =
+            (neural, app.project.settings.device, &report)
+            && r.auto == "cpu"
+        {
+            ui.label(RichText::new("Auto: the CPU here").weak())
+                .on_hover_text(auto_tip);
+        }
+    });
+    if app.project.settings.device != before.settings.device {
+        app.settings_changed("Change device", before);
     }
 }
 

@@ -141,7 +141,7 @@ impl Epilogue {
 fn row_chunks(o: usize, step: usize, blocks: usize) -> Vec<std::ops::Range<usize>> {
     let want = (2 * threads::compute_threads()).div_ceil(blocks.max(1));
     if want <= 1 || step >= o {
-        return vec![0..o];
+        return std::iter::once(0..o).collect();
     }
     let panels = o.div_ceil(step);
     let per = panels.div_ceil(want.min(panels));
@@ -824,7 +824,7 @@ fn taps_block(
     let (nr, mr) = (layout.nr(), layout.mr());
     let taps = ctx.offsets.len();
     let chunk = (16384 / (ctx.c * mr).max(1)).clamp(1, taps);
-    debug_assert!(rows.start % mr == 0);
+    debug_assert!(rows.start.is_multiple_of(mr));
     for p in rows.start / mr..rows.end.div_ceil(mr) {
         let mut t0 = 0;
         while t0 < taps {

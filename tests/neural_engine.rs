@@ -419,3 +419,245 @@ fn the_command_line_checks_the_weights_first() {
         .count();
     assert_eq!(notes, usize::from(auto.backend.is_none()), "{err}");
 }
+
+/// Keypoints (1, K, 3) from the golden set as rows.
+fn rows(t: &candle_core::Tensor) -> Vec<[f32; 3]> {
+    t.squeeze(0)
+        .and_then(|t| t.to_vec2::<f32>())
+        .expect("keypoints")
+        .into_iter()
+        .map(|r| [r[0], r[1], r[2]])
+        .collect()
+}
+
+/// A neural frame stops part way when asked: W and G ask between their blocks (each stage of
+/// the hourglass, each SPADE block and the convs inside it), so a stop set at any boundary
+/// ends the frame right there with `Cancelled` (never an error), the boundaries counted; run
+/// through, the frame is the one drawn without a stop, bit for bit.
+#[test]
+fn a_neural_frame_stops_at_the_next_block_once_asked() {
+    use vivant::neural::{LivePortrait, NeuralError, Stop};
+    let lp = LivePortrait::load(&golden_dir().join("safetensors"), &Device::Cpu).expect("weights");
+    let io = candle_core::safetensors::load(golden_dir().join("io.safetensors"), &Device::Cpu)
+        .expect("io.safetensors");
+    let (feature, ks, kd) = (
+        &io["W.feature"],
+        rows(&io["W.kp_source"]),
+        rows(&io["W.kp_driving"]),
+    );
+    let whole = lp.warp_decode(feature, &ks, &kd).expect("frame");
+    let never = AtomicBool::new(false);
+    let stop = Stop::when(&never);
+    let again = lp
+        .warp_decode_until(feature, &ks, &kd, &stop)
+        .expect("frame");
+    assert_eq!(stop.passed(), lp.blocks(), "every boundary asked once");
+    let diff = (whole - again)
+        .and_then(|d| d.abs())
+        .and_then(|d| d.max_all())
+        .and_then(|d| d.to_scalar::<f32>())
+        .expect("difference");
+    assert_eq!(diff, 0.0);
+    // W: around its hourglass (3 stages down, 3 up here); G: its eight SPADE blocks.
+    assert_eq!((lp.warping.blocks(), lp.generator.blocks()), (10, 19));
+    let w = lp.warping.blocks();
+    for at in [1, 3, w, w + 1, w + 7, lp.blocks()] {
+        let flag = AtomicBool::new(false);
+        let probe = |n: usize| {
+            if n == at {
+                flag.store(true, Ordering::Relaxed);
+            }
+        };
+        let stop = Stop::when(&flag).with_probe(&probe);
+        let r = lp.warp_decode_until(feature, &ks, &kd, &stop);
+        assert!(matches!(r, Err(NeuralError::Cancelled)), "at {at}: {r:?}");
+        assert_eq!(stop.passed(), at, "stopped at the boundary it was asked at");
+    }
+}
+
+/// How soon a stop takes effect at full size (the reference's networks, random weights): a
+/// frame is started, stopped after a random part of it, and the time from the stop to the
+/// return measured. Seconds of work: run by hand,
+/// `cargo test --test neural_engine -- --ignored --nocapture stop_latency`.
+#[test]
+#[ignore]
+fn stop_latency_at_full_size() {
+    use candle_core::{DType, Tensor};
+    use std::time::{Duration, Instant};
+    use vivant::neural::{LivePortrait, NeuralError, Stop, config::Config};
+    vivant::init_compute_threads();
+    let dev = Device::Cpu;
+    let lp = LivePortrait::from_var_builders(
+        Config::default(),
+        |_| {
+            candle_nn::VarBuilder::from_backend(
+                Box::new(vivant::neural::random_weights::RandomWeights::full()),
+                DType::F32,
+                dev.clone(),
+            )
+        },
+        &dev,
+    )
+    .expect("networks");
+    let feature = Tensor::randn(0f32, 1.0, (1, 32, 16, 64, 64), &dev).expect("feature");
+    let kp = |seed: f32| -> Vec<[f32; 3]> {
+        (0..lp.num_kp())
+            .map(|i| {
+                let a = i as f32 * 0.7 + seed;
+                [0.3 * a.sin(), 0.3 * a.cos(), 0.1 * (2.0 * a).sin()]
+            })
+            .collect()
+    };
+    let (ks, kd) = (kp(0.0), kp(0.05));
+    // One whole frame, timed by boundary, to know where the stops fall.
+    let times = std::sync::Mutex::new(Vec::new());
+    let start = Instant::now();
+    let probe = |_n: usize| {
+        if let Ok(mut t) = times.lock() {
+            t.push(start.elapsed());
+        }
+    };
+    let never = AtomicBool::new(false);
+    lp.warp_decode_until(&feature, &ks, &kd, &Stop::when(&never).with_probe(&probe))
+        .expect("frame");
+    let whole = start.elapsed();
+    let times = times.into_inner().expect("times");
+    let gaps: Vec<f64> = std::iter::once(times[0])
+        .chain(times.windows(2).map(|w| w[1] - w[0]))
+        .chain(std::iter::once(whole - times[times.len() - 1]))
+        .map(|d| d.as_secs_f64())
+        .collect();
+    let longest = gaps.iter().cloned().fold(0.0, f64::max);
+    eprintln!(
+        "full-size W+G: {:.2} s, {} boundaries; longest stretch without one {:.3} s",
+        whole.as_secs_f64(),
+        lp.blocks(),
+        longest
+    );
+    // Stops at spread-out moments of a frame: the time from the stop to the return.
+    let mut latencies = Vec::new();
+    for i in 1..=8 {
+        let after = whole.mul_f64(i as f64 / 9.0);
+        let flag = AtomicBool::new(false);
+        let stopped_at = std::sync::Mutex::new(None::<Instant>);
+        let r = std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(after);
+                if let Ok(mut t) = stopped_at.lock() {
+                    *t = Some(Instant::now());
+                }
+                flag.store(true, Ordering::Relaxed);
+            });
+            lp.warp_decode_until(&feature, &ks, &kd, &Stop::when(&flag))
+        });
+        let done = Instant::now();
+        let at = stopped_at.lock().ok().and_then(|t| *t);
+        match (r, at) {
+            (Err(NeuralError::Cancelled), Some(at)) => {
+                let l = done - at;
+                eprintln!(
+                    "stop at {:.2} s: returned {:.3} s later",
+                    after.as_secs_f64(),
+                    l.as_secs_f64()
+                );
+                latencies.push(l);
+            }
+            (r, _) => eprintln!(
+                "stop at {:.2} s: the frame ended first ({})",
+                after.as_secs_f64(),
+                if r.is_ok() { "drawn" } else { "error" }
+            ),
+        }
+    }
+    let worst = latencies.iter().max().copied().unwrap_or_default();
+    let mean = latencies.iter().sum::<Duration>() / latencies.len().max(1) as u32;
+    eprintln!(
+        "stop latency over {} stops: mean {:.3} s, worst {:.3} s",
+        latencies.len(),
+        mean.as_secs_f64(),
+        worst.as_secs_f64()
+    );
+    assert!(
+        worst.as_secs_f64() <= longest + 0.25,
+        "a stop waits at most one stretch between boundaries"
+    );
+}
+
+/// The studio's two-step preparation of a neural job: the warp engine's animation of the same
+/// job first, from the clip's tracking alone (no neural motion read yet); then, from the same
+/// analysis, the neural animation, frame for frame with it. A cancelled second step is a
+/// cancel. A voice alone goes the same way.
+#[test]
+fn a_neural_job_is_prepared_warp_first_then_neural_from_the_same_analysis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    let mut job = neural(RenderJob::new(
+        common::fixture("astronaut.png"),
+        common::fixture("webcam_2s.mp4"),
+        dir.path().join("unused.mp4"),
+    ));
+    job.cache_dir = Some(cache.clone());
+    let a = analyzer();
+    let go = AtomicBool::new(false);
+    let (mut warp, stage) = Animation::prepare_staged(&a, &job, &go, &|_| {}).expect("prepare");
+    let stage = stage.expect("a second step for the neural engine");
+    assert_eq!(warp.engine_name(), "warp");
+    let kept = names_in(&cache);
+    assert!(kept.iter().any(|n| n.ends_with(".motion")), "{kept:?}");
+    assert!(
+        !kept.iter().any(|n| n.ends_with(".neural")),
+        "the neural motion is the second step's: {kept:?}"
+    );
+    let analysed = std::sync::Mutex::new(0u64);
+    let mut drawn = stage
+        .prepare(&go, &|s| {
+            if let (Stage::Analysing(..), Ok(mut n)) = (s, analysed.lock()) {
+                *n += 1;
+            }
+        })
+        .expect("the neural animation");
+    assert_eq!(drawn.engine_name(), "neural");
+    assert!(
+        analysed.into_inner().unwrap_or(0) > 0,
+        "the second step read the clip's neural motion"
+    );
+    assert!(names_in(&cache).iter().any(|n| n.ends_with(".neural")));
+    assert_eq!((drawn.frames(), drawn.fps()), (warp.frames(), warp.fps()));
+    assert_eq!(drawn.driving_time(30), warp.driving_time(30));
+    assert_eq!(
+        drawn.driving_face(30).expect("face"),
+        warp.driving_face(30).expect("face")
+    );
+    let (w, n) = (
+        warp.frame(30).expect("warp"),
+        drawn.frame(30).expect("neural"),
+    );
+    assert_eq!(w.dimensions(), n.dimensions());
+    assert!(mad(&w, &n, (0, 0, w.width(), w.height())) > 0.5);
+    // The second step stopped: a cancel, whatever it had left to do.
+    let (_, stage) = Animation::prepare_staged(&a, &job, &go, &|_| {}).expect("prepare");
+    let stopped = AtomicBool::new(true);
+    let r = stage.expect("second step").prepare(&stopped, &|_| {});
+    assert!(matches!(r, Err(PipelineError::Cancelled)), "{:?}", r.err());
+    // A voice alone.
+    let job = neural(RenderJob::speaking(
+        common::fixture("astronaut.png"),
+        common::fixture("speech_librivox_0870.wav"),
+        dir.path().join("voice.mp4"),
+    ));
+    let (warp, stage) = Animation::prepare_staged(&a, &job, &go, &|_| {}).expect("prepare");
+    let spoken = stage
+        .expect("second step")
+        .prepare(&go, &|_| {})
+        .expect("neural");
+    assert_eq!(
+        (warp.engine_name(), spoken.engine_name()),
+        ("warp", "neural")
+    );
+    assert_eq!(warp.frames(), spoken.frames());
+    // Another engine: no second step.
+    let mut job = job;
+    job.settings.engine = EngineChoice::Warp;
+    let (_, stage) = Animation::prepare_staged(&a, &job, &go, &|_| {}).expect("prepare");
+    assert!(stage.is_none());
+}

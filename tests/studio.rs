@@ -1797,3 +1797,284 @@ fn exports_can_be_signed_with_the_users_own_certificate() {
     ));
     h.get_by_label_contains("bad.pem");
 }
+
+/// Holds the studio's neural frames at one block boundary of W and G until opened, noting
+/// which were held (generation, frame): a neural frame "still drawing" for as long as a test
+/// needs, with no sleeping.
+#[derive(Default)]
+struct Gate {
+    state: std::sync::Mutex<(bool, Vec<(u64, u64)>)>,
+    opened: std::sync::Condvar,
+}
+
+impl Gate {
+    fn probe(self: &std::sync::Arc<Self>, at: usize) -> vivant::studio::worker::NeuralProbe {
+        let gate = self.clone();
+        std::sync::Arc::new(move |generation, k, passed| {
+            if passed != at {
+                return;
+            }
+            let Ok(mut s) = gate.state.lock() else {
+                return;
+            };
+            if s.0 {
+                return;
+            }
+            s.1.push((generation, k));
+            while !s.0 {
+                s = match gate.opened.wait(s) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+        })
+    }
+
+    fn holds(&self, generation: u64, k: u64) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| !s.0 && s.1.contains(&(generation, k)))
+    }
+
+    fn open(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 = true;
+        }
+        self.opened.notify_all();
+    }
+}
+
+fn drawn_at(app: &StudioApp, k: u64) -> Option<vivant::studio::worker::Drawn> {
+    app.preview.cache.get(k).map(|f| f.drawn)
+}
+
+/// A studio at `size` with the astronaut, the golden set's reduced weights, the neural engine
+/// and the webcam clip, its neural frames held at boundary `at` by `gate`.
+fn neural_studio(
+    dir: &Path,
+    size: egui::Vec2,
+    gate: &std::sync::Arc<Gate>,
+    at: usize,
+) -> Harness<'static, StudioApp> {
+    let mut h = studio_sized(&dir.join("state"), None, size);
+    h.state().worker.set_neural_probe(Some(gate.probe(at)));
+    // The GPU and device probes come back first (each prepares the preview again).
+    wait_for(&mut h, "the device probes", |a| {
+        a.gpu.is_some() && a.compute.is_some()
+    });
+    ready_source(&mut h, "astronaut.png");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/liveportrait");
+    drop_file(&mut h, &golden.join("safetensors"));
+    h.state_mut().set_engine(EngineChoice::Neural);
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    h
+}
+
+/// With the neural engine the warp engine's frame comes first, marked as a stand-in, while
+/// the neural frame is drawn on its own thread; then the neural frame replaces it, with the
+/// time it took. Snapshot of the stand-in at the small window sizes.
+fn warp_first_then_neural(w: f32, h_px: f32) {
+    use vivant::studio::worker::Drawn;
+    let dir = tempfile::tempdir().unwrap();
+    let gate = std::sync::Arc::new(Gate::default());
+    let mut h = neural_studio(dir.path(), vec2(w, h_px), &gate, 1);
+    wait_for(&mut h, "the warp stand-in, the neural frame held", |a| {
+        a.preview_ready()
+            && drawn_at(a, 0) == Some(Drawn::StandIn)
+            && gate.holds(a.preview.generation, 0)
+    });
+    let app = h.state();
+    assert!(app.preview.neural);
+    assert_eq!(
+        app.preview.shown.as_ref().map(|s| s.drawn),
+        Some(Drawn::StandIn)
+    );
+    assert_eq!(
+        app.preview_badge().as_deref(),
+        Some("warp preview — neural frame drawing…")
+    );
+    h.get_by_label("warp preview — neural frame drawing…");
+    h.get_by_label_contains("Drawing frame 0 with the neural engine");
+    let stand_in = app.preview.cache.get(0).unwrap().result.clone();
+    h.snapshot_options(
+        format!("studio_neural_stand_in_{w}x{h_px}"),
+        &snapshot_options(),
+    );
+    gate.open();
+    wait_for(&mut h, "the neural frame", |a| {
+        matches!(drawn_at(a, 0), Some(Drawn::Neural(_)))
+    });
+    let app = h.state();
+    let Some(Drawn::Neural(took)) = app.preview.shown.as_ref().map(|s| s.drawn) else {
+        panic!("the neural frame is not the one shown");
+    };
+    let badge = format!("neural frame: {:.1} s", took.as_secs_f64());
+    assert_eq!(app.preview_badge().as_deref(), Some(badge.as_str()));
+    h.get_by_label(&badge);
+    assert!(h.query_by_label_contains("warp preview").is_none());
+    // It is another picture: the generator's face (the reduced networks draw noise).
+    let neural = app.preview.cache.get(0).unwrap().result.clone();
+    assert_eq!(neural.size, stand_in.size);
+    let differ = neural
+        .pixels
+        .iter()
+        .zip(&stand_in.pixels)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(differ > 1000, "{differ} pixels differ");
+    assert!(
+        !app.notices
+            .banners
+            .iter()
+            .any(|b| b.severity == vivant::studio::app::Severity::Error)
+    );
+}
+
+#[test]
+fn the_warp_frame_stands_in_until_the_neural_frame_at_1024_by_700() {
+    warp_first_then_neural(1024.0, 700.0);
+}
+
+#[test]
+fn the_warp_frame_stands_in_until_the_neural_frame_at_1280_by_720() {
+    warp_first_then_neural(1280.0, 720.0);
+}
+
+/// A newer frame request stops the neural frame being drawn: held part way through W, frame
+/// 0 is left for frame 10, whose warp stand-in comes at once (the worker is not blocked by
+/// the neural frame); let go, frame 0 stops at the very boundary it was at (no further block
+/// run), as a cancel, not an error; frame 10's neural frame is drawn instead. Frames already
+/// drawn are kept: back on frame 10, its neural frame shows at once.
+#[test]
+fn a_newer_frame_request_stops_the_neural_frame_being_drawn() {
+    use vivant::studio::worker::Drawn;
+    let dir = tempfile::tempdir().unwrap();
+    let gate = std::sync::Arc::new(Gate::default());
+    let mut h = neural_studio(dir.path(), vec2(1200.0, 760.0), &gate, 3);
+    wait_for(&mut h, "neural frame 0 held part way", |a| {
+        a.preview_ready() && gate.holds(a.preview.generation, 0)
+    });
+    let generation = h.state().preview.generation;
+    h.state_mut().seek(10);
+    wait_for(&mut h, "frame 10's stand-in while frame 0 is held", |a| {
+        drawn_at(a, 10) == Some(Drawn::StandIn)
+    });
+    assert!(gate.holds(generation, 0), "frame 0 was still being drawn");
+    gate.open();
+    wait_for(&mut h, "frame 10's neural frame", |a| {
+        matches!(drawn_at(a, 10), Some(Drawn::Neural(_)))
+    });
+    let app = h.state();
+    let cancel = app.preview.last_cancel.expect("frame 0 was stopped");
+    assert_eq!((cancel.generation, cancel.k), (generation, 0));
+    assert_eq!(cancel.passed, 3, "stopped where it was: {cancel:?}");
+    assert!(cancel.passed < cancel.blocks, "{cancel:?}");
+    assert_eq!(app.preview.cancels, 1);
+    assert_eq!(
+        drawn_at(app, 0),
+        Some(Drawn::StandIn),
+        "frame 0 never finished"
+    );
+    // A cancel is not a failure: no error, no "Cancelled." note.
+    assert!(
+        app.notices.banners.iter().all(
+            |b| b.severity != vivant::studio::app::Severity::Error && !b.text.contains("ancel")
+        ),
+        "{:?}",
+        app.notices.banners
+    );
+    // Back to frame 0: its neural frame is drawn now; then frame 10 again, from the cache.
+    h.state_mut().seek(0);
+    wait_for(&mut h, "frame 0's neural frame", |a| {
+        matches!(drawn_at(a, 0), Some(Drawn::Neural(_)))
+    });
+    h.state_mut().seek(10);
+    h.step();
+    let shown = h.state().preview.shown.as_ref().map(|s| (s.key.1, s.drawn));
+    assert!(
+        matches!(shown, Some((10, Drawn::Neural(_)))),
+        "frame 10 at once: {shown:?}"
+    );
+    // Playing: warp frames, and the badge says so; paused, the neural frame is drawn.
+    h.state_mut().toggle_play();
+    wait_for(&mut h, "a warp frame while playing", |a| {
+        a.player.is_playing()
+            && a.preview.playhead > 12
+            && a.preview.shown.as_ref().map(|s| s.drawn) == Some(Drawn::StandIn)
+    });
+    assert_eq!(
+        h.state().preview_badge().as_deref(),
+        Some("warp preview while playing — neural frames are drawn when paused")
+    );
+    h.state_mut().toggle_play();
+    let k = h.state().preview.playhead;
+    wait_for(&mut h, "the neural frame where playback stopped", |a| {
+        matches!(drawn_at(a, k), Some(Drawn::Neural(_)))
+    });
+}
+
+/// An export with the neural engine says in the status bar and the export panel how many
+/// frames are done of how many, and the time left from the rate measured so far.
+#[test]
+fn the_export_shows_frames_done_and_time_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let gate = std::sync::Arc::new(Gate::default());
+    gate.open();
+    let mut h = neural_studio(dir.path(), vec2(1200.0, 760.0), &gate, 1);
+    wait_for(&mut h, "the preview", |a| {
+        a.preview_ready() && a.preview.cache.get(0).is_some()
+    });
+    let out = dir.path().join("neural.mp4");
+    h.state_mut().start_export(out.clone());
+    let pattern = |text: &str| {
+        // "Rendering: 12 of 50 frames · 3 s left"
+        let Some(rest) = text.split("Rendering: ").nth(1) else {
+            return false;
+        };
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        words.len() >= 7
+            && words[0].parse::<u64>().is_ok_and(|d| d >= 2)
+            && words[1] == "of"
+            && words[2] == "50"
+            && words[3] == "frames"
+            && words[4] == "·"
+            && words[5].parse::<u64>().is_ok()
+            && words[6] == "s"
+    };
+    let (mut status, mut panel) = (None, None);
+    let start = Instant::now();
+    while h.state().exporting() && start.elapsed() < Duration::from_secs(240) {
+        h.step();
+        let texts: Vec<String> = h
+            .query_all_by_label_contains("Rendering: ")
+            .filter_map(|n| {
+                use egui_kittest::kittest::NodeT;
+                n.accesskit_node().label()
+            })
+            .collect();
+        for t in texts
+            .into_iter()
+            .filter(|t| pattern(t) && t.ends_with(" left"))
+        {
+            if t.starts_with("Exporting neural.mp4 — Rendering: ") {
+                status.get_or_insert(t);
+            } else {
+                panel.get_or_insert(t);
+            }
+        }
+    }
+    assert!(status.is_some(), "the status bar never said the time left");
+    assert!(panel.is_some(), "the export panel never said the time left");
+    wait_for(&mut h, "the export", |a| {
+        a.export.as_ref().is_some_and(|e| e.finished.is_some())
+    });
+    let finished = h
+        .state()
+        .export
+        .as_ref()
+        .unwrap()
+        .finished
+        .as_ref()
+        .unwrap();
+    assert_eq!(finished.as_ref().expect("exported").frames, 50);
+}

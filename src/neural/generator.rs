@@ -10,6 +10,7 @@ use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::GeneratorConfig;
+use super::{NeuralError, Stop};
 use crate::nn::{Act, Conv, modulated_instance_norm, pixel_shuffle, upsample2x_nearest};
 
 /// SPADE: instance norm, then a per-pixel scale and shift predicted from the segmentation map.
@@ -93,16 +94,38 @@ impl SpadeResBlock {
     }
 
     pub fn forward(&self, x: &Tensor, seg: &Tensor) -> Result<Tensor> {
+        self.forward_until(x, seg, &Stop::never())
+            .map_err(super::into_candle)
+    }
+
+    /// The block, asking `stop` after its shortcut and after its first modulated conv (the
+    /// caller asks after the block).
+    pub fn forward_until(
+        &self,
+        x: &Tensor,
+        seg: &Tensor,
+        stop: &Stop,
+    ) -> std::result::Result<Tensor, NeuralError> {
         let lrelu = Act::LeakyRelu(0.2);
         let x_s = match &self.shortcut {
-            Some((norm, conv)) => conv.forward(&norm.forward(x, seg, Act::Identity)?)?,
+            Some((norm, conv)) => {
+                let y = conv.forward(&norm.forward(x, seg, Act::Identity)?)?;
+                stop.check()?;
+                y
+            }
             None => x.clone(),
         };
         let dx = self.conv_0.forward(&self.norm_0.forward(x, seg, lrelu)?)?;
+        stop.check()?;
         let dx = self
             .conv_1
             .forward(&self.norm_1.forward(&dx, seg, lrelu)?)?;
-        x_s + dx
+        Ok((x_s + dx)?)
+    }
+
+    /// The boundaries `forward_until` asks at.
+    fn blocks(&self) -> usize {
+        1 + usize::from(self.shortcut.is_some())
     }
 }
 
@@ -143,23 +166,54 @@ impl SpadeGenerator {
     }
 
     pub fn forward(&self, feature: &Tensor) -> Result<Tensor> {
+        self.forward_until(feature, &Stop::never())
+            .map_err(super::into_candle)
+    }
+
+    /// The generator, asking `stop` after `fc`, inside and after each SPADE block (see
+    /// [`SpadeResBlock::forward_until`]); the last conv and pixel shuffle run to the end.
+    pub fn forward_until(
+        &self,
+        feature: &Tensor,
+        stop: &Stop,
+    ) -> std::result::Result<Tensor, NeuralError> {
         let (_, _, h, w) = feature.dims4()?;
         // The segmentation map at each resolution the blocks run at (nearest, integer factors).
         let seg1 = feature.clone();
         let seg2 = feature.upsample_nearest2d(2 * h, 2 * w)?;
         let seg4 = feature.upsample_nearest2d(4 * h, 4 * w)?;
         let mut x = self.fc.forward(feature)?;
+        stop.check()?;
         for block in &self.middle {
-            x = block.forward(&x, &seg1)?;
+            x = block.forward_until(&x, &seg1, stop)?;
+            stop.check()?;
         }
-        x = self.up_0.forward(&upsample2x_nearest(&x)?, &seg2)?;
-        x = self.up_1.forward(&upsample2x_nearest(&x)?, &seg4)?;
+        x = self
+            .up_0
+            .forward_until(&upsample2x_nearest(&x)?, &seg2, stop)?;
+        stop.check()?;
+        x = self
+            .up_1
+            .forward_until(&upsample2x_nearest(&x)?, &seg4, stop)?;
+        stop.check()?;
         let x = self.conv_img.forward(&Act::LeakyRelu(0.2).forward(&x)?)?;
         let x = if self.upscale {
             pixel_shuffle(&x, 2)?
         } else {
             x
         };
-        candle_nn::ops::sigmoid(&x)
+        Ok(candle_nn::ops::sigmoid(&x)?)
+    }
+
+    /// The boundaries `forward_until` asks at in a run that goes through.
+    pub fn blocks(&self) -> usize {
+        let inner: usize = self
+            .middle
+            .iter()
+            .chain([&self.up_0, &self.up_1])
+            .map(SpadeResBlock::blocks)
+            .sum();
+        // fc, then after each of the eight blocks.
+        1 + inner + self.middle.len() + 2
     }
 }

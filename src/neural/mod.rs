@@ -29,6 +29,7 @@ pub mod motion;
 pub mod paste;
 pub mod random_weights;
 pub mod stitching;
+pub mod stop;
 pub mod warping;
 pub mod weights;
 
@@ -40,6 +41,7 @@ use candle_nn::VarBuilder;
 
 pub use config::Config;
 pub use keypoints::{Keypoints, KpInfo};
+pub use stop::Stop;
 pub use weights::{Checkpoint, Format, Network};
 
 use appearance::AppearanceFeatureExtractor;
@@ -88,6 +90,18 @@ pub enum NeuralError {
     Config { path: PathBuf, reason: String },
     #[error("neural network failed: {0}")]
     Net(#[from] candle_core::Error),
+    /// Stopped between blocks on request ([`Stop`]); not a failure.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A network's error back as candle's, for the plain `forward`s that never stop (a
+/// `Cancelled` cannot come from them; were it to, it stays a clear error).
+pub(crate) fn into_candle(e: NeuralError) -> candle_core::Error {
+    match e {
+        NeuralError::Net(e) => e,
+        other => candle_core::Error::Msg(other.to_string()),
+    }
 }
 
 /// `dir` is a folder (the error says what it is instead).
@@ -385,9 +399,20 @@ impl LivePortrait {
         x_s: &[[f32; 3]],
         x_d: &[[f32; 3]],
     ) -> Result<WarpOutput, NeuralError> {
+        self.warp_until(feature, x_s, x_d, &Stop::never())
+    }
+
+    /// [`LivePortrait::warp`], stopping between W's blocks when `stop` says so.
+    pub fn warp_until(
+        &self,
+        feature: &Tensor,
+        x_s: &[[f32; 3]],
+        x_d: &[[f32; 3]],
+        stop: &Stop,
+    ) -> Result<WarpOutput, NeuralError> {
         let (ks, kd) = (self.keypoints_tensor(x_s)?, self.keypoints_tensor(x_d)?);
         let feature = feature.to_device(&self.device)?;
-        Ok(self.warping.forward(&feature, &ks, &kd)?)
+        self.warping.forward_until(&feature, &ks, &kd, stop)
     }
 
     /// W then G: the animated crop (1, 3, 2H, 2W) in (0, 1).
@@ -397,7 +422,26 @@ impl LivePortrait {
         x_s: &[[f32; 3]],
         x_d: &[[f32; 3]],
     ) -> Result<Tensor, NeuralError> {
-        let warped = self.warp(feature, x_s, x_d)?;
-        Ok(self.generator.forward(&warped.out)?)
+        self.warp_decode_until(feature, x_s, x_d, &Stop::never())
+    }
+
+    /// [`LivePortrait::warp_decode`], stopping between the blocks of W and G as soon as
+    /// `stop` says so (`Err(NeuralError::Cancelled)`); the frame is the same when it runs
+    /// through.
+    pub fn warp_decode_until(
+        &self,
+        feature: &Tensor,
+        x_s: &[[f32; 3]],
+        x_d: &[[f32; 3]],
+        stop: &Stop,
+    ) -> Result<Tensor, NeuralError> {
+        let warped = self.warp_until(feature, x_s, x_d, stop)?;
+        self.generator.forward_until(&warped.out, stop)
+    }
+
+    /// The block boundaries [`LivePortrait::warp_decode_until`] asks its `Stop` at, in a run
+    /// that goes through (its progress is `passed / blocks`).
+    pub fn blocks(&self) -> usize {
+        self.warping.blocks() + self.generator.blocks()
     }
 }

@@ -7,6 +7,7 @@ use candle_core::{D, DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::WarpingConfig;
+use super::{NeuralError, Stop};
 use crate::nn::{Act, BatchNorm, Conv, avg_pool2x, grid_sample_3d, upsample2x_nearest};
 
 /// What W returns, and the intermediates the parity test checks.
@@ -82,10 +83,22 @@ impl Hourglass {
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.forward_until(x, &Stop::never())
+            .map_err(super::into_candle)
+    }
+
+    /// The hourglass, asking `stop` after each encoder and decoder stage (the caller asks
+    /// after the last layer).
+    pub fn forward_until(
+        &self,
+        x: &Tensor,
+        stop: &Stop,
+    ) -> std::result::Result<Tensor, NeuralError> {
         let mut skips = vec![x.clone()];
         for block in &self.down {
             let y = avg_pool2x(&block.forward(skips.last().unwrap_or(x))?)?;
             skips.push(y);
+            stop.check()?;
         }
         let mut out = skips.pop().unwrap_or_else(|| x.clone());
         for block in &self.up {
@@ -93,8 +106,14 @@ impl Hourglass {
             if let Some(skip) = skips.pop() {
                 out = Tensor::cat(&[&out, &skip], 1)?;
             }
+            stop.check()?;
         }
-        self.last.forward(&out)
+        Ok(self.last.forward(&out)?)
+    }
+
+    /// The boundaries `forward_until` asks at.
+    fn blocks(&self) -> usize {
+        self.down.len() + self.up.len()
     }
 }
 
@@ -205,14 +224,34 @@ impl WarpingNetwork {
         kp_source: &Tensor,
         kp_driving: &Tensor,
     ) -> Result<WarpOutput> {
+        self.forward_until(feature, kp_source, kp_driving, &Stop::never())
+            .map_err(super::into_candle)
+    }
+
+    /// The boundaries `forward_until` asks at in a run that goes through.
+    pub fn blocks(&self) -> usize {
+        // After the deformed features, inside the hourglass, after it, after the mask and
+        // occlusion, after the final sampling.
+        1 + self.hourglass.blocks() + 1 + 1 + 1
+    }
+
+    /// W, asking `stop` between its stages (see `blocks`).
+    pub fn forward_until(
+        &self,
+        feature: &Tensor,
+        kp_source: &Tensor,
+        kp_driving: &Tensor,
+        stop: &Stop,
+    ) -> std::result::Result<WarpOutput, NeuralError> {
         let (n, c_full, d, h, w) = feature.dims5()?;
         let k = self.num_kp;
         if kp_source.dims() != [n, k, 3] || kp_driving.dims() != [n, k, 3] {
-            candle_core::bail!(
+            return Err(candle_core::Error::Msg(format!(
                 "warping network: keypoints must be ({n}, {k}, 3), got {:?} and {:?}",
                 kp_source.dims(),
                 kp_driving.dims()
-            );
+            ))
+            .into());
         }
         let dev = feature.device();
         let compressed = self.compress.forward(feature)?;
@@ -249,8 +288,10 @@ impl WarpingNetwork {
         .unsqueeze(2)?;
         let hourglass_input =
             Tensor::cat(&[&heat, &deformed], 2)?.reshape((n, (k + 1) * (c + 1), d, h, w))?;
+        stop.check()?;
 
-        let prediction = self.hourglass.forward(&hourglass_input)?;
+        let prediction = self.hourglass.forward_until(&hourglass_input, stop)?;
+        stop.check()?;
         let mask = candle_nn::ops::softmax(&self.mask.forward(&prediction)?, 1)?;
         let deformation = sparse
             .permute((0, 1, 5, 2, 3, 4))?
@@ -270,9 +311,11 @@ impl WarpingNetwork {
             }
             None => Tensor::ones((n, 1, h, w), DType::F32, dev)?,
         };
+        stop.check()?;
 
         let warped_feature =
             grid_sample_3d(feature, &deformation)?.reshape((n, c_full * d, h, w))?;
+        stop.check()?;
         let out = self
             .fourth
             .forward(&self.third.forward(&warped_feature)?)?

@@ -31,7 +31,7 @@ use crate::motion::neural::NeuralMotion;
 use crate::motion::speech::{SpeechCurves, SpeechSettings};
 use crate::motion::voice::VoiceMotion;
 use crate::motion::{DrivingMotion, Mode, MotionError, MotionSettings, most_neutral};
-use crate::neural::{KpInfo, LivePortrait, NeuralError};
+use crate::neural::{KpInfo, LivePortrait, NeuralError, Stop};
 use crate::render::{
     CustomEngine, Drive, Engine, EngineOptions, FaceControls, RenderError, SourceFace, Transfer,
 };
@@ -263,6 +263,8 @@ impl PipelineError {
         use crate::motion::TrackError;
         match self {
             Self::Cancelled
+            | Self::Render(RenderError::Cancelled)
+            | Self::Neural(NeuralError::Cancelled)
             | Self::Export(ExportError::Cancelled)
             | Self::Motion(MotionError::Track(TrackError::Cancelled)) => Failure::Cancelled,
             Self::Export(e) if e.is_disk_full() => Failure::DiskFull,
@@ -343,14 +345,16 @@ pub fn source_face(
 }
 
 /// What drives the portrait, prepared: per output frame, a face (68 points in the driving
-/// face's coordinates) that the engine carries onto the sources.
+/// face's coordinates) that the engine carries onto the sources. Cloned, it is shared (the
+/// studio's warp and neural animations of one job drive from one).
+#[derive(Clone)]
 struct Performance {
     count: u64,
     fps: (i32, i32),
     /// The driving face at rest, matching the sources' expression.
     reference: Face68,
     mode: Mode,
-    drive: Box<dyn Fn(u64) -> Result<Drive, PipelineError> + Send + Sync>,
+    drive: Arc<dyn Fn(u64) -> Result<Drive, PipelineError> + Send + Sync>,
     /// The reference frame's neural motion (when the engine reads neural motion).
     reference_motion: Option<KpInfo>,
     /// The sound, opened anew for each export (an animation can be exported again).
@@ -365,6 +369,7 @@ struct Performance {
 }
 
 /// A stretch of a sound file: `start_s` .. `end_s` (`None` = to its end).
+#[derive(Clone)]
 struct SoundRange {
     path: PathBuf,
     start_s: f64,
@@ -402,71 +407,108 @@ impl Animation {
         progress: &(dyn Fn(Stage) + Sync),
     ) -> Result<Self, PipelineError> {
         let mut notes = Vec::new();
-        progress(Stage::Source);
-        let mut sources = Vec::with_capacity(job.sources.len());
-        for (i, path) in job.sources.iter().enumerate() {
-            let (image, landmarks68) = match job.landmarks.get(i).copied().flatten() {
-                Some(lm) => (load_source(path)?, lm),
-                _ => {
-                    let (image, landmarks, faces) = source_face(analyzer, path)?;
-                    if faces > 1 {
-                        notes.push(format!(
-                            "{}: {faces} faces; animating the largest",
-                            path.display()
-                        ));
-                    }
-                    (image, landmarks)
-                }
-            };
-            sources.push(SourceFace { image, landmarks68 });
+        let sources = job_sources(analyzer, job, progress, &mut notes)?;
+        let networks = job_networks(job, &mut notes)?;
+        let plan = match &job.driving {
+            Some(driving) => {
+                let motion = Arc::new(track(analyzer, job, driving, cancel, progress, &mut notes)?);
+                // The neural engine reads the clip's motion with its own network as well.
+                let neural = match networks.as_deref() {
+                    Some(n) => Some(neural_motion(
+                        n, job, driving, &motion, cancel, progress, &mut notes,
+                    )?),
+                    None => None,
+                };
+                clip_performance(job, driving, motion, neural, &mut notes)?
+            }
+            None => {
+                progress(Stage::Listening);
+                voice_performance(job, &sources[0].landmarks68, &mut notes)?
+            }
+        };
+        let options = EngineOptions {
+            engine: job.settings.engine,
+            backend: job.settings.backend,
+            networks,
+            custom: job.custom_engine.clone(),
+        };
+        Self::assemble(job, sources, plan, &options, notes)
+    }
+
+    /// A job for the neural engine made ready in two steps, as the studio's preview shows it:
+    /// first the warp engine's animation of the same performance (ready once the clip is
+    /// tracked, its frames drawn in milliseconds), and a [`NeuralStage`] that makes the neural
+    /// one from the same analysis (the clip's neural motion, the portraits' features) when run.
+    /// Any other engine: its animation, and no second step.
+    pub fn prepare_staged(
+        analyzer: &Analyzer,
+        job: &RenderJob,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(Stage) + Sync),
+    ) -> Result<(Self, Option<NeuralStage>), PipelineError> {
+        if !job.settings.engine.needs_neural_motion() || job.custom_engine.is_some() {
+            return Ok((Self::prepare(analyzer, job, cancel, progress)?, None));
         }
+        let mut notes = Vec::new();
+        let sources = job_sources(analyzer, job, progress, &mut notes)?;
+        let networks = job_networks(job, &mut notes)?.ok_or(RenderError::NoWeights)?;
+        let (plan, performance) = match &job.driving {
+            Some(driving) => {
+                let motion = Arc::new(track(analyzer, job, driving, cancel, progress, &mut notes)?);
+                let plan = clip_performance(job, driving, motion.clone(), None, &mut notes)?;
+                (
+                    plan,
+                    Staged::Clip {
+                        driving: driving.clone(),
+                        motion,
+                    },
+                )
+            }
+            None => {
+                progress(Stage::Listening);
+                let plan = voice_performance(job, &sources[0].landmarks68, &mut notes)?;
+                (plan.clone(), Staged::Voice(Box::new(plan)))
+            }
+        };
+        let warp = EngineOptions {
+            engine: EngineChoice::Warp,
+            backend: job.settings.backend,
+            networks: None,
+            custom: None,
+        };
+        let animation = Self::assemble(job, sources.clone(), plan, &warp, notes)?;
+        Ok((
+            animation,
+            Some(NeuralStage {
+                job: job.clone(),
+                sources,
+                networks,
+                performance,
+            }),
+        ))
+    }
+
+    /// The engine `options` says prepared from `sources`, driven by `plan`.
+    fn assemble(
+        job: &RenderJob,
+        sources: Vec<SourceFace>,
+        plan: Performance,
+        options: &EngineOptions,
+        mut notes: Vec<String>,
+    ) -> Result<Self, PipelineError> {
         let Some(first) = sources.first() else {
             return Err(PipelineError::NoSourceFace(PathBuf::from(
                 "(no source given)",
             )));
         };
         let (sw, sh) = first.image.dimensions();
-        let networks = match (job.settings.engine.needs_neural_motion(), &job.networks) {
-            (false, _) => None,
-            (true, Some(n)) => Some(n.clone()),
-            (true, None) => {
-                let (networks, note) =
-                    load_networks(job.settings.weights.as_deref(), job.settings.device)?;
-                notes.extend(note);
-                Some(Arc::new(networks))
-            }
-        };
-        let plan = match &job.driving {
-            Some(driving) => clip_performance(
-                analyzer,
-                job,
-                driving,
-                networks.as_deref(),
-                cancel,
-                progress,
-                &mut notes,
-            )?,
-            None => {
-                progress(Stage::Listening);
-                voice_performance(job, &first.landmarks68, &mut notes)?
-            }
-        };
         let transfer = Transfer {
             mode: plan.mode,
             strengths: job.settings.strengths,
             reference: Some(plan.reference),
             reference_motion: plan.reference_motion.clone(),
         };
-        let engine = crate::render::prepare(
-            sources,
-            &transfer,
-            &EngineOptions {
-                engine: job.settings.engine,
-                backend: job.settings.backend,
-                networks,
-                custom: job.custom_engine.clone(),
-            },
-        )?;
+        let engine = crate::render::prepare(sources, &transfer, options)?;
         let size = job.settings.size.size(sw, sh).unwrap_or((sw, sh));
         if job.settings.fit != Fit::Stretch
             && !job.preview
@@ -529,8 +571,21 @@ impl Animation {
 
     /// Output frame `k`, and which source the engine animated for it (few-shot).
     pub fn frame_and_source(&mut self, k: u64) -> Result<(RgbImage, usize), PipelineError> {
+        self.frame_and_source_until(k, &Stop::never())
+    }
+
+    /// Output frame `k` and its source, stopping part way with `PipelineError::Cancelled`
+    /// once `stop` says so (the neural engine asks between its networks' blocks).
+    pub fn frame_and_source_until(
+        &mut self,
+        k: u64,
+        stop: &Stop,
+    ) -> Result<(RgbImage, usize), PipelineError> {
         let drive = self.drive(k)?;
-        let drawn = self.engine.render(&drive)?;
+        let drawn = match self.engine.render_until(&drive, stop) {
+            Err(RenderError::Cancelled) => return Err(PipelineError::Cancelled),
+            other => other?,
+        };
         // Output size, or another source of another size fitted to the first one's.
         let (fw, fh) = drawn.image.dimensions();
         let c = self.engine.source_face(drawn.source).centre();
@@ -617,11 +672,13 @@ pub fn export(
     let produced = std::thread::scope(|s| {
         let animation = &mut *animation;
         let worker = s.spawn(move || -> Result<(), PipelineError> {
+            // A neural frame takes seconds: a cancel stops it part way.
+            let stop = Stop::when(cancel);
             for k in 0..count {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(PipelineError::Cancelled);
                 }
-                let frame = animation.frame(k)?;
+                let frame = animation.frame_and_source_until(k, &stop)?.0;
                 if tx.send(frame).is_err() {
                     // The encoder stopped; its error is the one to report.
                     return Ok(());
@@ -666,22 +723,79 @@ pub fn export(
     })
 }
 
-/// A driving clip's motion (analysed or from the cache), in the job's range; with
-/// `lips_from_audio`, the lips from the voice instead.
-fn clip_performance(
+/// The recording the lips follow over a clip (`lips_from_audio`), if asked for.
+fn voice_file(job: &RenderJob) -> Result<Option<PathBuf>, PipelineError> {
+    match (&job.sound, job.settings.lips_from_audio) {
+        (Soundtrack::File(p), true) => Ok(Some(p.clone())),
+        (_, true) => Err(PipelineError::NoVoice),
+        _ => Ok(None),
+    }
+}
+
+/// The job's source pictures with their faces: the landmarks given, or the largest face found.
+fn job_sources(
+    analyzer: &Analyzer,
+    job: &RenderJob,
+    progress: &(dyn Fn(Stage) + Sync),
+    notes: &mut Vec<String>,
+) -> Result<Vec<SourceFace>, PipelineError> {
+    progress(Stage::Source);
+    let mut sources = Vec::with_capacity(job.sources.len());
+    for (i, path) in job.sources.iter().enumerate() {
+        let (image, landmarks68) = match job.landmarks.get(i).copied().flatten() {
+            Some(lm) => (load_source(path)?, lm),
+            _ => {
+                let (image, landmarks, faces) = source_face(analyzer, path)?;
+                if faces > 1 {
+                    notes.push(format!(
+                        "{}: {faces} faces; animating the largest",
+                        path.display()
+                    ));
+                }
+                (image, landmarks)
+            }
+        };
+        sources.push(SourceFace { image, landmarks68 });
+    }
+    if sources.is_empty() {
+        return Err(PipelineError::NoSourceFace(PathBuf::from(
+            "(no source given)",
+        )));
+    }
+    Ok(sources)
+}
+
+/// The neural engine's networks when the job's engine needs them: the front end's, else
+/// loaded from the settings' weights folder.
+fn job_networks(
+    job: &RenderJob,
+    notes: &mut Vec<String>,
+) -> Result<Option<Arc<LivePortrait>>, PipelineError> {
+    Ok(
+        match (job.settings.engine.needs_neural_motion(), &job.networks) {
+            (false, _) => None,
+            (true, Some(n)) => Some(n.clone()),
+            (true, None) => {
+                let (networks, note) =
+                    load_networks(job.settings.weights.as_deref(), job.settings.device)?;
+                notes.extend(note);
+                Some(Arc::new(networks))
+            }
+        },
+    )
+}
+
+/// The driving clip tracked (or read from the cache).
+fn track(
     analyzer: &Analyzer,
     job: &RenderJob,
     driving: &Path,
-    networks: Option<&LivePortrait>,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Stage) + Sync),
     notes: &mut Vec<String>,
-) -> Result<Performance, PipelineError> {
-    let voice_file = match (&job.sound, job.settings.lips_from_audio) {
-        (Soundtrack::File(p), true) => Some(p.clone()),
-        (_, true) => return Err(PipelineError::NoVoice),
-        _ => None,
-    };
+) -> Result<DrivingMotion, PipelineError> {
+    // Asked for and missing: said before the clip is tracked.
+    voice_file(job)?;
     let mut tracker = analyzer.clone();
     tracker.options.small_faces = false;
     let (motion, more) = DrivingMotion::analyse(
@@ -697,29 +811,110 @@ fn clip_performance(
         other => PipelineError::Motion(other),
     })?;
     notes.extend(more);
-    // The neural engine reads the clip's motion with its own network as well.
-    let neural = match networks {
-        Some(n) => {
-            let (m, more) = NeuralMotion::analyse(
-                n,
-                driving,
-                &motion,
-                job.settings.smoothing,
-                job.cache_dir.as_deref(),
-                cancel,
-                &|done, total| progress(Stage::Analysing(done, total)),
-            )
-            .map_err(|e| match e {
-                MotionError::Track(crate::motion::TrackError::Cancelled) => {
-                    PipelineError::Cancelled
-                }
-                other => PipelineError::Motion(other),
-            })?;
-            notes.extend(more);
-            Some(m)
+    Ok(motion)
+}
+
+/// The tracked clip read by the neural engine's motion extractor (or from its cache).
+fn neural_motion(
+    networks: &LivePortrait,
+    job: &RenderJob,
+    driving: &Path,
+    motion: &DrivingMotion,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(Stage) + Sync),
+    notes: &mut Vec<String>,
+) -> Result<NeuralMotion, PipelineError> {
+    let (m, more) = NeuralMotion::analyse(
+        networks,
+        driving,
+        motion,
+        job.settings.smoothing,
+        job.cache_dir.as_deref(),
+        cancel,
+        &|done, total| progress(Stage::Analysing(done, total)),
+    )
+    .map_err(|e| match e {
+        MotionError::Track(crate::motion::TrackError::Cancelled) => PipelineError::Cancelled,
+        other => PipelineError::Motion(other),
+    })?;
+    notes.extend(more);
+    Ok(m)
+}
+
+/// The second step of [`Animation::prepare_staged`]: what the neural engine still needs
+/// once the warp engine's animation of the same job is drawing. Sent to another thread and
+/// run there, it makes the neural animation without analysing the clip again.
+pub struct NeuralStage {
+    job: RenderJob,
+    sources: Vec<SourceFace>,
+    networks: Arc<LivePortrait>,
+    performance: Staged,
+}
+
+/// What the warp animation's performance leaves the neural one to do.
+enum Staged {
+    /// The tracked clip, to be read by the motion extractor.
+    Clip {
+        driving: PathBuf,
+        motion: Arc<DrivingMotion>,
+    },
+    /// A voice's performance: the same for both engines.
+    Voice(Box<Performance>),
+}
+
+impl NeuralStage {
+    /// The networks its frames run through.
+    pub fn networks(&self) -> &Arc<LivePortrait> {
+        &self.networks
+    }
+
+    /// The neural animation: the clip's neural motion (or its cache), the portraits' features
+    /// (F and M), the engine. Its frames match the warp animation's one for one.
+    pub fn prepare(
+        self,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(Stage) + Sync),
+    ) -> Result<Animation, PipelineError> {
+        let mut notes = Vec::new();
+        let plan = match self.performance {
+            Staged::Clip { driving, motion } => {
+                let neural = neural_motion(
+                    &self.networks,
+                    &self.job,
+                    &driving,
+                    &motion,
+                    cancel,
+                    progress,
+                    &mut notes,
+                )?;
+                // The warp animation's notes said the rest already.
+                clip_performance(&self.job, &driving, motion, Some(neural), &mut Vec::new())?
+            }
+            Staged::Voice(plan) => *plan,
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PipelineError::Cancelled);
         }
-        None => None,
-    };
+        let options = EngineOptions {
+            engine: self.job.settings.engine,
+            backend: self.job.settings.backend,
+            networks: Some(self.networks),
+            custom: None,
+        };
+        Animation::assemble(&self.job, self.sources, plan, &options, notes)
+    }
+}
+
+/// A driving clip's motion (analysed or from the cache), in the job's range; with
+/// `lips_from_audio`, the lips from the voice instead.
+fn clip_performance(
+    job: &RenderJob,
+    driving: &Path,
+    motion: Arc<DrivingMotion>,
+    neural: Option<NeuralMotion>,
+    notes: &mut Vec<String>,
+) -> Result<Performance, PipelineError> {
+    let voice_file = voice_file(job)?;
     // The clip's frame duration, to end the range after its last frame.
     let (rn, rd) = motion.frame_rate;
     let frame_dur = if rn > 0 && rd > 0 {
@@ -912,7 +1107,7 @@ fn clip_performance(
         fps,
         reference: reference_lm,
         mode: job.settings.mode,
-        drive: Box::new(drive),
+        drive: Arc::new(drive),
         reference_motion,
         audio,
         driving_found,
@@ -985,7 +1180,7 @@ fn voice_performance(
         fps,
         reference: *neutral,
         mode: Mode::Relative,
-        drive: Box::new(drive),
+        drive: Arc::new(drive),
         reference_motion: None,
         audio: Some(audio),
         driving_found: 1.0,

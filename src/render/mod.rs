@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::geometry::Face68;
 use crate::motion::{Mode, Strengths};
-use crate::neural::{KpInfo, LivePortrait, NeuralError};
+use crate::neural::{KpInfo, LivePortrait, NeuralError, Stop};
 
 pub use self::fewshot::SourceChooser;
 pub use self::gpu::{GpuError, GpuWarp};
@@ -154,6 +154,9 @@ pub enum RenderError {
     NoWeights,
     #[error("internal error: the neural engine was given no driving motion for this frame")]
     NoNeuralMotion,
+    /// The frame was no longer wanted and its drawing stopped part way (`Engine::render_until`).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// An animation engine, prepared from its sources.
@@ -167,6 +170,14 @@ pub trait Engine: Send {
     fn source_face(&self, source: usize) -> &Face68;
     /// Draw the frame `drive` describes.
     fn render(&mut self, drive: &Drive) -> Result<Rendered, RenderError>;
+    /// Draw it, stopping part way with `RenderError::Cancelled` once `stop` says so. Engines
+    /// whose frames take milliseconds draw it whole (the default).
+    fn render_until(&mut self, drive: &Drive, stop: &Stop) -> Result<Rendered, RenderError> {
+        if stop.requested() {
+            return Err(RenderError::Cancelled);
+        }
+        self.render(drive)
+    }
 }
 
 /// How to prepare an engine, beyond its sources and the transfer.

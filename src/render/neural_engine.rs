@@ -19,7 +19,7 @@ use crate::motion::{Mode, Strengths};
 use crate::neural::crop::{CropSettings, crop_rgb, crop_transform, input_tensor};
 use crate::neural::keypoints::{self, Keypoints, KpInfo};
 use crate::neural::paste::paste_back;
-use crate::neural::{LivePortrait, NeuralError};
+use crate::neural::{LivePortrait, NeuralError, Stop};
 
 /// The keypoints that move the eyes and the lips (the reference's animation regions). These
 /// numbers are the reference's for its 21 keypoints; with another count from a config, those
@@ -281,6 +281,12 @@ impl Engine for NeuralEngine {
     }
 
     fn render(&mut self, drive: &Drive) -> Result<Rendered, RenderError> {
+        self.render_until(drive, &Stop::never())
+    }
+
+    /// The frame, with W and G asking `stop` between their blocks: a frame no longer wanted
+    /// stops within one block (a fraction of a second on the CPU).
+    fn render_until(&mut self, drive: &Drive, stop: &Stop) -> Result<Rendered, RenderError> {
         let driven: Vec<Keypoints> = match (&drive.motion, &drive.controls) {
             (Some(driving), controls) => self
                 .sources
@@ -315,7 +321,13 @@ impl Engine for NeuralEngine {
         let s = &self.sources[which];
         let x_s = &s.prepared.x_s;
         let x_d = self.networks.stitch(x_s, &driven[which])?;
-        let out = self.networks.warp_decode(&s.prepared.feature, x_s, &x_d)?;
+        let out = match self
+            .networks
+            .warp_decode_until(&s.prepared.feature, x_s, &x_d, stop)
+        {
+            Err(NeuralError::Cancelled) => return Err(RenderError::Cancelled),
+            other => other?,
+        };
         let (crop, n) = crop_pixels(&out)?;
         let to_crop = crop_transform(&s.face, &CropSettings::SOURCE, n as f32);
         Ok(Rendered {

@@ -2,12 +2,19 @@
 //! drawing preview frames and exporting, each off the UI thread. Jobs go in over one channel
 //! and results come back over another; the UI polls and never waits. A panic inside a job is
 //! caught and reported as that job's error.
+//!
+//! With the neural engine, whose frames take seconds on the CPU, the worker prepares the warp
+//! engine's animation of the same job first and draws its frames at once, as stand-ins; the
+//! neural animation is made ready and its frames drawn on a thread of their own
+//! (`NeuralWorker`), so the worker keeps answering. Every newer frame request stops the neural
+//! frame being drawn between its networks' blocks (`neural::Stop`).
 
 use crate::geometry::Face68;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use egui::ColorImage;
 use image::RgbImage;
@@ -17,12 +24,18 @@ use crate::face::Analyzer;
 use crate::media::{MediaError, ThumbnailTiming, VideoInfo, VideoSource, Waveform, thumbnails};
 use crate::models::ModelSource;
 use crate::motion::speech::{SpeechCurves, SpeechSettings};
-use crate::pipeline::{self, Animation, PipelineError, RenderJob, RenderReport, Stage};
+use crate::neural::Stop;
+use crate::pipeline::{
+    self, Animation, NeuralStage, PipelineError, RenderJob, RenderReport, Stage,
+};
 
 /// Thumbnails on the timeline strip.
 const STRIP: usize = 24;
 /// Waveform resolution on the timeline.
 const WAVE_BUCKETS: usize = 1200;
+/// How long frame requests must stop coming before a neural frame is started: a scrub draws
+/// warp frames as it goes and the neural engine's only where it comes to rest.
+const SETTLE: Duration = Duration::from_millis(120);
 
 /// What a job was, to say which one failed or progressed.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,10 +44,40 @@ pub enum Task {
     Driving,
     Audio,
     Preview,
+    /// The neural engine's side of the preview: its preparation and its frames.
+    NeuralFrame,
     Export,
     /// LivePortrait's weights downloaded from Hugging Face.
     Download,
 }
+
+/// How a preview frame was drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Drawn {
+    /// By the project's engine, the warp engine: the frame the export will have.
+    Final,
+    /// By the warp engine, standing in until the neural engine's frame is ready.
+    StandIn,
+    /// By the neural engine, in this long.
+    Neural(Duration),
+}
+
+/// A neural frame stopped part way because another was asked for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NeuralCancel {
+    pub generation: u64,
+    pub k: u64,
+    /// Block boundaries of W and G passed before it stopped, of `blocks` in a whole frame.
+    pub passed: usize,
+    pub blocks: usize,
+    /// From its start to its end.
+    pub after: Duration,
+}
+
+/// Called on the neural thread at each block boundary of a neural frame with the preview's
+/// generation, the frame and the boundaries passed (tests hold a frame there to cancel it part
+/// way).
+pub type NeuralProbe = Arc<dyn Fn(u64, u64, usize) + Send + Sync>;
 
 pub enum Job {
     /// Load a source picture and find its faces.
@@ -49,8 +92,13 @@ pub enum Job {
         job: Box<RenderJob>,
         cancel: Arc<AtomicBool>,
     },
-    /// Draw output frame `k` of the prepared animation.
-    Frame { generation: u64, k: u64 },
+    /// Draw output frame `k` of the prepared animation; with the neural engine its warp
+    /// stand-in at once, and with `neural` the neural frame after it (not while playing).
+    Frame {
+        generation: u64,
+        k: u64,
+        neural: bool,
+    },
     /// Find out once whether a GPU can draw the warp.
     ProbeGpu,
     /// Find out once where the neural engine's networks can run.
@@ -95,7 +143,22 @@ pub enum Event {
         frames: u64,
         fps: (i32, i32),
         notes: Vec<String>,
+        /// The neural engine's: frames come as warp stand-ins first, its own once it is ready.
+        neural: bool,
     },
+    /// The neural engine's animation of `generation` is ready to draw.
+    NeuralReady {
+        generation: u64,
+        notes: Vec<String>,
+    },
+    /// Neural frame `k` is being drawn, this far (0–1).
+    NeuralDrawing {
+        generation: u64,
+        k: u64,
+        fraction: f32,
+    },
+    /// A neural frame stopped part way for a newer request: not a failure.
+    NeuralCancelled(NeuralCancel),
     /// Pictures come ready to upload (RGBA), converted here rather than on the UI thread.
     Frame {
         generation: u64,
@@ -105,6 +168,7 @@ pub enum Event {
         source: usize,
         /// The driving clip's frame and its landmarks (none with a voice alone).
         driving: Option<(Arc<ColorImage>, Box<Face68>)>,
+        drawn: Drawn,
     },
     /// Whether a GPU can draw the warp: its name, or why not.
     Gpu(Result<String, String>),
@@ -189,6 +253,7 @@ pub struct Worker {
     events_tx: Sender<Event>,
     analyzer: SharedAnalyzer,
     repaint: Arc<dyn Fn() + Send + Sync>,
+    probe: Arc<Mutex<Option<NeuralProbe>>>,
 }
 
 impl Worker {
@@ -196,7 +261,19 @@ impl Worker {
     pub fn start(repaint: Arc<dyn Fn() + Send + Sync>) -> Self {
         let (jobs, job_rx) = channel::<Job>();
         let (events_tx, events) = channel::<Event>();
+        let (neural_tx, neural_rx) = channel::<NeuralJob>();
         let analyzer = SharedAnalyzer::default();
+        let probe = Arc::new(Mutex::new(None));
+        let neural = NeuralWorker {
+            events: events_tx.clone(),
+            repaint: repaint.clone(),
+            animation: None,
+            probe: probe.clone(),
+        };
+        std::thread::Builder::new()
+            .name("vivant-neural-preview".into())
+            .spawn(move || neural.run(neural_rx))
+            .ok();
         let (shared, sender, wake) = (analyzer.clone(), events_tx.clone(), repaint.clone());
         // Decoders hold FFmpeg contexts that stay on the thread that made them.
         std::thread::Builder::new()
@@ -210,6 +287,9 @@ impl Worker {
                     generation: 0,
                     driving: None,
                     networks: None,
+                    neural: neural_tx,
+                    staged: false,
+                    neural_stop: Arc::new(AtomicBool::new(false)),
                 };
                 state.run(job_rx)
             })
@@ -220,6 +300,14 @@ impl Worker {
             events_tx,
             analyzer,
             repaint,
+            probe,
+        }
+    }
+
+    /// Call `probe` at each block boundary of every neural frame from now on (`None`: stop).
+    pub fn set_neural_probe(&self, probe: Option<NeuralProbe>) {
+        if let Ok(mut slot) = self.probe.lock() {
+            *slot = probe;
         }
     }
 
@@ -264,7 +352,7 @@ impl Worker {
                             Stage::Source => (0, 0, "Finding the face".to_string()),
                             Stage::Listening => (0, 0, "Listening to the voice".to_string()),
                             Stage::Analysing(d, t) => (d, t, "Analysing the driving clip".into()),
-                            Stage::Rendering(d, t) => (d, t, "Rendering".into()),
+                            Stage::Rendering(d, t) => (d, t, crate::studio::app::RENDERING.into()),
                         };
                         send(Event::ExportProgress {
                             done,
@@ -359,6 +447,12 @@ struct WorkerState {
     driving: Option<VideoSource>,
     /// The neural engine's networks, loaded once per weights folder and device.
     networks: Option<(PathBuf, DeviceChoice, Arc<crate::neural::LivePortrait>)>,
+    /// The neural thread's jobs.
+    neural: Sender<NeuralJob>,
+    /// `animation` is the warp stand-in of the neural engine's (prepared on the neural thread).
+    staged: bool,
+    /// Set to stop the neural frame last asked for.
+    neural_stop: Arc<AtomicBool>,
 }
 
 impl WorkerState {
@@ -516,6 +610,10 @@ impl WorkerState {
                 cancel,
             } => {
                 self.animation = None;
+                self.staged = false;
+                // The neural frame being drawn and the neural animation are of the old job.
+                self.neural_stop.store(true, Ordering::Relaxed);
+                let _ = self.neural.send(NeuralJob::Clear);
                 if job.settings.engine.needs_neural_motion() {
                     job.networks = Some(
                         self.networks_for(job.settings.weights.as_deref(), job.settings.device)?,
@@ -549,15 +647,26 @@ impl WorkerState {
                     });
                     repaint();
                 };
-                match Animation::prepare(&analyzer, &job, &cancel, &progress) {
-                    Ok(animation) => {
+                // With the neural engine: the warp engine's animation now, the neural one on
+                // the neural thread from the same analysis.
+                match Animation::prepare_staged(&analyzer, &job, &cancel, &progress) {
+                    Ok((animation, stage)) => {
                         self.send(Event::Prepared {
                             generation,
                             frames: animation.frames(),
                             fps: animation.fps(),
                             notes: animation.notes.clone(),
+                            neural: stage.is_some(),
                         });
                         self.animation = Some(animation);
+                        if let Some(stage) = stage {
+                            self.staged = true;
+                            let _ = self.neural.send(NeuralJob::Prepare {
+                                generation,
+                                stage: Box::new(stage),
+                                cancel,
+                            });
+                        }
                     }
                     Err(PipelineError::Cancelled) => {}
                     Err(e) => return Err(e.into()),
@@ -573,7 +682,13 @@ impl WorkerState {
                     crate::devices::ComputeReport::probe(),
                 )));
             }
-            Job::Frame { generation, k } => {
+            Job::Frame {
+                generation,
+                k,
+                neural,
+            } => {
+                // Whatever neural frame is being drawn is not the one wanted now.
+                self.neural_stop.store(true, Ordering::Relaxed);
                 if generation != self.generation {
                     return Ok(());
                 }
@@ -581,15 +696,6 @@ impl WorkerState {
                     return Ok(());
                 };
                 let k = k.min(animation.frames().saturating_sub(1));
-                if animation.engine_name() == "neural" {
-                    // A neural frame takes seconds on the CPU: say so while it is drawn.
-                    let _ = self.events.send(Event::Progress {
-                        task: Task::Preview,
-                        text: format!("Drawing frame {} with the neural engine", k + 1),
-                        fraction: None,
-                    });
-                    (self.repaint)();
-                }
                 let (result, source) = animation.frame_and_source(k)?;
                 let landmarks = animation.driving_face(k)?;
                 // The driving frame this output frame follows, by time (not by index: the
@@ -600,16 +706,215 @@ impl WorkerState {
                     }
                     _ => None,
                 };
+                let drawn = if self.staged {
+                    Drawn::StandIn
+                } else {
+                    Drawn::Final
+                };
                 self.send(Event::Frame {
                     generation,
                     k,
                     result: color_image(&result),
                     source,
-                    driving,
+                    driving: driving.clone(),
+                    drawn,
                 });
+                if self.staged && neural {
+                    self.neural_stop = Arc::new(AtomicBool::new(false));
+                    let _ = self.neural.send(NeuralJob::Draw {
+                        generation,
+                        k,
+                        stop: self.neural_stop.clone(),
+                        driving,
+                    });
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// What the neural thread is asked to do.
+enum NeuralJob {
+    /// Make the neural animation of `generation` ready (its warp stand-in is drawing).
+    Prepare {
+        generation: u64,
+        stage: Box<NeuralStage>,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Drop the neural animation: the job changed.
+    Clear,
+    /// Draw neural frame `k` unless `stop` is set first; the driving frame goes with it.
+    Draw {
+        generation: u64,
+        k: u64,
+        stop: Arc<AtomicBool>,
+        driving: Option<(Arc<ColorImage>, Box<Face68>)>,
+    },
+}
+
+/// The neural engine's side of the preview, on a thread of its own: it prepares the neural
+/// animation and draws its frames, newest request only, each stopped part way by the next.
+struct NeuralWorker {
+    events: Sender<Event>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+    /// The neural animation, its generation and the boundaries one of its frames passes.
+    animation: Option<(u64, Animation, usize)>,
+    probe: Arc<Mutex<Option<NeuralProbe>>>,
+}
+
+impl NeuralWorker {
+    fn send(&self, e: Event) {
+        let _ = self.events.send(e);
+        (self.repaint)();
+    }
+
+    fn run(mut self, jobs: Receiver<NeuralJob>) {
+        while let Ok(first) = jobs.recv() {
+            let mut pending = vec![first];
+            // A frame is started once requests stop coming for a moment (a scrub passes).
+            loop {
+                while let Ok(more) = jobs.try_recv() {
+                    pending.push(more);
+                }
+                if !pending.iter().any(|j| matches!(j, NeuralJob::Draw { .. })) {
+                    break;
+                }
+                match jobs.recv_timeout(SETTLE) {
+                    Ok(more) => pending.push(more),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            let newest = pending
+                .iter()
+                .rposition(|j| matches!(j, NeuralJob::Draw { .. }));
+            let mut draw = None;
+            for (i, job) in pending.into_iter().enumerate() {
+                match job {
+                    NeuralJob::Clear => self.animation = None,
+                    NeuralJob::Prepare {
+                        generation,
+                        stage,
+                        cancel,
+                    } => self.prepare(generation, *stage, &cancel),
+                    job @ NeuralJob::Draw { .. } if Some(i) == newest => draw = Some(job),
+                    NeuralJob::Draw { .. } => {}
+                }
+            }
+            if let Some(NeuralJob::Draw {
+                generation,
+                k,
+                stop,
+                driving,
+            }) = draw
+            {
+                self.draw(generation, k, &stop, driving);
+            }
+        }
+    }
+
+    fn prepare(&mut self, generation: u64, stage: NeuralStage, cancel: &AtomicBool) {
+        self.animation = None;
+        let blocks = stage.networks().blocks();
+        let (events, repaint) = (self.events.clone(), self.repaint.clone());
+        let progress = move |stage: Stage| {
+            let (text, fraction) = match stage {
+                Stage::Analysing(d, t) => (
+                    format!("Reading the clip's motion for the neural engine: frame {d} of {t}"),
+                    Some(d as f32 / t.max(1) as f32),
+                ),
+                _ => ("Getting the neural engine ready".into(), None),
+            };
+            let _ = events.send(Event::Progress {
+                task: Task::NeuralFrame,
+                text,
+                fraction,
+            });
+            repaint();
+        };
+        progress(Stage::Source);
+        match guarded(|| Ok(stage.prepare(cancel, &progress)?)) {
+            Ok(animation) => {
+                let notes = animation.notes.clone();
+                self.animation = Some((generation, animation, blocks));
+                self.send(Event::NeuralReady { generation, notes });
+            }
+            // A newer preparation took its place.
+            Err(e) if e.failure() == crate::pipeline::Failure::Cancelled => {}
+            Err(error) => self.send(Event::Failed {
+                task: Task::NeuralFrame,
+                error: Arc::new(error),
+            }),
+        }
+    }
+
+    fn draw(
+        &mut self,
+        generation: u64,
+        k: u64,
+        stop: &AtomicBool,
+        driving: Option<(Arc<ColorImage>, Box<Face68>)>,
+    ) {
+        let Some((have, animation, blocks)) = self.animation.as_mut() else {
+            return;
+        };
+        if *have != generation || stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let blocks = *blocks;
+        let probe = self.probe.lock().ok().and_then(|p| p.clone());
+        let (events, repaint) = (self.events.clone(), self.repaint.clone());
+        let report = move |passed: usize| {
+            if let Some(probe) = &probe {
+                probe(generation, k, passed);
+            }
+            let _ = events.send(Event::NeuralDrawing {
+                generation,
+                k,
+                fraction: (passed as f32 / blocks.max(1) as f32).min(1.0),
+            });
+            repaint();
+        };
+        report(0);
+        let until = Stop::when(stop).with_probe(&report);
+        let started = Instant::now();
+        let mut panicked = true;
+        let result = guarded(|| {
+            let r = animation.frame_and_source_until(k, &until);
+            panicked = false;
+            Ok(r?)
+        });
+        let elapsed = started.elapsed();
+        match result {
+            Ok((image, source)) => self.send(Event::Frame {
+                generation,
+                k,
+                result: color_image(&image),
+                source,
+                driving,
+                drawn: Drawn::Neural(elapsed),
+            }),
+            Err(e) if e.failure() == crate::pipeline::Failure::Cancelled => {
+                self.send(Event::NeuralCancelled(NeuralCancel {
+                    generation,
+                    k,
+                    passed: until.passed(),
+                    blocks,
+                    after: elapsed,
+                }))
+            }
+            Err(error) => {
+                if panicked {
+                    // The engine may be half-way through a change; drop it.
+                    self.animation = None;
+                }
+                self.send(Event::Failed {
+                    task: Task::NeuralFrame,
+                    error: Arc::new(error),
+                });
+            }
+        }
     }
 }
 
@@ -634,6 +939,9 @@ mod tests {
             generation: 0,
             driving: None,
             networks: None,
+            neural: channel().0,
+            staged: false,
+            neural_stop: Arc::new(AtomicBool::new(false)),
         };
         (state, rx)
     }

@@ -8,11 +8,11 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use image::RgbImage;
 
 use super::{
-    Activity, AudioState, BannerAction, DrivingState, PreviewFrame, Severity, Shown, SourceStatus,
-    StudioApp, file_name,
+    Activity, AudioState, BannerAction, DrivingState, NeuralState, PreviewFrame, Severity, Shown,
+    SourceStatus, StudioApp, file_name,
 };
 use crate::pipeline::Failure;
-use crate::studio::worker::{Event, Job, JobError, Task};
+use crate::studio::worker::{Drawn, Event, Job, JobError, Task};
 
 impl StudioApp {
     pub(super) fn set_activity(&mut self, task: &Task, text: String, fraction: Option<f32>) {
@@ -55,15 +55,26 @@ impl StudioApp {
             }
             self.ctx.request_repaint();
         }
-        if self.preview_ready()
-            && self.preview.cache.get(self.preview.playhead).is_none()
-            && self.preview.requested != Some((self.preview.generation, self.preview.playhead))
-        {
-            self.preview.requested = Some((self.preview.generation, self.preview.playhead));
-            self.worker.send(Job::Frame {
-                generation: self.preview.generation,
-                k: self.preview.playhead,
-            });
+        if self.preview_ready() {
+            // The playhead's frame, unless drawn; with the neural engine its warp stand-in
+            // first and, unless playing, the neural frame after it (a newer request stops
+            // the neural frame being drawn).
+            let k = self.preview.playhead;
+            let neural = self.preview.neural && !self.player.is_playing();
+            let wanted = match self.preview.cache.get(k).map(|f| f.drawn) {
+                None => true,
+                Some(Drawn::StandIn) => neural,
+                Some(_) => false,
+            };
+            let key = (self.preview.generation, k, neural);
+            if wanted && self.preview.requested != Some(key) {
+                self.preview.requested = Some(key);
+                self.worker.send(Job::Frame {
+                    generation: self.preview.generation,
+                    k,
+                    neural,
+                });
+            }
         }
         self.show_frame();
         if self.autosave_due && self.last_autosave.elapsed() > Duration::from_secs(5) {
@@ -84,7 +95,15 @@ impl StudioApp {
                 task,
                 text,
                 fraction,
-            } => self.set_activity(&task, text, fraction),
+            } => {
+                // The neural engine's preparation reports for the prepared job only (a late
+                // report of one replaced would stay in the status bar).
+                let current =
+                    self.preview.neural && self.preview.prepared == self.preview.generation;
+                if task != Task::NeuralFrame || current {
+                    self.set_activity(&task, text, fraction);
+                }
+            }
             Event::Source { id, image, faces } => {
                 self.end_activity(&Task::Source(id));
                 let Some(i) = self.sources.iter().position(|s| s.id == id) else {
@@ -184,6 +203,7 @@ impl StudioApp {
                 frames,
                 fps,
                 notes,
+                neural,
             } => {
                 if generation != self.preview.generation {
                     return;
@@ -193,21 +213,47 @@ impl StudioApp {
                 self.preview.frames = frames;
                 self.preview.fps = fps.0 as f64 / fps.1.max(1) as f64;
                 self.preview.playhead = self.preview.playhead.min(frames.saturating_sub(1));
-                // Notes name files by full path; the window names them as the panels do.
-                let media: Vec<PathBuf> = self
-                    .project
-                    .sources
-                    .iter()
-                    .map(|s| s.path.clone())
-                    .chain(self.project.driving.clone())
-                    .chain(self.project.audio.clone())
-                    .collect();
-                for mut n in notes {
-                    for p in &media {
-                        n = n.replace(&p.display().to_string(), &file_name(p));
-                    }
-                    self.banner(Severity::Info, n, None);
+                self.preview.neural = neural;
+                self.preview.neural_state = if neural {
+                    NeuralState::Preparing
+                } else {
+                    NeuralState::Ready
+                };
+                self.notes(notes);
+            }
+            Event::NeuralReady { generation, notes } => {
+                if generation != self.preview.generation {
+                    return;
                 }
+                self.end_activity(&Task::NeuralFrame);
+                self.preview.neural_state = NeuralState::Ready;
+                self.notes(notes);
+            }
+            Event::NeuralDrawing {
+                generation,
+                k,
+                fraction,
+            } => {
+                if generation != self.preview.generation {
+                    return;
+                }
+                self.preview.drawing = Some((k, fraction));
+                self.set_activity(
+                    &Task::NeuralFrame,
+                    format!("Drawing frame {k} with the neural engine"),
+                    Some(fraction),
+                );
+            }
+            Event::NeuralCancelled(c) => {
+                if c.generation != self.preview.generation {
+                    return;
+                }
+                if self.preview.drawing.is_some_and(|(k, _)| k == c.k) {
+                    self.preview.drawing = None;
+                    self.end_activity(&Task::NeuralFrame);
+                }
+                self.preview.last_cancel = Some(c);
+                self.preview.cancels += 1;
             }
             Event::Frame {
                 generation,
@@ -215,12 +261,18 @@ impl StudioApp {
                 result,
                 source,
                 driving,
+                drawn,
             } => {
                 if generation != self.preview.generation {
                     return;
                 }
-                // A frame the neural engine drew was announced; it is here now.
                 self.end_activity(&Task::Preview);
+                if matches!(drawn, Drawn::Neural(_))
+                    && self.preview.drawing.is_some_and(|d| d.0 == k)
+                {
+                    self.preview.drawing = None;
+                    self.end_activity(&Task::NeuralFrame);
+                }
                 let bytes = result.pixels.len() * 4
                     + driving.as_ref().map_or(0, |(img, _)| img.pixels.len() * 4);
                 self.preview.cache.insert(
@@ -236,6 +288,7 @@ impl StudioApp {
                             s
                         },
                         driving: driving.map(|(img, lm)| (img, *lm)),
+                        drawn,
                         bytes,
                     },
                 );
@@ -244,9 +297,7 @@ impl StudioApp {
             Event::Devices(report) => self.set_compute(*report),
             Event::ExportProgress { done, total, stage } => {
                 if let Some(e) = &mut self.export {
-                    e.done = done;
-                    e.total = total;
-                    e.stage = stage;
+                    e.progress(done, total, stage, Instant::now());
                 }
             }
             Event::Exported(report) => {
@@ -286,6 +337,15 @@ impl StudioApp {
                 self.end_activity(&task);
                 if task == Task::Download {
                     self.on_download_failed();
+                }
+                if task == Task::NeuralFrame {
+                    match (self.preview.neural_state, self.preview.drawing.take()) {
+                        (NeuralState::Preparing, _) => {
+                            self.preview.neural_state = NeuralState::Failed
+                        }
+                        (_, Some((k, _))) => self.preview.neural_failed = Some(k),
+                        _ => {}
+                    }
                 }
                 let (severity, text) = self.failure_text(&task, &error);
                 if task == Task::Export
@@ -348,6 +408,10 @@ impl StudioApp {
                 format!("Cannot read the soundtrack: {message}. Try a WAV or MP3 file."),
             ),
             (Task::Preview, _) => (Severity::Error, format!("Preview: {message}")),
+            (Task::NeuralFrame, _) => (
+                Severity::Error,
+                format!("Neural preview: {message}. The warp engine's frames stand in meanwhile."),
+            ),
             (Task::Export, _) => (Severity::Error, format!("Export failed: {message}")),
             (Task::Download, _) => (
                 Severity::Error,
@@ -370,17 +434,25 @@ impl StudioApp {
             return;
         };
         let key = (self.preview.generation, k);
-        if self.preview.shown.as_ref().is_some_and(|s| s.key == key) {
-            return;
-        }
         let Some(f) = self.preview.cache.get(k) else {
             return;
         };
-        let (result, driving, source) = (f.result.clone(), f.driving.clone(), f.source);
+        // The same frame drawn again counts: a neural frame replaces its stand-in.
+        if self
+            .preview
+            .shown
+            .as_ref()
+            .is_some_and(|s| s.key == key && s.drawn == f.drawn)
+        {
+            return;
+        }
+        let (result, driving, source, drawn) =
+            (f.result.clone(), f.driving.clone(), f.source, f.drawn);
         let mut shown = match self.preview.shown.take() {
             Some(s) => s,
             None => Shown {
                 key,
+                drawn,
                 source,
                 result: self
                     .ctx
@@ -389,6 +461,7 @@ impl StudioApp {
             },
         };
         shown.key = key;
+        shown.drawn = drawn;
         shown.source = source;
         shown.result.set(result, TextureOptions::LINEAR);
         shown.driving = match (shown.driving.take(), driving) {
@@ -404,6 +477,25 @@ impl StudioApp {
             (_, None) => None,
         };
         self.preview.shown = Some(shown);
+    }
+
+    /// The pipeline's notes as banners; they name files by full path, the window names them
+    /// as the panels do.
+    fn notes(&mut self, notes: Vec<String>) {
+        let media: Vec<PathBuf> = self
+            .project
+            .sources
+            .iter()
+            .map(|s| s.path.clone())
+            .chain(self.project.driving.clone())
+            .chain(self.project.audio.clone())
+            .collect();
+        for mut n in notes {
+            for p in &media {
+                n = n.replace(&p.display().to_string(), &file_name(p));
+            }
+            self.banner(Severity::Info, n, None);
+        }
     }
 
     pub(super) fn texture(&self, name: &str, img: &RgbImage) -> TextureHandle {

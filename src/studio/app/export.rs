@@ -45,6 +45,7 @@ impl StudioApp {
             done: 0,
             total: 0,
             stage: "Starting".into(),
+            rendering_since: None,
             finished: None,
         });
         self.worker.export(job, cancel);

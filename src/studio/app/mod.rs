@@ -27,7 +27,7 @@ use image::RgbImage;
 use super::edit::History;
 use super::playback::Player;
 use super::project::{Missing, Project, SourceEntry};
-use super::worker::{FoundFace, Job, Task, Worker};
+use super::worker::{Drawn, FoundFace, Job, NeuralCancel, Task, Worker};
 use crate::pipeline::{Backend, EngineChoice, OutputSize, RenderJob, RenderReport, Soundtrack};
 
 /// Where the studio keeps its autosave and recent projects, and how it starts.
@@ -180,6 +180,8 @@ pub struct PreviewFrame {
     /// The project's source the engine animated for it.
     pub source: Option<usize>,
     pub driving: Option<(Arc<ColorImage>, Face68)>,
+    /// By which engine: a warp stand-in is replaced when the neural frame comes.
+    pub drawn: Drawn,
     bytes: usize,
 }
 
@@ -187,6 +189,8 @@ pub struct PreviewFrame {
 pub struct Shown {
     /// Generation and frame index shown.
     pub key: (u64, u64),
+    /// How the frame shown was drawn (a stand-in is marked as such).
+    pub drawn: Drawn,
     /// The project's source animated in it.
     pub source: Option<usize>,
     pub result: TextureHandle,
@@ -213,6 +217,15 @@ impl FrameCache {
     }
 
     fn insert(&mut self, k: u64, f: PreviewFrame) {
+        // A neural frame took seconds; its warp stand-in never takes its place.
+        if f.drawn == Drawn::StandIn
+            && self
+                .frames
+                .get(&k)
+                .is_some_and(|old| matches!(old.drawn, Drawn::Neural(_)))
+        {
+            return;
+        }
         self.bytes += f.bytes;
         if let Some(old) = self.frames.insert(k, f) {
             self.bytes -= old.bytes;
@@ -312,17 +325,61 @@ pub struct ExportState {
     pub done: u64,
     pub total: u64,
     pub stage: String,
+    /// When the first rendered frame was reported, and how many were done then: the
+    /// per-frame rate is measured from there (preparation does not count).
+    pub rendering_since: Option<(Instant, u64)>,
     pub finished: Option<Result<RenderReport, String>>,
 }
 
+/// The stage name the export's frames are reported under.
+pub const RENDERING: &str = "Rendering";
+
 impl ExportState {
-    /// Seconds left, from the rendering rate so far.
-    pub fn eta_s(&self) -> Option<f64> {
-        if self.done < 5 || self.total == 0 || self.stage != "Rendering" {
+    /// A progress report from the export.
+    pub fn progress(&mut self, done: u64, total: u64, stage: String, now: Instant) {
+        if stage == RENDERING && self.rendering_since.is_none() {
+            self.rendering_since = Some((now, done));
+        }
+        self.done = done;
+        self.total = total;
+        self.stage = stage;
+    }
+
+    /// Seconds left at `now`, from the frames rendered since the first one was reported (at
+    /// least one frame measured).
+    pub fn eta_s(&self, now: Instant) -> Option<f64> {
+        let (since, first) = self.rendering_since?;
+        if self.stage != RENDERING || self.total == 0 || self.done <= first {
             return None;
         }
-        let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
-        Some((self.total - self.done) as f64 / rate)
+        let per_frame = (now - since).as_secs_f64() / (self.done - first) as f64;
+        Some(self.total.saturating_sub(self.done) as f64 * per_frame)
+    }
+
+    /// What the status bar and the export panel say: the stage, frames done of all, and
+    /// while rendering the time left ("Rendering: 12 of 50 frames · 19 s left").
+    pub fn progress_text(&self, now: Instant) -> String {
+        if self.total == 0 {
+            return self.stage.clone();
+        }
+        let frames = format!("{}: {} of {} frames", self.stage, self.done, self.total);
+        if self.stage != RENDERING {
+            return frames;
+        }
+        match self.eta_s(now) {
+            Some(s) => format!("{frames} · {} left", duration_words(s)),
+            None => format!("{frames} · measuring the time left"),
+        }
+    }
+}
+
+/// A duration as people say it: "8 s", "2 min 05 s", "1 h 03 min".
+pub fn duration_words(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
     }
 }
 
@@ -356,7 +413,20 @@ pub struct PreviewState {
     pub prepared: u64,
     pub(super) prepare_cancel: Arc<AtomicBool>,
     pub(super) prepare_due: Option<Instant>,
-    pub(super) requested: Option<(u64, u64)>,
+    /// The last frame asked for: generation, frame, and whether its neural frame too.
+    pub(super) requested: Option<(u64, u64, bool)>,
+    /// The prepared animation is the neural engine's: its frames come first from the warp
+    /// engine, as stand-ins.
+    pub neural: bool,
+    /// Where the neural engine's own preparation stands.
+    pub neural_state: NeuralState,
+    /// The neural frame being drawn, and how far (0–1).
+    pub drawing: Option<(u64, f32)>,
+    /// The neural frame whose drawing failed (its stand-in stays).
+    pub neural_failed: Option<u64>,
+    /// The last neural frame stopped part way by a newer request, and how many so far.
+    pub last_cancel: Option<NeuralCancel>,
+    pub cancels: u64,
     /// For each source of the prepared job, the project's source it is (sources without a
     /// face are left out of the job).
     pub sources: Vec<usize>,
@@ -411,6 +481,16 @@ impl Default for PanelSizes {
             inspector: 260.0,
         }
     }
+}
+
+/// The neural engine's preparation for the prepared generation (its warp stand-ins draw
+/// meanwhile).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NeuralState {
+    #[default]
+    Preparing,
+    Ready,
+    Failed,
 }
 
 /// The questions and overlays that take the keyboard while open.
@@ -523,6 +603,12 @@ impl StudioApp {
                 prepare_cancel: Arc::new(AtomicBool::new(false)),
                 prepare_due: None,
                 requested: None,
+                neural: false,
+                neural_state: NeuralState::default(),
+                drawing: None,
+                neural_failed: None,
+                last_cancel: None,
+                cancels: 0,
                 sources: Vec::new(),
                 chosen: HashMap::new(),
             },
@@ -1081,6 +1167,9 @@ impl StudioApp {
         self.preview.generation += 1;
         self.preview.cache.clear();
         self.preview.requested = None;
+        self.preview.drawing = None;
+        self.preview.neural_failed = None;
+        self.end_activity(&Task::NeuralFrame);
         if self
             .sources
             .iter()
@@ -1114,6 +1203,36 @@ impl StudioApp {
             return a.open.len() as u64;
         }
         0
+    }
+
+    /// The small note over the result when its frame is not the neural engine's final word:
+    /// a warp stand-in (and why), or how long the neural frame took. `None` with the warp
+    /// engine, whose frames are final.
+    pub fn preview_badge(&self) -> Option<String> {
+        let shown = self.preview.shown.as_ref()?;
+        let k = shown.key.1;
+        let p = &self.preview;
+        Some(match shown.drawn {
+            Drawn::Final => return None,
+            Drawn::Neural(took) => format!("neural frame: {:.1} s", took.as_secs_f64()),
+            Drawn::StandIn if self.player.is_playing() => {
+                "warp preview while playing — neural frames are drawn when paused".into()
+            }
+            Drawn::StandIn => match p.neural_state {
+                NeuralState::Failed => {
+                    "warp preview — the neural engine could not start (see the message above)"
+                        .into()
+                }
+                _ if p.neural_failed == Some(k) => {
+                    "warp preview — the neural frame failed (see the message above)".into()
+                }
+                NeuralState::Preparing => {
+                    "warp preview — the neural engine is getting ready…".into()
+                }
+                // How far it is: the status bar's bar.
+                NeuralState::Ready => "warp preview — neural frame drawing…".into(),
+            },
+        })
     }
 
     /// The preview shows the project as it is now (no preparation pending).
@@ -1239,6 +1358,45 @@ mod tests {
             preview_size(OutputSize::Fixed(1080, 1080), 744, 1156),
             OutputSize::Fixed(1080, 1080)
         );
+    }
+
+    #[test]
+    fn an_export_says_frames_done_and_the_time_left_from_its_rendering_rate() {
+        let t0 = Instant::now();
+        let mut e = ExportState {
+            output: PathBuf::from("out.mp4"),
+            cancel: Arc::new(AtomicBool::new(false)),
+            started: t0,
+            done: 0,
+            total: 0,
+            stage: "Starting".into(),
+            rendering_since: None,
+            finished: None,
+        };
+        assert_eq!(e.progress_text(t0), "Starting");
+        // Analysing the clip: frames, no estimate (preparation is not rendering).
+        e.progress(120, 500, "Analysing the driving clip".into(), t0);
+        assert_eq!(
+            e.progress_text(t0),
+            "Analysing the driving clip: 120 of 500 frames"
+        );
+        // The first rendered frame starts the clock; the time before it does not count.
+        let at = |s: f64| t0 + Duration::from_secs_f64(s);
+        e.progress(1, 50, RENDERING.into(), at(40.0));
+        assert_eq!(e.eta_s(at(40.0)), None);
+        assert_eq!(
+            e.progress_text(at(40.0)),
+            "Rendering: 1 of 50 frames · measuring the time left"
+        );
+        // Three seconds a frame (the neural engine on the CPU): 38 frames, 114 s.
+        e.progress(12, 50, RENDERING.into(), at(73.0));
+        assert_eq!(e.eta_s(at(73.0)), Some(114.0));
+        assert_eq!(
+            e.progress_text(at(73.0)),
+            "Rendering: 12 of 50 frames · 1 min 54 s left"
+        );
+        assert_eq!(duration_words(7.4), "7 s");
+        assert_eq!(duration_words(3725.0), "1 h 02 min");
     }
 
     #[test]

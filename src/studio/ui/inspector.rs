@@ -520,12 +520,9 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
                 } else {
                     0.0
                 };
-                let eta = e
-                    .eta_s()
-                    .map_or(String::new(), |s| format!(" · {:.0} s left", s.ceil()));
                 ui.add(
                     egui::ProgressBar::new(fraction)
-                        .text(format!("{} {}/{}{eta}", e.stage, e.done, e.total)),
+                        .text(e.progress_text(std::time::Instant::now())),
                 );
                 if ui
                     .button("Cancel export")

@@ -238,7 +238,10 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
             tasks.insert(
                 0,
                 crate::studio::app::Activity {
-                    text: format!("Exporting {name}: {} {}/{}", e.stage, e.done, e.total),
+                    text: format!(
+                        "Exporting {name} — {}",
+                        e.progress_text(std::time::Instant::now())
+                    ),
                     fraction: (e.total > 0).then(|| e.done as f32 / e.total as f32),
                 },
             );
@@ -249,9 +252,11 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
         for t in tasks {
             match t.fraction {
                 Some(f) => {
+                    // Wide enough for its words (an export's time left), within reason.
+                    let width = (t.text.chars().count() as f32 * 6.5).clamp(160.0, 400.0);
                     ui.add(
                         egui::ProgressBar::new(f)
-                            .desired_width(160.0)
+                            .desired_width(width)
                             .text(t.text.clone()),
                     );
                 }

@@ -373,10 +373,13 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     zoom_and_pan(app, ui, &response, area);
     match &app.preview.shown {
         Some(f) => {
-            frame_image(ui, area, &f.result, f.result.size(), app.layout.zoom);
+            let (rect, _) = frame_image(ui, area, &f.result, f.result.size(), app.layout.zoom);
             if f.key.1 != app.preview.playhead {
                 // The playhead's own frame is on its way.
                 ui.ctx().request_repaint();
+            }
+            if let Some(text) = app.preview_badge() {
+                badge(ui, rect.intersect(area), &text);
             }
         }
         None => {
@@ -390,4 +393,27 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
             placeholder(ui, area, text);
         }
     }
+}
+
+/// A small note in the lower left corner of the result: a warp stand-in said as such, or how
+/// long the neural frame took. A label (the tests and screen readers find it) on a dark plate
+/// so it reads over any picture, wrapped to the picture's width.
+fn badge(ui: &mut egui::Ui, over: Rect, text: &str) {
+    if over.width() < 40.0 || over.height() < 40.0 {
+        return;
+    }
+    let (pad, font) = (vec2(6.0, 3.0), egui::FontId::proportional(12.0));
+    let wrap = over.width() - 8.0 - 2.0 * pad.x;
+    let color = Color32::from_gray(235);
+    let galley = ui
+        .painter()
+        .layout(text.to_string(), font.clone(), color, wrap);
+    let size = galley.size() + 2.0 * pad;
+    let plate = Rect::from_min_size(pos2(over.min.x + 4.0, over.max.y - 4.0 - size.y), size);
+    ui.painter_at(over)
+        .rect_filled(plate, 4.0, Color32::from_black_alpha(170));
+    let label = egui::Label::new(egui::RichText::new(text).font(font).color(color)).wrap();
+    ui.put(plate.shrink2(pad), label).on_hover_text(
+        "The warp engine's frame stands in while the neural engine's is drawn (seconds on the CPU); then the neural engine's, with the time it took",
+    );
 }

@@ -165,7 +165,7 @@ fn bad_options_are_clear_errors() {
     let o = vivant(&[os("landmarks"), img.as_os_str(), os("--device"), os("tpu")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("cpu, cuda, metal or auto"),
+        stderr(&o).contains("auto, cpu, cuda or metal"),
         "{}",
         stderr(&o)
     );

@@ -25,6 +25,7 @@ pub mod norm;
 pub mod resize;
 pub mod sample;
 pub mod simd;
+pub mod spectral;
 pub mod threads;
 pub mod winograd;
 
@@ -259,6 +260,8 @@ mod tests {
             (3, 4, 6, 4, 5, 6),
             (7, 3, 2, 5, 8, 9),
             (3, 5, 30, 3, 9, 37),
+            // In the frequency domain: several 16×16 tiles, the last ones cut by the edges.
+            (7, 6, 5, 4, 20, 35),
         ] {
             let (xs, ws, bs) = (
                 rand(&[2, c, d, h, w], 1),
@@ -272,6 +275,11 @@ mod tests {
             let bt = Tensor::from_vec(bs, o, &dev)?;
             let fast = Conv::new(&wt, Some(&bt), 1, k / 2)?;
             assert!(!matches!(fast.weights, conv::Weights::Tensor(_)));
+            assert_eq!(
+                k == 7,
+                matches!(fast.weights, conv::Weights::Spectral(_)),
+                "7³ kernels run in the frequency domain"
+            );
             // f32 rounding of up to 1,029-term sums: relative to the output's size.
             let tol =
                 1e-6 * expected.iter().fold(1f32, |m, v| m.max(v.abs())) * (c * k * k * k) as f32

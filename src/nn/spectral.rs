@@ -99,7 +99,13 @@ impl Spectral {
         // Spectra of every (o, c, kz) slice, in f64: spec[(bin·O + o)·C·K + c·K + kz].
         let mut re = vec![0f64; BINS * o * c * K];
         let mut im = vec![0f64; BINS * o * c * K];
-        let w = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / N as f64;
+        // cos and sin of 2π·k/N.
+        let (cos, sin): (Vec<f64>, Vec<f64>) = (0..N)
+            .map(|k| {
+                let a = 2.0 * std::f64::consts::PI * k as f64 / N as f64;
+                (a.cos(), a.sin())
+            })
+            .unzip();
         for oc in 0..o {
             for ch in 0..c {
                 for kz in 0..K {
@@ -109,10 +115,10 @@ impl Spectral {
                     for (ky, row) in rows.iter_mut().enumerate() {
                         for (v, r) in row.iter_mut().enumerate() {
                             for kx in 0..K {
-                                let a = w((v * kx) % N);
+                                let k = (v * kx) % N;
                                 let x = g[ky * K + kx] as f64;
-                                r.0 += x * a.cos();
-                                r.1 -= x * a.sin();
+                                r.0 += x * cos[k];
+                                r.1 -= x * sin[k];
                             }
                         }
                     }
@@ -121,8 +127,8 @@ impl Spectral {
                         for v in 0..HALF {
                             let (mut sr, mut si) = (0f64, 0f64);
                             for (ky, row) in rows.iter().enumerate() {
-                                let a = w((u * ky) % N);
-                                let (cr, ci) = (a.cos(), -a.sin());
+                                let k = (u * ky) % N;
+                                let (cr, ci) = (cos[k], -sin[k]);
                                 let (r, i) = row[v];
                                 sr += r * cr - i * ci;
                                 si += r * ci + i * cr;

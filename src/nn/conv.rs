@@ -25,6 +25,7 @@ use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::gemm::{Layout, Packed};
+use super::polyphase::Phases;
 use super::simd::Isa;
 use super::spectral::Spectral;
 use super::threads::{self, SharedMut};
@@ -501,6 +502,54 @@ impl Conv {
             Weights::Spectral(sp) => self.forward_spectral(x, sp),
             Weights::Tensor(w) => self.forward_generic(x, w),
         }
+    }
+
+    /// Its form for inputs upsampled before it (`polyphase`): a 3×3, padding-1, 2-D conv on
+    /// the CPU kernels; `None` otherwise.
+    pub fn phases(&self) -> Option<Phases> {
+        let Weights::Taps { packed, .. } = &self.weights else {
+            return None;
+        };
+        (self.rank == 2 && self.kernel == [1, 3, 3] && self.pad == [0, 1, 1] && self.stride == 1)
+            .then(|| Phases::new(packed, self.channels))
+    }
+
+    /// This conv of `x` upsampled `factor`× (nearest): with `phases` (from
+    /// [`Conv::phases`]) at `x`'s own resolution, else through the upsampled copy.
+    pub fn forward_upsampled(
+        &self,
+        x: &Tensor,
+        factor: usize,
+        phases: Option<&Phases>,
+    ) -> Result<Tensor> {
+        let (n, c, h, w) = x.dims4()?;
+        let Some(ph) = phases.filter(|_| factor >= 2 && x.device().is_cpu()) else {
+            return match factor {
+                1 => self.forward(x),
+                _ => self.forward(&x.upsample_nearest2d(h * factor, w * factor)?),
+            };
+        };
+        if c != self.channels.0 {
+            candle_core::bail!(
+                "conv expects {} input channels, got shape {:?}",
+                self.channels.0,
+                x.dims()
+            );
+        }
+        let o = self.channels.1;
+        let (hh, ww) = (h * factor, w * factor);
+        let mut out = vec![0f32; n * o * hh * ww];
+        let epilogue =
+            |oc: usize, sums: &[f32], y: &mut [f32]| self.epilogue.run(ph.isa(), oc, sums, y);
+        super::with_host(x, |src| {
+            for (item, dst) in src
+                .chunks_exact(c * h * w)
+                .zip(out.chunks_exact_mut(o * hh * ww))
+            {
+                ph.forward(item, (h, w), factor, &epilogue, dst);
+            }
+        })?;
+        Tensor::from_vec(out, (n, o, hh, ww), &Device::Cpu)
     }
 
     /// 7×7×7, padding 3, on the CPU in the frequency domain, item by item, then the epilogue.

@@ -31,6 +31,9 @@ fn pattern(p: usize, f: usize) -> usize {
     }
 }
 
+/// What each run of an output channel's raw sums goes through: (channel, sums, out).
+pub type Epilogue<'a> = dyn Fn(usize, &[f32], &mut [f32]) + Sync + 'a;
+
 /// Output columns per task.
 const BLOCK: usize = 256;
 
@@ -83,7 +86,7 @@ impl Phases {
         x: &[f32],
         (h, w): (usize, usize),
         f: usize,
-        epilogue: &(dyn Fn(usize, &[f32], &mut [f32]) + Sync),
+        epilogue: &Epilogue,
         out: &mut [f32],
     ) {
         let (c, o) = (self.c, self.o);

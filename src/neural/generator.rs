@@ -17,6 +17,8 @@ use crate::nn::{Act, Conv, modulated_instance_norm, pixel_shuffle, upsample2x_ne
 #[derive(Clone, Debug)]
 pub struct Spade {
     shared: Conv,
+    /// `shared` for the segmentation map upsampled before it (`nn::polyphase`).
+    shared_phases: Option<crate::nn::polyphase::Phases>,
     /// mlp_gamma and mlp_beta as one conv with 2·C outputs (one GEMM instead of two).
     gamma_beta: Conv,
     channels: usize,
@@ -38,16 +40,20 @@ impl Spade {
         )?;
         let bias = Tensor::cat(&[g.get(norm_nc, "bias")?, b.get(norm_nc, "bias")?], 0)?;
         Ok(Self {
+            shared_phases: shared.phases(),
             shared,
             gamma_beta: Conv::new(&w, Some(&bias), 1, 1)?,
             channels: norm_nc,
         })
     }
 
-    /// `seg` already resized to x's height and width; `act` follows the modulation (the
-    /// residual block's LeakyReLU, fused here).
-    pub fn forward(&self, x: &Tensor, seg: &Tensor, act: Act) -> Result<Tensor> {
-        let gb = self.gamma_beta.forward(&self.shared.forward(seg)?)?;
+    /// `seg` at 1/`factor` of x's height and width (nearest upsampling makes it x's size);
+    /// `act` follows the modulation (the residual block's LeakyReLU, fused here).
+    pub fn forward(&self, x: &Tensor, seg: &Tensor, factor: usize, act: Act) -> Result<Tensor> {
+        let shared = self
+            .shared
+            .forward_upsampled(seg, factor, self.shared_phases.as_ref())?;
+        let gb = self.gamma_beta.forward(&shared)?;
         if gb.dims()[1] != 2 * self.channels {
             candle_core::bail!("SPADE: {} modulation channels", gb.dims()[1]);
         }
@@ -93,8 +99,8 @@ impl SpadeResBlock {
         self.conv_1.out_channels()
     }
 
-    pub fn forward(&self, x: &Tensor, seg: &Tensor) -> Result<Tensor> {
-        self.forward_until(x, seg, &Stop::never())
+    pub fn forward(&self, x: &Tensor, seg: &Tensor, factor: usize) -> Result<Tensor> {
+        self.forward_until(x, seg, factor, &Stop::never())
             .map_err(super::into_candle)
     }
 
@@ -104,22 +110,25 @@ impl SpadeResBlock {
         &self,
         x: &Tensor,
         seg: &Tensor,
+        factor: usize,
         stop: &Stop,
     ) -> std::result::Result<Tensor, NeuralError> {
         let lrelu = Act::LeakyRelu(0.2);
         let x_s = match &self.shortcut {
             Some((norm, conv)) => {
-                let y = conv.forward(&norm.forward(x, seg, Act::Identity)?)?;
+                let y = conv.forward(&norm.forward(x, seg, factor, Act::Identity)?)?;
                 stop.check()?;
                 y
             }
             None => x.clone(),
         };
-        let dx = self.conv_0.forward(&self.norm_0.forward(x, seg, lrelu)?)?;
+        let dx = self
+            .conv_0
+            .forward(&self.norm_0.forward(x, seg, factor, lrelu)?)?;
         stop.check()?;
         let dx = self
             .conv_1
-            .forward(&self.norm_1.forward(&dx, seg, lrelu)?)?;
+            .forward(&self.norm_1.forward(&dx, seg, factor, lrelu)?)?;
         Ok((x_s + dx)?)
     }
 
@@ -177,24 +186,22 @@ impl SpadeGenerator {
         feature: &Tensor,
         stop: &Stop,
     ) -> std::result::Result<Tensor, NeuralError> {
-        let (_, _, h, w) = feature.dims4()?;
-        // The segmentation map at each resolution the blocks run at (nearest, integer factors).
-        let seg1 = feature.clone();
-        let seg2 = feature.upsample_nearest2d(2 * h, 2 * w)?;
-        let seg4 = feature.upsample_nearest2d(4 * h, 4 * w)?;
+        // The segmentation map is the feature, upsampled (nearest) to each block's size: 1×,
+        // 2× and 4×, which the SPADE layers do themselves.
+        let seg = feature;
         let mut x = self.fc.forward(feature)?;
         stop.check()?;
         for block in &self.middle {
-            x = block.forward_until(&x, &seg1, stop)?;
+            x = block.forward_until(&x, seg, 1, stop)?;
             stop.check()?;
         }
         x = self
             .up_0
-            .forward_until(&upsample2x_nearest(&x)?, &seg2, stop)?;
+            .forward_until(&upsample2x_nearest(&x)?, seg, 2, stop)?;
         stop.check()?;
         x = self
             .up_1
-            .forward_until(&upsample2x_nearest(&x)?, &seg4, stop)?;
+            .forward_until(&upsample2x_nearest(&x)?, seg, 4, stop)?;
         stop.check()?;
         let x = self.conv_img.forward(&Act::LeakyRelu(0.2).forward(&x)?)?;
         let x = if self.upscale {

@@ -12,6 +12,10 @@
 //!   over shifted rows of one buffer, in cache-sized column blocks that run in parallel; the
 //!   few columns that fall in the padding are computed and dropped (6–20 % more work, against
 //!   a 2–50× larger im2col buffer for the 3³ and 7³ kernels);
+//!   on the smallest planes (4², the warping hourglass's bottom) the in-plane taps are
+//!   gathered first instead, so no column is padding;
+//! - 7×7×7 kernels (the warping network's mask, half of its work) run in the frequency
+//!   domain (`spectral`, 13× less arithmetic);
 //! - strided convolutions (the motion extractor's patchify layers) go through a small im2col.
 //!
 //! Other devices use candle's `conv2d` (3-D as one `conv2d` per kernel depth), so CUDA and
@@ -21,7 +25,9 @@ use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::gemm::{Layout, Packed};
+use super::polyphase::Phases;
 use super::simd::Isa;
+use super::spectral::Spectral;
 use super::threads::{self, SharedMut};
 use super::winograd::Winograd;
 use super::{CpuPath, WinogradUse};
@@ -239,10 +245,13 @@ pub(super) enum Weights {
     },
     /// CPU, strided: packed rows of C·kh·kw (one segment), for im2col.
     Rows(Packed),
-    /// CPU with AVX-512, stride 1, few output channels (the warping network's 7³ mask and
-    /// 7×7 occlusion convs, the generator's last conv): per input channel and tap, the
+    /// CPU with AVX-512, stride 1, few output channels (the warping network's 7×7 occlusion
+    /// conv, the generator's last conv): per input channel and tap, the
     /// `lanes` output channels' weights side by side (zero-padded), for the direct kernel.
     Direct { weights: Vec<f32>, lanes: usize },
+    /// CPU, 7×7×7 with padding 3 (the warping network's mask conv): in the frequency
+    /// domain (`spectral`).
+    Spectral(Box<Spectral>),
     /// Any other device (or the generic path on the CPU): the tensor as loaded.
     Tensor(Tensor),
 }
@@ -371,6 +380,12 @@ impl Conv {
                 host[o * c_in * taps + k]
             }));
         }
+        if self.rank == 3
+            && winograd != WinogradUse::Never
+            && Spectral::applies(self.kernel, self.pad, self.stride)
+        {
+            return Weights::Spectral(Box::new(Spectral::new(isa, host, c_in, c_out)));
+        }
         if isa == Isa::Avx512
             && let Some(lanes) = direct::lanes(c_out, c_in * taps)
         {
@@ -484,8 +499,79 @@ impl Conv {
                 })
             }
             Weights::Rows(rows) => self.forward_im2col(x, rows),
+            Weights::Spectral(sp) => self.forward_spectral(x, sp),
             Weights::Tensor(w) => self.forward_generic(x, w),
         }
+    }
+
+    /// Its form for inputs upsampled before it (`polyphase`): a 3×3, padding-1, 2-D conv on
+    /// the CPU kernels; `None` otherwise.
+    pub fn phases(&self) -> Option<Phases> {
+        let Weights::Taps { packed, .. } = &self.weights else {
+            return None;
+        };
+        (self.rank == 2 && self.kernel == [1, 3, 3] && self.pad == [0, 1, 1] && self.stride == 1)
+            .then(|| Phases::new(packed, self.channels))
+    }
+
+    /// This conv of `x` upsampled `factor`× (nearest): with `phases` (from
+    /// [`Conv::phases`]) at `x`'s own resolution, else through the upsampled copy.
+    pub fn forward_upsampled(
+        &self,
+        x: &Tensor,
+        factor: usize,
+        phases: Option<&Phases>,
+    ) -> Result<Tensor> {
+        let (n, c, h, w) = x.dims4()?;
+        let Some(ph) = phases.filter(|_| factor >= 2 && x.device().is_cpu()) else {
+            return match factor {
+                1 => self.forward(x),
+                _ => self.forward(&x.upsample_nearest2d(h * factor, w * factor)?),
+            };
+        };
+        if c != self.channels.0 {
+            candle_core::bail!(
+                "conv expects {} input channels, got shape {:?}",
+                self.channels.0,
+                x.dims()
+            );
+        }
+        let o = self.channels.1;
+        let (hh, ww) = (h * factor, w * factor);
+        let mut out = vec![0f32; n * o * hh * ww];
+        let epilogue =
+            |oc: usize, sums: &[f32], y: &mut [f32]| self.epilogue.run(ph.isa(), oc, sums, y);
+        super::with_host(x, |src| {
+            for (item, dst) in src
+                .chunks_exact(c * h * w)
+                .zip(out.chunks_exact_mut(o * hh * ww))
+            {
+                ph.forward(item, (h, w), factor, &epilogue, dst);
+            }
+        })?;
+        Tensor::from_vec(out, (n, o, hh, ww), &Device::Cpu)
+    }
+
+    /// 7×7×7, padding 3, on the CPU in the frequency domain, item by item, then the epilogue.
+    fn forward_spectral(&self, x: &Tensor, sp: &Spectral) -> Result<Tensor> {
+        let (n, c, d, h, w) = x.dims5()?;
+        let o = self.channels.1;
+        let vol = d * h * w;
+        let mut raw = vec![0f32; o * vol];
+        let mut out = vec![0f32; n * o * vol];
+        super::with_host(x, |src| {
+            for (item, dst) in src.chunks_exact(c * vol).zip(out.chunks_exact_mut(o * vol)) {
+                sp.forward(item, (d, h, w), &mut raw);
+                for (oc, (r, y)) in raw
+                    .chunks_exact(vol)
+                    .zip(dst.chunks_exact_mut(vol))
+                    .enumerate()
+                {
+                    self.epilogue.run(sp.isa(), oc, r, y);
+                }
+            }
+        })?;
+        Tensor::from_vec(out, (n, o, d, h, w), &Device::Cpu)
     }
 
     /// 3×3(×3), stride 1, padding 1 on the CPU in the Winograd domain, item by item.
@@ -567,7 +653,10 @@ impl Conv {
             candle_core::bail!("conv: input {dims:?} smaller than kernel {:?}", self.kernel);
         }
         let (od, oh, ow) = (dp + 1 - kd, hp + 1 - kh, wp + 1 - kw);
-        let plane = hp * wp;
+        // Small planes (the warping hourglass's 4²) waste most columns on the padding (2.3×
+        // the work): their in-plane taps are gathered instead (see `Gathered`).
+        let gather = Gathered::pays(self, (c, dp, h, w), (hp, wp));
+        let (plane, wp) = if gather { (h * w, w) } else { (hp * wp, wp) };
         let vol = dp * plane;
         // Columns computed: up to the last valid output voxel, counted in padded strides.
         let span = (od - 1) * plane + (oh - 1) * wp + ow;
@@ -578,20 +667,31 @@ impl Conv {
         let block = ((32768 / o.max(c).max(1)).clamp(64, 2048) / 32 * 32).min(span);
         let blocks = span.div_ceil(block);
         let offsets: Vec<usize> = (0..kd)
-            .flat_map(|z| (0..kh).flat_map(move |y| (0..kw).map(move |xk| z * plane + y * wp + xk)))
+            .flat_map(|z| {
+                (0..kh).flat_map(move |y| {
+                    (0..kw).map(move |xk| match gather {
+                        true => (y * kw + xk) * c * vol + z * plane,
+                        false => z * plane + y * wp + xk,
+                    })
+                })
+            })
             .collect();
         // Without padding the input is read where it lies (the packed kernel masks its last
         // vector); the direct kernel reads whole vectors, 16 spare values past the end.
         let in_place = self.pad == [0, 0, 0] && matches!(self.weights, Weights::Taps { .. });
         let mut xp = if in_place {
             Vec::new()
+        } else if gather {
+            vec![0f32; kh * kw * c * vol + 16]
         } else {
             vec![0f32; c * vol + 16]
         };
         super::with_host(x, |src| {
             for b in 0..n {
                 let xin = &src[b * c * d * h * w..(b + 1) * c * d * h * w];
-                if !in_place {
+                if gather {
+                    Gathered::fill(xin, (c, d, h, w), (kh, kw), [pd, ph, pw], &mut xp);
+                } else if !in_place {
                     for ch in 0..c {
                         for z in 0..d {
                             for y in 0..h {
@@ -721,6 +821,69 @@ impl Conv {
             });
         }
         Tensor::from_vec(out, (n, o, oh, ow), &Device::Cpu)
+    }
+}
+
+/// The in-plane taps of a stride-1 "same" convolution gathered ahead, for planes so small
+/// that the shifted rows of the padded input would be mostly padding: for each in-plane tap
+/// (ky, kx), a copy of the input shifted by it, planes unpadded (H·W) and depth padded; tap
+/// (kz, ky, kx) then reads copy (ky, kx) at depth offset kz, so every column computed is an
+/// output voxel. Costs kh·kw copies of the input (tens of MB at most, see `pays`).
+struct Gathered;
+
+impl Gathered {
+    const MAX_BYTES: usize = 64 << 20;
+
+    fn pays(
+        conv: &Conv,
+        (c, dp, h, w): (usize, usize, usize, usize),
+        (hp, wp): (usize, usize),
+    ) -> bool {
+        let [_, kh, kw] = conv.kernel;
+        let [_, ph, pw] = conv.pad;
+        matches!(conv.weights, Weights::Taps { .. })
+            && conv.stride == 1
+            && kh * kw > 1
+            && 2 * ph + 1 == kh
+            && 2 * pw + 1 == kw
+            // At least half the work saved (4² planes with 3×3 kernels; on 8² planes the
+            // copies cost what the padding did).
+            && hp * wp >= 2 * h * w
+            && kh * kw * c * dp * h * w * 4 <= Self::MAX_BYTES
+    }
+
+    /// `xp` (zeroed, kh·kw·C·Dp·H·W + spare): copy (ky, kx) of channel ch at padded depth
+    /// z + pd, row y, column x holds input (ch, z, y + ky − ph, x + kx − pw), zero outside.
+    fn fill(
+        xin: &[f32],
+        (c, d, h, w): (usize, usize, usize, usize),
+        (kh, kw): (usize, usize),
+        [pd, ph, pw]: [usize; 3],
+        xp: &mut [f32],
+    ) {
+        let plane = h * w;
+        let vol = (d + 2 * pd) * plane;
+        for ky in 0..kh {
+            // Output rows y whose source row y + ky − ph is inside the input.
+            let (y0, y1) = (ph.saturating_sub(ky), (h + ph).saturating_sub(ky).min(h));
+            for kx in 0..kw {
+                let (x0, x1) = (pw.saturating_sub(kx), (w + pw).saturating_sub(kx).min(w));
+                if x0 >= x1 {
+                    continue;
+                }
+                let copy = (ky * kw + kx) * c;
+                for ch in 0..c {
+                    for z in 0..d {
+                        for y in y0..y1 {
+                            let sy = y + ky - ph;
+                            let s = ((ch * d + z) * h + sy) * w + x0 + kx - pw;
+                            let t = (copy + ch) * vol + (z + pd) * plane + y * w + x0;
+                            xp[t..t + x1 - x0].copy_from_slice(&xin[s..s + x1 - x0]);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -22,9 +22,11 @@ pub mod erf;
 pub mod gemm;
 pub mod linear;
 pub mod norm;
+pub mod polyphase;
 pub mod resize;
 pub mod sample;
 pub mod simd;
+pub mod spectral;
 pub mod threads;
 pub mod winograd;
 
@@ -259,6 +261,8 @@ mod tests {
             (3, 4, 6, 4, 5, 6),
             (7, 3, 2, 5, 8, 9),
             (3, 5, 30, 3, 9, 37),
+            // In the frequency domain: several 16×16 tiles, the last ones cut by the edges.
+            (7, 6, 5, 4, 20, 35),
         ] {
             let (xs, ws, bs) = (
                 rand(&[2, c, d, h, w], 1),
@@ -272,6 +276,11 @@ mod tests {
             let bt = Tensor::from_vec(bs, o, &dev)?;
             let fast = Conv::new(&wt, Some(&bt), 1, k / 2)?;
             assert!(!matches!(fast.weights, conv::Weights::Tensor(_)));
+            assert_eq!(
+                k == 7,
+                matches!(fast.weights, conv::Weights::Spectral(_)),
+                "7³ kernels run in the frequency domain"
+            );
             // f32 rounding of up to 1,029-term sums: relative to the output's size.
             let tol =
                 1e-6 * expected.iter().fold(1f32, |m, v| m.max(v.abs())) * (c * k * k * k) as f32
@@ -295,6 +304,35 @@ mod tests {
             let generic = fast.on_generic_path(&wt);
             let diff = max_diff(&generic.forward(&x)?, &expected);
             assert!(diff < tol, "generic k{k}: {diff} (tolerance {tol})");
+        }
+        Ok(())
+    }
+
+    /// A 3×3 conv of an upsampled input, computed phase by phase at the input's resolution,
+    /// is the conv of the upsampled copy (odd sizes, factors 2 to 4, every ISA).
+    #[test]
+    fn a_conv_of_an_upsampled_input_runs_at_the_input_resolution() -> candle_core::Result<()> {
+        let dev = Device::Cpu;
+        for (c, o, h, w, f) in [(5, 17, 7, 9, 2), (6, 30, 5, 11, 4), (3, 4, 6, 4, 3)] {
+            let x = Tensor::from_vec(rand(&[2, c, h, w], 11), (2, c, h, w), &dev)?;
+            let wt = Tensor::from_vec(rand(&[o, c, 3, 3], 12), (o, c, 3, 3), &dev)?;
+            let bt = Tensor::from_vec(rand(&[o], 13), o, &dev)?;
+            let expected = x
+                .upsample_nearest2d(h * f, w * f)?
+                .conv2d(&wt, 1, 1, 1, 1)?
+                .broadcast_add(&bt.reshape((1, o, 1, 1))?)?
+                .relu()?
+                .flatten_all()?
+                .to_vec1::<f32>()?;
+            for isa in simd::Isa::available() {
+                let conv = Conv::new(&wt, Some(&bt), 1, 1)?
+                    .with_act(Act::Relu)
+                    .on_isa(&wt, isa, WinogradUse::Never)?;
+                let phases = conv.phases();
+                assert!(phases.is_some(), "{isa:?}");
+                let diff = max_diff(&conv.forward_upsampled(&x, f, phases.as_ref())?, &expected);
+                assert!(diff < 1e-5, "{isa:?} c{c} o{o} {h}×{w} ×{f}: {diff}");
+            }
         }
         Ok(())
     }

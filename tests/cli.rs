@@ -944,3 +944,40 @@ fn devices_lists_the_cpu_and_each_gpu_back_end_with_why() {
         "{text}"
     );
 }
+
+/// A named pipe given where a file is expected is refused at once: opening it would wait for a
+/// writer forever (`verify` used to hang there, with or without `--json`).
+#[test]
+fn a_pipe_is_refused_at_once_not_waited_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("f.mp4");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    for json in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vivant"));
+        cmd.arg("verify").arg(&fifo);
+        if json {
+            cmd.arg("--json");
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            if started.elapsed().as_secs() > 20 {
+                let _ = child.kill();
+                panic!("vivant verify waited on a pipe (--json: {json})");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let out = child.wait_with_output().expect("output");
+        assert_eq!(status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("a device or a pipe"), "{err}");
+    }
+}

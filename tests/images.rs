@@ -160,6 +160,25 @@ fn a_jpeg_declaring_a_huge_size_is_refused_before_decoding() {
             image::ImageFormat::Jpeg,
         )
         .expect("encode");
+    refused_as_huge(bytes);
+}
+
+/// The same in grey: 0.9 GB as stored, but 2.7 GB once made RGB for analysis (it used to pass
+/// the guard and peak at 6.2 GB).
+#[test]
+fn a_greyscale_jpeg_declaring_a_huge_size_is_refused_before_decoding() {
+    let mut bytes = Vec::new();
+    image::GrayImage::from_pixel(16, 16, image::Luma([120]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encode");
+    refused_as_huge(bytes);
+}
+
+/// `bytes` (a small JPEG) with its frame header patched to 30000 × 30000 is refused at once.
+fn refused_as_huge(mut bytes: Vec<u8>) {
     // The frame header (SOF0/SOF2): FF C0|C2, length, precision, height, width.
     let sof = bytes
         .windows(2)

@@ -38,6 +38,8 @@ fn how_made(uri: &str) -> String {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
+    // A pipe or a device would block the read: refused at once, as every command does.
+    super::input_file(&args.file)?;
     let report = match verify(&args.file) {
         Ok(r) => r,
         Err(e @ VerifyError::Unreadable { .. }) => return Err(CliError::input(e.to_string())),

@@ -515,10 +515,11 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    if !file.metadata().map_err(unreadable)?.is_file() {
+    // Before opening it: opening a pipe blocks until something writes to it.
+    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
         return Err(unreadable(std::io::Error::other("not a file")));
     }
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
     // The type from the file's first bytes, not its name.
     let mut head = [0u8; 12];
     let got = file.read(&mut head).map_err(unreadable)?;

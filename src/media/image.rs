@@ -221,15 +221,14 @@ fn decode<R: BufRead + Seek>(
     };
     let mut decoder = reader.into_decoder().map_err(classify)?;
     // The decoders do not all honour `max_alloc` (JPEG does not): check the header's size
-    // before a single pixel is allocated.
+    // before a single pixel is allocated, as decoded or as the RGB copy analysis makes of it,
+    // whichever is larger (a grey picture triples).
     let (w, h) = decoder.dimensions();
-    if decoder.total_bytes() > MAX_ALLOC {
+    let bytes = decoder.total_bytes().max(u64::from(w) * u64::from(h) * 3);
+    if bytes > MAX_ALLOC {
         return Err(ImageLoadError::TooLarge {
             path: path.to_path_buf(),
-            reason: format!(
-                "{w}×{h}, {:.1} GB decoded",
-                decoder.total_bytes() as f64 / 1e9
-            ),
+            reason: format!("{w}×{h}, {:.1} GB decoded", bytes as f64 / 1e9),
         });
     }
     // A broken EXIF block should not cost the user the picture: treat it as "no rotation".

@@ -176,11 +176,7 @@ impl Config {
     /// Parse a `config.json`: `{"model_params": {…}}` or the sections at the top level.
     pub fn from_json(text: &str) -> Result<Self, String> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let input_side = value
-            .get("input_size")
-            .and_then(|v| v.get(0).or(Some(v)))
-            .and_then(|v| v.as_u64())
-            .map(|v| v as usize);
+        let input_side = value.get("input_size").map(input_side).transpose()?;
         let params = value.get("model_params").cloned().unwrap_or(value);
         let mut config: Config = serde_json::from_value(params).map_err(|e| e.to_string())?;
         config.input_side = input_side;
@@ -194,6 +190,12 @@ impl Config {
 
     /// The constraints between sections that the networks rely on.
     pub fn validate(&self) -> Result<(), String> {
+        let up = self.spade_generator_params.upscale;
+        if up != 1 && up != 2 {
+            return Err(format!(
+                "spade_generator_params.upscale {up}: the generator doubles its output (2) or not (1)"
+            ));
+        }
         let f = &self.appearance_feature_extractor_params;
         let m = &self.motion_extractor_params;
         let w = &self.warping_module_params;
@@ -271,6 +273,43 @@ impl Config {
     }
 }
 
+/// The largest crop side accepted: the networks are trained at 256, and their memory grows
+/// with its square (512 already takes about four times the reference's 1.3 GB).
+pub const MAX_INPUT_SIDE: usize = 512;
+
+/// `input_size` as the reference writes it (`256` or `[256, 256]`): a whole number of pixels,
+/// square, at most [`MAX_INPUT_SIDE`].
+fn input_side(v: &serde_json::Value) -> Result<usize, String> {
+    let items: Vec<&serde_json::Value> = match v {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let sides = items
+        .iter()
+        .map(|v| {
+            v.as_u64()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("input_size {v}: give a whole, positive number of pixels"))
+        })
+        .collect::<Result<Vec<u64>, String>>()?;
+    let side = match sides.as_slice() {
+        [n] => *n,
+        [a, b] if a == b => *a,
+        [a, b] => {
+            return Err(format!(
+                "input_size {a}×{b}: the crop is square; give one side"
+            ));
+        }
+        _ => return Err(format!("input_size {v}: give one side, or [side, side]")),
+    };
+    if side > MAX_INPUT_SIDE as u64 {
+        return Err(format!(
+            "input_size {side} is larger than {MAX_INPUT_SIDE} (the networks are trained at 256)"
+        ));
+    }
+    Ok(side as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +321,43 @@ mod tests {
         assert_eq!(c.warping_module_params.dense_motion_params.num_blocks, 5);
         assert_eq!(c.spade_generator_params.input_channels(), 256);
         c.validate().unwrap();
+    }
+
+    /// Sizes that would make the networks absurdly large, or that are not sizes at all, are
+    /// refused with the value named (65536 used to pass and abort the render allocating 51 GB).
+    #[test]
+    fn absurd_or_malformed_sizes_are_refused() {
+        for (json, says) in [
+            (r#"{"input_size": [65536, 65536]}"#, "larger than 512"),
+            (r#"{"input_size": 65536}"#, "larger than 512"),
+            (
+                r#"{"input_size": [1099511627776, 1099511627776]}"#,
+                "larger than 512",
+            ),
+            (r#"{"input_size": -64}"#, "whole, positive"),
+            (r#"{"input_size": 64.5}"#, "whole, positive"),
+            (r#"{"input_size": 0}"#, "whole, positive"),
+            (r#"{"input_size": "256"}"#, "whole, positive"),
+            (r#"{"input_size": [256, 128]}"#, "square"),
+            (r#"{"input_size": []}"#, "give one side"),
+            (r#"{"input_size": 100}"#, "not a multiple of 128"),
+            (
+                r#"{"spade_generator_params": {"upscale": 64}}"#,
+                "upscale 64",
+            ),
+        ] {
+            let err = Config::from_json(json).expect_err(json);
+            assert!(err.contains(says), "{json}: {err}");
+        }
+        for (json, side) in [
+            (r#"{"input_size": 256}"#, 256),
+            (r#"{"input_size": [256, 256]}"#, 256),
+            (r#"{"input_size": [512, 512]}"#, 512),
+            ("{}", 256),
+        ] {
+            let c = Config::from_json(json).expect(json);
+            assert_eq!(c.input_size(), side, "{json}");
+        }
     }
 
     #[test]

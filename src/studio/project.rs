@@ -52,6 +52,8 @@ pub enum ProjectError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path} is {what}, not a project file")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("{path}: not a Vivant project (no \"format\": \"{FORMAT}\" with a version)")]
     NotAProject { path: PathBuf },
     #[error("{path}: the project file is damaged: {source}")]
@@ -82,6 +84,19 @@ pub enum Missing {
 impl Project {
     /// Read a project; its paths come back absolute (resolved against the project's folder).
     pub fn load(path: &Path) -> Result<Self, ProjectError> {
+        // A pipe or a device would block the read (and the window with it): refused at once.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return Err(ProjectError::NotAFile {
+                path: path.to_path_buf(),
+                what: if meta.is_dir() {
+                    "a folder"
+                } else {
+                    "a device or a pipe"
+                },
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|source| ProjectError::Read {
             path: path.to_path_buf(),
             source,
@@ -343,6 +358,41 @@ fn file_name(p: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pipe named like a project is refused at once (reading it would block the studio
+    /// before its window opens), and so is a folder.
+    #[test]
+    fn a_pipe_or_a_folder_is_not_read_as_a_project() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("p.vivant");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let e = Project::load(&fifo).expect_err("a pipe");
+        assert!(
+            matches!(
+                e,
+                ProjectError::NotAFile {
+                    what: "a device or a pipe",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = Project::load(dir.path()).expect_err("a folder");
+        assert!(
+            matches!(
+                e,
+                ProjectError::NotAFile {
+                    what: "a folder",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
 
     #[test]
     fn absurd_values_are_repaired_with_a_word() {

@@ -739,3 +739,63 @@ fn a_full_size_fetch_is_timed() {
         mb / second.as_secs_f64()
     );
 }
+
+// ---- what is there by the names, but is not a file ----------------------------------------
+
+/// Something with a weights file's name that is not a file (a folder, a pipe, a link that
+/// leads nowhere or round in a loop) is said to be that, naming it, not reported "missing";
+/// a `config.json` that is a folder or a pipe is refused (a pipe is never read: that would
+/// block), not ignored.
+#[test]
+fn a_weights_name_that_is_not_a_file_is_said_to_be_what_it_is() {
+    let root = tempfile::tempdir().unwrap();
+    let flat = comfyui(root.path());
+    let expect = |what: &str, named: &str| {
+        let e = weights::resolve(&flat).expect_err(what);
+        let text = e.to_string();
+        assert!(
+            matches!(e, vivant::neural::NeuralError::NotAWeightsFile { .. }),
+            "{what}: {text}"
+        );
+        assert!(text.contains(what) && text.contains(named), "{text}");
+    };
+    let file = flat.join("warping_module.safetensors");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    expect("a folder", "warping_module.safetensors");
+    std::fs::remove_dir(&file).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&file)
+            .status()
+            .unwrap()
+            .success()
+    );
+    expect("a device or a pipe", "warping_module.safetensors");
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(flat.join("gone.safetensors"), &file).unwrap();
+    expect("leads nowhere", "warping_module.safetensors");
+    std::fs::remove_file(&file).unwrap();
+    let other = flat.join("other.safetensors");
+    std::os::unix::fs::symlink(&other, &file).unwrap();
+    std::os::unix::fs::symlink(&file, &other).unwrap();
+    expect("round in a loop", "warping_module.safetensors");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::remove_file(&other).unwrap();
+    std::fs::copy(
+        golden("safetensors").join("warping_module.safetensors"),
+        &file,
+    )
+    .unwrap();
+    assert!(weights::resolve(&flat).is_ok());
+
+    let config = flat.join("config.json");
+    std::fs::remove_file(&config).unwrap();
+    for (what, make) in [("a folder", "mkdir"), ("a device or a pipe", "mkfifo")] {
+        assert!(Command::new(make).arg(&config).status().unwrap().success());
+        let e = vivant::neural::load_config(&flat).expect_err(what);
+        assert!(e.to_string().contains(what), "{e}");
+        let _ = std::fs::remove_dir(&config);
+        let _ = std::fs::remove_file(&config);
+    }
+}

@@ -69,6 +69,15 @@ pub enum NeuralError {
     #[error("{dir} is not a folder of LivePortrait weights: {reason}")]
     NotAFolder { dir: PathBuf, reason: String },
     #[error(
+        "{path} has the name of the {}'s weights but is {what}; it must be the .pth or .safetensors file itself",
+        network.describe()
+    )]
+    NotAWeightsFile {
+        path: PathBuf,
+        network: Network,
+        what: &'static str,
+    },
+    #[error(
         "cannot read {path}: {reason} (the file may be truncated or not a checkpoint: download it again)"
     )]
     Unreadable { path: PathBuf, reason: String },
@@ -107,7 +116,14 @@ pub(crate) fn into_candle(e: NeuralError) -> candle_core::Error {
 /// `dir` is a folder (the error says what it is instead).
 pub(crate) fn require_folder(dir: &Path) -> Result<(), NeuralError> {
     if dir.is_dir() {
-        return Ok(());
+        // A folder Vivant may not read would otherwise look empty ("no weights").
+        return match std::fs::read_dir(dir) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(NeuralError::NotAFolder {
+                dir: dir.to_path_buf(),
+                reason: format!("it cannot be read ({e}); check its permissions"),
+            }),
+        };
     }
     Err(NeuralError::NotAFolder {
         dir: dir.to_path_buf(),
@@ -125,7 +141,7 @@ pub fn load_config(dir: &Path) -> Result<(Config, Option<PathBuf>), NeuralError>
     require_folder(dir)?;
     let path = match weights::resolve(dir) {
         Ok(location) => location.config,
-        Err(_) => Some(dir.join("config.json")).filter(|p| p.is_file()),
+        Err(_) => Some(dir.join("config.json")).filter(|p| weights::something_at(p)),
     };
     config_at(path)
 }
@@ -135,6 +151,13 @@ fn config_at(path: Option<PathBuf>) -> Result<(Config, Option<PathBuf>), NeuralE
     let Some(path) = path else {
         return Ok((Config::default(), None));
     };
+    // A folder is no configuration, and a pipe would block the read.
+    if let Some(what) = weights::not_a_file(&path) {
+        return Err(NeuralError::Config {
+            path,
+            reason: format!("it is {what}, not a file"),
+        });
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| NeuralError::Config {
         path: path.clone(),
         reason: e.to_string(),

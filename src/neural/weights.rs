@@ -175,7 +175,7 @@ pub fn locate(dir: &Path, network: Network) -> Result<(PathBuf, Format), NeuralE
 
 /// The file for `network` under `root` as `shape` places it: `.safetensors` if present, else
 /// `.pth`; or the folder it was expected in.
-fn locate_in(root: &Path, shape: Shape, network: Network) -> Result<(PathBuf, Format), PathBuf> {
+fn locate_in(root: &Path, shape: Shape, network: Network) -> Result<(PathBuf, Format), Absent> {
     let dir = match (shape, network) {
         (Shape::Flat, _) => root.to_path_buf(),
         (Shape::Authors, Network::Stitching) => root.join("retargeting_models"),
@@ -189,7 +189,41 @@ fn locate_in(root: &Path, shape: Shape, network: Network) -> Result<(PathBuf, Fo
     if pth.is_file() {
         return Ok((pth, Format::Pth));
     }
-    Err(dir)
+    // Something by that name that is not a file: said as such, not as "missing".
+    for path in [st, pth] {
+        if let Some(what) = not_a_file(&path) {
+            return Err(Absent::NotAFile(NeuralError::NotAWeightsFile {
+                path,
+                network,
+                what,
+            }));
+        }
+    }
+    Err(Absent::Missing(dir))
+}
+
+/// Why a network's file was not taken from a root.
+enum Absent {
+    /// Nothing by its names in this folder.
+    Missing(PathBuf),
+    /// Something by its name that is not a regular file.
+    NotAFile(NeuralError),
+}
+
+/// Whether anything is at `path` (a file, a folder, a pipe, even a link that leads nowhere).
+pub(crate) fn something_at(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// What is at `path` when it is there but is not a regular file (nor a link to one).
+pub(crate) fn not_a_file(path: &Path) -> Option<&'static str> {
+    std::fs::symlink_metadata(path).ok()?;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some("a folder"),
+        Ok(_) => Some("a device or a pipe"),
+        Err(_) => Some("a link that leads nowhere (or round in a loop)"),
+    }
 }
 
 /// The roots to try under `dir`, in order: the folder itself (flat, then the authors' layout),
@@ -303,11 +337,17 @@ pub fn resolve(dir: &Path) -> Result<Location, NeuralError> {
         for network in Network::ALL {
             match locate_in(&root, shape, network) {
                 Ok((path, format)) => files.push((network, path, format)),
-                Err(expected) => {
+                Err(Absent::Missing(expected)) => {
                     missing.get_or_insert(NeuralError::MissingFile {
                         dir: expected,
                         network,
                     });
+                }
+                // Said before any file simply missing from the same folder.
+                Err(Absent::NotAFile(e)) => {
+                    if !matches!(missing, Some(NeuralError::NotAWeightsFile { .. })) {
+                        missing = Some(e);
+                    }
                 }
             }
         }
@@ -315,7 +355,7 @@ pub fn resolve(dir: &Path) -> Result<Location, NeuralError> {
             None => {
                 let config = [root.join("config.json"), dir.join("config.json")]
                     .into_iter()
-                    .find(|p| p.is_file());
+                    .find(|p| something_at(p));
                 return Ok(Location {
                     given: dir.to_path_buf(),
                     layout: layout_of(&root, shape),

@@ -981,3 +981,32 @@ fn a_pipe_is_refused_at_once_not_waited_on() {
         assert!(err.contains("a device or a pipe"), "{err}");
     }
 }
+
+/// A frame of a video named with a time that is no time (`@abc`, `@`, `@NaN`) or before the
+/// start is said to be that, not "no such file" or "NaN s is past the end".
+#[test]
+fn a_video_frame_with_no_time_after_the_at_is_said_so() {
+    let clip = fixture("webcam_2s.mp4");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.mp4");
+    for (suffix, says) in [
+        ("abc", "is not a time in seconds"),
+        ("", "is not a time in seconds"),
+        ("NaN", "is not a time in seconds"),
+        ("-1", "before the clip's start"),
+    ] {
+        let source = format!("{}@{suffix}", clip.display());
+        let o = vivant(&[
+            os("render"),
+            os("--source"),
+            os(&source),
+            os("--driving"),
+            clip.as_os_str(),
+            os("-o"),
+            out.as_os_str(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{source}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{source}: {}", stderr(&o));
+        assert!(!out.exists());
+    }
+}

@@ -208,8 +208,25 @@ fn settings(args: &RenderArgs) -> RenderSettings {
 fn check(args: &RenderArgs) -> Result<(), CliError> {
     for p in args.source.iter() {
         match crate::media::video_frame_name(p) {
-            Some((file, _)) => super::input_file(&file)?,
-            None => super::input_file(p)?,
+            Some((file, t)) => {
+                super::input_file(&file)?;
+                if t < 0.0 {
+                    return Err(CliError::input(format!(
+                        "--source {}: {t} s is before the clip's start; give a time from 0",
+                        p.display()
+                    )));
+                }
+            }
+            None => {
+                if let Some((file, t)) = crate::media::bad_frame_time(p) {
+                    return Err(CliError::input(format!(
+                        "--source {}: \"{t}\" after the @ is not a time in seconds; a frame of {f} is named {f}@SECONDS, e.g. {f}@2.5",
+                        p.display(),
+                        f = file.display()
+                    )));
+                }
+                super::input_file(p)?
+            }
         }
     }
     for p in args.driving.iter().chain(&args.audio) {

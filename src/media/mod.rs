@@ -24,6 +24,19 @@ pub fn video_frame_name(path: &std::path::Path) -> Option<(std::path::PathBuf, f
     }
     let text = path.to_string_lossy();
     let (file, t) = text.rsplit_once('@')?;
-    let t = t.parse::<f64>().ok()?;
+    let t = t.parse::<f64>().ok().filter(|t| t.is_finite())?;
     Some((std::path::PathBuf::from(file), t))
+}
+
+/// `clip.mp4@…` where `clip.mp4` is a file but what follows the `@` is no time in seconds
+/// (`@abc`, `@`, `@NaN`): the file and the text, so that the error says that rather than
+/// "no such file".
+pub fn bad_frame_time(path: &std::path::Path) -> Option<(std::path::PathBuf, String)> {
+    if path.exists() || video_frame_name(path).is_some() {
+        return None;
+    }
+    let text = path.to_string_lossy();
+    let (file, t) = text.rsplit_once('@')?;
+    let file = std::path::PathBuf::from(file);
+    file.is_file().then(|| (file, t.to_string()))
 }

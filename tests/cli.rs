@@ -1010,3 +1010,82 @@ fn a_video_frame_with_no_time_after_the_at_is_said_so() {
         assert!(!out.exists());
     }
 }
+
+/// Every file under `dir`, at any depth, by name.
+fn names_below(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(names_below(&p));
+            } else {
+                out.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP while `track` analyses a clip stop it as they stop `render`: the
+/// partial analysis file is removed (it used to stay, hidden, in the cache) and the exit code
+/// is 130.
+#[test]
+fn a_signal_mid_track_leaves_no_partial_analysis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Five times the fixture: long enough to be stopped part way.
+    let clip = common::ffmpeg(
+        dir.path(),
+        "long.mp4",
+        &[
+            "-stream_loop",
+            "4",
+            "-i",
+            &fixture("webcam_2s.mp4").to_string_lossy(),
+            "-c",
+            "copy",
+        ],
+    );
+    for signal in ["INT", "TERM", "HUP"] {
+        let cache = tempfile::tempdir().expect("cache");
+        let child = Command::new(env!("CARGO_BIN_EXE_vivant"))
+            .arg("track")
+            .arg(&clip)
+            .env("VIVANT_CACHE_DIR", cache.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let started = std::time::Instant::now();
+        while !names_below(cache.path())
+            .iter()
+            .any(|n| n.contains("partial"))
+        {
+            assert!(
+                started.elapsed().as_secs() < 120,
+                "no partial file appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "SIG{signal}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let left: Vec<String> = names_below(cache.path())
+            .into_iter()
+            .filter(|n| n.contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "SIG{signal}: {left:?}");
+    }
+}

@@ -2,7 +2,6 @@
 //! of a voice-driven render (see `eval`).
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 use image::RgbImage;
@@ -104,7 +103,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
         &options,
-        &AtomicBool::new(false),
+        &super::cancel_on_signal(),
     )
     .map_err(|e| CliError::input(e.to_string()))?;
     eprintln!(
@@ -136,7 +135,7 @@ fn run_voice(
     video: &std::path::Path,
     analyzer: &Analyzer,
 ) -> Result<(), CliError> {
-    let (report, trace) = crate::eval::voice::measure(analyzer, video, &AtomicBool::new(false))
+    let (report, trace) = crate::eval::voice::measure(analyzer, video, &super::cancel_on_signal())
         .map_err(|e| CliError::input(e.to_string()))?;
     eprintln!(
         "{}: {} frames at {:.2} fps (face in {:.0} %): lips vs speech envelope r = {:.3} at lag 0, best r = {:.3} at lag {:+} frame(s) (+ = lips lead); silence: {} frames, {:.0} % closed (mean opening {:.3} vs {:.3} voiced); {} blinks, {:.1}/min, {:.0} ms each",
@@ -183,7 +182,7 @@ fn run_identity(
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
         options,
-        &AtomicBool::new(false),
+        &super::cancel_on_signal(),
     )
     .map_err(|e| CliError::input(e.to_string()))?;
     eprintln!(

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -303,12 +302,8 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
             None => return Err(CliError::input(PipelineError::NoSigner.to_string())),
         }
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let c = cancel.clone();
-        // Ctrl-C: stop at the next frame; the writer removes its temporary file.
-        let _ = ctrlc::set_handler(move || c.store(true, Ordering::Relaxed));
-    }
+    // Ctrl-C: stop at the next frame; the writer removes its temporary file.
+    let cancel = super::cancel_on_signal();
     let bar = ProgressBar::new(0);
     let style = ProgressStyle::with_template(
         "{msg:>10} [{bar:40}] {pos}/{len} frames, {per_sec}, ETA {eta}",

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
@@ -108,7 +107,8 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
     } else {
         crate::motion::cache::default_dir()
     };
-    let cancel = AtomicBool::new(false);
+    // A signal stops the tracking; its partial analysis file is removed.
+    let cancel = super::cancel_on_signal();
     let started = Instant::now();
     let (motion, notes) = DrivingMotion::analyse(
         &analyzer,
@@ -120,6 +120,10 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
     )
     .map_err(|e| match e {
         MotionError::Track(crate::motion::TrackError::Media(m)) => CliError::input(m.to_string()),
+        MotionError::Track(crate::motion::TrackError::Cancelled) => CliError {
+            code: 130,
+            message: "cancelled; nothing was kept".into(),
+        },
         MotionError::NoFace { .. } => CliError::input(e.to_string()),
         other => CliError::internal(other.to_string()),
     })?;

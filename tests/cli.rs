@@ -728,7 +728,7 @@ fn a_signal_mid_render_leaves_no_partial_file() {
     for signal in ["TERM", "HUP"] {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("speaks.mp4");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        let child = Command::new(env!("CARGO_BIN_EXE_vivant"))
             .args(["render", "--source"])
             .arg(fixture("astronaut.png"))
             .arg("--audio")
@@ -738,24 +738,8 @@ fn a_signal_mid_render_leaves_no_partial_file() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn");
-        // Wait for the encoder's temporary file, then signal.
-        let started = std::time::Instant::now();
-        while !names_in(dir.path()).iter().any(|n| n.contains("partial")) {
-            assert!(
-                started.elapsed().as_secs() < 120,
-                "no partial file appeared"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let pid = child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args([&format!("-{signal}"), &pid])
-                .status()
-                .expect("kill")
-                .success()
-        );
-        let status = child.wait().expect("wait");
+        // Once the encoder's temporary file is there.
+        let status = signal_once_partial(child, dir.path(), signal).status;
         assert!(!status.success(), "SIG{signal}: finished anyway");
         assert_eq!(names_in(dir.path()), Vec::<String>::new(), "SIG{signal}");
     }
@@ -1027,6 +1011,28 @@ fn names_below(dir: &Path) -> Vec<String> {
     out
 }
 
+/// Sends SIG`signal` to `child` once a partial file appears anywhere under `dir`, and waits
+/// for it to end.
+fn signal_once_partial(child: std::process::Child, dir: &Path, signal: &str) -> Output {
+    let started = std::time::Instant::now();
+    while !names_below(dir).iter().any(|n| n.contains("partial")) {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no partial file appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    child.wait_with_output().expect("wait")
+}
+
 /// Ctrl-C, SIGTERM or SIGHUP while `track` analyses a clip stop it as they stop `render`: the
 /// partial analysis file is removed (it used to stay, hidden, in the cache) and the exit code
 /// is 130.
@@ -1056,26 +1062,7 @@ fn a_signal_mid_track_leaves_no_partial_analysis() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn");
-        let started = std::time::Instant::now();
-        while !names_below(cache.path())
-            .iter()
-            .any(|n| n.contains("partial"))
-        {
-            assert!(
-                started.elapsed().as_secs() < 120,
-                "no partial file appeared"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        let pid = child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args([&format!("-{signal}"), &pid])
-                .status()
-                .expect("kill")
-                .success()
-        );
-        let out = child.wait_with_output().expect("wait");
+        let out = signal_once_partial(child, cache.path(), signal);
         assert_eq!(
             out.status.code(),
             Some(130),

@@ -91,18 +91,7 @@ impl Epilogue {
             self.scale.as_ref().map_or(1.0, |s| s[o]),
             self.shift.as_ref().map_or(0.0, |t| t[o]),
         );
-        let (bias, act) = (self.bias[o], self.act);
-        let f = move |src: &[f32], out: &mut [f32]| epilogue_run(src, out, bias, mul, add, act);
-        #[cfg(target_arch = "x86_64")]
-        {
-            match isa {
-                // SAFETY: the CPU has the ISA the kernels were built for (`Isa::available`).
-                Isa::Avx512 => return unsafe { epilogue_avx512(src, out, bias, mul, add, act) },
-                Isa::Avx2 => return unsafe { epilogue_avx2(src, out, bias, mul, add, act) },
-                Isa::Generic => {}
-            }
-        }
-        f(src, out)
+        epilogue(isa, src, out, self.bias[o], mul, add, self.act)
     }
 
     /// As [`Epilogue::run`] on values already in place.
@@ -190,20 +179,8 @@ fn epilogue_run(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act
     }
 }
 
-/// # Safety
-/// The CPU has AVX-512 F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn epilogue_avx512(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act: Act) {
-    epilogue_run(src, out, bias, mul, add, act)
-}
-
-/// # Safety
-/// The CPU has AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn epilogue_avx2(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act: Act) {
-    epilogue_run(src, out, bias, mul, add, act)
+super::simd::per_isa! {
+    fn epilogue(src: &[f32], out: &mut [f32], bias: f32, mul: f32, add: f32, act: Act) = epilogue_run
 }
 
 /// PyTorch's (O, C, taps) weight layout regrouped: element (o, c, t) goes to `at(o, c, t)`.

@@ -333,30 +333,15 @@ fn modulate_plane(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn modulate_plane_avx512(
-    src: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-    out: &mut [f32],
-    eps: f64,
-    act: super::Act,
-) {
-    modulate_plane(src, gamma, beta, out, eps, act)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn modulate_plane_avx2(
-    src: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
-    out: &mut [f32],
-    eps: f64,
-    act: super::Act,
-) {
-    modulate_plane(src, gamma, beta, out, eps, act)
+super::simd::per_isa! {
+    fn modulate(
+        src: &[f32],
+        gamma: &[f32],
+        beta: &[f32],
+        out: &mut [f32],
+        eps: f64,
+        act: super::Act,
+    ) = modulate_plane
 }
 
 /// SPADE's modulation in one pass: act(instance_norm(x)·(1 + γ) + β) on (N, C, H, W), with γ
@@ -383,6 +368,10 @@ pub fn modulated_instance_norm(
         return act.forward(&y);
     }
     let plane = h * w;
+    let isa = match super::cpu_path() {
+        super::CpuPath::Kernels { isa, .. } => isa,
+        _ => super::simd::Isa::Generic,
+    };
     let mut out = vec![0f32; n * c * plane];
     let dst = super::threads::SharedMut(out.as_mut_ptr());
     super::with_host(x, |xs| {
@@ -395,22 +384,7 @@ pub fn modulated_instance_norm(
                 // SAFETY: plane i is written by this task only.
                 let out =
                     unsafe { std::slice::from_raw_parts_mut(dst.ptr().add(i * plane), plane) };
-                let isa = match super::cpu_path() {
-                    super::CpuPath::Kernels { isa, .. } => isa,
-                    _ => super::simd::Isa::Generic,
-                };
-                match isa {
-                    // SAFETY: the CPU has the ISA `current` names.
-                    #[cfg(target_arch = "x86_64")]
-                    super::simd::Isa::Avx512 => unsafe {
-                        modulate_plane_avx512(src, gamma, beta, out, eps, act)
-                    },
-                    #[cfg(target_arch = "x86_64")]
-                    super::simd::Isa::Avx2 => unsafe {
-                        modulate_plane_avx2(src, gamma, beta, out, eps, act)
-                    },
-                    _ => modulate_plane(src, gamma, beta, out, eps, act),
-                }
+                modulate(isa, src, gamma, beta, out, eps, act);
             })
         })
     })??;

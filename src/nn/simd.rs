@@ -75,3 +75,34 @@ impl Isa {
         }
     }
 }
+
+/// `fn name(isa: Isa, args…) -> R` running `body` (an `#[inline(always)]` fn of the same
+/// args) compiled for the instruction set `isa` names: the AVX-512 and AVX2 + FMA copies are
+/// made here, so the plain loops in `body` vectorise at the width the CPU has. `isa` must be
+/// one the CPU has (`Isa::current`, a `CpuPath`'s, a packed layout's).
+macro_rules! per_isa {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:ident) => {
+        $(#[$m])*
+        $vis fn $name(isa: $crate::nn::simd::Isa, $($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f")]
+            unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                $body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                $body($($arg),*)
+            }
+            match isa {
+                // SAFETY: the caller's ISA is one the CPU has.
+                #[cfg(target_arch = "x86_64")]
+                $crate::nn::simd::Isa::Avx512 => unsafe { avx512($($arg),*) },
+                #[cfg(target_arch = "x86_64")]
+                $crate::nn::simd::Isa::Avx2 => unsafe { avx2($($arg),*) },
+                _ => $body($($arg),*),
+            }
+        }
+    };
+}
+pub(crate) use per_isa;

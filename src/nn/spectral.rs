@@ -257,45 +257,10 @@ impl Spectral {
     }
 }
 
-/// The 22×22 window at (y0 − 3, x0 − 3) of `plane` (zero outside) → its spectrum,
-/// X[u][v] = Σ_a Σ_b x[a][b] e^{−i 2π (u a + v b) / N}.
-fn forward_tile(
-    isa: Isa,
-    t: &Tables,
-    plane: &[f32],
-    hw: (usize, usize),
-    at: (usize, usize),
-) -> Spectrum {
-    match isa {
-        // SAFETY: the ISA was chosen from what the CPU has (`Isa::current`).
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { forward_tile_avx512(t, plane, hw, at) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { forward_tile_avx2(t, plane, hw, at) },
-        _ => forward_tile_any(t, plane, hw, at),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn forward_tile_avx512(
-    t: &Tables,
-    plane: &[f32],
-    hw: (usize, usize),
-    at: (usize, usize),
-) -> Spectrum {
-    forward_tile_any(t, plane, hw, at)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn forward_tile_avx2(
-    t: &Tables,
-    plane: &[f32],
-    hw: (usize, usize),
-    at: (usize, usize),
-) -> Spectrum {
-    forward_tile_any(t, plane, hw, at)
+super::simd::per_isa! {
+    /// The 22×22 window at (y0 − 3, x0 − 3) of `plane` (zero outside) → its spectrum,
+    /// X[u][v] = Σ_a Σ_b x[a][b] e^{−i 2π (u a + v b) / N}.
+    fn forward_tile(t: &Tables, plane: &[f32], hw: (usize, usize), at: (usize, usize)) -> Spectrum = forward_tile_any
 }
 
 #[inline(always)]
@@ -345,49 +310,17 @@ fn forward_tile_any(
     out
 }
 
-/// A tile's product spectrum back to its 16×16 outputs at (y0, x0) of `plane` (those inside
-/// it): y[p][q] = (1/N²) Σ_u Σ_v Y[u][v] e^{i 2π (u p + v q) / N}, the half spectrum standing
-/// for the whole (Hermitian).
-fn inverse_tile(
-    isa: Isa,
-    t: &Tables,
-    spec: &Spectrum,
-    plane: &mut [f32],
-    hw: (usize, usize),
-    at: (usize, usize),
-) {
-    match isa {
-        // SAFETY: the ISA was chosen from what the CPU has (`Isa::current`).
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { inverse_tile_avx512(t, spec, plane, hw, at) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { inverse_tile_avx2(t, spec, plane, hw, at) },
-        _ => inverse_tile_any(t, spec, plane, hw, at),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn inverse_tile_avx512(
-    t: &Tables,
-    spec: &Spectrum,
-    plane: &mut [f32],
-    hw: (usize, usize),
-    at: (usize, usize),
-) {
-    inverse_tile_any(t, spec, plane, hw, at)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn inverse_tile_avx2(
-    t: &Tables,
-    spec: &Spectrum,
-    plane: &mut [f32],
-    hw: (usize, usize),
-    at: (usize, usize),
-) {
-    inverse_tile_any(t, spec, plane, hw, at)
+super::simd::per_isa! {
+    /// A tile's product spectrum back to its 16×16 outputs at (y0, x0) of `plane` (those
+    /// inside it): y[p][q] = (1/N²) Σ_u Σ_v Y[u][v] e^{i 2π (u p + v q) / N}, the half
+    /// spectrum standing for the whole (Hermitian).
+    fn inverse_tile(
+        t: &Tables,
+        spec: &Spectrum,
+        plane: &mut [f32],
+        hw: (usize, usize),
+        at: (usize, usize),
+    ) = inverse_tile_any
 }
 
 #[inline(always)]

@@ -806,12 +806,17 @@ fn track(
         cancel,
         &|done, total| progress(Stage::Analysing(done, total)),
     )
-    .map_err(|e| match e {
-        MotionError::Track(crate::motion::TrackError::Cancelled) => PipelineError::Cancelled,
-        other => PipelineError::Motion(other),
-    })?;
+    .map_err(motion_error)?;
     notes.extend(more);
     Ok(motion)
+}
+
+/// A motion analysis' error as the pipeline's: a cancel stays a cancel.
+fn motion_error(e: MotionError) -> PipelineError {
+    match e {
+        MotionError::Track(crate::motion::TrackError::Cancelled) => PipelineError::Cancelled,
+        other => PipelineError::Motion(other),
+    }
 }
 
 /// The tracked clip read by the neural engine's motion extractor (or from its cache).
@@ -833,10 +838,7 @@ fn neural_motion(
         cancel,
         &|done, total| progress(Stage::Analysing(done, total)),
     )
-    .map_err(|e| match e {
-        MotionError::Track(crate::motion::TrackError::Cancelled) => PipelineError::Cancelled,
-        other => PipelineError::Motion(other),
-    })?;
+    .map_err(motion_error)?;
     notes.extend(more);
     Ok(m)
 }

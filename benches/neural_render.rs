@@ -22,7 +22,8 @@ use vivant::face::Analyzer;
 use vivant::models::ModelSource;
 use vivant::neural::LivePortrait;
 use vivant::neural::config::Config;
-use vivant::pipeline::{EngineChoice, RenderJob, Soundtrack, Stage};
+use vivant::pipeline::{EngineChoice, EngineSettings, RenderJob, Soundtrack, Stage};
+use vivant::render::NeuralKind;
 
 fn main() {
     vivant::init_compute_threads();
@@ -61,10 +62,10 @@ fn main() {
         dir.path().join("neural.mp4"),
     );
     job.sound = Soundtrack::File(root.join("assets/speech_librivox_20s.wav"));
-    job.settings.engine = EngineChoice::Neural;
+    job.settings.engine = EngineSettings::new(EngineChoice::Neural);
     job.settings.end_s = Some(seconds);
     job.cache_dir = Some(dir.path().join("cache"));
-    job.networks = Some(Arc::new(networks));
+    job.kind = Some(Arc::new(NeuralKind::new(Arc::new(networks))));
     let analyzer = Analyzer::new(&dev, &ModelSource::Embedded).unwrap_or_else(|e| panic!("{e}"));
     let start = Instant::now();
     // When the first rendering progress came, and how many frames were done by then.

@@ -40,3 +40,13 @@ pub fn init_compute_threads() {
         unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
     }
 }
+
+/// What a panicked thread said (its message, when it was text), for the typed error that
+/// reports it.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}

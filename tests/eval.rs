@@ -48,7 +48,9 @@ fn self_reenactment_on_the_webcam_clip() {
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
     let go = AtomicBool::new(false);
     let cache = dir.path().join("cache");
-    let opts = vivant::render::EngineOptions::default();
+    let opts = vivant::render::WarpKind {
+        backend: vivant::render::Backend::Cpu,
+    };
     let (one, pics) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &opts, &go).expect("K=1");
     let (four, _) =
@@ -87,7 +89,9 @@ fn absolute_mode_keeps_the_portraits_face_shape() {
         12,
         Some(&common::motion_cache()),
         true,
-        &vivant::render::EngineOptions::default(),
+        &vivant::render::WarpKind {
+            backend: vivant::render::Backend::Cpu,
+        },
         &AtomicBool::new(false),
     )
     .expect("identity");

@@ -89,7 +89,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use vivant::face::Analyzer;
 use vivant::models::ModelSource;
 use vivant::pipeline::{
-    Animation, EngineChoice, PipelineError, RenderJob, Soundtrack, Stage, render,
+    Animation, EngineChoice, EngineSettings, PipelineError, RenderJob, Soundtrack, Stage, render,
 };
 
 fn analyzer() -> Analyzer {
@@ -98,8 +98,10 @@ fn analyzer() -> Analyzer {
 
 /// A job for the neural engine with the golden set's reduced weights.
 fn neural(mut job: RenderJob) -> RenderJob {
-    job.settings.engine = EngineChoice::Neural;
-    job.settings.weights = Some(golden_dir().join("safetensors"));
+    job.settings.engine = EngineSettings::Neural {
+        weights: Some(golden_dir().join("safetensors")),
+        device: vivant::devices::DeviceChoice::Auto,
+    };
     job.settings.preset = "ultrafast".into();
     job
 }
@@ -262,7 +264,7 @@ fn the_neural_engine_takes_the_source_nearest_in_pose_and_expression() {
     use std::sync::Arc;
     use vivant::neural::LivePortrait;
     use vivant::neural::crop::input_tensor;
-    use vivant::render::{Drive, EngineOptions, SourceFace, Transfer};
+    use vivant::render::{Drive, NeuralKind, SourceFace, TrackEntry, Transfer};
     let networks =
         Arc::new(LivePortrait::load(&golden_dir().join("pth"), &Device::Cpu).expect("weights"));
     let a = analyzer();
@@ -290,20 +292,16 @@ fn the_neural_engine_takes_the_source_nearest_in_pose_and_expression() {
             mode: vivant::motion::Mode::Relative,
             strengths: Default::default(),
             reference: None,
-            reference_motion: None,
+            reference_track: None,
         },
-        &EngineOptions {
-            engine: EngineChoice::Neural,
-            networks: Some(networks),
-            ..Default::default()
-        },
+        &NeuralKind::new(networks),
     )
     .expect("engine");
     let mut drive = |reading: &vivant::neural::KpInfo| {
         let drawn = engine
             .render(&Drive {
                 face: pictures[0].landmarks68,
-                motion: Some(reading.clone()),
+                track: Some(TrackEntry::new(reading.clone())),
                 controls: None,
             })
             .expect("render");
@@ -657,7 +655,7 @@ fn a_neural_job_is_prepared_warp_first_then_neural_from_the_same_analysis() {
     assert_eq!(warp.frames(), spoken.frames());
     // Another engine: no second step.
     let mut job = job;
-    job.settings.engine = EngineChoice::Warp;
+    job.settings.engine = EngineSettings::new(EngineChoice::Warp);
     let (_, stage) = Animation::prepare_staged(&a, &job, &go, &|_| {}).expect("prepare");
     assert!(stage.is_none());
 }

@@ -11,7 +11,7 @@ use vivant::face::Analyzer;
 use vivant::geometry::Face68;
 use vivant::models::ModelSource;
 use vivant::motion::{Mode, Strengths};
-use vivant::render::{Drive, EngineOptions, MeshWarp, SourceFace, Transfer};
+use vivant::render::{Backend, Drive, MeshWarp, SourceFace, Transfer, WarpKind};
 
 fn portrait() -> (RgbImage, Face68) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut.png");
@@ -49,20 +49,21 @@ fn own_landmarks_give_the_source_back() {
             mode: Mode::Relative,
             strengths: Strengths::default(),
             reference: Some(lm),
-            reference_motion: None,
+            reference_track: None,
         },
-        &EngineOptions::default(),
+        &WarpKind {
+            backend: Backend::Cpu,
+        },
     )
     .expect("warp engine");
-    assert_eq!((engine.name(), engine.sources()), ("warp", 1));
-    assert_eq!(engine.size(0), img.dimensions());
     let drawn = engine
         .render(&Drive {
             face: lm,
-            motion: None,
+            track: None,
             controls: None,
         })
         .expect("render");
+    assert_eq!(drawn.image.dimensions(), img.dimensions());
     assert_eq!(drawn.source, 0);
     let out = drawn.image;
     let worst = out
@@ -200,15 +201,17 @@ fn a_shrinking_face_does_not_alias() {
     assert!(sd < 25.0, "sd {sd}: the stripes alias");
 }
 
-/// The pipeline around any engine, through the seam tests use: a stand-in engine that paints
-/// each frame one flat grey, a step lighter per frame, shows that a voice render asks for its
-/// frames in order, once each, with the voice's face controls and the portrait's own face as
-/// the reference, and that the MP4 holds those frames in that order with the sound as long.
+/// The pipeline around any engine, through the public API as a third engine would use it: a
+/// kind of its own whose engine paints each frame one flat grey, a step lighter per frame,
+/// shows that a voice render asks for its frames in order, once each, with the voice's face
+/// controls and the portrait's own face as the reference, and that the MP4 holds those frames
+/// in that order with the sound as long.
 #[test]
 fn the_pipeline_draws_every_frame_in_order_through_any_engine() {
     use std::sync::{Arc, Mutex};
+    use vivant::export::credentials::SourceType;
     use vivant::pipeline::{RenderJob, render};
-    use vivant::render::{CustomEngine, Engine, RenderError, Rendered};
+    use vivant::render::{Engine, EngineKind, RenderError, Rendered};
 
     struct Greys {
         size: (u32, u32),
@@ -216,26 +219,42 @@ fn the_pipeline_draws_every_frame_in_order_through_any_engine() {
         drawn: Arc<Mutex<Vec<bool>>>,
     }
     impl Engine for Greys {
-        fn name(&self) -> &'static str {
-            "greys"
-        }
-        fn sources(&self) -> usize {
-            1
-        }
-        fn size(&self, _: usize) -> (u32, u32) {
-            self.size
-        }
         fn source_face(&self, _: usize) -> &Face68 {
             &self.face
         }
         fn render(&mut self, drive: &Drive) -> Result<Rendered, RenderError> {
             let mut drawn = self.drawn.lock().expect("lock");
-            drawn.push(drive.controls.is_some() && drive.motion.is_none());
+            drawn.push(drive.controls.is_some() && drive.track.is_none());
             let level = (16 + 4 * drawn.len()) as u8;
             Ok(Rendered {
                 image: RgbImage::from_pixel(self.size.0, self.size.1, image::Rgb([level; 3])),
                 source: 0,
             })
+        }
+    }
+    struct GreysKind {
+        drawn: Arc<Mutex<Vec<bool>>>,
+        reference: Arc<Mutex<Option<Face68>>>,
+    }
+    impl EngineKind for GreysKind {
+        fn name(&self) -> &'static str {
+            "greys"
+        }
+        fn source_type(&self) -> SourceType {
+            SourceType::TrainedAlgorithmicMedia
+        }
+        fn prepare(
+            &self,
+            sources: Vec<SourceFace>,
+            transfer: &Transfer,
+        ) -> Result<Box<dyn Engine>, RenderError> {
+            *self.reference.lock().expect("lock") = transfer.reference;
+            let s = &sources[0];
+            Ok(Box::new(Greys {
+                size: s.image.dimensions(),
+                face: s.landmarks68,
+                drawn: self.drawn.clone(),
+            }))
         }
     }
 
@@ -251,18 +270,11 @@ fn the_pipeline_draws_every_frame_in_order_through_any_engine() {
     job.settings.end_s = Some(2.0);
     job.settings.preset = "ultrafast".into();
     let drawn = Arc::new(Mutex::new(Vec::new()));
-    let seen = drawn.clone();
     let reference = Arc::new(Mutex::new(None));
-    let got_reference = reference.clone();
-    job.custom_engine = Some(CustomEngine(Arc::new(move |sources, transfer| {
-        *got_reference.lock().expect("lock") = transfer.reference;
-        let s = &sources[0];
-        Ok(Box::new(Greys {
-            size: s.image.dimensions(),
-            face: s.landmarks68,
-            drawn: seen.clone(),
-        }) as Box<dyn Engine>)
-    })));
+    job.kind = Some(Arc::new(GreysKind {
+        drawn: drawn.clone(),
+        reference: reference.clone(),
+    }));
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
     let report = render(
         &a,
@@ -293,4 +305,140 @@ fn the_pipeline_draws_every_frame_in_order_through_any_engine() {
     }
     // The voice's 2 s, as long as the 50 frames.
     assert_eq!(report.audio, Some(vivant::export::AudioFit::Exact));
+}
+
+/// A third engine with its own reading of the driving clip, through the public API only: its
+/// kind reads the clip (as a neural engine reads its motion) into one grey per driving frame,
+/// from the frame's brightness and its place in the clip; the pipeline hands each output frame
+/// the entry of the driving frame it follows, and the engine paints it flat. The video's
+/// frames follow the reading frame for frame, and its comment names the engine.
+#[test]
+fn a_third_engine_is_one_kind_with_its_own_reading_of_the_clip() {
+    use std::sync::Arc;
+    use vivant::export::credentials::SourceType;
+    use vivant::media::VideoSource;
+    use vivant::motion::MotionError;
+    use vivant::pipeline::{RenderJob, Soundtrack, render};
+    use vivant::render::{
+        Analysed, ClipInput, ClipTrack, Engine, EngineKind, RenderError, Rendered, TrackEntry,
+    };
+
+    fn mean(img: &RgbImage) -> f64 {
+        img.as_raw().iter().map(|&v| v as f64).sum::<f64>() / img.as_raw().len() as f64
+    }
+    struct Means(Vec<u8>);
+    impl ClipTrack for Means {
+        fn entry(&self, i: usize) -> std::io::Result<TrackEntry> {
+            Ok(TrackEntry::new(self.0[i]))
+        }
+    }
+    struct Flat {
+        size: (u32, u32),
+        face: Face68,
+    }
+    impl Engine for Flat {
+        fn source_face(&self, _: usize) -> &Face68 {
+            &self.face
+        }
+        fn render(&mut self, drive: &Drive) -> Result<Rendered, RenderError> {
+            let level = drive
+                .track
+                .as_ref()
+                .and_then(|t| t.get::<u8>())
+                .ok_or(RenderError::NoTrack { engine: "flat" })?;
+            Ok(Rendered {
+                image: RgbImage::from_pixel(self.size.0, self.size.1, image::Rgb([*level; 3])),
+                source: 0,
+            })
+        }
+    }
+    struct FlatKind;
+    impl EngineKind for FlatKind {
+        fn name(&self) -> &'static str {
+            "flat"
+        }
+        fn source_type(&self) -> SourceType {
+            SourceType::TrainedAlgorithmicMedia
+        }
+        fn analyse(&self, clip: &ClipInput<'_>) -> Result<Option<Analysed>, MotionError> {
+            let mut video = VideoSource::open(clip.clip)
+                .map_err(|e| MotionError::Track(vivant::motion::TrackError::Media(e)))?;
+            let mut means = Vec::new();
+            for i in 0..clip.motion.len() {
+                let f = video
+                    .frame(i as u64)
+                    .map_err(|e| MotionError::Track(vivant::motion::TrackError::Media(e)))?;
+                // Brightness alone barely changes over the clip: the frame's place makes
+                // every entry different.
+                means.push((mean(&f.image) / 8.0 + 3.0 * (i % 60) as f64).round() as u8);
+            }
+            Ok(Some(Analysed {
+                track: Arc::new(Means(means)),
+                notes: Vec::new(),
+            }))
+        }
+        fn prepare(
+            &self,
+            sources: Vec<SourceFace>,
+            _: &Transfer,
+        ) -> Result<Box<dyn Engine>, RenderError> {
+            let s = &sources[0];
+            Ok(Box::new(Flat {
+                size: s.image.dimensions(),
+                face: s.landmarks68,
+            }))
+        }
+    }
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clip = root.join("tests/fixtures/webcam_2s.mp4");
+    let (_, lm) = portrait();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("flat.mp4");
+    let mut job = RenderJob::new(
+        root.join("tests/fixtures/astronaut.png"),
+        clip.clone(),
+        out.clone(),
+    );
+    job.landmarks = vec![Some(lm)];
+    job.sound = Soundtrack::None;
+    job.settings.preset = "ultrafast".into();
+    job.settings.crf = 0;
+    job.settings.credentials = false;
+    job.cache_dir = Some(dir.path().join("cache"));
+    job.kind = Some(Arc::new(FlatKind));
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let report = render(
+        &a,
+        &job,
+        &std::sync::atomic::AtomicBool::new(false),
+        &|_| {},
+    )
+    .expect("render");
+    let mut driving = VideoSource::open(&clip).expect("clip");
+    let mut video = VideoSource::open(&out).expect("video");
+    assert_eq!(
+        report.frames,
+        driving.frame_times().expect("times").len() as u64
+    );
+    for k in 0..report.frames {
+        let seen = mean(&driving.frame(k).expect("driving frame").image);
+        let want = (seen / 8.0 + 3.0 * (k % 60) as f64).round();
+        let got = mean(&video.frame(k).expect("frame").image);
+        assert!((got - want).abs() < 1.5, "frame {k}: {got} for {want}");
+    }
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags=comment",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&out)
+        .output()
+        .expect("ffprobe");
+    let comment = String::from_utf8_lossy(&probe.stdout);
+    assert!(comment.contains("(flat engine)"), "{comment}");
 }

@@ -964,7 +964,7 @@ fn the_neural_engine_is_chosen_with_its_weights_folder() {
     }
     drop_file(&mut h, &partial);
     h.step();
-    assert!(h.state().project.settings.weights.is_none());
+    assert!(h.state().neural_weights().is_none());
     assert!(
         h.state()
             .notices
@@ -977,7 +977,7 @@ fn the_neural_engine_is_chosen_with_its_weights_folder() {
     drop_file(&mut h, &golden.join("safetensors"));
     h.step();
     assert_eq!(
-        h.state().project.settings.weights.as_deref(),
+        h.state().neural_weights().as_deref(),
         Some(golden.join("safetensors").as_path())
     );
     h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Engine")
@@ -988,7 +988,10 @@ fn the_neural_engine_is_chosen_with_its_weights_folder() {
     for _ in 0..3 {
         h.step();
     }
-    assert_eq!(h.state().project.settings.engine, EngineChoice::Neural);
+    assert_eq!(
+        h.state().project.settings.engine.choice(),
+        EngineChoice::Neural
+    );
     h.get_by_label("Weights: safetensors");
     h.state_mut().notices.banners.clear();
     h.step();
@@ -1072,20 +1075,23 @@ fn the_weights_are_downloaded_with_progress_and_cancel() {
     );
     let repo = cache.join("models--KwaiVGI--LivePortrait");
     assert!(!repo.join("snapshots").exists(), "nothing is installed");
-    assert!(h.state().project.settings.weights.is_none());
+    assert!(h.state().neural_weights().is_none());
     // Again, at full speed: it goes on from what the first one left.
     server.set_throttle(None);
     server.clear_log();
     h.get_by_label(vivant::studio::app::DOWNLOAD_LABEL).click();
     wait_for(&mut h, "the weights", |a| {
-        a.project.settings.weights.is_some()
+        a.project.settings.engine.weights().is_some()
     });
     let lp = repo.join("snapshots").join(COMMIT).join("liveportrait");
     assert_eq!(
-        h.state().project.settings.weights.as_deref(),
+        h.state().project.settings.engine.weights(),
         Some(lp.as_path())
     );
-    assert_eq!(h.state().project.settings.engine, EngineChoice::Neural);
+    assert_eq!(
+        h.state().project.settings.engine.choice(),
+        EngineChoice::Neural
+    );
     assert!(!h.state().downloading());
     let total: usize = common::hub::golden_files()
         .iter()
@@ -1121,10 +1127,13 @@ fn the_weights_are_downloaded_with_progress_and_cancel() {
     h.state_mut().set_engine(EngineChoice::Neural);
     h.step();
     assert_eq!(
-        h.state().project.settings.weights.as_deref(),
+        h.state().project.settings.engine.weights(),
         Some(lp.as_path())
     );
-    assert_eq!(h.state().project.settings.engine, EngineChoice::Neural);
+    assert_eq!(
+        h.state().project.settings.engine.choice(),
+        EngineChoice::Neural
+    );
     let expected = format!(
         "Using LivePortrait's weights from {} (the Hugging Face cache).",
         lp.display()
@@ -1263,10 +1272,13 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
     );
     ready_source(&mut h, "astronaut.png");
     drop_file(&mut h, &fixture("webcam_2s.mp4"));
-    h.state_mut().project.settings.backend = vivant::pipeline::Backend::Wgpu;
+    h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Warp {
+        backend: vivant::pipeline::Backend::Wgpu,
+    };
     // As on a machine without one.
-    h.state_mut().set_gpu(Err("no adapter found".into()));
-    h.state_mut().set_gpu(Err("no adapter found".into()));
+    let none = || vivant::render::GpuError::NoAdapter("no adapter found".into());
+    h.state_mut().set_gpu(Err(none()));
+    h.state_mut().set_gpu(Err(none()));
     h.step();
     let notes: Vec<String> = h
         .state()
@@ -1282,10 +1294,13 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         .state()
         .render_job(dir.path().join("out.mp4"), true)
         .expect("job");
-    assert_eq!(job.settings.backend, vivant::pipeline::Backend::Cpu);
     assert_eq!(
-        h.state().project.settings.backend,
-        vivant::pipeline::Backend::Wgpu,
+        job.settings.engine.backend(),
+        Some(vivant::pipeline::Backend::Cpu)
+    );
+    assert_eq!(
+        h.state().project.settings.engine.backend(),
+        Some(vivant::pipeline::Backend::Wgpu),
         "the project keeps asking for the GPU, for machines that have one"
     );
     wait_for(&mut h, "the preview on the CPU", |a| {
@@ -1308,7 +1323,7 @@ fn a_neural_device_not_here_is_greyed_with_the_reason_and_runs_on_the_cpu() {
     let probed = h.state().compute.clone().expect("probed");
     assert_eq!(probed.gpu.len(), 2, "{probed:?}");
     assert_eq!(
-        h.state().project.settings.device,
+        h.state().neural_device(),
         DeviceChoice::Auto,
         "a new project's neural engine runs where auto says"
     );
@@ -1328,8 +1343,10 @@ fn a_neural_device_not_here_is_greyed_with_the_reason_and_runs_on_the_cpu() {
     }];
     report.auto = "cpu";
     report.auto_note = Some(format!("the neural engine runs on the CPU (CUDA: {why})"));
-    h.state_mut().project.settings.engine = EngineChoice::Neural;
-    h.state_mut().project.settings.device = DeviceChoice::Cuda;
+    h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Neural {
+        weights: None,
+        device: DeviceChoice::Cuda,
+    };
     h.state_mut().set_compute(report.clone());
     h.state_mut().set_compute(report);
     h.step();
@@ -1347,10 +1364,10 @@ fn a_neural_device_not_here_is_greyed_with_the_reason_and_runs_on_the_cpu() {
         .state()
         .render_job(dir.path().join("out.mp4"), true)
         .expect("job");
-    assert_eq!(job.settings.device, DeviceChoice::Cpu);
+    assert_eq!(job.settings.engine.device(), Some(DeviceChoice::Cpu));
     assert_eq!(
-        h.state().project.settings.device,
-        DeviceChoice::Cuda,
+        h.state().project.settings.engine.device(),
+        Some(DeviceChoice::Cuda),
         "the project keeps asking for CUDA, for machines that have it"
     );
     for _ in 0..3 {
@@ -1366,7 +1383,7 @@ fn a_neural_device_not_here_is_greyed_with_the_reason_and_runs_on_the_cpu() {
     }
     h.get_by_label_contains(&format!("CUDA is not available here: {why}"));
     // Auto stays offered, and says where it runs.
-    h.state_mut().project.settings.device = DeviceChoice::Auto;
+    h.state_mut().set_device(DeviceChoice::Auto);
     for _ in 0..3 {
         h.step();
     }
@@ -1375,8 +1392,9 @@ fn a_neural_device_not_here_is_greyed_with_the_reason_and_runs_on_the_cpu() {
             .render_job(dir.path().join("out.mp4"), true)
             .expect("job")
             .settings
-            .device,
-        DeviceChoice::Auto
+            .engine
+            .device(),
+        Some(DeviceChoice::Auto)
     );
     h.get_by_label("Auto: the CPU here");
 }

@@ -10,7 +10,7 @@ use super::{CliError, parse_device, write_atomic};
 use crate::face::Analyzer;
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
-use crate::render::{Backend, EngineChoice, EngineOptions};
+use crate::render::{Backend, EngineChoice, EngineKind};
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -79,21 +79,15 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);
     }
-    let networks = if args.engine.needs_neural_motion() {
-        Some(std::sync::Arc::new(
-            super::networks(args.weights.as_deref(), args.device)?.0,
-        ))
-    } else {
-        None
-    };
-    let options = EngineOptions {
-        engine: args.engine,
-        backend: args.backend,
-        networks,
-        custom: None,
-    };
+    let mut engine = super::engine_settings(
+        args.engine,
+        args.backend,
+        args.weights.as_deref(),
+        args.device,
+    );
+    let kind = super::engine_kind(&mut engine)?;
     if let Some(source) = &args.source {
-        return run_identity(args, source, clip, &analyzer, &options);
+        return run_identity(args, source, clip, &analyzer, &*kind);
     }
     let (report, pictures) = crate::eval::self_reenactment(
         &analyzer,
@@ -102,10 +96,10 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         args.frames.max(1),
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
-        &options,
+        &*kind,
         &super::cancel_on_signal(),
     )
-    .map_err(|e| CliError::input(e.to_string()))?;
+    .map_err(|e| CliError::of(&e))?;
     eprintln!(
         "{}: K = {} (source frames {:?}), {} frames: PSNR {:.2} dB, SSIM {:.3}, L1 {:.4}, AKD {:.2} px at 256 px (median {:.2}; face found in {:.0} %), jitter {:.4} generated vs {:.4} real",
         report.clip,
@@ -135,8 +129,19 @@ fn run_voice(
     video: &std::path::Path,
     analyzer: &Analyzer,
 ) -> Result<(), CliError> {
+    use crate::eval::voice::VoiceEvalError;
+    use crate::motion::TrackError;
     let (report, trace) = crate::eval::voice::measure(analyzer, video, &super::cancel_on_signal())
-        .map_err(|e| CliError::input(e.to_string()))?;
+        .map_err(|e| match e {
+            VoiceEvalError::Track(TrackError::Cancelled) => CliError {
+                code: 130,
+                message: "cancelled".into(),
+            },
+            VoiceEvalError::Track(TrackError::Io(_) | TrackError::Analysis(_)) => {
+                CliError::internal(e.to_string())
+            }
+            _ => CliError::input(e.to_string()),
+        })?;
     eprintln!(
         "{}: {} frames at {:.2} fps (face in {:.0} %): lips vs speech envelope r = {:.3} at lag 0, best r = {:.3} at lag {:+} frame(s) (+ = lips lead); silence: {} frames, {:.0} % closed (mean opening {:.3} vs {:.3} voiced); {} blinks, {:.1}/min, {:.0} ms each",
         report.video,
@@ -171,7 +176,7 @@ fn run_identity(
     source: &std::path::Path,
     clip: &std::path::Path,
     analyzer: &Analyzer,
-    options: &EngineOptions,
+    kind: &dyn EngineKind,
 ) -> Result<(), CliError> {
     super::input_file(source)?;
     let (report, pictures) = crate::eval::identity::identity_kept(
@@ -181,10 +186,10 @@ fn run_identity(
         args.frames.max(1),
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
-        options,
+        kind,
         &super::cancel_on_signal(),
     )
-    .map_err(|e| CliError::input(e.to_string()))?;
+    .map_err(|e| CliError::of(&e))?;
     eprintln!(
         "{} driven by {}, {} frames: face shape off the portrait's by {:.4} eye distances in relative mode (worst {:.4}; face found in {:.0} %), {:.4} in absolute mode (worst {:.4}; {:.0} %): absolute/relative = {:.2}; the portrait itself re-detected: {:.4}",
         report.source,

@@ -88,6 +88,20 @@ impl CliError {
             message: message.into(),
         }
     }
+
+    /// A pipeline's error with the exit code its kind of failure has: 130 cancelled, 1 ours
+    /// or the machine's, 2 what the user gave.
+    pub fn of(e: &crate::pipeline::PipelineError) -> Self {
+        use crate::pipeline::Failure;
+        match e.failure() {
+            Failure::Cancelled => Self {
+                code: 130,
+                message: "cancelled".into(),
+            },
+            Failure::Internal => Self::internal(e.to_string()),
+            _ => Self::input(e.to_string()),
+        }
+    }
 }
 
 pub(crate) fn model_source(cli_models: &Option<PathBuf>) -> ModelSource {
@@ -112,21 +126,37 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }
 
-/// The neural engine's networks from `--weights DIR` (without it, the first complete folder of
-/// the usual places, said on stderr) on `--device`, and the folder they came from: a missing
-/// folder, file or tensor, or a device that is not here, is a bad input (exit 2) that names
-/// what is needed. When `auto` ends on the CPU, one note says why.
-pub(crate) fn networks(
+/// The engine the flags choose, with its own settings.
+pub(crate) fn engine_settings(
+    engine: crate::render::EngineChoice,
+    backend: crate::render::Backend,
     weights: Option<&std::path::Path>,
     device: DeviceChoice,
-) -> Result<(crate::neural::LivePortrait, PathBuf), CliError> {
-    let dir = models::weights_folder(weights)?;
-    let (networks, note) = crate::pipeline::load_networks(Some(&dir), device)
-        .map_err(|e| CliError::input(e.to_string()))?;
-    if let Some(note) = note {
+) -> crate::render::EngineSettings {
+    use crate::render::{EngineChoice, EngineSettings};
+    match engine {
+        EngineChoice::Warp => EngineSettings::Warp { backend },
+        EngineChoice::Neural => EngineSettings::Neural {
+            weights: weights.map(|w| w.to_path_buf()),
+            device,
+        },
+    }
+}
+
+/// The engine kind `settings` make, its resources loaded before any work (a missing folder,
+/// file or tensor, or a device that is not here, is a bad input, exit 2, that names what is
+/// needed); what was left to be found is filled into `settings` and said on stderr, as is a
+/// GPU asked for by `auto` that ended on the CPU.
+pub(crate) fn engine_kind(
+    settings: &mut crate::render::EngineSettings,
+) -> Result<std::sync::Arc<dyn crate::render::EngineKind>, CliError> {
+    let failed = |e: crate::render::RenderError| CliError::of(&e.into());
+    let found = settings.locate().map_err(failed)?;
+    let (kind, notes) = settings.kind().map_err(failed)?;
+    for note in found.iter().chain(&notes) {
         eprintln!("note: {note}");
     }
-    Ok((networks, dir))
+    Ok(kind)
 }
 
 /// Run a parsed command line.

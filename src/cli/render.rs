@@ -2,7 +2,6 @@
 //! recording alone, or by a clip with the lips from a recording; to MP4.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -168,10 +167,12 @@ fn fps(s: &str) -> Result<f64, String> {
 /// The settings the flags choose.
 fn settings(args: &RenderArgs) -> RenderSettings {
     RenderSettings {
-        engine: args.engine,
-        weights: args.weights.clone(),
-        device: args.device,
-        backend: args.backend,
+        engine: super::engine_settings(
+            args.engine,
+            args.backend,
+            args.weights.as_deref(),
+            args.device,
+        ),
         mode: if args.absolute {
             Mode::Absolute
         } else {
@@ -277,13 +278,9 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         (None, false) => Soundtrack::Driving,
     };
     job.settings = settings(args);
-    // The neural engine's weights are read before any work: a missing or broken file is
-    // reported now, not after the driving clip has been analysed.
-    if job.settings.engine.needs_neural_motion() {
-        let (networks, dir) = super::networks(job.settings.weights.as_deref(), args.device)?;
-        job.networks = Some(Arc::new(networks));
-        job.settings.weights = Some(dir);
-    }
+    // The engine's resources (the neural engine's weights) are read before any work: a
+    // missing or broken file is reported now, not after the driving clip has been analysed.
+    job.kind = Some(super::engine_kind(&mut job.settings.engine)?);
     if args.no_cache {
         job.cache_dir = None;
     }
@@ -335,8 +332,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
             code: 130,
             message: format!("cancelled; {} was not written", args.output.display()),
         },
-        Failure::Internal => CliError::internal(e.to_string()),
-        _ => CliError::input(e.to_string()),
+        _ => CliError::of(&e),
     })?;
     for n in &report.notes {
         eprintln!("note: {n}");

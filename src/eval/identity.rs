@@ -14,7 +14,7 @@ use crate::face::Analyzer;
 use crate::geometry::Face68;
 use crate::motion::{DrivingMotion, Mode, MotionSettings, Strengths, most_neutral};
 use crate::pipeline::{PipelineError, source_face};
-use crate::render::{Drive, EngineOptions, SourceFace, Transfer};
+use crate::render::{Drive, EngineKind, SourceFace, Transfer};
 
 /// One mode's score.
 #[derive(Clone, Debug, Serialize)]
@@ -59,7 +59,7 @@ pub fn identity_kept(
     frames: usize,
     cache_dir: Option<&Path>,
     keep_pictures: bool,
-    options: &EngineOptions,
+    kind: &dyn EngineKind,
     cancel: &AtomicBool,
 ) -> Result<(IdentityReport, Vec<(RgbImage, RgbImage)>), PipelineError> {
     let (image, landmarks, _) = source_face(analyzer, source)?;
@@ -97,13 +97,13 @@ pub fn identity_kept(
     let picked: Vec<usize> = (0..n)
         .map(|j| observed[(j * observed.len() + observed.len() / 2) / n])
         .collect();
-    let neural = super::neural_motion(options, clip, &motion, cache_dir, cancel)?;
+    let own = super::own_track(kind, clip, &motion, cache_dir, cancel)?;
     let reference = motion
         .landmarks(reference_index)
         .map_err(PipelineError::MotionFile)?;
-    let reference_motion = neural
+    let reference_track = own
         .as_ref()
-        .map(|m| m.frame(reference_index))
+        .map(|t| t.entry(reference_index))
         .transpose()
         .map_err(PipelineError::MotionFile)?;
     let mut scores: Vec<Vec<Option<f64>>> = Vec::new();
@@ -113,28 +113,22 @@ pub fn identity_kept(
             mode,
             strengths: Strengths::default(),
             reference: Some(reference),
-            reference_motion: reference_motion.clone(),
+            reference_track: reference_track.clone(),
         };
         let portrait = SourceFace {
             image: image.clone(),
             landmarks68: landmarks,
         };
-        let mut engine = crate::render::prepare(vec![portrait], &transfer, options)?;
+        let mut engine = crate::render::prepare(vec![portrait], &transfer, kind)?;
         let (mut mode_scores, mut mode_pictures) = (Vec::new(), Vec::new());
         for &i in &picked {
             if cancel.load(Ordering::Relaxed) {
                 return Err(PipelineError::Cancelled);
             }
             let face = faces[i].ok_or(PipelineError::NoDriver)?;
-            let out = engine.render(&Drive {
-                face,
-                motion: neural
-                    .as_ref()
-                    .map(|m| m.frame(i))
-                    .transpose()
-                    .map_err(PipelineError::MotionFile)?,
-                controls: None,
-            })?;
+            let drive =
+                Drive::from_clip(face, own.as_deref(), i).map_err(PipelineError::MotionFile)?;
+            let out = engine.render(&drive)?;
             let found = analyzer.analyze(&out.image)?;
             mode_scores.push(
                 found

@@ -15,10 +15,9 @@ use serde::Serialize;
 use crate::face::{Analyzer, mesh::MESH_TO_68};
 use crate::geometry::Face68;
 use crate::media::VideoSource;
-use crate::motion::neural::NeuralMotion;
 use crate::motion::{DrivingMotion, Mode, MotionSettings, Strengths, jitter};
 use crate::pipeline::PipelineError;
-use crate::render::{Drive, EngineOptions, RenderError, SourceFace, Transfer};
+use crate::render::{ClipInput, ClipTrack, Drive, EngineKind, SourceFace, Transfer};
 
 /// One evaluated frame.
 #[derive(Clone, Debug, Serialize)]
@@ -130,22 +129,24 @@ pub fn compare(a: &RgbImage, b: &RgbImage, bx: (u32, u32, u32, u32)) -> (f64, f6
     )
 }
 
-/// The clip's motion read by the neural engine's own network, when `options` choose an
-/// engine that reads it (unsmoothed: evaluations compare frame-exact motion).
-fn neural_motion(
-    options: &EngineOptions,
+/// The engine's own reading of the clip, when it has one (unsmoothed: evaluations compare
+/// frame-exact motion).
+fn own_track(
+    kind: &dyn EngineKind,
     clip: &Path,
     motion: &DrivingMotion,
     cache_dir: Option<&Path>,
     cancel: &AtomicBool,
-) -> Result<Option<NeuralMotion>, PipelineError> {
-    match (options.engine.needs_neural_motion(), &options.networks) {
-        (false, _) => Ok(None),
-        (true, None) => Err(RenderError::NoWeights.into()),
-        (true, Some(n)) => Ok(Some(
-            NeuralMotion::analyse(n, clip, motion, false, cache_dir, cancel, &|_, _| {})?.0,
-        )),
-    }
+) -> Result<Option<std::sync::Arc<dyn ClipTrack>>, PipelineError> {
+    let analysed = kind.analyse(&ClipInput {
+        clip,
+        motion,
+        smoothing: false,
+        cache_dir,
+        cancel,
+        progress: &|_, _| {},
+    })?;
+    Ok(analysed.map(|a| a.track))
 }
 
 fn as_slices(t: &[Vec<[f32; 2]>]) -> Vec<&[[f32; 2]]> {
@@ -163,7 +164,7 @@ fn spread(pool: &[usize], k: usize) -> Vec<usize> {
 }
 
 /// Self-reenactment of `clip` with `k` source frames, scored on up to `frames` frames spread
-/// over the clip, drawn by the engine `options` choose (prepared as the pipeline prepares it). Returns the report and, for each scored frame, (real, generated) pictures
+/// over the clip, drawn by `kind`'s engine (prepared as the pipeline prepares it). Returns the report and, for each scored frame, (real, generated) pictures
 /// when `keep_pictures` is set (for a contact sheet).
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub fn self_reenactment(
@@ -173,7 +174,7 @@ pub fn self_reenactment(
     frames: usize,
     cache_dir: Option<&Path>,
     keep_pictures: bool,
-    options: &EngineOptions,
+    kind: &dyn EngineKind,
     cancel: &AtomicBool,
 ) -> Result<(EvalReport, Vec<(RgbImage, RgbImage)>), PipelineError> {
     let mut tracker = analyzer.clone();
@@ -218,10 +219,10 @@ pub fn self_reenactment(
         mode: Mode::Relative,
         strengths: Strengths::default(),
         reference: None,
-        reference_motion: None,
+        reference_track: None,
     };
-    let neural = neural_motion(options, clip, &motion, cache_dir, cancel)?;
-    let mut engine = crate::render::prepare(faces, &transfer, options)?;
+    let own = own_track(kind, clip, &motion, cache_dir, cancel)?;
+    let mut engine = crate::render::prepare(faces, &transfer, kind)?;
     let candidates: Vec<usize> = observed
         .iter()
         .copied()
@@ -255,15 +256,9 @@ pub fn self_reenactment(
             return Err(PipelineError::Cancelled);
         }
         let driving = &lm[i];
-        let drawn = engine.render(&Drive {
-            face: *driving,
-            motion: neural
-                .as_ref()
-                .map(|m| m.frame(i))
-                .transpose()
-                .map_err(PipelineError::MotionFile)?,
-            controls: None,
-        })?;
+        let drive =
+            Drive::from_clip(*driving, own.as_deref(), i).map_err(PipelineError::MotionFile)?;
+        let drawn = engine.render(&drive)?;
         let (which, generated) = (drawn.source, drawn.image);
         let real = video.frame(i as u64)?.image;
         let (w, h) = real.dimensions();

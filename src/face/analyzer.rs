@@ -24,6 +24,9 @@ pub enum AnalyzerError {
     Device(#[from] crate::devices::DeviceError),
     #[error("face network failed: {0}")]
     Net(#[from] candle_core::Error),
+    /// A thread of the analysis panicked (a bug): said as such, with what it said.
+    #[error("internal error: a face analysis thread stopped unexpectedly ({0})")]
+    Panicked(String),
 }
 
 /// How far the analysis trusts a face, with the evidence behind it.
@@ -147,10 +150,8 @@ impl Analyzer {
             handles
                 .into_iter()
                 .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(AnalyzerError::Net(candle_core::Error::Msg(
-                            "face analysis thread panicked".into(),
-                        )))
+                    h.join().unwrap_or_else(|panic| {
+                        Err(AnalyzerError::Panicked(crate::panic_text(&*panic)))
                     })
                 })
                 .collect()

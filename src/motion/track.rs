@@ -232,9 +232,9 @@ pub fn track_runs<S: Send>(
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(TrackError::Analysis(AnalyzerError::Net(
-                        candle_core::Error::Msg("tracking thread panicked".into()),
+                h.join().unwrap_or_else(|panic| {
+                    Err(TrackError::Analysis(AnalyzerError::Panicked(
+                        crate::panic_text(&*panic),
                     )))
                 })
             })

@@ -62,6 +62,10 @@ pub enum NeuralError {
     )]
     NoWeightsIn { dir: PathBuf },
     #[error(
+        "the neural engine needs LivePortrait's weights, which Vivant does not bundle: `vivant models fetch` downloads appearance_feature_extractor, motion_extractor, warping_module, spade_generator and stitching_retargeting_module from Hugging Face (KwaiVGI/LivePortrait), or give the folder where you have them (.pth or .safetensors) with --weights DIR"
+    )]
+    NoWeights,
+    #[error(
         "LivePortrait's weights were not found; looked in {}. Download them with `vivant models fetch` (≈ 520 MB from Hugging Face, MIT licence), or give the folder holding appearance_feature_extractor, motion_extractor, warping_module, spade_generator and stitching_retargeting_module (.pth or .safetensors) with --weights DIR",
         if looked.is_empty() { "nowhere (no home folder or Hugging Face cache is set)".to_string() } else { looked.join(", ") }
     )]

@@ -15,25 +15,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use image::RgbImage;
 
+mod error;
+mod export;
+mod framing;
+pub mod note;
+mod performance;
 pub mod settings;
 
+pub use self::error::{Failure, PipelineError};
+pub use self::export::{export, render};
+pub use self::framing::fit_frame;
+pub use self::note::Note;
 pub use self::settings::{DeviceChoice, Fit, OutputSize, RenderSettings};
-pub use crate::render::{Backend, EngineChoice};
 
-use crate::export::credentials::{Credentials, Ingredient, Provenance, Signer, SourceType};
-use crate::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
-use crate::face::{Analyzer, AnalyzerError};
+use self::performance::{Performance, clip_performance, voice_file, voice_performance};
+pub use crate::render::{Backend, EngineChoice, EngineSettings};
+
+use crate::export::AudioFit;
+use crate::export::credentials::Signer;
+use crate::face::Analyzer;
 use crate::geometry::Face68;
-use crate::media::{
-    AudioFormat, AudioSource, ImageLoadError, MediaError, SampleSource, load_image,
-};
-use crate::motion::neural::NeuralMotion;
-use crate::motion::speech::{SpeechCurves, SpeechSettings};
-use crate::motion::voice::VoiceMotion;
-use crate::motion::{DrivingMotion, Mode, MotionError, MotionSettings, most_neutral};
-use crate::neural::{KpInfo, LivePortrait, NeuralError, Stop};
+use crate::media::load_image;
+use crate::motion::speech::SpeechSettings;
+use crate::motion::{DrivingMotion, MotionError, MotionSettings};
+use crate::neural::Stop;
 use crate::render::{
-    CustomEngine, Drive, Engine, EngineOptions, FaceControls, RenderError, SourceFace, Transfer,
+    ClipInput, ClipTrack, Drive, Engine, EngineKind, FaceControls, RenderError, SourceFace,
+    Transfer, WarpKind,
 };
 
 /// Where the sound comes from.
@@ -44,51 +52,6 @@ pub enum Soundtrack {
     /// Another file, from its start.
     File(PathBuf),
     None,
-}
-
-/// `frame` at `size`, fitted by `fit`; `centre` is the face's centre as a fraction of the
-/// frame's width and height (the crop keeps it in view).
-pub fn fit_frame(frame: RgbImage, size: (u32, u32), fit: Fit, centre: (f32, f32)) -> RgbImage {
-    use image::imageops::{FilterType, crop_imm, overlay, resize};
-    let (w, h) = size;
-    let (sw, sh) = frame.dimensions();
-    if (sw, sh) == (w, h) {
-        return frame;
-    }
-    let filter = FilterType::CatmullRom;
-    let (sa, da) = (sw as f64 / sh as f64, w as f64 / h as f64);
-    match fit {
-        _ if (sa / da - 1.0).abs() < 1e-3 => resize(&frame, w, h, filter),
-        Fit::Stretch => resize(&frame, w, h, filter),
-        Fit::Crop => {
-            let (cw, ch) = if sa > da {
-                (((sh as f64 * da).round() as u32).clamp(1, sw), sh)
-            } else {
-                (sw, ((sw as f64 / da).round() as u32).clamp(1, sh))
-            };
-            let x = (centre.0 as f64 * sw as f64 - cw as f64 / 2.0)
-                .clamp(0.0, (sw - cw) as f64)
-                .round() as u32;
-            let y = (centre.1 as f64 * sh as f64 - ch as f64 / 2.0)
-                .clamp(0.0, (sh - ch) as f64)
-                .round() as u32;
-            resize(&crop_imm(&frame, x, y, cw, ch).to_image(), w, h, filter)
-        }
-        Fit::Pad => {
-            let scale = (w as f64 / sw as f64).min(h as f64 / sh as f64);
-            let iw = ((sw as f64 * scale).round() as u32).clamp(1, w);
-            let ih = ((sh as f64 * scale).round() as u32).clamp(1, h);
-            let inner = resize(&frame, iw, ih, filter);
-            let mut out = RgbImage::new(w, h);
-            overlay(
-                &mut out,
-                &inner,
-                ((w - iw) / 2) as i64,
-                ((h - ih) / 2) as i64,
-            );
-            out
-        }
-    }
 }
 
 /// Everything one render needs: what animates what, where it goes, and the user's settings.
@@ -108,11 +71,9 @@ pub struct RenderJob {
     pub speech: SpeechSettings,
     /// Where analyses of driving clips are kept (`None` = not cached).
     pub cache_dir: Option<PathBuf>,
-    /// The neural engine's networks, when the front end has loaded them (else they are loaded
-    /// from `settings.weights` onto the CPU).
-    pub networks: Option<Arc<LivePortrait>>,
-    /// An engine made by the caller instead of `settings.engine` (tests' stand-ins).
-    pub custom_engine: Option<CustomEngine>,
+    /// The engine kind, made by the caller: `settings.engine`'s with its resources loaded
+    /// already, or one of the caller's own. `None`: the kind `settings.engine` makes.
+    pub kind: Option<Arc<dyn EngineKind>>,
     /// The studio's preview: drawn at a reduced size of the output's framing, whose own size
     /// the notes should not speak of (the studio says how the output is framed).
     pub preview: bool,
@@ -133,8 +94,7 @@ impl RenderJob {
             settings: RenderSettings::default(),
             speech: SpeechSettings::default(),
             cache_dir: crate::motion::cache::default_dir(),
-            networks: None,
-            custom_engine: None,
+            kind: None,
             preview: false,
             signer: Signer::default_self_issued(),
         }
@@ -175,124 +135,6 @@ pub enum Stage {
     Rendering(u64, u64),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    #[error(transparent)]
-    Image(#[from] ImageLoadError),
-    #[error("{0}: no face found in the source image (try a larger or more frontal portrait)")]
-    NoSourceFace(PathBuf),
-    #[error(transparent)]
-    Analysis(#[from] AnalyzerError),
-    #[error(transparent)]
-    Motion(#[from] MotionError),
-    #[error("the driving clip's motion analysis could not be read back: {0}")]
-    MotionFile(#[source] std::io::Error),
-    #[error(transparent)]
-    Media(#[from] MediaError),
-    #[error(transparent)]
-    Export(#[from] ExportError),
-    #[error("nothing drives the portrait: give a driving clip, or a voice recording with --audio")]
-    NoDriver,
-    #[error("--lips-from-audio needs a voice recording (--audio FILE)")]
-    NoVoice,
-    #[error(
-        "Content Credentials need a folder for their signing key and none is known (no HOME): \
-         set VIVANT_CONFIG_DIR, give --signing-cert and --signing-key, or opt out with \
-         --no-credentials"
-    )]
-    NoSigner,
-    #[error(
-        "{path}: {seconds:.3} s of sound in the rendered range, less than one frame; nothing to render"
-    )]
-    VoiceTooShort { path: PathBuf, seconds: f64 },
-    #[error("{driving}: nothing to render between {start:.3} s and {end:.3} s")]
-    EmptyRange {
-        driving: PathBuf,
-        start: f64,
-        end: f64,
-    },
-    #[error(
-        "{path}: {what} at {time:.2} s is past the end ({duration:.2} s); use a time within it"
-    )]
-    PastTheEnd {
-        path: PathBuf,
-        what: &'static str,
-        time: f64,
-        duration: f64,
-    },
-    #[error(
-        "{path}: the face is seen in {frames} frame(s); this needs at least {need} (the portraits and a frame to compare)"
-    )]
-    TooFewFrames {
-        path: PathBuf,
-        frames: usize,
-        need: usize,
-    },
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    #[error(transparent)]
-    Neural(#[from] NeuralError),
-    #[error(transparent)]
-    Device(#[from] crate::devices::DeviceError),
-    #[error("cancelled")]
-    Cancelled,
-    #[error("internal error: the {0} stopped unexpectedly")]
-    Panicked(String),
-}
-
-/// What sort of failure a `PipelineError` is, for the front ends that act on it: the studio's
-/// wording and colour, the command line's exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// Stopped on request (Cancel, Ctrl-C, a signal); nothing was written.
-    Cancelled,
-    /// The disk ran out of space while writing.
-    DiskFull,
-    /// The output's folder does not take files.
-    NotWritable,
-    /// The driving clip shows no face the tracker can follow.
-    NoDrivingFace,
-    /// An input or setting that the user can change (a file, a range, a size).
-    Input,
-    /// Vivant's or the machine's fault (a network, the GPU, a bug).
-    Internal,
-}
-
-impl PipelineError {
-    pub fn failure(&self) -> Failure {
-        use crate::motion::TrackError;
-        match self {
-            Self::Cancelled
-            | Self::Render(RenderError::Cancelled)
-            | Self::Neural(NeuralError::Cancelled)
-            | Self::Export(ExportError::Cancelled)
-            | Self::Motion(MotionError::Track(TrackError::Cancelled)) => Failure::Cancelled,
-            Self::Export(e) if e.is_disk_full() => Failure::DiskFull,
-            Self::Export(e) if e.is_not_writable() => Failure::NotWritable,
-            Self::Motion(MotionError::NoFace { .. }) => Failure::NoDrivingFace,
-            Self::Motion(MotionError::Track(TrackError::Io(e))) | Self::MotionFile(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
-                ) =>
-            {
-                Failure::DiskFull
-            }
-            Self::Motion(MotionError::Track(TrackError::Io(_))) | Self::MotionFile(_) => {
-                Failure::Internal
-            }
-            Self::Analysis(_)
-            | Self::Motion(MotionError::Track(TrackError::Analysis(_)))
-            | Self::Motion(MotionError::Neural(_))
-            | Self::Neural(NeuralError::Net(_))
-            | Self::Render(_)
-            | Self::Panicked(_)
-            | Self::Export(ExportError::Encode { .. }) => Failure::Internal,
-            _ => Failure::Input,
-        }
-    }
-}
-
 /// What was made.
 #[derive(Clone, Debug)]
 pub struct RenderReport {
@@ -310,7 +152,7 @@ pub struct RenderReport {
     pub blinks: usize,
     /// Content Credentials were signed into the file.
     pub signed: bool,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// A source picture: an image file, or `VIDEO@SECONDS` for the frame of a video shown then.
@@ -344,57 +186,16 @@ pub fn source_face(
     Ok((img, face.landmarks68, faces.len()))
 }
 
-/// What drives the portrait, prepared: per output frame, a face (68 points in the driving
-/// face's coordinates) that the engine carries onto the sources. Cloned, it is shared (the
-/// studio's warp and neural animations of one job drive from one).
-#[derive(Clone)]
-struct Performance {
-    count: u64,
-    fps: (i32, i32),
-    /// The driving face at rest, matching the sources' expression.
-    reference: Face68,
-    mode: Mode,
-    drive: Arc<dyn Fn(u64) -> Result<Drive, PipelineError> + Send + Sync>,
-    /// The reference frame's neural motion (when the engine reads neural motion).
-    reference_motion: Option<KpInfo>,
-    /// The sound, opened anew for each export (an animation can be exported again).
-    audio: Option<SoundRange>,
-    driving_found: f64,
-    reference_s: Option<f64>,
-    blinks: usize,
-    /// What drove it, for the file's comment.
-    credit: String,
-    /// Per output frame, the time of the driving frame it follows (empty with a voice alone).
-    driving_times: Vec<f64>,
-}
-
-/// A stretch of a sound file: `start_s` .. `end_s` (`None` = to its end).
-#[derive(Clone)]
-struct SoundRange {
-    path: PathBuf,
-    start_s: f64,
-    end_s: Option<f64>,
-}
-
-impl SoundRange {
-    fn open(&self) -> Result<Box<dyn SampleSource + Send>, PipelineError> {
-        let mut a = AudioSource::open(&self.path, AudioFormat::new(48000, 2))?;
-        if self.start_s > 0.0 || self.end_s.is_some() {
-            a.set_range(self.start_s, self.end_s)?;
-        }
-        Ok(Box::new(a))
-    }
-}
-
 /// A render job made ready to draw any of its frames: what drives the portrait, and the engine
 /// prepared from its sources. Export draws every frame in order; the studio's preview draws
 /// whichever frame the playhead is on.
 pub struct Animation {
+    kind: Arc<dyn EngineKind>,
     engine: Box<dyn Engine>,
     plan: Performance,
     size: (u32, u32),
     fit: Fit,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Animation {
@@ -408,50 +209,56 @@ impl Animation {
     ) -> Result<Self, PipelineError> {
         let mut notes = Vec::new();
         let sources = job_sources(analyzer, job, progress, &mut notes)?;
-        let networks = job_networks(job, &mut notes)?;
+        let kind = job_kind(job, &mut notes)?;
+        Self::prepare_kind(analyzer, job, sources, kind, notes, cancel, progress)
+    }
+
+    /// The animation of `kind`'s engine, its sources found.
+    fn prepare_kind(
+        analyzer: &Analyzer,
+        job: &RenderJob,
+        sources: Vec<SourceFace>,
+        kind: Arc<dyn EngineKind>,
+        mut notes: Vec<Note>,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(Stage) + Sync),
+    ) -> Result<Self, PipelineError> {
         let plan = match &job.driving {
             Some(driving) => {
                 let motion = Arc::new(track(analyzer, job, driving, cancel, progress, &mut notes)?);
-                // The neural engine reads the clip's motion with its own network as well.
-                let neural = match networks.as_deref() {
-                    Some(n) => Some(neural_motion(
-                        n, job, driving, &motion, cancel, progress, &mut notes,
-                    )?),
-                    None => None,
-                };
-                clip_performance(job, driving, motion, neural, &mut notes)?
+                // An engine may read the clip its own way as well.
+                let own =
+                    engine_track(&*kind, job, driving, &motion, cancel, progress, &mut notes)?;
+                clip_performance(job, driving, motion, own, &mut notes)?
             }
             None => {
                 progress(Stage::Listening);
                 voice_performance(job, &sources[0].landmarks68, &mut notes)?
             }
         };
-        let options = EngineOptions {
-            engine: job.settings.engine,
-            backend: job.settings.backend,
-            networks,
-            custom: job.custom_engine.clone(),
-        };
-        Self::assemble(job, sources, plan, &options, notes)
+        Self::assemble(job, sources, plan, kind, notes)
     }
 
-    /// A job for the neural engine made ready in two steps, as the studio's preview shows it:
-    /// first the warp engine's animation of the same performance (ready once the clip is
-    /// tracked, its frames drawn in milliseconds), and a [`NeuralStage`] that makes the neural
-    /// one from the same analysis (the clip's neural motion, the portraits' features) when run.
-    /// Any other engine: its animation, and no second step.
+    /// A job for a slow engine (`EngineKind::slow`, the neural one) made ready in two steps,
+    /// as the studio's preview shows it: first the warp engine's animation of the same
+    /// performance (ready once the clip is tracked, its frames drawn in milliseconds), and a
+    /// [`FinalStage`] that makes the job's own from the same analysis (the engine's reading of
+    /// the clip, the portraits' features) when run. Any other engine: its animation, and no
+    /// second step.
     pub fn prepare_staged(
         analyzer: &Analyzer,
         job: &RenderJob,
         cancel: &AtomicBool,
         progress: &(dyn Fn(Stage) + Sync),
-    ) -> Result<(Self, Option<NeuralStage>), PipelineError> {
-        if !job.settings.engine.needs_neural_motion() || job.custom_engine.is_some() {
-            return Ok((Self::prepare(analyzer, job, cancel, progress)?, None));
-        }
+    ) -> Result<(Self, Option<FinalStage>), PipelineError> {
         let mut notes = Vec::new();
         let sources = job_sources(analyzer, job, progress, &mut notes)?;
-        let networks = job_networks(job, &mut notes)?.ok_or(RenderError::NoWeights)?;
+        let kind = job_kind(job, &mut notes)?;
+        if !kind.slow() {
+            let animation =
+                Self::prepare_kind(analyzer, job, sources, kind, notes, cancel, progress)?;
+            return Ok((animation, None));
+        }
         let (plan, performance) = match &job.driving {
             Some(driving) => {
                 let motion = Arc::new(track(analyzer, job, driving, cancel, progress, &mut notes)?);
@@ -470,31 +277,29 @@ impl Animation {
                 (plan.clone(), Staged::Voice(Box::new(plan)))
             }
         };
-        let warp = EngineOptions {
-            engine: EngineChoice::Warp,
-            backend: job.settings.backend,
-            networks: None,
-            custom: None,
-        };
-        let animation = Self::assemble(job, sources.clone(), plan, &warp, notes)?;
+        // The stand-in draws on the CPU: its frames take milliseconds there.
+        let warp = Arc::new(WarpKind {
+            backend: Backend::Cpu,
+        });
+        let animation = Self::assemble(job, sources.clone(), plan, warp, notes)?;
         Ok((
             animation,
-            Some(NeuralStage {
+            Some(FinalStage {
                 job: job.clone(),
                 sources,
-                networks,
+                kind,
                 performance,
             }),
         ))
     }
 
-    /// The engine `options` says prepared from `sources`, driven by `plan`.
+    /// `kind`'s engine prepared from `sources`, driven by `plan`.
     fn assemble(
         job: &RenderJob,
         sources: Vec<SourceFace>,
         plan: Performance,
-        options: &EngineOptions,
-        mut notes: Vec<String>,
+        kind: Arc<dyn EngineKind>,
+        mut notes: Vec<Note>,
     ) -> Result<Self, PipelineError> {
         let Some(first) = sources.first() else {
             return Err(PipelineError::NoSourceFace(PathBuf::from(
@@ -506,22 +311,26 @@ impl Animation {
             mode: plan.mode,
             strengths: job.settings.strengths,
             reference: Some(plan.reference),
-            reference_motion: plan.reference_motion.clone(),
+            reference_track: plan.reference_track.clone(),
         };
-        let engine = crate::render::prepare(sources, &transfer, options)?;
+        let engine = crate::render::prepare(sources, &transfer, &*kind)?;
         let size = job.settings.size.size(sw, sh).unwrap_or((sw, sh));
         if job.settings.fit != Fit::Stretch
             && !job.preview
             && ((sw as f64 * size.1 as f64) / (sh as f64 * size.0 as f64) - 1.0).abs() >= 1e-3
         {
-            notes.push(format!(
-                "the portrait is {sw}×{sh} and the output {}×{}: {}",
-                size.0,
-                size.1,
-                job.settings.fit.describe()
-            ));
+            notes.push(
+                format!(
+                    "the portrait is {sw}×{sh} and the output {}×{}: {}",
+                    size.0,
+                    size.1,
+                    job.settings.fit.describe()
+                )
+                .into(),
+            );
         }
         Ok(Self {
+            kind,
             engine,
             plan,
             size,
@@ -598,137 +407,12 @@ impl Animation {
 
     /// The engine drawing the frames ("warp").
     pub fn engine_name(&self) -> &'static str {
-        self.engine.name()
+        self.kind.name()
     }
-}
 
-/// The neural engine's networks from the weights folder `dir` on the device chosen, with the
-/// note to give when `auto` ended on the CPU (one line: why).
-/// Without a folder, the error says which files are needed and where they come from; a device
-/// asked for by name that is not here is an error that says why.
-pub fn load_networks(
-    dir: Option<&Path>,
-    device: DeviceChoice,
-) -> Result<(LivePortrait, Option<String>), PipelineError> {
-    let dir = dir.ok_or(PipelineError::Render(RenderError::NoWeights))?;
-    let opened = device.open()?;
-    let networks = LivePortrait::load(dir, &opened.device)?;
-    Ok((networks, opened.note))
-}
-
-/// Run a render job.
-pub fn render(
-    analyzer: &Analyzer,
-    job: &RenderJob,
-    cancel: &AtomicBool,
-    progress: &(dyn Fn(Stage) + Sync),
-) -> Result<RenderReport, PipelineError> {
-    let mut animation = Animation::prepare(analyzer, job, cancel, progress)?;
-    export(&mut animation, job, cancel, progress)
-}
-
-/// Encode a prepared animation's frames, with its sound, to `job.output` (written to a
-/// temporary file and renamed when complete).
-pub fn export(
-    animation: &mut Animation,
-    job: &RenderJob,
-    cancel: &AtomicBool,
-    progress: &(dyn Fn(Stage) + Sync),
-) -> Result<RenderReport, PipelineError> {
-    let count = animation.plan.count;
-    let (w, h) = animation.size;
-    let mut settings = Mp4Settings::new(w, h, animation.plan.fps);
-    settings.crf = job.settings.crf;
-    settings.preset = job.settings.preset.clone();
-    settings.comment = Some(format!(
-        "Vivant {}: {} driven by {} ({} engine)",
-        crate::VERSION,
-        job.sources
-            .iter()
-            .map(|p| file_name(p))
-            .collect::<Vec<_>>()
-            .join(", "),
-        animation.plan.credit,
-        animation.engine.name()
-    ));
-    settings.credentials = credentials(job, animation.engine.name())?;
-    if settings.credentials.is_none() {
-        animation.notes.push(
-            "Content Credentials are off: nothing in this video says that Vivant made it".into(),
-        );
-    }
-    let audio = animation
-        .plan
-        .audio
-        .as_ref()
-        .map(SoundRange::open)
-        .transpose()?;
-    let mut writer = Mp4Writer::create(&job.output, settings, audio)?;
-    let watermark = job.settings.watermark;
-    writer.set_total_frames(count);
-    // Render and encode overlap: a worker renders the next frames while this thread encodes,
-    // with at most two frames in between, so memory stays flat.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<RgbImage>(2);
-    let produced = std::thread::scope(|s| {
-        let animation = &mut *animation;
-        let worker = s.spawn(move || -> Result<(), PipelineError> {
-            // A neural frame takes seconds: a cancel stops it part way.
-            let stop = Stop::when(cancel);
-            for k in 0..count {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(PipelineError::Cancelled);
-                }
-                let frame = animation.frame_and_source_until(k, &stop)?.0;
-                if tx.send(frame).is_err() {
-                    // The encoder stopped; its error is the one to report.
-                    return Ok(());
-                }
-            }
-            Ok(())
-        });
-        let mut encoded: Result<(), PipelineError> = Ok(());
-        for (k, mut frame) in rx.iter().enumerate() {
-            if watermark {
-                crate::export::mark::stamp(&mut frame);
-            }
-            if let Err(e) = writer.write_frame(&frame) {
-                encoded = Err(match e {
-                    ExportError::Cancelled => PipelineError::Cancelled,
-                    other => other.into(),
-                });
-                break;
-            }
-            progress(Stage::Rendering(k as u64 + 1, count));
-        }
-        drop(rx);
-        let rendered = worker
-            .join()
-            .unwrap_or_else(|_| Err(PipelineError::Panicked("render worker".into())));
-        encoded.and(rendered)
-    });
-    produced?;
-    let report = writer.finish()?;
-    Ok(RenderReport {
-        output: report.path,
-        frames: report.frames,
-        duration_s: report.duration_s,
-        width: report.width,
-        height: report.height,
-        audio: report.audio,
-        driving_found: animation.plan.driving_found,
-        reference_s: animation.plan.reference_s,
-        blinks: animation.plan.blinks,
-        signed: report.signed,
-        notes: animation.notes.clone(),
-    })
-}
-
-/// The recording the lips follow over a clip (`lips_from_audio`), if asked for.
-fn voice_file(job: &RenderJob) -> Result<Option<PathBuf>, PipelineError> {
-    match (&job.sound, job.settings.lips_from_audio) {
-        (Soundtrack::File(p), true) => Ok(Some(p.clone())),
-        (_, true) => Err(PipelineError::NoVoice),
-        _ => Ok(None),
+    /// The kind of engine drawing the frames.
+    pub fn kind(&self) -> &Arc<dyn EngineKind> {
+        &self.kind
     }
 }
 
@@ -737,7 +421,7 @@ fn job_sources(
     analyzer: &Analyzer,
     job: &RenderJob,
     progress: &(dyn Fn(Stage) + Sync),
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<Vec<SourceFace>, PipelineError> {
     progress(Stage::Source);
     let mut sources = Vec::with_capacity(job.sources.len());
@@ -747,9 +431,9 @@ fn job_sources(
             _ => {
                 let (image, landmarks, faces) = source_face(analyzer, path)?;
                 if faces > 1 {
-                    notes.push(format!(
-                        "{}: {faces} faces; animating the largest",
-                        path.display()
+                    notes.push(Note::about(
+                        &format!("{{}}: {faces} faces; animating the largest"),
+                        &[path],
                     ));
                 }
                 (image, landmarks)
@@ -765,24 +449,14 @@ fn job_sources(
     Ok(sources)
 }
 
-/// The neural engine's networks when the job's engine needs them: the front end's, else
-/// loaded from the settings' weights folder.
-fn job_networks(
-    job: &RenderJob,
-    notes: &mut Vec<String>,
-) -> Result<Option<Arc<LivePortrait>>, PipelineError> {
-    Ok(
-        match (job.settings.engine.needs_neural_motion(), &job.networks) {
-            (false, _) => None,
-            (true, Some(n)) => Some(n.clone()),
-            (true, None) => {
-                let (networks, note) =
-                    load_networks(job.settings.weights.as_deref(), job.settings.device)?;
-                notes.extend(note);
-                Some(Arc::new(networks))
-            }
-        },
-    )
+/// The job's engine kind: the caller's, else the one its settings make (resources loaded).
+fn job_kind(job: &RenderJob, notes: &mut Vec<Note>) -> Result<Arc<dyn EngineKind>, PipelineError> {
+    if let Some(kind) = &job.kind {
+        return Ok(kind.clone());
+    }
+    let (kind, more) = job.settings.engine.kind()?;
+    notes.extend(more.into_iter().map(Note::from));
+    Ok(kind)
 }
 
 /// The driving clip tracked (or read from the cache).
@@ -792,7 +466,7 @@ fn track(
     driving: &Path,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Stage) + Sync),
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<DrivingMotion, PipelineError> {
     // Asked for and missing: said before the clip is tracked.
     voice_file(job)?;
@@ -807,7 +481,7 @@ fn track(
         &|done, total| progress(Stage::Analysing(done, total)),
     )
     .map_err(motion_error)?;
-    notes.extend(more);
+    notes.extend(more.into_iter().map(Note::from));
     Ok(motion)
 }
 
@@ -819,43 +493,45 @@ fn motion_error(e: MotionError) -> PipelineError {
     }
 }
 
-/// The tracked clip read by the neural engine's motion extractor (or from its cache).
-fn neural_motion(
-    networks: &LivePortrait,
+/// The engine's own reading of the tracked clip (or its cache), when it has one.
+fn engine_track(
+    kind: &dyn EngineKind,
     job: &RenderJob,
     driving: &Path,
     motion: &DrivingMotion,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Stage) + Sync),
-    notes: &mut Vec<String>,
-) -> Result<NeuralMotion, PipelineError> {
-    let (m, more) = NeuralMotion::analyse(
-        networks,
-        driving,
-        motion,
-        job.settings.smoothing,
-        job.cache_dir.as_deref(),
-        cancel,
-        &|done, total| progress(Stage::Analysing(done, total)),
-    )
-    .map_err(motion_error)?;
-    notes.extend(more);
-    Ok(m)
+    notes: &mut Vec<Note>,
+) -> Result<Option<Arc<dyn ClipTrack>>, PipelineError> {
+    let analysed = kind
+        .analyse(&ClipInput {
+            clip: driving,
+            motion,
+            smoothing: job.settings.smoothing,
+            cache_dir: job.cache_dir.as_deref(),
+            cancel,
+            progress: &|done, total| progress(Stage::Analysing(done, total)),
+        })
+        .map_err(motion_error)?;
+    Ok(analysed.map(|a| {
+        notes.extend(a.notes.into_iter().map(Note::from));
+        a.track
+    }))
 }
 
-/// The second step of [`Animation::prepare_staged`]: what the neural engine still needs
-/// once the warp engine's animation of the same job is drawing. Sent to another thread and
-/// run there, it makes the neural animation without analysing the clip again.
-pub struct NeuralStage {
+/// The second step of [`Animation::prepare_staged`]: what a slow engine still needs once the
+/// warp engine's animation of the same job is drawing. Sent to another thread and run there,
+/// it makes the job's own animation without analysing the clip again.
+pub struct FinalStage {
     job: RenderJob,
     sources: Vec<SourceFace>,
-    networks: Arc<LivePortrait>,
+    kind: Arc<dyn EngineKind>,
     performance: Staged,
 }
 
-/// What the warp animation's performance leaves the neural one to do.
+/// What the warp animation's performance leaves the final one to do.
 enum Staged {
-    /// The tracked clip, to be read by the motion extractor.
+    /// The tracked clip, to be read by the engine its own way.
     Clip {
         driving: PathBuf,
         motion: Arc<DrivingMotion>,
@@ -864,14 +540,14 @@ enum Staged {
     Voice(Box<Performance>),
 }
 
-impl NeuralStage {
-    /// The networks its frames run through.
-    pub fn networks(&self) -> &Arc<LivePortrait> {
-        &self.networks
+impl FinalStage {
+    /// The kind of engine its frames are drawn by.
+    pub fn kind(&self) -> &Arc<dyn EngineKind> {
+        &self.kind
     }
 
-    /// The neural animation: the clip's neural motion (or its cache), the portraits' features
-    /// (F and M), the engine. Its frames match the warp animation's one for one.
+    /// The job's own animation: the engine's reading of the clip (or its cache), the
+    /// portraits prepared, the engine. Its frames match the warp animation's one for one.
     pub fn prepare(
         self,
         cancel: &AtomicBool,
@@ -880,8 +556,8 @@ impl NeuralStage {
         let mut notes = Vec::new();
         let plan = match self.performance {
             Staged::Clip { driving, motion } => {
-                let neural = neural_motion(
-                    &self.networks,
+                let own = engine_track(
+                    &*self.kind,
                     &self.job,
                     &driving,
                     &motion,
@@ -890,522 +566,13 @@ impl NeuralStage {
                     &mut notes,
                 )?;
                 // The warp animation's notes said the rest already.
-                clip_performance(&self.job, &driving, motion, Some(neural), &mut Vec::new())?
+                clip_performance(&self.job, &driving, motion, own, &mut Vec::new())?
             }
             Staged::Voice(plan) => *plan,
         };
         if cancel.load(Ordering::Relaxed) {
             return Err(PipelineError::Cancelled);
         }
-        let options = EngineOptions {
-            engine: self.job.settings.engine,
-            backend: self.job.settings.backend,
-            networks: Some(self.networks),
-            custom: None,
-        };
-        Animation::assemble(&self.job, self.sources, plan, &options, notes)
-    }
-}
-
-/// A driving clip's motion (analysed or from the cache), in the job's range; with
-/// `lips_from_audio`, the lips from the voice instead.
-fn clip_performance(
-    job: &RenderJob,
-    driving: &Path,
-    motion: Arc<DrivingMotion>,
-    neural: Option<NeuralMotion>,
-    notes: &mut Vec<String>,
-) -> Result<Performance, PipelineError> {
-    let voice_file = voice_file(job)?;
-    // The clip's frame duration, to end the range after its last frame.
-    let (rn, rd) = motion.frame_rate;
-    let frame_dur = if rn > 0 && rd > 0 {
-        rd as f64 / rn as f64
-    } else {
-        0.04
-    };
-    let clip_end = motion.times.last().map_or(0.0, |&t| t + frame_dur);
-    for (what, t) in [
-        ("the reference frame", job.settings.reference_s),
-        ("the range's start", job.settings.start_s),
-    ] {
-        if let Some(t) = t
-            && !(0.0..clip_end).contains(&t)
-        {
-            return Err(PipelineError::PastTheEnd {
-                path: driving.to_path_buf(),
-                what,
-                time: t,
-                duration: clip_end,
-            });
-        }
-    }
-    // The driving frames in range.
-    let start = job.settings.start_s.unwrap_or(f64::NEG_INFINITY);
-    let end = job.settings.end_s.unwrap_or(f64::INFINITY);
-    let in_range: Vec<usize> = (0..motion.times.len())
-        .filter(|&i| motion.times[i] >= start - 1e-9 && motion.times[i] < end - 1e-9)
-        .collect();
-    let (Some(&first), Some(&last)) = (in_range.first(), in_range.last()) else {
-        return Err(PipelineError::EmptyRange {
-            driving: driving.to_path_buf(),
-            start: start.max(0.0),
-            end: end.min(clip_end),
-        });
-    };
-    let t0 = motion.times[first];
-    // The range ends where the frame after it starts, or after the last frame's own duration.
-    let last_dur = match (motion.times.get(last + 1), last.checked_sub(1)) {
-        (Some(&next), _) => next - motion.times[last],
-        (None, Some(prev)) if prev >= first => motion.times[last] - motion.times[prev],
-        _ => frame_dur,
-    };
-    let t1 = job.settings.end_s.unwrap_or(motion.times[last] + last_dur);
-    let reference = match job.settings.reference_s {
-        Some(t) => motion
-            .times
-            .partition_point(|&s| s <= t + 1e-9)
-            .saturating_sub(1),
-        None => {
-            // Read frame by frame from the analysis file: a long clip is never held whole.
-            let mut failed = None;
-            let faces = in_range.iter().map(|&i| {
-                if !motion.states[i].observed() {
-                    return None;
-                }
-                motion.landmarks(i).map_err(|e| failed = Some(e)).ok()
-            });
-            let k = most_neutral(faces);
-            if let Some(e) = failed {
-                return Err(PipelineError::MotionFile(e));
-            }
-            k.map_or(first, |k| in_range[k])
-        }
-    };
-    // Output timing: the driving clip's frames one for one when they are evenly spaced at its
-    // rate; otherwise (`--fps`, or a variable-rate clip) resampled by presentation time, so
-    // the picture keeps pace with the sound.
-    let even = in_range
-        .iter()
-        .enumerate()
-        .all(|(k, &i)| (motion.times[i] - (t0 + k as f64 * frame_dur)).abs() < 0.5 * frame_dur);
-    let fps = match job.settings.frame_rate() {
-        Some(f) => f,
-        None if even => motion.frame_rate,
-        // Variable: the clip's fastest rate, so that no frame of its quick parts is lost.
-        None => steady_rate(
-            in_range
-                .windows(2)
-                .map(|w| motion.times[w[1]] - motion.times[w[0]]),
-        ),
-    };
-    let out_dur = fps.1 as f64 / fps.0.max(1) as f64;
-    if job.settings.frame_rate().is_none() && !even {
-        notes.push(format!(
-            "{} has a variable frame rate; output at {:.3} fps following its timestamps (--fps sets another rate)",
-            driving.display(),
-            1.0 / out_dur
-        ));
-    }
-    let indices: Vec<usize> = if job.settings.frame_rate().is_some() || !even {
-        let count = ((t1 - t0) / out_dur).round().max(1.0) as u64;
-        (0..count)
-            .map(|k| {
-                let t = t0 + k as f64 * out_dur;
-                motion
-                    .times
-                    .partition_point(|&s| s <= t + 1e-9)
-                    .saturating_sub(1)
-                    .clamp(first, last)
-            })
-            .collect()
-    } else {
-        in_range.clone()
-    };
-    let count = indices.len() as u64;
-    let driving_times: Vec<f64> = indices.iter().map(|&i| motion.times[i]).collect();
-    let audio = match &job.sound {
-        Soundtrack::None => None,
-        Soundtrack::File(p) => {
-            AudioSource::open(p, AudioFormat::new(48000, 2))?;
-            Some(SoundRange {
-                path: p.clone(),
-                start_s: 0.0,
-                end_s: None,
-            })
-        }
-        Soundtrack::Driving => match AudioSource::open(driving, AudioFormat::new(48000, 2)) {
-            Ok(_) => Some(SoundRange {
-                path: driving.to_path_buf(),
-                start_s: t0,
-                end_s: Some(t1),
-            }),
-            Err(MediaError::NoAudio { .. }) => {
-                notes.push(format!(
-                    "{} has no sound; the video is silent",
-                    driving.display()
-                ));
-                None
-            }
-            Err(e) => return Err(e.into()),
-        },
-    };
-    let voice = match &voice_file {
-        Some(p) => {
-            let speech = SpeechCurves::analyse(
-                p,
-                0.0,
-                None,
-                fps.0 as f64 / fps.1.max(1) as f64,
-                &job.speech,
-            )?;
-            Some(VoiceMotion::new(speech, &job.settings.idle()))
-        }
-        None => None,
-    };
-    let reference_lm = motion
-        .landmarks(reference)
-        .map_err(PipelineError::MotionFile)?;
-    let reference_s = motion.times[reference];
-    let driving_found = motion.found_fraction();
-    let credit = match &voice_file {
-        Some(v) => format!("{} with the lips from {}", file_name(driving), file_name(v)),
-        None => file_name(driving),
-    };
-    let rest = reference_lm;
-    let reference_motion = neural
-        .as_ref()
-        .map(|m| m.frame(reference))
-        .transpose()
-        .map_err(PipelineError::MotionFile)?;
-    let drive = move |k: u64| -> Result<Drive, PipelineError> {
-        let i = indices[(k as usize).min(indices.len() - 1)];
-        let lm = motion.landmarks(i).map_err(PipelineError::MotionFile)?;
-        let (face, controls) = match &voice {
-            Some(v) => {
-                let face = v.lips_on(&lm, &rest, k as usize);
-                let lips = FaceControls::ratios(&face)[2];
-                let controls = FaceControls {
-                    eyes: None,
-                    lips,
-                    head: [0.0; 3],
-                };
-                (face, Some(controls))
-            }
-            None => (lm, None),
-        };
-        Ok(Drive {
-            face,
-            motion: neural
-                .as_ref()
-                .map(|m| m.frame(i))
-                .transpose()
-                .map_err(PipelineError::MotionFile)?,
-            controls,
-        })
-    };
-    Ok(Performance {
-        count,
-        fps,
-        reference: reference_lm,
-        mode: job.settings.mode,
-        drive: Arc::new(drive),
-        reference_motion,
-        audio,
-        driving_found,
-        reference_s: Some(reference_s),
-        blinks: 0,
-        credit,
-        driving_times,
-    })
-}
-
-/// A voice recording alone: lips from the voice, head, eyes and brows from idle life, on the
-/// first source's own face at rest.
-fn voice_performance(
-    job: &RenderJob,
-    neutral: &Face68,
-    notes: &mut Vec<String>,
-) -> Result<Performance, PipelineError> {
-    let Soundtrack::File(path) = &job.sound else {
-        return Err(PipelineError::NoDriver);
-    };
-    if job.settings.lips_from_audio {
-        notes.push("--lips-from-audio: no driving clip, so the voice drives the whole face".into());
-    }
-    if job.settings.mode == Mode::Absolute {
-        notes.push("absolute mode needs a driving clip; the voice moves the face relative to its own rest shape".into());
-    }
-    let fps = job.settings.frame_rate().unwrap_or((25, 1));
-    let rate = fps.0 as f64 / fps.1.max(1) as f64;
-    let start = job.settings.start_s.unwrap_or(0.0).max(0.0);
-    let speech = SpeechCurves::analyse(path, start, job.settings.end_s, rate, &job.speech)?;
-    if speech.open.is_empty() {
-        return Err(PipelineError::VoiceTooShort {
-            path: path.clone(),
-            seconds: speech.duration_s,
-        });
-    }
-    if !speech.voiced.iter().any(|&v| v) {
-        notes.push(format!(
-            "{}: no speech heard; the mouth stays closed",
-            path.display()
-        ));
-    }
-    let audio = SoundRange {
-        path: path.clone(),
-        start_s: start,
-        end_s: job.settings.end_s,
-    };
-    audio.open()?;
-    let voice = VoiceMotion::new(speech, &job.settings.idle());
-    let count = voice.frames() as u64;
-    let blinks = voice.idle.blinks.len();
-    let rest = *neutral;
-    let drive = move |k: u64| {
-        let face = voice.face(&rest, k as usize);
-        let [right, left, lips] = FaceControls::ratios(&face);
-        let p = voice.idle.pose.get(k as usize).copied().unwrap_or_default();
-        Ok(Drive {
-            face,
-            motion: None,
-            // The idle head's turn as real 3-D angles for engines that can turn a head.
-            controls: Some(FaceControls {
-                eyes: Some((right + left) / 2.0),
-                lips,
-                head: [p.pitch, p.yaw, p.roll].map(f32::to_degrees),
-            }),
-        })
-    };
-    Ok(Performance {
-        count,
-        fps,
-        reference: *neutral,
-        mode: Mode::Relative,
-        drive: Arc::new(drive),
-        reference_motion: None,
-        audio: Some(audio),
-        driving_found: 1.0,
-        reference_s: None,
-        blinks,
-        credit: format!("the voice in {}", file_name(path)),
-        driving_times: Vec::new(),
-    })
-}
-
-/// An output rate for a variable-rate clip: the standard video rate (23.976 … 60) nearest to
-/// its shortest frame interval's that keeps up with it (within 3 %: timestamps in milliseconds
-/// round 33.3 ms to 33).
-fn steady_rate(intervals: impl Iterator<Item = f64>) -> (i32, i32) {
-    const RATES: [(i32, i32); 9] = [
-        (24000, 1001),
-        (24, 1),
-        (25, 1),
-        (30000, 1001),
-        (30, 1),
-        (48, 1),
-        (50, 1),
-        (60000, 1001),
-        (60, 1),
-    ];
-    let shortest = intervals
-        .filter(|d| *d > 1e-4)
-        .fold(f64::INFINITY, f64::min);
-    let fastest = 1.0 / shortest;
-    let rate = |&(n, d): &(i32, i32)| n as f64 / d as f64;
-    RATES
-        .into_iter()
-        .filter(|r| rate(r) >= 0.97 * fastest)
-        .min_by(|a, b| {
-            (rate(a) - fastest)
-                .abs()
-                .total_cmp(&(rate(b) - fastest).abs())
-        })
-        .unwrap_or((60, 1))
-}
-
-/// The Content Credentials an export carries (`None` when the user opted out): the IPTC type
-/// of the engine's frames, every file the video is made from, the settings that shaped it,
-/// and the signer, checked before any frame is drawn.
-fn credentials(job: &RenderJob, engine: &str) -> Result<Option<Credentials>, PipelineError> {
-    if !job.settings.credentials {
-        return Ok(None);
-    }
-    let signer = job.signer.clone().ok_or(PipelineError::NoSigner)?;
-    signer.check().map_err(ExportError::from)?;
-    let mut ingredients = Vec::new();
-    for source in &job.sources {
-        let (path, title) = match crate::media::video_frame_name(source) {
-            Some((file, t)) => {
-                let title = format!("{} at {t:.2} s", file_name(&file));
-                (file, title)
-            }
-            None => (source.clone(), file_name(source)),
-        };
-        ingredients.push(Ingredient {
-            path,
-            role: "portrait",
-            title,
-        });
-    }
-    if let Some(d) = &job.driving {
-        ingredients.push(Ingredient {
-            path: d.clone(),
-            role: "driving clip",
-            title: file_name(d),
-        });
-    }
-    if let Soundtrack::File(s) = &job.sound {
-        ingredients.push(Ingredient {
-            path: s.clone(),
-            role: "soundtrack",
-            title: file_name(s),
-        });
-    }
-    // The same file twice (a portrait taken from the driving clip) is one ingredient.
-    let mut seen = std::collections::HashSet::new();
-    ingredients.retain(|i| seen.insert((i.path.clone(), i.title.clone())));
-    let s = &job.settings;
-    let settings = serde_json::json!({
-        "engine": engine,
-        "mode": s.mode,
-        "strengths": s.strengths,
-        "smoothing": s.smoothing,
-        "reference_s": s.reference_s,
-        "start_s": s.start_s,
-        "end_s": s.end_s,
-        "lips_from_audio": s.lips_from_audio,
-        "voice": { "seed": s.seed, "head_motion": s.head_motion, "blinks": s.blinks, "brows": s.brows },
-        "size": s.size.label(),
-        "fit": s.fit,
-        "crf": s.crf,
-        "preset": s.preset,
-        "watermark": s.watermark,
-    });
-    Ok(Some(Credentials {
-        provenance: Provenance {
-            source_type: if engine == "neural" {
-                SourceType::TrainedAlgorithmicMedia
-            } else {
-                SourceType::CompositeWithTrainedAlgorithmicMedia
-            },
-            ingredients,
-            settings,
-        },
-        signer,
-    }))
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A white disc on grey, `w` × `h`, centred at `(cx, cy)`, radius `r`.
-    fn disc(w: u32, h: u32, cx: f32, cy: f32, r: f32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| {
-            let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
-            if d < r {
-                image::Rgb([255, 255, 255])
-            } else {
-                image::Rgb([100, 100, 100])
-            }
-        })
-    }
-
-    /// Width and height of the white region.
-    fn extent(img: &RgbImage) -> (u32, u32) {
-        let white: Vec<(u32, u32)> = img
-            .enumerate_pixels()
-            .filter(|(_, _, p)| p[0] > 200)
-            .map(|(x, y, _)| (x, y))
-            .collect();
-        let xs = white.iter().map(|p| p.0);
-        let ys = white.iter().map(|p| p.1);
-        (
-            xs.clone().max().unwrap_or(0) - xs.min().unwrap_or(0) + 1,
-            ys.clone().max().unwrap_or(0) - ys.min().unwrap_or(0) + 1,
-        )
-    }
-
-    #[test]
-    fn another_shape_is_cropped_or_padded_never_squashed_unless_asked() {
-        // A square picture with the "face" off centre, to a 2:1 output.
-        let src = disc(200, 200, 60.0, 140.0, 30.0);
-        let centre = (60.0 / 200.0, 140.0 / 200.0);
-        let crop = fit_frame(src.clone(), (200, 100), Fit::Crop, centre);
-        assert_eq!(crop.dimensions(), (200, 100));
-        let (w, h) = extent(&crop);
-        assert!((w as i32 - h as i32).abs() <= 2, "crop squashed: {w}×{h}");
-        assert!(w >= 58, "the face was cut: {w}×{h}");
-        let pad = fit_frame(src.clone(), (200, 100), Fit::Pad, centre);
-        let (w, h) = extent(&pad);
-        assert!((w as i32 - h as i32).abs() <= 2, "pad squashed: {w}×{h}");
-        // Black bars left and right, the picture between.
-        assert_eq!(pad.get_pixel(10, 50).0, [0, 0, 0]);
-        assert_eq!(pad.get_pixel(190, 50).0, [0, 0, 0]);
-        assert_eq!(pad.get_pixel(100, 5).0, [100, 100, 100]);
-        let stretch = fit_frame(src, (200, 100), Fit::Stretch, centre);
-        let (w, h) = extent(&stretch);
-        assert!(w > h + h / 2, "stretch should distort: {w}×{h}");
-    }
-
-    #[test]
-    fn failures_are_classified_from_their_types() {
-        use ffmpeg_next::Error as Ff;
-        let write = |errno| {
-            PipelineError::Export(ExportError::Write {
-                path: "/x/out.mp4".into(),
-                source: Ff::Other { errno },
-            })
-        };
-        assert_eq!(
-            write(ffmpeg_next::error::ENOSPC).failure(),
-            Failure::DiskFull
-        );
-        assert_eq!(
-            write(ffmpeg_next::error::EACCES).failure(),
-            Failure::NotWritable
-        );
-        assert_eq!(write(ffmpeg_next::error::EIO).failure(), Failure::Input);
-        let denied = crate::output::OutputError::Io {
-            path: "/x/out.mp4".into(),
-            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
-        };
-        assert_eq!(
-            PipelineError::Export(ExportError::Output(denied)).failure(),
-            Failure::NotWritable
-        );
-        assert_eq!(PipelineError::Cancelled.failure(), Failure::Cancelled);
-        assert_eq!(
-            PipelineError::Export(ExportError::Cancelled).failure(),
-            Failure::Cancelled
-        );
-        assert_eq!(
-            PipelineError::Motion(MotionError::NoFace {
-                path: "clip.mp4".into()
-            })
-            .failure(),
-            Failure::NoDrivingFace
-        );
-        assert_eq!(
-            PipelineError::Panicked("render worker".into()).failure(),
-            Failure::Internal
-        );
-    }
-
-    #[test]
-    fn a_variable_rate_clip_gets_a_standard_rate_that_keeps_up() {
-        assert_eq!(steady_rate([0.2, 0.04, 0.04].into_iter()), (25, 1));
-        assert_eq!(steady_rate([0.1, 0.033].into_iter()), (30, 1));
-        assert_eq!(steady_rate([0.0417].into_iter()), (24000, 1001));
-        assert_eq!(steady_rate([1001.0 / 30000.0].into_iter()), (30000, 1001));
-        assert_eq!(steady_rate([0.2].into_iter()), (24000, 1001));
-        assert_eq!(steady_rate([0.005].into_iter()), (60, 1));
+        Animation::assemble(&self.job, self.sources, plan, self.kind, notes)
     }
 }

@@ -2,12 +2,12 @@
 //! from its flags and the pipeline reads. Older project files still open (their `gpu: true`,
 //! `in_s`/`out_s` and size presets are read into the fields that replaced them).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 pub use crate::devices::DeviceChoice;
 use crate::motion::idle::IdleSettings;
 use crate::motion::{Mode, Strengths};
-pub use crate::render::{Backend, EngineChoice};
+pub use crate::render::{Backend, EngineChoice, EngineSettings};
 
 /// How the portrait fills an output size of another shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -135,14 +135,9 @@ impl From<OutputSize> for String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RenderSettings {
-    pub engine: EngineChoice,
-    /// The folder of LivePortrait weights the neural engine reads (`None` until chosen).
-    pub weights: Option<std::path::PathBuf>,
-    /// Where the neural engine's networks run (older projects: auto).
-    pub device: DeviceChoice,
-    /// Where the warp runs (older projects: `"gpu": true`).
-    #[serde(alias = "gpu", deserialize_with = "backend_or_gpu_flag")]
-    pub backend: Backend,
+    /// The engine and its own settings (stored flat: `"engine"`, then its fields).
+    #[serde(flatten)]
+    pub engine: EngineSettings,
     pub mode: Mode,
     /// The driving frame taken as the face at rest (seconds); `None` = the most neutral one.
     pub reference_s: Option<f64>,
@@ -180,10 +175,7 @@ pub struct RenderSettings {
 impl Default for RenderSettings {
     fn default() -> Self {
         Self {
-            engine: EngineChoice::Warp,
-            weights: None,
-            device: DeviceChoice::Auto,
-            backend: Backend::Cpu,
+            engine: EngineSettings::default(),
             mode: Mode::Relative,
             reference_s: None,
             strengths: Strengths::default(),
@@ -235,21 +227,6 @@ pub fn rational_rate(f: f64) -> (i32, i32) {
     ((f * 1000.0).round() as i32, 1000)
 }
 
-/// `"cpu"` / `"wgpu"`, or an older project's `gpu: true/false`.
-fn backend_or_gpu_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Backend, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Flag(bool),
-        Named(Backend),
-    }
-    Ok(match Either::deserialize(d)? {
-        Either::Flag(true) => Backend::Wgpu,
-        Either::Flag(false) => Backend::Cpu,
-        Either::Named(b) => b,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,18 +236,21 @@ mod tests {
         let old = r#"{"mode":"relative","gpu":true,"size":"p1080","fps":30,"in_s":2.0,"out_s":5.5,
             "crf":18,"preset":"fast","seed":7,"head_motion":0.5,"blinks":1.0,"brows":1.0}"#;
         let s: RenderSettings = serde_json::from_str(old).expect("old settings");
-        assert_eq!(s.backend, Backend::Wgpu);
+        assert_eq!(
+            s.engine,
+            EngineSettings::Warp {
+                backend: Backend::Wgpu
+            }
+        );
         assert_eq!(s.size, OutputSize::Lines(1080));
         assert_eq!(s.fps, Some(30.0));
         assert_eq!((s.start_s, s.end_s), (Some(2.0), Some(5.5)));
         assert_eq!((s.crf, s.seed), (18, 7));
-        // Before the neural engine had a device choice: auto.
-        assert_eq!(s.device, DeviceChoice::Auto);
         // Written back in today's names, and read again unchanged.
         let text = serde_json::to_string(&s).expect("json");
         assert!(text.contains(r#""backend":"wgpu""#) && text.contains(r#""size":"1080p""#));
         assert!(!text.contains("gpu\":") && !text.contains("in_s"));
-        assert!(text.contains(r#""device":"auto""#));
+        assert!(text.contains(r#""engine":"warp""#) && !text.contains("device"));
         let again: RenderSettings = serde_json::from_str(&text).expect("new settings");
         assert_eq!(again, s);
     }
@@ -279,7 +259,22 @@ mod tests {
     fn the_neural_device_is_kept() {
         let s: RenderSettings =
             serde_json::from_str(r#"{"engine":"neural","device":"cuda"}"#).expect("settings");
-        assert_eq!(s.device, DeviceChoice::Cuda);
+        // Before the neural engine had a device choice: auto.
+        let auto: RenderSettings = serde_json::from_str(r#"{"engine":"neural"}"#).expect("old");
+        assert_eq!(
+            auto.engine,
+            EngineSettings::Neural {
+                weights: None,
+                device: DeviceChoice::Auto
+            }
+        );
+        assert_eq!(
+            s.engine,
+            EngineSettings::Neural {
+                weights: None,
+                device: DeviceChoice::Cuda
+            }
+        );
         let again: RenderSettings =
             serde_json::from_str(&serde_json::to_string(&s).expect("json")).expect("again");
         assert_eq!(again, s);

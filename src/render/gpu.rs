@@ -11,7 +11,7 @@ use wgpu::util::DeviceExt;
 
 use super::warp::MeshWarp;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum GpuError {
     #[error(
         "no GPU adapter found ({0}); on Linux install mesa-vulkan-drivers for a software one, or use --backend cpu"

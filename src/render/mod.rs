@@ -1,8 +1,10 @@
-//! The render stage: animation engines behind one boundary. An engine is prepared once from
-//! the source portrait(s) and how motion is to be carried onto them (`Transfer`), then draws
-//! one frame per `Drive`. The pipeline, the CLI, the studio and `eval` hold a
-//! `Box<dyn Engine>` made by [`prepare`] and nothing else: adding an engine means one module
-//! here and one variant of [`EngineChoice`].
+//! The render stage: animation engines behind one boundary. An engine kind (`kind`) is made
+//! once from its settings, its resources loaded; it reads a driving clip its own way if it
+//! needs to, and prepares an engine from the source portrait(s) and how motion is to be
+//! carried onto them (`Transfer`), which then draws one frame per `Drive`. The pipeline, the
+//! CLI, the studio and `eval` hold an `Arc<dyn EngineKind>` and the `Box<dyn Engine>` it
+//! prepares, and nothing else: adding an engine means one module here and one variant of
+//! [`EngineSettings`] (`tests/render.rs` renders with a kind of its own through this API).
 //!
 //! - `warp_engine` (`WarpEngine`): retargets the driving face onto each source, picks the
 //!   source per frame (`fewshot`) and warps it with `warp::MeshWarp`, on the CPU or through
@@ -12,6 +14,7 @@
 
 pub mod fewshot;
 pub mod gpu;
+pub mod kind;
 pub mod mouth;
 pub mod neural_engine;
 pub mod pyramid;
@@ -19,50 +22,21 @@ pub mod triangulate;
 pub mod warp;
 pub mod warp_engine;
 
-use std::sync::Arc;
-
 use image::RgbImage;
-use serde::{Deserialize, Serialize};
 
 use crate::geometry::Face68;
 use crate::motion::{Mode, Strengths};
-use crate::neural::{KpInfo, LivePortrait, NeuralError, Stop};
+use crate::neural::{NeuralError, Stop};
 
 pub use self::fewshot::SourceChooser;
 pub use self::gpu::{GpuError, GpuWarp};
-pub use self::neural_engine::NeuralEngine;
+pub use self::kind::{
+    Analysed, Backend, ClipInput, ClipTrack, EngineChoice, EngineKind, EngineSettings, TrackEntry,
+    WarpKind,
+};
+pub use self::neural_engine::{NeuralEngine, NeuralKind};
 pub use self::warp::MeshWarp;
 pub use self::warp_engine::WarpEngine;
-
-/// Which animation engine draws the frames.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum EngineChoice {
-    /// Landmark-driven mesh warp of the source picture (no extra weights).
-    #[default]
-    Warp,
-    /// LivePortrait's networks synthesise the face (the weights are yours to download:
-    /// `--weights DIR`).
-    Neural,
-}
-
-impl EngineChoice {
-    /// Whether the engine reads the driving clip's neural motion (the motion extractor's).
-    pub fn needs_neural_motion(self) -> bool {
-        matches!(self, Self::Neural)
-    }
-}
-
-/// Where the warp engine draws.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Backend {
-    /// On all CPU cores.
-    #[default]
-    Cpu,
-    /// On the GPU through wgpu (any adapter, Mesa's software one included).
-    Wgpu,
-}
 
 /// A portrait to animate: the image and its face's 68 landmarks (pixels of the image).
 #[derive(Clone, Debug)]
@@ -81,8 +55,8 @@ pub struct Transfer {
     /// reference (the driving face and the sources are the same face in the same camera, as in
     /// self-reenactment).
     pub reference: Option<Face68>,
-    /// The driving face at rest as the neural motion extractor reads it (neural engine).
-    pub reference_motion: Option<KpInfo>,
+    /// The reference frame's entry in the engine's own track of the clip, when it has one.
+    pub reference_track: Option<TrackEntry>,
 }
 
 /// What drives one output frame.
@@ -91,10 +65,27 @@ pub struct Drive {
     /// The driving face's 68 points: in the driving clip's pixels, or with a voice alone the
     /// first source's face made to speak.
     pub face: Face68,
-    /// The driving frame's neural motion, when the engine reads it.
-    pub motion: Option<KpInfo>,
+    /// The driving frame's entry in the engine's own track of the clip, when it has one
+    /// (`EngineKind::analyse`).
+    pub track: Option<TrackEntry>,
     /// What a voice sets: the lips (alone, or over a clip), the eyes and head (alone).
     pub controls: Option<FaceControls>,
+}
+
+impl Drive {
+    /// Driving frame `i` of a clip: its 68 points, and its entry in the engine's own track of
+    /// the clip when the engine has one.
+    pub fn from_clip(
+        face: Face68,
+        track: Option<&dyn ClipTrack>,
+        i: usize,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            face,
+            track: track.map(|t| t.entry(i)).transpose()?,
+            controls: None,
+        })
+    }
 }
 
 /// Face controls a voice fills. Openness is the reference's ratio: lid gap over eye width,
@@ -148,12 +139,13 @@ pub enum RenderError {
     NoSource,
     #[error(transparent)]
     Neural(#[from] NeuralError),
-    #[error(
-        "the neural engine needs LivePortrait's weights, which Vivant does not bundle: `vivant models fetch` downloads appearance_feature_extractor, motion_extractor, warping_module, spade_generator and stitching_retargeting_module from Hugging Face (KwaiVGI/LivePortrait), or give the folder where you have them (.pth or .safetensors) with --weights DIR"
-    )]
-    NoWeights,
-    #[error("internal error: the neural engine was given no driving motion for this frame")]
-    NoNeuralMotion,
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
+    #[error("internal error: the {engine} engine was given no driving track for this frame")]
+    NoTrack { engine: &'static str },
+    /// Another engine's own failure.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
     /// The frame was no longer wanted and its drawing stopped part way (`Engine::render_until`).
     #[error("cancelled")]
     Cancelled,
@@ -161,11 +153,6 @@ pub enum RenderError {
 
 /// An animation engine, prepared from its sources.
 pub trait Engine: Send {
-    fn name(&self) -> &'static str;
-    /// Number of sources.
-    fn sources(&self) -> usize;
-    /// Size of source `i`'s frames (the first one's is the output's own).
-    fn size(&self, source: usize) -> (u32, u32);
     /// The source's face, 68 points in its pixels.
     fn source_face(&self, source: usize) -> &Face68;
     /// Draw the frame `drive` describes.
@@ -180,49 +167,14 @@ pub trait Engine: Send {
     }
 }
 
-/// How to prepare an engine, beyond its sources and the transfer.
-#[derive(Clone, Default)]
-pub struct EngineOptions {
-    pub engine: EngineChoice,
-    pub backend: Backend,
-    /// The neural engine's networks, loaded once (`neural::LivePortrait::load`).
-    pub networks: Option<Arc<LivePortrait>>,
-    /// An engine made by the caller instead of the one `engine` names: the seam through which
-    /// tests run the pipeline's logic with a stand-in engine.
-    pub custom: Option<CustomEngine>,
-}
-
-/// Makes an engine from the sources and the transfer, as [`prepare`] does.
-pub type MakeEngine =
-    dyn Fn(Vec<SourceFace>, &Transfer) -> Result<Box<dyn Engine>, RenderError> + Send + Sync;
-
-/// A caller's engine maker (see `EngineOptions::custom`).
-#[derive(Clone)]
-pub struct CustomEngine(pub Arc<MakeEngine>);
-
-impl std::fmt::Debug for CustomEngine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CustomEngine")
-    }
-}
-
-/// The engine `options` asks for, prepared from `sources`.
+/// The engine `kind` makes, prepared from `sources`.
 pub fn prepare(
     sources: Vec<SourceFace>,
     transfer: &Transfer,
-    options: &EngineOptions,
+    kind: &dyn EngineKind,
 ) -> Result<Box<dyn Engine>, RenderError> {
     if sources.is_empty() {
         return Err(RenderError::NoSource);
     }
-    if let Some(CustomEngine(make)) = &options.custom {
-        return make(sources, transfer);
-    }
-    Ok(match options.engine {
-        EngineChoice::Warp => Box::new(WarpEngine::new(sources, transfer, options.backend)?),
-        EngineChoice::Neural => {
-            let networks = options.networks.clone().ok_or(RenderError::NoWeights)?;
-            Box::new(NeuralEngine::new(networks, sources, transfer)?)
-        }
-    })
+    kind.prepare(sources, transfer)
 }

@@ -8,14 +8,19 @@
 //! generated crop pasted back into the full-resolution portrait (`neural::paste`). With several
 //! sources, the one that has to move least is drawn (kept unless another is clearly better).
 
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use candle_core::Tensor;
 use image::RgbImage;
 
+use super::kind::{Analysed, ClipInput, ClipTrack, EngineKind, TrackEntry};
 use super::{Drive, Engine, FaceControls, RenderError, Rendered, SourceFace, Transfer};
+use crate::devices::DeviceChoice;
+use crate::export::credentials::SourceType;
 use crate::geometry::Face68;
-use crate::motion::{Mode, Strengths};
+use crate::motion::neural::NeuralMotion;
+use crate::motion::{Mode, MotionError, Strengths};
 use crate::neural::crop::{CropSettings, crop_rgb, crop_transform, input_tensor};
 use crate::neural::keypoints::{self, Keypoints, KpInfo};
 use crate::neural::paste::paste_back;
@@ -30,6 +35,108 @@ const LIPS: [usize; 6] = [6, 12, 14, 17, 19, 20];
 /// the others carry the source's identity. (Some take only one or two coordinates.)
 const ABSOLUTE_ALL: [usize; 13] = [1, 2, 6, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 const ABSOLUTE_PART: [(usize, usize); 6] = [(3, 1), (4, 1), (5, 2), (8, 2), (9, 1), (9, 2)];
+
+/// The engine's name (`--engine`, the video's comment, its provenance).
+const NAME: &str = "neural";
+
+/// The neural engine's kind: LivePortrait's networks, loaded once.
+pub struct NeuralKind {
+    networks: Arc<LivePortrait>,
+}
+
+/// The networks last loaded, by weights folder and device: the studio's preview and its
+/// export, and every render of a process, share one copy.
+static LOADED: Mutex<Option<(PathBuf, DeviceChoice, Arc<LivePortrait>)>> = Mutex::new(None);
+
+impl NeuralKind {
+    /// Networks the caller loaded (its own weights, or made in memory).
+    pub fn new(networks: Arc<LivePortrait>) -> Self {
+        Self { networks }
+    }
+
+    /// The networks of the weights in `dir` on `device` (loaded on first use, then kept for
+    /// the process), with the note to give when `auto` ended on the CPU. Without a folder, the
+    /// error says which files are needed and where they come from; a device asked for by name
+    /// that is not here is an error that says why.
+    pub fn load(
+        dir: Option<&Path>,
+        device: DeviceChoice,
+    ) -> Result<(Self, Option<String>), RenderError> {
+        let dir = dir.ok_or(NeuralError::NoWeights)?;
+        let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        let opened = device.open()?;
+        if let Some((have, on, networks)) = loaded.as_ref()
+            && have == dir
+            && *on == device
+        {
+            let networks = networks.clone();
+            return Ok((Self { networks }, opened.note));
+        }
+        // One copy: the old networks go before the new ones load.
+        *loaded = None;
+        let networks = Arc::new(LivePortrait::load(dir, &opened.device)?);
+        *loaded = Some((dir.to_path_buf(), device, networks.clone()));
+        Ok((Self { networks }, opened.note))
+    }
+
+    pub fn networks(&self) -> &Arc<LivePortrait> {
+        &self.networks
+    }
+}
+
+impl EngineKind for NeuralKind {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// The face drawn by a generator network: the picture's subject is the network's output.
+    fn source_type(&self) -> SourceType {
+        SourceType::TrainedAlgorithmicMedia
+    }
+
+    /// The clip's motion as the motion extractor reads it (or from its cache).
+    fn analyse(&self, clip: &ClipInput<'_>) -> Result<Option<Analysed>, MotionError> {
+        let (motion, notes) = NeuralMotion::analyse(
+            &self.networks,
+            clip.clip,
+            clip.motion,
+            clip.smoothing,
+            clip.cache_dir,
+            clip.cancel,
+            clip.progress,
+        )?;
+        Ok(Some(Analysed {
+            track: Arc::new(motion),
+            notes,
+        }))
+    }
+
+    fn slow(&self) -> bool {
+        true
+    }
+
+    fn frame_steps(&self) -> u64 {
+        self.networks.blocks() as u64
+    }
+
+    fn prepare(
+        &self,
+        sources: Vec<SourceFace>,
+        transfer: &Transfer,
+    ) -> Result<Box<dyn Engine>, RenderError> {
+        Ok(Box::new(NeuralEngine::new(
+            self.networks.clone(),
+            sources,
+            transfer,
+        )?))
+    }
+}
+
+impl ClipTrack for NeuralMotion {
+    fn entry(&self, i: usize) -> std::io::Result<TrackEntry> {
+        Ok(TrackEntry::new(self.frame(i)?))
+    }
+}
 
 struct Source {
     image: RgbImage,
@@ -77,7 +184,11 @@ impl NeuralEngine {
             sources,
             mode: transfer.mode,
             strengths: transfer.strengths,
-            reference: transfer.reference_motion.clone(),
+            reference: transfer
+                .reference_track
+                .as_ref()
+                .and_then(|t| t.get::<KpInfo>())
+                .cloned(),
             current: None,
         })
     }
@@ -262,20 +373,6 @@ fn crop_pixels(out: &Tensor) -> Result<(Vec<f32>, usize), NeuralError> {
 }
 
 impl Engine for NeuralEngine {
-    fn name(&self) -> &'static str {
-        "neural"
-    }
-
-    fn sources(&self) -> usize {
-        self.sources.len()
-    }
-
-    fn size(&self, source: usize) -> (u32, u32) {
-        self.sources[source.min(self.sources.len() - 1)]
-            .image
-            .dimensions()
-    }
-
     fn source_face(&self, source: usize) -> &Face68 {
         &self.sources[source.min(self.sources.len() - 1)].face
     }
@@ -287,7 +384,8 @@ impl Engine for NeuralEngine {
     /// The frame, with W and G asking `stop` between their blocks: a frame no longer wanted
     /// stops within one block (a fraction of a second on the CPU).
     fn render_until(&mut self, drive: &Drive, stop: &Stop) -> Result<Rendered, RenderError> {
-        let driven: Vec<Keypoints> = match (&drive.motion, &drive.controls) {
+        let motion = drive.track.as_ref().and_then(|t| t.get::<KpInfo>());
+        let driven: Vec<Keypoints> = match (motion, &drive.controls) {
             (Some(driving), controls) => self
                 .sources
                 .iter()
@@ -311,10 +409,10 @@ impl Engine for NeuralEngine {
                 .iter()
                 .map(|s| self.controlled(s, c))
                 .collect::<Result<_, RenderError>>()?,
-            (None, None) => return Err(RenderError::NoNeuralMotion),
+            (None, None) => return Err(RenderError::NoTrack { engine: NAME }),
         };
         let which = if self.sources.len() > 1 {
-            self.choose(drive.motion.as_ref())
+            self.choose(motion)
         } else {
             0
         };

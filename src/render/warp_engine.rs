@@ -60,21 +60,6 @@ impl WarpEngine {
 }
 
 impl Engine for WarpEngine {
-    fn name(&self) -> &'static str {
-        "warp"
-    }
-
-    fn sources(&self) -> usize {
-        self.sources.len()
-    }
-
-    fn size(&self, source: usize) -> (u32, u32) {
-        self.sources[source.min(self.sources.len() - 1)]
-            .warp
-            .source()
-            .dimensions()
-    }
-
     fn source_face(&self, source: usize) -> &Face68 {
         self.sources[source.min(self.sources.len() - 1)]
             .warp

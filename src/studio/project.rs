@@ -445,16 +445,17 @@ mod tests {
             "{{\"format\":\"{FORMAT}\",\"version\":1,\"sources\":[],\"settings\":{{\"engine\":\"neural\",\"weights\":\"w\",\"gpu\":true}}}}"
         );
         let mut project = Project::from_json(&older, p).expect("an older project");
-        assert_eq!(
-            project.settings.engine,
-            crate::pipeline::EngineChoice::Neural
-        );
-        assert_eq!(project.settings.device, crate::devices::DeviceChoice::Auto);
-        project.settings.device = crate::devices::DeviceChoice::Cuda;
+        let neural = |device| crate::pipeline::EngineSettings::Neural {
+            weights: Some("w".into()),
+            device,
+        };
+        use crate::devices::DeviceChoice;
+        assert_eq!(project.settings.engine, neural(DeviceChoice::Auto));
+        project.settings.engine = neural(DeviceChoice::Cuda);
         let text = project.to_json(p);
         assert!(text.contains("\"device\": \"cuda\""), "{text}");
         let again = Project::from_json(&text, p).expect("read back");
-        assert_eq!(again.settings.device, crate::devices::DeviceChoice::Cuda);
+        assert_eq!(again.settings.engine, neural(DeviceChoice::Cuda));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! frame being drawn between its networks' blocks (`neural::Stop`).
 
 use crate::geometry::Face68;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
@@ -19,15 +19,13 @@ use std::time::{Duration, Instant};
 use egui::ColorImage;
 use image::RgbImage;
 
-use crate::devices::DeviceChoice;
 use crate::face::Analyzer;
 use crate::media::{MediaError, ThumbnailTiming, VideoInfo, VideoSource, Waveform, thumbnails};
 use crate::models::ModelSource;
 use crate::motion::speech::{SpeechCurves, SpeechSettings};
 use crate::neural::Stop;
-use crate::pipeline::{
-    self, Animation, NeuralStage, PipelineError, RenderJob, RenderReport, Stage,
-};
+use crate::pipeline::{self, Animation, FinalStage, PipelineError, RenderJob, RenderReport, Stage};
+use crate::render::GpuError;
 
 /// Thumbnails on the timeline strip.
 const STRIP: usize = 24;
@@ -38,7 +36,7 @@ const WAVE_BUCKETS: usize = 1200;
 const SETTLE: Duration = Duration::from_millis(120);
 
 /// What a job was, to say which one failed or progressed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Task {
     Source(u64),
     Driving,
@@ -142,14 +140,14 @@ pub enum Event {
         generation: u64,
         frames: u64,
         fps: (i32, i32),
-        notes: Vec<String>,
+        notes: Vec<pipeline::Note>,
         /// The neural engine's: frames come as warp stand-ins first, its own once it is ready.
         neural: bool,
     },
     /// The neural engine's animation of `generation` is ready to draw.
     NeuralReady {
         generation: u64,
-        notes: Vec<String>,
+        notes: Vec<pipeline::Note>,
     },
     /// Neural frame `k` is being drawn, this far (0–1).
     NeuralDrawing {
@@ -171,14 +169,11 @@ pub enum Event {
         drawn: Drawn,
     },
     /// Whether a GPU can draw the warp: its name, or why not.
-    Gpu(Result<String, String>),
+    Gpu(Result<String, GpuError>),
     /// Where the neural engine's networks can run.
     Devices(Box<crate::devices::ComputeReport>),
-    ExportProgress {
-        done: u64,
-        total: u64,
-        stage: String,
-    },
+    /// How far the export is.
+    ExportProgress(Stage),
     Exported(Box<RenderReport>),
     /// How the download of the weights is going.
     DownloadProgress(crate::neural::fetch::FetchProgress),
@@ -286,7 +281,6 @@ impl Worker {
                     animation: None,
                     generation: 0,
                     driving: None,
-                    networks: None,
                     neural: neural_tx,
                     staged: false,
                     neural_stop: Arc::new(AtomicBool::new(false)),
@@ -347,19 +341,7 @@ impl Worker {
                 };
                 let result = guarded(|| {
                     let analyzer = analyzer.get()?;
-                    let progress = |stage: Stage| {
-                        let (done, total, text) = match stage {
-                            Stage::Source => (0, 0, "Finding the face".to_string()),
-                            Stage::Listening => (0, 0, "Listening to the voice".to_string()),
-                            Stage::Analysing(d, t) => (d, t, "Analysing the driving clip".into()),
-                            Stage::Rendering(d, t) => (d, t, crate::studio::app::RENDERING.into()),
-                        };
-                        send(Event::ExportProgress {
-                            done,
-                            total,
-                            stage: text,
-                        });
-                    };
+                    let progress = |stage: Stage| send(Event::ExportProgress(stage));
                     Ok(pipeline::render(&analyzer, &job, &cancel, &progress)?)
                 });
                 match result {
@@ -426,15 +408,7 @@ impl Worker {
 /// runs so: a bug fails that job, never the studio).
 fn guarded<T>(work: impl FnOnce() -> Result<T, JobError>) -> Result<T, JobError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(JobError::Panicked(panic_text(&panic))))
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into())
+        .unwrap_or_else(|panic| Err(JobError::Panicked(crate::panic_text(&*panic))))
 }
 
 struct WorkerState {
@@ -445,8 +419,6 @@ struct WorkerState {
     generation: u64,
     /// The driving clip, open for preview frames.
     driving: Option<VideoSource>,
-    /// The neural engine's networks, loaded once per weights folder and device.
-    networks: Option<(PathBuf, DeviceChoice, Arc<crate::neural::LivePortrait>)>,
     /// The neural thread's jobs.
     neural: Sender<NeuralJob>,
     /// `animation` is the warp stand-in of the neural engine's (prepared on the neural thread).
@@ -456,32 +428,6 @@ struct WorkerState {
 }
 
 impl WorkerState {
-    /// The networks for the weights in `dir` on `device`, loaded on first use (then kept).
-    fn networks_for(
-        &mut self,
-        dir: Option<&Path>,
-        device: DeviceChoice,
-    ) -> Result<Arc<crate::neural::LivePortrait>, JobError> {
-        if let (Some((have, on, n)), Some(dir)) = (&self.networks, dir)
-            && have == dir
-            && *on == device
-        {
-            return Ok(n.clone());
-        }
-        self.send(Event::Progress {
-            task: Task::Preview,
-            text: "Loading the neural engine's weights".into(),
-            fraction: None,
-        });
-        // Keep one copy: the old networks go before the new ones load.
-        self.networks = None;
-        let n = Arc::new(pipeline::load_networks(dir, device)?.0);
-        if let Some(dir) = dir {
-            self.networks = Some((dir.to_path_buf(), device, n.clone()));
-        }
-        Ok(n)
-    }
-
     fn send(&self, e: Event) {
         let _ = self.events.send(e);
         (self.repaint)();
@@ -614,10 +560,16 @@ impl WorkerState {
                 // The neural frame being drawn and the neural animation are of the old job.
                 self.neural_stop.store(true, Ordering::Relaxed);
                 let _ = self.neural.send(NeuralJob::Clear);
-                if job.settings.engine.needs_neural_motion() {
-                    job.networks = Some(
-                        self.networks_for(job.settings.weights.as_deref(), job.settings.device)?,
-                    );
+                if job.kind.is_none() {
+                    // Loaded once per process (the export shares them); the studio says where
+                    // a device fell back itself.
+                    self.send(Event::Progress {
+                        task: Task::Preview,
+                        text: "Getting the engine ready".into(),
+                        fraction: None,
+                    });
+                    let (kind, _) = job.settings.engine.kind().map_err(PipelineError::from)?;
+                    job.kind = Some(kind);
                 }
                 self.generation = generation;
                 if job.driving.is_none() {
@@ -673,9 +625,7 @@ impl WorkerState {
                 }
             }
             Job::ProbeGpu => {
-                self.send(Event::Gpu(
-                    crate::render::gpu::probe().map_err(|e| e.to_string()),
-                ));
+                self.send(Event::Gpu(crate::render::gpu::probe()));
             }
             Job::ProbeDevices => {
                 self.send(Event::Devices(Box::new(
@@ -739,7 +689,7 @@ enum NeuralJob {
     /// Make the neural animation of `generation` ready (its warp stand-in is drawing).
     Prepare {
         generation: u64,
-        stage: Box<NeuralStage>,
+        stage: Box<FinalStage>,
         cancel: Arc<AtomicBool>,
     },
     /// Drop the neural animation: the job changed.
@@ -814,9 +764,9 @@ impl NeuralWorker {
         }
     }
 
-    fn prepare(&mut self, generation: u64, stage: NeuralStage, cancel: &AtomicBool) {
+    fn prepare(&mut self, generation: u64, stage: FinalStage, cancel: &AtomicBool) {
         self.animation = None;
-        let blocks = stage.networks().blocks();
+        let blocks = stage.kind().frame_steps() as usize;
         let (events, repaint) = (self.events.clone(), self.repaint.clone());
         let progress = move |stage: Stage| {
             let (text, fraction) = match stage {
@@ -938,7 +888,6 @@ mod tests {
             animation: None,
             generation: 0,
             driving: None,
-            networks: None,
             neural: channel().0,
             staged: false,
             neural_stop: Arc::new(AtomicBool::new(false)),

@@ -282,8 +282,7 @@ impl StudioApp {
                 self.relocate(which, path);
             }
             Purpose::Weights => {
-                self.set_weights(path);
-                if self.project.settings.weights.is_some() {
+                if self.set_weights(path) {
                     self.set_engine(crate::pipeline::EngineChoice::Neural);
                 }
             }

@@ -72,8 +72,7 @@ impl StudioApp {
         match crate::neural::weights::find(&self.places) {
             Ok(found) => {
                 let before = self.project.clone();
-                self.set_weights(found.root.clone());
-                if self.project.settings.weights.as_deref() != Some(found.root.as_path()) {
+                if !self.set_weights(found.root.clone()) {
                     return false;
                 }
                 self.record("Choose weights folder", before, false);
@@ -167,8 +166,7 @@ impl StudioApp {
         self.download = None;
         self.end_activity(&Task::Download);
         let before = self.project.clone();
-        self.set_weights(fetched.folder.clone());
-        if self.project.settings.weights.as_deref() != Some(fetched.folder.as_path()) {
+        if !self.set_weights(fetched.folder.clone()) {
             return;
         }
         self.record("Choose weights folder", before, false);

@@ -1,7 +1,7 @@
 //! What the worker sends back, taken once per UI frame; and what falls due (preview
 //! preparation, frame requests, autosave).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{ColorImage, TextureHandle, TextureOptions};
@@ -18,11 +18,11 @@ impl StudioApp {
     pub(super) fn set_activity(&mut self, task: &Task, text: String, fraction: Option<f32>) {
         self.notices
             .activity
-            .insert(format!("{task:?}"), Activity { text, fraction });
+            .insert(task.clone(), Activity { text, fraction });
     }
 
     pub(super) fn end_activity(&mut self, task: &Task) {
-        self.notices.activity.remove(&format!("{task:?}"));
+        self.notices.activity.remove(task);
     }
 
     /// Take what the worker has sent, schedule what is due; called once per UI frame.
@@ -295,9 +295,9 @@ impl StudioApp {
             }
             Event::Gpu(found) => self.set_gpu(found),
             Event::Devices(report) => self.set_compute(*report),
-            Event::ExportProgress { done, total, stage } => {
+            Event::ExportProgress(stage) => {
                 if let Some(e) = &mut self.export {
-                    e.progress(done, total, stage, Instant::now());
+                    e.progress(stage, Instant::now());
                 }
             }
             Event::Exported(report) => {
@@ -351,12 +351,12 @@ impl StudioApp {
                 if task == Task::Export
                     && let Some(e) = &mut self.export
                 {
-                    e.finished = Some(Err(text.clone()));
+                    e.finished = Some(Err(error.clone()));
                 }
                 if let Task::Source(id) = task
                     && let Some(s) = self.sources.iter_mut().find(|s| s.id == id)
                 {
-                    s.status = SourceStatus::Failed(error.to_string());
+                    s.status = SourceStatus::Failed(error.clone());
                 }
                 self.banner(severity, text, None);
             }
@@ -365,7 +365,7 @@ impl StudioApp {
 
     /// A failed job in words a user can act on, and how loud to say it: chosen from the
     /// error's type, never from its text.
-    fn failure_text(&self, task: &Task, error: &JobError) -> (Severity, String) {
+    pub fn failure_text(&self, task: &Task, error: &JobError) -> (Severity, String) {
         let message = error.to_string();
         match (task, error.failure()) {
             (Task::Export, Failure::Cancelled) => (
@@ -479,22 +479,10 @@ impl StudioApp {
         self.preview.shown = Some(shown);
     }
 
-    /// The pipeline's notes as banners; they name files by full path, the window names them
-    /// as the panels do.
-    fn notes(&mut self, notes: Vec<String>) {
-        let media: Vec<PathBuf> = self
-            .project
-            .sources
-            .iter()
-            .map(|s| s.path.clone())
-            .chain(self.project.driving.clone())
-            .chain(self.project.audio.clone())
-            .collect();
-        for mut n in notes {
-            for p in &media {
-                n = n.replace(&p.display().to_string(), &file_name(p));
-            }
-            self.banner(Severity::Info, n, None);
+    /// The pipeline's notes as banners, naming their files as the panels do.
+    fn notes(&mut self, notes: Vec<crate::pipeline::Note>) {
+        for n in notes {
+            self.banner(Severity::Info, n.words(file_name), None);
         }
     }
 

@@ -44,7 +44,7 @@ impl StudioApp {
             started: Instant::now(),
             done: 0,
             total: 0,
-            stage: "Starting".into(),
+            stage: None,
             rendering_since: None,
             finished: None,
         });

@@ -5,6 +5,7 @@
 
 mod choose;
 mod download;
+mod engine;
 mod events;
 mod export;
 mod files;
@@ -27,8 +28,10 @@ use image::RgbImage;
 use super::edit::History;
 use super::playback::Player;
 use super::project::{Missing, Project, SourceEntry};
-use super::worker::{Drawn, FoundFace, Job, NeuralCancel, Task, Worker};
-use crate::pipeline::{Backend, EngineChoice, OutputSize, RenderJob, RenderReport, Soundtrack};
+use super::worker::{Drawn, FoundFace, Job, JobError, NeuralCancel, Task, Worker};
+use crate::pipeline::{
+    Backend, EngineSettings, OutputSize, RenderJob, RenderReport, Soundtrack, Stage,
+};
 
 /// Where the studio keeps its autosave and recent projects, and how it starts.
 #[derive(Clone, Debug, Default)]
@@ -136,7 +139,7 @@ pub enum SourceStatus {
     Ready,
     /// The detector found no face: the user places one.
     NoFace,
-    Failed(String),
+    Failed(Arc<JobError>),
 }
 
 pub struct SourceState {
@@ -324,32 +327,49 @@ pub struct ExportState {
     pub started: Instant,
     pub done: u64,
     pub total: u64,
-    pub stage: String,
+    /// What it is doing (`None` before its first report).
+    pub stage: Option<Stage>,
     /// When the first rendered frame was reported, and how many were done then: the
     /// per-frame rate is measured from there (preparation does not count).
     pub rendering_since: Option<(Instant, u64)>,
-    pub finished: Option<Result<RenderReport, String>>,
+    pub finished: Option<Result<RenderReport, Arc<JobError>>>,
 }
-
-/// The stage name the export's frames are reported under.
-pub const RENDERING: &str = "Rendering";
 
 impl ExportState {
     /// A progress report from the export.
-    pub fn progress(&mut self, done: u64, total: u64, stage: String, now: Instant) {
-        if stage == RENDERING && self.rendering_since.is_none() {
+    pub fn progress(&mut self, stage: Stage, now: Instant) {
+        let (done, total) = match stage {
+            Stage::Analysing(d, t) | Stage::Rendering(d, t) => (d, t),
+            Stage::Source | Stage::Listening => (0, 0),
+        };
+        if matches!(stage, Stage::Rendering(..)) && self.rendering_since.is_none() {
             self.rendering_since = Some((now, done));
         }
         self.done = done;
         self.total = total;
-        self.stage = stage;
+        self.stage = Some(stage);
+    }
+
+    fn rendering(&self) -> bool {
+        matches!(self.stage, Some(Stage::Rendering(..)))
+    }
+
+    /// The stage in words.
+    fn stage_words(&self) -> &'static str {
+        match self.stage {
+            None => "Starting",
+            Some(Stage::Source) => "Finding the face",
+            Some(Stage::Listening) => "Listening to the voice",
+            Some(Stage::Analysing(..)) => "Analysing the driving clip",
+            Some(Stage::Rendering(..)) => "Rendering",
+        }
     }
 
     /// Seconds left at `now`, from the frames rendered since the first one was reported (at
     /// least one frame measured).
     pub fn eta_s(&self, now: Instant) -> Option<f64> {
         let (since, first) = self.rendering_since?;
-        if self.stage != RENDERING || self.total == 0 || self.done <= first {
+        if !self.rendering() || self.total == 0 || self.done <= first {
             return None;
         }
         let per_frame = (now - since).as_secs_f64() / (self.done - first) as f64;
@@ -359,11 +379,12 @@ impl ExportState {
     /// What the status bar and the export panel say: the stage, frames done of all, and
     /// while rendering the time left ("Rendering: 12 of 50 frames · 19 s left").
     pub fn progress_text(&self, now: Instant) -> String {
+        let stage = self.stage_words();
         if self.total == 0 {
-            return self.stage.clone();
+            return stage.into();
         }
-        let frames = format!("{}: {} of {} frames", self.stage, self.done, self.total);
-        if self.stage != RENDERING {
+        let frames = format!("{stage}: {} of {} frames", self.done, self.total);
+        if !self.rendering() {
             return frames;
         }
         match self.eta_s(now) {
@@ -524,7 +545,7 @@ pub struct NoticeState {
     pub banners: Vec<Banner>,
     /// All banners shown, not only the newest with a count of the others.
     pub expanded: bool,
-    pub activity: HashMap<String, Activity>,
+    pub activity: HashMap<Task, Activity>,
     pub(super) next_id: u64,
 }
 
@@ -555,6 +576,9 @@ pub struct StudioApp {
     pub recent: Vec<PathBuf>,
     /// The LivePortrait weights folder last chosen, offered to every project.
     pub weights: Option<PathBuf>,
+    /// The settings of the engine last chosen before the current one, restored when it is
+    /// chosen again (the project keeps only its engine's own).
+    other_engine: Option<EngineSettings>,
     /// Where LivePortrait's weights are looked for when none are chosen (the environment's
     /// places; tests set their own).
     pub places: crate::neural::weights::Places,
@@ -567,7 +591,7 @@ pub struct StudioApp {
     /// The user's own certificate for Content Credentials, when chosen (`signer()`).
     own_signer: Option<crate::export::credentials::Signer>,
     /// Whether a GPU can draw the warp (its name, or why not); `None` until probed.
-    pub gpu: Option<Result<String, String>>,
+    pub gpu: Option<Result<String, crate::render::GpuError>>,
     /// Where the neural engine's networks can run here; `None` until probed.
     pub compute: Option<crate::devices::ComputeReport>,
 }
@@ -633,6 +657,7 @@ impl StudioApp {
             last_frame: None,
             recent: Vec::new(),
             weights: None,
+            other_engine: None,
             places: crate::neural::weights::Places::from_env(),
             hub: None,
             download: None,
@@ -772,20 +797,6 @@ impl StudioApp {
         }
     }
 
-    /// Use the LivePortrait weights in `dir` (checked for every network's file first) and
-    /// remember the folder for other projects.
-    pub fn set_weights(&mut self, dir: PathBuf) {
-        match crate::neural::weights::check_folder(&dir) {
-            Ok(()) => {
-                self.project.settings.weights = Some(dir.clone());
-                self.weights = Some(dir.clone());
-                let _ = self.write_state("weights.json", &dir);
-                self.changed();
-            }
-            Err(e) => self.banner(Severity::Error, e.to_string(), None),
-        }
-    }
-
     /// Record what the user just did to the project (from `before` to now) as one undoable
     /// step named `label`; with `merges`, a continuation of the last step of that name (a
     /// slider being dragged) extends it.
@@ -859,88 +870,6 @@ impl StudioApp {
             self.set_audio(a);
         }
         self.changed();
-    }
-
-    /// What the GPU probe found. A project that asks for a GPU there is not runs on the CPU,
-    /// with one note saying so.
-    pub fn set_gpu(&mut self, found: Result<String, String>) {
-        self.gpu = Some(found);
-        self.note_gpu_fallback();
-        self.refresh();
-    }
-
-    fn note_gpu_fallback(&mut self) {
-        if let (Some(Err(why)), Backend::Wgpu) = (&self.gpu, self.project.settings.backend) {
-            let text = format!(
-                "This project asks for the GPU, which is not available here ({why}); it runs on the CPU."
-            );
-            if !self.notices.banners.iter().any(|b| b.text == text) {
-                self.banner(Severity::Info, text, None);
-            }
-        }
-    }
-
-    /// What the device probe found for the neural engine. A project that asks for a GPU back
-    /// end this machine (or build) has not runs on the CPU, with one note saying so.
-    pub fn set_compute(&mut self, report: crate::devices::ComputeReport) {
-        self.compute = Some(report);
-        self.note_device_fallback();
-        self.refresh();
-    }
-
-    /// Why the project's device cannot be used here, when it asks for a GPU back end that is
-    /// not usable (built in or not); `None` when it can, or before the probe.
-    pub fn device_unavailable(&self) -> Option<String> {
-        let report = self.compute.as_ref()?;
-        let backend = crate::devices::GpuBackend::ALL
-            .into_iter()
-            .find(|b| b.choice() == self.project.settings.device)?;
-        let gpu = report.gpu(backend)?;
-        if gpu.available {
-            return None;
-        }
-        Some(format!(
-            "{}: {}",
-            backend.label(),
-            gpu.reason.as_deref().unwrap_or("not available")
-        ))
-    }
-
-    fn note_device_fallback(&mut self) {
-        if self.project.settings.engine != EngineChoice::Neural {
-            return;
-        }
-        if let Some(why) = self.device_unavailable() {
-            let text = format!(
-                "This project runs the neural engine on a GPU that is not available here ({why}); it runs on the CPU."
-            );
-            if !self.notices.banners.iter().any(|b| b.text == text) {
-                self.banner(Severity::Info, text, None);
-            }
-        }
-    }
-
-    /// Choose the engine; the neural one needs a weights folder first: the one last chosen,
-    /// else the first complete one of the usual places (said in a banner), else the user is
-    /// asked for it and offered the download.
-    pub fn set_engine(&mut self, engine: EngineChoice) {
-        if engine == EngineChoice::Neural && self.project.settings.weights.is_none() {
-            match self.weights.clone() {
-                Some(w) => self.project.settings.weights = Some(w),
-                None if self.find_weights() => {}
-                None => {
-                    self.choose(Purpose::Weights);
-                    return;
-                }
-            }
-        }
-        if self.project.settings.engine != engine {
-            let before = self.project.clone();
-            self.project.settings.engine = engine;
-            self.record("Choose engine", before, false);
-            self.note_device_fallback();
-            self.changed();
-        }
     }
 
     pub fn add_source(&mut self, path: PathBuf) {
@@ -1119,13 +1048,16 @@ impl StudioApp {
         let (driving, audio) = (&self.project.driving, &self.project.audio);
         let mut settings = self.project.settings.clone();
         settings.lips_from_audio &= driving.is_some() && audio.is_some();
-        if matches!(self.gpu, Some(Err(_))) {
+        let no_gpu = matches!(self.gpu, Some(Err(_)));
+        let no_device = self.device_unavailable().is_some();
+        match &mut settings.engine {
             // No GPU here: the CPU draws the same warp (the note said so).
-            settings.backend = Backend::Cpu;
-        }
-        if self.device_unavailable().is_some() {
+            EngineSettings::Warp { backend } if no_gpu => *backend = Backend::Cpu,
             // Nor the neural engine's GPU: the CPU runs the same networks (noted too).
-            settings.device = crate::devices::DeviceChoice::Cpu;
+            EngineSettings::Neural { device, .. } if no_device => {
+                *device = crate::devices::DeviceChoice::Cpu
+            }
+            _ => {}
         }
         if !for_export {
             // The preview shows the whole clip at its own rate, framed as the output will be
@@ -1154,8 +1086,7 @@ impl StudioApp {
             settings,
             speech: Default::default(),
             cache_dir: crate::motion::cache::default_dir(),
-            networks: None,
-            custom_engine: None,
+            kind: None,
             preview: !for_export,
             signer: self.signer(),
         })
@@ -1369,27 +1300,27 @@ mod tests {
             started: t0,
             done: 0,
             total: 0,
-            stage: "Starting".into(),
+            stage: None,
             rendering_since: None,
             finished: None,
         };
         assert_eq!(e.progress_text(t0), "Starting");
         // Analysing the clip: frames, no estimate (preparation is not rendering).
-        e.progress(120, 500, "Analysing the driving clip".into(), t0);
+        e.progress(Stage::Analysing(120, 500), t0);
         assert_eq!(
             e.progress_text(t0),
             "Analysing the driving clip: 120 of 500 frames"
         );
         // The first rendered frame starts the clock; the time before it does not count.
         let at = |s: f64| t0 + Duration::from_secs_f64(s);
-        e.progress(1, 50, RENDERING.into(), at(40.0));
+        e.progress(Stage::Rendering(1, 50), at(40.0));
         assert_eq!(e.eta_s(at(40.0)), None);
         assert_eq!(
             e.progress_text(at(40.0)),
             "Rendering: 1 of 50 frames · measuring the time left"
         );
         // Three seconds a frame (the neural engine on the CPU): 38 frames, 114 s.
-        e.progress(12, 50, RENDERING.into(), at(73.0));
+        e.progress(Stage::Rendering(12, 50), at(73.0));
         assert_eq!(e.eta_s(at(73.0)), Some(114.0));
         assert_eq!(
             e.progress_text(at(73.0)),

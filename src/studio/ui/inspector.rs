@@ -133,23 +133,23 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Engine");
-    let current = app.project.settings.engine;
-    let weights = app.project.settings.weights.clone().or(app.weights.clone());
+    let current = app.project.settings.engine.choice();
+    let weights = app.neural_weights();
     let mut chosen = current;
     egui::ComboBox::from_label("Engine")
-        .selected_text(match current {
-            EngineChoice::Warp => "Warp",
-            EngineChoice::Neural => "Neural",
-        })
+        .selected_text(current.label())
         .show_ui(ui, |ui| {
-            ui.selectable_value(&mut chosen, EngineChoice::Warp, "Warp")
-                .on_hover_text("Warps the portrait to the driving face: nothing to download");
-            ui.selectable_value(&mut chosen, EngineChoice::Neural, "Neural")
-                .on_hover_text(if weights.is_some() {
-                    "LivePortrait's networks synthesise the face (a CPU frame takes seconds)"
-                } else {
-                    "LivePortrait's networks: found where you have them, or downloaded (see Help)"
-                });
+            for choice in EngineChoice::ALL {
+                // The neural engine without weights yet: where they come from.
+                let tip = match choice {
+                    EngineChoice::Neural if weights.is_none() => {
+                        "LivePortrait's networks: found where you have them, or downloaded (see Help)"
+                    }
+                    _ => choice.tooltip(),
+                };
+                ui.selectable_value(&mut chosen, choice, choice.label())
+                    .on_hover_text(tip);
+            }
         })
         .response
         .on_hover_text("What draws the frames: the warp, or the neural networks (see Help)");
@@ -211,7 +211,6 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
         app.start_download();
     }
     neural_device(app, ui);
-    let before = app.project.clone();
     // The GPU is offered only where the probe found one; why not, on hover.
     let (gpu_ok, gpu_tip) = match &app.gpu {
         Some(Ok(name)) => (true, format!("The warp on the GPU through wgpu: {name}")),
@@ -221,39 +220,35 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
             "The warp on the GPU through wgpu (still checking for one)".into(),
         ),
     };
-    let fallback = !gpu_ok && app.project.settings.backend == Backend::Wgpu;
-    ui.add_enabled_ui(app.project.settings.engine == EngineChoice::Warp, |ui| {
+    let mut backend = app.warp_backend();
+    let fallback = !gpu_ok && backend == Backend::Wgpu;
+    ui.add_enabled_ui(current == EngineChoice::Warp, |ui| {
         ui.horizontal(|ui| {
-            ui.radio_value(&mut app.project.settings.backend, Backend::Cpu, "CPU")
+            ui.radio_value(&mut backend, Backend::Cpu, "CPU")
                 .on_hover_text("The warp on all CPU cores");
             let gpu = ui
                 .add_enabled(
                     gpu_ok,
-                    egui::RadioButton::new(
-                        app.project.settings.backend == Backend::Wgpu,
-                        "GPU (wgpu)",
-                    ),
+                    egui::RadioButton::new(backend == Backend::Wgpu, "GPU (wgpu)"),
                 )
                 .on_hover_text(gpu_tip.clone())
                 .on_disabled_hover_text(gpu_tip);
             if gpu.clicked() {
-                app.project.settings.backend = Backend::Wgpu;
+                backend = Backend::Wgpu;
             }
         });
         if fallback {
             ui.label(RichText::new("No GPU here: the CPU draws it").weak());
         }
     });
-    if app.project.settings.backend != before.settings.backend {
-        app.settings_changed("Change back end", before);
-    }
+    app.set_backend(backend);
 }
 
 /// Where the neural engine's networks run: Auto, the CPU, and each GPU back end this build
 /// has; one that is not usable here is greyed with the reason on hover, as the warp's GPU is.
 fn neural_device(app: &mut StudioApp, ui: &mut egui::Ui) {
-    let before = app.project.clone();
-    let neural = app.project.settings.engine == EngineChoice::Neural;
+    let neural = app.project.settings.engine.choice() == EngineChoice::Neural;
+    let mut device = app.neural_device();
     let report = app.compute.clone();
     let auto_tip = match &report {
         None => "The first GPU usable here, else the CPU (still checking)".to_string(),
@@ -273,12 +268,11 @@ fn neural_device(app: &mut StudioApp, ui: &mut egui::Ui) {
     let not_neural = "The device the neural engine runs on (choose the neural engine first)";
     ui.add_enabled_ui(neural, |ui| {
         ui.horizontal(|ui| {
-            let s = &mut app.project.settings;
             ui.label("Device");
-            ui.radio_value(&mut s.device, DeviceChoice::Auto, "Auto")
+            ui.radio_value(&mut device, DeviceChoice::Auto, "Auto")
                 .on_hover_text(auto_tip.clone())
                 .on_disabled_hover_text(not_neural);
-            ui.radio_value(&mut s.device, DeviceChoice::Cpu, "CPU")
+            ui.radio_value(&mut device, DeviceChoice::Cpu, "CPU")
                 .on_hover_text("The neural engine's networks on all CPU cores")
                 .on_disabled_hover_text(not_neural);
             for g in &gpus {
@@ -292,30 +286,27 @@ fn neural_device(app: &mut StudioApp, ui: &mut egui::Ui) {
                         g.reason.as_deref().unwrap_or("unknown")
                     )
                 };
-                let chosen = s.device == g.backend.choice();
+                let chosen = device == g.backend.choice();
                 let r = ui
                     .add_enabled(g.available, egui::RadioButton::new(chosen, label))
                     .on_hover_text(tip.clone())
                     .on_disabled_hover_text(if neural { tip } else { not_neural.into() });
                 if r.clicked() {
-                    s.device = g.backend.choice();
+                    device = g.backend.choice();
                 }
             }
         });
         if let Some(why) = app.device_unavailable() {
             ui.label(RichText::new("That GPU is not here: the CPU runs it").weak())
                 .on_hover_text(why);
-        } else if let (true, DeviceChoice::Auto, Some(r)) =
-            (neural, app.project.settings.device, &report)
+        } else if let (true, DeviceChoice::Auto, Some(r)) = (neural, device, &report)
             && r.auto == "cpu"
         {
             ui.label(RichText::new("Auto: the CPU here").weak())
                 .on_hover_text(auto_tip);
         }
     });
-    if app.project.settings.device != before.settings.device {
-        app.settings_changed("Change device", before);
-    }
+    app.set_device(device);
 }
 
 fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
@@ -535,7 +526,8 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
             Some(Ok(r)) => {
                 ui.label(format!("Done: {}", r.output.display()));
             }
-            Some(Err(m)) => {
+            Some(Err(e)) => {
+                let (_, m) = app.failure_text(&crate::studio::worker::Task::Export, e);
                 ui.label(RichText::new(m).color(ui.visuals().error_fg_color));
             }
         }

@@ -1,0 +1,194 @@
+//! The project's engine and its own settings, as the inspector changes them: which engine,
+//! the warp's back end, the neural engine's weights folder and device, and what the GPU and
+//! device probes found (a project asking for a GPU that is not here runs on the CPU, said
+//! once).
+
+use std::path::PathBuf;
+
+use super::{Purpose, Severity, StudioApp};
+use crate::devices::DeviceChoice;
+use crate::pipeline::{Backend, EngineChoice, EngineSettings};
+use crate::render::GpuError;
+
+impl StudioApp {
+    /// The warp's back end: the project's, or the one it had before another engine was chosen.
+    pub fn warp_backend(&self) -> Backend {
+        match (&self.project.settings.engine, &self.other_engine) {
+            (EngineSettings::Warp { backend }, _) | (_, Some(EngineSettings::Warp { backend })) => {
+                *backend
+            }
+            _ => Backend::Cpu,
+        }
+    }
+
+    /// The neural engine's device: the project's, or the one it had before another engine.
+    pub fn neural_device(&self) -> DeviceChoice {
+        match (&self.project.settings.engine, &self.other_engine) {
+            (EngineSettings::Neural { device, .. }, _)
+            | (_, Some(EngineSettings::Neural { device, .. })) => *device,
+            _ => DeviceChoice::Auto,
+        }
+    }
+
+    /// The weights folder the neural engine reads: the project's, else the one last chosen.
+    pub fn neural_weights(&self) -> Option<PathBuf> {
+        match &self.project.settings.engine {
+            EngineSettings::Neural {
+                weights: Some(w), ..
+            } => Some(w.clone()),
+            _ => self.weights.clone(),
+        }
+    }
+
+    /// Draw the warp on `backend` (undoable).
+    pub fn set_backend(&mut self, to: Backend) {
+        let before = self.project.clone();
+        if let EngineSettings::Warp { backend } = &mut self.project.settings.engine
+            && *backend != to
+        {
+            *backend = to;
+            self.settings_changed("Change back end", before);
+        }
+    }
+
+    /// Run the neural engine's networks on `to` (undoable).
+    pub fn set_device(&mut self, to: DeviceChoice) {
+        let before = self.project.clone();
+        if let EngineSettings::Neural { device, .. } = &mut self.project.settings.engine
+            && *device != to
+        {
+            *device = to;
+            self.settings_changed("Change device", before);
+        }
+    }
+
+    /// Use the LivePortrait weights in `dir` (checked for every network's file first) and
+    /// remember the folder for other projects. Whether they are now the ones used.
+    pub fn set_weights(&mut self, dir: PathBuf) -> bool {
+        match crate::neural::weights::check_folder(&dir) {
+            Ok(()) => {
+                // The project's neural settings, or those kept while another engine is chosen.
+                for engine in [
+                    Some(&mut self.project.settings.engine),
+                    self.other_engine.as_mut(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if let EngineSettings::Neural { weights, .. } = engine {
+                        *weights = Some(dir.clone());
+                    }
+                }
+                self.weights = Some(dir.clone());
+                let _ = self.write_state("weights.json", &dir);
+                self.changed();
+                true
+            }
+            Err(e) => {
+                self.banner(Severity::Error, e.to_string(), None);
+                false
+            }
+        }
+    }
+
+    /// What the GPU probe found. A project that asks for a GPU there is not runs on the CPU,
+    /// with one note saying so.
+    pub fn set_gpu(&mut self, found: Result<String, GpuError>) {
+        self.gpu = Some(found);
+        self.note_gpu_fallback();
+        self.refresh();
+    }
+
+    pub(super) fn note_gpu_fallback(&mut self) {
+        if let (
+            Some(Err(why)),
+            EngineSettings::Warp {
+                backend: Backend::Wgpu,
+            },
+        ) = (&self.gpu, &self.project.settings.engine)
+        {
+            let text = format!(
+                "This project asks for the GPU, which is not available here ({why}); it runs on the CPU."
+            );
+            if !self.notices.banners.iter().any(|b| b.text == text) {
+                self.banner(Severity::Info, text, None);
+            }
+        }
+    }
+
+    /// What the device probe found for the neural engine. A project that asks for a GPU back
+    /// end this machine (or build) has not runs on the CPU, with one note saying so.
+    pub fn set_compute(&mut self, report: crate::devices::ComputeReport) {
+        self.compute = Some(report);
+        self.note_device_fallback();
+        self.refresh();
+    }
+
+    /// Why the neural engine's device cannot be used here, when it is a GPU back end that is
+    /// not usable (built in or not); `None` when it can, or before the probe.
+    pub fn device_unavailable(&self) -> Option<String> {
+        let report = self.compute.as_ref()?;
+        let chosen = self.neural_device();
+        let backend = crate::devices::GpuBackend::ALL
+            .into_iter()
+            .find(|b| b.choice() == chosen)?;
+        let gpu = report.gpu(backend)?;
+        if gpu.available {
+            return None;
+        }
+        Some(format!(
+            "{}: {}",
+            backend.label(),
+            gpu.reason.as_deref().unwrap_or("not available")
+        ))
+    }
+
+    pub(super) fn note_device_fallback(&mut self) {
+        if !matches!(self.project.settings.engine, EngineSettings::Neural { .. }) {
+            return;
+        }
+        if let Some(why) = self.device_unavailable() {
+            let text = format!(
+                "This project runs the neural engine on a GPU that is not available here ({why}); it runs on the CPU."
+            );
+            if !self.notices.banners.iter().any(|b| b.text == text) {
+                self.banner(Severity::Info, text, None);
+            }
+        }
+    }
+
+    /// Choose the engine, with the settings it had when last chosen. The neural one needs a
+    /// weights folder first: the one last chosen, else the first complete one of the usual
+    /// places (said in a banner), else the user is asked for it and offered the download.
+    pub fn set_engine(&mut self, engine: EngineChoice) {
+        let switching = self.project.settings.engine.choice() != engine;
+        let mut chosen = match self.other_engine.take() {
+            _ if !switching => self.project.settings.engine.clone(),
+            Some(s) if s.choice() == engine => s,
+            other => {
+                self.other_engine = other;
+                EngineSettings::new(engine)
+            }
+        };
+        if let EngineSettings::Neural { weights, .. } = &mut chosen
+            && weights.is_none()
+        {
+            if self.weights.is_none() && !self.find_weights() {
+                self.choose(Purpose::Weights);
+                return;
+            }
+            *weights = self.weights.clone();
+        }
+        if chosen == self.project.settings.engine {
+            return;
+        }
+        let before = self.project.clone();
+        let old = std::mem::replace(&mut self.project.settings.engine, chosen);
+        if switching {
+            self.other_engine = Some(old);
+        }
+        self.record("Choose engine", before, false);
+        self.note_device_fallback();
+        self.changed();
+    }
+}

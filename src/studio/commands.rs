@@ -1,10 +1,9 @@
 //! Every action a user can take by name, in one table: the menus, the keyboard, the tooltips,
-//! the command palette and the tests all read it, so an action's name, shortcut and when it is
-//! available are said once.
+//! the command palette and the tests all read it, so an action's name and shortcut are said
+//! once. A command is data: the panels queue it on the app (`StudioApp::queue`), which runs it
+//! after the frame and says when it is available (`StudioApp::can`).
 
 use egui::{Key, KeyboardShortcut, Modifiers};
-
-use super::app::{Discard, HelpPage, Purpose, StudioApp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -251,64 +250,6 @@ impl Command {
         match spec.shortcuts.first() {
             Some(s) => format!("{} ({})", spec.help, ctx.format_shortcut(s)),
             None => spec.help.to_string(),
-        }
-    }
-
-    /// Whether it can run now.
-    pub fn enabled(self, app: &StudioApp) -> bool {
-        let has_frames = app.preview.frames > 0;
-        match self {
-            Command::Undo => app.editing.history.can_undo(),
-            Command::Redo => app.editing.history.can_redo(),
-            Command::PlayPause
-            | Command::PreviousFrame
-            | Command::NextFrame
-            | Command::GoToStart
-            | Command::GoToEnd
-            | Command::ShuttleBackward
-            | Command::ShuttleStop
-            | Command::ShuttleForward
-            | Command::SetIn
-            | Command::SetOut => has_frames,
-            Command::ClearRange => {
-                let s = &app.project.settings;
-                s.start_s.is_some() || s.end_s.is_some()
-            }
-            _ => true,
-        }
-    }
-
-    pub fn run(self, app: &mut StudioApp) {
-        match self {
-            Command::NewProject => app.request(Discard::NewProject),
-            Command::OpenProject => app.request(Discard::ChooseProject),
-            Command::SaveProject => match app.project_path.clone() {
-                Some(p) => {
-                    app.save_project(&p);
-                }
-                None => app.choose(Purpose::SaveProject),
-            },
-            Command::SaveProjectAs => app.choose(Purpose::SaveProject),
-            Command::AddMedia => app.choose(Purpose::AddMedia),
-            Command::ExportMp4 => app.choose(Purpose::Export),
-            Command::Quit => app.request(Discard::Quit),
-            Command::Undo => app.undo(),
-            Command::Redo => app.redo(),
-            Command::PlayPause => app.toggle_play(),
-            Command::PreviousFrame => app.seek(app.preview.playhead as i64 - 1),
-            Command::NextFrame => app.seek(app.preview.playhead as i64 + 1),
-            Command::GoToStart => app.seek(0),
-            Command::GoToEnd => app.seek(i64::MAX),
-            Command::ShuttleBackward => app.shuttle(-1),
-            Command::ShuttleStop => app.shuttle(0),
-            Command::ShuttleForward => app.shuttle(1),
-            Command::SetIn => app.set_in(),
-            Command::SetOut => app.set_out(),
-            Command::ClearRange => app.clear_range(),
-            Command::ToggleLandmarks => app.layout.show_landmarks = !app.layout.show_landmarks,
-            Command::FitToWindow => app.layout.zoom = Default::default(),
-            Command::CommandPalette => app.open_palette(),
-            Command::Help => app.dialogs.help = Some(HelpPage::Shortcuts),
         }
     }
 

@@ -3,6 +3,7 @@
 //! all go through the same code. The actions are grouped by concern in the files beside this
 //! one: `landmarks`, `transport`, `export`, `download`, `files`, `events`.
 
+mod actions;
 mod choose;
 mod download;
 mod engine;
@@ -10,6 +11,7 @@ mod events;
 mod export;
 mod files;
 mod landmarks;
+mod settings;
 mod transport;
 
 pub use self::choose::{PathPrompt, Purpose, complete, entries};
@@ -579,6 +581,8 @@ pub struct StudioApp {
     /// The settings of the engine last chosen before the current one, restored when it is
     /// chosen again (the project keeps only its engine's own).
     other_engine: Option<EngineSettings>,
+    /// Commands asked for during this frame, run once it is drawn.
+    queued: Vec<crate::studio::commands::Command>,
     /// Where LivePortrait's weights are looked for when none are chosen (the environment's
     /// places; tests set their own).
     pub places: crate::neural::weights::Places,
@@ -658,6 +662,7 @@ impl StudioApp {
             recent: Vec::new(),
             weights: None,
             other_engine: None,
+            queued: Vec::new(),
             places: crate::neural::weights::Places::from_env(),
             hub: None,
             download: None,

@@ -29,13 +29,12 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Motion");
-    let before = app.project.clone();
     // Mode, reference frame and smoothing are about a driving clip; with a voice alone the
     // face moves relative to its own rest shape (the strengths still apply).
     let has_clip = app.project.driving.is_some();
     let clip_only = "Needs a driving clip: a voice alone moves the face from its own rest shape";
     let playhead_t = app.time_of(app.preview.playhead);
-    let s = &mut app.project.settings;
+    let mut s = app.project.settings.clone();
     ui.add_enabled_ui(has_clip, |ui| {
         ui.horizontal(|ui| {
             ui.radio_value(&mut s.mode, Mode::Relative, "Relative")
@@ -85,17 +84,14 @@ fn motion(app: &mut StudioApp, ui: &mut egui::Ui) {
     )
     .on_hover_text("Steadies the tracked face without lagging behind fast moves")
     .on_disabled_hover_text(clip_only);
-    if app.project.settings != before.settings {
-        app.settings_changed("Change motion settings", before);
-    }
+    app.set_settings("Change motion settings", s);
 }
 
 fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Voice");
-    let before = app.project.clone();
     let has_clip = app.project.driving.is_some();
     let has_sound = app.project.audio.is_some();
-    let s = &mut app.project.settings;
+    let mut s = app.project.settings.clone();
     if has_clip {
         ui.add_enabled(
             has_sound,
@@ -126,9 +122,7 @@ fn voice(app: &mut StudioApp, ui: &mut egui::Ui) {
             .on_hover_text("How much the brows rise on stressed syllables (0–2)")
             .on_disabled_hover_text(clip_drives);
     });
-    if app.project.settings != before.settings {
-        app.settings_changed("Change voice settings", before);
-    }
+    app.set_settings("Change voice settings", s);
 }
 
 fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
@@ -311,15 +305,13 @@ fn neural_device(app: &mut StudioApp, ui: &mut egui::Ui) {
 
 fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Output");
-    let before_project = app.project.clone();
-    let before = app.project.settings.clone();
     let has_clip = app.project.driving.is_some();
     let source_size = app
         .sources
         .first()
         .and_then(|s| s.image.as_ref())
         .map(|i| i.dimensions());
-    let s = &mut app.project.settings;
+    let mut s = app.project.settings.clone();
     egui::ComboBox::from_label("Size")
         .selected_text(s.size.label())
         .show_ui(ui, |ui| {
@@ -385,25 +377,13 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
         })
         .response
         .on_hover_text("Slower makes smaller files at the same quality, not better pictures");
-    let s = &app.project.settings;
-    if (s.size, s.fit) != (before.size, before.fit) {
-        // The preview shows the output's framing.
-        app.settings_changed("Change output size", before_project);
-    } else if app.project.settings != before {
-        app.record_change("Change output settings", before_project);
-        if app.project.settings.fps != before.fps && app.project.driving.is_none() {
-            // A voice alone is timed by the output frame rate.
-            let audio = app.project.audio.clone();
-            app.set_audio(audio);
-        }
-    }
+    app.set_output_settings(s);
 }
 
 fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.heading("Export");
     let running = app.exporting();
     // What the exported file says about itself: saved with the project, undoable.
-    let before_project = app.project.clone();
     let own = match app.signer() {
         Some(crate::export::credentials::Signer::Own { cert, .. }) => Some(cert),
         _ => None,
@@ -416,7 +396,7 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
             .into_owned(),
         None => "Vivant (self-issued)".into(),
     };
-    let s = &mut app.project.settings;
+    let mut s = app.project.settings.clone();
     let mut changed = false;
     let mut choose_own = false;
     let mut forget_own = false;
@@ -489,12 +469,7 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
         app.forget_own_signer();
     }
     if changed {
-        let what = if app.project.settings.credentials != before_project.settings.credentials {
-            "Content Credentials on/off"
-        } else {
-            "Visible mark on/off"
-        };
-        app.record_change(what, before_project);
+        app.set_export_settings(s);
     }
     if ui
         .add_enabled(!running, egui::Button::new("Export…"))

@@ -46,6 +46,7 @@ impl eframe::App for StudioApp {
             self.add_path(&path);
         }
         shortcuts(self, ctx);
+        self.run_queued();
         if self.layout.panels_changed && ctx.input(|i| !i.pointer.any_down()) {
             self.save_panels();
         }
@@ -80,6 +81,9 @@ impl eframe::App for StudioApp {
             );
         }
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
+        // What the panels asked for, now that they are drawn (the dialogs below show what
+        // it opened in this same frame).
+        self.run_queued();
         if self.dialogs.help.is_some() {
             help::show(self, ui.ctx());
         }
@@ -91,6 +95,8 @@ impl eframe::App for StudioApp {
         } else {
             unsaved::show(self, ui.ctx());
         }
+        // What the dialogs asked for.
+        self.run_queued();
     }
 
     fn on_exit(&mut self) {
@@ -120,8 +126,8 @@ fn shortcuts(app: &mut StudioApp, ctx: &egui::Context) {
         if scope == Scope::Transport && typing {
             continue;
         }
-        if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) && command.enabled(app) {
-            command.run(app);
+        if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) && app.can(command) {
+            app.queue(command);
         }
     }
 }
@@ -141,11 +147,11 @@ fn item(app: &mut StudioApp, ui: &mut egui::Ui, command: Command) {
     }
     let tip = command.tooltip(ui.ctx());
     if ui
-        .add_enabled(command.enabled(app), button)
+        .add_enabled(app.can(command), button)
         .on_hover_text(tip)
         .clicked()
     {
-        command.run(app);
+        app.queue(command);
         ui.close();
     }
 }
@@ -290,9 +296,9 @@ pub(crate) fn save(app: &mut StudioApp, ask: bool) {
     } else {
         Command::SaveProject
     };
-    command.run(app);
+    app.queue(command);
 }
 
 pub(crate) fn export(app: &mut StudioApp) {
-    Command::ExportMp4.run(app);
+    app.queue(Command::ExportMp4);
 }

@@ -43,7 +43,7 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
                 ui.label(RichText::new("No command has that name.").weak());
             }
             for (i, c) in found.iter().enumerate() {
-                let enabled = c.enabled(app);
+                let enabled = app.can(*c);
                 ui.horizontal(|ui| {
                     let label = ui.add_enabled(
                         enabled,
@@ -61,10 +61,10 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
             }
         });
     if let Some(c) = run
-        && c.enabled(app)
+        && app.can(c)
     {
         close = true;
-        c.run(app);
+        app.queue(c);
     }
     if !close {
         app.dialogs.palette = Some(palette);

@@ -93,7 +93,7 @@ fn ruler_step(seconds_in_view: f64, width: f32, min_px: f32, fps: f64) -> f64 {
 fn button(app: &mut StudioApp, ui: &mut egui::Ui, label: &str, command: Command) {
     let tip = command.tooltip(ui.ctx());
     if ui.button(label).on_hover_text(tip).clicked() {
-        command.run(app);
+        app.queue(command);
     }
 }
 
@@ -142,7 +142,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         button(app, ui, "Set in", Command::SetIn);
         button(app, ui, "Set out", Command::SetOut);
         let s = app.project.settings.clone();
-        if Command::ClearRange.enabled(app) {
+        if app.can(Command::ClearRange) {
             button(app, ui, "Clear range", Command::ClearRange);
         }
         // In and out in the same timecode as the playhead.

@@ -9,6 +9,12 @@
 //! (`NeuralWorker`), so the worker keeps answering. Every newer frame request stops the neural
 //! frame being drawn between its networks' blocks (`neural::Stop`).
 
+mod messages;
+mod neural;
+
+pub use self::messages::*;
+use self::neural::{NeuralJob, NeuralWorker};
+
 use crate::geometry::Face68;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,195 +40,6 @@ const WAVE_BUCKETS: usize = 1200;
 /// How long frame requests must stop coming before a neural frame is started: a scrub draws
 /// warp frames as it goes and the neural engine's only where it comes to rest.
 const SETTLE: Duration = Duration::from_millis(120);
-
-/// What a job was, to say which one failed or progressed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Task {
-    Source(u64),
-    Driving,
-    Audio,
-    Preview,
-    /// The neural engine's side of the preview: its preparation and its frames.
-    NeuralFrame,
-    Export,
-    /// LivePortrait's weights downloaded from Hugging Face.
-    Download,
-}
-
-/// How a preview frame was drawn.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Drawn {
-    /// By the project's engine, the warp engine: the frame the export will have.
-    Final,
-    /// By the warp engine, standing in until the neural engine's frame is ready.
-    StandIn,
-    /// By the neural engine, in this long.
-    Neural(Duration),
-}
-
-/// A neural frame stopped part way because another was asked for.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NeuralCancel {
-    pub generation: u64,
-    pub k: u64,
-    /// Block boundaries of W and G passed before it stopped, of `blocks` in a whole frame.
-    pub passed: usize,
-    pub blocks: usize,
-    /// From its start to its end.
-    pub after: Duration,
-}
-
-/// Called on the neural thread at each block boundary of a neural frame with the preview's
-/// generation, the frame and the boundaries passed (tests hold a frame there to cancel it part
-/// way).
-pub type NeuralProbe = Arc<dyn Fn(u64, u64, usize) + Send + Sync>;
-
-pub enum Job {
-    /// Load a source picture and find its faces.
-    Source { id: u64, path: PathBuf },
-    /// Probe a driving clip; thumbnails and its sound's waveform.
-    Driving { path: PathBuf },
-    /// A soundtrack: waveform, and the mouth opening the voice makes at `fps`.
-    Audio { path: PathBuf, fps: f64 },
-    /// Make the animation the preview shows (analyses the driving clip on first use).
-    Prepare {
-        generation: u64,
-        job: Box<RenderJob>,
-        cancel: Arc<AtomicBool>,
-    },
-    /// Draw output frame `k` of the prepared animation; with the neural engine its warp
-    /// stand-in at once, and with `neural` the neural frame after it (not while playing).
-    Frame {
-        generation: u64,
-        k: u64,
-        neural: bool,
-    },
-    /// Find out once whether a GPU can draw the warp.
-    ProbeGpu,
-    /// Find out once where the neural engine's networks can run.
-    ProbeDevices,
-}
-
-/// A face found on a source.
-#[derive(Clone, Debug)]
-pub struct FoundFace {
-    /// x, y, width, height in image pixels.
-    pub bbox: [f32; 4],
-    pub landmarks: Face68,
-}
-
-pub enum Event {
-    Progress {
-        task: Task,
-        text: String,
-        fraction: Option<f32>,
-    },
-    Source {
-        id: u64,
-        image: Arc<RgbImage>,
-        faces: Vec<FoundFace>,
-    },
-    Driving {
-        path: PathBuf,
-        info: Box<VideoInfo>,
-        times: Vec<f64>,
-        thumbnails: Vec<(f64, RgbImage)>,
-        waveform: Option<(Vec<(f32, f32)>, f64)>,
-    },
-    Audio {
-        path: PathBuf,
-        waveform: Vec<(f32, f32)>,
-        duration_s: f64,
-        open: Vec<f32>,
-        fps: f64,
-    },
-    Prepared {
-        generation: u64,
-        frames: u64,
-        fps: (i32, i32),
-        notes: Vec<pipeline::Note>,
-        /// The neural engine's: frames come as warp stand-ins first, its own once it is ready.
-        neural: bool,
-    },
-    /// The neural engine's animation of `generation` is ready to draw.
-    NeuralReady {
-        generation: u64,
-        notes: Vec<pipeline::Note>,
-    },
-    /// Neural frame `k` is being drawn, this far (0–1).
-    NeuralDrawing {
-        generation: u64,
-        k: u64,
-        fraction: f32,
-    },
-    /// A neural frame stopped part way for a newer request: not a failure.
-    NeuralCancelled(NeuralCancel),
-    /// Pictures come ready to upload (RGBA), converted here rather than on the UI thread.
-    Frame {
-        generation: u64,
-        k: u64,
-        result: Arc<ColorImage>,
-        /// Which of the job's sources the engine animated for it (few-shot).
-        source: usize,
-        /// The driving clip's frame and its landmarks (none with a voice alone).
-        driving: Option<(Arc<ColorImage>, Box<Face68>)>,
-        drawn: Drawn,
-    },
-    /// Whether a GPU can draw the warp: its name, or why not.
-    Gpu(Result<String, GpuError>),
-    /// Where the neural engine's networks can run.
-    Devices(Box<crate::devices::ComputeReport>),
-    /// How far the export is.
-    ExportProgress(Stage),
-    Exported(Box<RenderReport>),
-    /// How the download of the weights is going.
-    DownloadProgress(crate::neural::fetch::FetchProgress),
-    /// The weights are in the Hugging Face cache, checked, and their networks build.
-    Downloaded(Box<crate::neural::fetch::Fetched>),
-    Failed {
-        task: Task,
-        error: Arc<JobError>,
-    },
-}
-
-/// Why a job failed, typed up to the window: the UI chooses its words and colour from the
-/// variant, never from the text.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    #[error(transparent)]
-    Pipeline(#[from] PipelineError),
-    #[error(transparent)]
-    Media(#[from] MediaError),
-    #[error(transparent)]
-    Analysis(#[from] crate::face::AnalyzerError),
-    #[error(transparent)]
-    Fetch(#[from] crate::neural::fetch::FetchError),
-    #[error(transparent)]
-    Neural(#[from] crate::neural::NeuralError),
-    #[error("the face analyzer is unusable after an earlier failure; restart Vivant")]
-    AnalyzerLost,
-    #[error("internal error ({0}); your project is unchanged, please report this")]
-    Panicked(String),
-    #[error("the background worker stopped; save your project and restart Vivant")]
-    WorkerStopped,
-}
-
-impl JobError {
-    /// What sort of failure, as the pipeline classifies its own.
-    pub fn failure(&self) -> crate::pipeline::Failure {
-        use crate::pipeline::Failure;
-        match self {
-            Self::Pipeline(e) => e.failure(),
-            Self::Media(_) | Self::Neural(_) => Failure::Input,
-            Self::Fetch(e) if e.is_cancelled() => Failure::Cancelled,
-            Self::Fetch(e) if e.is_input() => Failure::Input,
-            Self::Fetch(_) => Failure::Internal,
-            Self::Analysis(_) | Self::AnalyzerLost | Self::Panicked(_) | Self::WorkerStopped => {
-                Failure::Internal
-            }
-        }
-    }
-}
 
 /// The analyzer, made once (loading the networks takes a moment) and shared with exports.
 #[derive(Clone, Default)]
@@ -552,78 +369,9 @@ impl WorkerState {
             }
             Job::Prepare {
                 generation,
-                mut job,
+                job,
                 cancel,
-            } => {
-                self.animation = None;
-                self.staged = false;
-                // The neural frame being drawn and the neural animation are of the old job.
-                self.neural_stop.store(true, Ordering::Relaxed);
-                let _ = self.neural.send(NeuralJob::Clear);
-                if job.kind.is_none() {
-                    // Loaded once per process (the export shares them); the studio says where
-                    // a device fell back itself.
-                    self.send(Event::Progress {
-                        task: Task::Preview,
-                        text: "Getting the engine ready".into(),
-                        fraction: None,
-                    });
-                    let (kind, _) = job.settings.engine.kind().map_err(PipelineError::from)?;
-                    job.kind = Some(kind);
-                }
-                self.generation = generation;
-                if job.driving.is_none() {
-                    self.driving = None;
-                } else if self.driving.as_ref().map(|d| d.path()) != job.driving.as_deref() {
-                    self.driving = match &job.driving {
-                        Some(p) => Some(VideoSource::open(p)?),
-                        None => None,
-                    };
-                }
-                let analyzer = self.analyzer.get()?;
-                let events = self.events.clone();
-                let repaint = self.repaint.clone();
-                let progress = move |stage: Stage| {
-                    let (text, fraction) = match stage {
-                        Stage::Analysing(d, t) => (
-                            format!("Analysing the driving clip: frame {d} of {t}"),
-                            Some(d as f32 / t.max(1) as f32),
-                        ),
-                        Stage::Listening => ("Listening to the voice".into(), None),
-                        _ => ("Preparing the preview".into(), None),
-                    };
-                    let _ = events.send(Event::Progress {
-                        task: Task::Preview,
-                        text,
-                        fraction,
-                    });
-                    repaint();
-                };
-                // With the neural engine: the warp engine's animation now, the neural one on
-                // the neural thread from the same analysis.
-                match Animation::prepare_staged(&analyzer, &job, &cancel, &progress) {
-                    Ok((animation, stage)) => {
-                        self.send(Event::Prepared {
-                            generation,
-                            frames: animation.frames(),
-                            fps: animation.fps(),
-                            notes: animation.notes.clone(),
-                            neural: stage.is_some(),
-                        });
-                        self.animation = Some(animation);
-                        if let Some(stage) = stage {
-                            self.staged = true;
-                            let _ = self.neural.send(NeuralJob::Prepare {
-                                generation,
-                                stage: Box::new(stage),
-                                cancel,
-                            });
-                        }
-                    }
-                    Err(PipelineError::Cancelled) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            } => self.prepare(generation, job, cancel)?,
             Job::ProbeGpu => {
                 self.send(Event::Gpu(crate::render::gpu::probe()));
             }
@@ -636,235 +384,136 @@ impl WorkerState {
                 generation,
                 k,
                 neural,
-            } => {
-                // Whatever neural frame is being drawn is not the one wanted now.
-                self.neural_stop.store(true, Ordering::Relaxed);
-                if generation != self.generation {
-                    return Ok(());
-                }
-                let Some(animation) = self.animation.as_mut() else {
-                    return Ok(());
-                };
-                let k = k.min(animation.frames().saturating_sub(1));
-                let (result, source) = animation.frame_and_source(k)?;
-                let landmarks = animation.driving_face(k)?;
-                // The driving frame this output frame follows, by time (not by index: the
-                // output's rate may differ from the clip's, or the clip's may vary).
-                let driving = match (self.driving.as_mut(), animation.driving_time(k)) {
-                    (Some(src), Some(t)) => {
-                        Some((color_image(&src.frame_at(t)?.image), Box::new(landmarks)))
-                    }
-                    _ => None,
-                };
-                let drawn = if self.staged {
-                    Drawn::StandIn
-                } else {
-                    Drawn::Final
-                };
-                self.send(Event::Frame {
-                    generation,
-                    k,
-                    result: color_image(&result),
-                    source,
-                    driving: driving.clone(),
-                    drawn,
-                });
-                if self.staged && neural {
-                    self.neural_stop = Arc::new(AtomicBool::new(false));
-                    let _ = self.neural.send(NeuralJob::Draw {
-                        generation,
-                        k,
-                        stop: self.neural_stop.clone(),
-                        driving,
-                    });
-                }
-            }
+            } => self.frame(generation, k, neural)?,
         }
         Ok(())
     }
-}
 
-/// What the neural thread is asked to do.
-enum NeuralJob {
-    /// Make the neural animation of `generation` ready (its warp stand-in is drawing).
-    Prepare {
+    /// Prepare the preview's animation of `job` (generation `generation`): its engine kind
+    /// loaded, the clip opened for driving frames, the animation (a slow engine's warp
+    /// stand-in, its own sent to the neural thread).
+    fn prepare(
+        &mut self,
         generation: u64,
-        stage: Box<FinalStage>,
+        mut job: Box<RenderJob>,
         cancel: Arc<AtomicBool>,
-    },
-    /// Drop the neural animation: the job changed.
-    Clear,
-    /// Draw neural frame `k` unless `stop` is set first; the driving frame goes with it.
-    Draw {
-        generation: u64,
-        k: u64,
-        stop: Arc<AtomicBool>,
-        driving: Option<(Arc<ColorImage>, Box<Face68>)>,
-    },
-}
-
-/// The neural engine's side of the preview, on a thread of its own: it prepares the neural
-/// animation and draws its frames, newest request only, each stopped part way by the next.
-struct NeuralWorker {
-    events: Sender<Event>,
-    repaint: Arc<dyn Fn() + Send + Sync>,
-    /// The neural animation, its generation and the boundaries one of its frames passes.
-    animation: Option<(u64, Animation, usize)>,
-    probe: Arc<Mutex<Option<NeuralProbe>>>,
-}
-
-impl NeuralWorker {
-    fn send(&self, e: Event) {
-        let _ = self.events.send(e);
-        (self.repaint)();
-    }
-
-    fn run(mut self, jobs: Receiver<NeuralJob>) {
-        while let Ok(first) = jobs.recv() {
-            let mut pending = vec![first];
-            // A frame is started once requests stop coming for a moment (a scrub passes).
-            loop {
-                while let Ok(more) = jobs.try_recv() {
-                    pending.push(more);
-                }
-                if !pending.iter().any(|j| matches!(j, NeuralJob::Draw { .. })) {
-                    break;
-                }
-                match jobs.recv_timeout(SETTLE) {
-                    Ok(more) => pending.push(more),
-                    Err(RecvTimeoutError::Timeout) => break,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
-            }
-            let newest = pending
-                .iter()
-                .rposition(|j| matches!(j, NeuralJob::Draw { .. }));
-            let mut draw = None;
-            for (i, job) in pending.into_iter().enumerate() {
-                match job {
-                    NeuralJob::Clear => self.animation = None,
-                    NeuralJob::Prepare {
-                        generation,
-                        stage,
-                        cancel,
-                    } => self.prepare(generation, *stage, &cancel),
-                    job @ NeuralJob::Draw { .. } if Some(i) == newest => draw = Some(job),
-                    NeuralJob::Draw { .. } => {}
-                }
-            }
-            if let Some(NeuralJob::Draw {
-                generation,
-                k,
-                stop,
-                driving,
-            }) = draw
-            {
-                self.draw(generation, k, &stop, driving);
-            }
-        }
-    }
-
-    fn prepare(&mut self, generation: u64, stage: FinalStage, cancel: &AtomicBool) {
+    ) -> Result<(), JobError> {
         self.animation = None;
-        let blocks = stage.kind().frame_steps() as usize;
-        let (events, repaint) = (self.events.clone(), self.repaint.clone());
+        self.staged = false;
+        // The neural frame being drawn and the neural animation are of the old job.
+        self.neural_stop.store(true, Ordering::Relaxed);
+        let _ = self.neural.send(NeuralJob::Clear);
+        if job.kind.is_none() {
+            // Loaded once per process (the export shares them); the studio says where
+            // a device fell back itself.
+            self.send(Event::Progress {
+                task: Task::Preview,
+                text: "Getting the engine ready".into(),
+                fraction: None,
+            });
+            let (kind, _) = job.settings.engine.kind().map_err(PipelineError::from)?;
+            job.kind = Some(kind);
+        }
+        self.generation = generation;
+        if job.driving.is_none() {
+            self.driving = None;
+        } else if self.driving.as_ref().map(|d| d.path()) != job.driving.as_deref() {
+            self.driving = match &job.driving {
+                Some(p) => Some(VideoSource::open(p)?),
+                None => None,
+            };
+        }
+        let analyzer = self.analyzer.get()?;
+        let events = self.events.clone();
+        let repaint = self.repaint.clone();
         let progress = move |stage: Stage| {
             let (text, fraction) = match stage {
                 Stage::Analysing(d, t) => (
-                    format!("Reading the clip's motion for the neural engine: frame {d} of {t}"),
+                    format!("Analysing the driving clip: frame {d} of {t}"),
                     Some(d as f32 / t.max(1) as f32),
                 ),
-                _ => ("Getting the neural engine ready".into(), None),
+                Stage::Listening => ("Listening to the voice".into(), None),
+                _ => ("Preparing the preview".into(), None),
             };
             let _ = events.send(Event::Progress {
-                task: Task::NeuralFrame,
+                task: Task::Preview,
                 text,
                 fraction,
             });
             repaint();
         };
-        progress(Stage::Source);
-        match guarded(|| Ok(stage.prepare(cancel, &progress)?)) {
-            Ok(animation) => {
-                let notes = animation.notes.clone();
-                self.animation = Some((generation, animation, blocks));
-                self.send(Event::NeuralReady { generation, notes });
+        // With the neural engine: the warp engine's animation now, the neural one on
+        // the neural thread from the same analysis.
+        match Animation::prepare_staged(&analyzer, &job, &cancel, &progress) {
+            Ok((animation, stage)) => {
+                self.send(Event::Prepared {
+                    generation,
+                    frames: animation.frames(),
+                    fps: animation.fps(),
+                    notes: animation.notes.clone(),
+                    neural: stage.is_some(),
+                });
+                self.animation = Some(animation);
+                if let Some(stage) = stage {
+                    self.staged = true;
+                    let _ = self.neural.send(NeuralJob::Prepare {
+                        generation,
+                        stage: Box::new(stage),
+                        cancel,
+                    });
+                }
             }
-            // A newer preparation took its place.
-            Err(e) if e.failure() == crate::pipeline::Failure::Cancelled => {}
-            Err(error) => self.send(Event::Failed {
-                task: Task::NeuralFrame,
-                error: Arc::new(error),
-            }),
+            Err(PipelineError::Cancelled) => {}
+            Err(e) => return Err(e.into()),
         }
+        Ok(())
     }
 
-    fn draw(
-        &mut self,
-        generation: u64,
-        k: u64,
-        stop: &AtomicBool,
-        driving: Option<(Arc<ColorImage>, Box<Face68>)>,
-    ) {
-        let Some((have, animation, blocks)) = self.animation.as_mut() else {
-            return;
-        };
-        if *have != generation || stop.load(Ordering::Relaxed) {
-            return;
+    /// Draw preview frame `k` (a slow engine's stand-in, then, with `neural`, its own frame
+    /// asked of the neural thread), with the driving frame it follows.
+    fn frame(&mut self, generation: u64, k: u64, neural: bool) -> Result<(), JobError> {
+        // Whatever neural frame is being drawn is not the one wanted now.
+        self.neural_stop.store(true, Ordering::Relaxed);
+        if generation != self.generation {
+            return Ok(());
         }
-        let blocks = *blocks;
-        let probe = self.probe.lock().ok().and_then(|p| p.clone());
-        let (events, repaint) = (self.events.clone(), self.repaint.clone());
-        let report = move |passed: usize| {
-            if let Some(probe) = &probe {
-                probe(generation, k, passed);
-            }
-            let _ = events.send(Event::NeuralDrawing {
-                generation,
-                k,
-                fraction: (passed as f32 / blocks.max(1) as f32).min(1.0),
-            });
-            repaint();
+        let Some(animation) = self.animation.as_mut() else {
+            return Ok(());
         };
-        report(0);
-        let until = Stop::when(stop).with_probe(&report);
-        let started = Instant::now();
-        let mut panicked = true;
-        let result = guarded(|| {
-            let r = animation.frame_and_source_until(k, &until);
-            panicked = false;
-            Ok(r?)
+        let k = k.min(animation.frames().saturating_sub(1));
+        let (result, source) = animation.frame_and_source(k)?;
+        let landmarks = animation.driving_face(k)?;
+        // The driving frame this output frame follows, by time (not by index: the
+        // output's rate may differ from the clip's, or the clip's may vary).
+        let driving = match (self.driving.as_mut(), animation.driving_time(k)) {
+            (Some(src), Some(t)) => {
+                Some((color_image(&src.frame_at(t)?.image), Box::new(landmarks)))
+            }
+            _ => None,
+        };
+        let drawn = if self.staged {
+            Drawn::StandIn
+        } else {
+            Drawn::Final
+        };
+        self.send(Event::Frame {
+            generation,
+            k,
+            result: color_image(&result),
+            source,
+            driving: driving.clone(),
+            drawn,
         });
-        let elapsed = started.elapsed();
-        match result {
-            Ok((image, source)) => self.send(Event::Frame {
+        if self.staged && neural {
+            self.neural_stop = Arc::new(AtomicBool::new(false));
+            let _ = self.neural.send(NeuralJob::Draw {
                 generation,
                 k,
-                result: color_image(&image),
-                source,
+                stop: self.neural_stop.clone(),
                 driving,
-                drawn: Drawn::Neural(elapsed),
-            }),
-            Err(e) if e.failure() == crate::pipeline::Failure::Cancelled => {
-                self.send(Event::NeuralCancelled(NeuralCancel {
-                    generation,
-                    k,
-                    passed: until.passed(),
-                    blocks,
-                    after: elapsed,
-                }))
-            }
-            Err(error) => {
-                if panicked {
-                    // The engine may be half-way through a change; drop it.
-                    self.animation = None;
-                }
-                self.send(Event::Failed {
-                    task: Task::NeuralFrame,
-                    error: Arc::new(error),
-                });
-            }
+            });
         }
+        Ok(())
     }
 }
 

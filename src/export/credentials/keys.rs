@@ -1,0 +1,183 @@
+//! Who signs: the self-issued key made once in the user's config folder, or the user's own
+//! certificate and key, read and checked before any frame is drawn.
+
+use super::*;
+
+/// The signing certificate chain and key, as PEM text.
+pub(super) struct Keys {
+    chain: Vec<u8>,
+    key: Vec<u8>,
+}
+
+pub(super) const CHAIN_FILE: &str = "signer-chain.pem";
+pub(super) const KEY_FILE: &str = "signer-key.pem";
+
+impl Signer {
+    pub(super) fn keys(&self) -> Result<Keys, CredentialsError> {
+        match self {
+            Signer::SelfIssued { folder } => self_issued(folder),
+            Signer::Own { cert, key } => {
+                let read = |p: &Path| {
+                    std::fs::read(p).map_err(|source| CredentialsError::Read {
+                        path: p.to_path_buf(),
+                        source,
+                    })
+                };
+                Ok(Keys {
+                    chain: read(cert)?,
+                    key: read(key)?,
+                })
+            }
+        }
+    }
+
+    /// The SDK's signer for these keys (the algorithm is the one the key is for).
+    pub(super) fn c2pa_signer(&self) -> Result<Box<dyn c2pa::Signer>, CredentialsError> {
+        let keys = self.keys()?;
+        let mut reasons = Vec::new();
+        for alg in [
+            SigningAlg::Es256,
+            SigningAlg::Es384,
+            SigningAlg::Ps256,
+            SigningAlg::Ed25519,
+        ] {
+            match c2pa::create_signer::from_keys(&keys.chain, &keys.key, alg, None) {
+                Ok(s) => return Ok(s),
+                Err(e) => reasons.push(format!("{alg}: {e}")),
+            }
+        }
+        match self {
+            Signer::Own { cert, key } => Err(CredentialsError::OwnSigner {
+                cert: cert.clone(),
+                key: key.clone(),
+                reason: reasons.join("; "),
+            }),
+            Signer::SelfIssued { .. } => Err(CredentialsError::Certificate(reasons.join("; "))),
+        }
+    }
+
+    /// Check now that these keys can sign (before any frame is rendered).
+    pub fn check(&self) -> Result<(), CredentialsError> {
+        self.c2pa_signer().map(|_| ())
+    }
+}
+
+/// The self-issued keys in `folder`, made there on first use.
+pub(super) fn self_issued(folder: &Path) -> Result<Keys, CredentialsError> {
+    let (chain_path, key_path) = (folder.join(CHAIN_FILE), folder.join(KEY_FILE));
+    let store = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CredentialsError::KeyStore { path, source }
+    };
+    if !(chain_path.is_file() && key_path.is_file()) {
+        std::fs::create_dir_all(folder).map_err(store(folder))?;
+        let (chain, key) = make_self_issued()?;
+        // The key first, readable by the user only, then the chain: a folder with a chain
+        // has a key.
+        write_private(&key_path, key.as_bytes()).map_err(store(&key_path))?;
+        crate::output::write_atomic(&chain_path, |tmp| std::fs::write(tmp, chain.as_bytes()))
+            .map_err(|e| CredentialsError::KeyStore {
+                path: chain_path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+    }
+    let read = |p: &Path| std::fs::read(p).map_err(store(p));
+    Ok(Keys {
+        chain: read(&chain_path)?,
+        key: read(&key_path)?,
+    })
+}
+
+/// Write a file only its owner may read, through a temporary name.
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = crate::output::TempFile::beside(path, "");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(tmp.path())?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    tmp.commit()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A P-256 root certificate, and a signing certificate it issues (C2PA's profile: digital
+/// signature, e-mail protection usage, not a CA), valid ten years. Returns the chain (signing
+/// certificate first) and the signing key, PEM.
+pub(super) fn make_self_issued() -> Result<(String, String), CredentialsError> {
+    use p256::ecdsa::{DerSignature, SigningKey};
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
+    use x509_cert::der::EncodePem;
+    use x509_cert::der::asn1::ObjectIdentifier;
+    use x509_cert::ext::pkix::ExtendedKeyUsage;
+    use x509_cert::name::Name;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use x509_cert::time::Validity;
+
+    let err = |e: &dyn std::fmt::Display| CredentialsError::Certificate(e.to_string());
+    let mut rng = rand_core::OsRng;
+    let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
+    let validity = Validity::from_now(ten_years).map_err(|e| err(&e))?;
+    // Serial numbers: positive, random, so two users' certificates never share one.
+    let serial = |rng: &mut rand_core::OsRng| {
+        let mut b = [0u8; 16];
+        rand_core::RngCore::fill_bytes(rng, &mut b);
+        b[0] &= 0x7f;
+        b[0] |= 0x01;
+        SerialNumber::new(&b)
+    };
+    // Names say what the signer is and nothing about the user.
+    let root_name =
+        Name::from_str("CN=Vivant self-issued root,O=Vivant (self-issued)").map_err(|e| err(&e))?;
+    let signer_name = Name::from_str("CN=Vivant self-issued signer,O=Vivant (self-issued)")
+        .map_err(|e| err(&e))?;
+    let root_key = SigningKey::random(&mut rng);
+    let root_spki =
+        SubjectPublicKeyInfoOwned::from_key(*root_key.verifying_key()).map_err(|e| err(&e))?;
+    let root = CertificateBuilder::new(
+        Profile::Root,
+        serial(&mut rng).map_err(|e| err(&e))?,
+        validity,
+        root_name.clone(),
+        root_spki,
+        &root_key,
+    )
+    .map_err(|e| err(&e))?
+    .build::<DerSignature>()
+    .map_err(|e| err(&e))?;
+    let key = SigningKey::random(&mut rng);
+    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| err(&e))?;
+    let mut leaf = CertificateBuilder::new(
+        Profile::Leaf {
+            issuer: root_name,
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        },
+        serial(&mut rng).map_err(|e| err(&e))?,
+        validity,
+        signer_name,
+        spki,
+        &root_key,
+    )
+    .map_err(|e| err(&e))?;
+    // id-kp-emailProtection: one of the usages C2PA accepts for a claim signer.
+    let email_protection = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
+    leaf.add_extension(&ExtendedKeyUsage(vec![email_protection]))
+        .map_err(|e| err(&e))?;
+    let leaf = leaf.build::<DerSignature>().map_err(|e| err(&e))?;
+    let chain = format!(
+        "{}{}",
+        leaf.to_pem(LineEnding::LF).map_err(|e| err(&e))?,
+        root.to_pem(LineEnding::LF).map_err(|e| err(&e))?
+    );
+    let key = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| err(&e))?;
+    Ok((chain, key.to_string()))
+}

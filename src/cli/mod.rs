@@ -240,15 +240,13 @@ pub(crate) fn input_file(path: &std::path::Path) -> Result<(), CliError> {
             "{}: cannot open: {e}",
             path.display()
         ))),
-        Ok(m) if m.is_dir() => Err(CliError::input(format!(
-            "{} is a folder; give a file",
-            path.display()
-        ))),
-        Ok(m) if !m.is_file() => Err(CliError::input(format!(
-            "{} is a device or a pipe; give a file",
-            path.display()
-        ))),
-        Ok(_) => Ok(()),
+        Ok(m) => match crate::media::not_regular(&m) {
+            Some(what) => Err(CliError::input(format!(
+                "{} is {what}; give a file",
+                path.display()
+            ))),
+            None => Ok(()),
+        },
     }
 }
 

@@ -92,14 +92,10 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
         path: path.to_path_buf(),
         source,
     })?;
-    if !meta.is_file() {
+    if let Some(what) = crate::media::not_regular(&meta) {
         return Err(MediaError::NotAFile {
             path: path.to_path_buf(),
-            what: if meta.is_dir() {
-                "a folder"
-            } else {
-                "a device or a pipe"
-            },
+            what,
         });
     }
     if meta.len() == 0 {

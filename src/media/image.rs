@@ -90,14 +90,10 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<LoadedImage, ImageLoadError>
         path: path.to_path_buf(),
         source,
     })?;
-    if !meta.is_file() {
+    if let Some(what) = crate::media::not_regular(&meta) {
         return Err(ImageLoadError::NotAFile {
             path: path.to_path_buf(),
-            what: if meta.is_dir() {
-                "a folder"
-            } else {
-                "a device or a pipe"
-            },
+            what,
         });
     }
     if meta.len() == 0 {

@@ -11,6 +11,7 @@ pub mod video;
 pub use self::audio::{AudioFormat, AudioSource, PcmBuffer, SampleSource};
 pub use self::av::MediaError;
 pub(crate) use self::av::init as init_ffmpeg;
+pub(crate) use self::av::is_again;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
 pub use self::probe::{MediaInfo, StreamInfo, probe};
 pub use self::timeline::{Thumbnail, ThumbnailTiming, Waveform, thumbnails};
@@ -39,4 +40,23 @@ pub fn bad_frame_time(path: &std::path::Path) -> Option<(std::path::PathBuf, Str
     let (file, t) = text.rsplit_once('@')?;
     let file = std::path::PathBuf::from(file);
     file.is_file().then(|| (file, t.to_string()))
+}
+
+/// What is at a path that is there but is not a regular file ("a folder", "a device or a
+/// pipe"), worded the same by every reader of files; `None` for a file.
+pub fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    if meta.is_file() {
+        None
+    } else if meta.is_dir() {
+        Some("a folder")
+    } else {
+        Some("a device or a pipe")
+    }
+}
+
+/// A file as a user knows it: its name (the whole path when it has none, as `/`).
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }

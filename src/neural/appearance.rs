@@ -102,3 +102,15 @@ impl AppearanceFeatureExtractor {
         Ok(f)
     }
 }
+
+impl candle_nn::Module for ResBlock3d {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        ResBlock3d::forward(self, x)
+    }
+}
+
+impl candle_nn::Module for AppearanceFeatureExtractor {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        AppearanceFeatureExtractor::forward(self, x)
+    }
+}

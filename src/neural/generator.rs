@@ -224,3 +224,9 @@ impl SpadeGenerator {
         1 + inner + self.middle.len() + 2
     }
 }
+
+impl candle_nn::Module for SpadeGenerator {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        SpadeGenerator::forward(self, x)
+    }
+}

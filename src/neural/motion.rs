@@ -196,3 +196,9 @@ impl MotionExtractor {
         })
     }
 }
+
+impl candle_nn::Module for Block {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Block::forward(self, x)
+    }
+}

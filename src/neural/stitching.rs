@@ -57,3 +57,9 @@ impl StitchingRetargeting {
         })
     }
 }
+
+impl candle_nn::Module for Mlp {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Mlp::forward(self, x)
+    }
+}

@@ -330,3 +330,9 @@ impl WarpingNetwork {
         })
     }
 }
+
+impl candle_nn::Module for Hourglass {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Hourglass::forward(self, x)
+    }
+}

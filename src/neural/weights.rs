@@ -219,9 +219,7 @@ pub(crate) fn something_at(path: &Path) -> bool {
 pub(crate) fn not_a_file(path: &Path) -> Option<&'static str> {
     std::fs::symlink_metadata(path).ok()?;
     match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => None,
-        Ok(m) if m.is_dir() => Some("a folder"),
-        Ok(_) => Some("a device or a pipe"),
+        Ok(m) => crate::media::not_regular(&m),
         Err(_) => Some("a link that leads nowhere (or round in a loop)"),
     }
 }

@@ -32,13 +32,15 @@ pub mod winograd;
 
 use std::cell::Cell;
 
+/// PixelShuffle(r): out[c, r·y + i, r·x + j] = in[r²·c + r·i + j, y, x] (candle-nn's).
+pub use candle_nn::ops::pixel_shuffle;
 pub use conv::{Act, Conv};
 pub use depthwise::{Depthwise, same_padding};
 pub use linear::Linear;
 pub use norm::{
     BatchNorm, Grn, LayerNorm, LayerNormChannels, instance_norm, modulated_instance_norm,
 };
-pub use resize::{avg_pool2x, pixel_shuffle, upsample2x_nearest};
+pub use resize::{avg_pool2x, upsample2x_nearest};
 pub use sample::{grid_sample_2d, grid_sample_3d};
 
 /// Run `f` on a CPU tensor's values (row-major f32): in place when they are a contiguous f32

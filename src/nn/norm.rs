@@ -2,7 +2,7 @@
 //! norm, layer norm over channels (channels-first) or the last axis, and ConvNeXt V2's global
 //! response normalisation.
 
-use candle_core::{D, DType, Result, Tensor};
+use candle_core::{DType, Result, Tensor};
 use candle_nn::VarBuilder;
 
 /// A batch norm in evaluation mode: y = (x − mean)/√(var + eps)·w + b, kept as
@@ -159,36 +159,27 @@ impl LayerNormChannels {
     }
 }
 
-/// Layer norm over the last axis (PyTorch `nn.LayerNorm` / `F.layer_norm`).
+/// Layer norm over the last axis (PyTorch `nn.LayerNorm` / `F.layer_norm`): candle-nn's (its
+/// fused kernel on contiguous input), and the same weights over the channel axis.
 #[derive(Clone, Debug)]
-pub struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f64,
-}
+pub struct LayerNorm(candle_nn::LayerNorm);
 
 impl LayerNorm {
     pub fn load(vb: &VarBuilder, dim: usize, eps: f64) -> Result<Self> {
-        Ok(Self {
-            weight: vb.get(dim, "weight")?,
-            bias: vb.get(dim, "bias")?,
-            eps,
-        })
+        Ok(Self(candle_nn::layer_norm(dim, eps, vb.clone())?))
     }
 
     /// The same normalisation over axis 1 of (N, C, H, W) input.
     pub fn channels_first(&self) -> Result<LayerNormChannels> {
-        LayerNormChannels::from_parts(self.weight.clone(), self.bias.clone(), self.eps)
+        let bias = match self.0.bias() {
+            Some(b) => b.clone(),
+            None => self.0.weight().zeros_like()?,
+        };
+        LayerNormChannels::from_parts(self.0.weight().clone(), bias, self.0.eps())
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let centred = x.broadcast_sub(&mean)?;
-        let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
-        centred
-            .broadcast_div(&(var + self.eps)?.sqrt()?)?
-            .broadcast_mul(&self.weight)?
-            .broadcast_add(&self.bias)
+        candle_nn::Module::forward(&self.0, x)
     }
 }
 

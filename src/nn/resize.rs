@@ -56,15 +56,3 @@ pub fn avg_pool2x(x: &Tensor) -> Result<Tensor> {
         r => candle_core::bail!("avg pool: rank {r} input"),
     }
 }
-
-/// PixelShuffle(r): out[c, r·y + i, r·x + j] = in[r²·c + r·i + j, y, x].
-pub fn pixel_shuffle(x: &Tensor, r: usize) -> Result<Tensor> {
-    let (n, c, h, w) = x.dims4()?;
-    if c % (r * r) != 0 {
-        candle_core::bail!("pixel shuffle by {r}: {c} channels");
-    }
-    let co = c / (r * r);
-    x.reshape((n, co, r, r, h, w))?
-        .permute((0, 1, 4, 2, 5, 3))?
-        .reshape((n, co, h * r, w * r))
-}

@@ -2,7 +2,6 @@
 //! the previous ones are encoded on another, and the Content Credentials that say how it was
 //! made.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use image::RgbImage;
@@ -12,6 +11,7 @@ use super::{Animation, PipelineError, RenderJob, RenderReport, Soundtrack, Stage
 use crate::export::credentials::{Credentials, Ingredient, Provenance};
 use crate::export::{ExportError, Mp4Settings, Mp4Writer};
 use crate::face::Analyzer;
+use crate::media::file_name;
 use crate::neural::Stop;
 use crate::render::EngineKind;
 
@@ -191,10 +191,4 @@ fn credentials(
         },
         signer,
     }))
-}
-
-pub(super) fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::export::file_name;
 use super::{Drive, FaceControls, Note, PipelineError, RenderJob, Soundtrack};
 use crate::geometry::Face68;
+use crate::media::file_name;
 use crate::media::{AudioFormat, AudioSource, MediaError, SampleSource};
 use crate::motion::speech::SpeechCurves;
 use crate::motion::voice::VoiceMotion;

@@ -434,3 +434,32 @@ impl Engine for NeuralEngine {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One copy of the networks per process: the studio's preview and its export (and every
+    /// render of a command) get the same networks for one folder and device; another folder
+    /// replaces them, and the first comes back anew.
+    #[test]
+    fn the_networks_are_loaded_once_for_a_folder_and_device() {
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/liveportrait");
+        let (st, pth) = (golden.join("safetensors"), golden.join("pth"));
+        let load = |dir: &Path| {
+            NeuralKind::load(Some(dir), DeviceChoice::Cpu)
+                .expect("golden weights")
+                .0
+        };
+        let (a, b) = (load(&st), load(&st));
+        assert!(Arc::ptr_eq(a.networks(), b.networks()), "loaded twice");
+        let other = load(&pth);
+        assert!(!Arc::ptr_eq(a.networks(), other.networks()));
+        assert!(!Arc::ptr_eq(a.networks(), load(&st).networks()));
+        // Without a folder: what is needed and where it comes from.
+        let e = NeuralKind::load(None, DeviceChoice::Cpu)
+            .err()
+            .expect("no weights");
+        assert!(e.to_string().contains("vivant models fetch"), "{e}");
+    }
+}

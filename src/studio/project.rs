@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::file_name;
 use crate::pipeline::RenderSettings;
 
 /// The format's name, to tell a project from other JSON.
@@ -346,13 +347,6 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
         out.push(c);
     }
     out
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name().map_or_else(
-        || p.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use ffmpeg::software::scaling;
 use ffmpeg::{ChannelLayout, Dictionary, Rational, codec, encoder};
 use ffmpeg_next as ffmpeg;
 use image::RgbImage;
+
+use crate::media::is_again;
 use serde::Serialize;
 
 use crate::media::{AudioFormat, MediaError, SampleSource};

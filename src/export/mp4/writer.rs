@@ -579,10 +579,6 @@ impl Mp4Writer {
     }
 }
 
-pub(super) fn is_again(e: &ffmpeg::Error) -> bool {
-    matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::error::EAGAIN)
-}
-
 impl Drop for Mp4Writer {
     fn drop(&mut self) {
         // Not finished (error, cancel, or dropped): close the muxer first; the temporary file

@@ -31,8 +31,8 @@ impl DownloadState {
                     None,
                 );
             }
-            FetchStage::Checking(f) => format!("Checking {}", file_name(f)),
-            FetchStage::Downloading(f) => format!("Downloading {}", file_name(f)),
+            FetchStage::Checking(f) => format!("Checking {}", base_name(f)),
+            FetchStage::Downloading(f) => format!("Downloading {}", base_name(f)),
             FetchStage::Installing => "Installing LivePortrait's weights".into(),
         };
         let left = p
@@ -49,7 +49,8 @@ impl DownloadState {
     }
 }
 
-fn file_name(path: &str) -> &str {
+/// The last part of a path in the repository (`liveportrait/spade_generator.pth`).
+fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 

@@ -394,11 +394,7 @@ fn show_in_folder(dir: &Path, opener: &str) -> Result<(), String> {
     }
 }
 
-pub fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
-}
+pub use crate::media::file_name;
 
 #[cfg(test)]
 mod tests {

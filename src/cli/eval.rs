@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 use image::RgbImage;
 
-use super::{CliError, parse_device, write_atomic};
+use super::{CliError, write_atomic};
 use crate::face::Analyzer;
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
-use crate::render::{Backend, EngineChoice, EngineKind};
+use crate::render::EngineKind;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -42,24 +42,13 @@ pub struct EvalArgs {
     /// Write the report (means and every frame's scores) here as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Where the neural engine's networks run: auto (a GPU built in and usable here, else the
-    /// CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists what is here.
-    /// Face analysis runs on the CPU.
-    #[arg(long, default_value = "auto", value_parser = parse_device)]
-    pub device: DeviceChoice,
     /// Write a contact sheet: real frames on top, generated below (with --voice: face crops
     /// over the speech envelope and the measured lip opening).
     #[arg(long, value_name = "FILE.png")]
     pub sheet: Option<PathBuf>,
-    /// The animation engine scored (prepared as `vivant render` prepares it).
-    #[arg(long, value_enum, default_value = "warp")]
-    pub engine: EngineChoice,
-    /// Where the warp runs: cpu (all cores) or wgpu (the GPU).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub backend: Backend,
-    /// The folder holding LivePortrait's weights (the neural engine).
-    #[arg(long, value_name = "DIR")]
-    pub weights: Option<PathBuf>,
+    /// The animation engine scored, prepared as `vivant render` prepares it.
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
@@ -79,12 +68,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);
     }
-    let mut engine = super::engine_settings(
-        args.engine,
-        args.backend,
-        args.weights.as_deref(),
-        args.device,
-    );
+    let mut engine = args.engine.settings();
     let kind = super::engine_kind(&mut engine)?;
     if let Some(source) = &args.source {
         return run_identity(args, source, clip, &analyzer, &*kind);

@@ -126,20 +126,42 @@ pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }
 
-/// The engine the flags choose, with its own settings.
-pub(crate) fn engine_settings(
-    engine: crate::render::EngineChoice,
-    backend: crate::render::Backend,
-    weights: Option<&std::path::Path>,
-    device: DeviceChoice,
-) -> crate::render::EngineSettings {
-    use crate::render::{EngineChoice, EngineSettings};
-    match engine {
-        EngineChoice::Warp => EngineSettings::Warp { backend },
-        EngineChoice::Neural => EngineSettings::Neural {
-            weights: weights.map(|w| w.to_path_buf()),
-            device,
-        },
+/// The engine and its own settings, as `render` and `eval` take them.
+#[derive(clap::Args, Debug)]
+pub struct EngineArgs {
+    /// The animation engine: warp (nothing to download) or neural (LivePortrait's networks,
+    /// from the weights in --weights).
+    #[arg(long, value_enum, default_value = "warp")]
+    pub engine: crate::render::EngineChoice,
+    /// The folder holding LivePortrait's weights (the neural engine; see `vivant models check`);
+    /// without it, the Hugging Face cache and the usual LivePortrait and ComfyUI folders are
+    /// searched (`vivant models fetch` downloads them).
+    #[arg(long, value_name = "DIR")]
+    pub weights: Option<PathBuf>,
+    /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
+    /// machine without one).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub backend: crate::render::Backend,
+    /// Where the neural engine's networks run: auto (a GPU built in and usable here, else the
+    /// CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists what is here.
+    /// Face analysis runs on the CPU.
+    #[arg(long, default_value = "auto", value_parser = parse_device)]
+    pub device: DeviceChoice,
+}
+
+impl EngineArgs {
+    /// The engine the flags choose, with its own settings.
+    pub fn settings(&self) -> crate::render::EngineSettings {
+        use crate::render::{EngineChoice, EngineSettings};
+        match self.engine {
+            EngineChoice::Warp => EngineSettings::Warp {
+                backend: self.backend,
+            },
+            EngineChoice::Neural => EngineSettings::Neural {
+                weights: self.weights.clone(),
+                device: self.device,
+            },
+        }
     }
 }
 

@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{CliError, parse_device};
+use super::CliError;
 use crate::export::credentials::Signer;
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 use crate::motion::{Mode, Strengths};
 use crate::pipeline::{
-    Backend, EngineChoice, Failure, Fit, OutputSize, PipelineError, RenderJob, RenderSettings,
-    Soundtrack, Stage, render,
+    Failure, Fit, OutputSize, PipelineError, RenderJob, RenderSettings, Soundtrack, Stage, render,
 };
 
 #[derive(Args, Debug)]
@@ -76,19 +75,8 @@ pub struct RenderArgs {
     /// pictures, at the same CRF.
     #[arg(long, default_value = "veryfast")]
     pub preset: String,
-    /// The animation engine: warp (nothing to download) or neural (LivePortrait's networks,
-    /// from the weights in --weights).
-    #[arg(long, value_enum, default_value = "warp")]
-    pub engine: EngineChoice,
-    /// The folder holding LivePortrait's weights (the neural engine; see `vivant models check`);
-    /// without it, the Hugging Face cache and the usual LivePortrait and ComfyUI folders are
-    /// searched (`vivant models fetch` downloads them).
-    #[arg(long, value_name = "DIR")]
-    pub weights: Option<PathBuf>,
-    /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
-    /// machine without one).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub backend: Backend,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
     /// Motion relative to a reference driving frame, on the source's own face (default).
     #[arg(long, conflicts_with = "absolute")]
     pub relative: bool,
@@ -114,11 +102,6 @@ pub struct RenderArgs {
     /// Analyse the driving clip again even if a cached analysis exists.
     #[arg(long)]
     pub no_cache: bool,
-    /// Where the neural engine's networks run: auto (a GPU built in and usable here, else the
-    /// CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists what is here.
-    /// Face analysis runs on the CPU.
-    #[arg(long, default_value = "auto", value_parser = parse_device)]
-    pub device: DeviceChoice,
     /// Write no Content Credentials (the signed C2PA manifest saying the video was made by
     /// Vivant, how, and from what). They are on by default.
     #[arg(long)]
@@ -167,12 +150,7 @@ fn fps(s: &str) -> Result<f64, String> {
 /// The settings the flags choose.
 fn settings(args: &RenderArgs) -> RenderSettings {
     RenderSettings {
-        engine: super::engine_settings(
-            args.engine,
-            args.backend,
-            args.weights.as_deref(),
-            args.device,
-        ),
+        engine: args.engine.settings(),
         mode: if args.absolute {
             Mode::Absolute
         } else {

@@ -1,8 +1,10 @@
 //! Layers and operations shared by every network Vivant runs: the face networks (`face`) and
 //! the neural engine's networks (`neural`). candle lacks several of them (3-D convolution and
-//! batch norm, `grid_sample`, instance norm, GRN, channels-first layer norm, pixel shuffle);
-//! each has a CPU kernel where it pays and a generic path built only from candle ops that
-//! every backend has, so CUDA and Metal run them unchanged.
+//! batch norm, `grid_sample`, instance norm, GRN, channels-first layer norm); each has a CPU
+//! kernel where it pays and a generic path built only from candle ops that every backend has,
+//! so CUDA and Metal run them unchanged. Where candle-nn has the layer (last-axis layer norm,
+//! pixel shuffle) it is candle-nn's. Most of this file's length is the layers' tests against
+//! the plain candle ops they replace.
 //!
 //! - `conv`: dense 2-D and 3-D convolutions with a fused bias / batch norm / activation.
 //! - `winograd`: 3×3 and 3×3×3 convolutions in the Winograd domain (4× less arithmetic).

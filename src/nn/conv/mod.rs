@@ -1,5 +1,6 @@
 //! Dense 2-D and 3-D convolutions with their per-channel epilogue (bias, a folded batch norm,
-//! an activation), for every device.
+//! an activation), for every device. (A little over 600 lines: `Conv` is one type whose
+//! forward picks among its paths per call; the paths' helpers are in the files beside it.)
 //!
 //! On the CPU the weights are packed once, at load, for our own GEMM microkernel
 //! (`gemm::Packed`, one segment per kernel tap), and:

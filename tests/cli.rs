@@ -1076,3 +1076,50 @@ fn a_signal_mid_track_leaves_no_partial_analysis() {
         assert!(left.is_empty(), "SIG{signal}: {left:?}");
     }
 }
+
+/// A flag of the other engine's is refused before any work, saying whose it is and what to
+/// do, instead of being ignored: --weights or --device with the warp engine, --backend with
+/// the neural one (the same in `eval`). No output is written.
+#[test]
+fn another_engines_flag_is_refused_not_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.mp4");
+    let img = fixture("astronaut.png");
+    let clip = fixture("webcam_2s.mp4");
+    let render = |extra: &[&str]| {
+        let mut args = vec![
+            os("render"),
+            os("--source"),
+            img.as_os_str(),
+            os("--driving"),
+            clip.as_os_str(),
+            os("-o"),
+            out.as_os_str(),
+        ];
+        args.extend(extra.iter().map(os));
+        vivant(&args)
+    };
+    for (extra, says) in [
+        (&["--weights", "/nowhere"][..], "add --engine neural"),
+        (&["--device", "cpu"][..], "--backend"),
+        (&["--engine", "neural", "--backend", "wgpu"][..], "--device"),
+    ] {
+        let o = render(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(extra[extra.len() - 2]) && e.contains(says),
+            "{extra:?}: {e}"
+        );
+        assert!(!out.exists());
+    }
+    let o = vivant(&[
+        os("eval"),
+        os("--driving"),
+        clip.as_os_str(),
+        os("--weights"),
+        os("/nowhere"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("add --engine neural"), "{}", stderr(&o));
+}

@@ -68,7 +68,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     if args.voice.is_some() {
         return run_voice(args, clip, &analyzer);
     }
-    let mut engine = args.engine.settings();
+    let mut engine = args.engine.settings()?;
     let kind = super::engine_kind(&mut engine)?;
     if let Some(source) = &args.source {
         return run_identity(args, source, clip, &analyzer, &*kind);

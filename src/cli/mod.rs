@@ -138,29 +138,57 @@ pub struct EngineArgs {
     /// searched (`vivant models fetch` downloads them).
     #[arg(long, value_name = "DIR")]
     pub weights: Option<PathBuf>,
-    /// Where the warp runs: cpu (all cores) or wgpu (the GPU; Mesa's software adapter on a
-    /// machine without one).
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub backend: crate::render::Backend,
-    /// Where the neural engine's networks run: auto (a GPU built in and usable here, else the
-    /// CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists what is here.
-    /// Face analysis runs on the CPU.
-    #[arg(long, default_value = "auto", value_parser = parse_device)]
-    pub device: DeviceChoice,
+    /// Where the warp engine draws: cpu (all cores, the default) or wgpu (the GPU; Mesa's
+    /// software adapter on a machine without one).
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::render::Backend>,
+    /// Where the neural engine's networks run: auto (the default: a GPU built in and usable
+    /// here, else the CPU, with a note saying why), cpu, cuda or metal; `vivant devices` lists
+    /// what is here. Face analysis runs on the CPU.
+    #[arg(long, value_parser = parse_device)]
+    pub device: Option<DeviceChoice>,
 }
 
 impl EngineArgs {
-    /// The engine the flags choose, with its own settings.
-    pub fn settings(&self) -> crate::render::EngineSettings {
-        use crate::render::{EngineChoice, EngineSettings};
+    /// The engine the flags choose, with its own settings; a flag of the other engine's is
+    /// refused rather than ignored.
+    pub fn settings(&self) -> Result<crate::render::EngineSettings, CliError> {
+        use crate::render::{Backend, EngineChoice, EngineSettings};
+        let other = |flag: &str, whose: &str, instead: &str| {
+            Err(CliError::input(format!(
+                "{flag} is the {whose} engine's, and this render uses the {} engine: {instead}",
+                self.engine.label().to_lowercase()
+            )))
+        };
         match self.engine {
-            EngineChoice::Warp => EngineSettings::Warp {
-                backend: self.backend,
-            },
-            EngineChoice::Neural => EngineSettings::Neural {
-                weights: self.weights.clone(),
-                device: self.device,
-            },
+            EngineChoice::Warp => {
+                if self.weights.is_some() {
+                    return other("--weights", "neural", "add --engine neural to use them");
+                }
+                if self.device.is_some() {
+                    return other(
+                        "--device",
+                        "neural",
+                        "the warp engine draws where --backend says (cpu or wgpu)",
+                    );
+                }
+                Ok(EngineSettings::Warp {
+                    backend: self.backend.unwrap_or(Backend::Cpu),
+                })
+            }
+            EngineChoice::Neural => {
+                if self.backend.is_some() {
+                    return other(
+                        "--backend",
+                        "warp",
+                        "the neural engine runs where --device says (auto, cpu, cuda or metal)",
+                    );
+                }
+                Ok(EngineSettings::Neural {
+                    weights: self.weights.clone(),
+                    device: self.device.unwrap_or_default(),
+                })
+            }
         }
     }
 }

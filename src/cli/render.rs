@@ -147,10 +147,10 @@ fn fps(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The settings the flags choose.
-fn settings(args: &RenderArgs) -> RenderSettings {
-    RenderSettings {
-        engine: args.engine.settings(),
+/// The settings the flags choose (a flag of the other engine's refused).
+fn settings(args: &RenderArgs) -> Result<RenderSettings, CliError> {
+    Ok(RenderSettings {
+        engine: args.engine.settings()?,
         mode: if args.absolute {
             Mode::Absolute
         } else {
@@ -178,7 +178,7 @@ fn settings(args: &RenderArgs) -> RenderSettings {
         end_s: args.end,
         credentials: !args.no_credentials,
         watermark: args.watermark,
-    }
+    })
 }
 
 /// Everything that can be checked before any work: inputs are files, the output is an MP4 that
@@ -255,7 +255,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         (None, true) => Soundtrack::None,
         (None, false) => Soundtrack::Driving,
     };
-    job.settings = settings(args);
+    job.settings = settings(args)?;
     // The engine's resources (the neural engine's weights) are read before any work: a
     // missing or broken file is reported now, not after the driving clip has been analysed.
     job.kind = Some(super::engine_kind(&mut job.settings.engine)?);

@@ -1,6 +1,6 @@
 //! A fully connected layer (PyTorch `nn.Linear`: weight (out, in), bias (out)), applied to the
 //! last axis of any tensor. On the CPU one GEMM through the shared pool when it is large (the
-//! motion extractor's pointwise layers are most of its work); elsewhere candle's matmul.
+//! motion extractor's pointwise layers are most of its work); elsewhere candle-nn's `Linear`.
 
 use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
@@ -11,7 +11,7 @@ use super::threads;
 enum Weights {
     /// Wᵀ (in × out), row-major, and the bias.
     Host(Vec<f32>, Vec<f32>),
-    Tensor(Tensor, Tensor),
+    Candle(candle_nn::Linear),
 }
 
 #[derive(Clone, Debug)]
@@ -36,7 +36,7 @@ impl Linear {
             let wt = weight.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
             Weights::Host(wt, bias.to_vec1::<f32>()?)
         } else {
-            Weights::Tensor(weight, bias)
+            Weights::Candle(candle_nn::Linear::new(weight, Some(bias)))
         };
         Ok(Self {
             weights,
@@ -55,9 +55,10 @@ impl Linear {
             candle_core::bail!("linear layer expects last axis {k}, got shape {shape:?}");
         }
         match &self.weights {
-            Weights::Tensor(w, b) => {
+            Weights::Candle(linear) => {
+                // Any rank: the leading axes as rows, as PyTorch's `nn.Linear` takes them.
                 let m = x.elem_count() / k;
-                let y = x.reshape((m, k))?.matmul(&w.t()?)?.broadcast_add(b)?;
+                let y = candle_nn::Module::forward(linear, &x.reshape((m, k))?)?;
                 let mut out = shape;
                 let last = out.len() - 1;
                 out[last] = n_out;

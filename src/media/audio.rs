@@ -14,7 +14,7 @@ use ffmpeg::media::Type as MediaType;
 use ffmpeg::software::resampling;
 use ffmpeg_next as ffmpeg;
 
-use super::av::{Fed, MediaError, decode_error, feed, is_again, open_input, rational_f64};
+use super::av::{MediaError, Next, decode_error, next_frame, open_input, rational_f64};
 use super::video::AudioInfo;
 
 /// What PCM a caller wants: interleaved f32 at this rate and channel count.
@@ -310,39 +310,29 @@ impl AudioSource {
     /// at, or `None` when the stream is done.
     fn decode_more(&mut self) -> Result<Option<i64>, MediaError> {
         let mut frame = ffmpeg::frame::Audio::empty();
-        loop {
-            match self.decoder.receive_frame(&mut frame) {
-                Ok(()) => {
-                    let at = self.resample(Some(&frame))?;
-                    return Ok(Some(at));
-                }
-                Err(ffmpeg::Error::Eof) => {
-                    // Drain what the resampler still holds.
-                    if self.resampler.is_some() {
-                        let at = self.resample(None)?;
-                        self.resampler = None;
-                        if !self.buffer.is_empty() {
-                            return Ok(Some(at));
-                        }
+        // Positions come from each frame's own time, so a skipped damaged packet does not
+        // shift the timeline.
+        let next = next_frame(
+            &mut self.input,
+            self.stream,
+            &mut self.decoder,
+            &mut self.flushed,
+            true,
+            &mut frame,
+        )
+        .map_err(|e| decode_error(&self.path, "decoding audio", e))?;
+        match next {
+            Next::Frame => Ok(Some(self.resample(Some(&frame))?)),
+            Next::End => {
+                // Drain what the resampler still holds.
+                if self.resampler.is_some() {
+                    let at = self.resample(None)?;
+                    self.resampler = None;
+                    if !self.buffer.is_empty() {
+                        return Ok(Some(at));
                     }
-                    return Ok(None);
                 }
-                Err(e) if is_again(&e) => {}
-                Err(e) => return Err(decode_error(&self.path, "decoding audio", e)),
-            }
-            // Positions come from the next frame's time, so a skipped damaged packet does not
-            // shift the timeline.
-            match feed(
-                &mut self.input,
-                self.stream,
-                &mut self.decoder,
-                &mut self.flushed,
-                true,
-            )
-            .map_err(|e| decode_error(&self.path, "decoding audio", e))?
-            {
-                Fed::More => {}
-                Fed::Done => return Ok(None),
+                Ok(None)
             }
         }
     }

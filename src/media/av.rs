@@ -170,6 +170,37 @@ pub(crate) enum Fed {
     Done,
 }
 
+/// What asking a decoder for its next frame came to.
+pub(crate) enum Next {
+    Frame,
+    /// The stream is done (the decoder drained).
+    End,
+}
+
+/// The decoder's next frame into `frame`, fed the packets of `stream` as it asks for them
+/// (`feed`): the audio and video readers' one decode loop.
+pub(crate) fn next_frame(
+    input: &mut ffmpeg::format::context::Input,
+    stream: usize,
+    decoder: &mut ffmpeg::decoder::Opened,
+    flushed: &mut bool,
+    skip_damaged: bool,
+    frame: &mut ffmpeg::Frame,
+) -> Result<Next, ffmpeg::Error> {
+    loop {
+        match decoder.receive_frame(frame) {
+            Ok(()) => return Ok(Next::Frame),
+            Err(ffmpeg::Error::Eof) => return Ok(Next::End),
+            Err(e) if is_again(&e) => {}
+            Err(e) => return Err(e),
+        }
+        // The decoder wants input: the next packet of our stream, or end of stream.
+        if let Fed::Done = feed(input, stream, decoder, flushed, skip_damaged)? {
+            return Ok(Next::End);
+        }
+    }
+}
+
 /// Give `decoder` the next packet of `stream` from `input`, or end-of-stream once the file is
 /// read (`flushed` records that). With `skip_damaged`, a packet the decoder rejects as invalid
 /// is dropped, as players do.

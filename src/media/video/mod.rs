@@ -28,7 +28,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 pub use super::av::MediaError;
-use super::av::{Fed, decode_error, feed, is_again, open_input, rational_f64};
+use super::av::{Next, decode_error, next_frame, open_input, rational_f64};
 
 /// An open video file.
 pub struct VideoSource {
@@ -439,34 +439,23 @@ impl VideoSource {
 
     /// Decode the next frame into `frame`; false at the end of the stream.
     fn decode_raw(&mut self, frame: &mut ffmpeg::frame::Video) -> Result<bool, MediaError> {
-        loop {
-            if self.finished {
-                return Ok(false);
-            }
-            match self.decoder.receive_frame(frame) {
-                Ok(()) => return Ok(true),
-                Err(ffmpeg::Error::Eof) => {
-                    self.finished = true;
-                    return Ok(false);
-                }
-                Err(e) if is_again(&e) => {}
-                Err(e) => return Err(decode_error(&self.path, "decoding video", e)),
-            }
-            // The decoder wants input: the next packet of our stream, or end of stream.
-            match feed(
-                &mut self.input,
-                self.stream,
-                &mut self.decoder,
-                &mut self.flushed,
-                false,
-            )
-            .map_err(|e| decode_error(&self.path, "decoding video", e))?
-            {
-                Fed::More => {}
-                Fed::Done => {
-                    self.finished = true;
-                    return Ok(false);
-                }
+        if self.finished {
+            return Ok(false);
+        }
+        let next = next_frame(
+            &mut self.input,
+            self.stream,
+            &mut self.decoder,
+            &mut self.flushed,
+            false,
+            frame,
+        )
+        .map_err(|e| decode_error(&self.path, "decoding video", e))?;
+        match next {
+            Next::Frame => Ok(true),
+            Next::End => {
+                self.finished = true;
+                Ok(false)
             }
         }
     }

@@ -381,15 +381,18 @@ impl Conv {
         Tensor::from_vec(out, (n, o, d, h, w), &Device::Cpu)
     }
 
+    /// The batch and each item's (depth, height, width) of `x` (depth 1 for a 2-D conv).
+    fn volume(&self, x: &Tensor) -> (usize, (usize, usize, usize)) {
+        let dims = x.dims();
+        match self.rank {
+            2 => (dims[0], (1, dims[2], dims[3])),
+            _ => (dims[0], (dims[2], dims[3], dims[4])),
+        }
+    }
+
     /// 3×3(×3), stride 1, padding 1 on the CPU in the Winograd domain, item by item.
     fn forward_winograd(&self, x: &Tensor, packed: &Packed, wg: &Winograd) -> Result<Tensor> {
-        let dims = x.dims().to_vec();
-        let n = dims[0];
-        let (d, h, w) = if self.rank == 2 {
-            (1, dims[2], dims[3])
-        } else {
-            (dims[2], dims[3], dims[4])
-        };
+        let (n, (d, h, w)) = self.volume(x);
         let (c, o) = self.channels;
         let mut out = vec![0f32; n * o * d * h * w];
         super::with_host(x, |src| {
@@ -400,7 +403,7 @@ impl Conv {
                 wg.forward(packed.layout(), packed.data(), item, (d, h, w), dst);
             }
         })?;
-        let mut shape = dims;
+        let mut shape = x.dims().to_vec();
         shape[1] = o;
         Tensor::from_vec(out, shape, &Device::Cpu)
     }
@@ -446,18 +449,16 @@ impl Conv {
             Weights::Direct { .. } => Isa::Avx512,
             _ => Isa::Generic,
         };
-        let dims = x.dims().to_vec();
-        let n = dims[0];
-        let (d, h, w) = if self.rank == 2 {
-            (1, dims[2], dims[3])
-        } else {
-            (dims[2], dims[3], dims[4])
-        };
+        let (n, (d, h, w)) = self.volume(x);
         let [kd, kh, kw] = self.kernel;
         let [pd, ph, pw] = self.pad;
         let (dp, hp, wp) = (d + 2 * pd, h + 2 * ph, w + 2 * pw);
         if dp < kd || hp < kh || wp < kw {
-            candle_core::bail!("conv: input {dims:?} smaller than kernel {:?}", self.kernel);
+            candle_core::bail!(
+                "conv: input {:?} smaller than kernel {:?}",
+                x.dims(),
+                self.kernel
+            );
         }
         let (od, oh, ow) = (dp + 1 - kd, hp + 1 - kh, wp + 1 - kw);
         // Small planes (the warping hourglass's 4²) waste most columns on the padding (2.3×

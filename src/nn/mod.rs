@@ -159,6 +159,22 @@ pub fn generic_ops() -> bool {
     cpu_path() == CpuPath::Generic
 }
 
+/// Reproducible values in [-1, 1) for the layers' tests: a small LCG, no dependency.
+#[cfg(test)]
+pub(crate) fn test_values(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     //! Each op against a direct, loop-by-loop reading of PyTorch's definition.
@@ -167,19 +183,7 @@ mod tests {
     use candle_core::{Device, Tensor};
 
     fn rand(shape: &[usize], seed: u64) -> Vec<f32> {
-        // A small LCG: reproducible values in [-1, 1) without a dependency.
-        let n: usize = shape.iter().product();
-        let mut s = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
+        super::test_values(shape.iter().product(), seed)
     }
 
     /// The Winograd form rounds differently from a direct sum: its transforms scale values by

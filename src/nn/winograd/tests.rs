@@ -1,18 +1,6 @@
 use super::*;
 
-fn rand(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+use crate::nn::test_values as rand;
 
 /// Direct convolution in f64, then the epilogue.
 #[allow(clippy::too_many_arguments)]

@@ -1123,3 +1123,49 @@ fn another_engines_flag_is_refused_not_ignored() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("add --engine neural"), "{}", stderr(&o));
 }
+
+/// Times out of reach are said with the limit or the video's length: `--start 1e308` states
+/// the limit; `eval --voice --at` past the video's end is refused before measuring, and
+/// `--at` without the sheet it places is refused rather than ignored.
+#[test]
+fn times_out_of_reach_say_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.mp4");
+    let img = fixture("astronaut.png");
+    let clip = fixture("webcam_2s.mp4");
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        img.as_os_str(),
+        os("--driving"),
+        clip.as_os_str(),
+        os("--start"),
+        os("1e308"),
+        os("-o"),
+        out.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("864000"), "{}", stderr(&o));
+    let sheet = dir.path().join("sheet.png");
+    let o = vivant(&[
+        os("eval"),
+        os("--voice"),
+        clip.as_os_str(),
+        os("--sheet"),
+        sheet.as_os_str(),
+        os("--at"),
+        os("999"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("past the end"), "{}", stderr(&o));
+    assert!(!sheet.exists());
+    let o = vivant(&[
+        os("eval"),
+        os("--voice"),
+        clip.as_os_str(),
+        os("--at"),
+        os("1"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--sheet"), "{}", stderr(&o));
+}

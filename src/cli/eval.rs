@@ -30,8 +30,8 @@ pub struct EvalArgs {
     /// how well its face shape (identity) is kept, in relative and in absolute mode.
     #[arg(long, value_name = "IMAGE", requires = "driving")]
     pub source: Option<PathBuf>,
-    /// With --voice and --sheet: where the sheet's stretch starts, seconds.
-    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    /// With --voice and --sheet: where the sheet's stretch starts, seconds (within the video).
+    #[arg(long, value_name = "S", default_value_t = 1.0, requires = "sheet", value_parser = super::seconds)]
     pub at: f64,
     /// Source frames taken from the clip (1 = one-shot).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -66,6 +66,18 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     super::check_outputs(&outputs, &[("clip", clip.as_path())])?;
     let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
     if args.voice.is_some() {
+        // The sheet's start must be in the video: said now, not after measuring it.
+        let duration = crate::media::VideoSource::open(clip)
+            .map_err(|e| CliError::input(e.to_string()))?
+            .info()
+            .duration_s;
+        if args.sheet.is_some() && args.at >= duration {
+            return Err(CliError::input(format!(
+                "--at {} s is past the end of {} ({duration:.2} s); give a time within it",
+                args.at,
+                clip.display()
+            )));
+        }
         return run_voice(args, clip, &analyzer);
     }
     let mut engine = args.engine.settings()?;

@@ -122,6 +122,20 @@ pub(crate) fn analyzer(
     crate::face::Analyzer::new(&device, models).map_err(|e| CliError::input(e.to_string()))
 }
 
+/// The longest time a flag takes: ten days of seconds.
+const MAX_SECONDS: f64 = 864_000.0;
+
+/// A time in seconds from the flags (`--start`, `--reference`, `--at`): a number from 0 to ten
+/// days, the limit said.
+pub(crate) fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=MAX_SECONDS).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}': a time is a number of seconds from 0 to {MAX_SECONDS} (ten days), e.g. 2.5"
+        )),
+    }
+}
+
 pub(crate) fn parse_device(s: &str) -> Result<DeviceChoice, String> {
     s.parse()
 }

@@ -52,10 +52,10 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_audio: bool,
     /// Start of the driving clip's range (of the voice's, without a clip), seconds.
-    #[arg(long, value_name = "S", value_parser = seconds)]
+    #[arg(long, value_name = "S", value_parser = super::seconds)]
     pub start: Option<f64>,
     /// End of the driving clip's range (of the voice's, without a clip), seconds.
-    #[arg(long, value_name = "S", value_parser = seconds)]
+    #[arg(long, value_name = "S", value_parser = super::seconds)]
     pub end: Option<f64>,
     /// Output size: WxH (another shape is fitted by --fit), a height such as 1080p (the
     /// portrait's aspect), or `source`.
@@ -85,7 +85,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub absolute: bool,
     /// Driving-clip time whose expression matches the source's (default: the most neutral).
-    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = super::seconds)]
     pub reference: Option<f64>,
     /// Head-pose strength, 0–2.
     #[arg(long, default_value_t = 1.0, value_parser = strength)]
@@ -124,15 +124,6 @@ pub struct RenderArgs {
 }
 
 /// A time in a clip or recording: a finite number of seconds, 0 to 10 days.
-fn seconds(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && (0.0..=864_000.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "'{s}': a time is a number of seconds from 0 (e.g. 2.5)"
-        )),
-    }
-}
-
 fn strength(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),

@@ -193,19 +193,29 @@ impl<'de> Deserialize<'de> for EngineSettings {
     }
 }
 
-/// `"cpu"` / `"wgpu"`, or an older project's `gpu: true/false`.
+/// `"cpu"` / `"wgpu"`, or an older project's `gpu: true/false`; anything else is said to be
+/// an unknown back end, naming the two there are.
 fn backend_or_gpu_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Backend, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Either {
         Flag(bool),
-        Named(Backend),
+        Name(String),
     }
-    Ok(match Either::deserialize(d)? {
-        Either::Flag(true) => Backend::Wgpu,
-        Either::Flag(false) => Backend::Cpu,
-        Either::Named(b) => b,
-    })
+    let unknown = |what: &str| {
+        serde::de::Error::custom(format!(
+            "unknown backend {what}: use \"cpu\" (all cores) or \"wgpu\" (the GPU)"
+        ))
+    };
+    match Either::deserialize(d).map_err(|_| unknown("(not a name)"))? {
+        Either::Flag(true) => Ok(Backend::Wgpu),
+        Either::Flag(false) => Ok(Backend::Cpu),
+        Either::Name(n) => match n.as_str() {
+            "cpu" => Ok(Backend::Cpu),
+            "wgpu" => Ok(Backend::Wgpu),
+            other => Err(unknown(&format!("\"{other}\""))),
+        },
+    }
 }
 
 /// An engine before its portrait: made once (its resources loaded), it prepares engines for
@@ -342,6 +352,12 @@ mod tests {
                 device: DeviceChoice::Auto
             }
         );
+        // A back end this version does not know is named, with the ones it does.
+        let e = serde_json::from_str::<EngineSettings>(r#"{"backend": "tpu"}"#)
+            .expect_err("tpu")
+            .to_string();
+        assert!(e.contains("\"tpu\"") && e.contains("\"wgpu\""), "{e}");
+        assert!(!e.contains("untagged"), "{e}");
         for s in [
             EngineSettings::new(EngineChoice::Neural),
             EngineSettings::Warp {

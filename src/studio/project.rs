@@ -132,6 +132,15 @@ impl Project {
         let mut project = file.project;
         let base = path.parent().unwrap_or(Path::new("."));
         project.map_paths(|p| absolute(&base.join(p)));
+        // The weights folder is saved as chosen (it belongs to the machine, not the project);
+        // one written relative, by hand, is read against the project's folder as media are.
+        if let crate::pipeline::EngineSettings::Neural {
+            weights: Some(w), ..
+        } = &mut project.settings.engine
+            && w.is_relative()
+        {
+            *w = absolute(&base.join(&*w));
+        }
         Ok(project)
     }
 
@@ -439,8 +448,9 @@ mod tests {
             "{{\"format\":\"{FORMAT}\",\"version\":1,\"sources\":[],\"settings\":{{\"engine\":\"neural\",\"weights\":\"w\",\"gpu\":true}}}}"
         );
         let mut project = Project::from_json(&older, p).expect("an older project");
+        // Its weights folder, written relative, is the project folder's "w".
         let neural = |device| crate::pipeline::EngineSettings::Neural {
-            weights: Some("w".into()),
+            weights: Some("/tmp/w".into()),
             device,
         };
         use crate::devices::DeviceChoice;

@@ -659,3 +659,31 @@ fn a_neural_job_is_prepared_warp_first_then_neural_from_the_same_analysis() {
     let (_, stage) = Animation::prepare_staged(&a, &job, &go, &|_| {}).expect("prepare");
     assert!(stage.is_none());
 }
+
+/// `eval` on an engine whose frames show no face (the golden set's random weights) says so in
+/// words, and its JSON has no distance, instead of "AKD -0.00 px (median NaN …)".
+#[test]
+fn eval_says_when_no_face_is_found_in_the_generated_frames() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("eval.json");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .arg("eval")
+        .arg("--driving")
+        .arg(common::fixture("webcam_2s.mp4"))
+        .args(["--engine", "neural", "--device", "cpu", "--frames", "3"])
+        .arg("--weights")
+        .arg(golden_dir().join("safetensors"))
+        .arg("--json")
+        .arg(&json)
+        .env("VIVANT_CACHE_DIR", common::cache_root())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("no face found in any generated frame"), "{err}");
+    assert!(!err.contains("NaN") && !err.contains("-0.00"), "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("parse");
+    assert_eq!(report["face_found"], 0.0);
+    assert!(report["akd"].is_null(), "{report}");
+}

@@ -315,7 +315,12 @@ pub fn self_reenactment(
         psnr: mean(&|s| s.psnr),
         ssim: mean(&|s| s.ssim),
         l1: mean(&|s| s.l1),
-        akd: with_akd.iter().sum::<f64>() / with_akd.len().max(1) as f64,
+        // No face found again in any generated frame: no distance to speak of (null in JSON).
+        akd: if with_akd.is_empty() {
+            f64::NAN
+        } else {
+            with_akd.iter().sum::<f64>() / with_akd.len() as f64
+        },
         akd_median,
         face_found: with_akd.len() as f64 / n,
         jitter_generated: jitter(&as_slices(&gen_tracks), &usable),

@@ -266,3 +266,45 @@ fn the_visible_mark_lands_in_the_lower_right_corner_only() {
     assert!(inside > 40.0, "the mark barely shows: {inside}");
     assert!(above < 1.0, "the frame changed away from the mark: {above}");
 }
+
+/// A key that is not the certificate's is found before any work (a test signature checked
+/// against the certificate's public key): the user's own pair, exit 2 naming both files and
+/// what to give; and a self-issued store whose key was swapped, with the remedy.
+#[test]
+fn a_key_that_is_not_the_certificates_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, _) = common::own_certificate(&dir.path().join("a"));
+    let (_, other_key) = common::own_certificate(&dir.path().join("b"));
+    let config = dir.path().join("config");
+    let started = std::time::Instant::now();
+    let (out, o) = render(
+        &config,
+        dir.path(),
+        "mismatch.mp4",
+        &[
+            "--signing-cert",
+            cert.to_str().unwrap(),
+            "--signing-key",
+            other_key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("is not the private key of the certificate")
+            && said.contains("signer-chain.pem")
+            && said.contains("signer-key.pem"),
+        "{said}"
+    );
+    assert!(!out.exists());
+    eprintln!("refused in {:.1} s", started.elapsed().as_secs_f64());
+    // The self-issued store with another store's key.
+    let store = dir.path().join("a");
+    std::fs::copy(&other_key, store.join("signer-key.pem")).unwrap();
+    let e = vivant::export::credentials::Signer::SelfIssued {
+        folder: store.clone(),
+    }
+    .check()
+    .expect_err("a swapped key");
+    assert!(e.to_string().contains("remove signer-chain.pem"), "{e}");
+}

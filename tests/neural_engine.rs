@@ -680,7 +680,10 @@ fn eval_says_when_no_face_is_found_in_the_generated_frames() {
         .expect("run");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("no face found in any generated frame"), "{err}");
+    assert!(
+        err.contains("no face found in any generated frame"),
+        "{err}"
+    );
     assert!(!err.contains("NaN") && !err.contains("-0.00"), "{err}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("parse");

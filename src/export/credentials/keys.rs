@@ -56,9 +56,43 @@ impl Signer {
         }
     }
 
-    /// Check now that these keys can sign (before any frame is rendered).
+    /// Check now that these keys can sign (before any frame is rendered), and that the key is
+    /// the certificate's: a test message signed with it must verify with the public key of the
+    /// chain's first certificate (a mismatched pair would sign a manifest no reader accepts).
     pub fn check(&self) -> Result<(), CredentialsError> {
-        self.c2pa_signer().map(|_| ())
+        use x509_cert::der::{Decode, Encode};
+        let signer = self.c2pa_signer()?;
+        let mismatch = || match self {
+            Signer::Own { cert, key } => CredentialsError::KeyMismatch {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            Signer::SelfIssued { folder } => CredentialsError::SelfIssuedMismatch {
+                folder: folder.clone(),
+            },
+        };
+        let unusable = |why: String| match self {
+            Signer::Own { cert, key } => CredentialsError::OwnSigner {
+                cert: cert.clone(),
+                key: key.clone(),
+                reason: why,
+            },
+            Signer::SelfIssued { .. } => CredentialsError::Certificate(why),
+        };
+        let probe = b"Vivant: is this key the certificate's?";
+        let signature = signer.sign(probe).map_err(|_| mismatch())?;
+        let certs = signer.certs().map_err(|e| unusable(e.to_string()))?;
+        let leaf = certs
+            .first()
+            .ok_or_else(|| unusable("no certificate in the chain".into()))?;
+        let spki = x509_cert::Certificate::from_der(leaf)
+            .and_then(|c| c.tbs_certificate.subject_public_key_info.to_der())
+            .map_err(|e| unusable(format!("its first certificate cannot be read: {e}")))?;
+        let validator = c2pa::crypto::raw_signature::validator_for_signing_alg(signer.alg())
+            .ok_or_else(|| unusable(format!("no validator for {}", signer.alg())))?;
+        validator
+            .validate(&signature, probe, &spki)
+            .map_err(|_| mismatch())
     }
 }
 

@@ -133,6 +133,18 @@ pub enum CredentialsError {
         key: PathBuf,
         reason: String,
     },
+    #[error(
+        "{key} is not the private key of the certificate in {cert} (a test signature does not \
+         verify with the certificate's public key): give the key that was made with that \
+         certificate, or the certificate issued for this key"
+    )]
+    KeyMismatch { cert: PathBuf, key: PathBuf },
+    #[error(
+        "the self-issued signing key in {folder} does not match its certificate (a test \
+         signature does not verify): remove signer-chain.pem and signer-key.pem there and \
+         Vivant makes a new pair"
+    )]
+    SelfIssuedMismatch { folder: PathBuf },
     #[error("signing the Content Credentials failed: {0}")]
     Sign(#[source] Box<c2pa::Error>),
 }

@@ -228,6 +228,14 @@ pub fn write_atomic(
     tmp.commit()
 }
 
+/// Can files be made in `dir`? (A probe file made and removed: a folder that exists may still
+/// refuse, read-only or not ours.)
+pub fn writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".vivant-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,14 +119,16 @@ impl DrivingMotion {
         }
         // The analysis is written where it will be kept, else to the temporary folder.
         let scratch = match cache_dir {
-            Some(dir) if key.is_some() => match std::fs::create_dir_all(dir) {
-                Ok(()) => dir.to_path_buf(),
-                Err(e) => {
-                    notes.push(format!("motion cache not written: {}: {e}", dir.display()));
-                    key = None;
-                    std::env::temp_dir()
+            Some(dir) if key.is_some() => {
+                match std::fs::create_dir_all(dir).and_then(|()| crate::output::writable(dir)) {
+                    Ok(()) => dir.to_path_buf(),
+                    Err(e) => {
+                        notes.push(format!("motion cache not written: {}: {e}", dir.display()));
+                        key = None;
+                        std::env::temp_dir()
+                    }
                 }
-            },
+            }
             _ => std::env::temp_dir(),
         };
         let info = VideoSource::open(path)

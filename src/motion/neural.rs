@@ -88,7 +88,7 @@ impl NeuralMotion {
         let mut notes = Vec::new();
         let size = networks.config.input_size();
         let k = networks.num_kp();
-        let path = match (cache_dir, &motion.key) {
+        let mut path = match (cache_dir, &motion.key) {
             (Some(dir), Some(key)) => {
                 let mut h = Sha256::new();
                 h.update(key.as_bytes());
@@ -104,11 +104,23 @@ impl NeuralMotion {
             return Ok((m, notes));
         }
         // Written where it will be kept, else to the temporary folder; one frame at a time.
-        let folder = match &path {
-            Some(p) if std::fs::create_dir_all(crate::output::folder_of(p)).is_ok() => {
-                crate::output::folder_of(p)
+        let folder = match path.clone() {
+            Some(p) => {
+                let dir = crate::output::folder_of(&p);
+                match std::fs::create_dir_all(&dir).and_then(|()| crate::output::writable(&dir)) {
+                    Ok(()) => dir,
+                    Err(e) => {
+                        notes.push(format!(
+                            "neural motion cache not written: {}: {e}",
+                            dir.display()
+                        ));
+                        // A temporary reading, removed with it.
+                        path = None;
+                        std::env::temp_dir()
+                    }
+                }
             }
-            _ => std::env::temp_dir(),
+            None => std::env::temp_dir(),
         };
         let tmp = TempFile::beside(&folder.join("neural"), "neural");
         let mut out = BufWriter::new(File::create(tmp.path())?);

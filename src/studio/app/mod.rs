@@ -359,12 +359,7 @@ impl StudioApp {
     }
 }
 
-/// Can files be made in `dir`?
-pub fn writable(dir: &Path) -> std::io::Result<()> {
-    let probe = dir.join(format!(".vivant-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"")?;
-    std::fs::remove_file(&probe)
-}
+pub use crate::output::writable;
 
 /// The desktop's program that opens a folder in its file manager.
 const FOLDER_OPENER: &str = if cfg!(target_os = "macos") {

@@ -308,3 +308,97 @@ fn a_key_that_is_not_the_certificates_is_refused_before_any_work() {
     .expect_err("a swapped key");
     assert!(e.to_string().contains("remove signer-chain.pem"), "{e}");
 }
+
+/// An expired P-256 signing certificate issued by a fresh root, with its key (PEM), in `dir`.
+fn expired_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    use p256::ecdsa::{DerSignature, SigningKey};
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    use std::str::FromStr;
+    use std::time::{Duration, SystemTime};
+    use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
+    use x509_cert::der::EncodePem;
+    use x509_cert::name::Name;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use x509_cert::time::{Time, Validity};
+    let mut rng = rand_core::OsRng;
+    let day = Duration::from_secs(24 * 3600);
+    let validity = Validity {
+        not_before: Time::try_from(SystemTime::now() - 400 * day).unwrap(),
+        not_after: Time::try_from(SystemTime::now() - 30 * day).unwrap(),
+    };
+    let root_name = Name::from_str("CN=Test root").unwrap();
+    let root_key = SigningKey::random(&mut rng);
+    let key = SigningKey::random(&mut rng);
+    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).unwrap();
+    let leaf = CertificateBuilder::new(
+        Profile::Leaf {
+            issuer: root_name,
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        },
+        SerialNumber::new(&[7]).unwrap(),
+        validity,
+        Name::from_str("CN=Test signer").unwrap(),
+        spki,
+        &root_key,
+    )
+    .unwrap()
+    .build::<DerSignature>()
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let (cert, key_path) = (dir.join("expired.pem"), dir.join("expired-key.pem"));
+    std::fs::write(&cert, leaf.to_pem(LineEnding::LF).unwrap()).unwrap();
+    std::fs::write(
+        &key_path,
+        key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
+    (cert, key_path)
+}
+
+/// What is wrong with a certificate is said before any work, each case with what to do, and
+/// nothing is written: an empty file, a key given as the certificate, the root first, a CA's
+/// certificate as the signer, an expired one.
+#[test]
+fn certificate_problems_are_said_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = common::own_certificate(&dir.path().join("theirs"));
+    let config = dir.path().join("config");
+    let chain = std::fs::read_to_string(&cert).unwrap();
+    let end = "-----END CERTIFICATE-----\n";
+    let leaf_end = chain.find(end).unwrap() + end.len();
+    let (leaf, root) = chain.split_at(leaf_end);
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let empty = write("empty.pem", "");
+    let root_first = write("root-first.pem", &format!("{root}{leaf}"));
+    let ca_only = write("ca.pem", root);
+    let (expired, expired_key) = expired_pair(&dir.path().join("old"));
+    for (cert, key, says) in [
+        (&empty, &key, "empty"),
+        (&key, &key, "private key, not a certificate"),
+        (&root_first, &key, "starts with a root"),
+        (&ca_only, &key, "certificate authority"),
+        (&expired, &expired_key, "expired on"),
+    ] {
+        let (out, o) = render(
+            &config,
+            dir.path(),
+            "signed.mp4",
+            &[
+                "--signing-cert",
+                cert.to_str().unwrap(),
+                "--signing-key",
+                key.to_str().unwrap(),
+            ],
+        );
+        let said = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{cert:?}: {said}");
+        assert!(said.contains(says), "{cert:?}: {said}");
+        assert!(!out.exists());
+    }
+}

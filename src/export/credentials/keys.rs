@@ -61,6 +61,9 @@ impl Signer {
     /// chain's first certificate (a mismatched pair would sign a manifest no reader accepts).
     pub fn check(&self) -> Result<(), CredentialsError> {
         use x509_cert::der::{Decode, Encode};
+        if let Signer::Own { cert, .. } = self {
+            own_certificate(cert)?;
+        }
         let signer = self.c2pa_signer()?;
         let mismatch = || match self {
             Signer::Own { cert, key } => CredentialsError::KeyMismatch {
@@ -94,6 +97,80 @@ impl Signer {
             .validate(&signature, probe, &spki)
             .map_err(|_| mismatch())
     }
+}
+
+/// The user's certificate chain read before any work, for what would make the signature
+/// useless however the key is: an empty file, a key given as the certificate, the root first,
+/// a certificate not valid now, a CA's certificate, one that may not sign. Each said with
+/// what to do.
+pub(super) fn own_certificate(path: &Path) -> Result<(), CredentialsError> {
+    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+    let bad = |problem: String| CredentialsError::BadCertificate {
+        cert: path.to_path_buf(),
+        problem,
+    };
+    let bytes = std::fs::read(path).map_err(|source| CredentialsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim().is_empty() {
+        return Err(bad(
+            "the file is empty: give the PEM certificate chain (-----BEGIN CERTIFICATE-----), the signer's own certificate first".into(),
+        ));
+    }
+    if text.contains("PRIVATE KEY-----") && !text.contains("CERTIFICATE-----") {
+        return Err(bad(
+            "this is a private key, not a certificate: give the certificate chain with --signing-cert and the key with --signing-key".into(),
+        ));
+    }
+    let Ok(chain) = x509_cert::Certificate::load_pem_chain(&bytes) else {
+        // Not PEM certificates: the signing library's own reading says why.
+        return Ok(());
+    };
+    let Some(leaf) = chain.first() else {
+        return Ok(());
+    };
+    let tbs = &leaf.tbs_certificate;
+    let self_signed = tbs.issuer == tbs.subject;
+    if chain.len() > 1 && self_signed {
+        return Err(bad(
+            "the chain starts with a root (self-signed) certificate; the signer's own certificate must come first, then each one that issued it".into(),
+        ));
+    }
+    let now = std::time::SystemTime::now();
+    let day = |t: std::time::SystemTime| rfc3339(t).chars().take(10).collect::<String>();
+    let (from, until) = (
+        tbs.validity.not_before.to_system_time(),
+        tbs.validity.not_after.to_system_time(),
+    );
+    if now < from {
+        return Err(bad(format!(
+            "the signer's certificate is not valid before {}: use it from then, or one valid now",
+            day(from)
+        )));
+    }
+    if now > until {
+        return Err(bad(format!(
+            "the signer's certificate expired on {}: renew it (or leave out --signing-cert and --signing-key for Vivant's self-issued one)",
+            day(until)
+        )));
+    }
+    if let Ok(Some((_, constraints))) = leaf.tbs_certificate.get::<BasicConstraints>()
+        && constraints.ca
+    {
+        return Err(bad(
+            "the first certificate is a certificate authority's (CA: true); the signer's own end-entity certificate, issued by that CA, must sign".into(),
+        ));
+    }
+    if let Ok(Some((_, usage))) = leaf.tbs_certificate.get::<KeyUsage>()
+        && !usage.digital_signature()
+    {
+        return Err(bad(
+            "the signer's certificate does not allow digital signatures (its key usage lacks digitalSignature): use a certificate issued for signing".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The self-issued keys in `folder`, made there on first use.

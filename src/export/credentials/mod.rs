@@ -139,6 +139,9 @@ pub enum CredentialsError {
          certificate, or the certificate issued for this key"
     )]
     KeyMismatch { cert: PathBuf, key: PathBuf },
+    /// The user's certificate file, read before any work, cannot sign as it is.
+    #[error("{cert}: {problem}")]
+    BadCertificate { cert: PathBuf, problem: String },
     #[error(
         "the self-issued signing key in {folder} does not match its certificate (a test \
          signature does not verify): remove signer-chain.pem and signer-key.pem there and \

@@ -67,16 +67,18 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
     if args.voice.is_some() {
         // The sheet's start must be in the video: said now, not after measuring it.
-        let duration = crate::media::VideoSource::open(clip)
-            .map_err(|e| CliError::input(e.to_string()))?
-            .info()
-            .duration_s;
-        if args.sheet.is_some() && args.at >= duration {
-            return Err(CliError::input(format!(
-                "--at {} s is past the end of {} ({duration:.2} s); give a time within it",
-                args.at,
-                clip.display()
-            )));
+        if args.sheet.is_some() {
+            let duration = crate::media::VideoSource::open(clip)
+                .map_err(|e| CliError::input(e.to_string()))?
+                .info()
+                .duration_s;
+            if args.at >= duration {
+                return Err(CliError::input(format!(
+                    "--at {} s is past the end of {} ({duration:.2} s); give a time within it",
+                    args.at,
+                    clip.display()
+                )));
+            }
         }
         return run_voice(args, clip, &analyzer);
     }

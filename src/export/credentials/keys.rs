@@ -46,13 +46,18 @@ impl Signer {
                 Err(e) => reasons.push(format!("{alg}: {e}")),
             }
         }
+        Err(self.unusable(reasons.join("; ")))
+    }
+
+    /// These keys cannot sign, for `why`: the user's pair named, or the self-issued one.
+    fn unusable(&self, why: String) -> CredentialsError {
         match self {
-            Signer::Own { cert, key } => Err(CredentialsError::OwnSigner {
+            Signer::Own { cert, key } => CredentialsError::OwnSigner {
                 cert: cert.clone(),
                 key: key.clone(),
-                reason: reasons.join("; "),
-            }),
-            Signer::SelfIssued { .. } => Err(CredentialsError::Certificate(reasons.join("; "))),
+                reason: why,
+            },
+            Signer::SelfIssued { .. } => CredentialsError::Certificate(why),
         }
     }
 
@@ -74,14 +79,7 @@ impl Signer {
                 folder: folder.clone(),
             },
         };
-        let unusable = |why: String| match self {
-            Signer::Own { cert, key } => CredentialsError::OwnSigner {
-                cert: cert.clone(),
-                key: key.clone(),
-                reason: why,
-            },
-            Signer::SelfIssued { .. } => CredentialsError::Certificate(why),
-        };
+        let unusable = |why: String| self.unusable(why);
         let probe = b"Vivant: is this key the certificate's?";
         let signature = signer.sign(probe).map_err(|_| mismatch())?;
         let certs = signer.certs().map_err(|e| unusable(e.to_string()))?;

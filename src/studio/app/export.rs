@@ -42,8 +42,6 @@ impl StudioApp {
             output,
             cancel: cancel.clone(),
             started: Instant::now(),
-            done: 0,
-            total: 0,
             stage: None,
             rendering_since: None,
             finished: None,

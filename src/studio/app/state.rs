@@ -294,8 +294,6 @@ pub struct ExportState {
     pub output: PathBuf,
     pub cancel: Arc<AtomicBool>,
     pub started: Instant,
-    pub done: u64,
-    pub total: u64,
     /// What it is doing (`None` before its first report).
     pub stage: Option<Stage>,
     /// When the first rendered frame was reported, and how many were done then: the
@@ -307,16 +305,24 @@ pub struct ExportState {
 impl ExportState {
     /// A progress report from the export.
     pub fn progress(&mut self, stage: Stage, now: Instant) {
-        let (done, total) = match stage {
-            Stage::Analysing(d, t) | Stage::Rendering(d, t) => (d, t),
-            Stage::Source | Stage::Listening => (0, 0),
-        };
-        if matches!(stage, Stage::Rendering(..)) && self.rendering_since.is_none() {
-            self.rendering_since = Some((now, done));
-        }
-        self.done = done;
-        self.total = total;
         self.stage = Some(stage);
+        if self.rendering() && self.rendering_since.is_none() {
+            self.rendering_since = Some((now, self.frames().0));
+        }
+    }
+
+    /// Frames done of all in the current stage ((0, 0) where it counts none).
+    pub fn frames(&self) -> (u64, u64) {
+        match self.stage {
+            Some(Stage::Analysing(d, t) | Stage::Rendering(d, t)) => (d, t),
+            _ => (0, 0),
+        }
+    }
+
+    /// How far the current stage is (0–1), where it counts frames.
+    pub fn fraction(&self) -> Option<f32> {
+        let (done, total) = self.frames();
+        (total > 0).then(|| done as f32 / total as f32)
     }
 
     pub(super) fn rendering(&self) -> bool {
@@ -338,21 +344,23 @@ impl ExportState {
     /// least one frame measured).
     pub fn eta_s(&self, now: Instant) -> Option<f64> {
         let (since, first) = self.rendering_since?;
-        if !self.rendering() || self.total == 0 || self.done <= first {
+        let (done, total) = self.frames();
+        if !self.rendering() || total == 0 || done <= first {
             return None;
         }
-        let per_frame = (now - since).as_secs_f64() / (self.done - first) as f64;
-        Some(self.total.saturating_sub(self.done) as f64 * per_frame)
+        let per_frame = (now - since).as_secs_f64() / (done - first) as f64;
+        Some(total.saturating_sub(done) as f64 * per_frame)
     }
 
     /// What the status bar and the export panel say: the stage, frames done of all, and
     /// while rendering the time left ("Rendering: 12 of 50 frames · 19 s left").
     pub fn progress_text(&self, now: Instant) -> String {
         let stage = self.stage_words();
-        if self.total == 0 {
+        let (done, total) = self.frames();
+        if total == 0 {
             return stage.into();
         }
-        let frames = format!("{stage}: {} of {} frames", self.done, self.total);
+        let frames = format!("{stage}: {done} of {total} frames");
         if !self.rendering() {
             return frames;
         }
@@ -529,8 +537,6 @@ mod tests {
             output: PathBuf::from("out.mp4"),
             cancel: Arc::new(AtomicBool::new(false)),
             started: t0,
-            done: 0,
-            total: 0,
             stage: None,
             rendering_since: None,
             finished: None,

@@ -481,11 +481,7 @@ fn export(app: &mut StudioApp, ui: &mut egui::Ui) {
     if let Some(e) = &app.export {
         match &e.finished {
             None => {
-                let fraction = if e.total > 0 {
-                    e.done as f32 / e.total as f32
-                } else {
-                    0.0
-                };
+                let fraction = e.fraction().unwrap_or(0.0);
                 ui.add(
                     egui::ProgressBar::new(fraction)
                         .text(e.progress_text(std::time::Instant::now())),

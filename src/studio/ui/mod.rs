@@ -248,7 +248,7 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
                         "Exporting {name} — {}",
                         e.progress_text(std::time::Instant::now())
                     ),
-                    fraction: (e.total > 0).then(|| e.done as f32 / e.total as f32),
+                    fraction: e.fraction(),
                 },
             );
         }

@@ -9,8 +9,9 @@ use candle_core::Device;
 use image::RgbImage;
 use vivant::face::Analyzer;
 use vivant::geometry::Face68;
+use vivant::geometry::parts;
 use vivant::models::ModelSource;
-use vivant::motion::{Mode, Strengths};
+use vivant::motion::{Mode, Retargeter, Strengths};
 use vivant::render::{Backend, Drive, MeshWarp, SourceFace, Transfer, WarpKind};
 
 fn portrait() -> (RgbImage, Face68) {
@@ -441,4 +442,68 @@ fn a_third_engine_is_one_kind_with_its_own_reading_of_the_clip() {
         .expect("ffprobe");
     let comment = String::from_utf8_lossy(&probe.stdout);
     assert!(comment.contains("(flat engine)"), "{comment}");
+}
+
+/// The man's face in frame `i` of the bundled 53-s webcam clip.
+fn webcam_face(a: &Analyzer, i: usize) -> Face68 {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webcam_man_400x300.mp4");
+    let mut v = vivant::media::VideoSource::open(&path).expect("clip");
+    let f = v.frame(i as u64).expect("frame");
+    a.analyze(&f.image)
+        .expect("analyze")
+        .first()
+        .expect("a face")
+        .landmarks68
+}
+
+/// Frame 420 of the clip (an open "o") driving four portraits, from the man's frame at rest
+/// (1112), at mouth strengths 0.5 to 2 in both modes: the mouth the warp draws (after its fold
+/// guard) opens further at each step, as far as asked, and the head's fixed points go where
+/// the head does. Before, a doubled lower lip met a chin left behind, the mesh folded and the
+/// guard shut Grace Hopper's mouth to a slit in absolute mode (0.05 eye distances asked 0.55),
+/// and on the Mona Lisa a doubled upper lip folded into the nose and the guard held the nose
+/// 16 px behind the moving head.
+#[test]
+fn mouth_strength_opens_the_mouth_steadily() {
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let (rest, open) = (webcam_face(&a, 1112), webcam_face(&a, 420));
+    for name in [
+        "assets/mona_lisa.jpg",
+        "tests/fixtures/tanguy.png",
+        "tests/fixtures/astronaut.png",
+        "tests/fixtures/grace_hopper.jpg",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+        let img = image::open(path).expect("image").to_rgb8();
+        let faces = a.analyze(&img).expect("analyze");
+        let lm = faces.first().expect("a face").landmarks68;
+        let eye = lm.eye_distance();
+        let warp = MeshWarp::new(img, &lm);
+        for mode in [Mode::Relative, Mode::Absolute] {
+            let mut last = 0.0f32;
+            for mouth in [0.5f32, 1.0, 1.5, 2.0] {
+                let strengths = Strengths {
+                    mouth,
+                    ..Strengths::default()
+                };
+                let asked = Retargeter::new(&lm, &rest, mode, strengths).target(&open);
+                let drawn = warp.mesh(&asked).moved;
+                let gap = |p: &[[f32; 2]]| (p[66][1] - p[62][1]) / eye;
+                let (want, got) = (gap(&asked[..]), gap(&drawn));
+                let what = format!("{name}, {mode:?}, mouth {mouth}");
+                assert!(
+                    (got - want).abs() < 0.05 * want,
+                    "{what}: asked {want:.3}, drawn {got:.3}"
+                );
+                assert!(got > last + 0.05, "{what}: {got:.3} after {last:.3}");
+                last = got;
+                for i in parts::HEAD {
+                    let off = ((drawn[i][0] - asked[i][0]).powi(2)
+                        + (drawn[i][1] - asked[i][1]).powi(2))
+                    .sqrt();
+                    assert!(off < 0.03 * eye, "{what}: point {i} held {off:.1} px back");
+                }
+            }
+        }
+    }
 }

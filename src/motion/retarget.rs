@@ -123,6 +123,7 @@ impl Retargeter {
             let turn = Similarity::rotation_about(-c.angle() * st.pose.clamp(0.0, 2.0), centre);
             pose_src = pose_src.then_after(&turn);
         }
+        jaw_follows_lip(&mut out, &self.source);
         clamp_shapes(&mut out, &self.source);
         for p in out.iter_mut() {
             *p = pose_src.apply(*p);
@@ -180,6 +181,43 @@ fn weight(i: usize, st: &Strengths) -> f32 {
     (st.expression * part).clamp(0.0, 4.0)
 }
 
+/// The lower lip rides on the jaw: when it drops further than the chin (a mouth strength
+/// above 1, or absolute mode opening a portrait's mouth wider than the driver's jaw moved),
+/// the lower jaw is taken down with it, most at the chin. Left behind, the chin met the
+/// lower lip, the mesh folded there, and the fold guard shut the mouth to a slit.
+fn jaw_follows_lip(p: &mut Face68, source: &Face68) {
+    /// Of the lower lip's drop, the share each lower-jaw point takes (a jaw's hinge is by the
+    /// ears: the chin drops almost as far as the lip, the sides less).
+    const JAW: [(usize, f32); 9] = [
+        (4, 0.1),
+        (5, 0.3),
+        (6, 0.5),
+        (7, 0.7),
+        (8, 0.8),
+        (9, 0.7),
+        (10, 0.5),
+        (11, 0.3),
+        (12, 0.1),
+    ];
+    let down = source.down();
+    let drop = |p: &Face68, i: usize| {
+        (p[i][0] - source[i][0]) * down[0] + (p[i][1] - source[i][1]) * down[1]
+    };
+    let lip = drop(p, 57).max(drop(p, 66));
+    if lip <= 0.0 {
+        return;
+    }
+    // How far the chin is behind where the lip would take it.
+    let short = JAW[4].1 * lip - drop(p, parts::CHIN);
+    if short <= 0.0 {
+        return;
+    }
+    for (i, share) in JAW {
+        let by = short * share / JAW[4].1;
+        p[i] = [p[i][0] + down[0] * by, p[i][1] + down[1] * by];
+    }
+}
+
 /// Keep shapes a face can make, in the face's upright frame: eyelids may close but not
 /// cross, inner lips may touch but not cross.
 fn clamp_shapes(p: &mut Face68, source: &Face68) {
@@ -197,6 +235,29 @@ fn clamp_shapes(p: &mut Face68, source: &Face68) {
     };
     for (u, d) in parts::LIDS.into_iter().chain(parts::INNER_LIP_PAIRS) {
         push_below(u, d, p);
+    }
+    // The upper lip may lift, but not into the nose: it keeps a third of its own distance
+    // below the nose's base (and the lip's inner edge below its outer one). Lifted further
+    // (a strong snarl doubled by the mouth strength), the mesh folded there and the fold guard
+    // held the whole nose back while the head moved on.
+    let keep_below = |upper: usize, lower: usize, p: &mut [[f32; 2]]| {
+        let least = (along(source[lower]) - along(source[upper])).max(0.0) / 3.0;
+        let short = least - (along(p[lower]) - along(p[upper]));
+        if short > 0.0 {
+            p[lower] = [p[lower][0] + down[0] * short, p[lower][1] + down[1] * short];
+        }
+    };
+    for (u, d) in [
+        (31, 49),
+        (32, 50),
+        (33, 51),
+        (34, 52),
+        (35, 53),
+        (50, 61),
+        (51, 62),
+        (52, 63),
+    ] {
+        keep_below(u, d, p);
     }
 }
 

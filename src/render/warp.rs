@@ -165,13 +165,13 @@ impl MeshWarp {
             &self.landmarks.pick(&parts::HEAD),
             &target.pick(&parts::HEAD),
         );
-        let mut out: Vec<[f32; 2]> = self
+        // Each point moved with the head alone: where a fold is undone towards.
+        let rigid: Vec<[f32; 2]> = self
             .points
             .iter()
             .zip(&self.kinds)
             .map(|(&p, k)| match *k {
-                Control::Landmark(i) => target[i],
-                Control::Forehead => head.apply(p),
+                Control::Landmark(_) | Control::Forehead => head.apply(p),
                 Control::Ring(f) => {
                     let q = head.apply(p);
                     [p[0] + f * (q[0] - p[0]), p[1] + f * (q[1] - p[1])]
@@ -179,7 +179,15 @@ impl MeshWarp {
                 Control::Border => p,
             })
             .collect();
-        self.unfold(&mut out);
+        let mut out: Vec<[f32; 2]> = rigid
+            .iter()
+            .zip(&self.kinds)
+            .map(|(&r, k)| match *k {
+                Control::Landmark(i) => target[i],
+                _ => r,
+            })
+            .collect();
+        self.unfold(&mut out, &rigid);
         out
     }
 
@@ -196,9 +204,11 @@ impl MeshWarp {
         }
     }
 
-    /// Pull moved points back towards their source positions until no triangle folds over
-    /// or collapses (except the eyes and lips closing).
-    fn unfold(&self, t: &mut [[f32; 2]]) {
+    /// Pull moved points back towards where the head's motion alone takes them (`rigid`) until
+    /// no triangle folds over or collapses (except the eyes and lips closing); should that
+    /// motion itself fold (a head moved far against the still border), towards the source.
+    /// Undone towards the source, a fold by the lips held the nose back as the head moved on.
+    fn unfold(&self, t: &mut [[f32; 2]], rigid: &[[f32; 2]]) {
         for _ in 0..12 {
             let mut bad = vec![false; t.len()];
             let mut any = false;
@@ -215,7 +225,7 @@ impl MeshWarp {
             }
             for (i, b) in bad.iter().enumerate() {
                 if *b && !matches!(self.kinds[i], Control::Border) {
-                    let s = self.points[i];
+                    let s = rigid[i];
                     t[i] = [(t[i][0] + s[0]) / 2.0, (t[i][1] + s[1]) / 2.0];
                 }
             }

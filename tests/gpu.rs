@@ -25,7 +25,7 @@ fn compare(img: RgbImage, lm: &Face68) {
     let shrunk = lm.map(|p| [c[0] + 0.55 * (p[0] - c[0]), c[1] + 0.55 * (p[1] - c[1])]);
     for target in [*lm, moved, shrunk] {
         let c = engine.render(&target);
-        let g = gpu.render(&engine, &target).expect("gpu render");
+        let g = gpu.render(&engine, &target, None).expect("gpu render");
         assert_eq!(c.dimensions(), g.dimensions());
         let diffs: Vec<i32> = c
             .as_raw()

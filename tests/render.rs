@@ -54,6 +54,7 @@ fn own_landmarks_give_the_source_back() {
         },
         &WarpKind {
             backend: Backend::Cpu,
+            clip_mouth: true,
         },
     )
     .expect("warp engine");

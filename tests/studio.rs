@@ -1274,6 +1274,7 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
     drop_file(&mut h, &fixture("webcam_2s.mp4"));
     h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Warp {
         backend: vivant::pipeline::Backend::Wgpu,
+        clip_mouth: true,
     };
     // As on a machine without one.
     let none = || vivant::render::GpuError::NoAdapter("no adapter found".into());

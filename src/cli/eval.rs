@@ -111,8 +111,16 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     } else {
         "no face found in any generated frame, so no landmark distance (AKD) or jitter: the engine's frames do not show a face".into()
     };
+    let mouth = if report.mouth_frames > 0 {
+        format!(
+            "; the open mouth ({} frames): PSNR {:.2} dB, SSIM {:.3}",
+            report.mouth_frames, report.mouth_psnr, report.mouth_ssim
+        )
+    } else {
+        "; the mouth is open in none of these frames".into()
+    };
     eprintln!(
-        "{}: K = {} (source frames {:?}), {} frames: PSNR {:.2} dB, SSIM {:.3}, L1 {:.4}, {landmarks}",
+        "{}: K = {} (source frames {:?}), {} frames: PSNR {:.2} dB, SSIM {:.3}, L1 {:.4}, {landmarks}{mouth}",
         report.clip,
         report.k,
         report.source_frames,

@@ -161,6 +161,10 @@ pub struct EngineArgs {
     /// what is here. Face analysis runs on the CPU.
     #[arg(long, value_parser = parse_device)]
     pub device: Option<DeviceChoice>,
+    /// The warp engine: paint the inside of an opened mouth in the portrait's colours instead
+    /// of taking it from the driving clip's own mouth (teeth, tongue) in each frame.
+    #[arg(long)]
+    pub painted_mouth: bool,
 }
 
 impl EngineArgs {
@@ -188,9 +192,17 @@ impl EngineArgs {
                 }
                 Ok(EngineSettings::Warp {
                     backend: self.backend.unwrap_or(Backend::Cpu),
+                    clip_mouth: !self.painted_mouth,
                 })
             }
             EngineChoice::Neural => {
+                if self.painted_mouth {
+                    return other(
+                        "--painted-mouth",
+                        "warp",
+                        "the neural engine draws the whole face, the mouth's inside too",
+                    );
+                }
                 if self.backend.is_some() {
                     return other(
                         "--backend",

@@ -13,7 +13,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::face::{Analyzer, mesh::MESH_TO_68};
-use crate::geometry::Face68;
+use crate::geometry::{Face68, dist, parts};
 use crate::media::VideoSource;
 use crate::motion::{DrivingMotion, Mode, MotionSettings, Strengths, jitter};
 use crate::pipeline::PipelineError;
@@ -29,6 +29,9 @@ pub struct FrameScore {
     pub l1: f64,
     /// `None` when no face was found in the generated frame.
     pub akd: Option<f64>,
+    /// PSNR and SSIM over the mouth alone (`mouth_box`), on frames whose mouth is open.
+    pub mouth_psnr: Option<f64>,
+    pub mouth_ssim: Option<f64>,
 }
 
 /// Means over the evaluated frames.
@@ -43,12 +46,40 @@ pub struct EvalReport {
     pub l1: f64,
     pub akd: f64,
     pub akd_median: f64,
+    /// Frames whose mouth is open (inner lips 0.08 eye distances apart or more), and the
+    /// mean PSNR and SSIM over their mouth box.
+    pub mouth_frames: usize,
+    pub mouth_psnr: f64,
+    pub mouth_ssim: f64,
     /// Fraction of generated frames where a face was found.
     pub face_found: f64,
     /// Jitter of landmarks detected on the generated frames, and on the real ones.
     pub jitter_generated: f64,
     pub jitter_real: f64,
     pub per_frame: Vec<FrameScore>,
+}
+
+/// The mouth region of a frame whose mouth is open: the inner lips' box grown by a quarter
+/// of the mouth's width on every side, clipped to the image (`None`: the mouth is closed).
+fn mouth_box(lm: &Face68, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
+    let (u, d) = parts::INNER_LIP_MIDDLE;
+    if dist(lm[u], lm[d]) < 0.08 * lm.eye_distance() {
+        return None;
+    }
+    let inner = lm.part(parts::INNER_LIPS);
+    let grow = 0.25 * dist(lm[parts::MOUTH_RIGHT], lm[parts::MOUTH_LEFT]);
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in inner {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k] - grow);
+            hi[k] = hi[k].max(p[k] + grow);
+        }
+    }
+    let x0 = lo[0].max(0.0) as u32;
+    let y0 = lo[1].max(0.0) as u32;
+    let x1 = (hi[0].max(0.0) as u32).min(w);
+    let y1 = (hi[1].max(0.0) as u32).min(h);
+    (x1 > x0 + 8 && y1 > y0 + 8).then_some((x0, y0, x1, y1))
 }
 
 /// The face region of a frame: the 68 points' box grown by 25 %, clipped to the image.
@@ -264,6 +295,7 @@ pub fn self_reenactment(
         let (w, h) = real.dimensions();
         let bx = face_box(driving, w, h);
         let (psnr, ssim, l1) = compare(&generated, &real, bx);
+        let mouth = mouth_box(driving, w, h).map(|m| compare(&generated, &real, m));
         // Landmarks found again on the generated frame, against the real frame's.
         let found = analyzer.analyze(&generated)?;
         let akd = found.first().map(|f| {
@@ -291,6 +323,8 @@ pub fn self_reenactment(
             ssim,
             l1,
             akd,
+            mouth_psnr: mouth.map(|m| m.0),
+            mouth_ssim: mouth.map(|m| m.1),
         });
         if keep_pictures {
             pictures.push((real, generated));
@@ -307,6 +341,17 @@ pub fn self_reenactment(
         .map(|j| consecutive[j] && consecutive.get(j + 1).copied().unwrap_or(false))
         .collect();
 
+    let mouths: Vec<(f64, f64)> = scores
+        .iter()
+        .filter_map(|s| Some((s.mouth_psnr?, s.mouth_ssim?)))
+        .collect();
+    let mouth_mean = |f: fn(&(f64, f64)) -> f64| {
+        if mouths.is_empty() {
+            f64::NAN
+        } else {
+            mouths.iter().map(f).sum::<f64>() / mouths.len() as f64
+        }
+    };
     let report = EvalReport {
         clip: clip.display().to_string(),
         k: sources.len(),
@@ -322,6 +367,9 @@ pub fn self_reenactment(
             with_akd.iter().sum::<f64>() / with_akd.len() as f64
         },
         akd_median,
+        mouth_frames: mouths.len(),
+        mouth_psnr: mouth_mean(|m| m.0),
+        mouth_ssim: mouth_mean(|m| m.1),
         face_found: with_akd.len() as f64 / n,
         jitter_generated: jitter(&as_slices(&gen_tracks), &usable),
         jitter_real: jitter(&as_slices(&real_tracks), &usable),

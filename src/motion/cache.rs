@@ -376,3 +376,58 @@ pub(super) fn load(dir: &Path, key: &str) -> Option<Opened> {
     }
     opened.ok()
 }
+
+/// A later reading of a clip kept beside its analysis (the neural motion, the mouth):
+/// written where it will be kept, or to the temporary folder when there is no cache or its
+/// folder takes no files (said once in `notes`).
+pub(super) struct Derived {
+    pub tmp: TempFile,
+    /// Where it is kept once whole (`None`: temporary, removed with its reader).
+    pub keep: Option<PathBuf>,
+}
+
+impl Derived {
+    /// `what` names it for the notes and the temporary file.
+    pub fn start(keep: Option<PathBuf>, what: &str, notes: &mut Vec<String>) -> Self {
+        let mut keep = keep;
+        let folder = match keep.clone() {
+            Some(p) => {
+                let dir = crate::output::folder_of(&p);
+                match std::fs::create_dir_all(&dir).and_then(|()| crate::output::writable(&dir)) {
+                    Ok(()) => dir,
+                    Err(e) => {
+                        notes.push(format!("{what} cache not written: {}: {e}", dir.display()));
+                        keep = None;
+                        std::env::temp_dir()
+                    }
+                }
+            }
+            None => std::env::temp_dir(),
+        };
+        let stem = what.replace(' ', "-");
+        Self {
+            tmp: TempFile::beside(&folder.join(&stem), &stem),
+            keep,
+        }
+    }
+
+    /// The whole file, opened for reading, and the temporary file to hold while it is read
+    /// (`None` once kept in the cache).
+    pub fn finish(
+        self,
+        what: &str,
+        notes: &mut Vec<String>,
+    ) -> std::io::Result<(File, Option<TempFile>)> {
+        let file = File::open(self.tmp.path())?;
+        Ok(match &self.keep {
+            Some(p) => {
+                if let Err(e) = self.tmp.commit_as(p) {
+                    // Its name is gone; the open file still reads.
+                    notes.push(format!("{what} cache not written: {e}"));
+                }
+                (file, None)
+            }
+            None => (file, Some(self.tmp)),
+        })
+    }
+}

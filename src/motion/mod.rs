@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod expression;
 pub mod idle;
+pub mod mouth;
 pub mod neural;
 pub mod retarget;
 pub mod smooth;

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use super::cache::read_at;
+use super::cache::{Derived, read_at};
 use super::smooth::{OneEuro, OneEuroState};
 use super::{DrivingMotion, MotionError, TrackError};
 use crate::media::{RgbConversion, VideoSource};
@@ -88,7 +88,7 @@ impl NeuralMotion {
         let mut notes = Vec::new();
         let size = networks.config.input_size();
         let k = networks.num_kp();
-        let mut path = match (cache_dir, &motion.key) {
+        let path = match (cache_dir, &motion.key) {
             (Some(dir), Some(key)) => {
                 let mut h = Sha256::new();
                 h.update(key.as_bytes());
@@ -104,25 +104,8 @@ impl NeuralMotion {
             return Ok((m, notes));
         }
         // Written where it will be kept, else to the temporary folder; one frame at a time.
-        let folder = match path.clone() {
-            Some(p) => {
-                let dir = crate::output::folder_of(&p);
-                match std::fs::create_dir_all(&dir).and_then(|()| crate::output::writable(&dir)) {
-                    Ok(()) => dir,
-                    Err(e) => {
-                        notes.push(format!(
-                            "neural motion cache not written: {}: {e}",
-                            dir.display()
-                        ));
-                        // A temporary reading, removed with it.
-                        path = None;
-                        std::env::temp_dir()
-                    }
-                }
-            }
-            None => std::env::temp_dir(),
-        };
-        let tmp = TempFile::beside(&folder.join("neural"), "neural");
+        let derived = Derived::start(path, "neural motion", &mut notes);
+        let tmp = &derived.tmp;
         let mut out = BufWriter::new(File::create(tmp.path())?);
         out.write_all(MAGIC)?;
         for v in [FORMAT, motion.len() as u32, k as u32] {
@@ -177,18 +160,7 @@ impl NeuralMotion {
             progress(i as u64 + 1, total);
         }
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        let file = File::open(tmp.path())?;
-        let temp = match &path {
-            Some(p) => match tmp.commit_as(p) {
-                Ok(()) => None,
-                Err(e) => {
-                    // Its name is gone; the open file still reads.
-                    notes.push(format!("neural motion cache not written: {e}"));
-                    None
-                }
-            },
-            None => Some(tmp),
-        };
+        let (file, temp) = derived.finish("neural motion", &mut notes)?;
         Ok((
             NeuralMotion {
                 file,

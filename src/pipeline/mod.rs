@@ -278,8 +278,10 @@ impl Animation {
             }
         };
         // The stand-in draws on the CPU: its frames take milliseconds there.
+        // It reads no more of the clip than the points (the slow engine's reading is its own).
         let warp = Arc::new(WarpKind {
             backend: Backend::Cpu,
+            clip_mouth: false,
         });
         let animation = Self::assemble(job, sources.clone(), plan, warp, notes)?;
         Ok((

@@ -9,6 +9,7 @@ use crate::geometry::Face68;
 use image::RgbImage;
 use wgpu::util::DeviceExt;
 
+use super::mouth::DriverMouth;
 use super::warp::MeshWarp;
 
 #[derive(Clone, Debug, thiserror::Error)]
@@ -293,8 +294,14 @@ impl GpuWarp {
         &self.adapter_name
     }
 
-    /// `engine`'s frame for `target`, drawn on the GPU (mouth interior painted on the CPU).
-    pub fn render(&self, engine: &MeshWarp, target: &Face68) -> Result<RgbImage, GpuError> {
+    /// `engine`'s frame for `target`, drawn on the GPU (the mouth's inside on the CPU, from
+    /// `driver` where the clip gives one, as `MeshWarp::render_driven` does).
+    pub fn render(
+        &self,
+        engine: &MeshWarp,
+        target: &Face68,
+        driver: Option<DriverMouth>,
+    ) -> Result<RgbImage, GpuError> {
         let mesh = engine.mesh(target);
         let lods = mesh.lods();
         let (moved, source, triangles) = (&mesh.moved, mesh.source, mesh.triangles);
@@ -395,7 +402,11 @@ impl GpuWarp {
         let mut img = RgbImage::from_raw(self.width, self.height, rgb)
             .ok_or_else(|| GpuError::ReadBack("short image".into()))?;
         // The first 68 control points are the landmarks.
-        engine.paint_mouth(&mut img, &Face68::from(std::array::from_fn(|i| moved[i])));
+        engine.paint_mouth(
+            &mut img,
+            &Face68::from(std::array::from_fn(|i| moved[i])),
+            driver,
+        );
         Ok(img)
     }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{Engine, RenderError, SourceFace, Transfer, WarpEngine};
 use crate::devices::DeviceChoice;
 use crate::export::credentials::SourceType;
+use crate::motion::mouth::ClipMouths;
 use crate::motion::{DrivingMotion, MotionError};
 
 /// Which animation engine draws the frames: the variants a user picks from (`--engine`, the
@@ -72,6 +73,10 @@ pub enum EngineSettings {
     Warp {
         /// Where the warp runs.
         backend: Backend,
+        /// The inside of an opened mouth taken from the driving clip's own mouth (else
+        /// painted from the portrait's colours).
+        #[serde(default = "yes")]
+        clip_mouth: bool,
     },
     Neural {
         /// The folder of LivePortrait weights (`None` until chosen: the usual places).
@@ -81,10 +86,15 @@ pub enum EngineSettings {
     },
 }
 
+fn yes() -> bool {
+    true
+}
+
 impl Default for EngineSettings {
     fn default() -> Self {
         Self::Warp {
             backend: Backend::Cpu,
+            clip_mouth: true,
         }
     }
 }
@@ -111,7 +121,15 @@ impl EngineSettings {
     /// The warp's back end (`None`: another engine).
     pub fn backend(&self) -> Option<Backend> {
         match self {
-            Self::Warp { backend } => Some(*backend),
+            Self::Warp { backend, .. } => Some(*backend),
+            _ => None,
+        }
+    }
+
+    /// Whether the warp takes the inside of the mouth from the clip (`None`: another engine).
+    pub fn clip_mouth(&self) -> Option<bool> {
+        match self {
+            Self::Warp { clip_mouth, .. } => Some(*clip_mouth),
             _ => None,
         }
     }
@@ -137,7 +155,16 @@ impl EngineSettings {
     /// fell back to the CPU).
     pub fn kind(&self) -> Result<(Arc<dyn EngineKind>, Vec<String>), RenderError> {
         Ok(match self {
-            Self::Warp { backend } => (Arc::new(WarpKind { backend: *backend }), Vec::new()),
+            Self::Warp {
+                backend,
+                clip_mouth,
+            } => (
+                Arc::new(WarpKind {
+                    backend: *backend,
+                    clip_mouth: *clip_mouth,
+                }),
+                Vec::new(),
+            ),
             Self::Neural { weights, device } => {
                 let (kind, note) = super::NeuralKind::load(weights.as_deref(), *device)?;
                 (Arc::new(kind), note.into_iter().collect())
@@ -181,10 +208,15 @@ impl<'de> Deserialize<'de> for EngineSettings {
             device: DeviceChoice,
             #[serde(default, alias = "gpu", deserialize_with = "backend_or_gpu_flag")]
             backend: Backend,
+            #[serde(default = "yes")]
+            clip_mouth: bool,
         }
         let s = Stored::deserialize(d)?;
         Ok(match s.engine {
-            EngineChoice::Warp => Self::Warp { backend: s.backend },
+            EngineChoice::Warp => Self::Warp {
+                backend: s.backend,
+                clip_mouth: s.clip_mouth,
+            },
             EngineChoice::Neural => Self::Neural {
                 weights: s.weights,
                 device: s.device,
@@ -294,15 +326,23 @@ impl TrackEntry {
     }
 }
 
+impl ClipTrack for ClipMouths {
+    fn entry(&self, i: usize) -> std::io::Result<TrackEntry> {
+        Ok(TrackEntry::new(self.frame(i)?))
+    }
+}
+
 impl std::fmt::Debug for TrackEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("TrackEntry")
     }
 }
 
-/// The warp engine's kind: nothing to load, the 68 points are its whole reading.
+/// The warp engine's kind: nothing to load; beside the 68 points it reads the driver's mouth
+/// in every frame (`motion::mouth`) when the inside of the mouth is to come from the clip.
 pub struct WarpKind {
     pub backend: Backend,
+    pub clip_mouth: bool,
 }
 
 impl EngineKind for WarpKind {
@@ -313,6 +353,23 @@ impl EngineKind for WarpKind {
     /// The portrait's own pixels, moved by motion that trained networks read.
     fn source_type(&self) -> SourceType {
         SourceType::CompositeWithTrainedAlgorithmicMedia
+    }
+
+    fn analyse(&self, clip: &ClipInput<'_>) -> Result<Option<Analysed>, MotionError> {
+        if !self.clip_mouth {
+            return Ok(None);
+        }
+        let (mouths, notes) = ClipMouths::analyse(
+            clip.clip,
+            clip.motion,
+            clip.cache_dir,
+            clip.cancel,
+            clip.progress,
+        )?;
+        Ok(Some(Analysed {
+            track: Arc::new(mouths),
+            notes,
+        }))
     }
 
     fn prepare(

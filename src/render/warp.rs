@@ -12,7 +12,7 @@
 
 use image::RgbImage;
 
-use super::mouth::MouthInterior;
+use super::mouth::{ClipMouth, DriverMouth, MouthInterior};
 use super::pyramid::{Pyramid, bilinear_u8, lod};
 use super::triangulate::delaunay;
 use crate::geometry::{Face68, Similarity, dist, mean, parts};
@@ -259,9 +259,11 @@ impl MeshWarp {
         }
     }
 
-    /// Paint the mouth interior for a face whose 68 points are now `lm`.
-    pub fn paint_mouth(&self, img: &mut RgbImage, lm: &Face68) {
-        self.mouth.paint(img, lm);
+    /// Paint the mouth interior for a face whose 68 points are now `lm`: the driver's own
+    /// mouth where `driver` gives it, else painted.
+    pub fn paint_mouth(&self, img: &mut RgbImage, lm: &Face68, driver: Option<DriverMouth>) {
+        let clip = driver.map(|d| ClipMouth::new(d, &self.mouth, &self.landmarks, lm));
+        self.mouth.paint(img, lm, clip.as_ref());
     }
 
     /// Triangles that would be folded over or collapsed for `target` after the guard (eyes and
@@ -273,8 +275,15 @@ impl MeshWarp {
             .count()
     }
 
-    /// The source with its face moved to `target` (68 points, source pixels).
+    /// The source with its face moved to `target` (68 points, source pixels), the inside of
+    /// its mouth painted.
     pub fn render(&self, target: &Face68) -> RgbImage {
+        self.render_driven(target, None)
+    }
+
+    /// The source with its face moved to `target`, the inside of its mouth from the
+    /// driver's (`driver`) where the clip gives one.
+    pub fn render_driven(&self, target: &Face68, driver: Option<DriverMouth>) -> RgbImage {
         let moved = self.targets(target);
         let (w, h) = self.source().dimensions();
         // Start from the source: a pixel no triangle claims (rounding at a vertex) keeps a
@@ -303,7 +312,7 @@ impl MeshWarp {
         let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source().clone());
         // The first 68 control points are the landmarks.
         let moved68 = Face68::from(std::array::from_fn(|i| moved[i]));
-        self.mouth.paint(&mut img, &moved68);
+        self.paint_mouth(&mut img, &moved68, driver);
         img
     }
 }

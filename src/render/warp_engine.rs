@@ -1,20 +1,28 @@
 //! The warp engine: the driving face retargeted onto each source's own face
 //! (`motion::Retargeter`: relative or absolute, strengths), the source whose face is closest to
 //! the frame's chosen (`fewshot::SourceChooser`, with hysteresis), and that picture warped to
-//! the target points by `MeshWarp`, on the CPU or with wgpu (`GpuWarp`).
+//! the target points by `MeshWarp`, on the CPU or with wgpu (`GpuWarp`). Where the engine's
+//! own reading of the clip gives the driver's mouth in a frame (`motion::mouth`), the inside
+//! of the portrait's opened mouth is taken from it (`mouth::from_clip`).
 
+use super::mouth::{DriverMouth, MouthFit};
 use super::{
     Backend, Drive, Engine, GpuWarp, MeshWarp, RenderError, Rendered, SourceChooser, SourceFace,
     Transfer,
 };
 use crate::geometry::Face68;
 use crate::motion::Retargeter;
+use crate::motion::mouth::MouthFrame;
 
 struct Source {
     warp: MeshWarp,
     /// Set when drawing with wgpu.
     gpu: Option<GpuWarp>,
     retargeter: Retargeter,
+    /// The driving face at rest this source is retargeted from.
+    reference: Face68,
+    /// How its face lies on the clip's head frame (made at the first frame with a mouth).
+    mouth_fit: Option<MouthFit>,
 }
 
 /// The warp engine, prepared from one or several pictures of a face.
@@ -52,6 +60,8 @@ impl WarpEngine {
                     warp,
                     gpu,
                     retargeter,
+                    reference,
+                    mouth_fit: None,
                 })
             })
             .collect::<Result<Vec<_>, RenderError>>()?;
@@ -77,10 +87,23 @@ impl Engine for WarpEngine {
         } else {
             0
         };
-        let s = &self.sources[which];
+        let s = &mut self.sources[which];
+        // The driver's own mouth: the clip's, when it is the face's (not a voice's lips).
+        let mouth = drive
+            .track
+            .as_ref()
+            .and_then(|t| t.get::<MouthFrame>())
+            .filter(|_| drive.controls.is_none());
+        let driver = mouth.map(|frame| DriverMouth {
+            frame,
+            driving: &drive.face,
+            fit: s.mouth_fit.get_or_insert_with(|| {
+                MouthFit::new(s.warp.landmarks(), &s.reference, &frame.geometry)
+            }),
+        });
         let image = match &s.gpu {
-            Some(gpu) => gpu.render(&s.warp, &targets[which])?,
-            None => s.warp.render(&targets[which]),
+            Some(gpu) => gpu.render(&s.warp, &targets[which], driver)?,
+            None => s.warp.render_driven(&targets[which], driver),
         };
         Ok(Rendered {
             image,

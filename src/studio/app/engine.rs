@@ -14,9 +14,8 @@ impl StudioApp {
     /// The warp's back end: the project's, or the one it had before another engine was chosen.
     pub fn warp_backend(&self) -> Backend {
         match (&self.project.settings.engine, &self.other_engine) {
-            (EngineSettings::Warp { backend }, _) | (_, Some(EngineSettings::Warp { backend })) => {
-                *backend
-            }
+            (EngineSettings::Warp { backend, .. }, _)
+            | (_, Some(EngineSettings::Warp { backend, .. })) => *backend,
             _ => Backend::Cpu,
         }
     }
@@ -43,7 +42,7 @@ impl StudioApp {
     /// Draw the warp on `backend` (undoable).
     pub fn set_backend(&mut self, to: Backend) {
         let before = self.project.clone();
-        if let EngineSettings::Warp { backend } = &mut self.project.settings.engine
+        if let EngineSettings::Warp { backend, .. } = &mut self.project.settings.engine
             && *backend != to
         {
             *backend = to;
@@ -104,6 +103,7 @@ impl StudioApp {
             Some(Err(why)),
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
+                ..
             },
         ) = (&self.gpu, &self.project.settings.engine)
         {

@@ -25,7 +25,7 @@ impl StudioApp {
         let no_device = self.device_unavailable().is_some();
         match &mut settings.engine {
             // No GPU here: the CPU draws the same warp (the note said so).
-            EngineSettings::Warp { backend } if no_gpu => *backend = Backend::Cpu,
+            EngineSettings::Warp { backend, .. } if no_gpu => *backend = Backend::Cpu,
             // Nor the neural engine's GPU: the CPU runs the same networks (noted too).
             EngineSettings::Neural { device, .. } if no_device => {
                 *device = crate::devices::DeviceChoice::Cpu

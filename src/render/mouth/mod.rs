@@ -3,16 +3,24 @@
 //! lip line: a dark cavity in the portrait's own lip colour, deepest in the middle, the upper
 //! teeth hanging from the upper lip in a light tone taken from the face (shaded by the lip,
 //! fading into the corners), and, when wide open, the tongue's warmth low in the middle, all
-//! feathered into the lips.
+//! feathered into the lips. When a clip drives the face, the inside comes from the driver's
+//! own mouth in that frame instead (`from_clip`), the painted one its fallback.
+
+pub mod from_clip;
 
 use image::RgbImage;
 
 use crate::geometry::{Face68, dist, parts};
 
+pub use self::from_clip::{ClipMouth, DriverMouth, MouthFit};
+
 /// Colours for the inside of the mouth, sampled once from the source.
 pub struct MouthInterior {
     cavity: [f32; 3],
     teeth: [f32; 3],
+    /// The skin's colour (cheeks and the nose's bridge): the clip's mouth is carried into
+    /// the portrait's light by it.
+    skin: [f32; 3],
     /// The source's own inner-lip opening, as a fraction of the eye distance.
     source_open: f32,
 }
@@ -82,6 +90,7 @@ impl MouthInterior {
         Self {
             cavity,
             teeth,
+            skin,
             source_open: opening(lm),
         }
     }
@@ -91,8 +100,14 @@ impl MouthInterior {
         (self.cavity, self.teeth)
     }
 
-    /// Paint the inside of the mouth of `img` whose face now has landmarks `lm`.
-    pub fn paint(&self, img: &mut RgbImage, lm: &Face68) {
+    /// The source's skin colour, 0–255.
+    pub fn skin(&self) -> [f32; 3] {
+        self.skin
+    }
+
+    /// Paint the inside of the mouth of `img` whose face now has landmarks `lm`: from the
+    /// driving clip's mouth (`clip`) where it has one, else painted.
+    pub fn paint(&self, img: &mut RgbImage, lm: &Face68, clip: Option<&ClipMouth>) {
         let extra = opening(lm) - self.source_open;
         // Fade in over the first few percent of extra opening: no pop.
         let strength = ((extra - 0.015) / 0.05).clamp(0.0, 1.0);
@@ -188,12 +203,20 @@ impl MouthInterior {
                 // Texture: the picture's grain on the teeth; little in the cavity, where the
                 // warped pixels are lips stretched into streaks.
                 let grain = 0.1 + 0.5 * teeth_a;
-                let c: [f32; 3] = std::array::from_fn(|k| {
+                let mut c: [f32; 3] = std::array::from_fn(|k| {
                     let inside = self.cavity[k] * shade * (1.0 - tongue_a) + tongue[k] * tongue_a;
                     inside * (1.0 - teeth_a)
                         + self.teeth[k] * teeth_shade * teeth_a
                         + grain * detail(img, x, y, k)
                 });
+                if let Some((clip, from)) = clip.and_then(|m| Some((m, m.colour(p)?))) {
+                    // The driver's mouth keeps a little of the picture's grain, as painted
+                    // teeth do: a painting's mouth must look painted.
+                    for k in 0..3 {
+                        let drawn = from[k] + 0.3 * detail(img, x, y, k);
+                        c[k] += (drawn - c[k]) * clip.weight();
+                    }
+                }
                 fill.push((x as u32, y as u32, a, c));
             }
         }

@@ -239,7 +239,8 @@ mod tests {
         assert_eq!(
             s.engine,
             EngineSettings::Warp {
-                backend: Backend::Wgpu
+                backend: Backend::Wgpu,
+                clip_mouth: true,
             }
         );
         assert_eq!(s.size, OutputSize::Lines(1080));

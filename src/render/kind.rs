@@ -393,13 +393,15 @@ mod tests {
         assert_eq!(
             read(r#"{"gpu": true}"#),
             EngineSettings::Warp {
-                backend: Backend::Wgpu
+                backend: Backend::Wgpu,
+                clip_mouth: true,
             }
         );
         assert_eq!(
             read(r#"{"engine": "warp", "backend": "wgpu", "weights": "/w", "device": "cuda"}"#),
             EngineSettings::Warp {
-                backend: Backend::Wgpu
+                backend: Backend::Wgpu,
+                clip_mouth: true,
             }
         );
         assert_eq!(
@@ -415,10 +417,21 @@ mod tests {
             .to_string();
         assert!(e.contains("\"tpu\"") && e.contains("\"wgpu\""), "{e}");
         assert!(!e.contains("untagged"), "{e}");
+        // The mouth's own switch: on unless the project says otherwise.
+        assert_eq!(
+            read(r#"{"engine": "warp", "clip_mouth": false}"#).clip_mouth(),
+            Some(false)
+        );
+        assert_eq!(read(r#"{"engine": "warp"}"#).clip_mouth(), Some(true));
         for s in [
+            EngineSettings::Warp {
+                backend: Backend::Cpu,
+                clip_mouth: false,
+            },
             EngineSettings::new(EngineChoice::Neural),
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
+                clip_mouth: true,
             },
         ] {
             let json = serde_json::to_string(&s).expect("json");

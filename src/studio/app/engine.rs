@@ -39,6 +39,34 @@ impl StudioApp {
         }
     }
 
+    /// Whether the warp takes the inside of the mouth from the clip: the project's, or as it
+    /// was before another engine was chosen.
+    pub fn warp_clip_mouth(&self) -> bool {
+        match (&self.project.settings.engine, &self.other_engine) {
+            (EngineSettings::Warp { clip_mouth, .. }, _)
+            | (_, Some(EngineSettings::Warp { clip_mouth, .. })) => *clip_mouth,
+            _ => true,
+        }
+    }
+
+    /// Take the inside of the mouth from the clip, or paint it (undoable).
+    pub fn set_clip_mouth(&mut self, to: bool) {
+        let before = self.project.clone();
+        if let EngineSettings::Warp { clip_mouth, .. } = &mut self.project.settings.engine
+            && *clip_mouth != to
+        {
+            *clip_mouth = to;
+            self.settings_changed(
+                if to {
+                    "Mouth from the clip"
+                } else {
+                    "Painted mouth"
+                },
+                before,
+            );
+        }
+    }
+
     /// Draw the warp on `backend` (undoable).
     pub fn set_backend(&mut self, to: Backend) {
         let before = self.project.clone();

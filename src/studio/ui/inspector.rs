@@ -235,7 +235,17 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(RichText::new("No GPU here: the CPU draws it").weak());
         }
     });
+    let mut clip_mouth = app.warp_clip_mouth();
+    ui.add_enabled_ui(current == EngineChoice::Warp, |ui| {
+        ui.checkbox(&mut clip_mouth, "Mouth from the clip")
+            .on_hover_text(
+                "The inside of an opened mouth (teeth, tongue) taken from the driving clip's own \
+             mouth in each frame, in the portrait's colours; off, or with a voice, it is painted \
+             from the portrait's lips and skin",
+            );
+    });
     app.set_backend(backend);
+    app.set_clip_mouth(clip_mouth);
 }
 
 /// Where the neural engine's networks run: Auto, the CPU, and each GPU back end this build

@@ -303,3 +303,98 @@ fn a_clip_without_a_face_is_a_clear_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The warp engine's reading of a clip's mouth: each frame's patch holds the driver's mouth
+/// (darker inside the open lips than the skin beside them), the skin's colour is the face's,
+/// a second reading comes from the cache (even when cancelled before it starts), and a
+/// damaged cache file is read again rather than used.
+#[test]
+fn the_clips_mouths_are_cut_in_the_heads_frame_and_cached() {
+    use vivant::motion::mouth::{ClipMouths, PATCH_H, PATCH_W};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    // 16.4–17.6 s of the clip: he speaks, mouth open at 16.8 s (frame 10 here).
+    let clip = ffmpeg(
+        dir.path(),
+        "speaking.mp4",
+        &[
+            "-ss",
+            "16.4",
+            "-i",
+            &fixture("webcam_man_400x300.mp4").to_string_lossy(),
+            "-frames:v",
+            "30",
+        ],
+    );
+    let a = analyzer();
+    let go = AtomicBool::new(false);
+    let (motion, _) = DrivingMotion::analyse(
+        &a,
+        &clip,
+        &MotionSettings::default(),
+        Some(&cache),
+        &go,
+        &|_, _| {},
+    )
+    .expect("motion");
+    let (mouths, notes) =
+        ClipMouths::analyse(&clip, &motion, Some(&cache), &go, &|_, _| {}).expect("mouths");
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(mouths.len(), 30);
+    let frame = mouths.frame(10).expect("frame 10");
+    assert!(frame.found);
+    assert_eq!(frame.patch.len(), PATCH_W * PATCH_H * 3);
+    // Skin: a light, warm colour.
+    assert!(
+        frame.skin[0] > 100.0 && frame.skin[0] > frame.skin[2],
+        "{:?}",
+        frame.skin
+    );
+    // Inside the open mouth against the cheek beside it, both read through the head frame.
+    let face = motion.landmarks(10).expect("face");
+    let from = frame.geometry.to_frame(&face).inverse();
+    let mid = |a: usize, b: usize| {
+        [
+            (face[a][0] + face[b][0]) / 2.0,
+            (face[a][1] + face[b][1]) / 2.0,
+        ]
+    };
+    let luma = |c: [f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+    let inside = luma(
+        frame
+            .sample(from.apply(mid(62, 66)))
+            .expect("inside the patch"),
+    );
+    // A tenth of the mouth's width out from its right corner: skin.
+    let beside = [
+        face[48][0] + 0.1 * (face[48][0] - face[54][0]),
+        face[48][1] + 0.1 * (face[48][1] - face[54][1]),
+    ];
+    let cheek = luma(frame.sample(from.apply(beside)).expect("beside the mouth"));
+    assert!(inside < 0.8 * cheek, "inside {inside:.0}, cheek {cheek:.0}");
+    assert!(frame.sample([1e3, 1e3]).is_none());
+    // Cached: read back even when cancelled, the same patches.
+    let files = |ext: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(&cache)
+            .expect("cache")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .collect()
+    };
+    assert_eq!(files("mouths").len(), 1);
+    let stop = AtomicBool::new(true);
+    let (again, _) =
+        ClipMouths::analyse(&clip, &motion, Some(&cache), &stop, &|_, _| {}).expect("cached");
+    assert_eq!(again.frame(10).expect("again").patch, frame.patch);
+    // Cut short: not used (a cancelled reading is what happens next), then made again.
+    let kept = files("mouths").remove(0);
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&kept)
+        .expect("open");
+    f.set_len(1000).expect("truncate");
+    assert!(ClipMouths::analyse(&clip, &motion, Some(&cache), &stop, &|_, _| {}).is_err());
+    let (remade, _) =
+        ClipMouths::analyse(&clip, &motion, Some(&cache), &go, &|_, _| {}).expect("remade");
+    assert_eq!(remade.frame(10).expect("remade").patch, frame.patch);
+}

@@ -10,6 +10,7 @@ pub mod expression;
 pub mod idle;
 pub mod mouth;
 pub mod neural;
+mod reading;
 pub mod retarget;
 pub mod smooth;
 pub mod speech;

@@ -13,20 +13,15 @@
 //! frame's 9 points and the patch's box in it (22 f32), then per frame a found flag, the
 //! skin's colour (4 f32) and the patch (RGB bytes), little-endian; read back a frame at a time.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use image::RgbImage;
-use sha2::{Digest, Sha256};
 
-use super::cache::{Derived, read_at};
-use super::{DrivingMotion, MotionError, TrackError};
+use super::reading::{Kind, Records, Writing, each_frame, f32s};
+use super::{DrivingMotion, MotionError};
 use crate::geometry::{Face68, Similarity, dist, mean, parts};
-use crate::media::{RgbConversion, VideoSource};
-use crate::output::TempFile;
 
 const MAGIC: &[u8; 14] = b"VIVANT-MOUTHS\0";
 const FORMAT: u32 = 1;
@@ -34,7 +29,8 @@ const FORMAT: u32 = 1;
 /// about 60 px across the lips, 15 KB a frame.
 pub const PATCH_W: usize = 80;
 pub const PATCH_H: usize = 64;
-const HEADER: usize = MAGIC.len() + 16 + 22 * 4;
+/// The reading's own header: patch width and height (u32), then the geometry (22 f32).
+const HEADER: usize = 8 + 22 * 4;
 const RECORD: usize = 16 + PATCH_W * PATCH_H * 3;
 
 /// The head frame the patches are cut in, and where the patch lies in it.
@@ -96,14 +92,26 @@ impl MouthGeometry {
         ]
     }
 
-    fn values(&self) -> Vec<f32> {
-        let mut v: Vec<f32> = self.head.iter().flatten().copied().collect();
-        v.extend(self.patch_box);
-        v
+    /// The reading's own header: the patch's size, then the head points and the box.
+    fn header(&self) -> Vec<u8> {
+        let mut h: Vec<u8> = [PATCH_W as u32, PATCH_H as u32]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        for v in self.head.iter().flatten().chain(&self.patch_box) {
+            h.extend(v.to_le_bytes());
+        }
+        h
     }
 
-    fn from_values(v: &[f32]) -> Option<Self> {
-        if v.len() != 22 || v.iter().any(|x| !x.is_finite()) || v[20] <= 0.0 || v[21] <= 0.0 {
+    /// The geometry a stored header holds, if it is for this patch size and sound.
+    fn from_header(h: &[u8]) -> Option<Self> {
+        let u = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        if h.len() != HEADER || u(0) as usize != PATCH_W || u(4) as usize != PATCH_H {
+            return None;
+        }
+        let v: Vec<f32> = f32s(&h[8..]).collect();
+        if v.iter().any(|x| !x.is_finite()) || v[20] <= 0.0 || v[21] <= 0.0 {
             return None;
         }
         Some(Self {
@@ -200,12 +208,16 @@ fn cut(img: &RgbImage, face: &Face68, geometry: &MouthGeometry) -> Vec<u8> {
 /// Per driving frame, its mouth (`MouthFrame`), read from its file when asked for.
 #[derive(Debug)]
 pub struct ClipMouths {
-    file: File,
-    frames: usize,
+    records: Records,
     geometry: Arc<MouthGeometry>,
-    /// Set while the file is temporary (not cached): removed with this.
-    _temp: Option<TempFile>,
 }
+
+const READING: Kind = Kind {
+    magic: MAGIC,
+    format: FORMAT,
+    what: "mouth",
+    ext: "mouths",
+};
 
 impl ClipMouths {
     /// Cut every frame's mouth, or open them from `cache_dir` (keyed by the tracked motion's
@@ -218,52 +230,40 @@ impl ClipMouths {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
         let mut notes = Vec::new();
-        let path = match (cache_dir, &motion.key) {
-            (Some(dir), Some(key)) => {
-                let mut h = Sha256::new();
-                h.update(key.as_bytes());
-                h.update(format!("mouths {FORMAT} {PATCH_W}x{PATCH_H}").as_bytes());
-                Some(dir.join(format!("{}.mouths", crate::models::hex(&h.finalize()))))
-            }
-            _ => None,
-        };
+        let path = READING.path(
+            cache_dir,
+            motion,
+            &format!("mouths {FORMAT} {PATCH_W}x{PATCH_H}"),
+        );
         if let Some(p) = &path
-            && let Some(m) = open(p, motion.len())
+            && let Some((records, own)) =
+                Records::open(READING, p, motion.len(), HEADER, RECORD, |h| {
+                    MouthGeometry::from_header(h).is_some()
+                })
+            && let Some(geometry) = MouthGeometry::from_header(&own)
         {
-            return Ok((m, notes));
+            let geometry = Arc::new(geometry);
+            return Ok((ClipMouths { records, geometry }, notes));
         }
-        let first = motion.landmarks(0)?;
-        let geometry = MouthGeometry::of(&first);
-        let derived = Derived::start(path, "mouth", &mut notes);
-        let mut out = BufWriter::new(File::create(derived.tmp.path())?);
-        out.write_all(MAGIC)?;
-        for v in [FORMAT, motion.len() as u32, PATCH_W as u32, PATCH_H as u32] {
-            out.write_all(&v.to_le_bytes())?;
-        }
-        for v in geometry.values() {
-            out.write_all(&v.to_le_bytes())?;
-        }
-        let mut video = VideoSource::open(clip).map_err(TrackError::from)?;
-        video.set_conversion(RgbConversion::Fast);
-        let total = motion.len() as u64;
+        let geometry = MouthGeometry::of(&motion.landmarks(0)?);
+        let mut out = Writing::start(
+            READING,
+            path,
+            motion.len(),
+            &geometry.header(),
+            RECORD,
+            &mut notes,
+        )?;
         let mut last: Option<Vec<u8>> = None;
-        for i in 0..motion.len() {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(MotionError::Track(TrackError::Cancelled));
-            }
-            let frame = if i == 0 {
-                Some(video.frame(0).map_err(TrackError::from)?)
-            } else {
-                video.next_frame().map_err(TrackError::from)?
-            };
+        each_frame(clip, motion, cancel, progress, |i, frame| {
             let face = motion.landmarks(i)?;
             // Should decoding end before the tracking did, the last frame is held, marked as
             // not found.
             let (found, skin, patch) = match frame {
-                Some(f) => (
+                Some(image) => (
                     motion.states.get(i).is_some_and(|s| s.observed()),
-                    skin_colour(&f.image, &face),
-                    cut(&f.image, &face, &geometry),
+                    skin_colour(image, &face),
+                    cut(image, &face, &geometry),
                 ),
                 None => (
                     false,
@@ -278,84 +278,38 @@ impl ClipMouths {
                 rec.extend(c.to_le_bytes());
             }
             rec.extend(&patch);
-            out.write_all(&rec)?;
+            out.record(&rec)?;
             last = Some(patch);
-            progress(i as u64 + 1, total);
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        let (file, temp) = derived.finish("mouth", &mut notes)?;
+            Ok(())
+        })?;
+        let records = out.finish(&mut notes)?;
         Ok((
             ClipMouths {
-                file,
-                frames: motion.len(),
+                records,
                 geometry: Arc::new(geometry),
-                _temp: temp,
             },
             notes,
         ))
     }
 
     pub fn len(&self) -> usize {
-        self.frames
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.frames == 0
+        self.len() == 0
     }
 
     /// Frame `i`'s mouth.
     pub fn frame(&self, i: usize) -> std::io::Result<MouthFrame> {
-        if i >= self.frames {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "frame past the end of the clip's mouths",
-            ));
-        }
-        let mut rec = vec![0u8; RECORD];
-        read_at(&self.file, &mut rec, (HEADER + i * RECORD) as u64)?;
-        let f = |at: usize| f32::from_le_bytes([rec[at], rec[at + 1], rec[at + 2], rec[at + 3]]);
-        let skin = [f(4), f(8), f(12)];
+        let mut rec = self.records.read(i)?;
+        let head: Vec<f32> = f32s(&rec[..16]).collect();
+        let skin = [head[1], head[2], head[3]];
         Ok(MouthFrame {
             geometry: self.geometry.clone(),
-            found: f(0) == 1.0 && skin.iter().all(|c| c.is_finite()),
+            found: head[0] == 1.0 && skin.iter().all(|c| c.is_finite()),
             skin,
             patch: rec.split_off(16),
         })
     }
-}
-
-/// The stored mouths, if they are there and whole, for `frames` frames; a damaged file is
-/// removed.
-fn open(path: &Path, frames: usize) -> Option<ClipMouths> {
-    let file = File::open(path).ok()?;
-    let check = || -> Option<MouthGeometry> {
-        let len = file.metadata().ok()?.len() as usize;
-        let mut head = [0u8; HEADER];
-        read_at(&file, &mut head, 0).ok()?;
-        let u =
-            |at: usize| u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
-        let m = MAGIC.len();
-        let values: Vec<f32> = head[m + 16..]
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        (len == HEADER + frames * RECORD
-            && &head[..m] == MAGIC
-            && u(m) == FORMAT
-            && u(m + 4) as usize == frames
-            && u(m + 8) as usize == PATCH_W
-            && u(m + 12) as usize == PATCH_H)
-            .then(|| MouthGeometry::from_values(&values))
-            .flatten()
-    };
-    let Some(geometry) = check() else {
-        let _ = std::fs::remove_file(path);
-        return None;
-    };
-    Some(ClipMouths {
-        file,
-        frames,
-        geometry: Arc::new(geometry),
-        _temp: None,
-    })
 }

@@ -1,0 +1,262 @@
+//! Later readings of a driving clip that an engine keeps beside its tracked analysis (the
+//! neural engine's motion, the warp engine's mouths): the clip decoded again in order, one
+//! fixed-size record written per tracked frame, kept in the cache under the analysis's own
+//! key (or in a temporary file without a cache, or when the cache's folder takes no files:
+//! said once), and read back one record at a time, so a long clip's reading is never held in
+//! memory.
+//!
+//! The file: a 14-byte magic, u32 format version, u32 frames, the reading's own header, then
+//! the records; little-endian.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use image::RgbImage;
+use sha2::{Digest, Sha256};
+
+use super::cache::read_at;
+use super::{DrivingMotion, MotionError, TrackError};
+use crate::media::{RgbConversion, VideoSource};
+use crate::output::TempFile;
+
+/// What a reading's file starts with: its magic and format version.
+#[derive(Clone, Copy)]
+pub(super) struct Kind {
+    pub magic: &'static [u8; 14],
+    pub format: u32,
+    /// Its name in notes and temporary files ("neural motion").
+    pub what: &'static str,
+    /// The cache file's extension.
+    pub ext: &'static str,
+}
+
+impl Kind {
+    /// Where this reading of `motion` is kept in `cache_dir`: the analysis's key and `salt`
+    /// (what else the reading depends on) hashed (`None`: no cache, or an analysis not kept).
+    pub fn path(
+        &self,
+        cache_dir: Option<&Path>,
+        motion: &DrivingMotion,
+        salt: &str,
+    ) -> Option<PathBuf> {
+        let (dir, key) = (cache_dir?, motion.key.as_ref()?);
+        let mut h = Sha256::new();
+        h.update(key.as_bytes());
+        h.update(salt.as_bytes());
+        Some(dir.join(format!(
+            "{}.{}",
+            crate::models::hex(&h.finalize()),
+            self.ext
+        )))
+    }
+
+    /// Bytes before the reading's own header.
+    const PREFIX: usize = 14 + 8;
+}
+
+/// A reading being written: where it will be kept, else the temporary folder.
+pub(super) struct Writing {
+    kind: Kind,
+    tmp: TempFile,
+    keep: Option<PathBuf>,
+    out: BufWriter<File>,
+    frames: usize,
+    header: usize,
+    record: usize,
+}
+
+impl Writing {
+    /// Start the file for `frames` records of `record` bytes after `header` (the reading's own
+    /// header, written here).
+    pub fn start(
+        kind: Kind,
+        keep: Option<PathBuf>,
+        frames: usize,
+        header: &[u8],
+        record: usize,
+        notes: &mut Vec<String>,
+    ) -> std::io::Result<Self> {
+        let mut keep = keep;
+        let folder = match keep.clone() {
+            Some(p) => {
+                let dir = crate::output::folder_of(&p);
+                match std::fs::create_dir_all(&dir).and_then(|()| crate::output::writable(&dir)) {
+                    Ok(()) => dir,
+                    Err(e) => {
+                        notes.push(format!(
+                            "{} cache not written: {}: {e}",
+                            kind.what,
+                            dir.display()
+                        ));
+                        keep = None;
+                        std::env::temp_dir()
+                    }
+                }
+            }
+            None => std::env::temp_dir(),
+        };
+        let stem = kind.what.replace(' ', "-");
+        let tmp = TempFile::beside(&folder.join(&stem), &stem);
+        let mut out = BufWriter::new(File::create(tmp.path())?);
+        out.write_all(kind.magic)?;
+        out.write_all(&kind.format.to_le_bytes())?;
+        out.write_all(&(frames as u32).to_le_bytes())?;
+        out.write_all(header)?;
+        Ok(Self {
+            kind,
+            tmp,
+            keep,
+            out,
+            frames,
+            header: Kind::PREFIX + header.len(),
+            record: record.max(1),
+        })
+    }
+
+    /// The next frame's record.
+    pub fn record(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        debug_assert_eq!(bytes.len(), self.record);
+        self.out.write_all(bytes)
+    }
+
+    /// The whole file, kept in the cache where it can be (a cache that takes no file is said
+    /// in `notes`), opened for reading.
+    pub fn finish(self, notes: &mut Vec<String>) -> std::io::Result<Records> {
+        self.out
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
+        let file = File::open(self.tmp.path())?;
+        let temp = match &self.keep {
+            Some(p) => {
+                if let Err(e) = self.tmp.commit_as(p) {
+                    // Its name is gone; the open file still reads.
+                    notes.push(format!("{} cache not written: {e}", self.kind.what));
+                }
+                None
+            }
+            None => Some(self.tmp),
+        };
+        Ok(Records {
+            file,
+            frames: self.frames,
+            header: self.header,
+            record: self.record,
+            what: self.kind.what,
+            _temp: temp,
+        })
+    }
+}
+
+/// A reading's records, read one at a time from its file.
+#[derive(Debug)]
+pub(super) struct Records {
+    file: File,
+    frames: usize,
+    header: usize,
+    record: usize,
+    what: &'static str,
+    /// Set while the file is temporary (not cached): removed with this.
+    _temp: Option<TempFile>,
+}
+
+impl Records {
+    /// The kept reading at `path`, if it is whole: `kind`'s magic and format, `frames` records
+    /// of `record` bytes after a header of `header` bytes that `valid` accepts (it is handed
+    /// the reading's own header). A damaged file is removed.
+    pub fn open(
+        kind: Kind,
+        path: &Path,
+        frames: usize,
+        header: usize,
+        record: usize,
+        valid: impl FnOnce(&[u8]) -> bool,
+    ) -> Option<(Self, Vec<u8>)> {
+        let file = File::open(path).ok()?;
+        let all = Kind::PREFIX + header;
+        let check = || -> Option<Vec<u8>> {
+            let len = file.metadata().ok()?.len() as usize;
+            let mut head = vec![0u8; all];
+            read_at(&file, &mut head, 0).ok()?;
+            let own = head.split_off(Kind::PREFIX);
+            let u = |at: usize| {
+                u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]])
+            };
+            (len == all + frames * record
+                && &head[..14] == kind.magic
+                && u(14) == kind.format
+                && u(18) as usize == frames
+                && valid(&own))
+            .then_some(own)
+        };
+        let Some(own) = check() else {
+            let _ = std::fs::remove_file(path);
+            return None;
+        };
+        Some((
+            Self {
+                file,
+                frames,
+                header: all,
+                record,
+                what: kind.what,
+                _temp: None,
+            },
+            own,
+        ))
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames
+    }
+
+    /// Frame `i`'s record.
+    pub fn read(&self, i: usize) -> std::io::Result<Vec<u8>> {
+        if i >= self.frames {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("frame past the end of the {}", self.what),
+            ));
+        }
+        let mut buf = vec![0u8; self.record];
+        read_at(&self.file, &mut buf, (self.header + i * self.record) as u64)?;
+        Ok(buf)
+    }
+}
+
+/// The clip's frames in order, one per tracked frame of `motion`, handed to `each` with their
+/// index (`None` where decoding ends before the tracking did); stops on `cancel`, reports
+/// frames done of all.
+pub(super) fn each_frame(
+    clip: &Path,
+    motion: &DrivingMotion,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    mut each: impl FnMut(usize, Option<&RgbImage>) -> Result<(), MotionError>,
+) -> Result<(), MotionError> {
+    let mut video = VideoSource::open(clip).map_err(TrackError::from)?;
+    video.set_conversion(RgbConversion::Fast);
+    let total = motion.len() as u64;
+    for i in 0..motion.len() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(MotionError::Track(TrackError::Cancelled));
+        }
+        let frame = if i == 0 {
+            Some(video.frame(0).map_err(TrackError::from)?)
+        } else {
+            video.next_frame().map_err(TrackError::from)?
+        };
+        each(i, frame.as_ref().map(|f| &f.image))?;
+        progress(i as u64 + 1, total);
+    }
+    Ok(())
+}
+
+/// f32s, little-endian.
+pub(super) fn f32s(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}

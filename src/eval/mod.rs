@@ -59,6 +59,27 @@ pub struct EvalReport {
     pub per_frame: Vec<FrameScore>,
 }
 
+/// The smallest and largest x and y of `points`.
+fn bounds(points: &[[f32; 2]]) -> ([f32; 2], [f32; 2]) {
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in points {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    (lo, hi)
+}
+
+/// The box from `lo` to `hi` grown by `grow` (x, y) on every side, clipped to a `w`×`h` image.
+fn grown_box(lo: [f32; 2], hi: [f32; 2], grow: [f32; 2], w: u32, h: u32) -> (u32, u32, u32, u32) {
+    let x0 = (lo[0] - grow[0]).max(0.0) as u32;
+    let y0 = (lo[1] - grow[1]).max(0.0) as u32;
+    let x1 = ((hi[0] + grow[0]).max(0.0) as u32).min(w);
+    let y1 = ((hi[1] + grow[1]).max(0.0) as u32).min(h);
+    (x0, y0, x1, y1)
+}
+
 /// The mouth region of a frame whose mouth is open: the inner lips' box grown by a quarter
 /// of the mouth's width on every side, clipped to the image (`None`: the mouth is closed).
 fn mouth_box(lm: &Face68, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
@@ -66,36 +87,17 @@ fn mouth_box(lm: &Face68, w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
     if dist(lm[u], lm[d]) < 0.08 * lm.eye_distance() {
         return None;
     }
-    let inner = lm.part(parts::INNER_LIPS);
     let grow = 0.25 * dist(lm[parts::MOUTH_RIGHT], lm[parts::MOUTH_LEFT]);
-    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-    for p in inner {
-        for k in 0..2 {
-            lo[k] = lo[k].min(p[k] - grow);
-            hi[k] = hi[k].max(p[k] + grow);
-        }
-    }
-    let x0 = lo[0].max(0.0) as u32;
-    let y0 = lo[1].max(0.0) as u32;
-    let x1 = (hi[0].max(0.0) as u32).min(w);
-    let y1 = (hi[1].max(0.0) as u32).min(h);
+    let (lo, hi) = bounds(lm.part(parts::INNER_LIPS));
+    let (x0, y0, x1, y1) = grown_box(lo, hi, [grow; 2], w, h);
     (x1 > x0 + 8 && y1 > y0 + 8).then_some((x0, y0, x1, y1))
 }
 
 /// The face region of a frame: the 68 points' box grown by 25 %, clipped to the image.
 fn face_box(lm: &[[f32; 2]], w: u32, h: u32) -> (u32, u32, u32, u32) {
-    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-    for p in lm {
-        for k in 0..2 {
-            lo[k] = lo[k].min(p[k]);
-            hi[k] = hi[k].max(p[k]);
-        }
-    }
-    let (gw, gh) = ((hi[0] - lo[0]) * 0.25, (hi[1] - lo[1]) * 0.25);
-    let x0 = (lo[0] - gw).max(0.0) as u32;
-    let y0 = (lo[1] - gh).max(0.0) as u32;
-    let x1 = ((hi[0] + gw) as u32).min(w);
-    let y1 = ((hi[1] + gh) as u32).min(h);
+    let (lo, hi) = bounds(lm);
+    let grow = [(hi[0] - lo[0]) * 0.25, (hi[1] - lo[1]) * 0.25];
+    let (x0, y0, x1, y1) = grown_box(lo, hi, grow, w, h);
     (x0, y0, x1.max(x0 + 1), y1.max(y0 + 1))
 }
 

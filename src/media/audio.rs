@@ -213,20 +213,10 @@ impl AudioSource {
         // demuxer may only know packet boundaries.
         let tb = rational_f64(self.time_base);
         let ts = self.origin + ((time_s - 0.2).max(0.0) / tb).floor() as i64;
-        let r = unsafe {
-            ffmpeg::ffi::av_seek_frame(
-                self.input.as_mut_ptr(),
-                self.stream as i32,
-                ts,
-                ffmpeg::ffi::AVSEEK_FLAG_BACKWARD,
-            )
-        };
-        if r < 0 && time_s > 0.0 {
-            return Err(decode_error(
-                &self.path,
-                "seeking audio",
-                ffmpeg::Error::from(r),
-            ));
+        if let Err(e) = crate::media::av::seek_back(&mut self.input, self.stream, ts)
+            && time_s > 0.0
+        {
+            return Err(decode_error(&self.path, "seeking audio", e));
         }
         self.decoder.flush();
         // A fresh resampler: its history belongs to the old position.

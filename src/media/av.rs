@@ -158,6 +158,28 @@ fn mp4_declared_size(path: &Path, len: u64) -> Option<u64> {
 }
 
 /// True for FFmpeg's "try again" (the decoder wants more input / has no output yet).
+/// Seek `stream` of `input` to the last key frame at or before `ts` (the stream's time base).
+pub(crate) fn seek_back(
+    input: &mut ffmpeg::format::context::Input,
+    stream: usize,
+    ts: i64,
+) -> Result<(), ffmpeg::Error> {
+    // SAFETY: `input` is an open format context and `stream` one of its streams' indices.
+    let r = unsafe {
+        ffmpeg::ffi::av_seek_frame(
+            input.as_mut_ptr(),
+            stream as i32,
+            ts,
+            ffmpeg::ffi::AVSEEK_FLAG_BACKWARD,
+        )
+    };
+    if r < 0 {
+        Err(ffmpeg::Error::from(r))
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn is_again(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == ffmpeg::error::EAGAIN)
 }

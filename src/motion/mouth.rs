@@ -84,7 +84,7 @@ impl MouthGeometry {
     }
 
     /// Head frame → patch pixel coordinates (continuous).
-    pub fn patch_xy(&self, p: [f32; 2]) -> [f32; 2] {
+    fn patch_xy(&self, p: [f32; 2]) -> [f32; 2] {
         let [l, t, w, h] = self.patch_box;
         [
             (p[0] - l) / w * PATCH_W as f32 - 0.5,

@@ -21,8 +21,6 @@ struct Source {
     retargeter: Retargeter,
     /// The driving face at rest this source is retargeted from.
     reference: Face68,
-    /// How its face lies on the clip's head frame (made at the first frame with a mouth).
-    mouth_fit: Option<MouthFit>,
 }
 
 /// The warp engine, prepared from one or several pictures of a face.
@@ -61,7 +59,6 @@ impl WarpEngine {
                     gpu,
                     retargeter,
                     reference,
-                    mouth_fit: None,
                 })
             })
             .collect::<Result<Vec<_>, RenderError>>()?;
@@ -87,7 +84,7 @@ impl Engine for WarpEngine {
         } else {
             0
         };
-        let s = &mut self.sources[which];
+        let s = &self.sources[which];
         // The driver's own mouth: the clip's, when it is the face's (not a voice's lips).
         let mouth = drive
             .track
@@ -97,9 +94,7 @@ impl Engine for WarpEngine {
         let driver = mouth.map(|frame| DriverMouth {
             frame,
             driving: &drive.face,
-            fit: s.mouth_fit.get_or_insert_with(|| {
-                MouthFit::new(s.warp.landmarks(), &s.reference, &frame.geometry)
-            }),
+            fit: MouthFit::new(s.warp.landmarks(), &s.reference, &frame.geometry),
         });
         let image = match &s.gpu {
             Some(gpu) => gpu.render(&s.warp, &targets[which], driver)?,

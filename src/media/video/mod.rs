@@ -327,17 +327,8 @@ impl VideoSource {
     }
 
     fn seek_raw(&mut self, ts: i64) -> Result<(), MediaError> {
-        let r = unsafe {
-            ffmpeg::ffi::av_seek_frame(
-                self.input.as_mut_ptr(),
-                self.stream as i32,
-                ts,
-                ffmpeg::ffi::AVSEEK_FLAG_BACKWARD,
-            )
-        };
-        if r < 0 {
-            return Err(decode_error(&self.path, "seeking", ffmpeg::Error::from(r)));
-        }
+        crate::media::av::seek_back(&mut self.input, self.stream, ts)
+            .map_err(|e| decode_error(&self.path, "seeking", e))?;
         self.decoder.flush();
         self.flushed = false;
         self.finished = false;

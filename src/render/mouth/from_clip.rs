@@ -15,8 +15,8 @@ use crate::motion::mouth::{MouthFrame, MouthGeometry};
 /// middle and corners.
 const PLACE: [usize; 9] = [31, 33, 35, 48, 54, 51, 57, 62, 66];
 
-/// How a portrait's face at rest lies on the clip's head frame: fitted once per source from
-/// the driving face at rest (the reference frame).
+/// How a portrait's face at rest lies on the clip's head frame, fitted from the driving face
+/// at rest (the reference frame): two fits of nine points, made for each frame drawn.
 #[derive(Clone, Copy, Debug)]
 pub struct MouthFit {
     /// Portrait pixels (at rest) → the clip's head frame.
@@ -41,7 +41,7 @@ impl MouthFit {
 pub struct DriverMouth<'a> {
     pub frame: &'a MouthFrame,
     pub driving: &'a Face68,
-    pub fit: &'a MouthFit,
+    pub fit: MouthFit,
 }
 
 /// One frame's driver mouth, laid onto the portrait's opened mouth.

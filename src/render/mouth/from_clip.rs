@@ -63,7 +63,15 @@ pub struct ClipMouth<'a> {
     skin: [f32; 3],
     /// The brightest the inside may be: the portrait's own whites.
     white: f32,
+    /// The driver's inner lip line in the head frame: only what lies inside it is his mouth's
+    /// inside (beyond it, his lips and skin).
+    inside: Vec<[f32; 2]>,
 }
+
+/// How far beyond the driver's inner lip line his mouth fades into the painted inside, in
+/// eye distances (about two of the patch's pixels): the line is a landmark's guess, and
+/// what lies just beyond it is still the inside's edge; further out it is his lips and skin.
+const FEATHER: f32 = 0.03;
 
 fn luma(c: &[f32; 3]) -> f32 {
     0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
@@ -100,6 +108,10 @@ impl<'a> ClipMouth<'a> {
         } else {
             0.0
         };
+        let inside = super::smooth_closed(driving.part(parts::INNER_LIPS), 6)
+            .into_iter()
+            .map(|p| from_driver.apply(p))
+            .collect();
         let skin = interior.skin();
         let gain = std::array::from_fn(|k| (skin[k] / frame.skin[k].max(8.0)).clamp(0.2, 4.0));
         Self {
@@ -112,6 +124,7 @@ impl<'a> ClipMouth<'a> {
             gain,
             skin,
             white: luma(&interior.colours().1),
+            inside,
         }
     }
 
@@ -120,14 +133,20 @@ impl<'a> ClipMouth<'a> {
         self.weight
     }
 
-    /// The driver's mouth at output pixel `p`, in the portrait's light (`None` outside what
-    /// the clip's patch holds).
-    pub fn colour(&self, p: [f32; 2]) -> Option<[f32; 3]> {
+    /// The driver's mouth at output pixel `p`, in the portrait's light, and how much of it to
+    /// take there (1 inside the driver's inner lip line, fading to 0 just beyond it); `None`
+    /// outside his opening.
+    pub fn colour(&self, p: [f32; 2]) -> Option<([f32; 3], f32)> {
         let c = self.to_clip.apply(p);
         let at = [
             c[0] + self.shift[0],
             self.anchor[1] + self.shift[1] + (c[1] - self.anchor[1]) * self.stretch,
         ];
+        let depth = super::signed_distance(&self.inside, at);
+        if depth <= -FEATHER {
+            return None;
+        }
+        let t = ((depth + FEATHER) / FEATHER).min(1.0);
         let raw = self.frame.sample(at)?;
         // Brightness: the driver's, in the portrait's light.
         let lit: [f32; 3] = std::array::from_fn(|k| raw[k] * self.gain[k]);
@@ -137,9 +156,10 @@ impl<'a> ClipMouth<'a> {
         // painting's palette, the driver's distinctions.
         let tint = |c: &[f32; 3], k: usize| c[k] / luma(c).max(1.0);
         let raw_l = luma(&raw).max(1.0);
-        Some(std::array::from_fn(|k| {
+        let colour = std::array::from_fn(|k| {
             let strays = raw[k] / raw_l - tint(&self.frame.skin, k);
             (l * (tint(&self.skin, k) + 0.5 * strays)).clamp(0.0, 255.0)
-        }))
+        });
+        Some((colour, t * t * (3.0 - 2.0 * t)))
     }
 }

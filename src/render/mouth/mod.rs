@@ -209,12 +209,12 @@ impl MouthInterior {
                         + self.teeth[k] * teeth_shade * teeth_a
                         + grain * detail(img, x, y, k)
                 });
-                if let Some((clip, from)) = clip.and_then(|m| Some((m, m.colour(p)?))) {
+                if let Some((clip, (from, take))) = clip.and_then(|m| Some((m, m.colour(p)?))) {
                     // The driver's mouth keeps a little of the picture's grain, as painted
                     // teeth do: a painting's mouth must look painted.
                     for k in 0..3 {
                         let drawn = from[k] + 0.3 * detail(img, x, y, k);
-                        c[k] += (drawn - c[k]) * clip.weight();
+                        c[k] += (drawn - c[k]) * clip.weight() * take;
                     }
                 }
                 fill.push((x as u32, y as u32, a, c));

@@ -1,12 +1,14 @@
-//! `vivant devices [--json]`: what the networks can run on here: the CPU (its vector
+//! `vivant devices [--json]`: the cameras and microphones FFmpeg's device layer finds (what
+//! `--camera` and `--mic` take), and what the networks can run on here: the CPU (its vector
 //! instructions, threads) and each GPU back end, built in or not, usable or not and why, and
-//! what `--device auto` picks. The JSON is an object keyed by kind (`compute` today), so
-//! cameras and microphones can join it without changing what is there.
+//! what `--device auto` picks. The JSON is an object keyed by kind: `compute`, `cameras`,
+//! `microphones`, and `inputs` (the FFmpeg input devices any `FORMAT:INPUT` may name).
 
 use clap::Args;
 
 use super::CliError;
 use crate::devices::{GpuReport, Report};
+use crate::media::live::{DeviceList, list_devices};
 
 #[derive(Args, Debug)]
 pub struct DevicesArgs {
@@ -17,14 +19,62 @@ pub struct DevicesArgs {
 
 pub fn run(args: &DevicesArgs) -> Result<(), CliError> {
     let report = Report::probe();
+    let live = list_devices();
     if args.json {
+        let mut value =
+            serde_json::to_value(&report).map_err(|e| CliError::internal(e.to_string()))?;
+        if let Some(obj) = value.as_object_mut() {
+            let to = |v| serde_json::to_value(v).unwrap_or_default();
+            obj.insert("cameras".into(), to(&live.cameras));
+            obj.insert("microphones".into(), to(&live.microphones));
+            obj.insert(
+                "inputs".into(),
+                serde_json::json!({"video": live.video_inputs, "audio": live.audio_inputs}),
+            );
+        }
         let text =
-            serde_json::to_string_pretty(&report).map_err(|e| CliError::internal(e.to_string()))?;
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::internal(e.to_string()))?;
         println!("{text}");
     } else {
+        print!("{}", live_text(&live));
         print!("{}", text(&report));
     }
     Ok(())
+}
+
+/// The cameras and microphones, for people.
+pub fn live_text(live: &DeviceList) -> String {
+    let mut out = String::new();
+    for (what, flag, list, inputs) in [
+        ("Cameras", "--camera", &live.cameras, &live.video_inputs),
+        (
+            "Microphones",
+            "--mic",
+            &live.microphones,
+            &live.audio_inputs,
+        ),
+    ] {
+        if list.is_empty() {
+            out.push_str(&format!("{what}: none found\n"));
+        } else {
+            out.push_str(&format!(
+                "{what} ({flag} takes the number, the name or the spec):\n"
+            ));
+            for (i, d) in list.iter().enumerate() {
+                out.push_str(&format!("  {i}  {}  ({})\n", d.description, d.spec));
+            }
+        }
+        out.push_str(&format!(
+            "  other inputs, as {flag} FORMAT:INPUT: {}\n",
+            if inputs.is_empty() {
+                "none".to_string()
+            } else {
+                inputs.join(", ")
+            }
+        ));
+    }
+    out.push_str("  or a media file, played at its own pace\n\n");
+    out
 }
 
 /// The report for people.

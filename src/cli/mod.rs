@@ -3,6 +3,7 @@
 mod devices;
 mod eval;
 mod landmarks;
+mod live;
 mod models;
 mod probe;
 mod render;
@@ -48,8 +49,14 @@ pub enum Command {
     /// The neural engine's weights (LivePortrait): check where you have them, or fetch them
     /// from Hugging Face.
     Models(models::ModelsArgs),
-    /// What the networks can run on here: the CPU (vector instructions, threads) and each GPU
-    /// back end, built in or not, usable or not and why.
+    /// Perform live without a window: the portrait follows the face from a camera for N
+    /// seconds; reports frames captured, shown and dropped, and the camera-to-frame latency.
+    Perform(live::PerformArgs),
+    /// Record a take from a camera (and a microphone) into an MP4 that drives a render like
+    /// any clip.
+    Record(live::RecordArgs),
+    /// What is here: cameras and microphones, and where the networks can run (the CPU's
+    /// vector instructions and threads, each GPU back end, usable or not and why).
     Devices(devices::DevicesArgs),
     /// Read a file's Content Credentials: who made it, how, from what, and whether they
     /// validate (exit 0 valid, 1 none or invalid, 2 unreadable).
@@ -246,6 +253,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Models(args) => models::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Devices(args) => devices::run(args),
+        Command::Perform(args) => live::run_perform(args, &model_source(&cli.models)),
+        Command::Record(args) => live::run_record(args),
         Command::Studio(args) => crate::studio::run(crate::studio::StudioOptions {
             // A project is opened; anything else is added to a new one.
             project: args

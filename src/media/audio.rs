@@ -121,6 +121,16 @@ impl AudioSource {
             ));
         }
         let input = open_input(&path)?;
+        Self::from_input(path, input, format)
+    }
+
+    /// Decode the sound of an input already open: a file, or a microphone of FFmpeg's device
+    /// layer (`path` names it in errors), in `format` (checked by the caller).
+    pub(crate) fn from_input(
+        path: PathBuf,
+        input: ffmpeg::format::context::Input,
+        format: AudioFormat,
+    ) -> Result<Self, MediaError> {
         let stream = input
             .streams()
             .best(MediaType::Audio)

@@ -30,6 +30,8 @@ pub enum MediaError {
         "{path}: the file is cut short ({have} of the {need} bytes it declares; an interrupted download or copy?); use the complete file"
     )]
     Truncated { path: PathBuf, have: u64, need: u64 },
+    #[error("{device}: {reason}")]
+    Device { device: String, reason: String },
     #[error("{path}: {what}: {cause}")]
     Decode {
         path: PathBuf,
@@ -114,6 +116,85 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// An input of FFmpeg's device layer (`FORMAT:INPUT`: `v4l2:/dev/video0`, `pulse:default`,
+/// `lavfi:testsrc2=size=640x480:rate=30`), opened for reading; `stop` set makes a blocked
+/// read return (FFmpeg's interrupt callback), so a capture thread can always be joined.
+pub(crate) fn open_device(
+    format: &str,
+    input: &str,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<ffmpeg::format::context::Input, MediaError> {
+    init();
+    register_devices();
+    let device = format!("{format}:{input}");
+    let err = |reason: String| MediaError::Device {
+        device: device.clone(),
+        reason,
+    };
+    let c_format = std::ffi::CString::new(format).map_err(|_| err("a NUL in its name".into()))?;
+    let c_input = std::ffi::CString::new(input).map_err(|_| err("a NUL in its name".into()))?;
+    // SAFETY: plain FFmpeg calls on pointers they hand out; the context is closed on every
+    // error path, and on success owned by the returned `Input`. The interrupt callback's
+    // opaque pointer is the `AtomicBool` inside `stop`, which the caller keeps alive for as
+    // long as the input (the capture threads hold both and drop the input first).
+    unsafe {
+        let fmt = ffmpeg::ffi::av_find_input_format(c_format.as_ptr());
+        if fmt.is_null() {
+            return Err(err(format!(
+                "FFmpeg here has no input device or format \"{format}\" (`vivant devices` lists what it has)"
+            )));
+        }
+        let mut ps = ffmpeg::ffi::avformat_alloc_context();
+        if ps.is_null() {
+            return Err(err("out of memory".into()));
+        }
+        (*ps).interrupt_callback.callback = Some(interrupted);
+        (*ps).interrupt_callback.opaque = std::sync::Arc::as_ptr(stop) as *mut std::ffi::c_void;
+        let r =
+            ffmpeg::ffi::avformat_open_input(&mut ps, c_input.as_ptr(), fmt, std::ptr::null_mut());
+        if r < 0 {
+            // avformat_open_input frees the context on failure.
+            return Err(err(device_failure(ffmpeg::Error::from(r))));
+        }
+        let r = ffmpeg::ffi::avformat_find_stream_info(ps, std::ptr::null_mut());
+        if r < 0 {
+            ffmpeg::ffi::avformat_close_input(&mut ps);
+            return Err(err(device_failure(ffmpeg::Error::from(r))));
+        }
+        Ok(ffmpeg::format::context::Input::wrap(ps))
+    }
+}
+
+unsafe extern "C" fn interrupted(opaque: *mut std::ffi::c_void) -> std::ffi::c_int {
+    // SAFETY: `open_device` sets `opaque` to an `AtomicBool` that outlives the context.
+    let stop = unsafe { &*(opaque as *const std::sync::atomic::AtomicBool) };
+    stop.load(std::sync::atomic::Ordering::Relaxed) as std::ffi::c_int
+}
+
+/// What went wrong opening a device, in words that say what to do.
+fn device_failure(e: ffmpeg::Error) -> String {
+    use ffmpeg::error::{EACCES, EBUSY, ENODEV, ENOENT};
+    match e {
+        ffmpeg::Error::Other { errno } if errno == EBUSY => {
+            "the device is in use by another program; close it there and try again".into()
+        }
+        ffmpeg::Error::Other { errno } if errno == ENOENT || errno == ENODEV => {
+            "no such device (`vivant devices` lists the cameras and microphones found)".into()
+        }
+        ffmpeg::Error::Other { errno } if errno == EACCES => {
+            "not allowed to open the device (on Linux, add yourself to the `video` or `audio` group)"
+                .into()
+        }
+        e => format!("cannot open it: {e}"),
+    }
+}
+
+/// libavdevice's formats (v4l2, alsa, pulse, lavfi, …) made known to the demuxer lookup.
+pub(crate) fn register_devices() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(ffmpeg::device::register_all);
 }
 
 /// For an MP4/MOV/M4A (ISO base media) file whose top-level boxes run past its end, the size

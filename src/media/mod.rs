@@ -4,6 +4,7 @@
 pub mod audio;
 mod av;
 pub mod image;
+pub mod live;
 pub mod probe;
 pub mod timeline;
 pub mod video;

@@ -134,6 +134,16 @@ pub struct MouthFrame {
 }
 
 impl MouthFrame {
+    /// The mouth of one frame seen live (a camera's), its face found at `face`.
+    pub fn of(img: &RgbImage, face: &Face68, geometry: Arc<MouthGeometry>) -> Self {
+        Self {
+            found: true,
+            skin: skin_colour(img, face),
+            patch: cut(img, face, &geometry),
+            geometry,
+        }
+    }
+
     /// The patch's colour at head-frame point `p` (bilinear), `None` outside it.
     pub fn sample(&self, p: [f32; 2]) -> Option<[f32; 3]> {
         let [x, y] = self.geometry.patch_xy(p);

@@ -18,6 +18,7 @@ use image::RgbImage;
 mod error;
 mod export;
 mod framing;
+pub mod live;
 pub mod note;
 mod performance;
 pub mod settings;

@@ -58,6 +58,15 @@ impl VideoSource {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MediaError> {
         let path = path.as_ref().to_path_buf();
         let input = open_input(&path)?;
+        Self::from_input(path, input)
+    }
+
+    /// Decode an input already open: a file, or a camera of FFmpeg's device layer (`name`
+    /// says which in errors). A camera's frames come with `next_frame`, counted from 0.
+    pub(crate) fn from_input(
+        path: PathBuf,
+        input: ffmpeg::format::context::Input,
+    ) -> Result<Self, MediaError> {
         let stream = input
             .streams()
             .best(MediaType::Video)

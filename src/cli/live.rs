@@ -1,0 +1,301 @@
+//! `vivant perform` (the live loop without a window: a check of a set-up, and what the live
+//! benchmark runs) and `vivant record` (a take from a camera and a microphone, for scripts and
+//! kiosks).
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::CliError;
+use crate::export::take::Take;
+use crate::face::DeviceChoice;
+use crate::media::live::{Camera, DeviceKind, LiveFrame, LiveInput, Microphone};
+use crate::models::ModelSource;
+use crate::motion::{Mode, Strengths};
+use crate::pipeline::live::{LiveSettings, Performer, perform};
+use crate::render::{Backend, SourceFace};
+
+/// Where live pictures and sound come from, as `perform` and `record` take them.
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// The camera: its number or name from `vivant devices`, FORMAT:INPUT for any FFmpeg input
+    /// device (v4l2:/dev/video0, lavfi:testsrc2=size=640x480:rate=30), or a media file played
+    /// at its own pace.
+    #[arg(long, value_name = "DEV")]
+    pub camera: String,
+    /// How long to run, seconds.
+    #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = duration)]
+    pub seconds: f64,
+    /// Print one JSON line instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PerformArgs {
+    /// The portrait (photo or painting); repeat for several pictures of the same face.
+    #[arg(long, value_name = "IMG", required = true)]
+    pub source: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Keep what was shown, as an MP4 at the camera's frame rate.
+    #[arg(short, long, value_name = "OUT.mp4")]
+    pub output: Option<PathBuf>,
+    /// Where the warp engine draws: cpu (the default) or wgpu.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub backend: Backend,
+    /// Paint the inside of the mouth instead of taking it from the camera.
+    #[arg(long)]
+    pub painted_mouth: bool,
+    /// The performer's head roll and eye and mouth opening as they are, not as changes from
+    /// the first face seen.
+    #[arg(long)]
+    pub absolute: bool,
+    /// Follow the face without smoothing (a little less latency, a little more shimmer).
+    #[arg(long)]
+    pub no_smoothing: bool,
+    /// Head-pose strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub pose: f32,
+    /// Expression strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub expression: f32,
+    /// Eye strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub eyes: f32,
+    /// Mouth strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub mouth: f32,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// The microphone: its number or name from `vivant devices`, FORMAT:INPUT
+    /// (pulse:default, lavfi:sine=frequency=220), or a media file's sound played at its pace.
+    #[arg(long, value_name = "DEV")]
+    pub mic: Option<String>,
+    /// The take to write (replaced only when the take is finished).
+    #[arg(short, long, value_name = "OUT.mp4")]
+    pub output: PathBuf,
+}
+
+fn duration(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 24.0 * 3600.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}': a number of seconds, more than 0 (up to a day)"
+        )),
+    }
+}
+
+fn strength(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': a strength is a number from 0 to 2")),
+    }
+}
+
+fn open_camera(text: &str) -> Result<Camera, CliError> {
+    let input = LiveInput::parse(text, DeviceKind::Camera)
+        .map_err(|e| CliError::input(format!("--camera {e}")))?;
+    Camera::open(&input).map_err(|e| CliError::input(format!("--camera: {e}")))
+}
+
+fn open_mic(text: &str) -> Result<Microphone, CliError> {
+    let input = LiveInput::parse(text, DeviceKind::Microphone)
+        .map_err(|e| CliError::input(format!("--mic {e}")))?;
+    Microphone::open(&input).map_err(|e| CliError::input(format!("--mic: {e}")))
+}
+
+fn check_output(
+    path: &std::path::Path,
+    inputs: &[(&str, &std::path::Path)],
+) -> Result<(), CliError> {
+    super::check_outputs(&[path], inputs)?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if !matches!(ext.as_deref(), Some("mp4" | "m4v" | "mov")) {
+        return Err(CliError::input(format!(
+            "-o {}: Vivant writes MP4 video; name it with .mp4 (e.g. {})",
+            path.display(),
+            path.with_extension("mp4").display()
+        )));
+    }
+    Ok(())
+}
+
+pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliError> {
+    for p in &args.source {
+        super::input_file(p)?;
+    }
+    if let Some(out) = &args.output {
+        let inputs: Vec<(&str, &std::path::Path)> = args
+            .source
+            .iter()
+            .map(|p| ("portrait", p.as_path()))
+            .collect();
+        check_output(out, &inputs)?;
+    }
+    let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
+    let mut sources = Vec::new();
+    for p in &args.source {
+        let (image, landmarks68, _) =
+            crate::pipeline::source_face(&analyzer, p).map_err(|e| CliError::of(&e))?;
+        sources.push(SourceFace { image, landmarks68 });
+    }
+    let settings = LiveSettings {
+        mode: if args.absolute {
+            Mode::Absolute
+        } else {
+            Mode::Relative
+        },
+        strengths: Strengths {
+            pose: args.pose,
+            expression: args.expression,
+            eyes: args.eyes,
+            mouth: args.mouth,
+        },
+        backend: args.backend,
+        clip_mouth: !args.painted_mouth,
+        smoothing: !args.no_smoothing,
+    };
+    let still = sources[0].image.clone();
+    let camera = open_camera(&args.live.camera)?;
+    let mut performer = Performer::new(&analyzer, sources, settings);
+    let stop = super::cancel_on_signal();
+    // What was shown, placed by when its camera frame was captured.
+    let mut kept = match &args.output {
+        Some(out) => {
+            let (tx, rx) = std::sync::mpsc::channel::<LiveFrame>();
+            let mut info = camera.info().clone();
+            (info.width, info.height) = still.dimensions();
+            let take = Take::of_frames(rx, &info, None, out)
+                .map_err(|e| CliError::internal(format!("-o {}: {e}", out.display())))?;
+            Some((tx, take))
+        }
+        None => None,
+    };
+    let report = perform(
+        &camera,
+        &mut performer,
+        args.live.seconds,
+        &stop,
+        |drawn, frame| {
+            if let Some((tx, _)) = &kept {
+                let _ = tx.send(LiveFrame {
+                    seq: frame.seq,
+                    image: std::sync::Arc::new(drawn.image.clone()),
+                    captured_s: frame.captured_s,
+                });
+            }
+            Ok(())
+        },
+    )
+    .map_err(|e| CliError::of(&e))?;
+    let written = match kept.take() {
+        Some((tx, take)) => {
+            drop(tx);
+            Some(
+                take.stop()
+                    .map_err(|e| CliError::internal(format!("writing what was shown: {e}")))?,
+            )
+        }
+        None => None,
+    };
+    if args.live.json {
+        let text = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        println!(
+            "{}: {}×{}; {:.1} s: {} frames captured, {} shown, {} dropped; {:.1} frames/s shown; camera to frame {:.0} ms (median), {:.0} ms (95th percentile){}",
+            report.camera,
+            report.width,
+            report.height,
+            report.seconds,
+            report.frames_captured,
+            report.frames_shown,
+            report.frames_dropped,
+            report.fps,
+            report.latency_ms.p50,
+            report.latency_ms.p95,
+            if report.frames_without_face > 0 {
+                format!("; no face in {} of them", report.frames_without_face)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(why) = &report.camera_ended {
+        eprintln!(
+            "note: the camera stopped after {:.1} s: {why}",
+            report.seconds
+        );
+    }
+    if stop.load(Ordering::Relaxed) {
+        eprintln!("note: stopped early");
+    }
+    if let Some(w) = written {
+        eprintln!(
+            "wrote {}: {} frames, {:.2} s",
+            w.file.path.display(),
+            w.file.frames,
+            w.file.duration_s
+        );
+    }
+    if report.frames_shown == 0 {
+        return Err(CliError::input(format!(
+            "{}: no frame came from the camera in {:.1} s",
+            report.camera, report.seconds
+        )));
+    }
+    Ok(())
+}
+
+pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
+    check_output(&args.output, &[])?;
+    let camera = open_camera(&args.live.camera)?;
+    let mic = args.mic.as_deref().map(open_mic).transpose()?;
+    let stop = super::cancel_on_signal();
+    let take = Take::start(&camera, mic.as_ref(), &args.output)
+        .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
+    // Ctrl-C ends the take early and keeps it.
+    while take.seconds() < args.live.seconds && !stop.load(Ordering::Relaxed) && take.running() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let report = take
+        .stop()
+        .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
+    if args.live.json {
+        let text = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        eprintln!(
+            "wrote {}: {} frames, {:.2} s, {}×{}; {}",
+            report.file.path.display(),
+            report.file.frames,
+            report.file.duration_s,
+            report.file.width,
+            report.file.height,
+            report
+                .file
+                .audio
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "no sound".into())
+        );
+    }
+    if let Some(why) = &report.camera_lost {
+        eprintln!("note: the camera was lost part way ({why}); the take so far is kept");
+    }
+    if let Some(why) = &report.microphone_lost {
+        eprintln!("note: the microphone was lost part way ({why}); silence after it");
+    }
+    if stop.load(Ordering::Relaxed) {
+        eprintln!("note: stopped early; the take so far is kept");
+    }
+    Ok(())
+}

@@ -1,0 +1,343 @@
+//! Recording a take: a camera's frames and a microphone's sound into an MP4, through the same
+//! writer as an export (a temporary file renamed into place when the take is finished).
+//!
+//! Both are placed by when they were captured, on the live clock, from the moment the take
+//! started: frame k of the video is the camera frame captured nearest `k / fps` seconds in
+//! (held when the camera skipped one), and the sound starts at the same instant (cut before
+//! it, silence where the microphone started later), so picture and sound line up however
+//! differently the two devices started or buffer. A camera or microphone lost part way ends
+//! the picture or pads the sound; what was recorded is kept.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use image::RgbImage;
+use serde::Serialize;
+
+use super::{ExportError, ExportReport, Mp4Settings, Mp4Writer};
+use crate::media::live::{
+    Camera, CameraInfo, EndProbe, Ended, LiveFrame, MIC_FORMAT, Microphone, SoundChunk, now_s,
+};
+use crate::media::{AudioFormat, MediaError, SampleSource};
+
+/// What was recorded.
+#[derive(Clone, Debug, Serialize)]
+pub struct TakeReport {
+    #[serde(flatten)]
+    pub file: ExportReport,
+    /// Camera frames that went into the take.
+    pub frames_captured: u64,
+    /// Why the camera or the microphone stopped before the take did, if one did.
+    pub camera_lost: Option<String>,
+    pub microphone_lost: Option<String>,
+}
+
+/// A take being recorded; `stop` finishes the file.
+pub struct Take {
+    path: PathBuf,
+    started_s: f64,
+    stop: Arc<AtomicBool>,
+    /// Set when dropped unfinished: the file is not written.
+    abandon: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<(ExportReport, u64), ExportError>>>,
+    camera_ended: EndProbe,
+    mic_ended: EndProbe,
+}
+
+impl Take {
+    /// Start recording `camera` (and `mic`) into `path`, replaced only when the take is
+    /// finished.
+    pub fn start(
+        camera: &Camera,
+        mic: Option<&Microphone>,
+        path: &Path,
+    ) -> Result<Self, ExportError> {
+        let info = camera.info().clone();
+        let frames = camera.tap();
+        let mut take = Self::of_frames(frames, &info, mic, path)?;
+        take.camera_ended = camera.end_probe();
+        Ok(take)
+    }
+
+    /// Record `frames` (a camera's, or what was drawn from them), `info` their size and
+    /// nominal rate, with `mic`'s sound.
+    pub fn of_frames(
+        frames: Receiver<LiveFrame>,
+        info: &CameraInfo,
+        mic: Option<&Microphone>,
+        path: &Path,
+    ) -> Result<Self, ExportError> {
+        let started_s = now_s();
+        let sound = mic.map(|m| m.tap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let abandon = Arc::new(AtomicBool::new(false));
+        let mut settings = Mp4Settings::new(
+            info.width,
+            info.height,
+            crate::pipeline::settings::rational_rate(info.fps),
+        );
+        // A take is source material: nearly transparent, and cheap enough to encode beside the
+        // live view on two cores.
+        settings.crf = 18;
+        settings.preset = "veryfast".into();
+        settings.comment = Some(format!("Vivant take from {}", info.label));
+        let audio: Option<Box<dyn SampleSource + Send>> = sound.map(|rx| {
+            Box::new(TakeSound::new(rx, started_s, stop.clone())) as Box<dyn SampleSource + Send>
+        });
+        let fps = info.fps;
+        // FFmpeg's encoder stays on the take's thread; it says whether the file could be
+        // started before recording.
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let thread = {
+            let (stop, abandon, path) = (stop.clone(), abandon.clone(), path.to_path_buf());
+            std::thread::Builder::new()
+                .name("take".into())
+                .spawn(move || {
+                    let writer = match Mp4Writer::create(&path, settings, audio) {
+                        Ok(w) => {
+                            let _ = started_tx.send(Ok(()));
+                            w
+                        }
+                        Err(e) => {
+                            let _ = started_tx.send(Err(e));
+                            return Err(ExportError::Encode {
+                                what: "the take",
+                                reason: "it could not be started".into(),
+                            });
+                        }
+                    };
+                    record(writer, frames, started_s, fps, &stop, &abandon)
+                })
+                .map_err(|e| ExportError::Encode {
+                    what: "the take",
+                    reason: format!("cannot start its thread: {e}"),
+                })?
+        };
+        started.recv().unwrap_or_else(|_| {
+            Err(ExportError::Encode {
+                what: "the take",
+                reason: "its thread stopped while starting".into(),
+            })
+        })?;
+        let camera_ended: EndProbe = Box::new(|| None);
+        let mic_ended: EndProbe = match mic {
+            Some(m) => m.end_probe(),
+            None => Box::new(|| None),
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            started_s,
+            stop,
+            abandon,
+            thread: Some(thread),
+            camera_ended,
+            mic_ended,
+        })
+    }
+
+    /// Seconds recorded so far.
+    pub fn seconds(&self) -> f64 {
+        now_s() - self.started_s
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Still recording (false once the camera stopped).
+    pub fn running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Finish the take and write the file.
+    pub fn stop(mut self) -> Result<TakeReport, ExportError> {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.take();
+        let (file, frames_captured) = match thread.map(|t| t.join()) {
+            Some(Ok(r)) => r?,
+            _ => {
+                return Err(ExportError::Encode {
+                    what: "the take",
+                    reason: "its thread stopped unexpectedly".into(),
+                });
+            }
+        };
+        Ok(TakeReport {
+            file,
+            frames_captured,
+            camera_lost: lost((self.camera_ended)()),
+            microphone_lost: lost((self.mic_ended)()),
+        })
+    }
+}
+
+impl Drop for Take {
+    fn drop(&mut self) {
+        // Dropped without `stop`: the writer is dropped unfinished, leaving no file.
+        if let Some(t) = self.thread.take() {
+            self.abandon.store(true, Ordering::Relaxed);
+            self.stop.store(true, Ordering::Relaxed);
+            let _ = t.join();
+        }
+    }
+}
+
+fn lost(e: Option<Ended>) -> Option<String> {
+    match e {
+        Some(Ended::Lost(why)) => Some(why),
+        _ => None,
+    }
+}
+
+/// The picture: each camera frame into the output frame nearest its capture time, the last
+/// one held over frames the camera skipped.
+fn record(
+    mut writer: Mp4Writer,
+    frames: Receiver<LiveFrame>,
+    started_s: f64,
+    fps: f64,
+    stop: &AtomicBool,
+    abandon: &AtomicBool,
+) -> Result<(ExportReport, u64), ExportError> {
+    let slot = |t: f64| ((t - started_s) * fps).round().max(0.0) as u64;
+    let mut written = 0u64;
+    let mut pending: Option<(u64, Arc<RgbImage>)> = None;
+    let mut taken = 0u64;
+    let mut end_slot = None;
+    let abandoned = || ExportError::Encode {
+        what: "the take",
+        reason: "abandoned".into(),
+    };
+    loop {
+        if abandon.load(Ordering::Relaxed) {
+            return Err(abandoned());
+        }
+        let frame = match frames.recv_timeout(Duration::from_millis(50)) {
+            Ok(f) => Some(f),
+            Err(RecvTimeoutError::Timeout) => None,
+            // The camera stopped: the take ends with its last frame.
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        if stop.load(Ordering::Relaxed) && end_slot.is_none() {
+            end_slot = Some(slot(now_s()));
+        }
+        if let Some(f) = frame {
+            let k = slot(f.captured_s);
+            if end_slot.is_some_and(|e| k >= e) {
+                break;
+            }
+            taken += 1;
+            if let Some((pk, img)) = pending.take_if(|(pk, _)| *pk != k) {
+                // Everything up to the new frame's slot shows the pending one.
+                while written < k.max(pk + 1) {
+                    writer.write_frame(&img)?;
+                    written += 1;
+                }
+            }
+            pending = Some((k, f.image));
+        } else if end_slot.is_some() {
+            break;
+        }
+    }
+    if let Some((pk, img)) = pending {
+        let end = end_slot.unwrap_or(pk + 1).max(pk + 1).max(written + 1);
+        while written < end {
+            writer.write_frame(&img)?;
+            written += 1;
+        }
+    }
+    // The picture is done (stopped, or the camera gone): the sound is taken as far as it was
+    // heard, not waited for.
+    stop.store(true, Ordering::Relaxed);
+    if abandon.load(Ordering::Relaxed) {
+        return Err(abandoned());
+    }
+    Ok((writer.finish()?, taken))
+}
+
+/// The microphone's sound from the instant the take started, read by the writer as the
+/// picture advances (it waits for sound not yet heard, until the take is stopped).
+struct TakeSound {
+    rx: Receiver<SoundChunk>,
+    started_s: f64,
+    stop: Arc<AtomicBool>,
+    queue: Vec<f32>,
+    at: usize,
+    /// The first chunk has been lined up with the take's start.
+    aligned: bool,
+}
+
+impl TakeSound {
+    fn new(rx: Receiver<SoundChunk>, started_s: f64, stop: Arc<AtomicBool>) -> Self {
+        Self {
+            rx,
+            started_s,
+            stop,
+            queue: Vec::new(),
+            at: 0,
+            aligned: false,
+        }
+    }
+
+    fn push(&mut self, chunk: SoundChunk) {
+        let ch = MIC_FORMAT.channels as usize;
+        let mut samples = chunk.samples;
+        if !self.aligned {
+            self.aligned = true;
+            let lead = ((chunk.start_s - self.started_s) * MIC_FORMAT.sample_rate as f64).round()
+                as i64
+                * ch as i64;
+            if lead > 0 {
+                self.queue.extend(std::iter::repeat_n(0.0, lead as usize));
+            } else {
+                let cut = (-lead as usize).min(samples.len());
+                samples.drain(..cut);
+                if samples.is_empty() {
+                    // Wholly before the start: the next chunk is lined up instead.
+                    self.aligned = false;
+                    return;
+                }
+            }
+        }
+        if self.at > 0 {
+            self.queue.drain(..self.at);
+            self.at = 0;
+        }
+        self.queue.extend(samples);
+    }
+}
+
+impl SampleSource for TakeSound {
+    fn format(&self) -> AudioFormat {
+        MIC_FORMAT
+    }
+
+    fn read(&mut self, out: &mut [f32]) -> Result<usize, MediaError> {
+        loop {
+            let have = self.queue.len() - self.at;
+            if have > 0 {
+                let n = have.min(out.len());
+                out[..n].copy_from_slice(&self.queue[self.at..self.at + n]);
+                self.at += n;
+                return Ok(n);
+            }
+            // Once stopped, only what was heard already is taken.
+            let next = if self.stop.load(Ordering::Relaxed) {
+                self.rx
+                    .try_recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                self.rx.recv_timeout(Duration::from_millis(20))
+            };
+            match next {
+                Ok(chunk) => self.push(chunk),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(0),
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Performing live: the newest camera frame is tracked (the detector only when the face was
+//! lost, the mesh from the last frame's otherwise), smoothed with a low-latency filter,
+//! retargeted onto the portrait and drawn by the warp engine, on the CPU or with wgpu. A
+//! frame that arrives while another is being drawn replaces the one waiting; whatever cannot
+//! be drawn in time is dropped, never queued, so what is shown is always the newest face.
+//!
+//! The first face seen is the performer's rest pose (relative motion is measured from it);
+//! `Performer::rest` takes the next one instead. The inside of the mouth comes from the
+//! camera, cut in the head's frame as the clip's mouths are (`motion::mouth`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use image::RgbImage;
+use serde::Serialize;
+
+use super::PipelineError;
+use crate::face::Analyzer;
+use crate::geometry::Face68;
+use crate::media::live::{Camera, Ended, LiveFrame, Newest, now_s};
+use crate::motion::mouth::{MouthFrame, MouthGeometry};
+use crate::motion::{Landmarks68From, Mode, OneEuro, OneEuroState, Strengths, Tracker};
+use crate::render::{
+    Backend, Drive, Engine, EngineKind, SourceFace, TrackEntry, Transfer, WarpKind,
+};
+
+/// How the live view carries the performer onto the portrait.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveSettings {
+    pub mode: Mode,
+    pub strengths: Strengths,
+    pub backend: Backend,
+    /// The inside of the portrait's mouth from the camera's (else painted).
+    pub clip_mouth: bool,
+    /// Smooth the tracked points (a filter that lags less than a frame at 30 fps).
+    pub smoothing: bool,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Relative,
+            strengths: Strengths::default(),
+            backend: Backend::Cpu,
+            clip_mouth: true,
+            smoothing: true,
+        }
+    }
+}
+
+/// The One-Euro filter set for live use: a higher resting cutoff than the export's (1.5 Hz),
+/// so a still head is steady yet the portrait keeps up within a frame when it moves.
+const LIVE_SMOOTHING: OneEuro = OneEuro {
+    min_cutoff: 3.0,
+    beta: 0.05,
+    d_cutoff: 1.0,
+};
+
+/// The face on the portrait, from one camera frame at a time.
+pub struct Performer<'a> {
+    tracker: Tracker<'a>,
+    sources: Vec<SourceFace>,
+    settings: LiveSettings,
+    /// Prepared once the rest pose is seen.
+    engine: Option<Box<dyn Engine>>,
+    mouth: Option<Arc<MouthGeometry>>,
+    filter: Vec<OneEuroState>,
+    last_s: Option<f64>,
+    rest_next: bool,
+}
+
+/// One drawn live frame.
+pub struct Drawn {
+    pub image: RgbImage,
+    /// The performer's face in the camera frame (`None`: not found; the portrait holds its
+    /// last pose).
+    pub face: Option<Face68>,
+}
+
+impl<'a> Performer<'a> {
+    pub fn new(analyzer: &'a Analyzer, sources: Vec<SourceFace>, settings: LiveSettings) -> Self {
+        Self {
+            tracker: Tracker::new(analyzer, Landmarks68From::Mesh, 0.5),
+            sources,
+            settings,
+            engine: None,
+            mouth: None,
+            filter: Vec::new(),
+            last_s: None,
+            rest_next: true,
+        }
+    }
+
+    /// The next face seen becomes the rest pose.
+    pub fn rest(&mut self) {
+        self.rest_next = true;
+    }
+
+    /// The portrait moved as `frame`'s face moves.
+    pub fn draw(&mut self, frame: &LiveFrame) -> Result<Drawn, PipelineError> {
+        let seen = self.tracker.step(&frame.image)?;
+        let Some(seen) = seen else {
+            // Lost: the portrait holds still (its last frame is what the caller shows).
+            self.filter.clear();
+            return Ok(Drawn {
+                image: self.still(),
+                face: None,
+            });
+        };
+        let face = self.smooth(seen.landmarks68, frame.captured_s);
+        if self.rest_next || self.engine.is_none() {
+            self.prepare(&face)?;
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return Ok(Drawn {
+                image: self.still(),
+                face: Some(face),
+            });
+        };
+        let track = self
+            .mouth
+            .as_ref()
+            .map(|geometry| TrackEntry::new(MouthFrame::of(&frame.image, &face, geometry.clone())));
+        let drive = Drive {
+            face,
+            track,
+            controls: None,
+        };
+        let image = engine.render(&drive)?.image;
+        Ok(Drawn {
+            image,
+            face: Some(face),
+        })
+    }
+
+    /// The first portrait as it is (before a face is seen).
+    pub fn still(&self) -> RgbImage {
+        self.sources
+            .first()
+            .map(|s| s.image.clone())
+            .unwrap_or_default()
+    }
+
+    fn prepare(&mut self, rest: &Face68) -> Result<(), PipelineError> {
+        let kind = WarpKind {
+            backend: self.settings.backend,
+            clip_mouth: self.settings.clip_mouth,
+        };
+        let transfer = Transfer {
+            mode: self.settings.mode,
+            strengths: self.settings.strengths,
+            reference: Some(*rest),
+            reference_track: None,
+        };
+        self.engine = Some(kind.prepare(self.sources.clone(), &transfer)?);
+        self.mouth = self
+            .settings
+            .clip_mouth
+            .then(|| Arc::new(MouthGeometry::of(rest)));
+        self.rest_next = false;
+        Ok(())
+    }
+
+    fn smooth(&mut self, face: Face68, t: f64) -> Face68 {
+        if !self.settings.smoothing {
+            return face;
+        }
+        let dt = self.last_s.map(|l| t - l);
+        self.last_s = Some(t);
+        let mut out = face;
+        let n = out.len();
+        if self.filter.len() != n * 2 {
+            self.filter = vec![OneEuroState::default(); n * 2];
+        }
+        for (i, p) in out.iter_mut().enumerate() {
+            for (k, v) in p.iter_mut().enumerate() {
+                *v = LIVE_SMOOTHING.step(&mut self.filter[i * 2 + k], dt, *v as f64) as f32;
+            }
+        }
+        out
+    }
+}
+
+/// Latency percentiles, milliseconds.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+}
+
+/// What a live run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LiveReport {
+    pub camera: String,
+    pub width: u32,
+    pub height: u32,
+    pub seconds: f64,
+    pub frames_captured: u64,
+    pub frames_shown: u64,
+    /// Captured but never drawn: a newer frame had come by the time the last was drawn.
+    pub frames_dropped: u64,
+    /// Frames shown per second.
+    pub fps: f64,
+    /// Capture → frame ready, over the frames shown.
+    pub latency_ms: Percentiles,
+    /// Frames shown in which no face was found.
+    pub frames_without_face: u64,
+    /// Why the camera stopped before the time was up, if it did.
+    pub camera_ended: Option<String>,
+}
+
+/// Run the live loop for `seconds` (or until `stop`, or the camera ends), handing each drawn
+/// frame to `show` with the camera frame it came from.
+pub fn perform(
+    camera: &Camera,
+    performer: &mut Performer<'_>,
+    seconds: f64,
+    stop: &AtomicBool,
+    mut show: impl FnMut(&Drawn, &LiveFrame) -> Result<(), PipelineError>,
+) -> Result<LiveReport, PipelineError> {
+    let start = now_s();
+    let captured_before = camera.captured();
+    let mut latencies = Vec::new();
+    let mut last: Option<u64> = None;
+    let mut first_seq = None;
+    let mut without_face = 0;
+    let mut ended = None;
+    while now_s() - start < seconds && !stop.load(Ordering::Relaxed) {
+        let frame = match camera.newest_after(last, Duration::from_millis(100)) {
+            Newest::Frame(f) => f,
+            Newest::Waiting => continue,
+            Newest::Ended(e) => {
+                ended = Some(e);
+                break;
+            }
+        };
+        first_seq.get_or_insert(frame.seq);
+        last = Some(frame.seq);
+        let drawn = performer.draw(&frame)?;
+        latencies.push((now_s() - frame.captured_s) * 1000.0);
+        if drawn.face.is_none() {
+            without_face += 1;
+        }
+        show(&drawn, &frame)?;
+    }
+    let elapsed = now_s() - start;
+    // Frames from the first one taken to the last one captured.
+    let captured = match first_seq {
+        Some(f) => camera.captured().saturating_sub(f),
+        None => camera.captured() - captured_before,
+    };
+    let shown = latencies.len() as u64;
+    latencies.sort_by(f64::total_cmp);
+    let pick = |q: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((latencies.len() - 1) as f64 * q).round() as usize;
+        latencies[i]
+    };
+    let info = camera.info();
+    Ok(LiveReport {
+        camera: info.label.clone(),
+        width: info.width,
+        height: info.height,
+        seconds: elapsed,
+        frames_captured: captured,
+        frames_shown: shown,
+        frames_dropped: captured.saturating_sub(shown),
+        fps: shown as f64 / elapsed.max(1e-9),
+        latency_ms: Percentiles {
+            p50: pick(0.5),
+            p95: pick(0.95),
+        },
+        frames_without_face: without_face,
+        camera_ended: match ended {
+            Some(Ended::Lost(why)) => Some(why),
+            Some(Ended::Finished) => Some("the camera's input came to its end".into()),
+            None => None,
+        },
+    })
+}

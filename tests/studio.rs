@@ -2097,3 +2097,97 @@ fn the_export_shows_frames_done_and_time_left() {
         .unwrap();
     assert_eq!(finished.as_ref().expect("exported").frames, 50);
 }
+
+/// Perform at the small window sizes: a still face standing in for the camera (a picture
+/// looped through FFmpeg's lavfi, so the snapshot holds still) and a tone for the microphone;
+/// the portrait is shown live with the camera's picture and the level beside it. Then a take:
+/// R counts in and records, R again stops; the take is written with its sound, listed, made
+/// the driving clip, renamed, removed and brought back by Undo.
+#[test]
+fn perform_shows_the_portrait_live_and_records_a_take() {
+    perform_at(1024.0, 700.0, true);
+}
+
+#[test]
+fn perform_holds_at_1280_by_720() {
+    perform_at(1280.0, 720.0, false);
+}
+
+fn perform_at(w: f32, h_px: f32, record: bool) {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = studio_sized(dir.path(), None, vec2(w, h_px));
+        ready_source(&mut h, "tanguy.png");
+        h.state_mut().perform.devices = vivant::studio::app::LiveDevices {
+            // Relative to the package (the tests' working folder), so the snapshot shows the
+            // same text in any clone.
+            camera: "lavfi:movie=tests/fixtures/grace_hopper.jpg,loop=loop=-1:size=1,fps=10".into(),
+            mic: "lavfi:sine=frequency=440".into(),
+        };
+        h.state_mut().open_perform();
+        h.state_mut().start_live();
+        assert!(h.state().perform.live.is_some(), "the camera did not start");
+        wait_for(&mut h, "a live frame", |a| a.perform.shown_seq.is_some());
+        let texture = h
+            .state()
+            .perform
+            .texture
+            .as_ref()
+            .expect("live picture")
+            .size();
+        let portrait = h.state().sources[0]
+            .image
+            .as_ref()
+            .expect("portrait")
+            .dimensions();
+        assert_eq!(texture, [portrait.0 as usize, portrait.1 as usize]);
+        h.snapshot_options(format!("studio_perform_{w}x{h_px}"), &snapshot_options());
+        if !record {
+            return;
+        }
+        // A take.
+        h.key_press(Key::R);
+        h.step();
+        assert!(
+            h.state().perform.count_in.is_some(),
+            "R starts the count-in"
+        );
+        wait_for(&mut h, "the count-in", |a| a.perform.take.is_some());
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(1200) {
+            h.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        h.key_press(Key::R);
+        h.step();
+        assert_eq!(h.state().project.takes.len(), 1, "the take is listed");
+        let take = h.state().project.takes[0].path.clone();
+        assert_eq!(h.state().project.driving.as_ref(), Some(&take));
+        assert!(
+            take.starts_with(dir.path().join("takes")),
+            "{}",
+            take.display()
+        );
+        let p = ffprobe(&take);
+        let streams = p["streams"].as_array().expect("streams");
+        assert!(
+            streams.iter().any(|s| s["codec_type"] == "audio"),
+            "no sound"
+        );
+        let seconds: f64 = p["format"]["duration"]
+            .as_str()
+            .and_then(|d| d.parse().ok())
+            .expect("duration");
+        assert!((1.0..2.0).contains(&seconds), "{seconds} s");
+        h.state_mut().rename_take(0, "First try");
+        assert_eq!(h.state().project.takes[0].name, "First try");
+        h.state_mut().remove_take(0);
+        assert!(h.state().project.takes.is_empty());
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.step();
+        assert_eq!(h.state().project.takes[0].name, "First try");
+        assert!(take.exists(), "removing a take leaves its file");
+        h.state_mut().stop_live();
+        assert!(h.state().perform.live.is_none());
+    }
+}

@@ -29,6 +29,8 @@ pub enum Command {
     ClearRange,
     ToggleLandmarks,
     FitToWindow,
+    Perform,
+    Record,
     CommandPalette,
     Help,
 }
@@ -72,7 +74,7 @@ const fn plain(key: Key) -> KeyboardShortcut {
 }
 
 impl Command {
-    pub const ALL: [Command; 24] = [
+    pub const ALL: [Command; 26] = [
         Command::NewProject,
         Command::OpenProject,
         Command::SaveProject,
@@ -95,6 +97,8 @@ impl Command {
         Command::ClearRange,
         Command::ToggleLandmarks,
         Command::FitToWindow,
+        Command::Perform,
+        Command::Record,
         Command::CommandPalette,
         Command::Help,
     ];
@@ -214,6 +218,18 @@ impl Command {
                 Transport,
             ),
             Command::FitToWindow => ("Fit to window", "Show the whole picture", &[], Transport),
+            Command::Perform => (
+                "Perform live",
+                "The portrait follows your face from the camera; record takes to drive it",
+                &[],
+                Anywhere,
+            ),
+            Command::Record => (
+                "Record / stop take",
+                "Record a take from the camera and microphone after a 3-2-1 count-in, or stop it",
+                const { &[plain(Key::R)] },
+                Transport,
+            ),
             Command::CommandPalette => (
                 "Command palette…",
                 "Find any command by typing its name",

@@ -36,6 +36,16 @@ pub struct Project {
     pub audio: Option<PathBuf>,
     #[serde(default)]
     pub settings: RenderSettings,
+    /// Takes recorded in Perform, newest last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub takes: Vec<TakeEntry>,
+}
+
+/// A take recorded in Perform: its file and the name the user gave it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TakeEntry {
+    pub path: PathBuf,
+    pub name: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -309,6 +319,9 @@ impl Project {
         }
         self.driving = self.driving.as_deref().map(&f);
         self.audio = self.audio.as_deref().map(&f);
+        for t in &mut self.takes {
+            t.path = f(&t.path);
+        }
     }
 }
 
@@ -364,6 +377,30 @@ mod tests {
 
     /// A pipe named like a project is refused at once (reading it would block the studio
     /// before its window opens), and so is a folder.
+    /// Takes are saved beside the project, relative to it, and come back absolute with their
+    /// names; a project without takes writes no `takes` key (older Vivants read it as before).
+    #[test]
+    fn takes_are_saved_relative_to_the_project() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("p.vivant");
+        let take = dir.path().join("p takes/take-1.mp4");
+        let p = Project {
+            takes: vec![TakeEntry {
+                path: take.clone(),
+                name: "First try".into(),
+            }],
+            ..Project::default()
+        };
+        p.save(&file).expect("save");
+        let text = std::fs::read_to_string(&file).expect("read");
+        assert!(text.contains("\"p takes/take-1.mp4\""), "{text}");
+        let back = Project::load(&file).expect("load");
+        assert_eq!(back.takes, p.takes);
+        Project::default().save(&file).expect("save");
+        let text = std::fs::read_to_string(&file).expect("read");
+        assert!(!text.contains("takes"), "{text}");
+    }
+
     #[test]
     fn a_pipe_or_a_folder_is_not_read_as_a_project() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -37,6 +37,7 @@ impl StudioApp {
         for event in self.worker.poll() {
             self.on_event(event);
         }
+        self.perform_tick();
         if self.preview.prepare_due.is_some_and(|t| now >= t) {
             self.preview.prepare_due = None;
             self.prepare_preview();

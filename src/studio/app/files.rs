@@ -247,7 +247,7 @@ impl StudioApp {
 
     /// A small JSON file in the state folder (`None` when it is missing or unreadable:
     /// remembered choices are not worth a warning).
-    fn read_state<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+    pub(super) fn read_state<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
         let text = std::fs::read_to_string(self.state_dir()?.join(name)).ok()?;
         serde_json::from_str(&text).ok()
     }

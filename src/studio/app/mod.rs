@@ -2,8 +2,8 @@
 //! Every action the window offers is a method here, so a dropped file, a menu item and a test
 //! all go through the same code. The state's types are in `state`; the actions are grouped by
 //! concern in the files beside this one: `media`, `preview`, `history`, `settings`, `engine`,
-//! `landmarks`, `transport`, `export`, `download`, `files`, `choose`, `actions` (the command
-//! table's), `events` (the worker's results).
+//! `landmarks`, `transport`, `export`, `download`, `files`, `choose`, `perform` (the live
+//! camera and takes), `actions` (the command table's), `events` (the worker's results).
 
 mod actions;
 mod choose;
@@ -15,6 +15,7 @@ mod files;
 mod history;
 mod landmarks;
 mod media;
+mod perform;
 mod preview;
 mod settings;
 mod state;
@@ -22,6 +23,7 @@ mod transport;
 
 pub use self::choose::{PathPrompt, Purpose, complete, entries};
 pub use self::download::{DOWNLOAD_LABEL, DOWNLOAD_TIP};
+pub use self::perform::{COUNT_IN, LiveDevices, LiveSession, LiveShown, PerformState};
 pub use self::state::*;
 
 use crate::geometry::Face68;
@@ -87,6 +89,8 @@ pub struct StudioApp {
     own_signer: Option<crate::export::credentials::Signer>,
     /// Whether a GPU can draw the warp (its name, or why not); `None` until probed.
     pub gpu: Option<Result<String, crate::render::GpuError>>,
+    /// Perform: the camera, the live view, takes being recorded.
+    pub perform: PerformState,
     /// Where the neural engine's networks can run here; `None` until probed.
     pub compute: Option<crate::devices::ComputeReport>,
 }
@@ -160,6 +164,7 @@ impl StudioApp {
             own_signer: None,
             gpu: None,
             compute: None,
+            perform: PerformState::default(),
         };
         // Once, in the background: is there a GPU for the warp, and for the networks?
         app.worker.send(Job::ProbeGpu);
@@ -171,6 +176,7 @@ impl StudioApp {
         app.weights = app.read_weights();
         app.own_signer = app.read_own_signer();
         app.layout.panels = app.read_panels();
+        app.perform.devices = app.read_live_devices();
         let autosave = app.autosave_path().filter(|p| p.exists());
         if let Some(path) = options.project.clone() {
             app.open_project(&path);

@@ -242,14 +242,16 @@ pub enum View {
     Source,
     Driving,
     Result,
+    Perform,
 }
 
 impl View {
-    pub const ALL: [(View, &'static str); 4] = [
+    pub const ALL: [(View, &'static str); 5] = [
         (View::SideBySide, "Side by side"),
         (View::Source, "Source"),
         (View::Driving, "Driving"),
         (View::Result, "Result"),
+        (View::Perform, "Perform"),
     ];
 
     /// What the view shows, for its tooltip.
@@ -259,6 +261,7 @@ impl View {
             View::Source => "The portrait alone, large, for correcting its landmarks",
             View::Driving => "The driving clip's frame alone, with its tracked face",
             View::Result => "The animated result alone",
+            View::Perform => "The portrait follows your face from the camera, live; record takes",
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
 fn shortcuts(ui: &mut egui::Ui) {
     ui.label(
         RichText::new(
-            "Plain keys (Space, arrows, J/K/L, I/O) work when no text field is being typed in.",
+            "Plain keys (Space, arrows, J/K/L, I/O, R) work when no text field is being typed in.",
         )
         .weak(),
     );

@@ -17,6 +17,10 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     egui::ScrollArea::vertical()
         .id_salt("inspector")
         .show(ui, |ui| {
+            if app.layout.view == crate::studio::app::View::Perform {
+                super::perform::inspector(app, ui);
+                ui.separator();
+            }
             motion(app, ui);
             ui.separator();
             voice(app, ui);

@@ -6,6 +6,7 @@ mod help;
 mod inspector;
 mod palette;
 mod path_prompt;
+mod perform;
 mod preview;
 mod sources;
 mod timeline;
@@ -204,6 +205,10 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
             )
             .on_hover_text(Command::ToggleLandmarks.tooltip(ui.ctx()));
             item(app, ui, Command::FitToWindow);
+        });
+        ui.menu_button("Perform", |ui| {
+            item(app, ui, Command::Perform);
+            item(app, ui, Command::Record);
         });
         ui.menu_button("Help", |ui| {
             item(app, ui, Command::Help);

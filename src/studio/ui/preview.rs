@@ -66,12 +66,13 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         View::Source => source_view(app, ui, area),
         View::Driving => driving_view(app, ui, area),
         View::Result => result_view(app, ui, area),
+        View::Perform => super::perform::view(app, ui, area),
     }
 }
 
 /// A view's caption over `area`, cut short with "…" to the view's width (a long file name
 /// never runs into the next view's caption).
-fn caption(ui: &egui::Ui, area: Rect, text: &str) -> Rect {
+pub(super) fn caption(ui: &egui::Ui, area: Rect, text: &str) -> Rect {
     let mut job = egui::text::LayoutJob::simple_singleline(
         text.to_string(),
         egui::FontId::proportional(13.0),
@@ -84,7 +85,7 @@ fn caption(ui: &egui::Ui, area: Rect, text: &str) -> Rect {
     Rect::from_min_max(area.min + vec2(0.0, 20.0), area.max)
 }
 
-fn placeholder(ui: &egui::Ui, area: Rect, text: &str) {
+pub(super) fn placeholder(ui: &egui::Ui, area: Rect, text: &str) {
     ui.painter()
         .rect_filled(area, 4.0, ui.visuals().extreme_bg_color);
     // Wrapped to the view's width, centred: a narrow view shows all of it.

@@ -1,0 +1,470 @@
+//! Perform: the portrait follows the user's face from a camera, live, and a take (camera and
+//! microphone) is recorded into the project's folder and becomes the driving clip.
+//!
+//! The live loop (`pipeline::live`) runs on a thread of its own for as long as the camera is
+//! on; the window shows the newest frame it drew, and the camera's own picture small beside
+//! it. Record counts in 3-2-1 and records through `export::take` from the same camera, so the
+//! take is exactly what was performed. The camera and microphone chosen are remembered.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use egui::TextureHandle;
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use super::{Severity, StudioApp, View, file_name};
+use crate::export::take::Take;
+use crate::face::Analyzer;
+use crate::media::live::{Camera, DeviceKind, DeviceList, LiveInput, Microphone, list_devices};
+use crate::models::ModelSource;
+use crate::pipeline::live::{LiveReport, LiveSettings, Performer, perform};
+use crate::render::{Backend, EngineSettings, SourceFace};
+use crate::studio::project::TakeEntry;
+
+/// How long Record counts in.
+pub const COUNT_IN: Duration = Duration::from_secs(3);
+
+/// The camera and microphone last used (remembered between sessions).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveDevices {
+    pub camera: String,
+    /// Empty: no microphone (a silent take).
+    pub mic: String,
+}
+
+/// Perform's state.
+#[derive(Default)]
+pub struct PerformState {
+    pub devices: LiveDevices,
+    /// The cameras and microphones found, listed when Perform is opened.
+    pub found: Option<DeviceList>,
+    pub live: Option<LiveSession>,
+    /// Recording starts at this instant (the count-in runs until then).
+    pub count_in: Option<Instant>,
+    pub take: Option<Take>,
+    /// The newest frames shown: the portrait's and the camera's.
+    pub texture: Option<TextureHandle>,
+    pub camera_texture: Option<TextureHandle>,
+    pub shown_seq: Option<u64>,
+    /// A take's name being edited: (index, text).
+    pub renaming: Option<(usize, String)>,
+    /// The engine the live view draws with, said under it (the warp engine; why, when the
+    /// project's is another).
+    pub note: Option<String>,
+}
+
+/// What the live loop last drew.
+pub struct LiveShown {
+    pub seq: u64,
+    pub portrait: RgbImage,
+    pub camera: Arc<RgbImage>,
+    pub face: bool,
+}
+
+/// The camera on and the live loop running.
+pub struct LiveSession {
+    pub camera: Arc<Camera>,
+    pub mic: Option<Arc<Microphone>>,
+    stop: Arc<AtomicBool>,
+    pub latest: Arc<Mutex<Option<LiveShown>>>,
+    /// Frames shown per second and latency, over the last second.
+    pub stats: Arc<Mutex<(f64, f64)>>,
+    thread: Option<JoinHandle<Result<LiveReport, String>>>,
+}
+
+impl Drop for LiveSession {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl StudioApp {
+    /// Show Perform: list the cameras and microphones, and choose the ones used last (or the
+    /// first found).
+    pub fn open_perform(&mut self) {
+        self.layout.view = View::Perform;
+        let found = list_devices();
+        if self.perform.devices.camera.is_empty()
+            && let Some(c) = found.cameras.first()
+        {
+            self.perform.devices.camera = c.spec.clone();
+        }
+        self.perform.found = Some(found);
+    }
+
+    /// Turn the camera on and start following it.
+    pub fn start_live(&mut self) {
+        self.perform.live = None;
+        let sources: Vec<SourceFace> = self
+            .sources
+            .iter()
+            .filter_map(|s| {
+                Some(SourceFace {
+                    image: s.image.as_deref()?.clone(),
+                    landmarks68: s.landmarks?,
+                })
+            })
+            .collect();
+        if sources.is_empty() {
+            self.banner(
+                Severity::Warning,
+                "Add a portrait with a face found before performing: the live view moves it.",
+                None,
+            );
+            return;
+        }
+        match self.live_session(sources) {
+            Ok(session) => {
+                self.perform.live = Some(session);
+                self.write_live_devices();
+            }
+            Err(e) => self.banner(Severity::Error, e, None),
+        }
+    }
+
+    fn live_session(&mut self, sources: Vec<SourceFace>) -> Result<LiveSession, String> {
+        let d = self.perform.devices.clone();
+        if d.camera.trim().is_empty() {
+            return Err(
+                "Choose a camera first (or type FORMAT:INPUT, or a video file's path).".into(),
+            );
+        }
+        let camera = LiveInput::parse(&d.camera, DeviceKind::Camera)
+            .and_then(|i| Camera::open(&i))
+            .map_err(|e| format!("The camera could not be opened: {e}"))?;
+        let mic = if d.mic.trim().is_empty() {
+            None
+        } else {
+            Some(
+                LiveInput::parse(&d.mic, DeviceKind::Microphone)
+                    .and_then(|i| Microphone::open(&i))
+                    .map_err(|e| format!("The microphone could not be opened: {e}"))?,
+            )
+        };
+        let s = &self.project.settings;
+        let (backend, clip_mouth, note) = match &s.engine {
+            EngineSettings::Warp {
+                backend,
+                clip_mouth,
+            } => (*backend, *clip_mouth, None),
+            EngineSettings::Neural { .. } => (
+                Backend::Cpu,
+                true,
+                Some(
+                    "Live with the warp engine: the neural engine's frames take seconds here, too slow to follow a camera."
+                        .to_string(),
+                ),
+            ),
+        };
+        self.perform.note = note;
+        let settings = LiveSettings {
+            mode: s.mode,
+            strengths: s.strengths,
+            backend,
+            clip_mouth,
+            smoothing: s.smoothing,
+        };
+        let camera = Arc::new(camera);
+        let stop = Arc::new(AtomicBool::new(false));
+        let latest = Arc::new(Mutex::new(None));
+        let stats = Arc::new(Mutex::new((0.0, 0.0)));
+        let thread = {
+            let (camera, stop, latest, stats) =
+                (camera.clone(), stop.clone(), latest.clone(), stats.clone());
+            let ctx = self.ctx.clone();
+            std::thread::Builder::new()
+                .name("live".into())
+                .spawn(move || {
+                    let analyzer = Analyzer::new(&candle_core::Device::Cpu, &ModelSource::Embedded)
+                        .map_err(|e| e.to_string())?;
+                    let mut performer = Performer::new(&analyzer, sources, settings);
+                    let mut window: Vec<(f64, f64)> = Vec::new();
+                    let result = perform(
+                        &camera,
+                        &mut performer,
+                        f64::INFINITY,
+                        &stop,
+                        |drawn, frame| {
+                            let now = crate::media::live::now_s();
+                            window.push((now, (now - frame.captured_s) * 1000.0));
+                            window.retain(|(t, _)| now - t <= 1.0);
+                            let latency =
+                                window.iter().map(|w| w.1).sum::<f64>() / window.len() as f64;
+                            if let Ok(mut s) = stats.lock() {
+                                *s = (window.len() as f64, latency);
+                            }
+                            if let Ok(mut l) = latest.lock() {
+                                *l = Some(LiveShown {
+                                    seq: frame.seq,
+                                    portrait: drawn.image.clone(),
+                                    camera: frame.image.clone(),
+                                    face: drawn.face.is_some(),
+                                });
+                            }
+                            ctx.request_repaint();
+                            Ok(())
+                        },
+                    );
+                    ctx.request_repaint();
+                    result.map_err(|e| e.to_string())
+                })
+                .map_err(|e| format!("The live view could not start: {e}"))?
+        };
+        Ok(LiveSession {
+            camera,
+            mic: mic.map(Arc::new),
+            stop,
+            latest,
+            stats,
+            thread: Some(thread),
+        })
+    }
+
+    /// Turn the camera off (a take being recorded is finished and kept first).
+    pub fn stop_live(&mut self) {
+        if self.perform.take.is_some() {
+            self.stop_take();
+        }
+        self.perform.count_in = None;
+        self.perform.live = None;
+        self.perform.shown_seq = None;
+    }
+
+    /// Record, or stop recording (R): a count-in first; the camera is turned on if it is off.
+    pub fn toggle_record(&mut self) {
+        if self.perform.take.is_some() {
+            self.stop_take();
+            return;
+        }
+        if self.perform.count_in.is_some() {
+            self.perform.count_in = None;
+            return;
+        }
+        if self.layout.view != View::Perform {
+            self.open_perform();
+        }
+        if self.perform.live.is_none() {
+            self.start_live();
+        }
+        if self.perform.live.is_some() {
+            self.perform.count_in = Some(Instant::now() + COUNT_IN);
+        }
+    }
+
+    /// Where takes go: a folder beside the project file, else in Vivant's own folder.
+    pub fn takes_dir(&self) -> Option<PathBuf> {
+        match &self.project_path {
+            Some(p) => {
+                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned())?;
+                Some(p.parent()?.join(format!("{stem} takes")))
+            }
+            None => self.state_dir().map(|d| d.join("takes")),
+        }
+    }
+
+    fn start_take(&mut self) {
+        let Some(live) = &self.perform.live else {
+            return;
+        };
+        let Some(dir) = self.takes_dir() else {
+            self.banner(
+                Severity::Error,
+                "There is no folder to record into: save the project first.",
+                None,
+            );
+            return;
+        };
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            self.banner(
+                Severity::Error,
+                format!("Cannot make {} for the take: {e}", dir.display()),
+                None,
+            );
+            return;
+        }
+        let n = (1..)
+            .find(|n| !dir.join(format!("take-{n}.mp4")).exists())
+            .unwrap_or(1);
+        let path = dir.join(format!("take-{n}.mp4"));
+        match Take::start(&live.camera, live.mic.as_deref(), &path) {
+            Ok(t) => self.perform.take = Some(t),
+            Err(e) => self.banner(
+                Severity::Error,
+                format!("The take could not be started: {e}"),
+                None,
+            ),
+        }
+    }
+
+    /// Finish the take: written, listed, and made the driving clip (undoable).
+    pub fn stop_take(&mut self) {
+        let Some(take) = self.perform.take.take() else {
+            return;
+        };
+        let path = take.path().to_path_buf();
+        match take.stop() {
+            Ok(report) => {
+                let before = self.project.clone();
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| file_name(&path));
+                self.project.takes.push(TakeEntry {
+                    path: path.clone(),
+                    name,
+                });
+                // The take's own sound is what goes with it: a soundtrack chosen before
+                // would replace it, so it is set aside (Undo brings it back).
+                let set_aside = report.file.audio.is_some() && self.project.audio.is_some();
+                if set_aside {
+                    self.set_audio(None);
+                }
+                self.set_driving(Some(path));
+                self.record("Record take", before, false);
+                if set_aside {
+                    self.banner(
+                        Severity::Info,
+                        "The take plays with its own sound; the soundtrack was set aside (Undo brings it back).",
+                        None,
+                    );
+                }
+                if let Some(why) = report.camera_lost {
+                    self.banner(
+                        Severity::Warning,
+                        format!(
+                            "The camera stopped during the take ({why}); what was recorded is kept."
+                        ),
+                        None,
+                    );
+                }
+                if let Some(why) = report.microphone_lost {
+                    self.banner(
+                        Severity::Warning,
+                        format!("The microphone stopped during the take ({why}); the sound after it is silent."),
+                        None,
+                    );
+                }
+            }
+            Err(e) => self.banner(
+                Severity::Error,
+                format!("The take could not be written: {e}"),
+                None,
+            ),
+        }
+    }
+
+    /// Make take `i` the driving clip.
+    pub fn use_take(&mut self, i: usize) {
+        let Some(t) = self.project.takes.get(i).cloned() else {
+            return;
+        };
+        let before = self.project.clone();
+        self.set_driving(Some(t.path));
+        self.record("Use take", before, false);
+    }
+
+    pub fn rename_take(&mut self, i: usize, name: &str) {
+        let name = name.trim();
+        if name.is_empty() || self.project.takes.get(i).is_none_or(|t| t.name == name) {
+            return;
+        }
+        let before = self.project.clone();
+        self.project.takes[i].name = name.to_string();
+        self.record_change("Rename take", before);
+    }
+
+    /// Take `i` off the list (its file stays, so Undo brings it back); a take that was the
+    /// driving clip stays the driving clip until another is chosen.
+    pub fn remove_take(&mut self, i: usize) {
+        if i >= self.project.takes.len() {
+            return;
+        }
+        let before = self.project.clone();
+        self.project.takes.remove(i);
+        self.record_change("Remove take", before);
+    }
+
+    /// Once a frame: the count-in, the newest live frame to the screen, a camera that stopped.
+    pub fn perform_tick(&mut self) {
+        if self.perform.count_in.is_some_and(|t| Instant::now() >= t) {
+            self.perform.count_in = None;
+            self.start_take();
+        }
+        if self.perform.count_in.is_some() || self.perform.take.is_some() {
+            // The count-in and the take's clock move on their own.
+            self.ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        let Some(live) = &mut self.perform.live else {
+            return;
+        };
+        let shown = live.latest.lock().ok().and_then(|mut l| l.take());
+        if let Some(shown) = shown {
+            let colour = |img: &RgbImage| {
+                egui::ColorImage::from_rgb(
+                    [img.width() as usize, img.height() as usize],
+                    img.as_raw(),
+                )
+            };
+            let opts = egui::TextureOptions::LINEAR;
+            match &mut self.perform.texture {
+                Some(t) => t.set(colour(&shown.portrait), opts),
+                None => {
+                    self.perform.texture = Some(self.ctx.load_texture(
+                        "live-portrait",
+                        colour(&shown.portrait),
+                        opts,
+                    ))
+                }
+            }
+            match &mut self.perform.camera_texture {
+                Some(t) => t.set(colour(&shown.camera), opts),
+                None => {
+                    self.perform.camera_texture = Some(self.ctx.load_texture(
+                        "live-camera",
+                        colour(&shown.camera),
+                        opts,
+                    ))
+                }
+            }
+            self.perform.shown_seq = Some(shown.seq);
+        }
+        if live.thread.as_ref().is_some_and(|t| t.is_finished()) {
+            let result = live.thread.take().map(|t| t.join());
+            let why = match result {
+                Some(Ok(Ok(report))) => report.camera_ended,
+                Some(Ok(Err(e))) => Some(e),
+                _ => Some("the live view stopped unexpectedly".into()),
+            };
+            let recording = self.perform.take.is_some();
+            self.stop_live();
+            self.banner(
+                Severity::Warning,
+                format!(
+                    "The camera stopped: {}.{}",
+                    why.unwrap_or_else(|| "no reason given".into()),
+                    if recording {
+                        " The take so far is kept."
+                    } else {
+                        ""
+                    }
+                ),
+                None,
+            );
+        }
+    }
+
+    fn write_live_devices(&mut self) {
+        let _ = self.write_state("live-devices.json", &self.perform.devices);
+    }
+
+    pub(super) fn read_live_devices(&self) -> LiveDevices {
+        self.read_state("live-devices.json").unwrap_or_default()
+    }
+}

@@ -223,6 +223,46 @@ fn a_take_cut_short_is_kept_and_playable() {
         frames
     );
 
+    // A microphone that goes silent for good half a second in: the take keeps its picture,
+    // and its sound is the tone, then silence.
+    let mic_gone = dir.path().join("mic_gone.mp4");
+    let camera = Camera::open(&lavfi("testsrc2=size=320x240:rate=25")).expect("camera");
+    let mic = Microphone::open(
+        &LiveInput::parse(
+            "lavfi:sine=frequency=220:duration=0.5",
+            DeviceKind::Microphone,
+        )
+        .expect("mic"),
+    )
+    .expect("mic");
+    let take = Take::start(&camera, Some(&mic), &mic_gone).expect("take");
+    std::thread::sleep(Duration::from_millis(1200));
+    let report = take.stop().expect("stop");
+    assert!(
+        (report.file.duration_s - 1.2).abs() < 0.15,
+        "{:?}",
+        report.file
+    );
+    let mut sound = AudioSource::open(&mic_gone, AudioFormat::new(48000, 1)).expect("sound");
+    let mut all = Vec::new();
+    let mut buf = vec![0.0f32; 4096];
+    loop {
+        let n = sound.read(&mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+    let loud = |a: f64, b: f64| {
+        let (a, b) = (
+            (a * 48000.0) as usize,
+            ((b * 48000.0) as usize).min(all.len()),
+        );
+        all[a..b].iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    };
+    assert!(loud(0.05, 0.3) > 0.05, "no tone at the start");
+    assert!(loud(0.7, 1.1) < 0.01, "sound after the microphone went");
+
     // Stopped by the user after 0.6 s.
     let early = dir.path().join("early.mp4");
     let camera = Camera::open(&lavfi("testsrc2=size=320x240:rate=25")).expect("camera");
@@ -247,7 +287,7 @@ fn a_take_cut_short_is_kept_and_playable() {
         .expect("dir")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "gone.mp4" && n != "early.mp4")
+        .filter(|n| !["gone.mp4", "early.mp4", "mic_gone.mp4"].contains(&n.as_str()))
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
@@ -387,6 +427,31 @@ fn perform_record_and_devices_from_the_command_line() {
         kinds.contains(&"video".into()) && kinds.contains(&"audio".into()),
         "{kinds:?}"
     );
+
+    // The microphone alone: a WAV voice; asked for as an MP4, refused with what to do.
+    let voice = dir.path().join("voice.wav");
+    let out = vivant(&[
+        "record",
+        "--mic",
+        "lavfi:sine=frequency=330",
+        "--seconds",
+        "0.8",
+        "-o",
+        voice.to_str().expect("path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut heard = AudioSource::open(&voice, AudioFormat::new(48000, 1)).expect("voice");
+    let mut buf = vec![0.0f32; 96000];
+    let n = heard.read(&mut buf).expect("read");
+    assert!((36000..=48000).contains(&n), "{n} samples");
+    assert!(buf[..n].iter().any(|v| v.abs() > 0.1), "silent");
+    let out = vivant(&["record", "--mic", "lavfi:sine", "-o", "voice.mp4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".wav"));
 
     let out = vivant(&["record", "--camera", "v4l2:/dev/video-none", "-o", "x.mp4"]);
     assert_eq!(out.status.code(), Some(2));

@@ -2191,3 +2191,38 @@ fn perform_at(w: f32, h_px: f32, record: bool) {
         assert!(h.state().perform.live.is_none());
     }
 }
+
+/// With no camera chosen and a microphone, Record records the voice alone: a WAV take that
+/// becomes the voice the portrait speaks (the voice mode), listed with the takes.
+#[test]
+fn a_voice_take_makes_the_portrait_speak() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "tanguy.png");
+    h.state_mut().perform.devices = vivant::studio::app::LiveDevices {
+        camera: String::new(),
+        mic: "lavfi:sine=frequency=330".into(),
+    };
+    h.state_mut().toggle_record();
+    assert!(h.state().perform.count_in.is_some() && h.state().perform.live.is_none());
+    wait_for(&mut h, "the count-in", |a| a.perform.voice.is_some());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(800) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.state_mut().toggle_record();
+    let app = h.state();
+    assert!(app.perform.voice.is_none());
+    assert_eq!(app.project.takes.len(), 1);
+    let take = app.project.takes[0].path.clone();
+    assert_eq!(take.extension().and_then(|e| e.to_str()), Some("wav"));
+    assert_eq!(app.project.audio.as_ref(), Some(&take));
+    assert!(app.voice_mode(), "the voice drives the portrait");
+    let p = ffprobe(&take);
+    let seconds: f64 = p["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .expect("duration");
+    assert!((0.6..1.5).contains(&seconds), "{seconds} s");
+}

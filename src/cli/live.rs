@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::CliError;
-use crate::export::take::Take;
+use crate::export::take::{Take, VoiceTake};
 use crate::face::DeviceChoice;
 use crate::media::live::{Camera, DeviceKind, LiveFrame, LiveInput, Microphone};
 use crate::models::ModelSource;
@@ -17,14 +17,9 @@ use crate::motion::{Mode, Strengths};
 use crate::pipeline::live::{LiveSettings, Performer, perform};
 use crate::render::{Backend, SourceFace};
 
-/// Where live pictures and sound come from, as `perform` and `record` take them.
+/// How long and how `perform` and `record` report.
 #[derive(Args, Debug)]
 pub struct LiveArgs {
-    /// The camera: its number or name from `vivant devices`, FORMAT:INPUT for any FFmpeg input
-    /// device (v4l2:/dev/video0, lavfi:testsrc2=size=640x480:rate=30), or a media file played
-    /// at its own pace.
-    #[arg(long, value_name = "DEV")]
-    pub camera: String,
     /// How long to run, seconds.
     #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = duration)]
     pub seconds: f64,
@@ -38,6 +33,11 @@ pub struct PerformArgs {
     /// The portrait (photo or painting); repeat for several pictures of the same face.
     #[arg(long, value_name = "IMG", required = true)]
     pub source: Vec<PathBuf>,
+    /// The camera: its number or name from `vivant devices`, FORMAT:INPUT for any FFmpeg input
+    /// device (v4l2:/dev/video0, lavfi:testsrc2=size=640x480:rate=30), or a media file played
+    /// at its own pace.
+    #[arg(long, value_name = "DEV")]
+    pub camera: String,
     #[command(flatten)]
     pub live: LiveArgs,
     /// Keep what was shown, as an MP4 at the camera's frame rate.
@@ -72,14 +72,19 @@ pub struct PerformArgs {
 
 #[derive(Args, Debug)]
 pub struct RecordArgs {
+    /// The camera, as `perform` takes it. Without one, the microphone alone is recorded to a
+    /// WAV file: a voice for the portrait to speak.
+    #[arg(long, value_name = "DEV", required_unless_present = "mic")]
+    pub camera: Option<String>,
     #[command(flatten)]
     pub live: LiveArgs,
     /// The microphone: its number or name from `vivant devices`, FORMAT:INPUT
     /// (pulse:default, lavfi:sine=frequency=220), or a media file's sound played at its pace.
     #[arg(long, value_name = "DEV")]
     pub mic: Option<String>,
-    /// The take to write (replaced only when the take is finished).
-    #[arg(short, long, value_name = "OUT.mp4")]
+    /// The take to write (replaced only when the take is finished): .mp4 with a camera, .wav
+    /// for the microphone alone.
+    #[arg(short, long, value_name = "OUT.mp4|OUT.wav")]
     pub output: PathBuf,
 }
 
@@ -114,12 +119,20 @@ fn open_mic(text: &str) -> Result<Microphone, CliError> {
 fn check_output(
     path: &std::path::Path,
     inputs: &[(&str, &std::path::Path)],
+    voice: bool,
 ) -> Result<(), CliError> {
     super::check_outputs(&[path], inputs)?;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    if !matches!(ext.as_deref(), Some("mp4" | "m4v" | "mov")) {
+    if voice && ext.as_deref() != Some("wav") {
+        return Err(CliError::input(format!(
+            "-o {}: the microphone alone is recorded as WAV; name it with .wav (e.g. {}), or give --camera for a video take",
+            path.display(),
+            path.with_extension("wav").display()
+        )));
+    }
+    if !voice && !matches!(ext.as_deref(), Some("mp4" | "m4v" | "mov")) {
         return Err(CliError::input(format!(
             "-o {}: Vivant writes MP4 video; name it with .mp4 (e.g. {})",
             path.display(),
@@ -139,7 +152,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
             .iter()
             .map(|p| ("portrait", p.as_path()))
             .collect();
-        check_output(out, &inputs)?;
+        check_output(out, &inputs, false)?;
     }
     let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
     let mut sources = Vec::new();
@@ -165,7 +178,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         smoothing: !args.no_smoothing,
     };
     let still = sources[0].image.clone();
-    let camera = open_camera(&args.live.camera)?;
+    let camera = open_camera(&args.camera)?;
     let mut performer = Performer::new(&analyzer, sources, settings);
     let stop = super::cancel_on_signal();
     // What was shown, placed by when its camera frame was captured.
@@ -257,8 +270,11 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
 }
 
 pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
-    check_output(&args.output, &[])?;
-    let camera = open_camera(&args.live.camera)?;
+    check_output(&args.output, &[], args.camera.is_none())?;
+    let Some(camera) = &args.camera else {
+        return record_voice(args);
+    };
+    let camera = open_camera(camera)?;
     let mic = args.mic.as_deref().map(open_mic).transpose()?;
     let stop = super::cancel_on_signal();
     let take = Take::start(&camera, mic.as_ref(), &args.output)
@@ -293,6 +309,40 @@ pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
     }
     if let Some(why) = &report.microphone_lost {
         eprintln!("note: the microphone was lost part way ({why}); silence after it");
+    }
+    if stop.load(Ordering::Relaxed) {
+        eprintln!("note: stopped early; the take so far is kept");
+    }
+    Ok(())
+}
+
+/// The microphone alone, to a WAV file.
+fn record_voice(args: &RecordArgs) -> Result<(), CliError> {
+    let Some(mic) = &args.mic else {
+        return Err(CliError::input("give --camera, --mic or both"));
+    };
+    let mic = open_mic(mic)?;
+    let stop = super::cancel_on_signal();
+    let take = VoiceTake::start(&mic, &args.output)
+        .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
+    while take.seconds() < args.live.seconds && !stop.load(Ordering::Relaxed) && take.running() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let report = take
+        .stop()
+        .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
+    if args.live.json {
+        let text = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        eprintln!(
+            "wrote {}: {:.2} s of sound, 48 kHz mono",
+            report.path.display(),
+            report.duration_s
+        );
+    }
+    if let Some(why) = &report.microphone_lost {
+        eprintln!("note: the microphone was lost part way ({why}); the take so far is kept");
     }
     if stop.load(Ordering::Relaxed) {
         eprintln!("note: stopped early; the take so far is kept");

@@ -341,3 +341,173 @@ impl SampleSource for TakeSound {
         }
     }
 }
+
+/// What a voice take (the microphone alone) came to.
+#[derive(Clone, Debug, Serialize)]
+pub struct VoiceReport {
+    pub path: PathBuf,
+    pub duration_s: f64,
+    pub bytes: u64,
+    /// Why the microphone stopped before the take did, if it did.
+    pub microphone_lost: Option<String>,
+}
+
+/// A take of the microphone alone, a voice for the portrait to speak: 16-bit 48 kHz mono WAV,
+/// written under a temporary name and renamed when finished.
+pub struct VoiceTake {
+    path: PathBuf,
+    started_s: f64,
+    stop: Arc<AtomicBool>,
+    abandon: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<(f64, u64), ExportError>>>,
+    mic_ended: EndProbe,
+}
+
+impl VoiceTake {
+    pub fn start(mic: &Microphone, path: &Path) -> Result<Self, ExportError> {
+        crate::output::check_destination(path, &[])?;
+        let started_s = now_s();
+        let stop = Arc::new(AtomicBool::new(false));
+        let abandon = Arc::new(AtomicBool::new(false));
+        let sound = TakeSound::new(mic.tap(), started_s, stop.clone());
+        let temp = crate::output::TempFile::beside(path, "wav");
+        let file = std::fs::File::create(temp.path()).map_err(|source| {
+            crate::output::OutputError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        let thread = {
+            let (abandon, path) = (abandon.clone(), path.to_path_buf());
+            std::thread::Builder::new()
+                .name("voice take".into())
+                .spawn(move || write_wav(sound, file, temp, &path, &abandon))
+                .map_err(|e| ExportError::Encode {
+                    what: "the take",
+                    reason: format!("cannot start its thread: {e}"),
+                })?
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            started_s,
+            stop,
+            abandon,
+            thread: Some(thread),
+            mic_ended: mic.end_probe(),
+        })
+    }
+
+    pub fn seconds(&self) -> f64 {
+        now_s() - self.started_s
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Still recording (false once the microphone stopped).
+    pub fn running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Finish the take and write the file.
+    pub fn stop(mut self) -> Result<VoiceReport, ExportError> {
+        self.stop.store(true, Ordering::Relaxed);
+        let (duration_s, bytes) = match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r?,
+            _ => {
+                return Err(ExportError::Encode {
+                    what: "the take",
+                    reason: "its thread stopped unexpectedly".into(),
+                });
+            }
+        };
+        Ok(VoiceReport {
+            path: self.path.clone(),
+            duration_s,
+            bytes,
+            microphone_lost: lost((self.mic_ended)()),
+        })
+    }
+}
+
+impl Drop for VoiceTake {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            self.abandon.store(true, Ordering::Relaxed);
+            self.stop.store(true, Ordering::Relaxed);
+            let _ = t.join();
+        }
+    }
+}
+
+/// The sound into a WAV file: the header's sizes are filled in once the length is known.
+fn write_wav(
+    mut sound: TakeSound,
+    file: std::fs::File,
+    temp: crate::output::TempFile,
+    path: &Path,
+    abandon: &AtomicBool,
+) -> Result<(f64, u64), ExportError> {
+    use std::io::{Seek, SeekFrom, Write};
+    let io = |source: std::io::Error| {
+        ExportError::Output(crate::output::OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let rate = MIC_FORMAT.sample_rate;
+    let header = |data: u32| {
+        let mut h = Vec::with_capacity(44);
+        h.extend(b"RIFF");
+        h.extend((36 + data).to_le_bytes());
+        h.extend(b"WAVEfmt ");
+        h.extend(16u32.to_le_bytes());
+        h.extend(1u16.to_le_bytes()); // PCM
+        h.extend(1u16.to_le_bytes()); // mono
+        h.extend(rate.to_le_bytes());
+        h.extend((rate * 2).to_le_bytes());
+        h.extend(2u16.to_le_bytes());
+        h.extend(16u16.to_le_bytes());
+        h.extend(b"data");
+        h.extend(data.to_le_bytes());
+        h
+    };
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(&header(0)).map_err(io)?;
+    let mut buf = vec![0.0f32; 4800];
+    let mut frames = 0u64;
+    loop {
+        if abandon.load(Ordering::Relaxed) {
+            return Err(ExportError::Encode {
+                what: "the take",
+                reason: "abandoned".into(),
+            });
+        }
+        let n = sound.read(&mut buf).map_err(|e| ExportError::Encode {
+            what: "the take's sound",
+            reason: e.to_string(),
+        })?;
+        if n == 0 {
+            break;
+        }
+        let bytes: Vec<u8> = buf[..n]
+            .iter()
+            .flat_map(|v| ((v.clamp(-1.0, 1.0) * 32767.0).round() as i16).to_le_bytes())
+            .collect();
+        out.write_all(&bytes).map_err(io)?;
+        frames += n as u64;
+        // A WAV file's sizes are 32-bit: a take stops short of 4 GiB (over 12 hours).
+        if frames * 2 > u32::MAX as u64 - 64 {
+            break;
+        }
+    }
+    let data = (frames * 2) as u32;
+    out.seek(SeekFrom::Start(0)).map_err(io)?;
+    out.write_all(&header(data)).map_err(io)?;
+    let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    temp.commit()?;
+    Ok((frames as f64 / rate as f64, 44 + data as u64))
+}

@@ -17,7 +17,7 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use super::{Severity, StudioApp, View, file_name};
-use crate::export::take::Take;
+use crate::export::take::{Take, VoiceTake};
 use crate::face::Analyzer;
 use crate::media::live::{Camera, DeviceKind, DeviceList, LiveInput, Microphone, list_devices};
 use crate::models::ModelSource;
@@ -46,6 +46,10 @@ pub struct PerformState {
     /// Recording starts at this instant (the count-in runs until then).
     pub count_in: Option<Instant>,
     pub take: Option<Take>,
+    /// A voice take (the microphone alone: no camera chosen) being recorded.
+    pub voice: Option<(Arc<Microphone>, VoiceTake)>,
+    /// The count-in running is for a voice take.
+    pub count_in_voice: bool,
     /// The newest frames shown: the portrait's and the camera's.
     pub texture: Option<TextureHandle>,
     pub camera_texture: Option<TextureHandle>,
@@ -238,9 +242,14 @@ impl StudioApp {
     }
 
     /// Record, or stop recording (R): a count-in first; the camera is turned on if it is off.
+    /// With no camera chosen and a microphone, the voice alone is recorded.
     pub fn toggle_record(&mut self) {
         if self.perform.take.is_some() {
             self.stop_take();
+            return;
+        }
+        if self.perform.voice.is_some() {
+            self.stop_voice_take();
             return;
         }
         if self.perform.count_in.is_some() {
@@ -250,11 +259,105 @@ impl StudioApp {
         if self.layout.view != View::Perform {
             self.open_perform();
         }
+        let d = &self.perform.devices;
+        if d.camera.trim().is_empty() && !d.mic.trim().is_empty() && self.perform.live.is_none() {
+            self.perform.count_in_voice = true;
+            self.perform.count_in = Some(Instant::now() + COUNT_IN);
+            return;
+        }
         if self.perform.live.is_none() {
             self.start_live();
         }
         if self.perform.live.is_some() {
+            self.perform.count_in_voice = false;
             self.perform.count_in = Some(Instant::now() + COUNT_IN);
+        }
+    }
+
+    /// The next free `NAME-N.EXT` in the takes folder (made if needed), or a banner why not.
+    fn next_take_path(&mut self, name: &str, ext: &str) -> Option<PathBuf> {
+        let Some(dir) = self.takes_dir() else {
+            self.banner(
+                Severity::Error,
+                "There is no folder to record into: save the project first.",
+                None,
+            );
+            return None;
+        };
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            self.banner(
+                Severity::Error,
+                format!("Cannot make {} for the take: {e}", dir.display()),
+                None,
+            );
+            return None;
+        }
+        let n = (1..)
+            .find(|n| !dir.join(format!("{name}-{n}.{ext}")).exists())
+            .unwrap_or(1);
+        Some(dir.join(format!("{name}-{n}.{ext}")))
+    }
+
+    fn start_voice_take(&mut self) {
+        let mic = LiveInput::parse(&self.perform.devices.mic, DeviceKind::Microphone)
+            .and_then(|i| Microphone::open(&i));
+        let mic = match mic {
+            Ok(m) => Arc::new(m),
+            Err(e) => {
+                self.banner(
+                    Severity::Error,
+                    format!("The microphone could not be opened: {e}"),
+                    None,
+                );
+                return;
+            }
+        };
+        let Some(path) = self.next_take_path("voice", "wav") else {
+            return;
+        };
+        match VoiceTake::start(&mic, &path) {
+            Ok(t) => {
+                self.perform.voice = Some((mic, t));
+                self.write_live_devices();
+            }
+            Err(e) => self.banner(
+                Severity::Error,
+                format!("The take could not be started: {e}"),
+                None,
+            ),
+        }
+    }
+
+    /// Finish a voice take: written, listed, and made the voice the portrait speaks (the
+    /// voice mode: no driving clip), undoably.
+    pub fn stop_voice_take(&mut self) {
+        let Some((_mic, take)) = self.perform.voice.take() else {
+            return;
+        };
+        let path = take.path().to_path_buf();
+        match take.stop() {
+            Ok(report) => {
+                let before = self.project.clone();
+                self.project.takes.push(TakeEntry {
+                    path: path.clone(),
+                    name: take_name(&path),
+                });
+                self.set_driving(None);
+                self.set_audio(Some(path));
+                self.record("Record voice take", before, false);
+                if let Some(why) = report.microphone_lost {
+                    self.banner(
+                        Severity::Warning,
+                        format!("The microphone stopped during the take ({why}); what was recorded is kept."),
+                        None,
+                    );
+                }
+            }
+            Err(e) => self.banner(
+                Severity::Error,
+                format!("The take could not be written: {e}"),
+                None,
+            ),
         }
     }
 
@@ -270,29 +373,15 @@ impl StudioApp {
     }
 
     fn start_take(&mut self) {
+        if self.perform.live.is_none() {
+            return;
+        }
+        let Some(path) = self.next_take_path("take", "mp4") else {
+            return;
+        };
         let Some(live) = &self.perform.live else {
             return;
         };
-        let Some(dir) = self.takes_dir() else {
-            self.banner(
-                Severity::Error,
-                "There is no folder to record into: save the project first.",
-                None,
-            );
-            return;
-        };
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            self.banner(
-                Severity::Error,
-                format!("Cannot make {} for the take: {e}", dir.display()),
-                None,
-            );
-            return;
-        }
-        let n = (1..)
-            .find(|n| !dir.join(format!("take-{n}.mp4")).exists())
-            .unwrap_or(1);
-        let path = dir.join(format!("take-{n}.mp4"));
         match Take::start(&live.camera, live.mic.as_deref(), &path) {
             Ok(t) => self.perform.take = Some(t),
             Err(e) => self.banner(
@@ -312,13 +401,9 @@ impl StudioApp {
         match take.stop() {
             Ok(report) => {
                 let before = self.project.clone();
-                let name = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| file_name(&path));
                 self.project.takes.push(TakeEntry {
                     path: path.clone(),
-                    name,
+                    name: take_name(&path),
                 });
                 // The take's own sound is what goes with it: a soundtrack chosen before
                 // would replace it, so it is set aside (Undo brings it back).
@@ -360,13 +445,18 @@ impl StudioApp {
         }
     }
 
-    /// Make take `i` the driving clip.
+    /// Make take `i` the driving clip (a voice take: the voice the portrait speaks).
     pub fn use_take(&mut self, i: usize) {
         let Some(t) = self.project.takes.get(i).cloned() else {
             return;
         };
         let before = self.project.clone();
-        self.set_driving(Some(t.path));
+        if is_voice(&t.path) {
+            self.set_driving(None);
+            self.set_audio(Some(t.path));
+        } else {
+            self.set_driving(Some(t.path));
+        }
         self.record("Use take", before, false);
     }
 
@@ -395,9 +485,22 @@ impl StudioApp {
     pub fn perform_tick(&mut self) {
         if self.perform.count_in.is_some_and(|t| Instant::now() >= t) {
             self.perform.count_in = None;
-            self.start_take();
+            if self.perform.count_in_voice {
+                self.start_voice_take();
+            } else {
+                self.start_take();
+            }
         }
-        if self.perform.count_in.is_some() || self.perform.take.is_some() {
+        if self
+            .perform
+            .voice
+            .as_ref()
+            .is_some_and(|(_, t)| !t.running())
+        {
+            // The microphone went away: the take so far is kept.
+            self.stop_voice_take();
+        }
+        if self.perform.count_in.is_some() || self.recording() {
             // The count-in and the take's clock move on their own.
             self.ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -460,6 +563,11 @@ impl StudioApp {
         }
     }
 
+    /// Something is being recorded.
+    pub fn recording(&self) -> bool {
+        self.perform.take.is_some() || self.perform.voice.is_some()
+    }
+
     fn write_live_devices(&mut self) {
         let _ = self.write_state("live-devices.json", &self.perform.devices);
     }
@@ -467,4 +575,17 @@ impl StudioApp {
     pub(super) fn read_live_devices(&self) -> LiveDevices {
         self.read_state("live-devices.json").unwrap_or_default()
     }
+}
+
+/// A take's name as first listed: its file's name without the extension.
+fn take_name(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file_name(path))
+}
+
+/// A voice take (the microphone alone) rather than a video one.
+fn is_voice(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
 }

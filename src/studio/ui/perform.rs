@@ -18,6 +18,7 @@ pub fn view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     }
     let live = app.perform.live.is_some();
     let title = match (&app.perform.take, live) {
+        _ if app.perform.voice.is_some() => "Perform: recording your voice".to_string(),
         (Some(_), _) => "Perform: recording".to_string(),
         (None, true) => "Perform: live".to_string(),
         (None, false) => "Perform".to_string(),
@@ -33,6 +34,27 @@ pub fn view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         ));
     }
     let painter = ui.painter_at(area);
+    if let Some((mic, take)) = &app.perform.voice {
+        placeholder(
+            ui,
+            area,
+            "Recording your voice (no camera chosen): it becomes the voice the portrait speaks.",
+        );
+        rec_clock(&painter, area, take.seconds());
+        level_bar(
+            ui,
+            &painter,
+            Rect::from_center_size(area.center() + vec2(0.0, 60.0), vec2(240.0, 10.0)),
+            mic.level(),
+            true,
+        );
+        return;
+    }
+    if app.perform.count_in.is_some() && app.perform.count_in_voice {
+        placeholder(ui, area, "");
+        count_in(&painter, area.center(), app.perform.count_in);
+        return;
+    }
     let Some(tex) = app.perform.texture.clone().filter(|_| live) else {
         let text = if app.sources.is_empty() {
             "Add a portrait, then turn the camera on: the portrait follows your face."
@@ -57,46 +79,63 @@ pub fn view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         painter.image(cam.id(), r, UV, Color32::WHITE);
         // The microphone's level, a bar beside it.
         if let Some(mic) = app.perform.live.as_ref().and_then(|l| l.mic.as_ref()) {
-            let level = mic.level().clamp(0.0, 1.0);
             let bar = Rect::from_min_size(pos2(r.max.x + 6.0, r.min.y), vec2(8.0, ch));
-            painter.rect_filled(bar, 2.0, Color32::from_black_alpha(180));
-            let fill = Rect::from_min_max(pos2(bar.min.x, bar.max.y - ch * level), bar.max);
-            let colour = if level > 0.9 {
-                Color32::from_rgb(230, 70, 60)
-            } else {
-                Color32::from_rgb(90, 200, 110)
-            };
-            painter.rect_filled(fill, 2.0, colour);
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(50));
+            level_bar(ui, &painter, bar, mic.level(), false);
         }
     }
-    if let Some(at) = app.perform.count_in {
-        let left = at.saturating_duration_since(std::time::Instant::now());
-        let n = left.as_secs_f32().ceil().max(1.0) as u32;
-        painter.text(
-            rect.center(),
-            egui::Align2::CENTER_CENTER,
-            n.to_string(),
-            egui::FontId::proportional(120.0),
-            Color32::from_white_alpha(230),
-        );
-    }
+    count_in(&painter, rect.center(), app.perform.count_in);
     if let Some(take) = &app.perform.take {
-        let t = take.seconds();
-        let at = pos2(
-            rect.min.x.max(area.min.x) + 12.0,
-            rect.min.y.max(area.min.y) + 14.0,
-        );
-        painter.circle_filled(at, 7.0, Color32::from_rgb(220, 40, 40));
-        painter.text(
-            at + vec2(14.0, 0.0),
-            egui::Align2::LEFT_CENTER,
-            format!("REC {:02}:{:04.1}", (t / 60.0) as u32, t % 60.0),
-            egui::FontId::monospace(16.0),
-            Color32::WHITE,
-        );
+        rec_clock(&painter, rect.intersect(area), take.seconds());
     }
+}
+
+/// The count-in's number, large, while it runs.
+fn count_in(painter: &egui::Painter, at: egui::Pos2, until: Option<std::time::Instant>) {
+    let Some(until) = until else {
+        return;
+    };
+    let left = until.saturating_duration_since(std::time::Instant::now());
+    let n = left.as_secs_f32().ceil().max(1.0) as u32;
+    painter.text(
+        at,
+        egui::Align2::CENTER_CENTER,
+        n.to_string(),
+        egui::FontId::proportional(120.0),
+        Color32::from_white_alpha(230),
+    );
+}
+
+/// A red dot and the take's time, in the upper left corner of `over`.
+fn rec_clock(painter: &egui::Painter, over: Rect, t: f64) {
+    let at = over.min + vec2(12.0, 14.0);
+    painter.circle_filled(at, 7.0, Color32::from_rgb(220, 40, 40));
+    painter.text(
+        at + vec2(14.0, 0.0),
+        egui::Align2::LEFT_CENTER,
+        format!("REC {:02}:{:04.1}", (t / 60.0) as u32, t % 60.0),
+        egui::FontId::monospace(16.0),
+        Color32::WHITE,
+    );
+}
+
+/// The microphone's level (0–1) as a bar filling `bar`, upwards or (`across`) rightwards; red
+/// near full scale.
+fn level_bar(ui: &egui::Ui, painter: &egui::Painter, bar: Rect, level: f32, across: bool) {
+    let level = level.clamp(0.0, 1.0);
+    painter.rect_filled(bar, 2.0, Color32::from_black_alpha(180));
+    let fill = if across {
+        Rect::from_min_max(bar.min, pos2(bar.min.x + bar.width() * level, bar.max.y))
+    } else {
+        Rect::from_min_max(pos2(bar.min.x, bar.max.y - bar.height() * level), bar.max)
+    };
+    let colour = if level > 0.9 {
+        Color32::from_rgb(230, 70, 60)
+    } else {
+        Color32::from_rgb(90, 200, 110)
+    };
+    painter.rect_filled(fill, 2.0, colour);
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(50));
 }
 
 /// The inspector's Perform box.
@@ -140,7 +179,7 @@ pub fn inspector(app: &mut StudioApp, ui: &mut egui::Ui) {
         {
             app.start_live();
         }
-        let recording = app.perform.take.is_some() || app.perform.count_in.is_some();
+        let recording = app.recording() || app.perform.count_in.is_some();
         let label = if recording {
             "Stop recording"
         } else {

@@ -852,15 +852,15 @@ fn a_variable_rate_clip_keeps_its_timing() {
 
 /// `vivant devices`: the CPU and every GPU back end Vivant knows, each built in or not and
 /// usable here or not with the reason, and what `--device auto` picks; the JSON is keyed by
-/// kind (`compute`) so other kinds of device can join it. Without a usable GPU, auto is the
-/// CPU with one note saying why.
+/// kind (`compute`, beside the cameras, microphones and input devices of `tests/live.rs`).
+/// Without a usable GPU, auto is the CPU with one note saying why.
 #[test]
 fn devices_lists_the_cpu_and_each_gpu_back_end_with_why() {
     let o = vivant(&[os("devices"), os("--json")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let kinds: Vec<&String> = v.as_object().expect("an object").keys().collect();
-    assert_eq!(kinds, ["compute"]);
+    assert_eq!(kinds, ["compute", "cameras", "microphones", "inputs"]);
     let c = &v["compute"];
     let cpu = &c["cpu"];
     assert_eq!(cpu["available"], true);

@@ -326,8 +326,32 @@ fn cameras_are_named_by_spec_file_or_listing() {
         e.contains("/dev/video-none") && e.contains("no such device"),
         "{e}"
     );
-    // A filter graph that does not parse.
-    assert!(Camera::open(&lavfi("nosuchfilter=1")).is_err());
+    // A filter graph that does not parse, a format FFmpeg has not, nothing at all, a still
+    // picture: each said as such.
+    let e = Camera::open(&lavfi("nosuchfilter=1"))
+        .err()
+        .expect("bad graph")
+        .to_string();
+    assert!(e.contains("filter graph"), "{e}");
+    let e = LiveInput::parse("nosuchformat:x", DeviceKind::Camera)
+        .expect_err("unknown format")
+        .to_string();
+    assert!(
+        e.contains("no input device called \"nosuchformat\"") && e.contains("lavfi"),
+        "{e}"
+    );
+    let e = LiveInput::parse(" ", DeviceKind::Microphone)
+        .expect_err("nothing")
+        .to_string();
+    assert!(e.contains("no microphone given"), "{e}");
+    let e = Camera::open(&LiveInput::File(fixture("tanguy.png")))
+        .err()
+        .expect("a still")
+        .to_string();
+    assert!(
+        e.contains("still picture") && e.contains("loop=loop=-1"),
+        "{e}"
+    );
     // A microphone standing in for a camera: no picture.
     let e = Camera::open(&lavfi("sine"))
         .err()
@@ -452,6 +476,23 @@ fn perform_record_and_devices_from_the_command_line() {
     let out = vivant(&["record", "--mic", "lavfi:sine", "-o", "voice.mp4"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".wav"));
+
+    // The camera's own file is not replaced by the take.
+    let camera_file = dir.path().join("camera.mp4");
+    std::fs::copy(&clip, &camera_file).expect("copy");
+    let out = vivant(&[
+        "record",
+        "--camera",
+        camera_file.to_str().expect("path"),
+        "-o",
+        camera_file.to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("camera"));
+    assert_eq!(
+        std::fs::read(&camera_file).expect("kept"),
+        std::fs::read(&clip).expect("clip")
+    );
 
     let out = vivant(&["record", "--camera", "v4l2:/dev/video-none", "-o", "x.mp4"]);
     assert_eq!(out.status.code(), Some(2));

@@ -11,7 +11,7 @@ use clap::Args;
 use super::CliError;
 use crate::export::take::{Take, VoiceTake};
 use crate::face::DeviceChoice;
-use crate::media::live::{Camera, DeviceKind, LiveFrame, LiveInput, Microphone};
+use crate::media::live::{Camera, DeviceKind, LiveFrame, LiveInput, Microphone, TAP_QUEUE};
 use crate::models::ModelSource;
 use crate::motion::{Mode, Strengths};
 use crate::pipeline::live::{LiveSettings, Performer, perform};
@@ -104,16 +104,29 @@ fn strength(s: &str) -> Result<f32, String> {
     }
 }
 
-fn open_camera(text: &str) -> Result<Camera, CliError> {
-    let input = LiveInput::parse(text, DeviceKind::Camera)
-        .map_err(|e| CliError::input(format!("--camera {e}")))?;
-    Camera::open(&input).map_err(|e| CliError::input(format!("--camera: {e}")))
+fn camera_input(text: &str) -> Result<LiveInput, CliError> {
+    LiveInput::parse(text, DeviceKind::Camera).map_err(|e| CliError::input(format!("--camera {e}")))
 }
 
-fn open_mic(text: &str) -> Result<Microphone, CliError> {
-    let input = LiveInput::parse(text, DeviceKind::Microphone)
-        .map_err(|e| CliError::input(format!("--mic {e}")))?;
-    Microphone::open(&input).map_err(|e| CliError::input(format!("--mic: {e}")))
+fn mic_input(text: &str) -> Result<LiveInput, CliError> {
+    LiveInput::parse(text, DeviceKind::Microphone)
+        .map_err(|e| CliError::input(format!("--mic {e}")))
+}
+
+fn open_camera(input: &LiveInput) -> Result<Camera, CliError> {
+    Camera::open(input).map_err(|e| CliError::input(format!("--camera: {e}")))
+}
+
+fn open_mic(input: &LiveInput) -> Result<Microphone, CliError> {
+    Microphone::open(input).map_err(|e| CliError::input(format!("--mic: {e}")))
+}
+
+/// A file standing in for a camera or microphone is an input the output must not replace.
+fn file_of(input: &LiveInput) -> Option<&std::path::Path> {
+    match input {
+        LiveInput::File(p) => Some(p),
+        LiveInput::Device { .. } => None,
+    }
 }
 
 fn check_output(
@@ -146,12 +159,14 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
     for p in &args.source {
         super::input_file(p)?;
     }
+    let camera_in = camera_input(&args.camera)?;
     if let Some(out) = &args.output {
-        let inputs: Vec<(&str, &std::path::Path)> = args
+        let mut inputs: Vec<(&str, &std::path::Path)> = args
             .source
             .iter()
             .map(|p| ("portrait", p.as_path()))
             .collect();
+        inputs.extend(file_of(&camera_in).map(|p| ("camera", p)));
         check_output(out, &inputs, false)?;
     }
     let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
@@ -178,13 +193,14 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         smoothing: !args.no_smoothing,
     };
     let still = sources[0].image.clone();
-    let camera = open_camera(&args.camera)?;
+    let camera = open_camera(&camera_in)?;
     let mut performer = Performer::new(&analyzer, sources, settings);
     let stop = super::cancel_on_signal();
     // What was shown, placed by when its camera frame was captured.
     let mut kept = match &args.output {
         Some(out) => {
-            let (tx, rx) = std::sync::mpsc::channel::<LiveFrame>();
+            // Bounded like a camera's tap: an encoder that falls behind misses frames.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<LiveFrame>(TAP_QUEUE);
             let mut info = camera.info().clone();
             (info.width, info.height) = still.dimensions();
             let take = Take::of_frames(rx, &info, None, out)
@@ -200,7 +216,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         &stop,
         |drawn, frame| {
             if let Some((tx, _)) = &kept {
-                let _ = tx.send(LiveFrame {
+                let _ = tx.try_send(LiveFrame {
                     seq: frame.seq,
                     image: std::sync::Arc::new(drawn.image.clone()),
                     captured_s: frame.captured_s,
@@ -270,12 +286,17 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
 }
 
 pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
-    check_output(&args.output, &[], args.camera.is_none())?;
-    let Some(camera) = &args.camera else {
-        return record_voice(args);
+    let camera_in = args.camera.as_deref().map(camera_input).transpose()?;
+    let mic_in = args.mic.as_deref().map(mic_input).transpose()?;
+    let mut inputs: Vec<(&str, &std::path::Path)> = Vec::new();
+    inputs.extend(camera_in.as_ref().and_then(file_of).map(|p| ("camera", p)));
+    inputs.extend(mic_in.as_ref().and_then(file_of).map(|p| ("microphone", p)));
+    check_output(&args.output, &inputs, camera_in.is_none())?;
+    let Some(camera_in) = camera_in else {
+        return record_voice(args, mic_in);
     };
-    let camera = open_camera(camera)?;
-    let mic = args.mic.as_deref().map(open_mic).transpose()?;
+    let camera = open_camera(&camera_in)?;
+    let mic = mic_in.as_ref().map(open_mic).transpose()?;
     let stop = super::cancel_on_signal();
     let take = Take::start(&camera, mic.as_ref(), &args.output)
         .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
@@ -306,22 +327,33 @@ pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
     }
     if let Some(why) = &report.camera_lost {
         eprintln!("note: the camera was lost part way ({why}); the take so far is kept");
+    } else if camera.ended().is_some() && report.file.duration_s < args.live.seconds - 0.5 {
+        eprintln!(
+            "note: the camera's input ended after {:.1} s; the take is that long",
+            report.file.duration_s
+        );
     }
     if let Some(why) = &report.microphone_lost {
         eprintln!("note: the microphone was lost part way ({why}); silence after it");
     }
-    if stop.load(Ordering::Relaxed) {
+    if report.frames_missed > 0 {
+        eprintln!(
+            "note: {} of the camera's frames could not be recorded in time (the encoder fell behind; a smaller camera size or rate keeps every one); the frame before each was held",
+            report.frames_missed
+        );
+    }
+    if stop.load(Ordering::Relaxed) && report.file.duration_s < args.live.seconds - 0.1 {
         eprintln!("note: stopped early; the take so far is kept");
     }
     Ok(())
 }
 
 /// The microphone alone, to a WAV file.
-fn record_voice(args: &RecordArgs) -> Result<(), CliError> {
-    let Some(mic) = &args.mic else {
+fn record_voice(args: &RecordArgs, mic: Option<LiveInput>) -> Result<(), CliError> {
+    let Some(mic) = mic else {
         return Err(CliError::input("give --camera, --mic or both"));
     };
-    let mic = open_mic(mic)?;
+    let mic = open_mic(&mic)?;
     let stop = super::cancel_on_signal();
     let take = VoiceTake::start(&mic, &args.output)
         .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;

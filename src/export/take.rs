@@ -31,6 +31,9 @@ pub struct TakeReport {
     pub file: ExportReport,
     /// Camera frames that went into the take.
     pub frames_captured: u64,
+    /// Camera frames captured during the take that could not be taken in time (the encoder
+    /// fell behind the camera); the frame before each was held in its place.
+    pub frames_missed: u64,
     /// Why the camera or the microphone stopped before the take did, if one did.
     pub camera_lost: Option<String>,
     pub microphone_lost: Option<String>,
@@ -46,6 +49,8 @@ pub struct Take {
     thread: Option<JoinHandle<Result<(ExportReport, u64), ExportError>>>,
     camera_ended: EndProbe,
     mic_ended: EndProbe,
+    /// The camera's count of frames captured, and its value when the take started.
+    captured: Option<(Box<dyn Fn() -> u64 + Send>, u64)>,
 }
 
 impl Take {
@@ -57,9 +62,12 @@ impl Take {
         path: &Path,
     ) -> Result<Self, ExportError> {
         let info = camera.info().clone();
+        let count = camera.count_probe();
+        let before = count();
         let frames = camera.tap();
         let mut take = Self::of_frames(frames, &info, mic, path)?;
         take.camera_ended = camera.end_probe();
+        take.captured = Some((count, before));
         Ok(take)
     }
 
@@ -136,6 +144,7 @@ impl Take {
             thread: Some(thread),
             camera_ended,
             mic_ended,
+            captured: None,
         })
     }
 
@@ -156,6 +165,10 @@ impl Take {
     /// Finish the take and write the file.
     pub fn stop(mut self) -> Result<TakeReport, ExportError> {
         self.stop.store(true, Ordering::Relaxed);
+        let during = self
+            .captured
+            .as_ref()
+            .map(|(count, before)| count() - before);
         let thread = self.thread.take();
         let (file, frames_captured) = match thread.map(|t| t.join()) {
             Some(Ok(r)) => r?,
@@ -169,6 +182,7 @@ impl Take {
         Ok(TakeReport {
             file,
             frames_captured,
+            frames_missed: during.map_or(0, |d| d.saturating_sub(frames_captured)),
             camera_lost: lost((self.camera_ended)()),
             microphone_lost: lost((self.mic_ended)()),
         })

@@ -156,7 +156,15 @@ pub(crate) fn open_device(
             ffmpeg::ffi::avformat_open_input(&mut ps, c_input.as_ptr(), fmt, std::ptr::null_mut());
         if r < 0 {
             // avformat_open_input frees the context on failure.
-            return Err(err(device_failure(ffmpeg::Error::from(r))));
+            let e = ffmpeg::Error::from(r);
+            if format == "lavfi"
+                && matches!(e, ffmpeg::Error::Other { errno } if errno == ffmpeg::error::EINVAL)
+            {
+                return Err(err(
+                    "the filter graph could not be made: check the filters' names and options (`ffmpeg -filters` lists them)".into(),
+                ));
+            }
+            return Err(err(device_failure(e)));
         }
         let r = ffmpeg::ffi::avformat_find_stream_info(ps, std::ptr::null_mut());
         if r < 0 {

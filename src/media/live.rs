@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -67,19 +67,44 @@ impl LiveInput {
             reason,
         };
         if text.trim().is_empty() {
-            return Err(bad(format!("no {} named", kind.word())));
+            return Err(bad(format!(
+                "no {} given: a number or name from `vivant devices`, FORMAT:INPUT (lavfi:testsrc2), or a media file",
+                kind.word()
+            )));
         }
         let path = PathBuf::from(text);
         if path.is_file() {
             return Ok(LiveInput::File(path));
         }
-        if let Some((format, input)) = text.split_once(':')
-            && is_input_format(format)
-        {
-            return Ok(LiveInput::Device {
-                format: format.to_string(),
-                input: input.to_string(),
-            });
+        if let Some((format, input)) = text.split_once(':') {
+            if is_input_format(format) {
+                return Ok(LiveInput::Device {
+                    format: format.to_string(),
+                    input: input.to_string(),
+                });
+            }
+            // FORMAT:INPUT with a format FFmpeg does not have (a single letter is a Windows
+            // drive, a path that is not there).
+            if format.is_empty()
+                || (format.len() > 1 && format.bytes().all(|b| b.is_ascii_alphanumeric()))
+            {
+                let found = list_devices();
+                let formats = match kind {
+                    DeviceKind::Camera => found.video_inputs,
+                    DeviceKind::Microphone => found.audio_inputs,
+                };
+                return Err(bad(if format.is_empty() {
+                    format!(
+                        "nothing before the ':'; FORMAT:INPUT names an FFmpeg input device first ({})",
+                        formats.join(", ")
+                    )
+                } else {
+                    format!(
+                        "FFmpeg here has no input device called \"{format}\"; it has {} (and any media file)",
+                        formats.join(", ")
+                    )
+                }));
+            }
         }
         let found = list_devices();
         let devices = match kind {
@@ -304,7 +329,7 @@ struct CameraState {
     newest: Option<LiveFrame>,
     captured: u64,
     ended: Option<Ended>,
-    taps: Vec<Sender<LiveFrame>>,
+    taps: Vec<SyncSender<LiveFrame>>,
 }
 
 struct Shared<S> {
@@ -442,17 +467,28 @@ impl Camera {
         }
     }
 
-    /// Every frame captured from now on, in order (a take being recorded); the channel closes
-    /// when the camera stops.
+    /// Every frame captured from now on, in order (a take being recorded), but never more
+    /// than `TAP_QUEUE` waiting: a taker that falls behind (an encoder slower than the camera)
+    /// misses frames rather than holding an ever longer queue of them. The channel closes when
+    /// the camera stops.
     pub fn tap(&self) -> Receiver<LiveFrame> {
-        let (tx, rx) = channel();
+        let (tx, rx) = sync_channel(TAP_QUEUE);
         let mut s = self.shared.lock();
         if s.ended.is_none() {
             s.taps.push(tx);
         }
         rx
     }
+
+    /// Frames captured so far, askable after the camera is handed elsewhere.
+    pub fn count_probe(&self) -> Box<dyn Fn() -> u64 + Send> {
+        let shared = self.shared.clone();
+        Box::new(move || shared.lock().captured)
+    }
 }
+
+/// How many frames a tap holds for its taker (a quarter of a second at 30 fps).
+pub const TAP_QUEUE: usize = 8;
 
 impl Drop for Camera {
     fn drop(&mut self) {
@@ -488,6 +524,17 @@ fn open_camera(
     // Live frames are seen once: swscale's fast path.
     source.set_conversion(RgbConversion::Fast);
     let v = source.info();
+    if let LiveInput::File(path) = input
+        && v.frame_count <= 1
+    {
+        return Err(MediaError::Device {
+            device: input.label(),
+            reason: format!(
+                "a still picture, not a camera or a video; to stand a picture in for a camera, loop it: lavfi:movie={},loop=loop=-1:size=1,fps=25",
+                path.display()
+            ),
+        });
+    }
     let (n, d) = v.frame_rate;
     let info = CameraInfo {
         label: input.label(),
@@ -551,7 +598,8 @@ fn capture_video(
             captured_s,
         };
         s.captured += 1;
-        s.taps.retain(|t| t.send(live.clone()).is_ok());
+        s.taps
+            .retain(|t| !matches!(t.try_send(live.clone()), Err(TrySendError::Disconnected(_))));
         s.newest = Some(live);
         drop(s);
         shared.changed.notify_all();

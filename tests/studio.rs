@@ -2179,6 +2179,30 @@ fn perform_at(w: f32, h_px: f32, record: bool) {
             .and_then(|d| d.parse().ok())
             .expect("duration");
         assert!((1.0..2.0).contains(&seconds), "{seconds} s");
+        // Its analysis was made while it was recorded: analysing it now finds it in the cache
+        // at once (a cancelled analysis that had to track would fail).
+        let analyzer = vivant::face::Analyzer::new(
+            &candle_core::Device::Cpu,
+            &vivant::models::ModelSource::Embedded,
+        )
+        .expect("analyzer");
+        let settings = h.state().project.settings.motion_settings();
+        let (motion, _) = vivant::motion::DrivingMotion::analyse(
+            &analyzer,
+            &take,
+            &settings,
+            vivant::motion::cache::default_dir().as_deref(),
+            &std::sync::atomic::AtomicBool::new(true),
+            &|_, _| {},
+        )
+        .expect("the take's analysis, cached while recording");
+        let frames = p["streams"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
+            .and_then(|v| v["nb_frames"].as_str())
+            .and_then(|n| n.parse::<usize>().ok())
+            .expect("frames");
+        assert_eq!(motion.len(), frames);
         h.state_mut().rename_take(0, "First try");
         assert_eq!(h.state().project.takes[0].name, "First try");
         h.state_mut().remove_take(0);

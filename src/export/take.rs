@@ -24,6 +24,9 @@ use crate::media::live::{
 };
 use crate::media::{AudioFormat, MediaError, SampleSource};
 
+/// Called with each frame a take writes: its index, and the picture.
+pub type FrameHook = Box<dyn FnMut(u64, &Arc<RgbImage>) + Send>;
+
 /// What was recorded.
 #[derive(Clone, Debug, Serialize)]
 pub struct TakeReport {
@@ -61,11 +64,22 @@ impl Take {
         mic: Option<&Microphone>,
         path: &Path,
     ) -> Result<Self, ExportError> {
+        Self::start_followed(camera, mic, path, None)
+    }
+
+    /// `start`, with every frame written also handed to `follow` (its index in the take, and
+    /// the picture): the take's analysis made while it is recorded.
+    pub fn start_followed(
+        camera: &Camera,
+        mic: Option<&Microphone>,
+        path: &Path,
+        follow: Option<FrameHook>,
+    ) -> Result<Self, ExportError> {
         let info = camera.info().clone();
         let count = camera.count_probe();
         let before = count();
         let frames = camera.tap();
-        let mut take = Self::of_frames(frames, &info, mic, path)?;
+        let mut take = Self::recording(frames, &info, mic, path, follow)?;
         take.camera_ended = camera.end_probe();
         take.captured = Some((count, before));
         Ok(take)
@@ -78,6 +92,16 @@ impl Take {
         info: &CameraInfo,
         mic: Option<&Microphone>,
         path: &Path,
+    ) -> Result<Self, ExportError> {
+        Self::recording(frames, info, mic, path, None)
+    }
+
+    fn recording(
+        frames: Receiver<LiveFrame>,
+        info: &CameraInfo,
+        mic: Option<&Microphone>,
+        path: &Path,
+        follow: Option<FrameHook>,
     ) -> Result<Self, ExportError> {
         let started_s = now_s();
         let sound = mic.map(|m| m.tap());
@@ -118,7 +142,7 @@ impl Take {
                             });
                         }
                     };
-                    record(writer, frames, started_s, fps, &stop, &abandon)
+                    record(writer, frames, started_s, fps, &stop, &abandon, follow)
                 })
                 .map_err(|e| ExportError::Encode {
                     what: "the take",
@@ -216,7 +240,14 @@ fn record(
     fps: f64,
     stop: &AtomicBool,
     abandon: &AtomicBool,
+    mut follow: Option<FrameHook>,
 ) -> Result<(ExportReport, u64), ExportError> {
+    let mut write = |writer: &mut Mp4Writer, k: u64, img: &Arc<RgbImage>| {
+        if let Some(f) = follow.as_mut() {
+            f(k, img);
+        }
+        writer.write_frame(img)
+    };
     let slot = |t: f64| ((t - started_s) * fps).round().max(0.0) as u64;
     let mut written = 0u64;
     let mut pending: Option<(u64, Arc<RgbImage>)> = None;
@@ -248,7 +279,7 @@ fn record(
             if let Some((pk, img)) = pending.take_if(|(pk, _)| *pk != k) {
                 // Everything up to the new frame's slot shows the pending one.
                 while written < k.max(pk + 1) {
-                    writer.write_frame(&img)?;
+                    write(&mut writer, written, &img)?;
                     written += 1;
                 }
             }
@@ -260,7 +291,7 @@ fn record(
     if let Some((pk, img)) = pending {
         let end = end_slot.unwrap_or(pk + 1).max(pk + 1).max(written + 1);
         while written < end {
-            writer.write_frame(&img)?;
+            write(&mut writer, written, &img)?;
             written += 1;
         }
     }

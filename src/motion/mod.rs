@@ -102,16 +102,7 @@ impl DrivingMotion {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
         let mut notes = Vec::new();
-        let mut key = match cache_dir {
-            Some(_) => match cache::key(path, settings) {
-                Ok(k) => Some(k),
-                Err(e) => {
-                    notes.push(format!("motion cache not used: {e}"));
-                    None
-                }
-            },
-            None => None,
-        };
+        let mut key = cache_key(path, settings, cache_dir, &mut notes);
         if let (Some(dir), Some(k)) = (cache_dir, &key)
             && let Some(o) = cache::load(dir, k)
         {
@@ -119,20 +110,7 @@ impl DrivingMotion {
             m.key = key;
             return Ok((m, notes));
         }
-        // The analysis is written where it will be kept, else to the temporary folder.
-        let scratch = match cache_dir {
-            Some(dir) if key.is_some() => {
-                match std::fs::create_dir_all(dir).and_then(|()| crate::output::writable(dir)) {
-                    Ok(()) => dir.to_path_buf(),
-                    Err(e) => {
-                        notes.push(format!("motion cache not written: {}: {e}", dir.display()));
-                        key = None;
-                        std::env::temp_dir()
-                    }
-                }
-            }
-            _ => std::env::temp_dir(),
-        };
+        let scratch = scratch_dir(cache_dir, &mut key, &mut notes);
         let info = VideoSource::open(path)
             .map_err(TrackError::from)?
             .info()
@@ -149,7 +127,65 @@ impl DrivingMotion {
             &|| Ok(cache::FrameWriter::create(&scratch)?),
             &|w: &mut cache::FrameWriter, t, o| Ok(w.push(t, o.as_ref())?),
         )?;
-        let mut finish = Finisher::new(cache::FrameWriter::create(&scratch)?, settings.smoothing);
+        let m = Self::finish_tracked(
+            path, &info, settings, &scratch, spools, key, cache_dir, &mut notes,
+        )?;
+        Ok((m, notes))
+    }
+
+    /// The analysis of `path` from its frames tracked already, in order (a take followed while
+    /// it was recorded): bridged, smoothed and kept in `cache_dir` under the file's key, as
+    /// `analyse` would, so that analysing the file afterwards finds it at once.
+    pub fn from_tracked(
+        path: &Path,
+        settings: &MotionSettings,
+        tracked: TrackedFrames,
+        cache_dir: Option<&Path>,
+    ) -> Result<(Self, Vec<String>), MotionError> {
+        let mut notes = Vec::new();
+        let mut key = cache_key(path, settings, cache_dir, &mut notes);
+        let scratch = scratch_dir(cache_dir, &mut key, &mut notes);
+        let info = VideoSource::open(path)
+            .map_err(TrackError::from)?
+            .info()
+            .clone();
+        let tracked = tracked.0;
+        if info.frame_count_exact && info.frame_count as usize != tracked.frames() {
+            return Err(MotionError::Track(TrackError::Io(std::io::Error::other(
+                format!(
+                    "{} frames tracked for the {} of the file",
+                    tracked.frames(),
+                    info.frame_count
+                ),
+            ))));
+        }
+        let m = Self::finish_tracked(
+            path,
+            &info,
+            settings,
+            &scratch,
+            vec![tracked],
+            key,
+            cache_dir,
+            &mut notes,
+        )?;
+        Ok((m, notes))
+    }
+
+    /// Tracked frames (spools, in order) bridged over lost frames, smoothed, written out and
+    /// kept under `key` in `cache_dir`.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_tracked(
+        path: &Path,
+        info: &crate::media::VideoInfo,
+        settings: &MotionSettings,
+        scratch: &Path,
+        spools: Vec<cache::FrameWriter>,
+        mut key: Option<String>,
+        cache_dir: Option<&Path>,
+        notes: &mut Vec<String>,
+    ) -> Result<Self, MotionError> {
+        let mut finish = Finisher::new(cache::FrameWriter::create(scratch)?, settings.smoothing);
         let mut bridge = Bridge::default();
         for spool in spools {
             for record in spool.into_reader()? {
@@ -184,7 +220,7 @@ impl DrivingMotion {
             file,
         });
         m.key = key;
-        Ok((m, notes))
+        Ok(m)
     }
 
     /// Number of frames.
@@ -231,6 +267,69 @@ impl From<cache::Opened> for DrivingMotion {
             key: None,
             frames: o.file,
         }
+    }
+}
+
+/// Frames tracked as they come (a take followed while it is recorded), spooled to a temporary
+/// file until `DrivingMotion::from_tracked` finishes them.
+pub struct TrackedFrames(cache::FrameWriter);
+
+impl TrackedFrames {
+    pub fn new() -> std::io::Result<Self> {
+        Ok(Self(cache::FrameWriter::create(&std::env::temp_dir())?))
+    }
+
+    /// The next frame, at `time` seconds (`None`: no face found in it).
+    pub fn push(&mut self, time: f64, seen: Option<&Observation>) -> std::io::Result<()> {
+        self.0.push(time, seen)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.frames()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The analysis's cache key, when there is a cache (a file that cannot be read for it: no
+/// cache, said in `notes`).
+fn cache_key(
+    path: &Path,
+    settings: &MotionSettings,
+    cache_dir: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    cache_dir?;
+    match cache::key(path, settings) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            notes.push(format!("motion cache not used: {e}"));
+            None
+        }
+    }
+}
+
+/// Where an analysis is written: where it will be kept, else (the cache folder cannot be made
+/// or written, said in `notes`, and nothing is kept) the temporary folder.
+fn scratch_dir(
+    cache_dir: Option<&Path>,
+    key: &mut Option<String>,
+    notes: &mut Vec<String>,
+) -> std::path::PathBuf {
+    match cache_dir {
+        Some(dir) if key.is_some() => {
+            match std::fs::create_dir_all(dir).and_then(|()| crate::output::writable(dir)) {
+                Ok(()) => dir.to_path_buf(),
+                Err(e) => {
+                    notes.push(format!("motion cache not written: {}: {e}", dir.display()));
+                    *key = None;
+                    std::env::temp_dir()
+                }
+            }
+        }
+        _ => std::env::temp_dir(),
     }
 }
 

@@ -19,8 +19,12 @@ use super::PipelineError;
 use crate::face::Analyzer;
 use crate::geometry::Face68;
 use crate::media::live::{Camera, Ended, LiveFrame, Newest, now_s};
+use crate::models::ModelSource;
 use crate::motion::mouth::{MouthFrame, MouthGeometry};
-use crate::motion::{Landmarks68From, Mode, OneEuro, OneEuroState, Strengths, Tracker};
+use crate::motion::{
+    DrivingMotion, Landmarks68From, Mode, MotionSettings, Observation, OneEuro, OneEuroState,
+    Strengths, TrackedFrames, Tracker,
+};
 use crate::render::{
     Backend, Drive, Engine, EngineKind, SourceFace, TrackEntry, Transfer, WarpKind,
 };
@@ -280,4 +284,73 @@ pub fn perform(
             None => None,
         },
     })
+}
+
+/// Follows every frame a take writes, on a thread of its own, so that the take's analysis is
+/// ready (cached under the finished file's key) when it stops: the take can be exported at
+/// once. A frame held over a gap is the same picture, and is not tracked twice.
+pub struct TakeFollower {
+    tx: Option<std::sync::mpsc::Sender<(u64, Arc<RgbImage>)>>,
+    thread: Option<std::thread::JoinHandle<Result<TrackedFrames, String>>>,
+}
+
+impl TakeFollower {
+    /// For a take written at `frame_rate` (a rational, as the writer stamps it).
+    pub fn start(frame_rate: (i32, i32), settings: MotionSettings) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<(u64, Arc<RgbImage>)>();
+        let thread = std::thread::Builder::new()
+            .name("take analysis".into())
+            .spawn(move || -> Result<TrackedFrames, String> {
+                let analyzer = Analyzer::new(&candle_core::Device::Cpu, &ModelSource::Embedded)
+                    .map_err(|e| e.to_string())?;
+                let mut tracker =
+                    Tracker::new(&analyzer, settings.landmarks68, settings.min_presence);
+                let mut frames = TrackedFrames::new().map_err(|e| e.to_string())?;
+                let mut last: Option<(Arc<RgbImage>, Option<Observation>)> = None;
+                let (num, den) = (frame_rate.0.max(1) as f64, frame_rate.1.max(1) as f64);
+                for (k, img) in rx {
+                    let seen = match &last {
+                        Some((prev, seen)) if Arc::ptr_eq(prev, &img) => seen.clone(),
+                        _ => tracker.step(&img).map_err(|e| e.to_string())?,
+                    };
+                    frames
+                        .push(k as f64 * den / num, seen.as_ref())
+                        .map_err(|e| e.to_string())?;
+                    last = Some((img, seen));
+                }
+                Ok(frames)
+            })
+            .ok();
+        Self {
+            tx: thread.as_ref().map(|_| tx),
+            thread,
+        }
+    }
+
+    /// What the take calls with each frame it writes.
+    pub fn hook(&self) -> Option<crate::export::take::FrameHook> {
+        let tx = self.tx.clone()?;
+        Some(Box::new(move |k, img: &Arc<RgbImage>| {
+            let _ = tx.send((k, img.clone()));
+        }))
+    }
+
+    /// The take written to `path`: its analysis finished and kept in `cache_dir`; what to
+    /// tell the user (a cache not written), or why there is none (the take is then analysed
+    /// as any clip is).
+    pub fn finish(
+        mut self,
+        path: &std::path::Path,
+        settings: &MotionSettings,
+        cache_dir: Option<&std::path::Path>,
+    ) -> Result<Vec<String>, String> {
+        drop(self.tx.take());
+        let frames = match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r?,
+            _ => return Err("the take's analysis stopped unexpectedly".into()),
+        };
+        DrivingMotion::from_tracked(path, settings, frames, cache_dir)
+            .map(|(_, notes)| notes)
+            .map_err(|e| e.to_string())
+    }
 }

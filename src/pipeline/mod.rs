@@ -112,14 +112,7 @@ impl RenderJob {
 
     /// How the driving clip is analysed (smoothing as the settings say).
     pub fn motion_settings(&self) -> MotionSettings {
-        MotionSettings {
-            smoothing: if self.settings.smoothing {
-                MotionSettings::default().smoothing
-            } else {
-                None
-            },
-            ..MotionSettings::default()
-        }
+        self.settings.motion_settings()
     }
 }
 

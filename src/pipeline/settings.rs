@@ -200,6 +200,18 @@ impl Default for RenderSettings {
 }
 
 impl RenderSettings {
+    /// How a driving clip is analysed for these settings (its smoothing).
+    pub fn motion_settings(&self) -> crate::motion::MotionSettings {
+        crate::motion::MotionSettings {
+            smoothing: if self.smoothing {
+                crate::motion::MotionSettings::default().smoothing
+            } else {
+                None
+            },
+            ..crate::motion::MotionSettings::default()
+        }
+    }
+
     pub fn idle(&self) -> IdleSettings {
         IdleSettings {
             seed: self.seed,

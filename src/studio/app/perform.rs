@@ -21,7 +21,7 @@ use crate::export::take::{Take, VoiceTake};
 use crate::face::Analyzer;
 use crate::media::live::{Camera, DeviceKind, DeviceList, LiveInput, Microphone, list_devices};
 use crate::models::ModelSource;
-use crate::pipeline::live::{LiveReport, LiveSettings, Performer, perform};
+use crate::pipeline::live::{LiveReport, LiveSettings, Performer, TakeFollower, perform};
 use crate::render::{Backend, EngineSettings, SourceFace};
 use crate::studio::project::TakeEntry;
 
@@ -46,6 +46,8 @@ pub struct PerformState {
     /// Recording starts at this instant (the count-in runs until then).
     pub count_in: Option<Instant>,
     pub take: Option<Take>,
+    /// Follows the take's frames, so its analysis is ready when it stops.
+    pub follower: Option<TakeFollower>,
     /// A voice take (the microphone alone: no camera chosen) being recorded.
     pub voice: Option<(Arc<Microphone>, VoiceTake)>,
     /// The count-in running is for a voice take.
@@ -335,8 +337,30 @@ impl StudioApp {
             return;
         };
         let path = take.path().to_path_buf();
+        let follower = self.perform.follower.take();
         match take.stop() {
             Ok(report) => {
+                // The analysis made while recording, kept where the preview and the export
+                // look for it (else the take is analysed as any clip is).
+                if let Some(f) = follower {
+                    let settings = self.project.settings.motion_settings();
+                    match f.finish(
+                        &path,
+                        &settings,
+                        crate::motion::cache::default_dir().as_deref(),
+                    ) {
+                        Ok(notes) => {
+                            for n in notes {
+                                self.banner(Severity::Info, n, None);
+                            }
+                        }
+                        Err(e) => self.banner(
+                            Severity::Info,
+                            format!("The take will be analysed now ({e})."),
+                            None,
+                        ),
+                    }
+                }
                 let before = self.project.clone();
                 self.project.takes.push(TakeEntry {
                     path: path.clone(),
@@ -382,8 +406,15 @@ impl StudioApp {
         let Some(live) = &self.perform.live else {
             return;
         };
-        match Take::start(&live.camera, live.mic.as_deref(), &path) {
-            Ok(t) => self.perform.take = Some(t),
+        let follower = TakeFollower::start(
+            crate::pipeline::settings::rational_rate(live.camera.info().fps),
+            self.project.settings.motion_settings(),
+        );
+        match Take::start_followed(&live.camera, live.mic.as_deref(), &path, follower.hook()) {
+            Ok(t) => {
+                self.perform.take = Some(t);
+                self.perform.follower = Some(follower);
+            }
             Err(e) => self.banner(
                 Severity::Error,
                 format!("The take could not be started: {e}"),
@@ -398,8 +429,30 @@ impl StudioApp {
             return;
         };
         let path = take.path().to_path_buf();
+        let follower = self.perform.follower.take();
         match take.stop() {
             Ok(report) => {
+                // The analysis made while recording, kept where the preview and the export
+                // look for it (else the take is analysed as any clip is).
+                if let Some(f) = follower {
+                    let settings = self.project.settings.motion_settings();
+                    match f.finish(
+                        &path,
+                        &settings,
+                        crate::motion::cache::default_dir().as_deref(),
+                    ) {
+                        Ok(notes) => {
+                            for n in notes {
+                                self.banner(Severity::Info, n, None);
+                            }
+                        }
+                        Err(e) => self.banner(
+                            Severity::Info,
+                            format!("The take will be analysed now ({e})."),
+                            None,
+                        ),
+                    }
+                }
                 let before = self.project.clone();
                 self.project.takes.push(TakeEntry {
                     path: path.clone(),

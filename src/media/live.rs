@@ -411,12 +411,7 @@ impl Camera {
             stop,
             thread: Some(thread),
         };
-        camera.info = opened.recv().unwrap_or_else(|_| {
-            Err(MediaError::Device {
-                device: input.label(),
-                reason: "its capture thread stopped while opening it".into(),
-            })
-        })?;
+        camera.info = opened_in_time(&opened, input)?;
         Ok(camera)
     }
 
@@ -495,6 +490,30 @@ impl Drop for Camera {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// How long a device may take to open before it is given up on.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the capture thread said about opening its device; a device that does not answer
+/// is given up on (the caller's drop stops the thread through FFmpeg's interrupt).
+fn opened_in_time<T>(
+    opened: &Receiver<Result<T, MediaError>>,
+    input: &LiveInput,
+) -> Result<T, MediaError> {
+    let failed = |reason: &str| MediaError::Device {
+        device: input.label(),
+        reason: reason.into(),
+    };
+    match opened.recv_timeout(OPEN_TIMEOUT) {
+        Ok(r) => r,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(failed(
+            "the device did not answer in 15 s (is it in use, or asleep?)",
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(failed("its capture thread stopped while opening it"))
         }
     }
 }
@@ -687,12 +706,7 @@ impl Microphone {
             stop,
             thread: Some(thread),
         };
-        opened.recv().unwrap_or_else(|_| {
-            Err(MediaError::Device {
-                device: input.label(),
-                reason: "its capture thread stopped while opening it".into(),
-            })
-        })?;
+        opened_in_time(&opened, input)?;
         Ok(mic)
     }
 

@@ -220,7 +220,7 @@ impl Command {
             Command::FitToWindow => ("Fit to window", "Show the whole picture", &[], Transport),
             Command::Perform => (
                 "Perform live",
-                "The portrait follows your face from the camera; record takes to drive it",
+                "Turn the camera on: the portrait follows your face; record takes",
                 &[],
                 Anywhere,
             ),

@@ -75,7 +75,7 @@ impl StudioApp {
             Command::ClearRange => app.clear_range(),
             Command::ToggleLandmarks => app.layout.show_landmarks = !app.layout.show_landmarks,
             Command::FitToWindow => app.layout.zoom = Default::default(),
-            Command::Perform => app.open_perform(),
+            Command::Perform => app.perform_live(),
             Command::Record => app.toggle_record(),
             Command::CommandPalette => app.open_palette(),
             Command::Help => app.dialogs.help = Some(HelpPage::Shortcuts),

@@ -278,26 +278,58 @@ impl StudioApp {
 
     /// The next free `NAME-N.EXT` in the takes folder (made if needed), or a banner why not.
     fn next_take_path(&mut self, name: &str, ext: &str) -> Option<PathBuf> {
-        let Some(dir) = self.takes_dir() else {
-            self.banner(
-                Severity::Error,
-                "There is no folder to record into: save the project first.",
-                None,
-            );
-            return None;
+        let usable = |dir: &PathBuf| {
+            std::fs::create_dir_all(dir).and_then(|()| crate::output::writable(dir))
         };
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            self.banner(
-                Severity::Error,
-                format!("Cannot make {} for the take: {e}", dir.display()),
-                None,
-            );
-            return None;
-        }
+        let own = self.state_dir().map(|d| d.join("takes"));
+        let dir = match self.takes_dir() {
+            Some(dir) => match usable(&dir) {
+                Ok(()) => dir,
+                // A project in a folder that cannot be written (the bundled demo where it is
+                // installed, a read-only share): takes go to Vivant's own folder, said once.
+                Err(e) => match own.filter(|o| usable(o).is_ok()) {
+                    Some(o) => {
+                        self.banner(
+                            Severity::Info,
+                            format!(
+                                "Takes are saved in {}: the project's folder cannot be written ({e}).",
+                                o.display()
+                            ),
+                            None,
+                        );
+                        o
+                    }
+                    None => {
+                        self.banner(
+                            Severity::Error,
+                            format!("Cannot write the take into {}: {e}", dir.display()),
+                            None,
+                        );
+                        return None;
+                    }
+                },
+            },
+            None => {
+                self.banner(
+                    Severity::Error,
+                    "There is no folder to record into: save the project first.",
+                    None,
+                );
+                return None;
+            }
+        };
         let n = (1..)
             .find(|n| !dir.join(format!("{name}-{n}.{ext}")).exists())
             .unwrap_or(1);
         Some(dir.join(format!("{name}-{n}.{ext}")))
+    }
+
+    /// *Perform live*: the Perform view, and the camera turned on when one is chosen.
+    pub fn perform_live(&mut self) {
+        self.open_perform();
+        if self.perform.live.is_none() && !self.perform.devices.camera.trim().is_empty() {
+            self.start_live();
+        }
     }
 
     fn start_voice_take(&mut self) {
@@ -556,6 +588,14 @@ impl StudioApp {
         if self.perform.count_in.is_some() || self.recording() {
             // The count-in and the take's clock move on their own.
             self.ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if self.layout.view != View::Perform
+            && self.perform.live.is_some()
+            && self.perform.take.is_none()
+            && self.perform.count_in.is_none()
+        {
+            // The camera is on only while it is seen (or recording).
+            self.stop_live();
         }
         let Some(live) = &mut self.perform.live else {
             return;

@@ -81,6 +81,8 @@ pub fn view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         if let Some(mic) = app.perform.live.as_ref().and_then(|l| l.mic.as_ref()) {
             let bar = Rect::from_min_size(pos2(r.max.x + 6.0, r.min.y), vec2(8.0, ch));
             level_bar(ui, &painter, bar, mic.level(), false);
+            ui.interact(bar, ui.scope_id().with("mic-level"), Sense::hover())
+                .on_hover_text(format!("The microphone's level ({})", mic.label()));
         }
     }
     count_in(&painter, rect.center(), app.perform.count_in);
@@ -216,7 +218,11 @@ pub fn inspector(app: &mut StudioApp, ui: &mut egui::Ui) {
             let chosen = driving.as_deref() == Some(t.path.as_path());
             match &mut app.perform.renaming {
                 Some((k, text)) if *k == i => {
-                    let r = ui.text_edit_singleline(text);
+                    // As wide as the name's place, never widening the panel.
+                    let r = ui.add(
+                        egui::TextEdit::singleline(text)
+                            .desired_width((ui.available_width() - 70.0).max(60.0)),
+                    );
                     if r.lost_focus() {
                         act = Some((i, TakeAction::Rename(text.clone())));
                     } else {

@@ -570,6 +570,9 @@ fn a_project_saves_reopens_and_asks_for_moved_media() {
         "the correction is what the engine gets"
     );
     assert!(h.state().sources[0].edited);
+    // Closed as the window closes (a harness dropped without it reads as a crash while
+    // opening, and the next launch would not reopen the project).
+    h.state_mut().on_clean_exit();
     drop(h);
 
     // Move the clip away: opening asks to relocate it, and relocating loads it.
@@ -2249,4 +2252,54 @@ fn a_voice_take_makes_the_portrait_speak() {
         .and_then(|d| d.parse().ok())
         .expect("duration");
     assert!((0.6..1.5).contains(&seconds), "{seconds} s");
+}
+
+/// A project Vivant went down while opening (a bad weights configuration used to abort the
+/// process as the engine was made ready) is not reopened by the next launch, which would go
+/// down again: the window starts empty and offers it, with the reason. One launch later, or
+/// with *Open anyway*, it opens; a clean exit leaves no mark.
+#[test]
+fn a_project_vivant_went_down_opening_is_offered_not_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let project = dir.path().join("poisoned.vivant");
+    Project::default().save(&project).unwrap();
+    let json = |p: &Path| serde_json::to_string(p).unwrap();
+    std::fs::write(state.join("recent.json"), format!("[{}]", json(&project))).unwrap();
+    std::fs::write(state.join("opening.json"), json(&project)).unwrap();
+
+    let mut h = studio(&state, None);
+    h.step();
+    assert_eq!(
+        h.state().project_path,
+        None,
+        "reopened the project it went down on"
+    );
+    let banner = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .find(|b| {
+            b.text
+                .contains("stopped unexpectedly while opening poisoned.vivant")
+        })
+        .cloned()
+        .expect("the reason, and the project offered");
+    assert!(!state.join("opening.json").exists());
+    let (_, action) = banner.action.clone().expect("Open anyway");
+    h.state_mut().run_banner_action(banner.id, action);
+    h.step();
+    assert_eq!(h.state().project_path.as_deref(), Some(project.as_path()));
+    // Opening marks it until it has run a while; a clean exit clears the mark.
+    assert!(state.join("opening.json").exists());
+    h.state_mut().on_clean_exit();
+    assert!(!state.join("opening.json").exists());
+    drop(h);
+
+    // The next launch reopens the last project as usual.
+    let mut h = studio(&state, None);
+    h.step();
+    assert_eq!(h.state().project_path.as_deref(), Some(project.as_path()));
 }

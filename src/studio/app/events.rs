@@ -38,6 +38,7 @@ impl StudioApp {
             self.on_event(event);
         }
         self.perform_tick();
+        self.settle_opening_when_due();
         if self.preview.prepare_due.is_some_and(|t| now >= t) {
             self.preview.prepare_due = None;
             self.prepare_preview();

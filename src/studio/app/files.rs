@@ -14,6 +14,7 @@ impl StudioApp {
     }
 
     pub fn open_project(&mut self, path: &Path) {
+        self.mark_opening(path);
         match Project::load(path) {
             Ok(p) => {
                 self.load(p, Some(path.to_path_buf()));
@@ -344,6 +345,45 @@ impl StudioApp {
         let _ = self.write_state("layout.json", &self.layout.panels);
     }
 
+    /// Note that `path` is being opened, until it has run a while (`settle_opening`) or Vivant
+    /// closes cleanly: a mark still there at the next start means Vivant went down opening it.
+    fn mark_opening(&mut self, path: &Path) {
+        let path = crate::studio::project::absolute(path);
+        let _ = self.write_state(OPENING, &path);
+        self.opening_since = Some(Instant::now());
+        // Settled even if nothing else draws a frame by then.
+        self.ctx.request_repaint_after(OPENING_GRACE);
+    }
+
+    /// The project is past its opening (or closed cleanly): the mark goes.
+    pub(super) fn settle_opening(&mut self) {
+        if self.opening_since.take().is_some()
+            && let Some(dir) = self.state_dir()
+        {
+            let _ = std::fs::remove_file(dir.join(OPENING));
+        }
+    }
+
+    /// Once a frame: a project open for `OPENING_GRACE` has survived its opening.
+    pub(super) fn settle_opening_when_due(&mut self) {
+        if self
+            .opening_since
+            .is_some_and(|t| t.elapsed() >= OPENING_GRACE)
+        {
+            self.settle_opening();
+        }
+    }
+
+    /// The project Vivant was opening when it last went down, if it did (the mark is
+    /// removed: one launch without it is enough).
+    pub(super) fn take_opening_mark(&mut self) -> Option<PathBuf> {
+        let path: Option<PathBuf> = self.read_state(OPENING);
+        if let Some(dir) = self.state_dir() {
+            let _ = std::fs::remove_file(dir.join(OPENING));
+        }
+        path
+    }
+
     pub(super) fn read_recent(&self) -> Vec<PathBuf> {
         self.read_state("recent.json").unwrap_or_default()
     }
@@ -359,6 +399,7 @@ impl StudioApp {
     /// A clean exit: the autosave is not needed, and a running export is cancelled and
     /// waited for, so that its temporary file is gone before the process is.
     pub fn on_clean_exit(&mut self) {
+        self.settle_opening();
         self.player.stop();
         self.cancel_export();
         // A download stops at its next chunk; what it has is kept for the next one to resume.
@@ -375,3 +416,10 @@ impl StudioApp {
         }
     }
 }
+
+/// The state file marking a project being opened.
+const OPENING: &str = "opening.json";
+/// How long a project must stay open before its opening counts as survived: the neural
+/// engine's networks are made ready within it (where a bad weights configuration used to bring
+/// the process down).
+const OPENING_GRACE: std::time::Duration = std::time::Duration::from_secs(60);

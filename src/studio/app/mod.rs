@@ -91,6 +91,8 @@ pub struct StudioApp {
     pub gpu: Option<Result<String, crate::render::GpuError>>,
     /// Perform: the camera, the live view, takes being recorded.
     pub perform: PerformState,
+    /// When the project now open began opening, until its opening counts as survived.
+    opening_since: Option<Instant>,
     /// Where the neural engine's networks can run here; `None` until probed.
     pub compute: Option<crate::devices::ComputeReport>,
 }
@@ -165,6 +167,7 @@ impl StudioApp {
             gpu: None,
             compute: None,
             perform: PerformState::default(),
+            opening_since: None,
         };
         // Once, in the background: is there a GPU for the warp, and for the networks?
         app.worker.send(Job::ProbeGpu);
@@ -178,7 +181,33 @@ impl StudioApp {
         app.layout.panels = app.read_panels();
         app.perform.devices = app.read_live_devices();
         let autosave = app.autosave_path().filter(|p| p.exists());
-        if let Some(path) = options.project.clone() {
+        // A project Vivant went down while opening is not opened again by itself: the window
+        // always comes up, and offers it (a crash loop otherwise).
+        let unsafe_project = app.take_opening_mark();
+        let reopen = |p: &Path| unsafe_project.as_deref() != Some(p);
+        if let Some(bad) = &unsafe_project
+            && (options
+                .project
+                .as_deref()
+                .map(super::project::absolute)
+                .as_deref()
+                == Some(bad.as_path())
+                || app.recent.first() == Some(bad))
+        {
+            app.banner(
+                Severity::Warning,
+                format!(
+                    "Vivant stopped unexpectedly while opening {} last time, so it was not opened again. If it stops again, check the engine's weights folder (`vivant models check`) or open its media one by one.",
+                    file_name(bad)
+                ),
+                Some(("Open anyway".into(), BannerAction::OpenAnyway(bad.clone()))),
+            );
+        }
+        if let Some(path) = options
+            .project
+            .clone()
+            .filter(|p| reopen(&super::project::absolute(p)))
+        {
             app.open_project(&path);
         } else if let Some(auto) = autosave {
             // Offered back, also when files were given to start a new project with.
@@ -192,6 +221,8 @@ impl StudioApp {
             );
         } else if !options.media.is_empty() {
             // A new project with the files given: added below.
+        } else if options.project.is_some() || unsafe_project.is_some() {
+            // Not reopened (said above); the window starts empty.
         } else if let Some(last) = app.recent.first().cloned().filter(|p| p.exists()) {
             app.open_project(&last);
         } else if options.demo_on_first_launch {
@@ -257,6 +288,10 @@ impl StudioApp {
             BannerAction::DownloadWeights => {
                 self.dismiss(id);
                 self.start_download();
+            }
+            BannerAction::OpenAnyway(path) => {
+                self.dismiss(id);
+                self.request(Discard::OpenProject(path));
             }
         }
     }

@@ -56,6 +56,8 @@ pub enum BannerAction {
     ShowInFolder(PathBuf),
     /// Download LivePortrait's weights (offered where none were found).
     DownloadWeights,
+    /// Open a project that was not reopened because Vivant stopped while opening it.
+    OpenAnyway(PathBuf),
 }
 
 impl BannerAction {
@@ -69,6 +71,7 @@ impl BannerAction {
             }
             BannerAction::ShowInFolder(p) => format!("Open the folder of {}", p.display()),
             BannerAction::DownloadWeights => DOWNLOAD_TIP.into(),
+            BannerAction::OpenAnyway(p) => format!("Open {} again", p.display()),
         }
     }
 }

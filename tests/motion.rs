@@ -273,6 +273,58 @@ fn results_are_cached_by_content_and_settings() {
         DrivingMotion::analyse(&a, &clip, &settings, Some(&cache), &go, &|_, _| {}).expect("fresh");
     assert_eq!(observations(&fresh), first_frames);
     assert!(std::fs::metadata(&path).expect("rewritten").len() > 1000);
+    drop(fresh);
+
+    // Damage that keeps the file's layout: a flipped byte in a point, a point not a number or
+    // far outside the picture, times out of order. Each is found on opening (the cache is
+    // not used: a cancelled analysis fails) and the file removed.
+    let good = std::fs::read(&path).expect("read");
+    let start = 18; // magic and format
+    let record = 8 + 1 + 4 + 68 * 8 + 468 * 12;
+    let point = move |frame: usize, k: usize| start + frame * record + 13 + 4 * k;
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let damages: [(&str, Damage); 4] = [
+        (
+            "a flipped bit",
+            Box::new(move |b: &mut Vec<u8>| b[point(5, 20) + 1] ^= 0x10),
+        ),
+        (
+            "NaN",
+            Box::new(move |b: &mut Vec<u8>| {
+                b[point(7, 3)..point(7, 3) + 4].copy_from_slice(&f32::NAN.to_le_bytes())
+            }),
+        ),
+        (
+            "1e30",
+            Box::new(move |b: &mut Vec<u8>| {
+                b[point(9, 0)..point(9, 0) + 4].copy_from_slice(&1e30f32.to_le_bytes())
+            }),
+        ),
+        (
+            "reversed times",
+            Box::new(move |b: &mut Vec<u8>| {
+                let t = move |i: usize| start + i * record;
+                let (a, z) = (b[t(0)..t(0) + 8].to_vec(), b[t(29)..t(29) + 8].to_vec());
+                b[t(0)..t(0) + 8].copy_from_slice(&z);
+                b[t(29)..t(29) + 8].copy_from_slice(&a);
+            }),
+        ),
+    ];
+    for (what, damage) in damages {
+        let mut bytes = good.clone();
+        damage(&mut bytes);
+        std::fs::write(&path, &bytes).expect("write");
+        let r = DrivingMotion::analyse(&a, &clip, &settings, Some(&cache), &stop, &|_, _| {});
+        assert!(
+            matches!(r, Err(MotionError::Track(TrackError::Cancelled))),
+            "{what}: the damaged cache was used"
+        );
+        assert!(!path.exists(), "{what}: the damaged file was kept");
+    }
+    // The undamaged bytes are still taken.
+    std::fs::write(&path, &good).expect("write");
+    DrivingMotion::analyse(&a, &clip, &settings, Some(&cache), &stop, &|_, _| {})
+        .expect("the intact file");
 }
 
 #[test]

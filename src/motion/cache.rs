@@ -9,8 +9,10 @@
 //!
 //! Format: `VIVANT-MOTION\0`, a little-endian u32 format version, then one fixed-size record
 //! per frame: time (f64), state (u8), confidence (f32), 68 × 2 and 468 × 3 f32; then a JSON
-//! header and its u32 length (written last, when the totals are known). A file that does not
-//! parse is deleted and treated as a miss.
+//! header and its u32 length (written last, when the totals are known), the records' SHA-256
+//! among it. A file that does not parse, whose records do not hash to it, or whose times or
+//! points are not what a tracked clip can have (out of order, not finite, far outside the
+//! picture) is deleted and treated as a miss.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -24,7 +26,7 @@ use crate::geometry::Face68;
 use crate::output::TempFile;
 
 const MAGIC: &[u8; 14] = b"VIVANT-MOTION\0";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const MESH: usize = 468;
 /// Where the records start.
 const START: u64 = MAGIC.len() as u64 + 4;
@@ -60,6 +62,9 @@ pub(super) struct Header {
     pub frames: usize,
     pub jitter_raw: f64,
     pub jitter_smoothed: f64,
+    /// SHA-256 of the records, hex (filled in by `FrameWriter::finish`).
+    #[serde(default)]
+    pub sha256: String,
 }
 
 fn state_code(s: FrameState) -> u8 {
@@ -150,6 +155,7 @@ pub(super) struct FrameWriter {
     tmp: TempFile,
     rec: Vec<u8>,
     frames: usize,
+    hash: Sha256,
 }
 
 impl FrameWriter {
@@ -165,6 +171,7 @@ impl FrameWriter {
             tmp,
             rec: Vec::with_capacity(RECORD),
             frames: 0,
+            hash: Sha256::new(),
         })
     }
 
@@ -172,6 +179,7 @@ impl FrameWriter {
     pub fn push(&mut self, time: f64, obs: Option<&Observation>) -> std::io::Result<()> {
         encode(&mut self.rec, time, obs)?;
         self.out.write_all(&self.rec)?;
+        self.hash.update(&self.rec);
         self.frames += 1;
         Ok(())
     }
@@ -200,7 +208,11 @@ impl FrameWriter {
             return Err(bad("frame count does not match the records"));
         }
         let mut out = self.out;
-        let json = serde_json::to_vec(header).map_err(std::io::Error::other)?;
+        let header = Header {
+            sha256: crate::models::hex(&self.hash.finalize()),
+            ..header.clone()
+        };
+        let json = serde_json::to_vec(&header).map_err(std::io::Error::other)?;
         out.write_all(&json)?;
         out.write_all(&(json.len() as u32).to_le_bytes())?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
@@ -342,14 +354,31 @@ pub(super) fn open(file: FrameFile) -> std::io::Result<Opened> {
     r.seek(SeekFrom::Start(START))?;
     let mut times = Vec::with_capacity(header.frames);
     let mut states = Vec::with_capacity(header.frames);
-    let mut head = [0u8; 9];
+    // Every record is read and checked: the hash, times in order, points a tracked face can
+    // have (finite, within a few pictures' size of the frame).
+    let bound = 16.0 * header.width.max(header.height).max(1) as f32;
+    let mut hash = Sha256::new();
+    let mut rec = vec![0u8; RECORD];
+    let mut r = BufReader::with_capacity(64 * RECORD, r.into_inner());
+    r.seek(SeekFrom::Start(START))?;
     for _ in 0..header.frames {
-        r.read_exact(&mut head)?;
-        times.push(f64::from_le_bytes(
-            head[..8].try_into().map_err(|_| bad("record"))?,
-        ));
-        states.push(state_of(head[8]).ok_or_else(|| bad("unknown frame state"))?);
-        r.seek_relative(RECORD as i64 - 9)?;
+        r.read_exact(&mut rec)?;
+        hash.update(&rec);
+        let t = f64::from_le_bytes(rec[..8].try_into().map_err(|_| bad("record"))?);
+        if !t.is_finite() || times.last().is_some_and(|&p| t <= p) {
+            return Err(bad("frame times out of order"));
+        }
+        times.push(t);
+        states.push(state_of(rec[8]).ok_or_else(|| bad("unknown frame state"))?);
+        if (9..RECORD).step_by(4).any(|at| {
+            let v = f32_at(&rec, at);
+            !v.is_finite() || v.abs() > bound
+        }) {
+            return Err(bad("points outside the picture"));
+        }
+    }
+    if crate::models::hex(&hash.finalize()) != header.sha256 {
+        return Err(bad("damaged records"));
     }
     let mut file = file;
     file.frames = times.len();

@@ -205,6 +205,7 @@ impl DrivingMotion {
             frames: finish.out.frames(),
             jitter_raw: finish.jitter_raw.value(),
             jitter_smoothed: finish.jitter_smoothed.value(),
+            sha256: String::new(),
         };
         let mut file = finish.out.finish(&header)?;
         if let (Some(dir), Some(k)) = (cache_dir, &key)

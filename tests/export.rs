@@ -4,14 +4,14 @@
 //! real webcam clip with a real speech recording.
 
 mod common;
-use common::{ffprobe, fixture};
+use common::{ffprobe, fixture, onset, read_all};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 use vivant::export::{AudioFit, ExportError, Mp4Settings, Mp4Writer};
-use vivant::media::{AudioFormat, AudioSource, PcmBuffer, SampleSource, VideoSource};
+use vivant::media::{AudioFormat, AudioSource, PcmBuffer, VideoSource};
 
 fn stream<'a>(probe: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
     probe["streams"]
@@ -60,23 +60,6 @@ fn tone(rate: u32, seconds: f64, freq: f64, amp: f32, click_s: f64) -> Vec<f32> 
         out.extend([v, v]);
     }
     out
-}
-
-fn read_all(src: &mut impl SampleSource) -> Vec<f32> {
-    let mut all = Vec::new();
-    let mut buf = vec![0.0f32; 4096];
-    loop {
-        let n = src.read(&mut buf).expect("read");
-        if n == 0 {
-            return all;
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Start of the first run of samples above 0.5 (the click), seconds.
-fn onset(x: &[f32], rate: u32) -> f64 {
-    x.iter().position(|v| v.abs() > 0.5).unwrap_or(usize::MAX) as f64 / rate as f64
 }
 
 #[test]

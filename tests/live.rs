@@ -5,7 +5,7 @@
 //! playable file; a device that is not there is a clear error.
 
 mod common;
-use common::{ffprobe, fixture};
+use common::{ffprobe, fixture, onset, read_all};
 
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -116,11 +116,6 @@ fn a_live_camera_is_followed_at_its_own_rate() {
     assert!(report.latency_ms.p50 > 0.0, "{report:?}");
 }
 
-/// The first sample above half scale, seconds.
-fn onset(x: &[f32], rate: u32) -> f64 {
-    x.iter().position(|v| v.abs() > 0.5).unwrap_or(usize::MAX) as f64 / rate as f64
-}
-
 /// A take of a camera that turns from black to white 1.5 s after it starts and a microphone
 /// that starts to sound 1.5 s after it starts: the sound's onset within 40 ms of the
 /// picture's.
@@ -165,15 +160,7 @@ fn a_take_keeps_picture_and_sound_in_sync() {
         .expect("the camera's white") as f64
         / fps;
     let mut sound = AudioSource::open(&out, AudioFormat::new(48000, 1)).expect("sound");
-    let mut all = Vec::new();
-    let mut buf = vec![0.0f32; 4096];
-    loop {
-        let n = sound.read(&mut buf).expect("read");
-        if n == 0 {
-            break;
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
+    let all = read_all(&mut sound);
     let heard = onset(&all, 48000);
     // The white comes 1.2 s in (1.5 s after the camera started, 0.3 s before the take); the
     // sound likewise.
@@ -244,15 +231,7 @@ fn a_take_cut_short_is_kept_and_playable() {
         report.file
     );
     let mut sound = AudioSource::open(&mic_gone, AudioFormat::new(48000, 1)).expect("sound");
-    let mut all = Vec::new();
-    let mut buf = vec![0.0f32; 4096];
-    loop {
-        let n = sound.read(&mut buf).expect("read");
-        if n == 0 {
-            break;
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
+    let all = read_all(&mut sound);
     let loud = |a: f64, b: f64| {
         let (a, b) = (
             (a * 48000.0) as usize,

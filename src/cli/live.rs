@@ -57,16 +57,16 @@ pub struct PerformArgs {
     #[arg(long)]
     pub no_smoothing: bool,
     /// Head-pose strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub pose: f32,
     /// Expression strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub expression: f32,
     /// Eye strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub eyes: f32,
     /// Mouth strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub mouth: f32,
 }
 
@@ -97,10 +97,23 @@ fn duration(s: &str) -> Result<f64, String> {
     }
 }
 
-fn strength(s: &str) -> Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}': a strength is a number from 0 to 2")),
+/// A report as one JSON line on stdout.
+fn json_line(report: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string(report).map_err(|e| CliError::internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Until `seconds` are recorded, Ctrl-C (which ends a take early and keeps it), or the take
+/// stops by itself (its device gone).
+fn wait_while_recording(
+    seconds: f64,
+    stop: &std::sync::atomic::AtomicBool,
+    recorded: impl Fn() -> f64,
+    running: impl Fn() -> bool,
+) {
+    while recorded() < seconds && !stop.load(Ordering::Relaxed) && running() {
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -237,8 +250,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         None => None,
     };
     if args.live.json {
-        let text = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        json_line(&report)?;
     } else {
         println!(
             "{}: {}×{}; {:.1} s: {} frames captured, {} shown, {} dropped; {:.1} frames/s shown; camera to frame {:.0} ms (median), {:.0} ms (95th percentile){}",
@@ -300,16 +312,17 @@ pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
     let stop = super::cancel_on_signal();
     let take = Take::start(&camera, mic.as_ref(), &args.output)
         .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
-    // Ctrl-C ends the take early and keeps it.
-    while take.seconds() < args.live.seconds && !stop.load(Ordering::Relaxed) && take.running() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_while_recording(
+        args.live.seconds,
+        &stop,
+        || take.seconds(),
+        || take.running(),
+    );
     let report = take
         .stop()
         .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
     if args.live.json {
-        let text = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        json_line(&report)?;
     } else {
         eprintln!(
             "wrote {}: {} frames, {:.2} s, {}×{}; {}",
@@ -357,15 +370,17 @@ fn record_voice(args: &RecordArgs, mic: Option<LiveInput>) -> Result<(), CliErro
     let stop = super::cancel_on_signal();
     let take = VoiceTake::start(&mic, &args.output)
         .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
-    while take.seconds() < args.live.seconds && !stop.load(Ordering::Relaxed) && take.running() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_while_recording(
+        args.live.seconds,
+        &stop,
+        || take.seconds(),
+        || take.running(),
+    );
     let report = take
         .stop()
         .map_err(|e| CliError::internal(format!("-o {}: {e}", args.output.display())))?;
     if args.live.json {
-        let text = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        json_line(&report)?;
     } else {
         eprintln!(
             "wrote {}: {:.2} s of sound, 48 kHz mono",

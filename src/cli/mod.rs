@@ -134,6 +134,14 @@ const MAX_SECONDS: f64 = 864_000.0;
 
 /// A time in seconds from the flags (`--start`, `--reference`, `--at`): a number from 0 to ten
 /// days, the limit said.
+/// A strength slider's value: 0 to 2.
+pub(crate) fn strength(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': a strength is a number from 0 to 2")),
+    }
+}
+
 pub(crate) fn seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && (0.0..=MAX_SECONDS).contains(&v) => Ok(v),

@@ -40,13 +40,13 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Idle head motion strength when a voice drives, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub head_motion: f32,
     /// Blink strength when a voice drives, 0 (no blinks) to 1.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub blinks: f32,
     /// Brow motion strength when a voice drives, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub brows: f32,
     /// A silent video.
     #[arg(long)]
@@ -88,16 +88,16 @@ pub struct RenderArgs {
     #[arg(long, value_name = "SECONDS", value_parser = super::seconds)]
     pub reference: Option<f64>,
     /// Head-pose strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub pose: f32,
     /// Expression strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub expression: f32,
     /// Eye strength (blinks, squints), 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub eyes: f32,
     /// Mouth strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub mouth: f32,
     /// Analyse the driving clip again even if a cached analysis exists.
     #[arg(long)]
@@ -121,14 +121,6 @@ pub struct RenderArgs {
     /// A small visible "animated with Vivant" in the lower right corner.
     #[arg(long)]
     pub watermark: bool,
-}
-
-/// A time in a clip or recording: a finite number of seconds, 0 to 10 days.
-fn strength(s: &str) -> Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}': a strength is a number from 0 to 2")),
-    }
 }
 
 fn fps(s: &str) -> Result<f64, String> {

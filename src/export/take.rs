@@ -44,12 +44,7 @@ pub struct TakeReport {
 
 /// A take being recorded; `stop` finishes the file.
 pub struct Take {
-    path: PathBuf,
-    started_s: f64,
-    stop: Arc<AtomicBool>,
-    /// Set when dropped unfinished: the file is not written.
-    abandon: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<(ExportReport, u64), ExportError>>>,
+    rec: Recorder<(ExportReport, u64)>,
     camera_ended: EndProbe,
     mic_ended: EndProbe,
     /// The camera's count of frames captured, and its value when the take started.
@@ -161,11 +156,13 @@ impl Take {
             None => Box::new(|| None),
         };
         Ok(Self {
-            path: path.to_path_buf(),
-            started_s,
-            stop,
-            abandon,
-            thread: Some(thread),
+            rec: Recorder {
+                path: path.to_path_buf(),
+                started_s,
+                stop,
+                abandon,
+                thread: Some(thread),
+            },
             camera_ended,
             mic_ended,
             captured: None,
@@ -174,35 +171,25 @@ impl Take {
 
     /// Seconds recorded so far.
     pub fn seconds(&self) -> f64 {
-        now_s() - self.started_s
+        self.rec.seconds()
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.rec.path
     }
 
     /// Still recording (false once the camera stopped).
     pub fn running(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+        self.rec.running()
     }
 
     /// Finish the take and write the file.
     pub fn stop(mut self) -> Result<TakeReport, ExportError> {
-        self.stop.store(true, Ordering::Relaxed);
         let during = self
             .captured
             .as_ref()
             .map(|(count, before)| count() - before);
-        let thread = self.thread.take();
-        let (file, frames_captured) = match thread.map(|t| t.join()) {
-            Some(Ok(r)) => r?,
-            _ => {
-                return Err(ExportError::Encode {
-                    what: "the take",
-                    reason: "its thread stopped unexpectedly".into(),
-                });
-            }
-        };
+        let (file, frames_captured) = self.rec.finish()?;
         Ok(TakeReport {
             file,
             frames_captured,
@@ -213,9 +200,41 @@ impl Take {
     }
 }
 
-impl Drop for Take {
+/// A take's writing thread and what steers it: `stop` finishes the file, dropping it
+/// unfinished abandons it (the writer is dropped, leaving no file).
+struct Recorder<T> {
+    path: PathBuf,
+    started_s: f64,
+    stop: Arc<AtomicBool>,
+    /// Set when dropped unfinished: the file is not written.
+    abandon: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<T, ExportError>>>,
+}
+
+impl<T> Recorder<T> {
+    fn seconds(&self) -> f64 {
+        now_s() - self.started_s
+    }
+
+    fn running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Stop, and what the thread wrote.
+    fn finish(&mut self) -> Result<T, ExportError> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            _ => Err(ExportError::Encode {
+                what: "the take",
+                reason: "its thread stopped unexpectedly".into(),
+            }),
+        }
+    }
+}
+
+impl<T> Drop for Recorder<T> {
     fn drop(&mut self) {
-        // Dropped without `stop`: the writer is dropped unfinished, leaving no file.
         if let Some(t) = self.thread.take() {
             self.abandon.store(true, Ordering::Relaxed);
             self.stop.store(true, Ordering::Relaxed);
@@ -400,11 +419,7 @@ pub struct VoiceReport {
 /// A take of the microphone alone, a voice for the portrait to speak: 16-bit 48 kHz mono WAV,
 /// written under a temporary name and renamed when finished.
 pub struct VoiceTake {
-    path: PathBuf,
-    started_s: f64,
-    stop: Arc<AtomicBool>,
-    abandon: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<(f64, u64), ExportError>>>,
+    rec: Recorder<(f64, u64)>,
     mic_ended: EndProbe,
 }
 
@@ -433,56 +448,39 @@ impl VoiceTake {
                 })?
         };
         Ok(Self {
-            path: path.to_path_buf(),
-            started_s,
-            stop,
-            abandon,
-            thread: Some(thread),
+            rec: Recorder {
+                path: path.to_path_buf(),
+                started_s,
+                stop,
+                abandon,
+                thread: Some(thread),
+            },
             mic_ended: mic.end_probe(),
         })
     }
 
     pub fn seconds(&self) -> f64 {
-        now_s() - self.started_s
+        self.rec.seconds()
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.rec.path
     }
 
     /// Still recording (false once the microphone stopped).
     pub fn running(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+        self.rec.running()
     }
 
     /// Finish the take and write the file.
     pub fn stop(mut self) -> Result<VoiceReport, ExportError> {
-        self.stop.store(true, Ordering::Relaxed);
-        let (duration_s, bytes) = match self.thread.take().map(|t| t.join()) {
-            Some(Ok(r)) => r?,
-            _ => {
-                return Err(ExportError::Encode {
-                    what: "the take",
-                    reason: "its thread stopped unexpectedly".into(),
-                });
-            }
-        };
+        let (duration_s, bytes) = self.rec.finish()?;
         Ok(VoiceReport {
-            path: self.path.clone(),
+            path: self.rec.path.clone(),
             duration_s,
             bytes,
             microphone_lost: lost((self.mic_ended)()),
         })
-    }
-}
-
-impl Drop for VoiceTake {
-    fn drop(&mut self) {
-        if let Some(t) = self.thread.take() {
-            self.abandon.store(true, Ordering::Relaxed);
-            self.stop.store(true, Ordering::Relaxed);
-            let _ = t.join();
-        }
     }
 }
 

@@ -107,3 +107,21 @@ pub fn own_certificate(folder: &Path) -> (PathBuf, PathBuf) {
         folder.join("signer-key.pem"),
     )
 }
+
+/// Everything a sound source holds, interleaved.
+pub fn read_all(src: &mut impl vivant::media::SampleSource) -> Vec<f32> {
+    let mut all = Vec::new();
+    let mut buf = vec![0.0f32; 4096];
+    loop {
+        let n = src.read(&mut buf).expect("read");
+        if n == 0 {
+            return all;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Start of the first run of samples above 0.5 (a click, a tone starting), seconds.
+pub fn onset(x: &[f32], rate: u32) -> f64 {
+    x.iter().position(|v| v.abs() > 0.5).unwrap_or(usize::MAX) as f64 / rate as f64
+}

@@ -369,30 +369,8 @@ impl StudioApp {
             return;
         };
         let path = take.path().to_path_buf();
-        let follower = self.perform.follower.take();
         match take.stop() {
             Ok(report) => {
-                // The analysis made while recording, kept where the preview and the export
-                // look for it (else the take is analysed as any clip is).
-                if let Some(f) = follower {
-                    let settings = self.project.settings.motion_settings();
-                    match f.finish(
-                        &path,
-                        &settings,
-                        crate::motion::cache::default_dir().as_deref(),
-                    ) {
-                        Ok(notes) => {
-                            for n in notes {
-                                self.banner(Severity::Info, n, None);
-                            }
-                        }
-                        Err(e) => self.banner(
-                            Severity::Info,
-                            format!("The take will be analysed now ({e})."),
-                            None,
-                        ),
-                    }
-                }
                 let before = self.project.clone();
                 self.project.takes.push(TakeEntry {
                     path: path.clone(),
@@ -401,13 +379,11 @@ impl StudioApp {
                 self.set_driving(None);
                 self.set_audio(Some(path));
                 self.record("Record voice take", before, false);
-                if let Some(why) = report.microphone_lost {
-                    self.banner(
-                        Severity::Warning,
-                        format!("The microphone stopped during the take ({why}); what was recorded is kept."),
-                        None,
-                    );
-                }
+                self.lost_during_take(
+                    "microphone",
+                    report.microphone_lost,
+                    "what was recorded is kept",
+                );
             }
             Err(e) => self.banner(
                 Severity::Error,
@@ -464,26 +440,8 @@ impl StudioApp {
         let follower = self.perform.follower.take();
         match take.stop() {
             Ok(report) => {
-                // The analysis made while recording, kept where the preview and the export
-                // look for it (else the take is analysed as any clip is).
                 if let Some(f) = follower {
-                    let settings = self.project.settings.motion_settings();
-                    match f.finish(
-                        &path,
-                        &settings,
-                        crate::motion::cache::default_dir().as_deref(),
-                    ) {
-                        Ok(notes) => {
-                            for n in notes {
-                                self.banner(Severity::Info, n, None);
-                            }
-                        }
-                        Err(e) => self.banner(
-                            Severity::Info,
-                            format!("The take will be analysed now ({e})."),
-                            None,
-                        ),
-                    }
+                    self.keep_take_analysis(f, &path);
                 }
                 let before = self.project.clone();
                 self.project.takes.push(TakeEntry {
@@ -505,28 +463,51 @@ impl StudioApp {
                         None,
                     );
                 }
-                if let Some(why) = report.camera_lost {
-                    self.banner(
-                        Severity::Warning,
-                        format!(
-                            "The camera stopped during the take ({why}); what was recorded is kept."
-                        ),
-                        None,
-                    );
-                }
-                if let Some(why) = report.microphone_lost {
-                    self.banner(
-                        Severity::Warning,
-                        format!("The microphone stopped during the take ({why}); the sound after it is silent."),
-                        None,
-                    );
-                }
+                self.lost_during_take("camera", report.camera_lost, "what was recorded is kept");
+                self.lost_during_take(
+                    "microphone",
+                    report.microphone_lost,
+                    "the sound after it is silent",
+                );
             }
             Err(e) => self.banner(
                 Severity::Error,
                 format!("The take could not be written: {e}"),
                 None,
             ),
+        }
+    }
+
+    /// The analysis made while recording, finished and kept where the preview and the export
+    /// look for it (else the take is analysed as any clip is, and the banner says so).
+    fn keep_take_analysis(&mut self, follower: TakeFollower, path: &std::path::Path) {
+        let settings = self.project.settings.motion_settings();
+        match follower.finish(
+            path,
+            &settings,
+            crate::motion::cache::default_dir().as_deref(),
+        ) {
+            Ok(notes) => {
+                for n in notes {
+                    self.banner(Severity::Info, n, None);
+                }
+            }
+            Err(e) => self.banner(
+                Severity::Info,
+                format!("The take will be analysed now ({e})."),
+                None,
+            ),
+        }
+    }
+
+    /// A device that stopped during a take (`why`), and what became of the take.
+    fn lost_during_take(&mut self, device: &str, why: Option<String>, kept: &str) {
+        if let Some(why) = why {
+            self.banner(
+                Severity::Warning,
+                format!("The {device} stopped during the take ({why}); {kept}."),
+                None,
+            );
         }
     }
 

@@ -13,7 +13,7 @@ use crate::export::take::{Take, VoiceTake};
 use crate::face::DeviceChoice;
 use crate::media::live::{Camera, DeviceKind, LiveFrame, LiveInput, Microphone, TAP_QUEUE};
 use crate::models::ModelSource;
-use crate::motion::{Mode, Strengths};
+use crate::motion::Mode;
 use crate::pipeline::live::{LiveSettings, Performer, perform};
 use crate::render::{Backend, SourceFace};
 
@@ -56,18 +56,8 @@ pub struct PerformArgs {
     /// Follow the face without smoothing (a little less latency, a little more shimmer).
     #[arg(long)]
     pub no_smoothing: bool,
-    /// Head-pose strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub pose: f32,
-    /// Expression strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub expression: f32,
-    /// Eye strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub eyes: f32,
-    /// Mouth strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub mouth: f32,
+    #[command(flatten)]
+    pub strengths: super::StrengthArgs,
 }
 
 #[derive(Args, Debug)]
@@ -195,12 +185,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         } else {
             Mode::Relative
         },
-        strengths: Strengths {
-            pose: args.pose,
-            expression: args.expression,
-            eyes: args.eyes,
-            mouth: args.mouth,
-        },
+        strengths: args.strengths.strengths(),
         backend: args.backend,
         clip_mouth: !args.painted_mouth,
         smoothing: !args.no_smoothing,

@@ -134,6 +134,34 @@ const MAX_SECONDS: f64 = 864_000.0;
 
 /// A time in seconds from the flags (`--start`, `--reference`, `--at`): a number from 0 to ten
 /// days, the limit said.
+/// How strongly the driving face's motion is carried over, as `render` and `perform` take it.
+#[derive(clap::Args, Debug)]
+pub struct StrengthArgs {
+    /// Head-pose strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub pose: f32,
+    /// Expression strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub expression: f32,
+    /// Eye strength (blinks, squints), 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub eyes: f32,
+    /// Mouth strength, 0–2.
+    #[arg(long, default_value_t = 1.0, value_parser = strength)]
+    pub mouth: f32,
+}
+
+impl StrengthArgs {
+    pub fn strengths(&self) -> crate::motion::Strengths {
+        crate::motion::Strengths {
+            pose: self.pose,
+            expression: self.expression,
+            eyes: self.eyes,
+            mouth: self.mouth,
+        }
+    }
+}
+
 /// A strength slider's value: 0 to 2.
 pub(crate) fn strength(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {

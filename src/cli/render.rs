@@ -10,7 +10,7 @@ use super::CliError;
 use crate::export::credentials::Signer;
 use crate::face::DeviceChoice;
 use crate::models::ModelSource;
-use crate::motion::{Mode, Strengths};
+use crate::motion::Mode;
 use crate::pipeline::{
     Failure, Fit, OutputSize, PipelineError, RenderJob, RenderSettings, Soundtrack, Stage, render,
 };
@@ -87,18 +87,8 @@ pub struct RenderArgs {
     /// Driving-clip time whose expression matches the source's (default: the most neutral).
     #[arg(long, value_name = "SECONDS", value_parser = super::seconds)]
     pub reference: Option<f64>,
-    /// Head-pose strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub pose: f32,
-    /// Expression strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub expression: f32,
-    /// Eye strength (blinks, squints), 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub eyes: f32,
-    /// Mouth strength, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub mouth: f32,
+    #[command(flatten)]
+    pub strengths: super::StrengthArgs,
     /// Analyse the driving clip again even if a cached analysis exists.
     #[arg(long)]
     pub no_cache: bool,
@@ -140,12 +130,7 @@ fn settings(args: &RenderArgs) -> Result<RenderSettings, CliError> {
             Mode::Relative
         },
         reference_s: args.reference,
-        strengths: Strengths {
-            pose: args.pose,
-            expression: args.expression,
-            eyes: args.eyes,
-            mouth: args.mouth,
-        },
+        strengths: args.strengths.strengths(),
         smoothing: true,
         size: args.size,
         fit: args.fit,

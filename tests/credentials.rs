@@ -156,6 +156,45 @@ fn a_render_is_credentialed_and_verifies_and_a_changed_byte_does_not() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("do not validate"), "{}", text(&o));
 
+    // The C2PA box kept, its content replaced by noise: damaged, not "no credentials".
+    let uuid = [
+        0xd8u8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e, 0x48, 0x3c, 0x92, 0x97, 0x58, 0x28, 0x87, 0x7e, 0xc4,
+        0x81,
+    ];
+    let at = bytes
+        .windows(16)
+        .position(|w| w == uuid)
+        .expect("the C2PA box");
+    let size = u32::from_be_bytes(bytes[at - 8..at - 4].try_into().unwrap()) as usize;
+    let mut noise = bytes.clone();
+    let mut x = 0x9e37_79b9_u32;
+    for b in &mut noise[at + 16..at - 8 + size] {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = x as u8;
+    }
+    let noisy = dir.path().join("noisy.mp4");
+    std::fs::write(&noisy, &noise).unwrap();
+    let o = vivant(&config, &["verify", noisy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("damaged") && !text(&o).contains("carries no Content Credentials"),
+        "{}",
+        text(&o)
+    );
+    // The same file without the box at all: no credentials.
+    let mut stripped = bytes[..at - 8].to_vec();
+    stripped.extend_from_slice(&bytes[at - 8 + size..]);
+    let bare = dir.path().join("bare.mp4");
+    std::fs::write(&bare, &stripped).unwrap();
+    let o = vivant(&config, &["verify", bare.to_str().unwrap()]);
+    assert!(
+        text(&o).contains("carries no Content Credentials"),
+        "{}",
+        text(&o)
+    );
+
     // A file that cannot be read: exit 2.
     let missing = dir.path().join("missing.mp4");
     let o = vivant(&config, &["verify", missing.to_str().unwrap()]);
@@ -309,31 +348,26 @@ fn a_key_that_is_not_the_certificates_is_refused_before_any_work() {
     assert!(e.to_string().contains("remove signer-chain.pem"), "{e}");
 }
 
-/// An expired P-256 signing certificate issued by a fresh root, with its key (PEM), in `dir`.
-fn expired_pair(dir: &Path) -> (PathBuf, PathBuf) {
+/// A signing certificate for `spki`, valid over `validity` and issued by a fresh P-256 root,
+/// written with its private key (`key_pem`) to `dir` as `<name>.pem` and `<name>-key.pem`.
+fn issued_pair(
+    dir: &Path,
+    name: &str,
+    validity: x509_cert::time::Validity,
+    spki: x509_cert::spki::SubjectPublicKeyInfoOwned,
+    key_pem: &str,
+) -> (PathBuf, PathBuf) {
     use p256::ecdsa::{DerSignature, SigningKey};
-    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    use p256::pkcs8::LineEnding;
     use std::str::FromStr;
-    use std::time::{Duration, SystemTime};
     use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
     use x509_cert::der::EncodePem;
     use x509_cert::name::Name;
     use x509_cert::serial_number::SerialNumber;
-    use x509_cert::spki::SubjectPublicKeyInfoOwned;
-    use x509_cert::time::{Time, Validity};
-    let mut rng = rand_core::OsRng;
-    let day = Duration::from_secs(24 * 3600);
-    let validity = Validity {
-        not_before: Time::try_from(SystemTime::now() - 400 * day).unwrap(),
-        not_after: Time::try_from(SystemTime::now() - 30 * day).unwrap(),
-    };
-    let root_name = Name::from_str("CN=Test root").unwrap();
-    let root_key = SigningKey::random(&mut rng);
-    let key = SigningKey::random(&mut rng);
-    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).unwrap();
+    let root_key = SigningKey::random(&mut rand_core::OsRng);
     let leaf = CertificateBuilder::new(
         Profile::Leaf {
-            issuer: root_name,
+            issuer: Name::from_str("CN=Test root").unwrap(),
             enable_key_agreement: false,
             enable_key_encipherment: false,
         },
@@ -347,19 +381,48 @@ fn expired_pair(dir: &Path) -> (PathBuf, PathBuf) {
     .build::<DerSignature>()
     .unwrap();
     std::fs::create_dir_all(dir).unwrap();
-    let (cert, key_path) = (dir.join("expired.pem"), dir.join("expired-key.pem"));
+    let (cert, key_path) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}-key.pem")),
+    );
     std::fs::write(&cert, leaf.to_pem(LineEnding::LF).unwrap()).unwrap();
-    std::fs::write(
-        &key_path,
-        key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
-    )
-    .unwrap();
+    std::fs::write(&key_path, key_pem).unwrap();
     (cert, key_path)
+}
+
+/// An expired P-256 signing certificate with its key (PEM), in `dir`.
+fn expired_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    use std::time::{Duration, SystemTime};
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use x509_cert::time::{Time, Validity};
+    let day = Duration::from_secs(24 * 3600);
+    let validity = Validity {
+        not_before: Time::try_from(SystemTime::now() - 400 * day).unwrap(),
+        not_after: Time::try_from(SystemTime::now() - 30 * day).unwrap(),
+    };
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).unwrap();
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+    issued_pair(dir, "expired", validity, spki, &pem)
+}
+
+/// A valid signing certificate for a 1024-bit RSA key (too short for C2PA), with its key.
+fn rsa_1024_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 1024).unwrap();
+    let spki = SubjectPublicKeyInfoOwned::from_key(key.to_public_key()).unwrap();
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+    let validity =
+        x509_cert::time::Validity::from_now(std::time::Duration::from_secs(30 * 24 * 3600))
+            .unwrap();
+    issued_pair(dir, "rsa1024", validity, spki, &pem)
 }
 
 /// What is wrong with a certificate is said before any work, each case with what to do, and
 /// nothing is written: an empty file, a key given as the certificate, the root first, a CA's
-/// certificate as the signer, an expired one.
+/// certificate as the signer, an expired one, a 1024-bit RSA key.
 #[test]
 fn certificate_problems_are_said_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
@@ -378,12 +441,14 @@ fn certificate_problems_are_said_before_any_work() {
     let root_first = write("root-first.pem", &format!("{root}{leaf}"));
     let ca_only = write("ca.pem", root);
     let (expired, expired_key) = expired_pair(&dir.path().join("old"));
+    let (short_rsa, short_rsa_key) = rsa_1024_pair(&dir.path().join("rsa"));
     for (cert, key, says) in [
         (&empty, &key, "empty"),
         (&key, &key, "private key, not a certificate"),
         (&root_first, &key, "starts with a root"),
         (&ca_only, &key, "certificate authority"),
         (&expired, &expired_key, "expired on"),
+        (&short_rsa, &short_rsa_key, "1024-bit RSA key"),
     ] {
         let (out, o) = render(
             &config,
@@ -401,4 +466,170 @@ fn certificate_problems_are_said_before_any_work() {
         assert!(said.contains(says), "{cert:?}: {said}");
         assert!(!out.exists());
     }
+}
+
+/// Keys in forms the signing library does not read get the command that converts them
+/// (a SEC1 EC key, a passphrase-protected key, both made by openssl from a working key), and
+/// a damaged self-issued key names its folder and what to remove.
+#[test]
+fn keys_it_cannot_read_say_how_to_convert_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("theirs");
+    let (cert, key) = common::own_certificate(&store);
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let sec1 = dir.path().join("sec1.pem");
+    let locked = dir.path().join("locked.pem");
+    let (k, s, l) = (
+        key.to_str().unwrap(),
+        sec1.to_str().unwrap(),
+        locked.to_str().unwrap(),
+    );
+    openssl(&["ec", "-in", k, "-out", s]);
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-in",
+        k,
+        "-passout",
+        "pass:secret",
+        "-out",
+        l,
+    ]);
+    assert!(
+        std::fs::read_to_string(&sec1)
+            .unwrap()
+            .contains("BEGIN EC PRIVATE KEY")
+    );
+    for (key, says) in [(&sec1, "SEC1"), (&locked, "passphrase")] {
+        let e = vivant::export::credentials::Signer::Own {
+            cert: cert.clone(),
+            key: key.clone(),
+        }
+        .check()
+        .expect_err("a key the library cannot read");
+        let said = e.to_string();
+        assert!(
+            said.contains(says) && said.contains("openssl pkcs8 -topk8 -nocrypt"),
+            "{said}"
+        );
+        assert!(said.contains(key.to_str().unwrap()), "{said}");
+    }
+    // The self-issued store with a damaged key: its folder and what to do.
+    std::fs::write(
+        store.join("signer-key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n",
+    )
+    .unwrap();
+    let e = vivant::export::credentials::Signer::SelfIssued {
+        folder: store.clone(),
+    }
+    .check()
+    .expect_err("a damaged key");
+    let said = e.to_string();
+    assert!(
+        said.contains(store.to_str().unwrap()) && said.contains("remove signer-chain.pem"),
+        "{said}"
+    );
+}
+
+/// Peak resident memory of this process so far (Linux's VmHWM), MB.
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    kb / 1024.0
+}
+
+/// A lossless H.264 video of noise (nothing to compress), `seconds` long, at `path`.
+fn lossless_noise(path: &Path, seconds: u32) {
+    let st = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!(
+            "nullsrc=size=320x240:rate=25:duration={seconds},geq=random(1)*255:128:128"
+        ))
+        .args(["-c:v", "libx264", "-qp", "0", "-preset", "ultrafast"])
+        .arg(path)
+        .status()
+        .expect("ffmpeg");
+    assert!(st.success());
+}
+
+/// Signing a long lossless export holds at most one copy of the video's data in memory (the
+/// signing library's hashing buffer, which it caps at 256 MB), not the two or three it held
+/// in scratch copies. Run in a process of its own (this test binary again, the child below
+/// alone), so that no other test's memory is counted.
+#[test]
+fn signing_holds_at_most_one_copy_of_the_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "signing_memory_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("VIVANT_SIGNING_MEMORY_DIR", dir.path())
+        .output()
+        .expect("run the child");
+    let said = text(&o);
+    assert!(o.status.success(), "{said}");
+    assert!(
+        said.contains("signed both"),
+        "the child did not run: {said}"
+    );
+    let line = said.lines().find(|l| l.contains("signed both"));
+    eprintln!("{}", line.unwrap_or_default());
+}
+
+#[test]
+fn signing_memory_child() {
+    // Only as the child of the test above.
+    let Some(dir) = std::env::var_os("VIVANT_SIGNING_MEMORY_DIR").map(PathBuf::from) else {
+        return;
+    };
+    use vivant::export::credentials::{Provenance, Signer, SourceType, sign_mp4};
+    let signer = Signer::SelfIssued {
+        folder: dir.join("config"),
+    };
+    signer.check().expect("a signer");
+    let provenance = Provenance {
+        source_type: SourceType::CompositeWithTrainedAlgorithmicMedia,
+        ingredients: Vec::new(),
+        settings: serde_json::json!({}),
+    };
+    let (short, long) = (dir.join("short.mp4"), dir.join("long.mp4"));
+    lossless_noise(&short, 2);
+    lossless_noise(&long, 16);
+    let mb = |p: &Path| std::fs::metadata(p).unwrap().len() as f64 / 1e6;
+    let sign = |p: &Path| {
+        let out = p.with_extension("signed.mp4");
+        sign_mp4(p, &out, "x.mp4", &provenance, &signer).expect("signed");
+        assert!(verify(&out).expect("a manifest").valid);
+    };
+    sign(&short);
+    let after_short = peak_mb();
+    sign(&long);
+    let after_long = peak_mb();
+    eprintln!(
+        "signed both: {:.1} MB then {:.1} MB; peak {after_short:.1} MB, then {after_long:.1} MB",
+        mb(&short),
+        mb(&long)
+    );
+    assert!(mb(&long) > 40.0, "the long video is {:.1} MB", mb(&long));
+    // Before: a scratch copy in memory besides the hashing buffer (2-3x the video's size).
+    let more = mb(&long) - mb(&short);
+    assert!(
+        after_long - after_short < 1.2 * more + 8.0,
+        "signing {more:.1} MB more raised the peak by {:.1} MB",
+        after_long - after_short
+    );
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev
   libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev libasound2-dev)
-test_pkgs=(mesa-vulkan-drivers libvulkan1 ffmpeg)
+test_pkgs=(mesa-vulkan-drivers libvulkan1 ffmpeg openssl)
 # The studio window: X11/Wayland client libraries winit opens at run time, a Vulkan or GL
 # driver (Mesa's software ones where there is no GPU).
 studio_pkgs=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0

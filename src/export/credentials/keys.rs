@@ -46,7 +46,10 @@ impl Signer {
                 Err(e) => reasons.push(format!("{alg}: {e}")),
             }
         }
-        Err(self.unusable(reasons.join("; ")))
+        // A key in a form the library cannot take gets the one command that converts it, not
+        // each parser's complaint.
+        let why = key_hint(&keys.key).map_or_else(|| reasons.join("; "), str::to_string);
+        Err(self.unusable(why))
     }
 
     /// These keys cannot sign, for `why`: the user's pair named, or the self-issued one.
@@ -57,7 +60,10 @@ impl Signer {
                 key: key.clone(),
                 reason: why,
             },
-            Signer::SelfIssued { .. } => CredentialsError::Certificate(why),
+            Signer::SelfIssued { folder } => CredentialsError::SelfIssuedUnusable {
+                folder: folder.clone(),
+                reason: why,
+            },
         }
     }
 
@@ -161,6 +167,13 @@ pub(super) fn own_certificate(path: &Path) -> Result<(), CredentialsError> {
             "the first certificate is a certificate authority's (CA: true); the signer's own end-entity certificate, issued by that CA, must sign".into(),
         ));
     }
+    if let Some(bits) = rsa_bits(&tbs.subject_public_key_info)
+        && bits < 2048
+    {
+        return Err(bad(format!(
+            "the signer's certificate holds a {bits}-bit RSA key; C2PA readers refuse RSA keys under 2048 bits: make a key of 2048 bits or more (or a P-256 key) and have a certificate issued for it"
+        )));
+    }
     if let Ok(Some((_, usage))) = leaf.tbs_certificate.get::<KeyUsage>()
         && !usage.digital_signature()
     {
@@ -169,6 +182,45 @@ pub(super) fn own_certificate(path: &Path) -> Result<(), CredentialsError> {
         ));
     }
     Ok(())
+}
+
+/// What to do with a private key whose PEM form the signing library does not read: a
+/// passphrase-protected key, or an EC key in the older SEC1 form. None for other keys.
+fn key_hint(key: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(key);
+    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
+        Some(
+            "the private key is protected by a passphrase, which Vivant cannot ask for: write an unprotected copy (openssl pkcs8 -topk8 -nocrypt -in KEY.pem -out KEY-plain.pem, which asks the passphrase) and keep that copy readable by you only",
+        )
+    } else if text.contains("BEGIN EC PRIVATE KEY") {
+        Some(
+            "the private key is in the older SEC1 form (BEGIN EC PRIVATE KEY); convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt -in KEY.pem -out KEY-pkcs8.pem) and give that",
+        )
+    } else {
+        None
+    }
+}
+
+/// The size in bits of an RSA public key's modulus; None for other kinds of key.
+fn rsa_bits(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> Option<usize> {
+    use x509_cert::der::asn1::{ObjectIdentifier, UintRef};
+    use x509_cert::der::{Decode, Reader, SliceReader};
+    const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    if spki.algorithm.oid != RSA_ENCRYPTION {
+        return None;
+    }
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+    let mut reader = SliceReader::new(spki.subject_public_key.raw_bytes()).ok()?;
+    let modulus = reader
+        .sequence(|r| {
+            let n = UintRef::decode(r)?;
+            UintRef::decode(r)?;
+            Ok(n)
+        })
+        .ok()?;
+    let bytes = modulus.as_bytes();
+    let first = *bytes.first()?;
+    Some(bytes.len() * 8 - first.leading_zeros() as usize)
 }
 
 /// The self-issued keys in `folder`, made there on first use.

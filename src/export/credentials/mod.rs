@@ -148,6 +148,11 @@ pub enum CredentialsError {
          Vivant makes a new pair"
     )]
     SelfIssuedMismatch { folder: PathBuf },
+    #[error(
+        "the self-issued signing key or certificate in {folder} cannot be used ({reason}): \
+         remove signer-chain.pem and signer-key.pem there and Vivant makes a new pair"
+    )]
+    SelfIssuedUnusable { folder: PathBuf, reason: String },
     #[error("signing the Content Credentials failed: {0}")]
     Sign(#[source] Box<c2pa::Error>),
 }
@@ -219,7 +224,16 @@ pub fn sign_mp4(
         "format": "video/mp4",
         "claim_generator_info": [{ "name": "Vivant", "version": crate::VERSION }],
     });
-    let mut builder = Builder::from_context(Context::new())
+    // The SDK builds the signed file through scratch copies held in memory up to 512 MB by
+    // default (twice the video at the peak, with the hashing below): past 1 MB they go to
+    // temporary files instead. What stays is its hashing buffer: the video's data box is
+    // hashed in one read of up to 256 MB (this SDK's fixed cap; its releases from 0.91 read
+    // 16 MB at a time but need a newer Rust). Hashing it as a Merkle tree of small pieces
+    // would bound it, but readers then no longer catch a changed byte in the pictures.
+    let context = Context::new()
+        .with_settings(r#"{"core": {"backing_store_memory_threshold_in_mb": 1}}"#)
+        .map_err(sign_error)?;
+    let mut builder = Builder::from_context(context)
         .with_definition(definition.to_string())
         .map_err(sign_error)?;
     builder.set_intent(BuilderIntent::Create(provenance.source_type.c2pa()));

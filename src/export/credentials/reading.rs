@@ -45,6 +45,10 @@ pub enum VerifyError {
     },
     #[error("{path} carries no Content Credentials")]
     NoManifest { path: PathBuf },
+    #[error(
+        "{path} has a Content Credentials (C2PA) box, but what is in it cannot be read: the credentials are damaged, so nothing they would say about the file holds"
+    )]
+    DamagedBox { path: PathBuf },
     #[error("{path}: the Content Credentials cannot be read: {source}")]
     Damaged {
         path: PathBuf,
@@ -81,8 +85,16 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     let reader = match Reader::from_context(Context::new()).with_stream(format, &mut file) {
         Ok(r) => r,
         Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {
-            return Err(VerifyError::NoManifest {
-                path: path.to_path_buf(),
+            // The SDK says the same when the C2PA box is there but holds nothing it can
+            // parse: that file's credentials are damaged, not absent.
+            return Err(if holds_c2pa_box(&mut file, format) {
+                VerifyError::DamagedBox {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                VerifyError::NoManifest {
+                    path: path.to_path_buf(),
+                }
             });
         }
         Err(source) => {
@@ -93,6 +105,81 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         }
     };
     Ok(summarise(&reader))
+}
+
+/// Whether the file has the container's place for Content Credentials — an MP4's top-level
+/// `uuid` box with C2PA's UUID, a JPEG's APP11 segment, a PNG's `caBX` chunk — whatever is in it.
+fn holds_c2pa_box(file: &mut std::fs::File, format: &str) -> bool {
+    use std::io::SeekFrom;
+    const C2PA_UUID: [u8; 16] = [
+        0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e, 0x48, 0x3c, 0x92, 0x97, 0x58, 0x28, 0x87, 0x7e, 0xc4,
+        0x81,
+    ];
+    let len = file.metadata().map_or(0, |m| m.len());
+    let mut at = 0u64;
+    let mut read_at = |at: u64, buf: &mut [u8]| {
+        file.seek(SeekFrom::Start(at)).is_ok() && file.read_exact(buf).is_ok()
+    };
+    match format {
+        "video/mp4" => {
+            let mut head = [0u8; 32];
+            while at + 8 <= len && read_at(at, &mut head[..8]) {
+                let mut size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
+                let mut body = 8;
+                if size == 1 {
+                    if !read_at(at + 8, &mut head[8..16]) {
+                        return false;
+                    }
+                    let mut wide = [0u8; 8];
+                    wide.copy_from_slice(&head[8..16]);
+                    size = u64::from_be_bytes(wide);
+                    body = 16;
+                } else if size == 0 {
+                    size = len - at;
+                }
+                if &head[4..8] == b"uuid" {
+                    let mut uuid = [0u8; 16];
+                    if read_at(at + body, &mut uuid) && uuid == C2PA_UUID {
+                        return true;
+                    }
+                }
+                if size < 8 {
+                    return false;
+                }
+                at += size;
+            }
+            false
+        }
+        "image/jpeg" => {
+            // Markers up to the picture data (start of scan).
+            at = 2;
+            let mut marker = [0u8; 4];
+            while read_at(at, &mut marker) && marker[0] == 0xff {
+                match marker[1] {
+                    0xeb => return true,
+                    0xda | 0xd9 => return false,
+                    _ => at += 2 + u64::from(u16::from_be_bytes([marker[2], marker[3]])),
+                }
+            }
+            false
+        }
+        "image/png" => {
+            at = 8;
+            let mut chunk = [0u8; 8];
+            while read_at(at, &mut chunk) {
+                match &chunk[4..8] {
+                    b"caBX" => return true,
+                    b"IEND" => return false,
+                    _ => {
+                        let size = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                        at += 12 + u64::from(size);
+                    }
+                }
+            }
+            false
+        }
+        _ => false,
+    }
 }
 
 pub(super) fn summarise(reader: &Reader) -> Verified {

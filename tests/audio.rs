@@ -244,6 +244,19 @@ fn bad_audio_is_an_error_or_handled() {
     let x = read_all(&mut src);
     assert_eq!(x.len(), 96000);
     assert!(x.iter().all(|v| *v == 0.0));
+    // A WAV cut to a sixth (an interrupted copy): refused with the sizes, not played short.
+    let bytes = std::fs::read(&quiet).expect("read");
+    let cut = dir.path().join("cut.wav");
+    std::fs::write(&cut, &bytes[..bytes.len() / 6]).expect("write");
+    let e = AudioSource::open(&cut, fmt)
+        .err()
+        .expect("a cut-short WAV opened");
+    assert!(
+        matches!(e, MediaError::Truncated { have, need, .. }
+            if have == bytes.len() as u64 / 6 && need == bytes.len() as u64),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("cut short"), "{e}");
     // A truncated file: what is there decodes, then it ends.
     let long = ffmpeg(
         dir.path(),

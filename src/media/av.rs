@@ -105,7 +105,9 @@ pub(crate) fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, 
             path: path.to_path_buf(),
         });
     }
-    if let Some(need) = mp4_declared_size(path, meta.len()) {
+    if let Some(need) =
+        mp4_declared_size(path, meta.len()).or_else(|| wav_declared_size(path, meta.len()))
+    {
         return Err(MediaError::Truncated {
             path: path.to_path_buf(),
             have: meta.len(),
@@ -242,6 +244,37 @@ fn mp4_declared_size(path: &Path, len: u64) -> Option<u64> {
         if at > len {
             return Some(at);
         }
+    }
+    None
+}
+
+/// The size a RIFF WAVE file's sound data says the file has, when the file is shorter (cut
+/// short in a copy or download: FFmpeg would play the part there is without a word). None
+/// when it is not a WAV, the size is left open (0 or all ones, as streaming writers leave
+/// it), or the file is whole.
+fn wav_declared_size(path: &Path, len: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 12];
+    f.read_exact(&mut head).ok()?;
+    if &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12u64;
+    // Chunks up to the sound data ("fmt ", "LIST", "fact"…); each is padded to an even size.
+    while at + 8 <= len {
+        let mut chunk = [0u8; 8];
+        f.seek(SeekFrom::Start(at)).ok()?;
+        f.read_exact(&mut chunk).ok()?;
+        let size = u64::from(u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]));
+        if &chunk[0..4] == b"data" {
+            if size == 0 || size == u64::from(u32::MAX) {
+                return None;
+            }
+            let need = at + 8 + size;
+            return (need > len).then_some(need);
+        }
+        at = at.checked_add(8 + size + size % 2)?;
     }
     None
 }

@@ -236,6 +236,13 @@ pub fn writable(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
+/// A write that failed for want of room or of write access on its disk (full, over quota,
+/// read-only), not because of what was written: worth trying again elsewhere.
+pub fn out_of_room(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{QuotaExceeded, ReadOnlyFilesystem, StorageFull};
+    matches!(e.kind(), StorageFull | QuotaExceeded | ReadOnlyFilesystem)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1169,3 +1169,65 @@ fn times_out_of_reach_say_the_limit() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--sheet"), "{}", stderr(&o));
 }
+
+/// A cache folder whose disk fills part way through a render: the landmark analysis (a
+/// 128 KB disk) or the clip's mouths (an 800 KB one, where the analysis fits) are made in a
+/// temporary file instead, with one note each, and the video is the same as with room; no
+/// partial file is left in the cache. The small disks are tmpfs mounts in a mount namespace
+/// of the render's own (`unshare`), which needs root, as CI and this machine run.
+#[test]
+fn a_cache_disk_that_fills_part_way_falls_back_to_temporary_files() {
+    if !Command::new("unshare")
+        .args(["--mount", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        panic!("needs `unshare --mount` (root) to make a small disk for the cache");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let render = |cache: &Path, size: Option<&str>, out: &Path| {
+        std::fs::create_dir_all(cache).unwrap();
+        // The mount and everything under it go with the namespace when the shell exits.
+        let script = "[ -z \"$0\" ] || mount -t tmpfs -o size=$0 tmpfs \"$VIVANT_CACHE_DIR\" || exit 99; \
+                      \"$@\"; rc=$?; ls -A \"$VIVANT_CACHE_DIR/motion\"; exit $rc";
+        let o = Command::new("unshare")
+            .args(["--mount", "sh", "-c", script, size.unwrap_or("")])
+            .arg(env!("CARGO_BIN_EXE_vivant"))
+            .args(["render", "--source"])
+            .arg(fixture("grace_hopper.jpg"))
+            .arg("--driving")
+            .arg(fixture("webcam_2s.mp4"))
+            .args(["--no-credentials", "--preset", "ultrafast", "-o"])
+            .arg(out)
+            .env("VIVANT_CACHE_DIR", cache)
+            .output()
+            .expect("unshare");
+        let said = stderr(&o);
+        assert!(o.status.success(), "{said}");
+        (said, String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let roomy = dir.path().join("roomy.mp4");
+    let (said, _) = render(&dir.path().join("c0"), None, &roomy);
+    assert!(!said.contains("not written"), "{said}");
+    for (size, what, kept) in [
+        ("128k", "motion cache not written", &[][..]),
+        ("800k", "mouth cache not written", &[".motion"][..]),
+    ] {
+        let out = dir.path().join(format!("{size}.mp4"));
+        let (said, left) = render(&dir.path().join(size), Some(size), &out);
+        assert!(
+            said.contains(what) && said.contains("No space left") && said.contains("instead"),
+            "{size}: {said}"
+        );
+        assert_eq!(said.matches("not written").count(), 1, "{said}");
+        let left: Vec<&str> = left.lines().filter(|l| l.contains('.')).collect();
+        assert_eq!(left.len(), kept.len(), "{size}: left in the cache {left:?}");
+        for (name, ext) in left.iter().zip(kept) {
+            assert!(name.ends_with(ext), "{size}: {left:?}");
+        }
+        assert!(
+            std::fs::read(&out).unwrap() == std::fs::read(&roomy).unwrap(),
+            "{size}: the video differs from the one rendered with room"
+        );
+    }
+}

@@ -340,8 +340,6 @@ pub fn write_atomic(
         .map_err(|e| CliError::input(e.to_string()))
 }
 
-/// A command-line input that must be a readable file: "no such file", "a folder" and "a device
-/// or a pipe" each said as such.
 /// A flag set by Ctrl-C, SIGTERM or SIGHUP (a closed terminal, `timeout`, `kill`): long work
 /// stops at its next step and its temporary files are removed as the error unwinds, instead
 /// of the process dying with them on disk.
@@ -352,6 +350,8 @@ pub(crate) fn cancel_on_signal() -> std::sync::Arc<std::sync::atomic::AtomicBool
     cancel
 }
 
+/// A command-line input that must be a readable file: "no such file", "a folder" and "a device
+/// or a pipe" each said as such.
 pub(crate) fn input_file(path: &std::path::Path) -> Result<(), CliError> {
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -119,13 +119,12 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
         &|_, _| {},
     )
     .map_err(|e| match e {
-        MotionError::Track(crate::motion::TrackError::Media(m)) => CliError::input(m.to_string()),
         MotionError::Track(crate::motion::TrackError::Cancelled) => CliError {
             code: 130,
             message: "cancelled; nothing was kept".into(),
         },
-        MotionError::NoFace { .. } => CliError::input(e.to_string()),
-        other => CliError::internal(other.to_string()),
+        // Sorted as a render's (a full disk is the user's to free: exit 2).
+        other => CliError::of(&crate::pipeline::PipelineError::Motion(other)),
     })?;
     let secs = started.elapsed().as_secs_f64();
     for n in notes {

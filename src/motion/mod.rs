@@ -117,19 +117,46 @@ impl DrivingMotion {
             .clone();
         // Each tracking run spools its frames to a file; they are then read back in order,
         // bridged, smoothed and written out, one frame at a time.
-        let (_, spools) = track_runs(
-            analyzer,
-            path,
-            settings.landmarks68,
-            settings.min_presence,
-            cancel,
-            progress,
-            &|| Ok(cache::FrameWriter::create(&scratch)?),
-            &|w: &mut cache::FrameWriter, t, o| Ok(w.push(t, o.as_ref())?),
-        )?;
-        let m = Self::finish_tracked(
-            path, &info, settings, &scratch, spools, key, cache_dir, &mut notes,
-        )?;
+        let run = |scratch: &Path, key: Option<String>, notes: &mut Vec<String>| {
+            let (_, spools) = track_runs(
+                analyzer,
+                path,
+                settings.landmarks68,
+                settings.min_presence,
+                cancel,
+                progress,
+                &|| Ok(cache::FrameWriter::create(scratch)?),
+                &|w: &mut cache::FrameWriter, t, o| Ok(w.push(t, o.as_ref())?),
+            )?;
+            Self::finish_tracked(
+                path, &info, settings, scratch, spools, key, cache_dir, notes,
+            )
+        };
+        let temp = std::env::temp_dir();
+        // A disk that is full says which folder.
+        let named = |scratch: &Path, e: MotionError| match e {
+            MotionError::Track(TrackError::Io(e)) if crate::output::out_of_room(&e) => {
+                MotionError::Track(TrackError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", scratch.display()),
+                )))
+            }
+            e => e,
+        };
+        let m = match run(&scratch, key, &mut notes) {
+            // The cache's disk filled (or went read-only) part way: the analysis is made
+            // again in the temporary folder, as when the cache cannot be written at all.
+            Err(MotionError::Track(TrackError::Io(e)))
+                if scratch != temp && crate::output::out_of_room(&e) =>
+            {
+                notes.push(format!(
+                    "motion cache not written: {}: {e}; analysed in a temporary file instead",
+                    scratch.display()
+                ));
+                run(&temp, None, &mut notes).map_err(|e| named(&temp, e))?
+            }
+            result => result.map_err(|e| named(&scratch, e))?,
+        };
         Ok((m, notes))
     }
 

@@ -9,7 +9,7 @@
 //! the records; little-endian.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -54,6 +54,12 @@ impl Kind {
 
     /// Bytes before the reading's own header.
     const PREFIX: usize = 14 + 8;
+
+    /// A new temporary file for this reading in `folder`.
+    fn temp_file(&self, folder: &Path) -> TempFile {
+        let stem = self.what.replace(' ', "-");
+        TempFile::beside(&folder.join(&stem), &stem)
+    }
 }
 
 /// A reading being written: where it will be kept, else the temporary folder.
@@ -61,11 +67,19 @@ pub(super) struct Writing {
     kind: Kind,
     tmp: TempFile,
     keep: Option<PathBuf>,
-    out: BufWriter<File>,
+    /// Written through a buffer of our own, so that what reached the file is known when a
+    /// write fails (a full disk part way moves the reading to the temporary folder).
+    file: File,
+    pending: Vec<u8>,
+    flushed: u64,
+    /// Why the cache was given up part way, for `finish`'s notes.
+    moved: Option<String>,
     frames: usize,
     header: usize,
     record: usize,
 }
+
+const FLUSH_AT: usize = 1 << 16;
 
 impl Writing {
     /// Start the file for `frames` records of `record` bytes after `header` (the reading's own
@@ -97,37 +111,69 @@ impl Writing {
             }
             None => std::env::temp_dir(),
         };
-        let stem = kind.what.replace(' ', "-");
-        let tmp = TempFile::beside(&folder.join(&stem), &stem);
-        let mut out = BufWriter::new(File::create(tmp.path())?);
-        out.write_all(kind.magic)?;
-        out.write_all(&kind.format.to_le_bytes())?;
-        out.write_all(&(frames as u32).to_le_bytes())?;
-        out.write_all(header)?;
-        Ok(Self {
+        let tmp = kind.temp_file(&folder);
+        let file = File::create(tmp.path())?;
+        let mut w = Self {
             kind,
             tmp,
             keep,
-            out,
+            file,
+            pending: Vec::with_capacity(FLUSH_AT + record),
+            flushed: 0,
+            moved: None,
             frames,
             header: Kind::PREFIX + header.len(),
             record: record.max(1),
-        })
+        };
+        w.pending.extend_from_slice(kind.magic);
+        w.pending.extend_from_slice(&kind.format.to_le_bytes());
+        w.pending.extend_from_slice(&(frames as u32).to_le_bytes());
+        w.pending.extend_from_slice(header);
+        Ok(w)
     }
 
     /// The next frame's record.
     pub fn record(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         debug_assert_eq!(bytes.len(), self.record);
-        self.out.write_all(bytes)
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= FLUSH_AT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// What is buffered, to the file; a cache folder whose disk is full (or turned read-only)
+    /// is left for a temporary file holding everything written so far.
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.file.write_all(&self.pending) {
+            Ok(()) => {}
+            Err(e) if self.keep.is_some() && crate::output::out_of_room(&e) => {
+                let tmp = self.kind.temp_file(&std::env::temp_dir());
+                let mut file = File::create(tmp.path())?;
+                let mut done = File::open(self.tmp.path())?.take(self.flushed);
+                std::io::copy(&mut done, &mut file)?;
+                file.write_all(&self.pending)?;
+                self.moved = Some(format!(
+                    "{} cache not written: {}: {e}; kept in a temporary file instead",
+                    self.kind.what,
+                    crate::output::folder_of(self.tmp.path()).display()
+                ));
+                // The partial file in the cache is removed as its `TempFile` drops.
+                (self.tmp, self.file, self.keep) = (tmp, file, None);
+            }
+            Err(e) => return Err(e),
+        }
+        self.flushed += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
     }
 
     /// The whole file, kept in the cache where it can be (a cache that takes no file is said
     /// in `notes`), opened for reading.
-    pub fn finish(self, notes: &mut Vec<String>) -> std::io::Result<Records> {
-        self.out
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()?;
+    pub fn finish(mut self, notes: &mut Vec<String>) -> std::io::Result<Records> {
+        self.flush()?;
+        self.file.sync_all()?;
+        notes.extend(self.moved.take());
         let file = File::open(self.tmp.path())?;
         let temp = match &self.keep {
             Some(p) => {

@@ -2303,3 +2303,50 @@ fn a_project_vivant_went_down_opening_is_offered_not_reopened() {
     h.step();
     assert_eq!(h.state().project_path.as_deref(), Some(project.as_path()));
 }
+
+/// A project with the most pictures there may be, all one file, decodes it once and shares
+/// it (picture and texture); one more picture is refused with a word, the project unchanged.
+#[test]
+fn the_same_picture_many_times_is_decoded_once_and_the_count_is_capped() {
+    use vivant::studio::project::SourceEntry;
+    let dir = tempfile::tempdir().unwrap();
+    let face = dir.path().join("face.jpg");
+    std::fs::copy(fixture("grace_hopper.jpg"), &face).unwrap();
+    let most = vivant::pipeline::MAX_SOURCES;
+    let project = Project {
+        sources: (0..most)
+            .map(|_| SourceEntry {
+                path: face.clone(),
+                face: 0,
+                landmarks: None,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let file = dir.path().join("many.vivant");
+    project.save(&file).unwrap();
+    let mut h = studio(&dir.path().join("state"), Some(file));
+    wait_for(&mut h, "every picture", |a| {
+        a.sources.len() == most
+            && a.sources
+                .iter()
+                .all(|s| matches!(s.status, SourceStatus::Ready))
+    });
+    let first = h.state().sources[0].image.clone().expect("decoded");
+    let texture = h.state().sources[0].texture.as_ref().map(|t| t.id());
+    for s in &h.state().sources {
+        assert!(std::sync::Arc::ptr_eq(s.image.as_ref().unwrap(), &first));
+        assert_eq!(s.texture.as_ref().map(|t| t.id()), texture);
+    }
+    drop_file(&mut h, &fixture("astronaut.png"));
+    h.step();
+    assert_eq!(h.state().project.sources.len(), most);
+    assert!(
+        h.state()
+            .notices
+            .banners
+            .iter()
+            .any(|b| b.text.contains("astronaut.png not added")),
+        "no word of the refusal"
+    );
+}

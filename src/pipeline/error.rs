@@ -26,6 +26,11 @@ pub enum PipelineError {
     Media(#[from] MediaError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(
+        "{given} source pictures given; Vivant animates from up to {max} pictures of one face (8 to 32 already give the most): choose the best of them",
+        max = super::MAX_SOURCES
+    )]
+    TooManySources { given: usize },
     #[error("nothing drives the portrait: give a driving clip, or a voice recording with --audio")]
     NoDriver,
     #[error("--lips-from-audio needs a voice recording (--audio FILE)")]

@@ -24,6 +24,10 @@ mod performance;
 pub mod settings;
 
 pub use self::error::{Failure, PipelineError};
+
+/// The most pictures of one face a render takes: few-shot animation gains little past 32,
+/// and each picture is held decoded while the frames are drawn.
+pub const MAX_SOURCES: usize = 64;
 pub use self::export::{export, render};
 pub use self::framing::fit_frame;
 pub use self::note::Note;
@@ -420,6 +424,11 @@ fn job_sources(
     notes: &mut Vec<Note>,
 ) -> Result<Vec<SourceFace>, PipelineError> {
     progress(Stage::Source);
+    if job.sources.len() > MAX_SOURCES {
+        return Err(PipelineError::TooManySources {
+            given: job.sources.len(),
+        });
+    }
     let mut sources = Vec::with_capacity(job.sources.len());
     for (i, path) in job.sources.iter().enumerate() {
         let (image, landmarks68) = match job.landmarks.get(i).copied().flatten() {

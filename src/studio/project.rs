@@ -77,6 +77,15 @@ pub enum ProjectError {
         "{path}: made by a newer Vivant (project version {version}, this one reads up to {VERSION}); update Vivant"
     )]
     TooNew { path: PathBuf, version: u32 },
+    #[error(
+        "{path}: the project's \"version\" is {found}, which no Vivant writes (a whole number from 1; this one reads up to {VERSION}): the file was edited or damaged; set it to {VERSION} or open a saved copy"
+    )]
+    BadVersion { path: PathBuf, found: String },
+    #[error(
+        "{path}: the project lists {count} pictures; Vivant animates from up to {max} pictures of one face: the file was made elsewhere or damaged; remove pictures from its \"sources\"",
+        max = crate::pipeline::MAX_SOURCES
+    )]
+    TooManySources { path: PathBuf, count: usize },
     #[error("{path}: cannot save the project: {source} (choose another folder)")]
     Write {
         path: PathBuf,
@@ -127,14 +136,33 @@ impl Project {
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err(not_a_project());
         }
-        let version = value
-            .get("version")
-            .and_then(|v| v.as_u64())
-            .ok_or_else(not_a_project)? as u32;
+        let version = match value.get("version") {
+            None => return Err(not_a_project()),
+            Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(n) if n >= 1 => n,
+                _ => {
+                    return Err(ProjectError::BadVersion {
+                        path: path.to_path_buf(),
+                        found: v.to_string(),
+                    });
+                }
+            },
+        };
         if version > VERSION {
             return Err(ProjectError::TooNew {
                 path: path.to_path_buf(),
                 version,
+            });
+        }
+        if let Some(count) = value
+            .get("sources")
+            .and_then(|s| s.as_array())
+            .map(Vec::len)
+            .filter(|&n| n > crate::pipeline::MAX_SOURCES)
+        {
+            return Err(ProjectError::TooManySources {
+                path: path.to_path_buf(),
+                count,
             });
         }
         // Landmarks are `Face68`: a source with other than 68 points is refused here.
@@ -432,6 +460,47 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_version_no_vivant_writes_is_said_as_such() {
+        let path = Path::new("/p/x.vivant");
+        let with = |v: &str| {
+            Project::from_json(
+                &format!(r#"{{"format": "{FORMAT}", "version": {v}, "sources": []}}"#),
+                path,
+            )
+        };
+        // 4294967297 is 2^32 + 1: read as 1 once, by a cast that dropped the high bits.
+        for v in ["\"2\"", "-1", "1.5", "0", "null", "4294967297"] {
+            let e = with(v).expect_err(v);
+            assert!(matches!(e, ProjectError::BadVersion { .. }), "{v}: {e}");
+            let said = e.to_string();
+            assert!(said.contains(v) && said.contains("set it to"), "{said}");
+        }
+        assert!(matches!(with("99"), Err(ProjectError::TooNew { .. })));
+        let e = Project::from_json(&format!(r#"{{"format": "{FORMAT}"}}"#), path);
+        assert!(matches!(e, Err(ProjectError::NotAProject { .. })));
+    }
+
+    #[test]
+    fn a_project_past_the_most_pictures_is_refused_with_the_count() {
+        let path = Path::new("/p/x.vivant");
+        let with = |n: usize| {
+            let sources = vec![r#"{"path": "face.jpg"}"#; n].join(",");
+            Project::from_json(
+                &format!(r#"{{"format": "{FORMAT}", "version": 1, "sources": [{sources}]}}"#),
+                path,
+            )
+        };
+        let max = crate::pipeline::MAX_SOURCES;
+        assert_eq!(with(max).expect("the most there may be").sources.len(), max);
+        let e = with(5000).expect_err("5,000 pictures");
+        assert!(
+            matches!(e, ProjectError::TooManySources { count: 5000, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("5000 pictures"), "{e}");
     }
 
     #[test]

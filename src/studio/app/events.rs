@@ -111,7 +111,15 @@ impl StudioApp {
                 let Some(i) = self.sources.iter().position(|s| s.id == id) else {
                     return;
                 };
-                let texture = self.texture(&format!("source-{id}"), &image);
+                // The same picture (one file added twice) shares its texture.
+                let shared = self.sources.iter().find_map(|s| {
+                    s.image
+                        .as_ref()
+                        .filter(|i| std::sync::Arc::ptr_eq(i, &image))
+                        .and(s.texture.clone())
+                });
+                let texture =
+                    shared.unwrap_or_else(|| self.texture(&format!("source-{id}"), &image));
                 let s = &mut self.sources[i];
                 s.texture = Some(texture);
                 s.image = Some(image);

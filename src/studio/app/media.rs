@@ -5,6 +5,18 @@ use super::*;
 
 impl StudioApp {
     pub fn add_source(&mut self, path: PathBuf) {
+        let most = crate::pipeline::MAX_SOURCES;
+        if self.project.sources.len() >= most {
+            self.banner(
+                Severity::Warning,
+                format!(
+                    "{} not added: the project has {most} pictures, the most Vivant animates from (8 to 32 already give the most). Remove one to add another.",
+                    file_name(&path)
+                ),
+                None,
+            );
+            return;
+        }
         self.project.sources.push(SourceEntry {
             path: path.clone(),
             face: 0,

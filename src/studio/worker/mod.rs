@@ -101,6 +101,7 @@ impl Worker {
                     neural: neural_tx,
                     staged: false,
                     neural_stop: Arc::new(AtomicBool::new(false)),
+                    decoded: Default::default(),
                 };
                 state.run(job_rx)
             })
@@ -242,6 +243,16 @@ struct WorkerState {
     staged: bool,
     /// Set to stop the neural frame last asked for.
     neural_stop: Arc<AtomicBool>,
+    /// Pictures decoded for sources, by file as it is now (path, size, last change), while a
+    /// source still holds them: a file added many times is decoded and searched once.
+    decoded: std::collections::HashMap<FileId, (std::sync::Weak<RgbImage>, Vec<FoundFace>)>,
+}
+
+type FileId = (PathBuf, u64, Option<std::time::SystemTime>);
+
+fn file_id(path: &std::path::Path) -> Option<FileId> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((path.to_path_buf(), meta.len(), meta.modified().ok()))
 }
 
 impl WorkerState {
@@ -312,6 +323,15 @@ impl WorkerState {
     fn handle(&mut self, job: Job) -> Result<(), JobError> {
         match job {
             Job::Source { id, path } => {
+                let file = file_id(&path);
+                if let Some((image, faces)) = file
+                    .as_ref()
+                    .and_then(|f| self.decoded.get(f))
+                    .and_then(|(image, faces)| Some((image.upgrade()?, faces.clone())))
+                {
+                    self.send(Event::Source { id, image, faces });
+                    return Ok(());
+                }
                 let image = pipeline::load_source(&path)?;
                 self.send(Event::Progress {
                     task: Task::Source(id),
@@ -326,12 +346,15 @@ impl WorkerState {
                         bbox: f.bbox,
                         landmarks: f.landmarks68,
                     })
-                    .collect();
-                self.send(Event::Source {
-                    id,
-                    image: Arc::new(image),
-                    faces,
-                });
+                    .collect::<Vec<_>>();
+                let image = Arc::new(image);
+                if let Some(f) = file {
+                    self.decoded
+                        .retain(|_, (image, _)| image.strong_count() > 0);
+                    self.decoded
+                        .insert(f, (Arc::downgrade(&image), faces.clone()));
+                }
+                self.send(Event::Source { id, image, faces });
             }
             Job::Driving { path } => {
                 let mut src = VideoSource::open(&path)?;
@@ -540,6 +563,7 @@ mod tests {
             neural: channel().0,
             staged: false,
             neural_stop: Arc::new(AtomicBool::new(false)),
+            decoded: Default::default(),
         };
         (state, rx)
     }

@@ -464,6 +464,23 @@ fn render_takes_several_sources_including_video_frames() {
         .expect("run");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("gone.mp4"), "{}", stderr(&o));
+    // More pictures than a render takes: exit 2 with the count, nothing written.
+    let face = fixture("grace_hopper.jpg");
+    let mut many = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"));
+    many.arg("render");
+    for _ in 0..=vivant::pipeline::MAX_SOURCES {
+        many.arg("--source").arg(&face);
+    }
+    let o = many
+        .arg("--driving")
+        .arg(&clip)
+        .arg("-o")
+        .arg(dir.path().join("many.mp4"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("65 source pictures"), "{}", stderr(&o));
+    assert!(!dir.path().join("many.mp4").exists());
 }
 
 /// A voice alone drives the portrait; the flags that need a voice or a driver say so.

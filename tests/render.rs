@@ -508,3 +508,86 @@ fn mouth_strength_opens_the_mouth_steadily() {
         }
     }
 }
+
+/// A band along the picture's frame never moves, whatever the head does (a print's border
+/// line stays straight): photos and a painting, the head turned 8° and moved by a tenth of
+/// its eye distance, the mouth opened. Where the head comes within a tenth of the picture of
+/// the frame, the band gives way there only.
+#[test]
+fn a_band_along_the_frame_stays_still_as_the_head_moves() {
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    for name in ["astronaut.png", "tanguy.png", "grace_hopper.jpg"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let img = image::open(path).expect("image").to_rgb8();
+        let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
+        let eyes = vivant::geometry::dist(lm[36], lm[45]);
+        let (s, c) = 8f32.to_radians().sin_cos();
+        let nose = lm[30];
+        let mut target = lm.map(|p| {
+            let (dx, dy) = (p[0] - nose[0], p[1] - nose[1]);
+            [
+                nose[0] + c * dx - s * dy + 0.1 * eyes,
+                nose[1] + s * dx + c * dy + 0.05 * eyes,
+            ]
+        });
+        for i in [56, 57, 58, 65, 66, 67] {
+            target[i][1] += 0.25 * eyes;
+        }
+        let out = MeshWarp::new(img.clone(), &lm).render(&target);
+        // The head: the face's points, the forehead and hair above the brows up to 0.6 of
+        // the brow-to-chin height, a little to each side.
+        let brows = vivant::geometry::mean(&lm.pick(&parts::BROW_ARCH));
+        let tall = vivant::geometry::dist(brows, lm[parts::CHIN]);
+        let head = lm
+            .iter()
+            .fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |b, p| {
+                [
+                    b[0].min(p[0]),
+                    b[1].min(p[1]),
+                    b[2].max(p[0]),
+                    b[3].max(p[1]),
+                ]
+            });
+        let head = [
+            head[0] - 0.3 * eyes,
+            head[1] - 0.6 * tall,
+            head[2] + 0.3 * eyes,
+            head[3],
+        ];
+        let (w, h) = img.dimensions();
+        let band = (0.04 * w.min(h) as f32) as u32;
+        let mut moved = 0;
+        let mut counted = 0;
+        for y in 0..h {
+            for x in 0..w {
+                if x >= band && y >= band && x < w - band && y < h - band {
+                    continue;
+                }
+                // Only away from the head: the band gives way where the frame cuts the face or
+                // the hair above it (the head's own motion carries them).
+                let (x, y) = (x as f32, y as f32);
+                let near = 0.1 * w.min(h) as f32;
+                if x > head[0] - near
+                    && x < head[2] + near
+                    && y > head[1] - near
+                    && y < head[3] + near
+                {
+                    continue;
+                }
+                let (x, y) = (x as u32, y as u32);
+                counted += 1;
+                let (p, q) = (out.get_pixel(x, y), img.get_pixel(x, y));
+                if (0..3).any(|c| (p[c] as i32 - q[c] as i32).abs() > 1) {
+                    moved += 1;
+                }
+            }
+        }
+        eprintln!("{name}: {moved} of {counted} band pixels changed");
+        assert!(
+            counted > 0 && moved == 0,
+            "{name}: {moved} of {counted} band pixels changed"
+        );
+    }
+}

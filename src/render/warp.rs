@@ -3,12 +3,12 @@
 //!
 //! Control points: the 68 landmarks; a forehead arc above the brows that follows the head;
 //! two rings around the face that carry part of the head's motion into hair, neck and
-//! shoulders (60 % and 20 %); and the image border, which never moves. They are triangulated
-//! once (Delaunay, on the source); each frame moves the points, pulls back any triangle that
-//! would fold over, and maps every output pixel back into the source through its triangle's
-//! affine map: bilinear sampling, or trilinear from the mip pyramid (`pyramid`) where a
-//! triangle is drawn smaller than its source, so a shrinking face does not alias. Rows are
-//! split across threads.
+//! shoulders (60 % and 20 %); and the image border with a band inside it, which never move.
+//! They are triangulated once (Delaunay, on the source); each frame moves the points, pulls
+//! back any triangle that would fold over, and maps every output pixel back into the source
+//! through its triangle's affine map: bilinear sampling, or trilinear from the mip pyramid
+//! (`pyramid`) where a triangle is drawn smaller than its source, so a shrinking face does
+//! not alias. Rows are split across threads.
 
 use image::RgbImage;
 
@@ -21,6 +21,8 @@ use crate::geometry::{Face68, Similarity, dist, mean, parts};
 const RINGS: [(f32, f32); 2] = [(1.45, 0.6), (2.3, 0.2)];
 const RING_POINTS: usize = 16;
 const BORDER_STEPS: usize = 6;
+/// The still band along the picture's frame, as a share of its shorter side.
+const FRAME_BAND: f32 = 0.04;
 
 /// Where the control points come from, for moving them each frame.
 #[derive(Clone, Copy, Debug)]
@@ -84,14 +86,17 @@ impl MeshWarp {
             ]);
             kinds.push(Control::Forehead);
         }
+        let head = points.clone();
         let centre = mean(&points);
         let radius = points
             .iter()
             .map(|&p| dist(p, centre))
             .fold(0.0f32, f32::max);
-        // Ring points too near the border would drag the image's edge along: keep them a
-        // margin inside it.
-        let margin = 0.06 * w.min(h);
+        // A band along the picture's frame never moves (a print's border line, a painting's
+        // edge, a straight edge near it stay straight): its inner edge is a second still
+        // outline, and ring points keep clear of it.
+        let band = (FRAME_BAND * w.min(h)).max(3.0);
+        let margin = 2.0 * band;
         let inside =
             |p: [f32; 2]| p[0] > margin && p[1] > margin && p[0] < w - margin && p[1] < h - margin;
         for (scale, follow) in RINGS {
@@ -107,12 +112,31 @@ impl MeshWarp {
                 }
             }
         }
+        // The band's inner outline, where the face itself does not reach into it (a face cut
+        // by the frame moves up to the frame, as before).
+        let clear = |p: [f32; 2]| head.iter().all(|&q| dist(p, q) > margin);
         for k in 0..BORDER_STEPS {
             let t = k as f32 / BORDER_STEPS as f32;
             for p in [[t * w, 0.0], [w, t * h], [w - t * w, h], [0.0, h - t * h]] {
                 points.push(p);
                 kinds.push(Control::Border);
             }
+        }
+        // A band's width apart, so that the triangulation keeps to the outline rather than
+        // reaching across it to a moving point.
+        let (iw, ih) = (w - 2.0 * band, h - 2.0 * band);
+        let (nx, ny) = ((iw / band).ceil() as usize, (ih / band).ceil() as usize);
+        let outline = (0..nx).flat_map(|k| {
+            let x = band + iw * k as f32 / nx as f32;
+            [[x, band], [w - x, h - band]]
+        });
+        let outline = outline.chain((0..ny).flat_map(|k| {
+            let y = band + ih * k as f32 / ny as f32;
+            [[w - band, y], [band, h - y]]
+        }));
+        for p in outline.filter(|&p| clear(p)).collect::<Vec<_>>() {
+            points.push(p);
+            kinds.push(Control::Border);
         }
         let triangles = delaunay(&points);
         let inside = |t: &[usize; 3], range: std::ops::Range<usize>| {

@@ -24,6 +24,10 @@ pub enum OutputError {
         "cannot write {path}: the name is {bytes} bytes long; file names hold at most {NAME_MAX}"
     )]
     NameTooLong { path: PathBuf, bytes: usize },
+    #[error(
+        "{path} is {what}, not a file; Vivant writes whole files (a temporary file, then renamed into place): give the path of a file"
+    )]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("{path} and {other} are the same output; give each its own name")]
     Twice { path: PathBuf, other: PathBuf },
     #[error("cannot write {path}: {source}")]
@@ -67,6 +71,7 @@ pub fn check_destination(path: &Path, inputs: &[(&str, &Path)]) -> Result<(), Ou
             example: path.join("out.mp4"),
         });
     }
+    not_a_file(path)?;
     let folder = folder_of(path);
     if !folder.is_dir() {
         return Err(OutputError::NoFolder {
@@ -99,6 +104,87 @@ pub fn check_destination(path: &Path, inputs: &[(&str, &Path)]) -> Result<(), Ou
     })?;
     drop(probe);
     Ok(())
+}
+
+/// A destination that exists (through any links) as a device, a pipe or a socket: renaming a
+/// file over it would replace the device itself (`/dev/full` made a JSON file).
+fn not_a_file(path: &Path) -> Result<(), OutputError> {
+    match std::fs::metadata(path) {
+        Ok(meta) => match crate::media::not_regular(&meta) {
+            Some(what) => Err(OutputError::NotAFile {
+                path: path.to_path_buf(),
+                what,
+            }),
+            None => Ok(()),
+        },
+        Err(_) => Ok(()),
+    }
+}
+
+/// The file a destination names once its symbolic links are followed (the link's own path
+/// when it dangles at a file yet to be made): the output replaces that file and the link
+/// stays, rather than the link being replaced.
+pub fn through_links(dest: &Path) -> PathBuf {
+    let mut p = dest.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&p) {
+                Ok(target) if target.is_absolute() => p = target,
+                Ok(target) => p = folder_of(&p).join(target),
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    p
+}
+
+/// Remove the temporary files that Vivant processes no longer running left in `folder` (a
+/// killed render's hidden `.NAME.PID-N.partial…`), once per folder and process. Only where
+/// a process's liveness can be read (`/proc`).
+fn sweep_stale(folder: &Path) {
+    use std::sync::Mutex;
+    static SWEPT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    match SWEPT.lock() {
+        Ok(mut swept) if !swept.iter().any(|f| f == folder) => swept.push(folder.to_path_buf()),
+        _ => return,
+    }
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let mine = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = stale_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if pid != mine && is_file && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process number in a temporary file's name (`.NAME.PID-N.partial[.EXT]`).
+fn stale_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let at = rest.rfind(".partial")?;
+    let (head, _) = rest.split_at(at);
+    let (_, tag) = head.rsplit_once('.')?;
+    let (pid, n) = tag.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// A folder named by an environment variable; one set but empty counts as not set (it would
+/// otherwise put files in the current folder).
+pub fn env_dir(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Check that no two outputs of one command are the same file.
@@ -150,6 +236,8 @@ impl TempFile {
     /// writers choose their format by the extension.
     pub fn beside(dest: &Path, ext: &str) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dest = &through_links(dest);
+        sweep_stale(&folder_of(dest));
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let name = dest
             .file_name()
@@ -220,6 +308,7 @@ pub fn write_atomic(
             folder,
         });
     }
+    not_a_file(dest)?;
     let tmp = TempFile::beside(dest, &ext);
     write(tmp.path()).map_err(|source| OutputError::Io {
         path: dest.to_path_buf(),

@@ -1248,3 +1248,133 @@ fn a_cache_disk_that_fills_part_way_falls_back_to_temporary_files() {
         );
     }
 }
+
+/// An output path that is a pipe (or a device) is refused, not replaced by a file; one that is
+/// a symbolic link writes the file it points to and the link stays; hidden temporary files
+/// that a killed Vivant left in the folder are removed by the next run there; an empty
+/// `VIVANT_CACHE_DIR` counts as unset instead of filling the current folder.
+#[test]
+fn outputs_are_written_through_links_never_over_pipes_and_killed_runs_are_swept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let img = fixture("grace_hopper.jpg");
+    let fifo = dir.path().join("pipe.json");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let o = vivant(&[
+        os("landmarks"),
+        img.as_os_str(),
+        os("--json"),
+        fifo.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a device or a pipe"), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+
+    // A link to a file elsewhere: that file is written, the link kept.
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let target = real.join("points.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    // A temporary file of a process that is gone (no process has this number).
+    let stale = real.join(".points.json.4194303-0.partial.json");
+    std::fs::write(&stale, "left by a killed run").unwrap();
+    let o = vivant(&[
+        os("landmarks"),
+        img.as_os_str(),
+        os("--json"),
+        link.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.contains("landmarks68"), "{written}");
+    assert!(!stale.exists(), "the killed run's file is still there");
+    assert_eq!(names_in(&real), vec!["points.json".to_string()]);
+
+    // An empty cache variable: the cache goes where HOME says, not into the current folder.
+    let here = dir.path().join("here");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&here).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .arg("track")
+        .arg(fixture("webcam_2s.mp4"))
+        .current_dir(&here)
+        .env("VIVANT_CACHE_DIR", "")
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", &home)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(names_in(&here).is_empty(), "{:?}", names_in(&here));
+    assert_eq!(names_in(&home.join(".cache/vivant/motion")).len(), 1);
+}
+
+/// A standard output that cannot be written ends the command with a word and exit 2 (a full
+/// disk) or quietly (a reader that went away), never a panic; a standard error that cannot be
+/// written loses the message, not the exit code.
+#[test]
+fn an_unwritable_standard_output_is_an_error_not_a_panic() {
+    let clip = fixture("webcam_2s.mp4");
+    let face = fixture("grace_hopper.jpg");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    for args in [
+        vec![os("probe"), clip.as_os_str()],
+        vec![os("landmarks"), face.as_os_str()],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+            .args(&args)
+            .stdout(full())
+            .output()
+            .expect("run");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("cannot write to the standard output")
+                && !stderr(&o).contains("panicked"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // The reader gone before the output comes: no panic, no message.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args([os("probe"), os("--json"), clip.as_os_str()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait");
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_ne!(o.status.code(), Some(101));
+    // Standard error full: the error is lost, its exit code is not.
+    let junk = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(junk.path(), [7u8; 64]).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args([os("probe"), junk.path().as_os_str()])
+        .stderr(full())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+}

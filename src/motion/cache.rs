@@ -37,10 +37,10 @@ const LOST: u8 = 255;
 
 /// `$VIVANT_CACHE_DIR`, else `$XDG_CACHE_HOME/vivant`, else `~/.cache/vivant`; `motion/` in it.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("VIVANT_CACHE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("vivant")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vivant")))?;
+    use crate::output::env_dir;
+    let base = env_dir("VIVANT_CACHE_DIR")
+        .or_else(|| env_dir("XDG_CACHE_HOME").map(|d| d.join("vivant")))
+        .or_else(|| env_dir("HOME").map(|h| h.join(".cache/vivant")))?;
     Some(base.join("motion"))
 }
 

@@ -44,14 +44,10 @@ impl Signer {
     /// The self-issued signer in the user's config folder: `$VIVANT_CONFIG_DIR`, else
     /// `$XDG_CONFIG_HOME/vivant`, else `~/.config/vivant`; `credentials/` in it.
     pub fn default_self_issued() -> Option<Self> {
-        let base = std::env::var_os("VIVANT_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("XDG_CONFIG_HOME").map(|d| PathBuf::from(d).join("vivant"))
-            })
-            .or_else(|| {
-                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/vivant"))
-            })?;
+        use crate::output::env_dir;
+        let base = env_dir("VIVANT_CONFIG_DIR")
+            .or_else(|| env_dir("XDG_CONFIG_HOME").map(|d| d.join("vivant")))
+            .or_else(|| env_dir("HOME").map(|h| h.join(".config/vivant")))?;
         Some(Self::SelfIssued {
             folder: base.join("credentials"),
         })

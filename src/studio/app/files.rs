@@ -269,11 +269,10 @@ impl StudioApp {
 
     pub fn state_dir(&self) -> Option<PathBuf> {
         self.options.state_dir.clone().or_else(|| {
-            std::env::var_os("XDG_STATE_HOME")
-                .map(|d| PathBuf::from(d).join("vivant"))
-                .or_else(|| {
-                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state/vivant"))
-                })
+            use crate::output::env_dir;
+            env_dir("XDG_STATE_HOME")
+                .map(|d| d.join("vivant"))
+                .or_else(|| env_dir("HOME").map(|h| h.join(".local/state/vivant")))
         })
     }
 

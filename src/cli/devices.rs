@@ -34,10 +34,10 @@ pub fn run(args: &DevicesArgs) -> Result<(), CliError> {
         }
         let text =
             serde_json::to_string_pretty(&value).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", live_text(&live));
-        print!("{}", text(&report));
+        out!("{}", live_text(&live));
+        out!("{}", text(&report));
     }
     Ok(())
 }

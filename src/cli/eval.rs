@@ -119,7 +119,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
     } else {
         "; the mouth is open in none of these frames".into()
     };
-    eprintln!(
+    errln!(
         "{}: K = {} (source frames {:?}), {} frames: PSNR {:.2} dB, SSIM {:.3}, L1 {:.4}, {landmarks}{mouth}",
         report.clip,
         report.k,
@@ -156,7 +156,7 @@ fn run_voice(
             }
             _ => CliError::input(e.to_string()),
         })?;
-    eprintln!(
+    errln!(
         "{}: {} frames at {:.2} fps (face in {:.0} %): lips vs speech envelope r = {:.3} at lag 0, best r = {:.3} at lag {:+} frame(s) (+ = lips lead); silence: {} frames, {:.0} % closed (mean opening {:.3} vs {:.3} voiced); {} blinks, {:.1}/min, {:.0} ms each",
         report.video,
         report.frames,
@@ -204,7 +204,7 @@ fn run_identity(
         &super::cancel_on_signal(),
     )
     .map_err(|e| CliError::of(&e))?;
-    eprintln!(
+    errln!(
         "{} driven by {}, {} frames: face shape off the portrait's by {:.4} eye distances in relative mode (worst {:.4}; face found in {:.0} %), {:.4} in absolute mode (worst {:.4}; {:.0} %): absolute/relative = {:.2}; the portrait itself re-detected: {:.4}",
         report.source,
         report.clip,

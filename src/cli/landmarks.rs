@@ -106,13 +106,13 @@ pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
             .analyze(&rgb)
             .map_err(|e| CliError::internal(format!("{}: {e}", img.path.display())))?;
         if faces.is_empty() {
-            eprintln!(
+            errln!(
                 "warning: {}: no face found (a painting may need a lower --min-score, or a box placed by hand)",
                 img.path.display()
             );
         } else {
             let best = &faces[0];
-            eprintln!(
+            errln!(
                 "{}: {} face{} (largest: score {:.2}, confidence {:.2})",
                 img.path.display(),
                 faces.len(),
@@ -143,7 +143,7 @@ pub fn run(args: &LandmarksArgs, models: &ModelSource) -> Result<(), CliError> {
         Some(path) => write_atomic(path, |tmp| {
             std::fs::write(tmp, format!("{text}\n")).map_err(|e| e.to_string())
         })?,
-        None => println!("{text}"),
+        None => outln!("{text}"),
     }
     Ok(())
 }

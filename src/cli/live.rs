@@ -90,7 +90,7 @@ fn duration(s: &str) -> Result<f64, String> {
 /// A report as one JSON line on stdout.
 fn json_line(report: &impl serde::Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string(report).map_err(|e| CliError::internal(e.to_string()))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -237,7 +237,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
     if args.live.json {
         json_line(&report)?;
     } else {
-        println!(
+        outln!(
             "{}: {}×{}; {:.1} s: {} frames captured, {} shown, {} dropped; {:.1} frames/s shown; camera to frame {:.0} ms (median), {:.0} ms (95th percentile){}",
             report.camera,
             report.width,
@@ -257,16 +257,16 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         );
     }
     if let Some(why) = &report.camera_ended {
-        eprintln!(
+        errln!(
             "note: the camera stopped after {:.1} s: {why}",
             report.seconds
         );
     }
     if stop.load(Ordering::Relaxed) {
-        eprintln!("note: stopped early");
+        errln!("note: stopped early");
     }
     if let Some(w) = written {
-        eprintln!(
+        errln!(
             "wrote {}: {} frames, {:.2} s",
             w.file.path.display(),
             w.file.frames,
@@ -309,7 +309,7 @@ pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
     if args.live.json {
         json_line(&report)?;
     } else {
-        eprintln!(
+        errln!(
             "wrote {}: {} frames, {:.2} s, {}×{}; {}",
             report.file.path.display(),
             report.file.frames,
@@ -324,24 +324,24 @@ pub fn run_record(args: &RecordArgs) -> Result<(), CliError> {
         );
     }
     if let Some(why) = &report.camera_lost {
-        eprintln!("note: the camera was lost part way ({why}); the take so far is kept");
+        errln!("note: the camera was lost part way ({why}); the take so far is kept");
     } else if camera.ended().is_some() && report.file.duration_s < args.live.seconds - 0.5 {
-        eprintln!(
+        errln!(
             "note: the camera's input ended after {:.1} s; the take is that long",
             report.file.duration_s
         );
     }
     if let Some(why) = &report.microphone_lost {
-        eprintln!("note: the microphone was lost part way ({why}); silence after it");
+        errln!("note: the microphone was lost part way ({why}); silence after it");
     }
     if report.frames_missed > 0 {
-        eprintln!(
+        errln!(
             "note: {} of the camera's frames could not be recorded in time (the encoder fell behind; a smaller camera size or rate keeps every one); the frame before each was held",
             report.frames_missed
         );
     }
     if stop.load(Ordering::Relaxed) && report.file.duration_s < args.live.seconds - 0.1 {
-        eprintln!("note: stopped early; the take so far is kept");
+        errln!("note: stopped early; the take so far is kept");
     }
     Ok(())
 }
@@ -367,17 +367,17 @@ fn record_voice(args: &RecordArgs, mic: Option<LiveInput>) -> Result<(), CliErro
     if args.live.json {
         json_line(&report)?;
     } else {
-        eprintln!(
+        errln!(
             "wrote {}: {:.2} s of sound, 48 kHz mono",
             report.path.display(),
             report.duration_s
         );
     }
     if let Some(why) = &report.microphone_lost {
-        eprintln!("note: the microphone was lost part way ({why}); the take so far is kept");
+        errln!("note: the microphone was lost part way ({why}); the take so far is kept");
     }
     if stop.load(Ordering::Relaxed) {
-        eprintln!("note: stopped early; the take so far is kept");
+        errln!("note: stopped early; the take so far is kept");
     }
     Ok(())
 }

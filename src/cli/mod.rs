@@ -1,5 +1,31 @@
 //! The `vivant` command line: a thin front end over the pipeline stages.
 
+/// `println!` for a command's own output: a standard output that cannot be written (a full
+/// disk, a closed pipe) ends the command with an error instead of a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::CliError::stdout)?
+    }};
+}
+
+/// `print!`, as `outln!`.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::CliError::stdout)?
+    }};
+}
+
+/// `eprintln!` for notes and progress: a standard error that cannot be written loses them
+/// rather than ending the command.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod devices;
 mod eval;
 mod landmarks;
@@ -86,6 +112,19 @@ impl CliError {
         Self {
             code: 2,
             message: message.into(),
+        }
+    }
+
+    /// The standard output could not take the command's output: a reader that went away (a
+    /// closed pipe, `| head`) ends it quietly, as the signal would; anything else is said.
+    pub fn stdout(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self {
+                code: 141,
+                message: String::new(),
+            }
+        } else {
+            Self::input(format!("cannot write to the standard output: {e}"))
         }
     }
 
@@ -273,7 +312,7 @@ pub(crate) fn engine_kind(
     let found = settings.locate().map_err(failed)?;
     let (kind, notes) = settings.kind().map_err(failed)?;
     for note in found.iter().chain(&notes) {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     Ok(kind)
 }
@@ -325,7 +364,9 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            if !e.message.is_empty() {
+                errln!("error: {}", e.message);
+            }
             ExitCode::from(e.code)
         }
     }

@@ -136,7 +136,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
         None => bench::Networks::random(&device).map_err(input)?,
     };
     if !args.json {
-        eprintln!(
+        errln!(
             "timing LivePortrait's networks ({}, {} run{} each after a warm-up)…",
             nets.weights,
             args.runs,
@@ -147,7 +147,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::internal(e.to_string()))?;
     if args.json {
         let line = serde_json::to_string(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{line}");
+        outln!("{line}");
         return Ok(());
     }
     let threads = if report.threads > 0 {
@@ -159,7 +159,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "LivePortrait's networks here: {}, {}{threads}, {}, {}² in, {}² out",
         report.device,
         report.kernels,
@@ -173,19 +173,19 @@ fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
         ("W warping", "per output frame", report.w),
         ("G generator", "per output frame", report.g),
     ] {
-        println!("  {name:<14} {per:<18} {secs:>8.3} s");
+        outln!("  {name:<14} {per:<18} {secs:>8.3} s");
     }
-    println!(
+    outln!(
         "  per output frame (M + W + G)      {:>8.3} s  ({:.2} frames/s)",
         report.frame,
         1.0 / report.frame
     );
-    println!(
+    outln!(
         "  a 10-s clip (250 frames at 25/s): {}",
         human_duration(report.clip_10s)
     );
     if report.peak_memory_mb > 0.0 {
-        println!("  peak memory {:.2} GB", report.peak_memory_mb / 1024.0);
+        outln!("  peak memory {:.2} GB", report.peak_memory_mb / 1024.0);
     }
     Ok(())
 }
@@ -209,7 +209,7 @@ pub(crate) fn weights_folder(given: Option<&Path>) -> Result<PathBuf, CliError> 
     }
     let found =
         weights::find(&weights::Places::from_env()).map_err(|e| CliError::input(e.to_string()))?;
-    eprintln!(
+    errln!(
         "note: using LivePortrait's weights from {} ({})",
         found.root.display(),
         found.layout.describe()
@@ -223,9 +223,9 @@ fn run_check(args: &CheckArgs) -> Result<(), CliError> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print_report(&report, &summary);
+        print_report(&report, &summary)?;
     }
     Ok(())
 }
@@ -281,15 +281,15 @@ fn check(dir: &Path, device: DeviceChoice) -> Result<(Report, Summary), CliError
     ))
 }
 
-fn print_report(report: &Report, summary: &Summary) {
-    println!(
+fn print_report(report: &Report, summary: &Summary) -> Result<(), CliError> {
+    outln!(
         "LivePortrait weights in {} ({})",
         report.dir.display(),
         report.layout.describe()
     );
     match &report.config_file {
-        Some(p) => println!("configuration: {}", p.display()),
-        None => println!("configuration: the reference's defaults (no config.json)"),
+        Some(p) => outln!("configuration: {}", p.display()),
+        None => outln!("configuration: the reference's defaults (no config.json)"),
     }
     for n in &report.networks {
         let name = n
@@ -297,7 +297,7 @@ fn print_report(report: &Report, summary: &Summary) {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        println!(
+        outln!(
             "  {:<36} {:<42} {:>9.3} M  {}  sha256 {}",
             n.network.describe(),
             name,
@@ -307,7 +307,7 @@ fn print_report(report: &Report, summary: &Summary) {
         );
     }
     let total: usize = report.networks.iter().map(|n| n.parameters).sum();
-    println!(
+    outln!(
         "all five networks build on {} ({:.1} M parameters; {} keypoints; motion backbone widths {:?}, depths {:?})",
         report.device,
         total as f64 / 1e6,
@@ -315,6 +315,7 @@ fn print_report(report: &Report, summary: &Summary) {
         report.motion_backbone_dims,
         report.motion_backbone_depths
     );
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -346,12 +347,12 @@ fn run_fetch(args: &FetchArgs) -> Result<(), CliError> {
         ..FetchOptions::default()
     };
     if hub.offline {
-        eprintln!(
+        errln!(
             "note: offline (HF_HUB_OFFLINE is set): nothing is downloaded; using what is in {}",
             hub.cache.display()
         );
     } else {
-        eprintln!(
+        errln!(
             "Downloading LivePortrait's weights ({}, MIT licence) from {} ({}, revision {}) into {}",
             fetch::APPROX_SIZE,
             hub.endpoint,
@@ -394,9 +395,9 @@ fn run_fetch(args: &FetchArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     let fetched = result.map_err(fetch_failure)?;
     if fetched.offline {
-        eprintln!("offline: the copy in {}", fetched.folder.display());
+        errln!("offline: the copy in {}", fetched.folder.display());
     } else if fetched.downloaded == 0 {
-        eprintln!(
+        errln!(
             "Already in the cache, and checked against the Hub's SHA-256: {}",
             fetched.folder.display()
         );
@@ -406,7 +407,7 @@ fn run_fetch(args: &FetchArgs) -> Result<(), CliError> {
         } else {
             ""
         };
-        eprintln!(
+        errln!(
             "{} downloaded in {}{resumed}, checked against the Hub's SHA-256; installed in {}",
             DecimalBytes(fetched.downloaded),
             HumanDuration(started.elapsed()),
@@ -421,10 +422,10 @@ fn run_fetch(args: &FetchArgs) -> Result<(), CliError> {
             check: &report,
         })
         .map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print_report(&report, &summary);
-        println!(
+        print_report(&report, &summary)?;
+        outln!(
             "The neural engine finds them there: vivant render --engine neural … (no --weights needed)"
         );
     }

@@ -25,11 +25,11 @@ pub fn run(args: &ProbeArgs) -> Result<(), CliError> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&m).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(());
     }
-    println!("file:       {}", m.path);
-    println!(
+    outln!("file:       {}", m.path);
+    outln!(
         "container:  {} ({:.1} MB{})",
         m.container,
         m.size_bytes as f64 / 1e6,
@@ -37,11 +37,11 @@ pub fn run(args: &ProbeArgs) -> Result<(), CliError> {
             .map(|b| format!(", {:.0} kb/s", b as f64 / 1000.0))
             .unwrap_or_default()
     );
-    println!("duration:   {:.3} s", m.duration_s);
+    outln!("duration:   {:.3} s", m.duration_s);
     match &m.video {
         Some(i) => {
             let (n, d) = i.frame_rate;
-            println!(
+            outln!(
                 "video:      {} {}×{} ({} fps = {n}/{d})",
                 i.codec,
                 i.width,
@@ -53,12 +53,14 @@ pub fn run(args: &ProbeArgs) -> Result<(), CliError> {
                 }
             );
             if i.rotation != 0 {
-                println!(
+                outln!(
                     "rotation:   {}° clockwise (stored {}×{})",
-                    i.rotation, i.coded_width, i.coded_height
+                    i.rotation,
+                    i.coded_width,
+                    i.coded_height
                 );
             }
-            println!(
+            outln!(
                 "frames:     {}{}",
                 i.frame_count,
                 if i.frame_count_exact {
@@ -68,10 +70,10 @@ pub fn run(args: &ProbeArgs) -> Result<(), CliError> {
                 }
             );
         }
-        None => println!("video:      none"),
+        None => outln!("video:      none"),
     }
     match &m.audio {
-        Some(a) => println!(
+        Some(a) => outln!(
             "audio:      {} {} Hz, {} channel(s){}",
             a.codec,
             a.sample_rate,
@@ -80,12 +82,12 @@ pub fn run(args: &ProbeArgs) -> Result<(), CliError> {
                 .map(|d| format!(", {d:.3} s"))
                 .unwrap_or_default()
         ),
-        None => println!("audio:      none"),
+        None => outln!("audio:      none"),
     }
     if m.streams.len() > 1 {
-        println!("streams:");
+        outln!("streams:");
         for s in &m.streams {
-            println!(
+            outln!(
                 "  #{} {} {}{}",
                 s.index,
                 s.kind,

@@ -281,7 +281,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         _ => CliError::of(&e),
     })?;
     for n in &report.notes {
-        eprintln!("note: {n}");
+        errln!("note: {n}");
     }
     let driven = match report.reference_s {
         Some(r) => format!(
@@ -290,7 +290,7 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         ),
         None => format!("spoken from the voice, {} blinks", report.blinks),
     };
-    eprintln!(
+    errln!(
         "wrote {}: {} frames, {:.2} s, {}×{}; {driven}{}",
         report.output.display(),
         report.frames,

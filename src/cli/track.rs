@@ -128,13 +128,13 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
     })?;
     let secs = started.elapsed().as_secs_f64();
     for n in notes {
-        eprintln!("note: {n}");
+        errln!("note: {n}");
     }
     let count = |s: FrameState| motion.states.iter().filter(|&&f| f == s).count();
     let duration = motion.times.last().copied().unwrap_or(0.0)
         + motion.times.get(1).copied().unwrap_or(0.0)
         - motion.times.first().copied().unwrap_or(0.0);
-    eprintln!(
+    errln!(
         "{}: {} frames in {secs:.1} s ({:.1}× real time); detected {}, tracked {}, lost and interpolated {}, lost and held {}",
         args.video.display(),
         motion.len(),
@@ -144,9 +144,10 @@ pub fn run(args: &TrackArgs, models: &ModelSource) -> Result<(), CliError> {
         count(FrameState::Interpolated),
         count(FrameState::Held),
     );
-    eprintln!(
+    errln!(
         "jitter (stable points, fraction of eye distance per frame²): {:.5} measured, {:.5} smoothed",
-        motion.jitter_raw, motion.jitter_smoothed
+        motion.jitter_raw,
+        motion.jitter_smoothed
     );
     if let Some(path) = &args.json {
         let out = TrackOut {

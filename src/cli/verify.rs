@@ -53,19 +53,19 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&report).map_err(|e| CliError::internal(e.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
         let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(not said)".into());
-        println!("{}", args.file.display());
-        println!("  made by:      {}", or_unknown(&report.generator));
-        println!("  signed:       {}", or_unknown(&report.signed_at));
+        outln!("{}", args.file.display());
+        outln!("  made by:      {}", or_unknown(&report.generator));
+        outln!("  signed:       {}", or_unknown(&report.signed_at));
         let signer = match (&report.common_name, &report.issuer) {
             (Some(cn), Some(o)) => format!("{cn} ({o})"),
             (Some(cn), None) => cn.clone(),
             (None, Some(o)) => o.clone(),
             (None, None) => "(not said)".into(),
         };
-        println!(
+        outln!(
             "  signer:       {signer}{}",
             if report.trusted {
                 ", vouched for by a trusted authority"
@@ -73,7 +73,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
                 ", not vouched for by any authority this reader trusts (self-issued)"
             }
         );
-        println!(
+        outln!(
             "  how made:     {}",
             report
                 .source_type
@@ -81,7 +81,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
                 .map_or_else(|| "(not said)".into(), how_made)
         );
         for i in &report.ingredients {
-            println!(
+            outln!(
                 "  made from:    {}{}{}",
                 i.title,
                 i.role
@@ -93,14 +93,14 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             );
         }
         if let Some(s) = &report.settings {
-            println!("  settings:     {s}");
+            outln!("  settings:     {s}");
         }
         if report.valid {
-            println!("  valid:        yes: the file is as it was signed");
+            outln!("  valid:        yes: the file is as it was signed");
         } else {
-            println!("  valid:        NO");
+            outln!("  valid:        NO");
             for f in &report.failures {
-                println!("    {f}");
+                outln!("    {f}");
             }
         }
     }

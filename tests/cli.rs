@@ -1378,3 +1378,110 @@ fn an_unwritable_standard_output_is_an_error_not_a_panic() {
         .expect("run");
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Flags out of their range are refused before any work, each saying its range: blinks above
+/// 1 (its help says 0 to 1), no frames to score, a contact sheet named as no picture.
+#[test]
+fn flags_out_of_their_range_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = fixture("webcam_2s.mp4");
+    let face = fixture("grace_hopper.jpg");
+    let speech = fixture("speech_librivox_0870.wav");
+    let out = dir.path().join("x.mp4");
+    let sheet = dir.path().join("sheet.txt");
+    for (args, says) in [
+        (
+            vec![
+                os("render"),
+                os("--source"),
+                face.as_os_str(),
+                os("--audio"),
+                speech.as_os_str(),
+                os("--blinks"),
+                os("1.5"),
+                os("-o"),
+                out.as_os_str(),
+            ],
+            "from 0 to 1",
+        ),
+        (
+            vec![
+                os("eval"),
+                os("--driving"),
+                clip.as_os_str(),
+                os("--frames"),
+                os("0"),
+            ],
+            "--frames",
+        ),
+        (
+            vec![
+                os("eval"),
+                os("--driving"),
+                clip.as_os_str(),
+                os("--frames"),
+                os("10"),
+                os("--sheet"),
+                sheet.as_os_str(),
+            ],
+            "name it .png",
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let o = vivant(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(
+            started.elapsed().as_secs_f64() < 5.0,
+            "{args:?} did the work first"
+        );
+    }
+    assert!(names_in(dir.path()).is_empty());
+}
+
+/// A range's end past the clip's is said (the video stops at the clip's end), and a frame
+/// time far too large is written in powers of ten, not in 309 digits.
+#[test]
+fn an_end_past_the_clip_is_noted_and_a_huge_time_is_written_short() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = fixture("webcam_2s.mp4");
+    let out = dir.path().join("x.mp4");
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        fixture("grace_hopper.jpg").as_os_str(),
+        os("--driving"),
+        clip.as_os_str(),
+        os("--start"),
+        os("1.5"),
+        os("--end"),
+        os("100"),
+        os("--no-credentials"),
+        os("--preset"),
+        os("ultrafast"),
+        os("-o"),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("100.00 s, is past the end"),
+        "{}",
+        stderr(&o)
+    );
+    let p = ffprobe_json(&out);
+    let seconds: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
+    assert!((seconds - 0.5).abs() < 0.05, "{seconds} s");
+    let huge = format!("{}@1e308", clip.display());
+    let o = vivant(&[
+        os("render"),
+        os("--source"),
+        os(&huge),
+        os("--driving"),
+        clip.as_os_str(),
+        os("-o"),
+        out.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1.000e308 s"), "{}", stderr(&o));
+    assert!(stderr(&o).len() < 300, "{}", stderr(&o));
+}

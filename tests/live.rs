@@ -319,6 +319,28 @@ fn cameras_are_named_by_spec_file_or_listing() {
         e.contains("no input device called \"nosuchformat\"") && e.contains("lavfi"),
         "{e}"
     );
+    // A pipe or a folder where a file was meant: said as such, not "no file of that name".
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("cam.mp4");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    for (path, what) in [
+        (&fifo, "a device or a pipe"),
+        (&dir.path().to_path_buf(), "a folder"),
+    ] {
+        let e = LiveInput::parse(path.to_str().expect("path"), DeviceKind::Camera)
+            .expect_err("not a media file")
+            .to_string();
+        assert!(
+            e.contains(what) && !e.contains("no file of that name"),
+            "{e}"
+        );
+    }
     let e = LiveInput::parse(" ", DeviceKind::Microphone)
         .expect_err("nothing")
         .to_string();

@@ -37,8 +37,8 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub k: u16,
     /// How many frames to score (in runs of 25 consecutive frames).
-    #[arg(long, default_value_t = 200)]
-    pub frames: usize,
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frames: u32,
     /// Write the report (means and every frame's scores) here as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -64,6 +64,16 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         .map(|p| p.as_path())
         .collect();
     super::check_outputs(&outputs, &[("clip", clip.as_path())])?;
+    // The sheet is saved as the picture its name says: a name that says none is refused now,
+    // not after the measuring.
+    if let Some(sheet) = &args.sheet
+        && image::ImageFormat::from_path(sheet).is_err()
+    {
+        return Err(CliError::input(format!(
+            "{}: a contact sheet is a picture: name it .png (or .jpg)",
+            sheet.display()
+        )));
+    }
     let analyzer = super::analyzer(DeviceChoice::Cpu, models)?;
     if args.voice.is_some() {
         // The sheet's start must be in the video: said now, not after measuring it.
@@ -91,7 +101,7 @@ pub fn run(args: &EvalArgs, models: &ModelSource) -> Result<(), CliError> {
         &analyzer,
         clip,
         args.k as usize,
-        args.frames.max(1),
+        args.frames as usize,
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
         &*kind,
@@ -197,7 +207,7 @@ fn run_identity(
         analyzer,
         source,
         clip,
-        args.frames.max(1),
+        args.frames as usize,
         crate::motion::cache::default_dir().as_deref(),
         args.sheet.is_some(),
         kind,

@@ -209,6 +209,14 @@ pub(crate) fn strength(s: &str) -> Result<f32, String> {
     }
 }
 
+/// A share: 0 to 1.
+pub(crate) fn unit(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': a number from 0 to 1")),
+    }
+}
+
 pub(crate) fn seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && (0.0..=MAX_SECONDS).contains(&v) => Ok(v),

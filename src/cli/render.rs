@@ -43,7 +43,7 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
     pub head_motion: f32,
     /// Blink strength when a voice drives, 0 (no blinks) to 1.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::unit)]
     pub blinks: f32,
     /// Brow motion strength when a voice drives, 0–2.
     #[arg(long, default_value_t = 1.0, value_parser = super::strength)]

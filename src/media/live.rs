@@ -125,17 +125,25 @@ impl LiveInput {
                     first.filter(|_| hits.next().is_none())
                 }),
         };
+        // A path that is there but is no media file (a pipe, a folder) is said as such.
+        let no_file = match std::fs::metadata(&path)
+            .ok()
+            .and_then(|m| super::not_regular(&m))
+        {
+            Some(what) => format!("and {text} is {what}, not a media file"),
+            None => "and no file of that name".to_string(),
+        };
         match pick {
             Some(d) => Ok(LiveInput::Device {
                 format: d.format.clone(),
                 input: d.name.clone(),
             }),
             None if devices.is_empty() => Err(bad(format!(
-                "no {} found here, and no file of that name; give a media file or FORMAT:INPUT (for example lavfi:testsrc2=size=640x480:rate=30)",
+                "no {} found here, {no_file}; give a media file or FORMAT:INPUT (for example lavfi:testsrc2=size=640x480:rate=30)",
                 kind.word()
             ))),
             None => Err(bad(format!(
-                "no {} of that number or name, and no file of that name; `vivant devices` lists them ({})",
+                "no {} of that number or name, {no_file}; `vivant devices` lists them ({})",
                 kind.word(),
                 devices
                     .iter()

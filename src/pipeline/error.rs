@@ -52,7 +52,8 @@ pub enum PipelineError {
         end: f64,
     },
     #[error(
-        "{path}: {what} at {time:.2} s is past the end ({duration:.2} s); use a time within it"
+        "{path}: {what} at {} s is past the end ({duration:.2} s); use a time within it",
+        seconds_text(*.time)
     )]
     PastTheEnd {
         path: PathBuf,
@@ -78,6 +79,16 @@ pub enum PipelineError {
     Cancelled,
     #[error("internal error: the {0} stopped unexpectedly")]
     Panicked(String),
+}
+
+/// A time in seconds as a person reads it: two decimals, or in powers of ten when it is too
+/// large for that (`1e308` is not 309 digits).
+fn seconds_text(t: f64) -> String {
+    if t.abs() < 1e9 {
+        format!("{t:.2}")
+    } else {
+        format!("{t:.3e}")
+    }
 }
 
 /// What sort of failure a `PipelineError` is, for the front ends that act on it: the studio's

@@ -111,6 +111,14 @@ pub(super) fn clip_performance(
             end: end.min(clip_end),
         });
     };
+    if let Some(end) = job.settings.end_s
+        && end > clip_end + 1e-6
+    {
+        notes.push(Note::about(
+            &format!("the range's end, {end:.2} s, is past the end of {{}} ({clip_end:.2} s): the video stops there"),
+            &[driving],
+        ));
+    }
     let t0 = motion.times[first];
     // The range ends where the frame after it starts, or after the last frame's own duration.
     let last_dur = match (motion.times.get(last + 1), last.checked_sub(1)) {
@@ -118,7 +126,11 @@ pub(super) fn clip_performance(
         (None, Some(prev)) if prev >= first => motion.times[last] - motion.times[prev],
         _ => frame_dur,
     };
-    let t1 = job.settings.end_s.unwrap_or(motion.times[last] + last_dur);
+    let t1 = job
+        .settings
+        .end_s
+        .unwrap_or(f64::INFINITY)
+        .min(motion.times[last] + last_dur);
     let reference = match job.settings.reference_s {
         Some(t) => motion
             .times

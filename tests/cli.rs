@@ -481,6 +481,20 @@ fn render_takes_several_sources_including_video_frames() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("65 source pictures"), "{}", stderr(&o));
     assert!(!dir.path().join("many.mp4").exists());
+    // A project where a picture was meant: said as such, with what to do.
+    let project = dir.path().join("p.vivant");
+    std::fs::write(&project, "{}").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args(["render", "--source"])
+        .arg(&project)
+        .arg("--driving")
+        .arg(&clip)
+        .arg("-o")
+        .arg(dir.path().join("p.mp4"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("vivant studio"), "{}", stderr(&o));
 }
 
 /// A voice alone drives the portrait; the flags that need a voice or a driver say so.
@@ -1484,4 +1498,26 @@ fn an_end_past_the_clip_is_noted_and_a_huge_time_is_written_short() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("1.000e308 s"), "{}", stderr(&o));
     assert!(stderr(&o).len() < 300, "{}", stderr(&o));
+}
+
+/// Kernel settings in the environment that are not understood are said, not silently dropped.
+#[test]
+fn misread_environment_settings_are_said() {
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .arg("devices")
+        .env("VIVANT_THREADS", "abc")
+        .env("VIVANT_CPU", "bogus")
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    for said in ["VIVANT_THREADS=abc is not", "VIVANT_CPU=bogus is not"] {
+        assert!(stderr(&o).contains(said), "{}", stderr(&o));
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .arg("devices")
+        .env("VIVANT_THREADS", "2")
+        .env("VIVANT_CPU", "generic")
+        .output()
+        .expect("run");
+    assert!(!stderr(&o).contains("is not"), "{}", stderr(&o));
 }

@@ -369,6 +369,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// Parse `std::env::args`, run, print errors, and return the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    for note in crate::nn::threads::misread_settings() {
+        errln!("note: {note}");
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -171,7 +171,16 @@ fn check(args: &RenderArgs) -> Result<(), CliError> {
                         f = file.display()
                     )));
                 }
-                super::input_file(p)?
+                super::input_file(p)?;
+                if p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("vivant"))
+                {
+                    return Err(CliError::input(format!(
+                        "--source {}: this is a Vivant project, not a picture; open it with `vivant studio {}` (the studio exports it), or give its pictures",
+                        p.display(),
+                        p.display()
+                    )));
+                }
             }
         }
     }

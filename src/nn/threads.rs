@@ -23,6 +23,27 @@ pub fn set_compute_threads(n: usize) -> bool {
     POOL.get().is_none()
 }
 
+/// The settings of the kernels' environment variables that are set but not understood (each
+/// ignored), as sentences: said once by the front ends rather than silently dropped.
+pub fn misread_settings() -> Vec<String> {
+    let mut said = Vec::new();
+    if let Ok(v) = std::env::var("VIVANT_THREADS")
+        && !v.trim().parse::<usize>().is_ok_and(|n| n > 0)
+    {
+        said.push(format!(
+            "VIVANT_THREADS={v} is not a number of threads (1 or more); it is ignored"
+        ));
+    }
+    if let Ok(v) = std::env::var("VIVANT_CPU")
+        && super::simd::Isa::parse(v.trim()).is_none()
+    {
+        said.push(format!(
+            "VIVANT_CPU={v} is not avx512, avx2 or generic; it is ignored"
+        ));
+    }
+    said
+}
+
 /// Threads the large kernels use: what `set_compute_threads` asked for, else `VIVANT_THREADS`
 /// when set, else every core this process may run on.
 pub fn compute_threads() -> usize {
@@ -32,7 +53,7 @@ pub fn compute_threads() -> usize {
     }
     std::env::var("VIVANT_THREADS")
         .ok()
-        .and_then(|s| s.parse::<usize>().ok())
+        .and_then(|s| s.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| {
             std::thread::available_parallelism()

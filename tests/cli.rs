@@ -1287,6 +1287,14 @@ fn outputs_are_written_through_links_never_over_pipes_and_killed_runs_are_swept(
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("a device or a pipe"), "{}", stderr(&o));
+    // "-" is not taken for a file of that name in the current folder.
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .args([os("landmarks"), img.as_os_str(), os("--json"), os("-")])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!dir.path().join("-").exists());
     use std::os::unix::fs::FileTypeExt;
     assert!(
         std::fs::symlink_metadata(&fifo)

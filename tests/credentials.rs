@@ -438,12 +438,14 @@ fn certificate_problems_are_said_before_any_work() {
         p
     };
     let empty = write("empty.pem", "");
+    let noise = write("noise.pem", "\u{0}\u{7f}binary\u{1}");
     let root_first = write("root-first.pem", &format!("{root}{leaf}"));
     let ca_only = write("ca.pem", root);
     let (expired, expired_key) = expired_pair(&dir.path().join("old"));
     let (short_rsa, short_rsa_key) = rsa_1024_pair(&dir.path().join("rsa"));
     for (cert, key, says) in [
         (&empty, &key, "empty"),
+        (&noise, &key, "not a PEM file"),
         (&key, &key, "private key, not a certificate"),
         (&root_first, &key, "starts with a root"),
         (&ca_only, &key, "certificate authority"),
@@ -506,7 +508,13 @@ fn keys_it_cannot_read_say_how_to_convert_them() {
             .unwrap()
             .contains("BEGIN EC PRIVATE KEY")
     );
-    for (key, says) in [(&sec1, "SEC1"), (&locked, "passphrase")] {
+    let noise = dir.path().join("noise.pem");
+    std::fs::write(&noise, [0u8, 159, 3, 77, 201, 12]).unwrap();
+    for (key, says) in [
+        (&sec1, "SEC1"),
+        (&locked, "passphrase"),
+        (&noise, "not PEM"),
+    ] {
         let e = vivant::export::credentials::Signer::Own {
             cert: cert.clone(),
             key: key.clone(),

@@ -430,6 +430,12 @@ pub fn check_outputs(
     inputs: &[(&str, &std::path::Path)],
 ) -> Result<(), CliError> {
     for o in outputs {
+        // Not a file called "-" in the current folder, which is what it would be.
+        if o.as_os_str() == "-" {
+            return Err(CliError::input(
+                "-: output goes to files here, not the standard output; give a file name (`vivant landmarks` without --json prints its JSON)",
+            ));
+        }
         crate::output::check_destination(o, inputs).map_err(|e| CliError::input(e.to_string()))?;
     }
     crate::output::check_distinct(outputs).map_err(|e| CliError::input(e.to_string()))

@@ -123,6 +123,11 @@ pub(super) fn own_certificate(path: &Path) -> Result<(), CredentialsError> {
             "the file is empty: give the PEM certificate chain (-----BEGIN CERTIFICATE-----), the signer's own certificate first".into(),
         ));
     }
+    if !text.contains("-----BEGIN") {
+        return Err(bad(
+            "this is not a PEM file (no -----BEGIN CERTIFICATE-----): give the certificate chain as PEM; one in DER form converts with `openssl x509 -inform der -in CERT.der -out CERT.pem`".into(),
+        ));
+    }
     if text.contains("PRIVATE KEY-----") && !text.contains("CERTIFICATE-----") {
         return Err(bad(
             "this is a private key, not a certificate: give the certificate chain with --signing-cert and the key with --signing-key".into(),
@@ -191,6 +196,10 @@ fn key_hint(key: &[u8]) -> Option<&'static str> {
     if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
         Some(
             "the private key is protected by a passphrase, which Vivant cannot ask for: write an unprotected copy (openssl pkcs8 -topk8 -nocrypt -in KEY.pem -out KEY-plain.pem, which asks the passphrase) and keep that copy readable by you only",
+        )
+    } else if !text.contains("-----BEGIN") {
+        Some(
+            "the private key is not PEM (no -----BEGIN PRIVATE KEY-----); one in DER form converts with openssl pkcs8 -topk8 -nocrypt -inform der -in KEY.der -out KEY.pem",
         )
     } else if text.contains("BEGIN EC PRIVATE KEY") {
         Some(

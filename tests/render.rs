@@ -591,3 +591,49 @@ fn a_band_along_the_frame_stays_still_as_the_head_moves() {
         );
     }
 }
+
+/// A blink closes both eyes together on a three-quarter portrait (the far eye is narrower in
+/// the picture, and closes by its own height): the Mona Lisa and the other portraits, lids
+/// closed as a voice's blink asks, each eye's opening in the drawn mesh at most a quarter of
+/// its own at rest.
+#[test]
+fn a_blink_closes_both_eyes_on_any_portrait() {
+    use vivant::motion::expression::{Expression, express};
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let mona = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mona_lisa.jpg");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for path in [
+        mona,
+        fixtures.join("tanguy.png"),
+        fixtures.join("grace_hopper.jpg"),
+    ] {
+        let img = image::open(&path).expect("image").to_rgb8();
+        let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
+        let shut = express(
+            &lm,
+            &Expression {
+                blink: 1.0,
+                ..Default::default()
+            },
+        );
+        let warp = MeshWarp::new(img, &lm);
+        let mesh = warp.mesh(&shut);
+        let opening = |p: &[[f32; 2]], (u, d): (usize, usize)| vivant::geometry::dist(p[u], p[d]);
+        for (eye, pairs) in [
+            ("right", [(37, 41), (38, 40)]),
+            ("left", [(43, 47), (44, 46)]),
+        ] {
+            let rest: f32 = pairs.iter().map(|&q| opening(&lm, q)).sum();
+            let drawn: f32 = pairs.iter().map(|&q| opening(&mesh.moved, q)).sum();
+            eprintln!(
+                "{}: {eye} eye {rest:.1} px open at rest, {drawn:.1} px blinking",
+                path.display()
+            );
+            assert!(
+                drawn <= 0.25 * rest,
+                "{}: the {eye} eye stays open ({drawn:.1} of {rest:.1} px)",
+                path.display()
+            );
+        }
+    }
+}

@@ -1402,7 +1402,8 @@ fn an_unwritable_standard_output_is_an_error_not_a_panic() {
 }
 
 /// Flags out of their range are refused before any work, each saying its range: blinks above
-/// 1 (its help says 0 to 1), no frames to score, a contact sheet named as no picture.
+/// 1 (its help says 0 to 1), a voice's blinks with a driving clip (they were ignored), no
+/// frames to score, a contact sheet named as no picture.
 #[test]
 fn flags_out_of_their_range_are_refused_before_any_work() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1425,6 +1426,20 @@ fn flags_out_of_their_range_are_refused_before_any_work() {
                 out.as_os_str(),
             ],
             "from 0 to 1",
+        ),
+        (
+            vec![
+                os("render"),
+                os("--source"),
+                face.as_os_str(),
+                os("--driving"),
+                clip.as_os_str(),
+                os("--blinks"),
+                os("0.5"),
+                os("-o"),
+                out.as_os_str(),
+            ],
+            "--blinks shapes the motion a voice makes up",
         ),
         (
             vec![

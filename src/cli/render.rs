@@ -39,15 +39,15 @@ pub struct RenderArgs {
     /// Seed of the idle head motion and blinks when a voice drives (same seed, same video).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Idle head motion strength when a voice drives, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub head_motion: f32,
-    /// Blink strength when a voice drives, 0 (no blinks) to 1.
-    #[arg(long, default_value_t = 1.0, value_parser = super::unit)]
-    pub blinks: f32,
-    /// Brow motion strength when a voice drives, 0–2.
-    #[arg(long, default_value_t = 1.0, value_parser = super::strength)]
-    pub brows: f32,
+    /// Idle head motion strength when a voice drives, 0–2 (default 1).
+    #[arg(long, value_parser = super::strength)]
+    pub head_motion: Option<f32>,
+    /// Blink strength when a voice drives, 0 (no blinks) to 1 (default 1).
+    #[arg(long, value_parser = super::unit)]
+    pub blinks: Option<f32>,
+    /// Brow motion strength when a voice drives, 0–2 (default 1).
+    #[arg(long, value_parser = super::strength)]
+    pub brows: Option<f32>,
     /// A silent video.
     #[arg(long)]
     pub no_audio: bool,
@@ -139,9 +139,9 @@ fn settings(args: &RenderArgs) -> Result<RenderSettings, CliError> {
         preset: args.preset.clone(),
         lips_from_audio: args.lips_from_audio,
         seed: args.seed,
-        head_motion: args.head_motion,
-        blinks: args.blinks,
-        brows: args.brows,
+        head_motion: args.head_motion.unwrap_or(1.0),
+        blinks: args.blinks.unwrap_or(1.0),
+        brows: args.brows.unwrap_or(1.0),
         start_s: args.start,
         end_s: args.end,
         credentials: !args.no_credentials,
@@ -205,6 +205,18 @@ fn check(args: &RenderArgs) -> Result<(), CliError> {
             args.output.display(),
             args.output.with_extension("mp4").display()
         )));
+    }
+    // The voice's own motion acts only when the voice drives the whole face.
+    for (flag, given) in [
+        ("--head-motion", args.head_motion.is_some()),
+        ("--blinks", args.blinks.is_some()),
+        ("--brows", args.brows.is_some()),
+    ] {
+        if given && args.driving.is_some() {
+            return Err(CliError::input(format!(
+                "{flag} shapes the motion a voice makes up when it drives the whole face; with --driving the clip's own head, blinks and brows move the portrait (--pose, --eyes and --expression set how strongly)"
+            )));
+        }
     }
     if let (Some(s), Some(e)) = (args.start, args.end)
         && e <= s

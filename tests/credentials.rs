@@ -194,6 +194,14 @@ fn a_render_is_credentialed_and_verifies_and_a_changed_byte_does_not() {
         "{}",
         text(&o)
     );
+    // With --json, JSON on the standard output for both.
+    for (file, says) in [(&bare, "none"), (&noisy, "damaged")] {
+        let o = vivant(&config, &["verify", "--json", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        assert_eq!(v["valid"], false);
+        assert_eq!(v["credentials"], says);
+    }
 
     // A file that cannot be read: exit 2.
     let missing = dir.path().join("missing.mp4");

@@ -44,6 +44,16 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         Ok(r) => r,
         Err(e @ VerifyError::Unreadable { .. }) => return Err(CliError::input(e.to_string())),
         Err(e) => {
+            // A reader of --json gets JSON whatever the file holds: none, or damaged ones.
+            if args.json {
+                let none = matches!(e, VerifyError::NoManifest { .. });
+                let report = serde_json::json!({
+                    "valid": false,
+                    "credentials": if none { "none" } else { "damaged" },
+                    "failures": [e.to_string()],
+                });
+                outln!("{report:#}");
+            }
             return Err(CliError {
                 code: 1,
                 message: e.to_string(),

@@ -1293,7 +1293,20 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         .filter(|t| t.contains("runs on the CPU"))
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].contains("no adapter found"));
+    // What wgpu said is kept, behind the note's "Details".
+    let detail = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .find(|b| b.text.contains("runs on the CPU"))
+        .and_then(|b| b.detail.clone());
+    assert!(
+        detail
+            .as_deref()
+            .is_some_and(|d| d.contains("no adapter found")),
+        "{detail:?}"
+    );
     let job = h
         .state()
         .render_job(dir.path().join("out.mp4"), true)
@@ -1311,6 +1324,57 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
     });
     h.get_by_label("No GPU here: the CPU draws it");
+}
+
+/// Without a GPU, the note says so in one plain sentence: wgpu's list of the back ends it
+/// tried and the command line's flag are not in it, but behind its "Details", shown on a click.
+#[test]
+fn the_gpu_fallback_note_is_one_plain_sentence_with_the_detail_behind_details() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tall enough that the inspector shows the GPU choice without scrolling.
+    let mut h = studio_sized(&dir.path().join("state"), None, vec2(1280.0, 1500.0));
+    wait_for(&mut h, "the GPU probe", |a| a.gpu.is_some());
+    h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Warp {
+        backend: vivant::pipeline::Backend::Wgpu,
+        clip_mouth: true,
+    };
+    let wgpu_said = "noop not requested, vulkan drivers/libraries could not be loaded, \
+                     dx12 support not compiled in";
+    h.state_mut()
+        .set_gpu(Err(vivant::render::GpuError::NoAdapter(wgpu_said.into())));
+    h.step();
+    h.step();
+    let note = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .find(|b| b.text.contains("runs on the CPU"))
+        .cloned()
+        .expect("the note");
+    assert_eq!(note.text, vivant::studio::app::GPU_FALLBACK);
+    for raw in ["noop", "vulkan", "--backend", "dx12"] {
+        assert!(!note.text.contains(raw), "{raw} in {:?}", note.text);
+    }
+    h.get_by_label(vivant::studio::app::GPU_FALLBACK);
+    assert!(
+        h.query_by_label_contains("vulkan drivers").is_none(),
+        "the detail is folded away"
+    );
+    h.get_by_label("Details").click();
+    for _ in 0..10 {
+        h.step();
+    }
+    h.get_by_label_contains("vulkan drivers/libraries could not be loaded");
+    // The greyed GPU choice says why on hover, without the command line's flag.
+    let gpu = h
+        .get_by_role_and_label(egui::accesskit::Role::RadioButton, "GPU (wgpu)")
+        .rect();
+    h.hover_at(gpu.center());
+    for _ in 0..60 {
+        h.step();
+    }
+    h.get_by_label(&format!("No GPU can draw here: {wgpu_said}"));
 }
 
 /// The neural engine's device: Auto, the CPU and each GPU back end built in. Where one is

@@ -135,12 +135,12 @@ impl StudioApp {
             },
         ) = (&self.gpu, &self.project.settings.engine)
         {
-            let text = format!(
-                "This project asks for the GPU, which is not available here ({why}); it runs on the CPU."
-            );
-            if !self.notices.banners.iter().any(|b| b.text == text) {
-                self.banner(Severity::Info, text, None);
-            }
+            // One plain sentence; what wgpu said (every back end it tried) behind "Details".
+            let detail = match why {
+                GpuError::NoAdapter(tried) => tried.clone(),
+                other => other.to_string(),
+            };
+            self.banner_with_detail(Severity::Info, GPU_FALLBACK, Some(detail), None);
         }
     }
 
@@ -220,3 +220,6 @@ impl StudioApp {
         self.changed();
     }
 }
+
+/// The note of a project that asks for a GPU where there is none.
+pub const GPU_FALLBACK: &str = "No usable GPU was found here, so this project runs on the CPU.";

@@ -23,6 +23,7 @@ mod transport;
 
 pub use self::choose::{PathPrompt, Purpose, complete, entries};
 pub use self::download::{DOWNLOAD_LABEL, DOWNLOAD_TIP};
+pub use self::engine::GPU_FALLBACK;
 pub use self::perform::{COUNT_IN, LiveDevices, LiveSession, LiveShown, PerformState};
 pub use self::state::*;
 
@@ -250,6 +251,17 @@ impl StudioApp {
         text: impl Into<String>,
         action: Option<(String, BannerAction)>,
     ) {
+        self.banner_with_detail(severity, text, None, action);
+    }
+
+    /// A banner whose technical detail (`detail`) is shown only when asked for.
+    pub fn banner_with_detail(
+        &mut self,
+        severity: Severity,
+        text: impl Into<String>,
+        detail: Option<String>,
+        action: Option<(String, BannerAction)>,
+    ) {
         let text = text.into();
         if self.notices.banners.iter().any(|b| b.text == text) {
             return;
@@ -259,6 +271,7 @@ impl StudioApp {
             id: self.notices.next_id,
             severity,
             text,
+            detail,
             action,
         });
     }

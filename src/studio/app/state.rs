@@ -102,6 +102,9 @@ pub struct Banner {
     pub id: u64,
     pub severity: Severity,
     pub text: String,
+    /// What went wrong in the words of the library that said it (for a bug report), behind a
+    /// "Details" disclosure: the text itself stays one plain sentence.
+    pub detail: Option<String>,
     pub action: Option<(String, BannerAction)>,
 }
 

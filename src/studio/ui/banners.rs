@@ -63,6 +63,21 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                             }
                         });
                     });
+                    // The technical detail, for a bug report, only when asked for.
+                    if let Some(detail) = &b.detail {
+                        egui::CollapsingHeader::new(RichText::new("Details").color(Color32::WHITE))
+                            .id_salt(("banner-detail", b.id))
+                            .show(ui, |ui| {
+                                ui.add(
+                                    egui::Label::new(
+                                        RichText::new(detail).color(Color32::WHITE).small(),
+                                    )
+                                    .wrap(),
+                                );
+                            })
+                            .header_response
+                            .on_hover_text("What the graphics library said, for a bug report");
+                    }
                 });
         }
     });

@@ -420,6 +420,45 @@ fn bad_files_get_banners_that_say_what_to_do() {
     assert!(!out.exists());
 }
 
+/// Notes float over the panels: a control is where it was whether or not one is shown (a
+/// click meant for it lands on it). A note dismissed stays dismissed when the same words come
+/// again (the preview's notes are made again after each change); an error comes back.
+#[test]
+fn notes_never_move_the_panels_and_stay_dismissed() {
+    use vivant::studio::app::Severity;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    let before = h.get_by_label("Fit").rect();
+    let note = "The clip is 30 frames a second; the export keeps its rate.";
+    h.state_mut().banner(Severity::Info, note, None);
+    h.step();
+    h.step();
+    h.get_by_label(note);
+    assert_eq!(h.get_by_label("Fit").rect(), before, "the panels moved");
+    h.get_by_label("Dismiss").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label(note).is_none());
+    // A change makes the same note again: it stays dismissed.
+    h.state_mut().banner(Severity::Info, note, None);
+    h.step();
+    assert!(
+        h.query_by_label(note).is_none(),
+        "a dismissed note came back"
+    );
+    assert!(h.state().notices.banners.is_empty());
+    // An error is said again each time it happens.
+    let error = "Cannot write there: permission denied. Choose another folder.";
+    h.state_mut().banner(Severity::Error, error, None);
+    h.step();
+    h.get_by_label("Dismiss").click();
+    h.step();
+    h.state_mut().banner(Severity::Error, error, None);
+    h.step();
+    h.get_by_label(error);
+}
+
 #[test]
 fn a_driving_clip_without_a_face_says_so() {
     let dir = tempfile::tempdir().unwrap();

@@ -145,6 +145,7 @@ impl StudioApp {
                 show_landmarks: true,
                 source_rect: None,
                 timeline_rect: None,
+                preview_rect: None,
                 window_title: None,
                 timeline_view: (0.0, 1.0),
                 panels: PanelSizes::default(),
@@ -263,7 +264,9 @@ impl StudioApp {
         action: Option<(String, BannerAction)>,
     ) {
         let text = text.into();
-        if self.notices.banners.iter().any(|b| b.text == text) {
+        if self.notices.banners.iter().any(|b| b.text == text)
+            || self.notices.dismissed.contains(&text)
+        {
             return;
         }
         self.notices.next_id += 1;
@@ -278,6 +281,18 @@ impl StudioApp {
 
     pub fn dismiss(&mut self, id: u64) {
         self.notices.banners.retain(|b| b.id != id);
+    }
+
+    /// The user's *Dismiss*: the banner goes, and a note or warning with the same words is
+    /// not shown again this session. An error still is: it answers something the user did
+    /// again.
+    pub fn dismiss_by_user(&mut self, id: u64) {
+        if let Some(b) = self.notices.banners.iter().find(|b| b.id == id)
+            && b.severity != Severity::Error
+        {
+            self.notices.dismissed.insert(b.text.clone());
+        }
+        self.dismiss(id);
     }
 
     pub fn run_banner_action(&mut self, id: u64, action: BannerAction) {

@@ -463,6 +463,9 @@ pub struct LayoutState {
     pub source_rect: Option<(egui::Rect, f32)>,
     /// Where the timeline was last drawn.
     pub timeline_rect: Option<egui::Rect>,
+    /// Where the preview's pictures were last drawn (below its toolbar): notes float over its
+    /// top.
+    pub preview_rect: Option<egui::Rect>,
     /// The title last given to the desktop's window.
     pub window_title: Option<String>,
     /// The stretch of the timeline in view: its start and length as fractions of the whole.
@@ -533,6 +536,9 @@ pub struct NoticeState {
     pub expanded: bool,
     pub activity: HashMap<Task, Activity>,
     pub(super) next_id: u64,
+    /// The notes and warnings the user dismissed: not shown again this session (a note the
+    /// preview makes again after each change would otherwise come back every time).
+    pub dismissed: std::collections::HashSet<String>,
 }
 
 #[cfg(test)]

@@ -60,8 +60,7 @@ impl eframe::App for StudioApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("menu").show(ui, |ui| menu(self, ui));
-        banners::show(self, ui);
+        let menu_bar = egui::Panel::top("menu").show(ui, |ui| menu(self, ui));
         egui::Panel::bottom("status").show(ui, |ui| status(self, ui));
         egui::Panel::bottom("timeline")
             .resizable(false)
@@ -82,6 +81,12 @@ impl eframe::App for StudioApp {
             );
         }
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
+        // Over the top of the preview's pictures (never over a panel's controls).
+        let notes = self.layout.preview_rect.unwrap_or_else(|| {
+            let below_menu = menu_bar.response.rect.bottom();
+            egui::Rect::from_min_max(egui::pos2(0.0, below_menu), ui.max_rect().max)
+        });
+        banners::show(self, ui.ctx(), notes);
         // What the panels asked for, now that they are drawn (the dialogs below show what
         // it opened in this same frame).
         self.run_queued();

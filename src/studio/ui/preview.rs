@@ -52,6 +52,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     // The views share what is left, within the panel (never past its edge).
     let area = ui.available_rect_before_wrap().intersect(ui.clip_rect());
     ui.allocate_rect(area, Sense::hover());
+    app.layout.preview_rect = Some(area);
     match app.layout.view {
         View::SideBySide => {
             let w = area.width() / 3.0;

@@ -459,6 +459,74 @@ fn notes_never_move_the_panels_and_stay_dismissed() {
     h.get_by_label(error);
 }
 
+/// What was said about something settled since goes: a weights folder refused, once a good
+/// one is chosen; an export's outcome, when the next export starts. A long message wraps
+/// beside its buttons, never under them.
+#[test]
+fn stale_messages_go_and_long_ones_wrap_beside_their_buttons() {
+    use vivant::studio::app::Severity;
+    let dir = tempfile::tempdir().unwrap();
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/liveportrait");
+    let mut h = studio(&dir.path().join("state"), None);
+    with_clip(&mut h);
+    // A folder missing a network, then the real one.
+    let partial = dir.path().join("partial");
+    std::fs::create_dir(&partial).unwrap();
+    drop_file(&mut h, &partial);
+    h.step();
+    let refused = |a: &StudioApp| {
+        a.notices
+            .banners
+            .iter()
+            .any(|b| b.severity == Severity::Error && b.text.contains("spade_generator"))
+    };
+    assert!(refused(h.state()), "the refused folder is said");
+    drop_file(&mut h, &golden.join("safetensors"));
+    h.step();
+    assert!(h.state().neural_weights().is_some());
+    assert!(
+        !refused(h.state()),
+        "the refusal stayed after a good folder"
+    );
+    // An export cancelled, then another started: "cancelled" is not about the new one.
+    let out = dir.path().join("a.mp4");
+    h.state_mut().start_export(out.clone());
+    h.state_mut().cancel_export();
+    wait_for(&mut h, "the export to stop", |a| !a.exporting());
+    let cancelled = |a: &StudioApp| {
+        a.notices
+            .banners
+            .iter()
+            .any(|b| b.text.contains("Export cancelled"))
+    };
+    assert!(cancelled(h.state()));
+    h.state_mut().start_export(out);
+    h.step();
+    assert!(h.state().exporting());
+    assert!(
+        !cancelled(h.state()),
+        "the last export's cancel is still said"
+    );
+    h.state_mut().cancel_export();
+    wait_for(&mut h, "the export to stop", |a| !a.exporting());
+    // A long error wraps left of its Dismiss button.
+    h.state_mut().notices.banners.clear();
+    let long = "Cannot write to /media/someone/a very long folder name/that goes on/and on and \
+                on/past the width of the preview/exports: permission denied (os error 13). \
+                Choose another folder.";
+    h.state_mut().banner(Severity::Error, long, None);
+    for _ in 0..3 {
+        h.step();
+    }
+    let text = h.get_by_label(long).rect();
+    let dismiss = h.get_by_label("Dismiss").rect();
+    assert!(
+        text.right() <= dismiss.left(),
+        "the text {text:?} runs under Dismiss {dismiss:?}"
+    );
+    assert!(text.height() > 20.0, "the text is wrapped: {text:?}");
+}
+
 #[test]
 fn a_driving_clip_without_a_face_says_so() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::{Purpose, Severity, StudioApp};
+use super::{Purpose, Severity, StudioApp, Topic};
 use crate::devices::DeviceChoice;
 use crate::pipeline::{Backend, EngineChoice, EngineSettings};
 use crate::render::GpuError;
@@ -108,11 +108,13 @@ impl StudioApp {
                 }
                 self.weights = Some(dir.clone());
                 let _ = self.write_state("weights.json", &dir);
+                // A folder refused before, or none found: no longer so.
+                self.settled(Topic::Weights);
                 self.changed();
                 true
             }
             Err(e) => {
-                self.banner(Severity::Error, e.to_string(), None);
+                self.banner_on(Topic::Weights, Severity::Error, e.to_string(), None);
                 false
             }
         }

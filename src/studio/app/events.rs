@@ -9,7 +9,7 @@ use image::RgbImage;
 
 use super::{
     Activity, AudioState, BannerAction, DrivingState, NeuralState, PreviewFrame, Severity, Shown,
-    SourceStatus, StudioApp, file_name,
+    SourceStatus, StudioApp, Topic, file_name,
 };
 use crate::pipeline::Failure;
 use crate::studio::worker::{Drawn, Event, Job, JobError, Task};
@@ -327,7 +327,8 @@ impl StudioApp {
                 if let Some(e) = &mut self.export {
                     e.finished = Some(Ok(*report));
                 }
-                self.banner(
+                self.banner_on(
+                    Topic::Export,
                     Severity::Info,
                     text,
                     Some(("Show in folder".into(), BannerAction::ShowInFolder(dir))),
@@ -360,7 +361,11 @@ impl StudioApp {
                 {
                     s.status = SourceStatus::Failed(error.clone());
                 }
-                self.banner(severity, text, None);
+                if task == Task::Export {
+                    self.banner_on(Topic::Export, severity, text, None);
+                } else {
+                    self.banner(severity, text, None);
+                }
             }
         }
     }

@@ -276,7 +276,28 @@ impl StudioApp {
             text,
             detail,
             action,
+            topic: None,
         });
+    }
+
+    /// A banner about `topic`: it goes by itself once that is settled (`settled`).
+    pub fn banner_on(
+        &mut self,
+        topic: Topic,
+        severity: Severity,
+        text: impl Into<String>,
+        action: Option<(String, BannerAction)>,
+    ) {
+        let text = text.into();
+        self.banner(severity, text.clone(), action);
+        if let Some(b) = self.notices.banners.iter_mut().find(|b| b.text == text) {
+            b.topic = Some(topic);
+        }
+    }
+
+    /// What was said about `topic` is out of date: it goes.
+    pub fn settled(&mut self, topic: Topic) {
+        self.notices.banners.retain(|b| b.topic != Some(topic));
     }
 
     pub fn dismiss(&mut self, id: u64) {

@@ -106,6 +106,16 @@ pub struct Banner {
     /// "Details" disclosure: the text itself stays one plain sentence.
     pub detail: Option<String>,
     pub action: Option<(String, BannerAction)>,
+    /// What it is about, when a later success there makes it stale (it then goes).
+    pub topic: Option<Topic>,
+}
+
+/// What a banner is about, so that it goes once that is settled: a weights folder refused
+/// goes when a good one is chosen, an export's outcome when the next export starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    Weights,
+    Export,
 }
 
 /// The state of a source picture.

@@ -41,10 +41,8 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context, over: egui::Rect) {
                     .show(ui, |ui| {
                         ui.horizontal(|ui| {
                             ui.label(RichText::new(icon).strong().color(Color32::WHITE));
-                            ui.add(
-                                egui::Label::new(RichText::new(&b.text).color(Color32::WHITE))
-                                    .wrap(),
-                            );
+                            // The buttons first, from the right; the text wraps in what is
+                            // left of them (it never runs under them).
                             ui.with_layout(
                                 egui::Layout::right_to_left(egui::Align::Center),
                                 |ui| {
@@ -81,6 +79,17 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context, over: egui::Rect) {
                                     {
                                         actions.push((b.id, action.clone()));
                                     }
+                                    ui.with_layout(
+                                        egui::Layout::left_to_right(egui::Align::Center),
+                                        |ui| {
+                                            ui.add(
+                                                egui::Label::new(
+                                                    RichText::new(&b.text).color(Color32::WHITE),
+                                                )
+                                                .wrap(),
+                                            );
+                                        },
+                                    );
                                 },
                             );
                         });

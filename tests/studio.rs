@@ -527,6 +527,70 @@ fn stale_messages_go_and_long_ones_wrap_beside_their_buttons() {
     assert!(text.height() > 20.0, "the text is wrapped: {text:?}");
 }
 
+/// The status bar's progress bars are as wide as their words: a long export name loses its
+/// middle, and the stage, frames and time left show whole; so does the clip's analysis.
+#[test]
+fn the_status_bar_shows_the_whole_progress_text() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::NodeT;
+    use vivant::studio::app::Activity;
+    use vivant::studio::worker::Task;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    with_clip(&mut h);
+    h.state_mut().notices.activity.insert(
+        Task::Driving,
+        Activity {
+            text: "Analysing the driving clip: frame 120 of 500".into(),
+            fraction: Some(0.24),
+        },
+    );
+    // An export as it reports itself while rendering.
+    let mut export = vivant::studio::app::ExportState {
+        output: dir.path().join("hokusai_full_1024x1024_final_take_3.mp4"),
+        cancel: Default::default(),
+        started: Instant::now(),
+        stage: None,
+        rendering_since: None,
+        finished: None,
+    };
+    export.progress(vivant::pipeline::Stage::Rendering(12, 500), Instant::now());
+    h.state_mut().export = Some(export);
+    for _ in 0..3 {
+        h.step();
+    }
+    let ctx = h.state().ctx.clone();
+    let font = egui::TextStyle::Button.resolve(&ctx.global_style());
+    let bars: Vec<(String, egui::Rect)> = h
+        .query_all_by_role(Role::ProgressIndicator)
+        .map(|n| (n.accesskit_node().label().unwrap_or_default(), n.rect()))
+        // The status bar's (the inspector's export box has its own).
+        .filter(|(text, rect)| !text.is_empty() && rect.min.y > 700.0)
+        .collect();
+    assert_eq!(bars.len(), 2, "{bars:?}");
+    for (text, rect) in &bars {
+        let width = ctx.fonts_mut(|f| {
+            f.layout_no_wrap(text.clone(), font.clone(), egui::Color32::WHITE)
+                .size()
+                .x
+        });
+        assert!(
+            rect.width() >= width + 8.0,
+            "{text:?} ({width} wide) cut by its bar ({})",
+            rect.width()
+        );
+    }
+    let export = bars
+        .iter()
+        .map(|(t, _)| t)
+        .find(|t| t.starts_with("Exporting"))
+        .expect("the export's bar");
+    assert!(
+        export.contains("hokusai_ful") && export.contains('…') && export.contains("3.mp4"),
+        "{export}"
+    );
+}
+
 #[test]
 fn a_driving_clip_without_a_face_says_so() {
     let dir = tempfile::tempdir().unwrap();

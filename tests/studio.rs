@@ -788,6 +788,43 @@ fn autosave_is_offered_back_after_a_crash() {
     assert!(h.state().project.sources[0].path.ends_with("astronaut.png"));
 }
 
+/// A saved project recovered after a crash is still that project: its name in the title, and
+/// Ctrl+S saves to its file (not a new one asked for).
+#[test]
+fn a_recovered_project_keeps_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let file = dir.path().join("portrait.vivant");
+    let mut h = studio(&state, None);
+    ready_source(&mut h, "astronaut.png");
+    assert!(h.state_mut().save_project(&file));
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    assert!(h.state().is_dirty());
+    h.state_mut().autosave();
+    // No clean exit: the process "crashes" here.
+    std::mem::forget(h);
+    let mut h = studio(&state, None);
+    h.step();
+    h.get_by_label("Recover").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().project_path.as_deref(), Some(file.as_path()));
+    assert!(h.state().project.driving.is_some(), "the changes are back");
+    assert!(h.state().is_dirty());
+    assert!(
+        h.state().window_title().contains("portrait.vivant"),
+        "{}",
+        h.state().window_title()
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    h.step();
+    assert!(h.state().dialogs.path_prompt.is_none(), "Save asked where");
+    assert!(!h.state().is_dirty());
+    let saved = Project::load(&file).expect("saved");
+    assert!(saved.driving.is_some());
+}
+
 #[test]
 fn with_two_faces_a_click_picks_the_other_one() {
     let dir = tempfile::tempdir().unwrap();

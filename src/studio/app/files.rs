@@ -167,6 +167,9 @@ impl StudioApp {
         if let Some(auto) = self.autosave_path() {
             let _ = std::fs::remove_file(auto);
         }
+        if let Some(dir) = self.state_dir() {
+            let _ = std::fs::remove_file(dir.join(AUTOSAVE_OF));
+        }
     }
 
     pub(super) fn carry_out(&mut self, action: Discard) {
@@ -295,16 +298,20 @@ impl StudioApp {
         if let Err(e) = self.project.save(&path) {
             self.banner(Severity::Warning, format!("Autosave failed: {e}"), None);
         }
+        // Whose changes they are: a recovered project keeps its own file.
+        let _ = self.write_state(AUTOSAVE_OF, &self.project_path);
         self.last_autosave = Instant::now();
         self.autosave_due = false;
     }
 
-    /// Open the autosaved project (after a crash).
+    /// Open the autosaved project (after a crash), as the project it was: its own file stays
+    /// where Save writes (an untitled one stays untitled).
     pub fn recover(&mut self) {
         if let Some(path) = self.autosave_path() {
+            let own: Option<PathBuf> = self.read_state::<Option<PathBuf>>(AUTOSAVE_OF).flatten();
             match Project::load(&path) {
                 Ok(p) => {
-                    self.load(p, None);
+                    self.load(p, own);
                     self.dirty = true;
                 }
                 Err(e) => self.banner(Severity::Error, e.to_string(), None),
@@ -417,6 +424,9 @@ impl StudioApp {
     }
 }
 
+/// The state file naming the project file the autosave's changes belong to (`null` for an
+/// untitled one).
+const AUTOSAVE_OF: &str = "autosave-of.json";
 /// The state file marking a project being opened.
 const OPENING: &str = "opening.json";
 /// How long a project must stay open before its opening counts as survived: the neural

@@ -282,6 +282,79 @@ fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
     );
 }
 
+/// The out point is the frame the playhead is on when O is pressed, and says so. Play stops
+/// there (from it, Play starts again at the in point); Shift+Space plays in to out; with Loop
+/// (Ctrl+L, or its button) playback starts again from the in point.
+#[test]
+fn playback_keeps_to_the_in_and_out_points_and_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    h.state_mut().seek(10);
+    h.step();
+    h.key_press(Key::I);
+    h.step();
+    h.state_mut().seek(30);
+    h.step();
+    h.key_press(Key::O);
+    h.step();
+    h.step();
+    // Frame 30 at 25 fps is 00:00:01:05, and so is the out point.
+    h.get_by_label("00:00:01:05");
+    h.get_by_label("In 00:00:00:10 · Out 00:00:01:05");
+    assert_eq!(h.state().range_frames(), (10, 30));
+    // Play at the out point: from the in point, to the out point, not past it.
+    h.key_press(Key::Space);
+    h.step();
+    assert!(h.state().player.is_playing());
+    assert!(h.state().preview.playhead < 30);
+    let start = Instant::now();
+    while h.state().player.is_playing() {
+        assert!(start.elapsed() < Duration::from_secs(20), "still playing");
+        assert!(
+            h.state().preview.playhead <= 30,
+            "played past the out point"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(h.state().preview.playhead, 30);
+    // Shift+Space from outside the range: in to out.
+    h.state_mut().seek(45);
+    h.key_press_modifiers(Modifiers::SHIFT, Key::Space);
+    h.step();
+    assert!(h.state().player.is_playing());
+    assert!((10..30).contains(&h.state().preview.playhead));
+    h.key_press(Key::K);
+    h.step();
+    // Loop: playback comes round to the in point again instead of stopping.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    h.step();
+    assert!(h.state().preview.looping);
+    h.state_mut().seek(26);
+    h.key_press(Key::Space);
+    h.step();
+    let start = Instant::now();
+    let (mut reached_out, mut looped) = (false, false);
+    while !looped {
+        assert!(start.elapsed() < Duration::from_secs(20), "no loop");
+        assert!(h.state().player.is_playing(), "stopped instead of looping");
+        let k = h.state().preview.playhead;
+        assert!((10..=30).contains(&k), "played outside the range: {k}");
+        reached_out |= k >= 29;
+        looped = reached_out && k < 20;
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.key_press(Key::K);
+    h.step();
+    // The Loop button says what the key does, and turns it off.
+    h.get_by_label("Loop").click();
+    h.step();
+    h.step();
+    assert!(!h.state().preview.looping);
+}
+
 #[test]
 fn an_export_writes_the_range_with_sound() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,17 +44,7 @@ impl StudioApp {
             self.prepare_preview();
         }
         if let Some(t) = self.player.position() {
-            let k = self.frame_at_time(t.max(0.0));
-            if t < 0.0 || k + 1 >= self.preview.frames {
-                self.preview.playhead = if t < 0.0 {
-                    0
-                } else {
-                    self.preview.frames.saturating_sub(1)
-                };
-                self.player.stop();
-            } else {
-                self.preview.playhead = k;
-            }
+            self.follow_playback(t);
             self.ctx.request_repaint();
         }
         if self.preview_ready() {

@@ -120,6 +120,8 @@ impl StudioApp {
             dialogs: DialogState::default(),
             preview: PreviewState {
                 playhead: 0,
+                looping: false,
+                play_bounds: (0, 0),
                 frames: 0,
                 fps: 25.0,
                 cache: FrameCache::new(512 << 20),

@@ -419,6 +419,11 @@ pub struct Activity {
 /// and rate, the drawn frames, and the scheduling of preparation and frame requests.
 pub struct PreviewState {
     pub playhead: u64,
+    /// Playback starts again from its first frame on passing its last (Ctrl+L).
+    pub looping: bool,
+    /// The first and last frame the current playback plays between (the in and out points,
+    /// or the whole timeline).
+    pub(super) play_bounds: (u64, u64),
     /// Frames and rate on the timeline (the prepared animation's).
     pub frames: u64,
     pub fps: f64,

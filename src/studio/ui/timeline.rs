@@ -145,13 +145,24 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         if app.can(Command::ClearRange) {
             button(app, ui, "Clear range", Command::ClearRange);
         }
-        // In and out in the same timecode as the playhead.
+        let mut looping = app.preview.looping;
+        if ui
+            .toggle_value(&mut looping, "Loop")
+            .on_hover_text(Command::LoopPlayback.tooltip(ui.ctx()))
+            .clicked()
+        {
+            app.queue(Command::LoopPlayback);
+        }
+        // In and out in the same timecode as the playhead: the first and the last frame
+        // exported (the out point is the frame it was set on).
         if s.start_s.is_some() || s.end_s.is_some() {
             let fps = app.preview.fps;
+            let (first, last) = app.range_frames();
             ui.monospace(format!(
                 "In {} · Out {}",
-                timecode(s.start_s.unwrap_or(0.0), fps),
-                s.end_s.map_or("end".into(), |b| timecode(b, fps))
+                timecode(app.time_of(first), fps),
+                s.end_s
+                    .map_or("end".into(), |_| timecode(app.time_of(last), fps))
             ));
         }
     });

@@ -898,6 +898,40 @@ fn a_recovered_project_keeps_its_own_file() {
     assert!(saved.driving.is_some());
 }
 
+/// A first launch opens the bundled demo, and the title and the menu bar name it (it stays
+/// unsaved: a save asks where); a new project is untitled again.
+#[test]
+fn the_demo_on_a_first_launch_is_named_as_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio_with(
+        StudioOptions {
+            project: None,
+            state_dir: Some(dir.path().join("state")),
+            sound: false,
+            demo_on_first_launch: true,
+            desktop_dialogs: false,
+            media: Vec::new(),
+        },
+        vec2(1200.0, 760.0),
+    );
+    h.step();
+    h.step();
+    assert_eq!(h.state().project.sources.len(), 1, "the demo is open");
+    assert!(
+        h.state().project_path.is_none(),
+        "the demo is not the user's file"
+    );
+    assert_eq!(
+        h.state().window_title(),
+        "Demo project (demo.vivant) — Vivant"
+    );
+    h.get_by_label("Demo project (demo.vivant)");
+    assert!(h.query_by_label("Untitled project").is_none());
+    h.state_mut().new_project();
+    h.step();
+    h.get_by_label("Untitled project");
+}
+
 #[test]
 fn with_two_faces_a_click_picks_the_other_one() {
     let dir = tempfile::tempdir().unwrap();

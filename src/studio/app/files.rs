@@ -32,6 +32,7 @@ impl StudioApp {
         let missing = project.missing();
         self.project = project;
         self.project_path = path;
+        self.untitled_name = None;
         self.sources.clear();
         self.driving = None;
         self.audio = None;
@@ -121,14 +122,22 @@ impl StudioApp {
         self.dirty
     }
 
-    /// The desktop window's title: the project's file name (or "Untitled project"), marked
-    /// with a leading `*` while it has unsaved changes.
+    /// The desktop window's title: the project's file name (or what an unsaved one is
+    /// called), marked with a leading `*` while it has unsaved changes.
     pub fn window_title(&self) -> String {
         let name = self
             .project_path
             .as_deref()
-            .map_or_else(|| "Untitled project".to_string(), super::file_name);
+            .map_or_else(|| self.untitled_title(), super::file_name);
         format!("{}{name} — Vivant", if self.dirty { "*" } else { "" })
+    }
+
+    /// What a project without a file of its own is called: the demo's name, or "Untitled
+    /// project".
+    pub fn untitled_title(&self) -> String {
+        self.untitled_name
+            .clone()
+            .unwrap_or_else(|| "Untitled project".into())
     }
 
     /// Whether `action` must be confirmed first: unsaved changes, or, for quitting, a running

@@ -50,6 +50,8 @@ pub struct StudioApp {
     pub options: StudioOptions,
     pub project: Project,
     pub project_path: Option<PathBuf>,
+    /// What a project not saved to a file of its own is called (the bundled demo), until it is.
+    pub untitled_name: Option<String>,
     pub sources: Vec<SourceState>,
     pub selected: usize,
     pub driving: Option<DrivingState>,
@@ -108,6 +110,7 @@ impl StudioApp {
             options: options.clone(),
             project: Project::default(),
             project_path: None,
+            untitled_name: None,
             sources: Vec::new(),
             selected: 0,
             driving: None,
@@ -234,7 +237,10 @@ impl StudioApp {
             // The demo is a starting point, not the user's file: opened untitled, so a save
             // asks where, and not remembered among the recent projects.
             match Project::load(&demo) {
-                Ok(p) => app.load(p, None),
+                Ok(p) => {
+                    app.load(p, None);
+                    app.untitled_name = Some(format!("Demo project ({})", file_name(&demo)));
+                }
                 Err(e) => app.banner(Severity::Error, e.to_string(), None),
             }
         }

@@ -238,7 +238,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.separator();
         let title = match &app.project_path {
             Some(p) => p.display().to_string(),
-            None => "Untitled project".into(),
+            None => app.untitled_title(),
         };
         ui.label(format!("{title}{}", if app.is_dirty() { " •" } else { "" }));
     });

@@ -728,6 +728,37 @@ fn a_painting_with_no_face_found_is_placed_by_hand() {
     assert!(h.state().sources[0].landmarks.is_none());
 }
 
+/// A picture with no face found says so in its card with a button that starts placing one by
+/// hand: there without its banner (dismissed, or folded under newer ones) and without a hover.
+#[test]
+fn a_picture_with_no_face_has_a_button_to_place_it_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "no_face_landscape.jpg");
+    ready_source(&mut h, "astronaut.png");
+    h.state_mut().notices.banners.clear();
+    h.step();
+    h.get_by_label("No face found: place it by hand");
+    h.get_by_label("Place face by hand").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().editing.placing, Some(0));
+    assert_eq!(h.state().selected, 0);
+    assert_eq!(h.state().layout.view, View::Source);
+    let (rect, scale) = h.state().layout.source_rect.expect("the source shown");
+    drag(
+        &mut h,
+        rect.min + vec2(60.0, 40.0) * scale,
+        rect.min + vec2(200.0, 220.0) * scale,
+        Modifiers::NONE,
+    );
+    assert!(matches!(h.state().sources[0].status, SourceStatus::Ready));
+    assert!(
+        h.query_by_label("Place face by hand").is_none(),
+        "placed: the button goes"
+    );
+}
+
 #[test]
 fn a_voice_alone_drives_and_the_timeline_shows_its_mouth_curve() {
     let dir = tempfile::tempdir().unwrap();

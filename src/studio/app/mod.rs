@@ -333,9 +333,7 @@ impl StudioApp {
             }
             BannerAction::PlaceFace(i) => {
                 self.dismiss(id);
-                self.selected = i;
-                self.layout.view = View::Source;
-                self.editing.placing = Some(i);
+                self.start_placing(i);
             }
             BannerAction::ShowInFolder(dir) => {
                 if let Err(e) = show_in_folder(&dir, FOLDER_OPENER) {

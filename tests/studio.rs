@@ -759,6 +759,51 @@ fn a_picture_with_no_face_has_a_button_to_place_it_by_hand() {
     );
 }
 
+/// Each view keeps its own zoom: the portrait zoomed in the Source view is whole side by side
+/// (and the clip and the result are not zoomed with it); back in Source, it is zoomed again.
+#[test]
+fn each_view_keeps_its_own_zoom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    h.step();
+    let (side, _) = h.state().layout.source_rect.expect("drawn side by side");
+    h.get_by_label("Source").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let (alone, _) = h.state().layout.source_rect.expect("drawn alone");
+    h.hover_at(alone.center());
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 300.0),
+        modifiers: Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    for _ in 0..10 {
+        h.step();
+    }
+    let (zoomed, _) = h.state().layout.source_rect.expect("drawn alone");
+    assert!(zoomed.width() > alone.width() * 1.5, "{zoomed:?} {alone:?}");
+    h.get_by_label("Side by side").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let (again, _) = h.state().layout.source_rect.expect("drawn side by side");
+    assert!(
+        (again.width() - side.width()).abs() < 0.5 && again.center() == side.center(),
+        "the Source view's zoom carried side by side: {again:?}, was {side:?}"
+    );
+    h.get_by_label("Source").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let (back, _) = h.state().layout.source_rect.expect("drawn alone");
+    assert_eq!(back, zoomed, "the Source view's own zoom is kept");
+}
+
 #[test]
 fn a_voice_alone_drives_and_the_timeline_shows_its_mouth_curve() {
     let dir = tempfile::tempdir().unwrap();

@@ -77,7 +77,7 @@ impl StudioApp {
             Command::SetOut => app.set_out(),
             Command::ClearRange => app.clear_range(),
             Command::ToggleLandmarks => app.layout.show_landmarks = !app.layout.show_landmarks,
-            Command::FitToWindow => app.layout.zoom = Default::default(),
+            Command::FitToWindow => app.layout.fit(),
             Command::Perform => app.perform_live(),
             Command::Record => app.toggle_record(),
             Command::CommandPalette => app.open_palette(),

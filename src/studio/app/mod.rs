@@ -146,7 +146,7 @@ impl StudioApp {
             editing: EditingState::default(),
             layout: LayoutState {
                 view: View::SideBySide,
-                zoom: ZoomPan::default(),
+                zooms: HashMap::new(),
                 show_landmarks: true,
                 source_rect: None,
                 timeline_rect: None,

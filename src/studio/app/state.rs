@@ -252,7 +252,7 @@ impl FrameCache {
 }
 
 /// Preview layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum View {
     SideBySide,
     Source,
@@ -280,6 +280,14 @@ impl View {
             View::Perform => "The portrait follows your face from the camera, live; record takes",
         }
     }
+}
+
+/// The preview's three pictures: each has its own zoom in each view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Source,
+    Driving,
+    Result,
 }
 
 /// Zoom and pan of a preview image (1 = fitted to its area).
@@ -472,7 +480,9 @@ pub struct EditingState {
 /// last drawn (for hit tests and tests).
 pub struct LayoutState {
     pub view: View,
-    pub zoom: ZoomPan,
+    /// Each view's zoom of each of its pictures (a picture zoomed alone is not zoomed side by
+    /// side); absent, fitted.
+    pub zooms: HashMap<(View, Pane), ZoomPan>,
     pub show_landmarks: bool,
     /// Screen geometry of the source image last drawn: image pixel → screen point.
     pub source_rect: Option<(egui::Rect, f32)>,
@@ -489,6 +499,26 @@ pub struct LayoutState {
     pub panels: PanelSizes,
     /// `panels` changed since it was last written to the state folder.
     pub panels_changed: bool,
+}
+
+impl LayoutState {
+    /// The zoom of `pane` in the view shown.
+    pub fn zoom(&self, pane: Pane) -> ZoomPan {
+        self.zooms
+            .get(&(self.view, pane))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn zoom_mut(&mut self, pane: Pane) -> &mut ZoomPan {
+        self.zooms.entry((self.view, pane)).or_default()
+    }
+
+    /// Fit: the view shown shows its pictures whole again (other views keep their zoom).
+    pub fn fit(&mut self) {
+        let view = self.view;
+        self.zooms.retain(|(v, _), _| *v != view);
+    }
 }
 
 /// The widths, in points, of the panels the user can resize by their edges.

@@ -2047,6 +2047,68 @@ fn the_path_prompt_completes_names_with_tab() {
 
 /// The side panels resize by their edges, and the studio opens next time with the widths the
 /// user left.
+/// Typed fast, the letters before a Tab and the Tab come in one frame: the name is completed
+/// from all of them, and what is typed after the Tab goes after the completed name.
+#[test]
+fn tab_completion_keeps_up_with_fast_typing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pictures = dir.path().join("pictures");
+    std::fs::create_dir(&pictures).unwrap();
+    std::fs::copy(
+        fixture("astronaut.png"),
+        pictures.join("mona_lisa_308x450.png"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("astronaut.png"), pictures.join("moon.png")).unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    h.step();
+    h.state_mut().choose(vivant::studio::app::Purpose::AddMedia);
+    h.step();
+    h.state_mut()
+        .dialogs
+        .path_prompt
+        .as_mut()
+        .expect("the prompt")
+        .text = format!("{}/mo", pictures.display());
+    h.step();
+    let tab = |pressed| Event::Key {
+        key: Key::Tab,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers: Modifiers::NONE,
+    };
+    // "na", Tab and "x" in one frame.
+    for e in [
+        Event::Text("n".into()),
+        Event::Text("a".into()),
+        tab(true),
+        tab(false),
+        Event::Text("x".into()),
+    ] {
+        h.input_mut().events.push(e);
+    }
+    h.step();
+    let text = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .dialogs
+            .path_prompt
+            .as_ref()
+            .map(|p| p.text.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        text(&h),
+        format!("{}/mona_lisa_308x450.png", pictures.display())
+    );
+    h.step();
+    assert_eq!(
+        text(&h),
+        format!("{}/mona_lisa_308x450.pngx", pictures.display()),
+        "what was typed after the Tab goes after the name"
+    );
+}
+
 #[test]
 fn panel_widths_are_remembered_between_runs() {
     let dir = tempfile::tempdir().unwrap();

@@ -77,6 +77,10 @@ impl Purpose {
 pub struct PathPrompt {
     pub purpose: Purpose,
     pub text: String,
+    /// Input that came after a Tab in the same frame, held for the next one: the completion
+    /// is made on what was typed before the Tab, and what follows goes after it. With the
+    /// frame it is for (every pass of that frame reads it).
+    pub held: (u64, Vec<egui::Event>),
 }
 
 /// What the desktop's dialog gave.
@@ -207,7 +211,11 @@ impl StudioApp {
         if suggested.is_dir() && !text.ends_with('/') {
             text.push('/');
         }
-        self.dialogs.path_prompt = Some(PathPrompt { purpose, text });
+        self.dialogs.path_prompt = Some(PathPrompt {
+            purpose,
+            text,
+            held: (0, Vec::new()),
+        });
     }
 
     /// What is wrong with the prompt's path, or what will happen to an existing file; the

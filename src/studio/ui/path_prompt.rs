@@ -1,7 +1,7 @@
 //! Vivant's own "type a path" dialog, for desktops that show no file dialog: Tab completes
 //! the name, and the folder's entries are listed to pick from.
 
-use egui::{Id, Key, Modal, Modifiers, RichText};
+use egui::{Id, Key, Modal, RichText};
 
 use crate::studio::app::StudioApp;
 use crate::studio::app::{complete, entries};
@@ -22,13 +22,46 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
              the window.",
         );
         if let Some(prompt) = app.dialogs.path_prompt.as_mut() {
-            // Tab completes instead of moving the focus away.
-            if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Tab)) {
-                let done = complete(&prompt.text);
-                if done != prompt.text {
-                    prompt.text = done;
-                    move_cursor_to_end(ui, &prompt.text);
-                }
+            // Tab completes instead of moving the focus away. Typing fast puts keys typed
+            // before a Tab and after it in one frame: the field takes those before it, the
+            // completion is made on that, and those after it wait for the next frame (done the
+            // other way round, "mo" + "na" + Tab completed "mo" and put "na" after the name).
+            let frame = ui.ctx().cumulative_frame_nr();
+            let (held_for, held) = &prompt.held;
+            let mut events = if *held_for == frame {
+                held.clone()
+            } else {
+                Vec::new()
+            };
+            let (tab, after) = ui.input_mut(|i| {
+                events.append(&mut i.events);
+                let at = events.iter().position(|e| {
+                    matches!(
+                        e,
+                        egui::Event::Key {
+                            key: Key::Tab,
+                            pressed: true,
+                            modifiers,
+                            ..
+                        } if modifiers.is_none()
+                    )
+                });
+                let after = at.map(|at| {
+                    let after = events.split_off(at + 1);
+                    events.pop();
+                    after
+                });
+                i.events = std::mem::take(&mut events);
+                (at.is_some(), after)
+            });
+            if let Some(after) = after {
+                // Kept for the next frame, which is asked for now.
+                prompt.held = (frame + 1, after);
+                ui.ctx().request_repaint();
+            }
+            // The Tab is the completion's: the focus stays in the field for what follows.
+            if tab {
+                ui.memory_mut(|m| m.move_focus(egui::FocusDirection::None));
             }
             let field = ui.add(
                 egui::TextEdit::singleline(&mut prompt.text)
@@ -37,6 +70,13 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
                     .hint_text("/path/to/file"),
             );
             field.request_focus();
+            if tab {
+                let done = complete(&prompt.text);
+                if done != prompt.text {
+                    prompt.text = done;
+                    move_cursor_to_end(ui, &prompt.text);
+                }
+            }
             // What is there to pick: the folder's entries that fit what is typed.
             let found = entries(&prompt.text);
             let dir = prompt

@@ -1911,6 +1911,35 @@ fn the_timeline_zooms_about_the_pointer_and_scrubs_where_it_shows() {
 /// Every change to the project is one undoable step, named in the Edit menu: adding a
 /// picture and a clip, the in point, removing a picture (no longer clearing the history: it
 /// comes back with its landmarks), and redo goes forward again.
+/// Zoomed in to a few frames across, the timeline shows each frame its own thumbnail (made
+/// in the background for the frames in view), at its own shape, not one stretched across them.
+#[test]
+fn the_timeline_zoomed_in_shows_a_thumbnail_per_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    assert_eq!(h.state().preview.frames, 50);
+    h.state_mut().layout.timeline_view = (0.2, 8.0 / 50.0);
+    h.step();
+    wait_for(&mut h, "the frames' own thumbnails", |a| {
+        a.driving
+            .as_ref()
+            .is_some_and(|d| (10..18).all(|k| d.frame_thumbnails.contains_key(&k)))
+    });
+    let d = h.state().driving.as_ref().expect("the clip");
+    assert!(
+        d.frame_thumbnails.len() <= 12,
+        "only the frames in view: {}",
+        d.frame_thumbnails.len()
+    );
+    // Zoomed out again, the strip is back (and nothing more is asked for).
+    h.state_mut().layout.timeline_view = (0.0, 1.0);
+    h.step();
+    h.state_mut().layout.timeline_view = (0.2, 8.0 / 50.0);
+    wait_for(&mut h, "idle", idle);
+    h.snapshot_options("studio_timeline_frames", &snapshot_options());
+}
+
 #[test]
 fn every_change_to_the_project_is_undoable() {
     let dir = tempfile::tempdir().unwrap();

@@ -160,12 +160,23 @@ impl StudioApp {
                     fps: info.fps(),
                     times,
                     thumbnails: strip,
+                    frame_thumbnails: Default::default(),
+                    frame_thumbnails_asked: Default::default(),
                     waveform,
                 });
                 // The preview was asked for when the clip was chosen; this only fills the
                 // timeline.
                 if !self.preview_ready() && self.preview.frames == 0 {
                     self.preview.frames = self.timeline_frames_without_preview();
+                }
+            }
+            Event::FrameThumbnails { path, thumbnails } => {
+                let textures: Vec<(u64, TextureHandle)> = thumbnails
+                    .iter()
+                    .map(|(k, img)| (*k, self.texture(&format!("frame-thumb-{k}"), img)))
+                    .collect();
+                if let Some(d) = self.driving.as_mut().filter(|d| d.path == path) {
+                    d.frame_thumbnails.extend(textures);
                 }
             }
             Event::Audio {

@@ -149,6 +149,11 @@ pub struct DrivingState {
     pub fps: f64,
     pub times: Vec<f64>,
     pub thumbnails: Vec<(f64, TextureHandle)>,
+    /// Frames' own thumbnails, made when the timeline is zoomed in far enough to show them,
+    /// by frame index.
+    pub frame_thumbnails: HashMap<u64, TextureHandle>,
+    /// Frames whose thumbnails were asked for.
+    pub frame_thumbnails_asked: std::collections::HashSet<u64>,
     pub waveform: Option<(Vec<(f32, f32)>, f64)>,
 }
 

@@ -2138,6 +2138,75 @@ fn tab_completion_keeps_up_with_fast_typing() {
     );
 }
 
+/// *Add…* takes several files at once (Ctrl+click in the prompt's list), and the next prompt
+/// for media starts in the folder they came from, also after a restart.
+#[test]
+fn prompts_remember_the_folder_and_add_takes_several_files() {
+    use vivant::studio::app::Purpose;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    for f in ["astronaut.png", "grace_hopper.jpg"] {
+        std::fs::copy(fixture(f), media.join(f)).unwrap();
+    }
+    let mut h = studio(&state, None);
+    h.step();
+    h.state_mut().choose(Purpose::AddMedia);
+    h.step();
+    h.state_mut()
+        .dialogs
+        .path_prompt
+        .as_mut()
+        .expect("the prompt")
+        .text = format!("{}/", media.display());
+    // The prompt settles where it is shown.
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("astronaut.png")
+        .click_modifiers(Modifiers::COMMAND);
+    h.step();
+    h.get_by_label("grace_hopper.jpg")
+        .click_modifiers(Modifiers::COMMAND);
+    h.step();
+    h.step();
+    h.get_by_label("Add 2 files").click();
+    h.step();
+    h.step();
+    assert!(h.state().dialogs.path_prompt.is_none());
+    let added: Vec<_> = h
+        .state()
+        .project
+        .sources
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(
+        added,
+        [media.join("astronaut.png"), media.join("grace_hopper.jpg")]
+    );
+    // The next Add starts where these came from.
+    h.state_mut().choose(Purpose::AddMedia);
+    h.step();
+    let text = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .dialogs
+            .path_prompt
+            .as_ref()
+            .map(|p| p.text.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(&h), format!("{}/", media.display()));
+    // And after a restart.
+    drop(h);
+    let mut h = studio(&state, None);
+    h.step();
+    h.state_mut().choose(Purpose::AddMedia);
+    h.step();
+    assert_eq!(text(&h), format!("{}/", media.display()));
+}
+
 #[test]
 fn panel_widths_are_remembered_between_runs() {
     let dir = tempfile::tempdir().unwrap();

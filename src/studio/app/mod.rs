@@ -21,7 +21,7 @@ mod settings;
 mod state;
 mod transport;
 
-pub use self::choose::{PathPrompt, Purpose, complete, entries};
+pub use self::choose::{PathPrompt, Purpose, complete, entries, prompt_folder};
 pub use self::download::{DOWNLOAD_LABEL, DOWNLOAD_TIP};
 pub use self::engine::GPU_FALLBACK;
 pub use self::perform::{COUNT_IN, LiveDevices, LiveSession, LiveShown, PerformState};
@@ -183,6 +183,7 @@ impl StudioApp {
             app.banner(Severity::Info, notice, None);
         }
         app.recent = app.read_recent();
+        app.dialogs.last_folders = app.read_state("folders.json").unwrap_or_default();
         app.weights = app.read_weights();
         app.own_signer = app.read_own_signer();
         app.layout.panels = app.read_panels();

@@ -568,6 +568,9 @@ pub struct DialogState {
     pub help: Option<HelpPage>,
     /// The desktop showed no file dialog when asked: use the prompt from then on.
     pub(super) no_desktop_dialog: bool,
+    /// The folder each kind of file was last chosen in (`Purpose::folder_kind`), where the
+    /// next prompt or dialog for it starts (kept in the state folder, `folders.json`).
+    pub last_folders: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// The help window's pages.

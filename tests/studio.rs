@@ -1075,6 +1075,60 @@ fn file_menu(h: &mut Harness<'_, StudioApp>, item: &str) {
     h.get_by_label_contains(item).click();
 }
 
+/// Escape closes the File menu, also while its *Open recent* list is open.
+#[test]
+fn escape_closes_the_file_menu_with_open_recent_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut h = studio(&state, None);
+    assert!(h.state_mut().save_project(&dir.path().join("one.vivant")));
+    h.get_by_label("File").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    // Escape with the menu alone open closes it.
+    h.key_press(Key::Escape);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        h.query_by_label("Open recent").is_none(),
+        "the File menu stayed"
+    );
+    h.get_by_label("File").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let recent = h.get_by_label("Open recent").rect();
+    h.hover_at(recent.center());
+    for _ in 0..10 {
+        h.step();
+    }
+    // The pointer on the list, as a user's is.
+    let item = h.get_by_label("one.vivant").rect();
+    h.hover_at(pos2(recent.right() + 4.0, recent.center().y));
+    h.step();
+    h.hover_at(item.center());
+    // Long enough for the item's tooltip to show, as it does under a resting pointer.
+    for _ in 0..60 {
+        h.step();
+    }
+    h.get_by_label(&format!("Open {}", dir.path().join("one.vivant").display()));
+    h.get_by_label("one.vivant");
+    h.key_press(Key::Escape);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        h.query_by_label("one.vivant").is_none(),
+        "Open recent stayed"
+    );
+    assert!(
+        h.query_by_label("Open recent").is_none(),
+        "the File menu stayed"
+    );
+}
+
 #[test]
 fn unsaved_changes_are_asked_about_before_they_are_lost() {
     let dir = tempfile::tempdir().unwrap();

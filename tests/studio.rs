@@ -282,6 +282,79 @@ fn scrubbing_the_timeline_lands_on_the_frame_and_keys_step() {
     );
 }
 
+/// The out point is the frame the playhead is on when O is pressed, and says so. Play stops
+/// there (from it, Play starts again at the in point); Shift+Space plays in to out; with Loop
+/// (Ctrl+L, or its button) playback starts again from the in point.
+#[test]
+fn playback_keeps_to_the_in_and_out_points_and_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    h.state_mut().seek(10);
+    h.step();
+    h.key_press(Key::I);
+    h.step();
+    h.state_mut().seek(30);
+    h.step();
+    h.key_press(Key::O);
+    h.step();
+    h.step();
+    // Frame 30 at 25 fps is 00:00:01:05, and so is the out point.
+    h.get_by_label("00:00:01:05");
+    h.get_by_label("In 00:00:00:10 · Out 00:00:01:05");
+    assert_eq!(h.state().range_frames(), (10, 30));
+    // Play at the out point: from the in point, to the out point, not past it.
+    h.key_press(Key::Space);
+    h.step();
+    assert!(h.state().player.is_playing());
+    assert!(h.state().preview.playhead < 30);
+    let start = Instant::now();
+    while h.state().player.is_playing() {
+        assert!(start.elapsed() < Duration::from_secs(20), "still playing");
+        assert!(
+            h.state().preview.playhead <= 30,
+            "played past the out point"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(h.state().preview.playhead, 30);
+    // Shift+Space from outside the range: in to out.
+    h.state_mut().seek(45);
+    h.key_press_modifiers(Modifiers::SHIFT, Key::Space);
+    h.step();
+    assert!(h.state().player.is_playing());
+    assert!((10..30).contains(&h.state().preview.playhead));
+    h.key_press(Key::K);
+    h.step();
+    // Loop: playback comes round to the in point again instead of stopping.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    h.step();
+    assert!(h.state().preview.looping);
+    h.state_mut().seek(26);
+    h.key_press(Key::Space);
+    h.step();
+    let start = Instant::now();
+    let (mut reached_out, mut looped) = (false, false);
+    while !looped {
+        assert!(start.elapsed() < Duration::from_secs(20), "no loop");
+        assert!(h.state().player.is_playing(), "stopped instead of looping");
+        let k = h.state().preview.playhead;
+        assert!((10..=30).contains(&k), "played outside the range: {k}");
+        reached_out |= k >= 29;
+        looped = reached_out && k < 20;
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.key_press(Key::K);
+    h.step();
+    // The Loop button says what the key does, and turns it off.
+    h.get_by_label("Loop").click();
+    h.step();
+    h.step();
+    assert!(!h.state().preview.looping);
+}
+
 #[test]
 fn an_export_writes_the_range_with_sound() {
     let dir = tempfile::tempdir().unwrap();
@@ -420,6 +493,177 @@ fn bad_files_get_banners_that_say_what_to_do() {
     assert!(!out.exists());
 }
 
+/// Notes float over the panels: a control is where it was whether or not one is shown (a
+/// click meant for it lands on it). A note dismissed stays dismissed when the same words come
+/// again (the preview's notes are made again after each change); an error comes back.
+#[test]
+fn notes_never_move_the_panels_and_stay_dismissed() {
+    use vivant::studio::app::Severity;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    let before = h.get_by_label("Fit").rect();
+    let note = "The clip is 30 frames a second; the export keeps its rate.";
+    h.state_mut().banner(Severity::Info, note, None);
+    h.step();
+    h.step();
+    h.get_by_label(note);
+    assert_eq!(h.get_by_label("Fit").rect(), before, "the panels moved");
+    h.get_by_label("Dismiss").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label(note).is_none());
+    // A change makes the same note again: it stays dismissed.
+    h.state_mut().banner(Severity::Info, note, None);
+    h.step();
+    assert!(
+        h.query_by_label(note).is_none(),
+        "a dismissed note came back"
+    );
+    assert!(h.state().notices.banners.is_empty());
+    // An error is said again each time it happens.
+    let error = "Cannot write there: permission denied. Choose another folder.";
+    h.state_mut().banner(Severity::Error, error, None);
+    h.step();
+    h.get_by_label("Dismiss").click();
+    h.step();
+    h.state_mut().banner(Severity::Error, error, None);
+    h.step();
+    h.get_by_label(error);
+}
+
+/// What was said about something settled since goes: a weights folder refused, once a good
+/// one is chosen; an export's outcome, when the next export starts. A long message wraps
+/// beside its buttons, never under them.
+#[test]
+fn stale_messages_go_and_long_ones_wrap_beside_their_buttons() {
+    use vivant::studio::app::Severity;
+    let dir = tempfile::tempdir().unwrap();
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/liveportrait");
+    let mut h = studio(&dir.path().join("state"), None);
+    with_clip(&mut h);
+    // A folder missing a network, then the real one.
+    let partial = dir.path().join("partial");
+    std::fs::create_dir(&partial).unwrap();
+    drop_file(&mut h, &partial);
+    h.step();
+    let refused = |a: &StudioApp| {
+        a.notices
+            .banners
+            .iter()
+            .any(|b| b.severity == Severity::Error && b.text.contains("spade_generator"))
+    };
+    assert!(refused(h.state()), "the refused folder is said");
+    drop_file(&mut h, &golden.join("safetensors"));
+    h.step();
+    assert!(h.state().neural_weights().is_some());
+    assert!(
+        !refused(h.state()),
+        "the refusal stayed after a good folder"
+    );
+    // An export cancelled, then another started: "cancelled" is not about the new one.
+    let out = dir.path().join("a.mp4");
+    h.state_mut().start_export(out.clone());
+    h.state_mut().cancel_export();
+    wait_for(&mut h, "the export to stop", |a| !a.exporting());
+    let cancelled = |a: &StudioApp| {
+        a.notices
+            .banners
+            .iter()
+            .any(|b| b.text.contains("Export cancelled"))
+    };
+    assert!(cancelled(h.state()));
+    h.state_mut().start_export(out);
+    h.step();
+    assert!(h.state().exporting());
+    assert!(
+        !cancelled(h.state()),
+        "the last export's cancel is still said"
+    );
+    h.state_mut().cancel_export();
+    wait_for(&mut h, "the export to stop", |a| !a.exporting());
+    // A long error wraps left of its Dismiss button.
+    h.state_mut().notices.banners.clear();
+    let long = "Cannot write to /media/someone/a very long folder name/that goes on/and on and \
+                on/past the width of the preview/exports: permission denied (os error 13). \
+                Choose another folder.";
+    h.state_mut().banner(Severity::Error, long, None);
+    for _ in 0..3 {
+        h.step();
+    }
+    let text = h.get_by_label(long).rect();
+    let dismiss = h.get_by_label("Dismiss").rect();
+    assert!(
+        text.right() <= dismiss.left(),
+        "the text {text:?} runs under Dismiss {dismiss:?}"
+    );
+    assert!(text.height() > 20.0, "the text is wrapped: {text:?}");
+}
+
+/// The status bar's progress bars are as wide as their words: a long export name loses its
+/// middle, and the stage, frames and time left show whole; so does the clip's analysis.
+#[test]
+fn the_status_bar_shows_the_whole_progress_text() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::NodeT;
+    use vivant::studio::app::Activity;
+    use vivant::studio::worker::Task;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    with_clip(&mut h);
+    h.state_mut().notices.activity.insert(
+        Task::Driving,
+        Activity {
+            text: "Analysing the driving clip: frame 120 of 500".into(),
+            fraction: Some(0.24),
+        },
+    );
+    // An export as it reports itself while rendering.
+    let mut export = vivant::studio::app::ExportState {
+        output: dir.path().join("hokusai_full_1024x1024_final_take_3.mp4"),
+        cancel: Default::default(),
+        started: Instant::now(),
+        stage: None,
+        rendering_since: None,
+        finished: None,
+    };
+    export.progress(vivant::pipeline::Stage::Rendering(12, 500), Instant::now());
+    h.state_mut().export = Some(export);
+    for _ in 0..3 {
+        h.step();
+    }
+    let ctx = h.state().ctx.clone();
+    let font = egui::TextStyle::Button.resolve(&ctx.global_style());
+    let bars: Vec<(String, egui::Rect)> = h
+        .query_all_by_role(Role::ProgressIndicator)
+        .map(|n| (n.accesskit_node().label().unwrap_or_default(), n.rect()))
+        // The status bar's (the inspector's export box has its own).
+        .filter(|(text, rect)| !text.is_empty() && rect.min.y > 700.0)
+        .collect();
+    assert_eq!(bars.len(), 2, "{bars:?}");
+    for (text, rect) in &bars {
+        let width = ctx.fonts_mut(|f| {
+            f.layout_no_wrap(text.clone(), font.clone(), egui::Color32::WHITE)
+                .size()
+                .x
+        });
+        assert!(
+            rect.width() >= width + 8.0,
+            "{text:?} ({width} wide) cut by its bar ({})",
+            rect.width()
+        );
+    }
+    let export = bars
+        .iter()
+        .map(|(t, _)| t)
+        .find(|t| t.starts_with("Exporting"))
+        .expect("the export's bar");
+    assert!(
+        export.contains("hokusai_ful") && export.contains('…') && export.contains("3.mp4"),
+        "{export}"
+    );
+}
+
 #[test]
 fn a_driving_clip_without_a_face_says_so() {
     let dir = tempfile::tempdir().unwrap();
@@ -482,6 +726,82 @@ fn a_painting_with_no_face_found_is_placed_by_hand() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.step();
     assert!(h.state().sources[0].landmarks.is_none());
+}
+
+/// A picture with no face found says so in its card with a button that starts placing one by
+/// hand: there without its banner (dismissed, or folded under newer ones) and without a hover.
+#[test]
+fn a_picture_with_no_face_has_a_button_to_place_it_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "no_face_landscape.jpg");
+    ready_source(&mut h, "astronaut.png");
+    h.state_mut().notices.banners.clear();
+    h.step();
+    h.get_by_label("No face found: place it by hand");
+    h.get_by_label("Place face by hand").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().editing.placing, Some(0));
+    assert_eq!(h.state().selected, 0);
+    assert_eq!(h.state().layout.view, View::Source);
+    let (rect, scale) = h.state().layout.source_rect.expect("the source shown");
+    drag(
+        &mut h,
+        rect.min + vec2(60.0, 40.0) * scale,
+        rect.min + vec2(200.0, 220.0) * scale,
+        Modifiers::NONE,
+    );
+    assert!(matches!(h.state().sources[0].status, SourceStatus::Ready));
+    assert!(
+        h.query_by_label("Place face by hand").is_none(),
+        "placed: the button goes"
+    );
+}
+
+/// Each view keeps its own zoom: the portrait zoomed in the Source view is whole side by side
+/// (and the clip and the result are not zoomed with it); back in Source, it is zoomed again.
+#[test]
+fn each_view_keeps_its_own_zoom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    h.step();
+    let (side, _) = h.state().layout.source_rect.expect("drawn side by side");
+    h.get_by_label("Source").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let (alone, _) = h.state().layout.source_rect.expect("drawn alone");
+    h.hover_at(alone.center());
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 300.0),
+        modifiers: Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    for _ in 0..10 {
+        h.step();
+    }
+    let (zoomed, _) = h.state().layout.source_rect.expect("drawn alone");
+    assert!(zoomed.width() > alone.width() * 1.5, "{zoomed:?} {alone:?}");
+    h.get_by_label("Side by side").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let (again, _) = h.state().layout.source_rect.expect("drawn side by side");
+    assert!(
+        (again.width() - side.width()).abs() < 0.5 && again.center() == side.center(),
+        "the Source view's zoom carried side by side: {again:?}, was {side:?}"
+    );
+    h.get_by_label("Source").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let (back, _) = h.state().layout.source_rect.expect("drawn alone");
+    assert_eq!(back, zoomed, "the Source view's own zoom is kept");
 }
 
 #[test]
@@ -617,6 +937,77 @@ fn autosave_is_offered_back_after_a_crash() {
     assert!(h.state().project.sources[0].path.ends_with("astronaut.png"));
 }
 
+/// A saved project recovered after a crash is still that project: its name in the title, and
+/// Ctrl+S saves to its file (not a new one asked for).
+#[test]
+fn a_recovered_project_keeps_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let file = dir.path().join("portrait.vivant");
+    let mut h = studio(&state, None);
+    ready_source(&mut h, "astronaut.png");
+    assert!(h.state_mut().save_project(&file));
+    drop_file(&mut h, &fixture("webcam_2s.mp4"));
+    assert!(h.state().is_dirty());
+    h.state_mut().autosave();
+    // No clean exit: the process "crashes" here.
+    std::mem::forget(h);
+    let mut h = studio(&state, None);
+    h.step();
+    h.get_by_label("Recover").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().project_path.as_deref(), Some(file.as_path()));
+    assert!(h.state().project.driving.is_some(), "the changes are back");
+    assert!(h.state().is_dirty());
+    assert!(
+        h.state().window_title().contains("portrait.vivant"),
+        "{}",
+        h.state().window_title()
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.step();
+    h.step();
+    assert!(h.state().dialogs.path_prompt.is_none(), "Save asked where");
+    assert!(!h.state().is_dirty());
+    let saved = Project::load(&file).expect("saved");
+    assert!(saved.driving.is_some());
+}
+
+/// A first launch opens the bundled demo, and the title and the menu bar name it (it stays
+/// unsaved: a save asks where); a new project is untitled again.
+#[test]
+fn the_demo_on_a_first_launch_is_named_as_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio_with(
+        StudioOptions {
+            project: None,
+            state_dir: Some(dir.path().join("state")),
+            sound: false,
+            demo_on_first_launch: true,
+            desktop_dialogs: false,
+            media: Vec::new(),
+        },
+        vec2(1200.0, 760.0),
+    );
+    h.step();
+    h.step();
+    assert_eq!(h.state().project.sources.len(), 1, "the demo is open");
+    assert!(
+        h.state().project_path.is_none(),
+        "the demo is not the user's file"
+    );
+    assert_eq!(
+        h.state().window_title(),
+        "Demo project (demo.vivant) — Vivant"
+    );
+    h.get_by_label("Demo project (demo.vivant)");
+    assert!(h.query_by_label("Untitled project").is_none());
+    h.state_mut().new_project();
+    h.step();
+    h.get_by_label("Untitled project");
+}
+
 #[test]
 fn with_two_faces_a_click_picks_the_other_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -682,6 +1073,60 @@ fn file_menu(h: &mut Harness<'_, StudioApp>, item: &str) {
     }
     // Menu entries read "Name Shortcut".
     h.get_by_label_contains(item).click();
+}
+
+/// Escape closes the File menu, also while its *Open recent* list is open.
+#[test]
+fn escape_closes_the_file_menu_with_open_recent_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut h = studio(&state, None);
+    assert!(h.state_mut().save_project(&dir.path().join("one.vivant")));
+    h.get_by_label("File").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    // Escape with the menu alone open closes it.
+    h.key_press(Key::Escape);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        h.query_by_label("Open recent").is_none(),
+        "the File menu stayed"
+    );
+    h.get_by_label("File").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let recent = h.get_by_label("Open recent").rect();
+    h.hover_at(recent.center());
+    for _ in 0..10 {
+        h.step();
+    }
+    // The pointer on the list, as a user's is.
+    let item = h.get_by_label("one.vivant").rect();
+    h.hover_at(pos2(recent.right() + 4.0, recent.center().y));
+    h.step();
+    h.hover_at(item.center());
+    // Long enough for the item's tooltip to show, as it does under a resting pointer.
+    for _ in 0..60 {
+        h.step();
+    }
+    h.get_by_label(&format!("Open {}", dir.path().join("one.vivant").display()));
+    h.get_by_label("one.vivant");
+    h.key_press(Key::Escape);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        h.query_by_label("one.vivant").is_none(),
+        "Open recent stayed"
+    );
+    assert!(
+        h.query_by_label("Open recent").is_none(),
+        "the File menu stayed"
+    );
 }
 
 #[test]
@@ -1293,7 +1738,20 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         .filter(|t| t.contains("runs on the CPU"))
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].contains("no adapter found"));
+    // What wgpu said is kept, behind the note's "Details".
+    let detail = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .find(|b| b.text.contains("runs on the CPU"))
+        .and_then(|b| b.detail.clone());
+    assert!(
+        detail
+            .as_deref()
+            .is_some_and(|d| d.contains("no adapter found")),
+        "{detail:?}"
+    );
     let job = h
         .state()
         .render_job(dir.path().join("out.mp4"), true)
@@ -1311,6 +1769,57 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         a.preview_ready() && a.preview.cache.get(a.preview.playhead).is_some()
     });
     h.get_by_label("No GPU here: the CPU draws it");
+}
+
+/// Without a GPU, the note says so in one plain sentence: wgpu's list of the back ends it
+/// tried and the command line's flag are not in it, but behind its "Details", shown on a click.
+#[test]
+fn the_gpu_fallback_note_is_one_plain_sentence_with_the_detail_behind_details() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tall enough that the inspector shows the GPU choice without scrolling.
+    let mut h = studio_sized(&dir.path().join("state"), None, vec2(1280.0, 1500.0));
+    wait_for(&mut h, "the GPU probe", |a| a.gpu.is_some());
+    h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Warp {
+        backend: vivant::pipeline::Backend::Wgpu,
+        clip_mouth: true,
+    };
+    let wgpu_said = "noop not requested, vulkan drivers/libraries could not be loaded, \
+                     dx12 support not compiled in";
+    h.state_mut()
+        .set_gpu(Err(vivant::render::GpuError::NoAdapter(wgpu_said.into())));
+    h.step();
+    h.step();
+    let note = h
+        .state()
+        .notices
+        .banners
+        .iter()
+        .find(|b| b.text.contains("runs on the CPU"))
+        .cloned()
+        .expect("the note");
+    assert_eq!(note.text, vivant::studio::app::GPU_FALLBACK);
+    for raw in ["noop", "vulkan", "--backend", "dx12"] {
+        assert!(!note.text.contains(raw), "{raw} in {:?}", note.text);
+    }
+    h.get_by_label(vivant::studio::app::GPU_FALLBACK);
+    assert!(
+        h.query_by_label_contains("vulkan drivers").is_none(),
+        "the detail is folded away"
+    );
+    h.get_by_label("Details").click();
+    for _ in 0..10 {
+        h.step();
+    }
+    h.get_by_label_contains("vulkan drivers/libraries could not be loaded");
+    // The greyed GPU choice says why on hover, without the command line's flag.
+    let gpu = h
+        .get_by_role_and_label(egui::accesskit::Role::RadioButton, "GPU (wgpu)")
+        .rect();
+    h.hover_at(gpu.center());
+    for _ in 0..60 {
+        h.step();
+    }
+    h.get_by_label(&format!("No GPU can draw here: {wgpu_said}"));
 }
 
 /// The neural engine's device: Auto, the CPU and each GPU back end built in. Where one is
@@ -1456,6 +1965,35 @@ fn the_timeline_zooms_about_the_pointer_and_scrubs_where_it_shows() {
 /// Every change to the project is one undoable step, named in the Edit menu: adding a
 /// picture and a clip, the in point, removing a picture (no longer clearing the history: it
 /// comes back with its landmarks), and redo goes forward again.
+/// Zoomed in to a few frames across, the timeline shows each frame its own thumbnail (made
+/// in the background for the frames in view), at its own shape, not one stretched across them.
+#[test]
+fn the_timeline_zoomed_in_shows_a_thumbnail_per_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = studio(dir.path(), None);
+    with_clip(&mut h);
+    assert_eq!(h.state().preview.frames, 50);
+    h.state_mut().layout.timeline_view = (0.2, 8.0 / 50.0);
+    h.step();
+    wait_for(&mut h, "the frames' own thumbnails", |a| {
+        a.driving
+            .as_ref()
+            .is_some_and(|d| (10..18).all(|k| d.frame_thumbnails.contains_key(&k)))
+    });
+    let d = h.state().driving.as_ref().expect("the clip");
+    assert!(
+        d.frame_thumbnails.len() <= 12,
+        "only the frames in view: {}",
+        d.frame_thumbnails.len()
+    );
+    // Zoomed out again, the strip is back (and nothing more is asked for).
+    h.state_mut().layout.timeline_view = (0.0, 1.0);
+    h.step();
+    h.state_mut().layout.timeline_view = (0.2, 8.0 / 50.0);
+    wait_for(&mut h, "idle", idle);
+    h.snapshot_options("studio_timeline_frames", &snapshot_options());
+}
+
 #[test]
 fn every_change_to_the_project_is_undoable() {
     let dir = tempfile::tempdir().unwrap();
@@ -1592,6 +2130,137 @@ fn the_path_prompt_completes_names_with_tab() {
 
 /// The side panels resize by their edges, and the studio opens next time with the widths the
 /// user left.
+/// Typed fast, the letters before a Tab and the Tab come in one frame: the name is completed
+/// from all of them, and what is typed after the Tab goes after the completed name.
+#[test]
+fn tab_completion_keeps_up_with_fast_typing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pictures = dir.path().join("pictures");
+    std::fs::create_dir(&pictures).unwrap();
+    std::fs::copy(
+        fixture("astronaut.png"),
+        pictures.join("mona_lisa_308x450.png"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("astronaut.png"), pictures.join("moon.png")).unwrap();
+    let mut h = studio(&dir.path().join("state"), None);
+    h.step();
+    h.state_mut().choose(vivant::studio::app::Purpose::AddMedia);
+    h.step();
+    h.state_mut()
+        .dialogs
+        .path_prompt
+        .as_mut()
+        .expect("the prompt")
+        .text = format!("{}/mo", pictures.display());
+    h.step();
+    let tab = |pressed| Event::Key {
+        key: Key::Tab,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers: Modifiers::NONE,
+    };
+    // "na", Tab and "x" in one frame.
+    for e in [
+        Event::Text("n".into()),
+        Event::Text("a".into()),
+        tab(true),
+        tab(false),
+        Event::Text("x".into()),
+    ] {
+        h.input_mut().events.push(e);
+    }
+    h.step();
+    let text = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .dialogs
+            .path_prompt
+            .as_ref()
+            .map(|p| p.text.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        text(&h),
+        format!("{}/mona_lisa_308x450.png", pictures.display())
+    );
+    h.step();
+    assert_eq!(
+        text(&h),
+        format!("{}/mona_lisa_308x450.pngx", pictures.display()),
+        "what was typed after the Tab goes after the name"
+    );
+}
+
+/// *Add…* takes several files at once (Ctrl+click in the prompt's list), and the next prompt
+/// for media starts in the folder they came from, also after a restart.
+#[test]
+fn prompts_remember_the_folder_and_add_takes_several_files() {
+    use vivant::studio::app::Purpose;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    for f in ["astronaut.png", "grace_hopper.jpg"] {
+        std::fs::copy(fixture(f), media.join(f)).unwrap();
+    }
+    let mut h = studio(&state, None);
+    h.step();
+    h.state_mut().choose(Purpose::AddMedia);
+    h.step();
+    h.state_mut()
+        .dialogs
+        .path_prompt
+        .as_mut()
+        .expect("the prompt")
+        .text = format!("{}/", media.display());
+    // The prompt settles where it is shown.
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("astronaut.png")
+        .click_modifiers(Modifiers::COMMAND);
+    h.step();
+    h.get_by_label("grace_hopper.jpg")
+        .click_modifiers(Modifiers::COMMAND);
+    h.step();
+    h.step();
+    h.get_by_label("Add 2 files").click();
+    h.step();
+    h.step();
+    assert!(h.state().dialogs.path_prompt.is_none());
+    let added: Vec<_> = h
+        .state()
+        .project
+        .sources
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(
+        added,
+        [media.join("astronaut.png"), media.join("grace_hopper.jpg")]
+    );
+    // The next Add starts where these came from.
+    h.state_mut().choose(Purpose::AddMedia);
+    h.step();
+    let text = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .dialogs
+            .path_prompt
+            .as_ref()
+            .map(|p| p.text.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(&h), format!("{}/", media.display()));
+    // And after a restart.
+    drop(h);
+    let mut h = studio(&state, None);
+    h.step();
+    h.state_mut().choose(Purpose::AddMedia);
+    h.step();
+    assert_eq!(text(&h), format!("{}/", media.display()));
+}
+
 #[test]
 fn panel_widths_are_remembered_between_runs() {
     let dir = tempfile::tempdir().unwrap();

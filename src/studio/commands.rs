@@ -17,6 +17,8 @@ pub enum Command {
     Undo,
     Redo,
     PlayPause,
+    PlayInToOut,
+    LoopPlayback,
     PreviousFrame,
     NextFrame,
     GoToStart,
@@ -74,7 +76,7 @@ const fn plain(key: Key) -> KeyboardShortcut {
 }
 
 impl Command {
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 28] = [
         Command::NewProject,
         Command::OpenProject,
         Command::SaveProject,
@@ -85,6 +87,8 @@ impl Command {
         Command::Undo,
         Command::Redo,
         Command::PlayPause,
+        Command::PlayInToOut,
+        Command::LoopPlayback,
         Command::PreviousFrame,
         Command::NextFrame,
         Command::GoToStart,
@@ -152,9 +156,21 @@ impl Command {
             ),
             Command::PlayPause => (
                 "Play / pause",
-                "Play from the playhead, or pause",
+                "Play from the playhead to the out point or the end, or pause",
                 const { &[plain(Key::Space)] },
                 Transport,
+            ),
+            Command::PlayInToOut => (
+                "Play in to out",
+                "Play the range to export, from its in point to its out point",
+                const { &[KeyboardShortcut::new(Modifiers::SHIFT, Key::Space)] },
+                Transport,
+            ),
+            Command::LoopPlayback => (
+                "Loop playback",
+                "At the out point (or the end), play on from the in point (or the start)",
+                const { &[cmd(Key::L)] },
+                Anywhere,
             ),
             Command::PreviousFrame => (
                 "Previous frame",

@@ -28,6 +28,7 @@ impl StudioApp {
             Command::Undo => app.editing.history.can_undo(),
             Command::Redo => app.editing.history.can_redo(),
             Command::PlayPause
+            | Command::PlayInToOut
             | Command::PreviousFrame
             | Command::NextFrame
             | Command::GoToStart
@@ -63,6 +64,8 @@ impl StudioApp {
             Command::Undo => app.undo(),
             Command::Redo => app.redo(),
             Command::PlayPause => app.toggle_play(),
+            Command::PlayInToOut => app.play_in_to_out(),
+            Command::LoopPlayback => app.preview.looping = !app.preview.looping,
             Command::PreviousFrame => app.seek(app.preview.playhead as i64 - 1),
             Command::NextFrame => app.seek(app.preview.playhead as i64 + 1),
             Command::GoToStart => app.seek(0),
@@ -74,7 +77,7 @@ impl StudioApp {
             Command::SetOut => app.set_out(),
             Command::ClearRange => app.clear_range(),
             Command::ToggleLandmarks => app.layout.show_landmarks = !app.layout.show_landmarks,
-            Command::FitToWindow => app.layout.zoom = Default::default(),
+            Command::FitToWindow => app.layout.fit(),
             Command::Perform => app.perform_live(),
             Command::Record => app.toggle_record(),
             Command::CommandPalette => app.open_palette(),

@@ -26,6 +26,18 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// Which files it chooses, for the folder they were last chosen in: media (added or
+    /// relocated), projects, exports, certificates, weights.
+    fn folder_kind(&self) -> &'static str {
+        match self {
+            Purpose::AddMedia | Purpose::Relocate(..) => "media",
+            Purpose::OpenProject | Purpose::SaveProject => "project",
+            Purpose::Export => "export",
+            Purpose::SigningCert | Purpose::SigningKey(_) => "certificate",
+            Purpose::Weights => "weights",
+        }
+    }
+
     fn saves(&self) -> bool {
         matches!(self, Purpose::SaveProject | Purpose::Export)
     }
@@ -77,6 +89,13 @@ impl Purpose {
 pub struct PathPrompt {
     pub purpose: Purpose,
     pub text: String,
+    /// Several files picked from the list (Ctrl+click) to add at once, by name in the typed
+    /// path's folder.
+    pub picked: Vec<String>,
+    /// Input that came after a Tab in the same frame, held for the next one: the completion
+    /// is made on what was typed before the Tab, and what follows goes after it. With the
+    /// frame it is for (every pass of that frame reads it).
+    pub held: (u64, Vec<egui::Event>),
 }
 
 /// What the desktop's dialog gave.
@@ -172,6 +191,11 @@ pub fn complete(text: &str) -> String {
     format!("{dir}{common}")
 }
 
+/// The folder part of a typed path (up to its last `/`).
+pub fn prompt_folder(text: &str) -> &str {
+    text.rfind('/').map_or("", |i| &text[..=i])
+}
+
 /// `~/x` as the home folder's `x`, and relative paths from the working folder.
 fn expand(text: &str) -> PathBuf {
     let text = text.trim();
@@ -207,13 +231,21 @@ impl StudioApp {
         if suggested.is_dir() && !text.ends_with('/') {
             text.push('/');
         }
-        self.dialogs.path_prompt = Some(PathPrompt { purpose, text });
+        self.dialogs.path_prompt = Some(PathPrompt {
+            purpose,
+            text,
+            held: (0, Vec::new()),
+            picked: Vec::new(),
+        });
     }
 
     /// What is wrong with the prompt's path, or what will happen to an existing file; the
     /// second value is whether the path can be used.
     pub fn check_prompt(&self) -> Option<(String, bool)> {
         let prompt = self.dialogs.path_prompt.as_ref()?;
+        if !prompt.picked.is_empty() {
+            return None;
+        }
         if prompt.text.trim().is_empty() {
             return Some(("Type a path.".into(), false));
         }
@@ -260,8 +292,16 @@ impl StudioApp {
             return;
         }
         if let Some(prompt) = self.dialogs.path_prompt.take() {
-            let path = self.prompt_path(&prompt);
-            self.chosen(&prompt.purpose, path);
+            if prompt.picked.is_empty() {
+                let path = self.prompt_path(&prompt);
+                self.chosen(&prompt.purpose, path);
+            } else {
+                // The files picked, in the folder typed.
+                let dir = expand(prompt_folder(&prompt.text));
+                for name in &prompt.picked {
+                    self.chosen(&prompt.purpose, dir.join(name));
+                }
+            }
         }
     }
 
@@ -270,6 +310,19 @@ impl StudioApp {
             Some(ext) if path.extension().is_none() => path.with_extension(ext),
             _ => path,
         };
+        // Where the next one starts.
+        let folder = if path.is_dir() {
+            Some(path.clone())
+        } else {
+            path.parent().map(Path::to_path_buf)
+        };
+        if let Some(folder) = folder.filter(|f| f.is_dir()) {
+            let kind = purpose.folder_kind().to_string();
+            if self.dialogs.last_folders.get(&kind) != Some(&folder) {
+                self.dialogs.last_folders.insert(kind, folder);
+                let _ = self.write_state("folders.json", &self.dialogs.last_folders);
+            }
+        }
         match purpose {
             Purpose::AddMedia => self.add_path(&path),
             Purpose::OpenProject => self.open_project(&path),
@@ -292,13 +345,21 @@ impl StudioApp {
     }
 
     /// Where the prompt or dialog starts: the file itself when there is one, else a name in
-    /// the project's folder (or the home folder's Videos or the home folder).
+    /// the folder last chosen for that kind of file, else the project's folder (or the home
+    /// folder's Videos or the home folder).
     fn suggested_path(&self, purpose: &Purpose) -> PathBuf {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let dir = self
-            .project_path
-            .as_ref()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .dialogs
+            .last_folders
+            .get(purpose.folder_kind())
+            .filter(|d| d.is_dir())
+            .cloned()
+            .or_else(|| {
+                self.project_path
+                    .as_ref()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+            })
             .or_else(|| {
                 home.as_ref().map(|h| match purpose {
                     Purpose::Export if h.join("Videos").is_dir() => h.join("Videos"),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{BannerAction, DownloadState, Severity, StudioApp};
+use super::{BannerAction, DownloadState, Severity, StudioApp, Topic};
 use crate::neural::fetch::{self, FetchOptions, FetchProgress, FetchStage, Fetched, megabytes};
 use crate::pipeline::EngineChoice;
 use crate::studio::worker::Task;
@@ -89,7 +89,8 @@ impl StudioApp {
                 true
             }
             Err(crate::neural::NeuralError::NotFound { looked }) => {
-                self.banner(
+                self.banner_on(
+                    Topic::Weights,
                     Severity::Info,
                     format!(
                         "LivePortrait's weights were not found (looked in {}). Download them ({}, MIT licence, from Hugging Face), or choose the folder where you have them.",
@@ -105,7 +106,7 @@ impl StudioApp {
                 false
             }
             Err(e) => {
-                self.banner(Severity::Error, e.to_string(), None);
+                self.banner_on(Topic::Weights, Severity::Error, e.to_string(), None);
                 false
             }
         }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::{Purpose, Severity, StudioApp};
+use super::{Purpose, Severity, StudioApp, Topic};
 use crate::devices::DeviceChoice;
 use crate::pipeline::{Backend, EngineChoice, EngineSettings};
 use crate::render::GpuError;
@@ -108,11 +108,13 @@ impl StudioApp {
                 }
                 self.weights = Some(dir.clone());
                 let _ = self.write_state("weights.json", &dir);
+                // A folder refused before, or none found: no longer so.
+                self.settled(Topic::Weights);
                 self.changed();
                 true
             }
             Err(e) => {
-                self.banner(Severity::Error, e.to_string(), None);
+                self.banner_on(Topic::Weights, Severity::Error, e.to_string(), None);
                 false
             }
         }
@@ -135,12 +137,12 @@ impl StudioApp {
             },
         ) = (&self.gpu, &self.project.settings.engine)
         {
-            let text = format!(
-                "This project asks for the GPU, which is not available here ({why}); it runs on the CPU."
-            );
-            if !self.notices.banners.iter().any(|b| b.text == text) {
-                self.banner(Severity::Info, text, None);
-            }
+            // One plain sentence; what wgpu said (every back end it tried) behind "Details".
+            let detail = match why {
+                GpuError::NoAdapter(tried) => tried.clone(),
+                other => other.to_string(),
+            };
+            self.banner_with_detail(Severity::Info, GPU_FALLBACK, Some(detail), None);
         }
     }
 
@@ -220,3 +222,6 @@ impl StudioApp {
         self.changed();
     }
 }
+
+/// The note of a project that asks for a GPU where there is none.
+pub const GPU_FALLBACK: &str = "No usable GPU was found here, so this project runs on the CPU.";

@@ -9,7 +9,7 @@ use image::RgbImage;
 
 use super::{
     Activity, AudioState, BannerAction, DrivingState, NeuralState, PreviewFrame, Severity, Shown,
-    SourceStatus, StudioApp, file_name,
+    SourceStatus, StudioApp, Topic, file_name,
 };
 use crate::pipeline::Failure;
 use crate::studio::worker::{Drawn, Event, Job, JobError, Task};
@@ -44,17 +44,7 @@ impl StudioApp {
             self.prepare_preview();
         }
         if let Some(t) = self.player.position() {
-            let k = self.frame_at_time(t.max(0.0));
-            if t < 0.0 || k + 1 >= self.preview.frames {
-                self.preview.playhead = if t < 0.0 {
-                    0
-                } else {
-                    self.preview.frames.saturating_sub(1)
-                };
-                self.player.stop();
-            } else {
-                self.preview.playhead = k;
-            }
+            self.follow_playback(t);
             self.ctx.request_repaint();
         }
         if self.preview_ready() {
@@ -178,12 +168,23 @@ impl StudioApp {
                     fps: info.fps(),
                     times,
                     thumbnails: strip,
+                    frame_thumbnails: Default::default(),
+                    frame_thumbnails_asked: Default::default(),
                     waveform,
                 });
                 // The preview was asked for when the clip was chosen; this only fills the
                 // timeline.
                 if !self.preview_ready() && self.preview.frames == 0 {
                     self.preview.frames = self.timeline_frames_without_preview();
+                }
+            }
+            Event::FrameThumbnails { path, thumbnails } => {
+                let textures: Vec<(u64, TextureHandle)> = thumbnails
+                    .iter()
+                    .map(|(k, img)| (*k, self.texture(&format!("frame-thumb-{k}"), img)))
+                    .collect();
+                if let Some(d) = self.driving.as_mut().filter(|d| d.path == path) {
+                    d.frame_thumbnails.extend(textures);
                 }
             }
             Event::Audio {
@@ -335,7 +336,8 @@ impl StudioApp {
                 if let Some(e) = &mut self.export {
                     e.finished = Some(Ok(*report));
                 }
-                self.banner(
+                self.banner_on(
+                    Topic::Export,
                     Severity::Info,
                     text,
                     Some(("Show in folder".into(), BannerAction::ShowInFolder(dir))),
@@ -368,7 +370,11 @@ impl StudioApp {
                 {
                     s.status = SourceStatus::Failed(error.clone());
                 }
-                self.banner(severity, text, None);
+                if task == Task::Export {
+                    self.banner_on(Topic::Export, severity, text, None);
+                } else {
+                    self.banner(severity, text, None);
+                }
             }
         }
     }

@@ -5,17 +5,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::{ExportState, Severity, StudioApp, writable};
+use super::{ExportState, Severity, StudioApp, Topic, writable};
 
 impl StudioApp {
     /// Export to `output` (the Export button asks where first).
     pub fn start_export(&mut self, output: PathBuf) {
         if self.export.as_ref().is_some_and(|e| e.finished.is_none()) {
-            self.banner(Severity::Warning, "An export is already running.", None);
+            self.banner_on(
+                Topic::Export,
+                Severity::Warning,
+                "An export is already running.",
+                None,
+            );
             return;
         }
+        // What the last export came to (cancelled, failed, done) is not this one's.
+        self.settled(Topic::Export);
         let Some(job) = self.render_job(output.clone(), true) else {
-            self.banner(
+            self.banner_on(
+                Topic::Export,
                 Severity::Error,
                 "Nothing to export yet: add a portrait with a face, and a driving clip or a voice recording.",
                 None,
@@ -27,7 +35,8 @@ impl StudioApp {
             .filter(|d| !d.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         if let Err(e) = writable(&dir) {
-            self.banner(
+            self.banner_on(
+                Topic::Export,
                 Severity::Error,
                 format!(
                     "Cannot write to {}: {e}. Choose another folder.",

@@ -32,6 +32,7 @@ impl StudioApp {
         let missing = project.missing();
         self.project = project;
         self.project_path = path;
+        self.untitled_name = None;
         self.sources.clear();
         self.driving = None;
         self.audio = None;
@@ -121,14 +122,22 @@ impl StudioApp {
         self.dirty
     }
 
-    /// The desktop window's title: the project's file name (or "Untitled project"), marked
-    /// with a leading `*` while it has unsaved changes.
+    /// The desktop window's title: the project's file name (or what an unsaved one is
+    /// called), marked with a leading `*` while it has unsaved changes.
     pub fn window_title(&self) -> String {
         let name = self
             .project_path
             .as_deref()
-            .map_or_else(|| "Untitled project".to_string(), super::file_name);
+            .map_or_else(|| self.untitled_title(), super::file_name);
         format!("{}{name} — Vivant", if self.dirty { "*" } else { "" })
+    }
+
+    /// What a project without a file of its own is called: the demo's name, or "Untitled
+    /// project".
+    pub fn untitled_title(&self) -> String {
+        self.untitled_name
+            .clone()
+            .unwrap_or_else(|| "Untitled project".into())
     }
 
     /// Whether `action` must be confirmed first: unsaved changes, or, for quitting, a running
@@ -166,6 +175,9 @@ impl StudioApp {
     fn drop_autosave(&self) {
         if let Some(auto) = self.autosave_path() {
             let _ = std::fs::remove_file(auto);
+        }
+        if let Some(dir) = self.state_dir() {
+            let _ = std::fs::remove_file(dir.join(AUTOSAVE_OF));
         }
     }
 
@@ -294,16 +306,20 @@ impl StudioApp {
         if let Err(e) = self.project.save(&path) {
             self.banner(Severity::Warning, format!("Autosave failed: {e}"), None);
         }
+        // Whose changes they are: a recovered project keeps its own file.
+        let _ = self.write_state(AUTOSAVE_OF, &self.project_path);
         self.last_autosave = Instant::now();
         self.autosave_due = false;
     }
 
-    /// Open the autosaved project (after a crash).
+    /// Open the autosaved project (after a crash), as the project it was: its own file stays
+    /// where Save writes (an untitled one stays untitled).
     pub fn recover(&mut self) {
         if let Some(path) = self.autosave_path() {
+            let own: Option<PathBuf> = self.read_state::<Option<PathBuf>>(AUTOSAVE_OF).flatten();
             match Project::load(&path) {
                 Ok(p) => {
-                    self.load(p, None);
+                    self.load(p, own);
                     self.dirty = true;
                 }
                 Err(e) => self.banner(Severity::Error, e.to_string(), None),
@@ -416,6 +432,9 @@ impl StudioApp {
     }
 }
 
+/// The state file naming the project file the autosave's changes belong to (`null` for an
+/// untitled one).
+const AUTOSAVE_OF: &str = "autosave-of.json";
 /// The state file marking a project being opened.
 const OPENING: &str = "opening.json";
 /// How long a project must stay open before its opening counts as survived: the neural

@@ -1,6 +1,6 @@
 //! Landmark corrections on the sources: commits, undo/redo, re-detect, picking a face.
 
-use super::{Drag, SourceState, SourceStatus, StudioApp};
+use super::{Drag, SourceState, SourceStatus, StudioApp, View};
 use crate::studio::edit;
 
 impl SourceState {
@@ -100,6 +100,14 @@ impl StudioApp {
         if self.editing.drag.take().is_some() {
             self.commit_edit(i, "Move landmarks");
         }
+    }
+
+    /// Place a face by hand on source `i` (where none was found): the source is shown alone,
+    /// waiting for the box to be dragged around its face.
+    pub fn start_placing(&mut self, i: usize) {
+        self.selected = i;
+        self.layout.view = View::Source;
+        self.editing.placing = Some(i);
     }
 
     /// Start placing a face by hand on source `i`: the box's first corner at `at`.

@@ -4,6 +4,24 @@
 use super::*;
 
 impl StudioApp {
+    /// The timeline shows these frames each in its own slot: their thumbnails are made in the
+    /// background (each once).
+    pub fn want_frame_thumbnails(&mut self, frames: impl IntoIterator<Item = u64>) {
+        let Some(d) = self.driving.as_mut() else {
+            return;
+        };
+        let missing: Vec<u64> = frames
+            .into_iter()
+            .filter(|k| (*k as usize) < d.times.len() && d.frame_thumbnails_asked.insert(*k))
+            .collect();
+        if !missing.is_empty() {
+            self.worker.send(Job::FrameThumbnails {
+                path: d.path.clone(),
+                frames: missing,
+            });
+        }
+    }
+
     pub fn add_source(&mut self, path: PathBuf) {
         let most = crate::pipeline::MAX_SOURCES;
         if self.project.sources.len() >= most {

@@ -21,8 +21,9 @@ mod settings;
 mod state;
 mod transport;
 
-pub use self::choose::{PathPrompt, Purpose, complete, entries};
+pub use self::choose::{PathPrompt, Purpose, complete, entries, prompt_folder};
 pub use self::download::{DOWNLOAD_LABEL, DOWNLOAD_TIP};
+pub use self::engine::GPU_FALLBACK;
 pub use self::perform::{COUNT_IN, LiveDevices, LiveSession, LiveShown, PerformState};
 pub use self::state::*;
 
@@ -49,6 +50,8 @@ pub struct StudioApp {
     pub options: StudioOptions,
     pub project: Project,
     pub project_path: Option<PathBuf>,
+    /// What a project not saved to a file of its own is called (the bundled demo), until it is.
+    pub untitled_name: Option<String>,
     pub sources: Vec<SourceState>,
     pub selected: usize,
     pub driving: Option<DrivingState>,
@@ -107,6 +110,7 @@ impl StudioApp {
             options: options.clone(),
             project: Project::default(),
             project_path: None,
+            untitled_name: None,
             sources: Vec::new(),
             selected: 0,
             driving: None,
@@ -119,6 +123,8 @@ impl StudioApp {
             dialogs: DialogState::default(),
             preview: PreviewState {
                 playhead: 0,
+                looping: false,
+                play_bounds: (0, 0),
                 frames: 0,
                 fps: 25.0,
                 cache: FrameCache::new(512 << 20),
@@ -140,10 +146,11 @@ impl StudioApp {
             editing: EditingState::default(),
             layout: LayoutState {
                 view: View::SideBySide,
-                zoom: ZoomPan::default(),
+                zooms: HashMap::new(),
                 show_landmarks: true,
                 source_rect: None,
                 timeline_rect: None,
+                preview_rect: None,
                 window_title: None,
                 timeline_view: (0.0, 1.0),
                 panels: PanelSizes::default(),
@@ -176,6 +183,7 @@ impl StudioApp {
             app.banner(Severity::Info, notice, None);
         }
         app.recent = app.read_recent();
+        app.dialogs.last_folders = app.read_state("folders.json").unwrap_or_default();
         app.weights = app.read_weights();
         app.own_signer = app.read_own_signer();
         app.layout.panels = app.read_panels();
@@ -230,7 +238,10 @@ impl StudioApp {
             // The demo is a starting point, not the user's file: opened untitled, so a save
             // asks where, and not remembered among the recent projects.
             match Project::load(&demo) {
-                Ok(p) => app.load(p, None),
+                Ok(p) => {
+                    app.load(p, None);
+                    app.untitled_name = Some(format!("Demo project ({})", file_name(&demo)));
+                }
                 Err(e) => app.banner(Severity::Error, e.to_string(), None),
             }
         }
@@ -250,8 +261,21 @@ impl StudioApp {
         text: impl Into<String>,
         action: Option<(String, BannerAction)>,
     ) {
+        self.banner_with_detail(severity, text, None, action);
+    }
+
+    /// A banner whose technical detail (`detail`) is shown only when asked for.
+    pub fn banner_with_detail(
+        &mut self,
+        severity: Severity,
+        text: impl Into<String>,
+        detail: Option<String>,
+        action: Option<(String, BannerAction)>,
+    ) {
         let text = text.into();
-        if self.notices.banners.iter().any(|b| b.text == text) {
+        if self.notices.banners.iter().any(|b| b.text == text)
+            || self.notices.dismissed.contains(&text)
+        {
             return;
         }
         self.notices.next_id += 1;
@@ -259,12 +283,46 @@ impl StudioApp {
             id: self.notices.next_id,
             severity,
             text,
+            detail,
             action,
+            topic: None,
         });
+    }
+
+    /// A banner about `topic`: it goes by itself once that is settled (`settled`).
+    pub fn banner_on(
+        &mut self,
+        topic: Topic,
+        severity: Severity,
+        text: impl Into<String>,
+        action: Option<(String, BannerAction)>,
+    ) {
+        let text = text.into();
+        self.banner(severity, text.clone(), action);
+        if let Some(b) = self.notices.banners.iter_mut().find(|b| b.text == text) {
+            b.topic = Some(topic);
+        }
+    }
+
+    /// What was said about `topic` is out of date: it goes.
+    pub fn settled(&mut self, topic: Topic) {
+        self.notices.banners.retain(|b| b.topic != Some(topic));
     }
 
     pub fn dismiss(&mut self, id: u64) {
         self.notices.banners.retain(|b| b.id != id);
+    }
+
+    /// The user's *Dismiss*: the banner goes, and a note or warning with the same words is
+    /// not shown again this session. An error still is: it answers something the user did
+    /// again.
+    pub fn dismiss_by_user(&mut self, id: u64) {
+        if let Some(b) = self.notices.banners.iter().find(|b| b.id == id)
+            && b.severity != Severity::Error
+        {
+            self.notices.dismissed.insert(b.text.clone());
+        }
+        self.dismiss(id);
     }
 
     pub fn run_banner_action(&mut self, id: u64, action: BannerAction) {
@@ -276,9 +334,7 @@ impl StudioApp {
             }
             BannerAction::PlaceFace(i) => {
                 self.dismiss(id);
-                self.selected = i;
-                self.layout.view = View::Source;
-                self.editing.placing = Some(i);
+                self.start_placing(i);
             }
             BannerAction::ShowInFolder(dir) => {
                 if let Err(e) = show_in_folder(&dir, FOLDER_OPENER) {

@@ -102,7 +102,20 @@ pub struct Banner {
     pub id: u64,
     pub severity: Severity,
     pub text: String,
+    /// What went wrong in the words of the library that said it (for a bug report), behind a
+    /// "Details" disclosure: the text itself stays one plain sentence.
+    pub detail: Option<String>,
     pub action: Option<(String, BannerAction)>,
+    /// What it is about, when a later success there makes it stale (it then goes).
+    pub topic: Option<Topic>,
+}
+
+/// What a banner is about, so that it goes once that is settled: a weights folder refused
+/// goes when a good one is chosen, an export's outcome when the next export starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    Weights,
+    Export,
 }
 
 /// The state of a source picture.
@@ -136,6 +149,11 @@ pub struct DrivingState {
     pub fps: f64,
     pub times: Vec<f64>,
     pub thumbnails: Vec<(f64, TextureHandle)>,
+    /// Frames' own thumbnails, made when the timeline is zoomed in far enough to show them,
+    /// by frame index.
+    pub frame_thumbnails: HashMap<u64, TextureHandle>,
+    /// Frames whose thumbnails were asked for.
+    pub frame_thumbnails_asked: std::collections::HashSet<u64>,
     pub waveform: Option<(Vec<(f32, f32)>, f64)>,
 }
 
@@ -239,7 +257,7 @@ impl FrameCache {
 }
 
 /// Preview layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum View {
     SideBySide,
     Source,
@@ -267,6 +285,14 @@ impl View {
             View::Perform => "The portrait follows your face from the camera, live; record takes",
         }
     }
+}
+
+/// The preview's three pictures: each has its own zoom in each view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Source,
+    Driving,
+    Result,
 }
 
 /// Zoom and pan of a preview image (1 = fitted to its area).
@@ -406,6 +432,11 @@ pub struct Activity {
 /// and rate, the drawn frames, and the scheduling of preparation and frame requests.
 pub struct PreviewState {
     pub playhead: u64,
+    /// Playback starts again from its first frame on passing its last (Ctrl+L).
+    pub looping: bool,
+    /// The first and last frame the current playback plays between (the in and out points,
+    /// or the whole timeline).
+    pub(super) play_bounds: (u64, u64),
     /// Frames and rate on the timeline (the prepared animation's).
     pub frames: u64,
     pub fps: f64,
@@ -454,12 +485,17 @@ pub struct EditingState {
 /// last drawn (for hit tests and tests).
 pub struct LayoutState {
     pub view: View,
-    pub zoom: ZoomPan,
+    /// Each view's zoom of each of its pictures (a picture zoomed alone is not zoomed side by
+    /// side); absent, fitted.
+    pub zooms: HashMap<(View, Pane), ZoomPan>,
     pub show_landmarks: bool,
     /// Screen geometry of the source image last drawn: image pixel → screen point.
     pub source_rect: Option<(egui::Rect, f32)>,
     /// Where the timeline was last drawn.
     pub timeline_rect: Option<egui::Rect>,
+    /// Where the preview's pictures were last drawn (below its toolbar): notes float over its
+    /// top.
+    pub preview_rect: Option<egui::Rect>,
     /// The title last given to the desktop's window.
     pub window_title: Option<String>,
     /// The stretch of the timeline in view: its start and length as fractions of the whole.
@@ -468,6 +504,26 @@ pub struct LayoutState {
     pub panels: PanelSizes,
     /// `panels` changed since it was last written to the state folder.
     pub panels_changed: bool,
+}
+
+impl LayoutState {
+    /// The zoom of `pane` in the view shown.
+    pub fn zoom(&self, pane: Pane) -> ZoomPan {
+        self.zooms
+            .get(&(self.view, pane))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn zoom_mut(&mut self, pane: Pane) -> &mut ZoomPan {
+        self.zooms.entry((self.view, pane)).or_default()
+    }
+
+    /// Fit: the view shown shows its pictures whole again (other views keep their zoom).
+    pub fn fit(&mut self) {
+        let view = self.view;
+        self.zooms.retain(|(v, _), _| *v != view);
+    }
 }
 
 /// The widths, in points, of the panels the user can resize by their edges.
@@ -512,6 +568,9 @@ pub struct DialogState {
     pub help: Option<HelpPage>,
     /// The desktop showed no file dialog when asked: use the prompt from then on.
     pub(super) no_desktop_dialog: bool,
+    /// The folder each kind of file was last chosen in (`Purpose::folder_kind`), where the
+    /// next prompt or dialog for it starts (kept in the state folder, `folders.json`).
+    pub last_folders: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// The help window's pages.
@@ -530,6 +589,9 @@ pub struct NoticeState {
     pub expanded: bool,
     pub activity: HashMap<Task, Activity>,
     pub(super) next_id: u64,
+    /// The notes and warnings the user dismissed: not shown again this session (a note the
+    /// preview makes again after each change would otherwise come back every time).
+    pub dismissed: std::collections::HashSet<String>,
 }
 
 #[cfg(test)]

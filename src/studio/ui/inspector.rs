@@ -212,6 +212,9 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     // The GPU is offered only where the probe found one; why not, on hover.
     let (gpu_ok, gpu_tip) = match &app.gpu {
         Some(Ok(name)) => (true, format!("The warp on the GPU through wgpu: {name}")),
+        Some(Err(crate::render::GpuError::NoAdapter(tried))) => {
+            (false, format!("No GPU can draw here: {tried}"))
+        }
         Some(Err(why)) => (false, format!("No GPU can draw here: {why}")),
         None => (
             true,

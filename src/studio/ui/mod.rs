@@ -60,8 +60,7 @@ impl eframe::App for StudioApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("menu").show(ui, |ui| menu(self, ui));
-        banners::show(self, ui);
+        let menu_bar = egui::Panel::top("menu").show(ui, |ui| menu(self, ui));
         egui::Panel::bottom("status").show(ui, |ui| status(self, ui));
         egui::Panel::bottom("timeline")
             .resizable(false)
@@ -82,6 +81,12 @@ impl eframe::App for StudioApp {
             );
         }
         egui::CentralPanel::default().show(ui, |ui| preview::show(self, ui));
+        // Over the top of the preview's pictures (never over a panel's controls).
+        let notes = self.layout.preview_rect.unwrap_or_else(|| {
+            let below_menu = menu_bar.response.rect.bottom();
+            egui::Rect::from_min_max(egui::pos2(0.0, below_menu), ui.max_rect().max)
+        });
+        banners::show(self, ui.ctx(), notes);
         // What the panels asked for, now that they are drawn (the dialogs below show what
         // it opened in this same frame).
         self.run_queued();
@@ -233,7 +238,7 @@ fn menu(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.separator();
         let title = match &app.project_path {
             Some(p) => p.display().to_string(),
-            None => "Untitled project".into(),
+            None => app.untitled_title(),
         };
         ui.label(format!("{title}{}", if app.is_dirty() { " •" } else { "" }));
     });
@@ -245,7 +250,8 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
         tasks.sort_by(|a, b| a.text.cmp(&b.text));
         // A running export is background work too: said here, wherever the inspector is.
         if let Some(e) = app.export.as_ref().filter(|e| e.finished.is_none()) {
-            let name = crate::studio::app::file_name(&e.output);
+            // A long name loses its middle: the stage and the frames are what is read.
+            let name = elide_middle(&crate::studio::app::file_name(&e.output), 28);
             tasks.insert(
                 0,
                 crate::studio::app::Activity {
@@ -260,11 +266,26 @@ fn status(app: &mut StudioApp, ui: &mut egui::Ui) {
         if tasks.is_empty() {
             ui.label("Ready");
         }
+        // The right-hand labels (sound, frames cached, UI rate) keep their room.
+        let right = 300.0;
         for t in tasks {
             match t.fraction {
                 Some(f) => {
-                    // Wide enough for its words (an export's time left), within reason.
-                    let width = (t.text.chars().count() as f32 * 6.5).clamp(160.0, 400.0);
+                    // As wide as its words, measured in the bar's own font, within what the
+                    // bar has left.
+                    let text_width = ui.fonts_mut(|fonts| {
+                        fonts
+                            .layout_no_wrap(
+                                t.text.clone(),
+                                egui::TextStyle::Button.resolve(ui.style()),
+                                egui::Color32::WHITE,
+                            )
+                            .size()
+                            .x
+                    });
+                    let room = (ui.available_width() - right).max(120.0);
+                    let width =
+                        (text_width + 2.0 * ui.spacing().item_spacing.x + 8.0).clamp(120.0, room);
                     ui.add(
                         egui::ProgressBar::new(f)
                             .desired_width(width)
@@ -306,4 +327,36 @@ pub(crate) fn save(app: &mut StudioApp, ask: bool) {
 
 pub(crate) fn export(app: &mut StudioApp) {
     app.queue(Command::ExportMp4);
+}
+
+/// `text` cut to at most `max` characters by replacing its middle with "…" (the start and the
+/// end of a file name say which it is: "hokusai_full…_final.mp4").
+pub fn elide_middle(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max || max < 3 {
+        return text.to_string();
+    }
+    let keep = max - 1;
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elide_middle;
+
+    #[test]
+    fn long_names_lose_their_middle() {
+        assert_eq!(elide_middle("demo.mp4", 28), "demo.mp4");
+        let e = elide_middle("hokusai_full_1024x1024_final_take_3.mp4", 20);
+        assert_eq!(e.chars().count(), 20);
+        assert!(
+            e.starts_with("hokusai_f") && e.ends_with("ake_3.mp4"),
+            "{e}"
+        );
+        assert_eq!(elide_middle("ab", 1), "ab");
+    }
 }

@@ -4,7 +4,7 @@
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, TextureHandle, pos2, vec2};
 
-use crate::studio::app::{SourceStatus, StudioApp, View, ZoomPan};
+use crate::studio::app::{Pane, SourceStatus, StudioApp, View, ZoomPan};
 use crate::studio::edit::{self, Feature};
 
 const UV: Rect = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
@@ -46,12 +46,13 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             .on_hover_text("Show the whole picture (the wheel zooms, right-drag pans)")
             .clicked()
         {
-            app.layout.zoom = ZoomPan::default();
+            app.layout.fit();
         }
     });
     // The views share what is left, within the panel (never past its edge).
     let area = ui.available_rect_before_wrap().intersect(ui.clip_rect());
     ui.allocate_rect(area, Sense::hover());
+    app.layout.preview_rect = Some(area);
     match app.layout.view {
         View::SideBySide => {
             let w = area.width() / 3.0;
@@ -101,26 +102,33 @@ pub(super) fn placeholder(ui: &egui::Ui, area: Rect, text: &str) {
     ui.painter_at(area).galley(at, galley, Color32::WHITE);
 }
 
-/// Wheel zoom about the pointer, right/middle-drag pan.
-fn zoom_and_pan(app: &mut StudioApp, ui: &egui::Ui, response: &egui::Response, area: Rect) {
+/// Wheel zoom about the pointer, right/middle-drag pan, of `pane` in the view shown.
+fn zoom_and_pan(
+    app: &mut StudioApp,
+    ui: &egui::Ui,
+    response: &egui::Response,
+    area: Rect,
+    pane: Pane,
+) {
+    let zp = app.layout.zoom_mut(pane);
     if response.hovered() {
         let dy = ui.input(|i| i.smooth_scroll_delta().y);
         if dy != 0.0 {
             let factor = (dy * 0.003).exp();
-            let old = app.layout.zoom.zoom;
-            app.layout.zoom.zoom = (old * factor).clamp(0.25, 16.0);
+            let old = zp.zoom;
+            zp.zoom = (old * factor).clamp(0.25, 16.0);
             if let Some(p) = response.hover_pos() {
                 // Keep the point under the pointer where it is.
-                let c = area.center() + app.layout.zoom.pan;
-                let k = app.layout.zoom.zoom / old;
-                app.layout.zoom.pan += (p - c) * (1.0 - k);
+                let c = area.center() + zp.pan;
+                let k = zp.zoom / old;
+                zp.pan += (p - c) * (1.0 - k);
             }
         }
     }
     if response.dragged_by(egui::PointerButton::Secondary)
         || response.dragged_by(egui::PointerButton::Middle)
     {
-        app.layout.zoom.pan += response.drag_delta();
+        zp.pan += response.drag_delta();
     }
 }
 
@@ -182,9 +190,9 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         placeholder(ui, area, &text);
         return;
     };
-    zoom_and_pan(app, ui, &response, area);
+    zoom_and_pan(app, ui, &response, area, Pane::Source);
     let size = [img.width() as usize, img.height() as usize];
-    let (rect, scale) = image_rect(area, size, app.layout.zoom);
+    let (rect, scale) = image_rect(area, size, app.layout.zoom(Pane::Source));
     app.layout.source_rect = Some((rect, scale));
     let painter = ui.painter_at(area);
     painter.image(tex.id(), rect, UV, Color32::WHITE);
@@ -337,7 +345,7 @@ fn driving_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         ui.scope_id().with("driving-view"),
         Sense::click_and_drag(),
     );
-    zoom_and_pan(app, ui, &response, area);
+    zoom_and_pan(app, ui, &response, area, Pane::Driving);
     if app.project.driving.is_none() {
         let text = if app.voice_mode() {
             "No driving clip:\nthe voice drives the face"
@@ -349,7 +357,8 @@ fn driving_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     }
     match app.preview.shown.as_ref().and_then(|f| f.driving.as_ref()) {
         Some((tex, lm)) => {
-            let (rect, scale) = frame_image(ui, area, tex, tex.size(), app.layout.zoom);
+            let (rect, scale) =
+                frame_image(ui, area, tex, tex.size(), app.layout.zoom(Pane::Driving));
             if app.layout.show_landmarks {
                 draw_landmarks(
                     &ui.painter_at(area),
@@ -371,10 +380,16 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
         ui.scope_id().with("result-view"),
         Sense::click_and_drag(),
     );
-    zoom_and_pan(app, ui, &response, area);
+    zoom_and_pan(app, ui, &response, area, Pane::Result);
     match &app.preview.shown {
         Some(f) => {
-            let (rect, _) = frame_image(ui, area, &f.result, f.result.size(), app.layout.zoom);
+            let (rect, _) = frame_image(
+                ui,
+                area,
+                &f.result,
+                f.result.size(),
+                app.layout.zoom(Pane::Result),
+            );
             if f.key.1 != app.preview.playhead {
                 // The playhead's own frame is on its way.
                 ui.ctx().request_repaint();

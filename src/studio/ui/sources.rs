@@ -20,6 +20,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.separator();
     let mut remove = None;
     let mut redetect = None;
+    let mut place = None;
     let mut select = None;
     // Which source the result on screen animates (several pictures: the engine chooses).
     let animated = app.preview.shown.as_ref().and_then(|s| s.source);
@@ -77,6 +78,18 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                                 SourceStatus::Failed(_) => "Cannot be read".into(),
                             };
                             ui.label(status);
+                            // Said with a button, not only in a banner that may be gone.
+                            if matches!(s.status, SourceStatus::NoFace)
+                                && s.landmarks.is_none()
+                                && ui
+                                    .button("Place face by hand")
+                                    .on_hover_text(
+                                        "Drag a box around the face in the picture: brows to chin",
+                                    )
+                                    .clicked()
+                            {
+                                place = Some(i);
+                            }
                             if several && animated == Some(i) {
                                 ui.label(
                                     RichText::new("• Animated in this frame")
@@ -124,6 +137,9 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
     if let Some(i) = redetect {
         app.redetect(i);
+    }
+    if let Some(i) = place {
+        app.start_placing(i);
     }
     if let Some(i) = remove {
         app.remove_source(i);

@@ -10,6 +10,8 @@ use crate::studio::commands::Command;
 
 const RULER_H: f32 = 16.0;
 const STRIP_H: f32 = 50.0;
+/// How wide (points) a frame must be on the timeline to show a thumbnail of its own.
+const MIN_FRAME_SLOT: f64 = 30.0;
 const WAVE_H: f32 = 40.0;
 const CURVE_H: f32 = 30.0;
 
@@ -145,13 +147,24 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         if app.can(Command::ClearRange) {
             button(app, ui, "Clear range", Command::ClearRange);
         }
-        // In and out in the same timecode as the playhead.
+        let mut looping = app.preview.looping;
+        if ui
+            .toggle_value(&mut looping, "Loop")
+            .on_hover_text(Command::LoopPlayback.tooltip(ui.ctx()))
+            .clicked()
+        {
+            app.queue(Command::LoopPlayback);
+        }
+        // In and out in the same timecode as the playhead: the first and the last frame
+        // exported (the out point is the frame it was set on).
         if s.start_s.is_some() || s.end_s.is_some() {
             let fps = app.preview.fps;
+            let (first, last) = app.range_frames();
             ui.monospace(format!(
                 "In {} · Out {}",
-                timecode(s.start_s.unwrap_or(0.0), fps),
-                s.end_s.map_or("end".into(), |b| timecode(b, fps))
+                timecode(app.time_of(first), fps),
+                s.end_s
+                    .map_or("end".into(), |_| timecode(app.time_of(last), fps))
             ));
         }
     });
@@ -218,9 +231,48 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             t += step;
         }
     }
-    // Thumbnails, each across the slice of time it stands for.
+    // Thumbnails, each across the slice of time it stands for; zoomed in far enough, one per
+    // frame (its own, once made; the strip's nearest until then), never stretched.
     let strip = Rect::from_min_size(pos2(rect.min.x, ruler.max.y), vec2(rect.width(), STRIP_H));
-    if let Some(d) = &app.driving {
+    let frames = app.preview.frames;
+    let frame_w = if frames > 0 {
+        rect.width() as f64 / (span * frames as f64)
+    } else {
+        0.0
+    };
+    if let Some(d) = app.driving.as_ref().filter(|_| frame_w >= MIN_FRAME_SLOT) {
+        let f = frames as f64;
+        let first = ((start * f).floor().max(0.0)) as u64;
+        let last = (((start + span) * f).ceil() as u64).min(frames);
+        let n = d.thumbnails.len().max(1) as f64;
+        let mut wanted = Vec::new();
+        for k in first..last {
+            let (x0, x1) = (view.x(k as f64 / f), view.x((k + 1) as f64 / f));
+            let own = d.frame_thumbnails.get(&k);
+            if own.is_none() {
+                wanted.push(k);
+            }
+            let strip_tex = d
+                .thumbnails
+                .get(((k as f64 + 0.5) / f * n) as usize)
+                .map(|(_, t)| t);
+            let Some(tex) = own.or(strip_tex) else {
+                continue;
+            };
+            let slot = Rect::from_min_max(pos2(x0, strip.min.y), pos2(x1, strip.max.y));
+            // At the strip's height, the frame's own shape, from the slot's left edge.
+            let [tw, th] = tex.size();
+            let w = (STRIP_H - 1.0) * tw as f32 / th.max(1) as f32;
+            let r = Rect::from_min_size(slot.min + vec2(0.5, 0.5), vec2(w, STRIP_H - 1.0));
+            let shown = r.intersect(slot.shrink(0.5));
+            let uv = Rect::from_min_max(
+                pos2(0.0, 0.0),
+                pos2((shown.width() / r.width()).clamp(0.0, 1.0), 1.0),
+            );
+            painter.image(tex.id(), shown, uv, Color32::WHITE);
+        }
+        app.want_frame_thumbnails(wanted);
+    } else if let Some(d) = &app.driving {
         let n = d.thumbnails.len().max(1) as f64;
         for (i, (_, tex)) in d.thumbnails.iter().enumerate() {
             let (x0, x1) = (view.x(i as f64 / n), view.x((i + 1) as f64 / n));

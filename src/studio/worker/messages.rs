@@ -50,6 +50,9 @@ pub enum Job {
     Source { id: u64, path: PathBuf },
     /// Probe a driving clip; thumbnails and its sound's waveform.
     Driving { path: PathBuf },
+    /// The driving clip's frames at these indices as thumbnails (the timeline zoomed in to
+    /// where each frame has room for its own).
+    FrameThumbnails { path: PathBuf, frames: Vec<u64> },
     /// A soundtrack: waveform, and the mouth opening the voice makes at `fps`.
     Audio { path: PathBuf, fps: f64 },
     /// Make the animation the preview shows (analyses the driving clip on first use).
@@ -96,6 +99,10 @@ pub enum Event {
         times: Vec<f64>,
         thumbnails: Vec<(f64, RgbImage)>,
         waveform: Option<(Vec<(f32, f32)>, f64)>,
+    },
+    FrameThumbnails {
+        path: PathBuf,
+        thumbnails: Vec<(u64, RgbImage)>,
     },
     Audio {
         path: PathBuf,

@@ -291,7 +291,7 @@ impl WorkerState {
     fn run_job(&mut self, job: Job) {
         let task = match &job {
             Job::Source { id, .. } => Task::Source(*id),
-            Job::Driving { .. } => Task::Driving,
+            Job::Driving { .. } | Job::FrameThumbnails { .. } => Task::Driving,
             Job::Audio { .. } => Task::Audio,
             Job::Prepare { .. } | Job::Frame { .. } | Job::ProbeGpu | Job::ProbeDevices => {
                 Task::Preview
@@ -376,6 +376,44 @@ impl WorkerState {
                     times,
                     thumbnails: strip,
                     waveform,
+                });
+            }
+            Job::FrameThumbnails { path, frames } => {
+                // The clip the preview reads, or opened for this; a frame that cannot be read
+                // keeps the strip's thumbnail in its place (nothing worth a message).
+                if self.driving.as_ref().map(|d| d.path()) != Some(path.as_path()) {
+                    self.driving = Some(VideoSource::open(&path)?);
+                }
+                let Some(src) = self.driving.as_mut() else {
+                    return Ok(());
+                };
+                let times = src.frame_times()?;
+                let mut out = Vec::new();
+                for k in frames {
+                    let Some(&t) = times.get(k as usize) else {
+                        continue;
+                    };
+                    if let Ok(f) = src.frame_at(t) {
+                        let (w, h) = f.image.dimensions();
+                        let s = (160.0 / w.max(1) as f64)
+                            .min(90.0 / h.max(1) as f64)
+                            .min(1.0);
+                        let (tw, th) = (
+                            ((w as f64 * s).round() as u32).max(1),
+                            ((h as f64 * s).round() as u32).max(1),
+                        );
+                        let small = image::imageops::resize(
+                            &f.image,
+                            tw,
+                            th,
+                            image::imageops::FilterType::Triangle,
+                        );
+                        out.push((k, small));
+                    }
+                }
+                self.send(Event::FrameThumbnails {
+                    path,
+                    thumbnails: out,
                 });
             }
             Job::Audio { path, fps } => {

@@ -142,7 +142,7 @@ pub fn through_links(dest: &Path) -> PathBuf {
 /// Remove the temporary files that Vivant processes no longer running left in `folder` (a
 /// killed render's hidden `.NAME.PID-N.partial…`), once per folder and process. Only where
 /// a process's liveness can be read (`/proc`).
-fn sweep_stale(folder: &Path) {
+pub fn sweep_stale(folder: &Path) {
     use std::sync::Mutex;
     static SWEPT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     if !Path::new("/proc/self").exists() {

@@ -1346,7 +1346,22 @@ fn outputs_are_written_through_links_never_over_pipes_and_killed_runs_are_swept(
         .expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(names_in(&here).is_empty(), "{:?}", names_in(&here));
-    assert_eq!(names_in(&home.join(".cache/vivant/motion")).len(), 1);
+    let cache = home.join(".cache/vivant/motion");
+    assert_eq!(names_in(&cache).len(), 1);
+    // A killed analysis's file in the cache goes with the next run, even one that finds its
+    // analysis cached.
+    let stale = cache.join(".analysis.4194303-1.partial.motion");
+    std::fs::write(&stale, "left by a killed run").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_vivant"))
+        .arg("track")
+        .arg(fixture("webcam_2s.mp4"))
+        .env("HOME", &home)
+        .env_remove("VIVANT_CACHE_DIR")
+        .env_remove("XDG_CACHE_HOME")
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stale.exists());
 }
 
 /// A standard output that cannot be written ends the command with a word and exit 2 (a full

@@ -102,6 +102,10 @@ impl DrivingMotion {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
         let mut notes = Vec::new();
+        // What a killed analysis left in the cache goes, even when this one is cached.
+        if let Some(dir) = cache_dir {
+            crate::output::sweep_stale(dir);
+        }
         let mut key = cache_key(path, settings, cache_dir, &mut notes);
         if let (Some(dir), Some(k)) = (cache_dir, &key)
             && let Some(o) = cache::load(dir, k)

@@ -1,5 +1,5 @@
-//! A `.vivant` project file: parsed as `Project::load` does, then repaired and written back as
-//! the studio does when it opens one.
+//! A `.vivant` project file: parsed as `Project::load` does, then repaired, its media looked
+//! for, its output size named and the project written back, as the studio does with one.
 #![no_main]
 
 use std::path::Path;
@@ -16,6 +16,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(mut project) = Project::parse(text, path) {
         let _ = project.repair();
         let _ = project.missing();
+        let _ = project.settings.size.label();
+        let _ = project.settings.size.size(1920, 1080);
         let _ = project.to_json(path);
     }
 });

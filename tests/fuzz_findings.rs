@@ -1,0 +1,68 @@
+//! What fuzzing found (`make fuzz`, docs/FUZZING.md): each input that crashed, hung or blew up
+//! a target, kept in `tests/fixtures/fuzz/` or built here, must now come back as an error that
+//! says what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use vivant::neural::Config;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(name)
+}
+
+/// `neural_config`: a `config.json` with 66 dense motion blocks made the crop's multiple
+/// 2^68, a shift that overflowed (a panic) before any check; counts this large, and the other
+/// shifts and products the checks make, are refused with the value named.
+#[test]
+fn config_counts_that_overflow_are_refused() {
+    let found = std::fs::read_to_string(fixture("config_dense_blocks_66.json")).unwrap();
+    let err = Config::from_json(&found).expect_err("66 dense motion blocks");
+    assert!(err.contains("num_blocks 66"), "{err}");
+    for (json, says) in [
+        (
+            r#"{"warping_module_params": {"dense_motion_params": {"num_blocks": 64}}}"#,
+            "dense motion num_blocks 64",
+        ),
+        (
+            r#"{"appearance_feature_extractor_params": {"num_down_blocks": 18446744073709551615}}"#,
+            "appearance num_down_blocks 18446744073709551615",
+        ),
+        (
+            r#"{"spade_generator_params": {"num_down_blocks": 64}}"#,
+            "generator num_down_blocks 64",
+        ),
+        (
+            r#"{"warping_module_params": {"num_down_blocks": 70}}"#,
+            "warping num_down_blocks 70",
+        ),
+        (
+            r#"{"appearance_feature_extractor_params": {"num_down_blocks": 5},
+                "warping_module_params": {"dense_motion_params": {"num_blocks": 5}}}"#,
+            "halve the crop 10 times",
+        ),
+        (
+            r#"{"appearance_feature_extractor_params": {"reshape_channel": 4294967296, "reshape_depth": 4294967296}}"#,
+            "appearance reshape_channel 4294967296",
+        ),
+        (
+            r#"{"motion_extractor_params": {"num_kp": 3074457345618258603},
+                "warping_module_params": {"num_kp": 3074457345618258603}}"#,
+            "motion num_kp 3074457345618258603",
+        ),
+        (
+            r#"{"stitching_retargeting_module_params": {"eye": {"input_size": 66, "hidden_sizes": [18446744073709551615], "output_size": 63}}}"#,
+            "eye MLP hidden size",
+        ),
+    ] {
+        let err = Config::from_json(json).expect_err(json);
+        assert!(err.contains(says), "{json}: {err}");
+    }
+    // The reference's sizes still pass, as does the largest crop's worth of halving.
+    Config::from_json("{}").expect("the defaults");
+    Config::from_json(
+        r#"{"input_size": 512, "warping_module_params": {"dense_motion_params": {"num_blocks": 7}}}"#,
+    )
+    .expect("2 + 7 halvings of a 512 crop");
+}

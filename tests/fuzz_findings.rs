@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use vivant::neural::Config;
+use vivant::neural::weights::read_file;
+use vivant::neural::{Config, Format, Network, NeuralError};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,4 +66,34 @@ fn config_counts_that_overflow_are_refused() {
         r#"{"input_size": 512, "warping_module_params": {"dense_motion_params": {"num_blocks": 7}}}"#,
     )
     .expect("2 + 7 halvings of a 512 crop");
+}
+
+/// `checkpoint`: PyTorch files whose pickle holds a 9-byte integer (a shift past 64 bits) or a
+/// storage tuple one item short made candle's pickle reader panic; they are unreadable
+/// checkpoints, said as such, for every network.
+#[test]
+fn damaged_pth_pickles_are_unreadable_not_a_crash() {
+    for (name, says) in [
+        ("pth_long_integer.pth", "shift left with overflow"),
+        ("pth_short_storage.pth", "removal index"),
+    ] {
+        let path = fixture(name);
+        for network in Network::ALL {
+            match read_file(&path, network, Format::Pth) {
+                // The stitching module's file is read by its groups' keys, which these lack
+                // (where the reader gets that far).
+                Err(NeuralError::Unreadable { reason, .. }) if network == Network::Stitching => {
+                    assert!(
+                        reason.contains("state dict") || reason.contains("damaged"),
+                        "{name}: {reason}"
+                    );
+                }
+                Err(NeuralError::Unreadable { reason, .. }) => {
+                    assert!(reason.contains("damaged"), "{name}: {reason}");
+                    assert!(reason.contains(says), "{name}: {reason}");
+                }
+                other => panic!("{name} as {network:?}: {other:?}"),
+            }
+        }
+    }
 }

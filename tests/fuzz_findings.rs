@@ -97,3 +97,39 @@ fn damaged_pth_pickles_are_unreadable_not_a_crash() {
         }
     }
 }
+
+/// Beside `checkpoint`'s findings (read in the code it reaches, then replayed through it): a
+/// spectral-normed weight of shape [2, 0] was stepped through 0 values at a time, a panic; it
+/// is a damaged tensor, named.
+#[test]
+fn an_empty_spectral_normed_weight_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty_weight.safetensors");
+    let tensors = [
+        ("conv.weight_orig", vec![2, 0], Vec::new()),
+        ("conv.weight_u", vec![2], [0.6f32, 0.8].to_vec()),
+        ("conv.weight_v", vec![0], Vec::new()),
+    ];
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for (name, shape, values) in tensors {
+        let start = data.len();
+        data.extend(values.iter().flat_map(|v: &f32| v.to_le_bytes()));
+        header.insert(
+            name.into(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend(header);
+    file.extend(data);
+    std::fs::write(&path, file).unwrap();
+    match read_file(&path, Network::Appearance, Format::Safetensors) {
+        Err(NeuralError::Tensor { name, problem, .. }) => {
+            assert_eq!(name, "conv.weight_orig");
+            assert!(problem.contains("holds no weights"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -570,6 +570,10 @@ fn fold_spectral_norms(tensors: &mut HashMap<String, Tensor>) -> Result<(), (Str
         let fail = |e: candle_core::Error| (name.clone(), e.to_string());
         let out = orig.dims().first().copied().unwrap_or(0);
         let rest = orig.elem_count() / out.max(1);
+        // An empty weight has no norm (and its rows no length to step by).
+        if rest == 0 {
+            return Err((name, format!("shape {:?} holds no weights", orig.dims())));
+        }
         if u.elem_count() != out || v.elem_count() != rest {
             return Err((
                 name,

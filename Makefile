@@ -4,7 +4,7 @@ CARGO ?= cargo
 OUT := out
 
 .PHONY: studio screenshot demo demo-neural test deps test-deps build bench models golden clean \
-	installers check-installers
+	installers check-installers fuzz
 
 ## The studio window on the bundled demo project (Mona Lisa + the bundled clip) on a first
 ## launch; afterwards, the last project.
@@ -61,6 +61,28 @@ test: test-deps
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --benches   # each benchmark once, as a smoke test
 	$(CARGO) test --lib --bins --tests
+
+## Fuzz what a user's files reach (fuzz/, docs/FUZZING.md): the project loader, the image front
+## end, the motion cache reader, the weights' config.json and checkpoint headers, and verify.
+## Each target runs FUZZ_SECONDS (default 600) in turn on the nightly toolchain, starting from
+## its seeds in fuzz/corpus/ (kept small, in the repo) and growing a scratch corpus in
+## fuzz/work/ (ignored); a panic, a hang (over FUZZ_TIMEOUT s) or more than FUZZ_RSS_MB of
+## memory stops it with the input in fuzz/artifacts/. Not part of `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
+FUZZ_TARGETS := project image motion_cache neural_config checkpoint verify
+fuzz: deps
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	cd fuzz && $(CARGO) +nightly fuzz build -s none
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		mkdir -p fuzz/work/$$t; \
+		(cd fuzz && $(CARGO) +nightly fuzz run -s none $$t work/$$t corpus/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+			-rss_limit_mb=$(FUZZ_RSS_MB) -malloc_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1); \
+	done
 
 deps:
 	@tools/setup-deps.sh

@@ -394,14 +394,18 @@ pub(super) fn open(file: FrameFile) -> std::io::Result<Opened> {
 /// is deleted.
 pub(super) fn load(dir: &Path, key: &str) -> Option<Opened> {
     let path = path_for(dir, key);
-    let file = File::open(&path).ok()?;
-    let opened = open(FrameFile {
-        file,
-        frames: 0,
-        temp: None,
-    });
+    let opened = open_path(&path);
     if opened.is_err() {
         let _ = std::fs::remove_file(&path);
     }
     opened.ok()
+}
+
+/// The analysis file at `path`, checked as `open` does (nothing is removed).
+pub(super) fn open_path(path: &Path) -> std::io::Result<Opened> {
+    open(FrameFile {
+        file: File::open(path)?,
+        frames: 0,
+        temp: None,
+    })
 }

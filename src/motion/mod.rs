@@ -255,6 +255,13 @@ impl DrivingMotion {
         Ok(m)
     }
 
+    /// A stored analysis file (what the cache keeps, `cache::default_dir`), checked whole as
+    /// the cache checks it before use: its layout, its records' hash, times and points. A
+    /// damaged file is an `InvalidData` error; it is not removed.
+    pub fn open_analysis(path: &Path) -> std::io::Result<Self> {
+        Ok(Self::from(cache::open_path(path)?))
+    }
+
     /// Number of frames.
     pub fn len(&self) -> usize {
         self.times.len()

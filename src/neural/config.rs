@@ -123,7 +123,20 @@ impl GeneratorConfig {
     /// Channels of the generator's input: min(max_features, block_expansion·2^num_down_blocks).
     pub fn input_channels(&self) -> usize {
         self.max_features
-            .min(self.block_expansion << self.num_down_blocks)
+            .min(doubled(self.block_expansion, self.num_down_blocks))
+    }
+}
+
+/// `x` doubled `times` times, saturating (a width after that many down blocks): a shift by a
+/// count from a file must not overflow.
+fn doubled(x: usize, times: usize) -> usize {
+    match u32::try_from(times)
+        .ok()
+        .and_then(|t| 1usize.checked_shl(t))
+    {
+        Some(p) => x.saturating_mul(p),
+        None if x == 0 => 0,
+        None => usize::MAX,
     }
 }
 
@@ -180,16 +193,17 @@ impl Config {
         let params = value.get("model_params").cloned().unwrap_or(value);
         let mut config: Config = serde_json::from_value(params).map_err(|e| e.to_string())?;
         config.input_side = input_side;
+        config.validate()?;
         let (n, m) = (config.input_size(), config.input_multiple());
         if n == 0 || n % m != 0 {
             return Err(format!("input_size {n} is not a multiple of {m}"));
         }
-        config.validate()?;
         Ok(config)
     }
 
     /// The constraints between sections that the networks rely on.
     pub fn validate(&self) -> Result<(), String> {
+        self.check_ranges()?;
         let up = self.spade_generator_params.upscale;
         if up != 1 && up != 2 {
             return Err(format!(
@@ -222,7 +236,7 @@ impl Config {
                 "warping and motion extractor num_kp differ",
             ),
             (
-                w.block_expansion << w.num_down_blocks == g.input_channels(),
+                doubled(w.block_expansion, w.num_down_blocks) == g.input_channels(),
                 "warping output channels (block_expansion·2^num_down_blocks) must equal the generator's input channels",
             ),
             (m.num_bins == 66, "head-pose bins must be 66"),
@@ -258,6 +272,86 @@ impl Config {
         Ok(())
     }
 
+    /// Every count and width within what a network can have, before any arithmetic on them:
+    /// a block count is how often the crop (at most [`MAX_INPUT_SIDE`], 2^9) is halved, so at
+    /// most 9, down blocks and dense motion blocks together too; a width or count at most
+    /// [`MAX_WIDTH`]. (A `num_blocks` of 66 made the input's multiple 2^68, an overflow.)
+    fn check_ranges(&self) -> Result<(), String> {
+        let f = &self.appearance_feature_extractor_params;
+        let m = &self.motion_extractor_params;
+        let w = &self.warping_module_params;
+        let d = &w.dense_motion_params;
+        let g = &self.spade_generator_params;
+        let halvings = MAX_INPUT_SIDE.ilog2() as usize;
+        for (name, v) in [
+            ("appearance num_down_blocks", f.num_down_blocks),
+            ("warping num_down_blocks", w.num_down_blocks),
+            ("dense motion num_blocks", d.num_blocks),
+            ("generator num_down_blocks", g.num_down_blocks),
+        ] {
+            if v > halvings {
+                return Err(format!(
+                    "{name} {v} is out of range: a crop of at most {MAX_INPUT_SIDE} pixels is halved at most {halvings} times"
+                ));
+            }
+        }
+        if f.num_down_blocks + d.num_blocks > halvings {
+            return Err(format!(
+                "appearance num_down_blocks {} and dense motion num_blocks {} halve the crop {} times; at most {halvings} (a crop of at most {MAX_INPUT_SIDE} pixels)",
+                f.num_down_blocks,
+                d.num_blocks,
+                f.num_down_blocks + d.num_blocks
+            ));
+        }
+        let s = &self.stitching_retargeting_module_params;
+        let mlps = [
+            ("stitching", &s.stitching),
+            ("lip", &s.lip),
+            ("eye", &s.eye),
+        ];
+        let widths = [
+            ("appearance image_channel", f.image_channel),
+            ("appearance block_expansion", f.block_expansion),
+            ("appearance max_features", f.max_features),
+            ("appearance reshape_channel", f.reshape_channel),
+            ("appearance reshape_depth", f.reshape_depth),
+            ("appearance num_resblocks", f.num_resblocks),
+            ("motion num_kp", m.num_kp),
+            ("motion num_bins", m.num_bins),
+            ("warping num_kp", w.num_kp),
+            ("warping block_expansion", w.block_expansion),
+            ("warping max_features", w.max_features),
+            ("warping reshape_channel", w.reshape_channel),
+            ("dense motion block_expansion", d.block_expansion),
+            ("dense motion max_features", d.max_features),
+            ("dense motion reshape_depth", d.reshape_depth),
+            ("dense motion compress", d.compress),
+            ("generator upscale", g.upscale),
+            ("generator block_expansion", g.block_expansion),
+            ("generator max_features", g.max_features),
+        ]
+        .into_iter()
+        .map(|(name, v)| (name.to_string(), v))
+        .chain(mlps.iter().flat_map(|(name, mlp)| {
+            [
+                (format!("{name} MLP input_size"), mlp.input_size),
+                (format!("{name} MLP output_size"), mlp.output_size),
+            ]
+            .into_iter()
+            .chain(
+                mlp.hidden_sizes
+                    .iter()
+                    .map(move |&h| (format!("{name} MLP hidden size"), h)),
+            )
+        }));
+        for (name, v) in widths {
+            if v > MAX_WIDTH {
+                return Err(format!("{name} {v} is out of range (at most {MAX_WIDTH})"));
+            }
+        }
+        Ok(())
+    }
+
     /// Side of the square crop the networks are fed: `input_size` from `config.json`, else
     /// the reference's 256.
     pub fn input_size(&self) -> usize {
@@ -268,14 +362,22 @@ impl Config {
     /// per down block (… 256² → 64²), so this is the smallest valid one; any multiple of
     /// 2^(num_down_blocks + dense num_blocks) works.
     pub fn input_multiple(&self) -> usize {
-        1 << (self.appearance_feature_extractor_params.num_down_blocks
-            + self.warping_module_params.dense_motion_params.num_blocks)
+        doubled(
+            1,
+            self.appearance_feature_extractor_params
+                .num_down_blocks
+                .saturating_add(self.warping_module_params.dense_motion_params.num_blocks),
+        )
     }
 }
 
 /// The largest crop side accepted: the networks are trained at 256, and their memory grows
 /// with its square (512 already takes about four times the reference's 1.3 GB).
 pub const MAX_INPUT_SIDE: usize = 512;
+
+/// The largest width, channel or keypoint count a configuration may give (the reference's
+/// largest is 1024): far above any network, far below where their arithmetic overflows.
+pub const MAX_WIDTH: usize = 1 << 16;
 
 /// `input_size` as the reference writes it (`256` or `[256, 256]`): a whole number of pixels,
 /// square, at most [`MAX_INPUT_SIDE`].

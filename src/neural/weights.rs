@@ -452,34 +452,44 @@ pub fn read_file(path: &Path, network: Network, format: Format) -> Result<Checkp
         path: path.to_path_buf(),
         reason: first_line(&e.to_string()),
     };
-    let raw: Vec<(String, Tensor)> = match (format, network) {
-        (Format::Safetensors, _) => candle_core::safetensors::load(path, &Device::Cpu)
-            .map_err(unreadable)?
-            .into_iter()
-            .collect(),
-        (Format::Pth, Network::Stitching) => {
-            let mut all = Vec::new();
-            for (key, prefix) in STITCHING_GROUPS {
-                let group =
-                    candle_core::pickle::read_all_with_key(path, Some(key)).map_err(|e| {
-                        NeuralError::Unreadable {
-                            path: path.to_path_buf(),
-                            reason: format!(
-                                "no '{key}' state dict ({})",
-                                first_line(&e.to_string())
-                            ),
-                        }
-                    })?;
-                all.extend(
-                    group
-                        .into_iter()
-                        .map(|(name, t)| (format!("{prefix}.{}", name.replace("module.", "")), t)),
-                );
-            }
-            all
-        }
-        (Format::Pth, _) => candle_core::pickle::read_all(path).map_err(unreadable)?,
-    };
+    // candle's readers panic on some damaged files (its pickle reader on a short tuple or a
+    // 9-byte integer: found by fuzzing): a panic in them is a file that cannot be read.
+    let read =
+        || -> Result<Vec<(String, Tensor)>, NeuralError> {
+            Ok(match (format, network) {
+                (Format::Safetensors, _) => candle_core::safetensors::load(path, &Device::Cpu)
+                    .map_err(unreadable)?
+                    .into_iter()
+                    .collect(),
+                (Format::Pth, Network::Stitching) => {
+                    let mut all = Vec::new();
+                    for (key, prefix) in STITCHING_GROUPS {
+                        let group = candle_core::pickle::read_all_with_key(path, Some(key))
+                            .map_err(|e| NeuralError::Unreadable {
+                                path: path.to_path_buf(),
+                                reason: format!(
+                                    "no '{key}' state dict ({})",
+                                    first_line(&e.to_string())
+                                ),
+                            })?;
+                        all.extend(group.into_iter().map(|(name, t)| {
+                            (format!("{prefix}.{}", name.replace("module.", "")), t)
+                        }));
+                    }
+                    all
+                }
+                (Format::Pth, _) => candle_core::pickle::read_all(path).map_err(unreadable)?,
+            })
+        };
+    let raw = crate::devices::quietly(read).unwrap_or_else(|panic| {
+        Err(NeuralError::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!(
+                "the file is damaged (its reader failed: {})",
+                crate::panic_text(&*panic)
+            ),
+        })
+    })?;
     if raw.is_empty() {
         return Err(NeuralError::Unreadable {
             path: path.to_path_buf(),
@@ -560,6 +570,10 @@ fn fold_spectral_norms(tensors: &mut HashMap<String, Tensor>) -> Result<(), (Str
         let fail = |e: candle_core::Error| (name.clone(), e.to_string());
         let out = orig.dims().first().copied().unwrap_or(0);
         let rest = orig.elem_count() / out.max(1);
+        // An empty weight has no norm (and its rows no length to step by).
+        if rest == 0 {
+            return Err((name, format!("shape {:?} holds no weights", orig.dims())));
+        }
         if u.elem_count() != out || v.elem_count() != rest {
             return Err((
                 name,

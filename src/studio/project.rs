@@ -121,10 +121,12 @@ impl Project {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_json(&text, path)
+        Self::parse(&text, path)
     }
 
-    fn from_json(text: &str, path: &Path) -> Result<Self, ProjectError> {
+    /// A project from the text of its file; `path` is where it was read from (its paths are
+    /// resolved against that folder, and it names the file in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ProjectError> {
         let damaged = |source: serde_json::Error| ProjectError::Damaged {
             path: path.to_path_buf(),
             source,
@@ -553,7 +555,7 @@ mod tests {
         let older = format!(
             "{{\"format\":\"{FORMAT}\",\"version\":1,\"sources\":[],\"settings\":{{\"engine\":\"neural\",\"weights\":\"w\",\"gpu\":true}}}}"
         );
-        let mut project = Project::from_json(&older, p).expect("an older project");
+        let mut project = Project::parse(&older, p).expect("an older project");
         // Its weights folder, written relative, is the project folder's "w".
         let neural = |device| crate::pipeline::EngineSettings::Neural {
             weights: Some("/tmp/w".into()),
@@ -564,7 +566,7 @@ mod tests {
         project.settings.engine = neural(DeviceChoice::Cuda);
         let text = project.to_json(p);
         assert!(text.contains("\"device\": \"cuda\""), "{text}");
-        let again = Project::from_json(&text, p).expect("read back");
+        let again = Project::parse(&text, p).expect("read back");
         assert_eq!(again.settings.engine, neural(DeviceChoice::Cuda));
     }
 
@@ -598,15 +600,15 @@ mod tests {
         let p = Path::new("/tmp/x.vivant");
         let newer = format!("{{\"format\":\"{FORMAT}\",\"version\":99,\"sources\":[]}}");
         assert!(matches!(
-            Project::from_json(&newer, p),
+            Project::parse(&newer, p),
             Err(ProjectError::TooNew { version: 99, .. })
         ));
         assert!(matches!(
-            Project::from_json("{\"a\":1}", p),
+            Project::parse("{\"a\":1}", p),
             Err(ProjectError::NotAProject { .. })
         ));
         assert!(matches!(
-            Project::from_json("{\"format\": ", p),
+            Project::parse("{\"format\": ", p),
             Err(ProjectError::Damaged { .. })
         ));
         // 67 landmarks: refused, saying so (the cause is kept as the error's source).
@@ -614,7 +616,7 @@ mod tests {
             "{{\"format\":\"{FORMAT}\",\"version\":1,\"sources\":[{{\"path\":\"a.png\",\"landmarks\":{}}}]}}",
             serde_json::to_string(&vec![[1.0f32, 2.0]; 67]).unwrap_or_default()
         );
-        let e = Project::from_json(&short, p).expect_err("67 landmarks");
+        let e = Project::parse(&short, p).expect_err("67 landmarks");
         assert!(matches!(e, ProjectError::Damaged { .. }), "{e:?}");
         assert!(e.to_string().contains("67 landmarks"), "{e}");
     }

@@ -468,7 +468,7 @@ mod tests {
     fn a_version_no_vivant_writes_is_said_as_such() {
         let path = Path::new("/p/x.vivant");
         let with = |v: &str| {
-            Project::from_json(
+            Project::parse(
                 &format!(r#"{{"format": "{FORMAT}", "version": {v}, "sources": []}}"#),
                 path,
             )
@@ -481,7 +481,7 @@ mod tests {
             assert!(said.contains(v) && said.contains("set it to"), "{said}");
         }
         assert!(matches!(with("99"), Err(ProjectError::TooNew { .. })));
-        let e = Project::from_json(&format!(r#"{{"format": "{FORMAT}"}}"#), path);
+        let e = Project::parse(&format!(r#"{{"format": "{FORMAT}"}}"#), path);
         assert!(matches!(e, Err(ProjectError::NotAProject { .. })));
     }
 
@@ -490,7 +490,7 @@ mod tests {
         let path = Path::new("/p/x.vivant");
         let with = |n: usize| {
             let sources = vec![r#"{"path": "face.jpg"}"#; n].join(",");
-            Project::from_json(
+            Project::parse(
                 &format!(r#"{{"format": "{FORMAT}", "version": 1, "sources": [{sources}]}}"#),
                 path,
             )

@@ -1205,15 +1205,24 @@ fn times_out_of_reach_say_the_limit() {
 /// 128 KB disk) or the clip's mouths (an 800 KB one, where the analysis fits) are made in a
 /// temporary file instead, with one note each, and the video is the same as with room; no
 /// partial file is left in the cache. The small disks are tmpfs mounts in a mount namespace
-/// of the render's own (`unshare`), which needs root, as CI and this machine run.
+/// of the render's own (`unshare`), which needs root (as CI and this machine run); where it
+/// is not allowed the test says so and stops.
 #[test]
 fn a_cache_disk_that_fills_part_way_falls_back_to_temporary_files() {
+    // A machine that may not mount (no root, a container without the capability) cannot
+    // make the small disk: said, and the rest of the suite goes on.
     if !Command::new("unshare")
-        .args(["--mount", "true"])
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs /mnt",
+        ])
         .status()
         .is_ok_and(|s| s.success())
     {
-        panic!("needs `unshare --mount` (root) to make a small disk for the cache");
+        eprintln!("SKIPPED: `unshare --mount` with a tmpfs is not allowed here (needs root)");
+        return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let render = |cache: &Path, size: Option<&str>, out: &Path| {

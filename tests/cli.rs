@@ -1467,6 +1467,34 @@ fn flags_out_of_their_range_are_refused_before_any_work() {
         ),
         (
             vec![
+                os("render"),
+                os("--source"),
+                face.as_os_str(),
+                os("--driving"),
+                clip.as_os_str(),
+                os("--crop-zoom"),
+                os("9"),
+                os("-o"),
+                out.as_os_str(),
+            ],
+            "from 1 to 4",
+        ),
+        (
+            vec![
+                os("render"),
+                os("--source"),
+                face.as_os_str(),
+                os("--driving"),
+                clip.as_os_str(),
+                os("--crop-shift"),
+                os("0.2"),
+                os("-o"),
+                out.as_os_str(),
+            ],
+            "give DX,DY",
+        ),
+        (
+            vec![
                 os("eval"),
                 os("--driving"),
                 clip.as_os_str(),

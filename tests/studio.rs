@@ -1636,7 +1636,48 @@ fn a_vertical_framing_is_cropped_around_the_face_and_said_so() {
         .expect("frame");
     // Framed as the output, drawn at the portrait's size.
     assert_eq!(frame.result.size, [288, 512]);
+    let centred = frame.result.clone();
     h.snapshot_options("studio_vertical_framing", &snapshot_options());
+    // The crop is placed: moved up and zoomed in (the inspector's sliders set these), and
+    // the preview shows the new crop at the same size.
+    for slider in ["Crop left–right", "Crop up–down", "Crop zoom"] {
+        assert!(
+            h.query_all_by_label(slider).count() > 0,
+            "no {slider} slider"
+        );
+    }
+    let mut settings = h.state().project.settings.clone();
+    settings.crop_shift = [0.0, -0.2];
+    settings.crop_zoom = 1.5;
+    h.state_mut().set_output_settings(settings);
+    wait_for(&mut h, "the moved crop", |a| {
+        a.preview_ready()
+            && a.preview
+                .cache
+                .get(a.preview.playhead)
+                .is_some_and(|f| f.result.pixels != centred.pixels)
+    });
+    let moved = h
+        .state()
+        .preview
+        .cache
+        .get(h.state().preview.playhead)
+        .expect("frame")
+        .result
+        .clone();
+    assert_eq!(moved.size, [288, 512]);
+    // Put back, it is centred on the face again.
+    let mut settings = h.state().project.settings.clone();
+    settings.crop_shift = [0.0, 0.0];
+    settings.crop_zoom = 1.0;
+    h.state_mut().set_output_settings(settings);
+    wait_for(&mut h, "the centred crop again", |a| {
+        a.preview_ready()
+            && a.preview
+                .cache
+                .get(a.preview.playhead)
+                .is_some_and(|f| f.result.pixels == centred.pixels)
+    });
 }
 
 /// Several pictures: the card of the one the engine animates in the frame on screen says so,

@@ -65,6 +65,13 @@ pub struct RenderArgs {
     /// pad (whole picture, black bars) or stretch.
     #[arg(long, value_enum, default_value = "crop")]
     pub fit: Fit,
+    /// With --fit crop: move the crop from its face-centred place by DX,DY, shares of the
+    /// picture's width and height (-1 to 1; 0,-0.1 is a tenth higher, for a tall hairdo).
+    #[arg(long, value_name = "DX,DY", default_value = "0,0", value_parser = crop_shift)]
+    pub crop_shift: [f32; 2],
+    /// With --fit crop: zoom the crop in, 1 (the largest crop of the output's shape) to 4.
+    #[arg(long, value_name = "Z", default_value_t = 1.0, value_parser = crop_zoom)]
+    pub crop_zoom: f32,
     /// Output frame rate (default: the driving clip's; 25 for a voice alone).
     #[arg(long, value_name = "N", value_parser = fps)]
     pub fps: Option<f64>,
@@ -146,7 +153,29 @@ fn settings(args: &RenderArgs) -> Result<RenderSettings, CliError> {
         end_s: args.end,
         credentials: !args.no_credentials,
         watermark: args.watermark,
+        crop_shift: args.crop_shift,
+        crop_zoom: args.crop_zoom,
     })
+}
+
+fn crop_shift(s: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("'{s}': give DX,DY, each from -1 to 1 (0,-0.1 moves the crop up a tenth)");
+    let (x, y) = s.split_once(',').ok_or_else(bad)?;
+    let v = |t: &str| {
+        t.trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|v| (-1.0..=1.0).contains(v))
+    };
+    Ok([v(x).ok_or_else(bad)?, v(y).ok_or_else(bad)?])
+}
+
+fn crop_zoom(s: &str) -> Result<f32, String> {
+    let max = crate::pipeline::settings::MAX_CROP_ZOOM;
+    match s.parse::<f32>() {
+        Ok(v) if (1.0..=max).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': a crop's zoom is a number from 1 to {max}")),
+    }
 }
 
 /// Everything that can be checked before any work: inputs are files, the output is an MP4 that

@@ -193,6 +193,9 @@ pub struct Animation {
     plan: Performance,
     size: (u32, u32),
     fit: Fit,
+    /// Where the crop sits, moved from the face-centred place, and how far it zooms in.
+    crop_shift: [f32; 2],
+    crop_zoom: f32,
     pub notes: Vec<Note>,
 }
 
@@ -335,6 +338,14 @@ impl Animation {
             plan,
             size,
             fit: job.settings.fit,
+            crop_shift: job.settings.crop_shift.map(|v| {
+                if v.is_finite() {
+                    v.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                }
+            }),
+            crop_zoom: job.settings.crop_zoom,
             notes,
         })
     }
@@ -398,9 +409,12 @@ impl Animation {
         // Output size, or another source of another size fitted to the first one's.
         let (fw, fh) = drawn.image.dimensions();
         let c = self.engine.source_face(drawn.source).centre();
-        let centre = (c[0] / fw as f32, c[1] / fh as f32);
+        let centre = (
+            c[0] / fw as f32 + self.crop_shift[0],
+            c[1] / fh as f32 + self.crop_shift[1],
+        );
         Ok((
-            fit_frame(drawn.image, self.size, self.fit, centre),
+            fit_frame(drawn.image, self.size, self.fit, centre, self.crop_zoom),
             drawn.source,
         ))
     }

@@ -170,7 +170,15 @@ pub struct RenderSettings {
     pub credentials: bool,
     /// A small visible "animated with Vivant" in the frame's corner.
     pub watermark: bool,
+    /// Where a crop to another shape sits: moved from the face-centred place by this share
+    /// of the picture's width and height (`[0, -0.1]`: a tenth higher, for a tall hairdo).
+    pub crop_shift: [f32; 2],
+    /// How far the crop zooms in: 1 is the largest crop of the output's shape, 2 half as wide.
+    pub crop_zoom: f32,
 }
+
+/// The most a crop zooms in.
+pub const MAX_CROP_ZOOM: f32 = 4.0;
 
 impl Default for RenderSettings {
     fn default() -> Self {
@@ -195,6 +203,8 @@ impl Default for RenderSettings {
             end_s: None,
             credentials: true,
             watermark: false,
+            crop_shift: [0.0, 0.0],
+            crop_zoom: 1.0,
         }
     }
 }

@@ -25,11 +25,21 @@ impl StudioApp {
         if settings == *old {
             return;
         }
-        let framing = (settings.size, settings.fit) != (old.size, old.fit);
+        let framing = (
+            settings.size,
+            settings.fit,
+            settings.crop_shift,
+            settings.crop_zoom,
+        ) != (old.size, old.fit, old.crop_shift, old.crop_zoom);
         let rate = settings.fps != old.fps;
         self.project.settings = settings;
         if framing {
-            self.settings_changed("Change output size", before);
+            let label = if (settings_size_fit(&self.project.settings)) == settings_size_fit(old) {
+                "Place the crop"
+            } else {
+                "Change output size"
+            };
+            self.settings_changed(label, before);
             return;
         }
         self.record_change("Change output settings", before);
@@ -55,4 +65,9 @@ impl StudioApp {
         self.project.settings = settings;
         self.record_change(what, before);
     }
+}
+
+/// The output's size and how a portrait of another shape fills it (not where the crop sits).
+fn settings_size_fit(s: &RenderSettings) -> (crate::pipeline::OutputSize, crate::pipeline::Fit) {
+    (s.size, s.fit)
 }

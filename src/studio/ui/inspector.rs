@@ -255,6 +255,20 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
     app.set_clip_mouth(clip_mouth);
 }
 
+/// Where the crop sits and how far it zooms in (a face-centred square cuts the top of a tall
+/// hairdo): the Result view shows the safe areas meanwhile.
+fn crop_placement(ui: &mut egui::Ui, s: &mut crate::pipeline::RenderSettings) {
+    let max = crate::pipeline::settings::MAX_CROP_ZOOM;
+    ui.add(egui::Slider::new(&mut s.crop_shift[0], -0.5..=0.5).text("Crop left–right"))
+        .on_hover_text(
+            "Move the crop sideways from the face-centred place (share of the picture's width)",
+        );
+    ui.add(egui::Slider::new(&mut s.crop_shift[1], -0.5..=0.5).text("Crop up–down"))
+        .on_hover_text("Move the crop up (negative) or down from the face-centred place, e.g. to keep a tall hairdo");
+    ui.add(egui::Slider::new(&mut s.crop_zoom, 1.0..=max).text("Crop zoom"))
+        .on_hover_text("Zoom the crop in: 1 is the largest crop of the video's shape");
+}
+
 /// Where the neural engine's networks run: Auto, the CPU, and each GPU back end this build
 /// has; one that is not usable here is greyed with the reason on hover, as the warp's GPU is.
 fn neural_device(app: &mut StudioApp, ui: &mut egui::Ui) {
@@ -362,6 +376,9 @@ fn output(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(
                 RichText::new(format!("The portrait is {w}×{h}: {}", s.fit.describe())).weak(),
             );
+            if s.fit == Fit::Crop {
+                crop_placement(ui, &mut s);
+            }
         }
     }
     // Without a clip, "as the clip" means the voice's default rate.

@@ -394,6 +394,12 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
                 // The playhead's own frame is on its way.
                 ui.ctx().request_repaint();
             }
+            let s = &app.project.settings;
+            if s.fit == crate::pipeline::Fit::Crop
+                && (s.size != crate::pipeline::OutputSize::Source || s.crop_zoom > 1.0)
+            {
+                safe_areas(ui, rect.intersect(area), rect);
+            }
             if let Some(text) = app.preview_badge() {
                 badge(ui, rect.intersect(area), &text);
             }
@@ -408,6 +414,21 @@ fn result_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
             };
             placeholder(ui, area, text);
         }
+    }
+}
+
+/// The safe areas over a cropped result (90 % for action, 80 % for titles), so that the crop
+/// can be placed with what matters inside them.
+fn safe_areas(ui: &egui::Ui, clip: Rect, frame: Rect) {
+    let painter = ui.painter_at(clip);
+    for (share, alpha) in [(0.9, 150), (0.8, 90)] {
+        let r = Rect::from_center_size(frame.center(), frame.size() * share);
+        painter.rect_stroke(
+            r,
+            0.0,
+            Stroke::new(1.0, Color32::from_white_alpha(alpha)),
+            egui::StrokeKind::Middle,
+        );
     }
 }
 

@@ -3,21 +3,9 @@
 //! track, and bad input. Files are generated at test time with the `ffmpeg` command.
 
 mod common;
-use common::ffmpeg;
+use common::{ffmpeg, read_all};
 
 use vivant::media::{AudioFormat, AudioSource, MediaError, SampleSource};
-
-fn read_all(src: &mut AudioSource) -> Vec<f32> {
-    let mut all = Vec::new();
-    let mut buf = vec![0.0f32; 3000];
-    loop {
-        let n = src.read(&mut buf).expect("read");
-        if n == 0 {
-            return all;
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
-}
 
 /// Channel 0 of interleaved samples.
 fn channel0(samples: &[f32], channels: usize) -> Vec<f32> {

@@ -201,20 +201,22 @@ impl StrengthArgs {
     }
 }
 
+/// A number from `lo` to `hi`, else what it must be (`what`: "a strength is a number").
+pub(crate) fn number_in(s: &str, lo: f32, hi: f32, what: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': {what} from {lo} to {hi}")),
+    }
+}
+
 /// A strength slider's value: 0 to 2.
 pub(crate) fn strength(s: &str) -> Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}': a strength is a number from 0 to 2")),
-    }
+    number_in(s, 0.0, 2.0, "a strength is a number")
 }
 
 /// A share: 0 to 1.
 pub(crate) fn unit(s: &str) -> Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}': a number from 0 to 1")),
-    }
+    number_in(s, 0.0, 1.0, "a number")
 }
 
 pub(crate) fn seconds(s: &str) -> Result<f64, String> {

@@ -172,10 +172,7 @@ fn crop_shift(s: &str) -> Result<[f32; 2], String> {
 
 fn crop_zoom(s: &str) -> Result<f32, String> {
     let max = crate::pipeline::settings::MAX_CROP_ZOOM;
-    match s.parse::<f32>() {
-        Ok(v) if (1.0..=max).contains(&v) => Ok(v),
-        _ => Err(format!("'{s}': a crop's zoom is a number from 1 to {max}")),
-    }
+    super::number_in(s, 1.0, max, "a crop's zoom is a number")
 }
 
 /// Everything that can be checked before any work: inputs are files, the output is an MP4 that

@@ -211,41 +211,67 @@ pub(crate) fn register_devices() {
 /// they declare. FFmpeg reads such a file's index (at the front, after a faststart) as if the
 /// frames were all there and fails only on reaching the missing ones.
 fn mp4_declared_size(path: &Path, len: u64) -> Option<u64> {
-    use std::io::{Read, Seek, SeekFrom};
     const TOP: [&[u8; 4]; 8] = [
         b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"pdin",
     ];
     let mut f = std::fs::File::open(path).ok()?;
-    let mut at = 0u64;
     let mut first = true;
-    while at + 8 <= len {
-        let mut head = [0u8; 16];
-        f.seek(SeekFrom::Start(at)).ok()?;
-        f.read_exact(&mut head[..8]).ok()?;
-        let kind: [u8; 4] = [head[4], head[5], head[6], head[7]];
-        if first && !TOP.contains(&&kind) {
+    for b in mp4_boxes(&mut f, len) {
+        if first && !TOP.contains(&&b.kind) {
             return None; // not an ISO base media file
         }
         first = false;
-        let size = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
-            0 => return None, // runs to the end of the file
-            1 => {
-                f.read_exact(&mut head[8..16]).ok()?;
-                u64::from_be_bytes([
-                    head[8], head[9], head[10], head[11], head[12], head[13], head[14], head[15],
-                ])
-            }
-            n => n as u64,
-        };
+        let size = b.size?; // none: it runs to the end of the file
         if size < 8 {
             return None; // damaged, not merely short: FFmpeg says what it makes of it
         }
-        at = at.checked_add(size)?;
-        if at > len {
-            return Some(at);
+        let end = b.at.checked_add(size)?;
+        if end > len {
+            return Some(end);
         }
     }
     None
+}
+
+/// A top-level box of an ISO base media file (MP4).
+pub(crate) struct Mp4Box {
+    /// Where it starts, and where its body starts (after its 8- or 16-byte header).
+    pub at: u64,
+    pub body: u64,
+    pub kind: [u8; 4],
+    /// Its whole size; `None` when it runs to the end of the file.
+    pub size: Option<u64>,
+}
+
+/// The top-level boxes of `f` (`len` bytes long), in order, as far as their headers can be
+/// read; the walk ends after a box that runs to the end or whose size is under 8 (damaged).
+pub(crate) fn mp4_boxes(f: &mut std::fs::File, len: u64) -> impl Iterator<Item = Mp4Box> + '_ {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut at = Some(0u64);
+    std::iter::from_fn(move || {
+        let here = at.filter(|&a| a.checked_add(8).is_some_and(|e| e <= len))?;
+        let mut head = [0u8; 16];
+        f.seek(SeekFrom::Start(here)).ok()?;
+        f.read_exact(&mut head[..8]).ok()?;
+        let kind = [head[4], head[5], head[6], head[7]];
+        let (size, body) = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            0 => (None, 8),
+            1 => {
+                f.read_exact(&mut head[8..16]).ok()?;
+                let mut wide = [0u8; 8];
+                wide.copy_from_slice(&head[8..16]);
+                (Some(u64::from_be_bytes(wide)), 16)
+            }
+            n => (Some(u64::from(n)), 8),
+        };
+        at = size.filter(|&s| s >= 8).and_then(|s| here.checked_add(s));
+        Some(Mp4Box {
+            at: here,
+            body: here + body,
+            kind,
+            size,
+        })
+    })
 }
 
 /// The size a RIFF WAVE file's sound data says the file has, when the file is shorter (cut

@@ -13,6 +13,7 @@ pub use self::audio::{AudioFormat, AudioSource, PcmBuffer, SampleSource};
 pub use self::av::MediaError;
 pub(crate) use self::av::init as init_ffmpeg;
 pub(crate) use self::av::is_again;
+pub(crate) use self::av::mp4_boxes;
 pub use self::image::{ImageLoadError, LoadedImage, load_image, load_image_from_memory};
 pub use self::probe::{MediaInfo, StreamInfo, probe};
 pub use self::timeline::{Thumbnail, ThumbnailTiming, Waveform, thumbnails};

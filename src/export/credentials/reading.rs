@@ -116,43 +116,25 @@ fn holds_c2pa_box(file: &mut std::fs::File, format: &str) -> bool {
         0x81,
     ];
     let len = file.metadata().map_or(0, |m| m.len());
-    let mut at = 0u64;
+    let uuids: Vec<u64> = if format == "video/mp4" {
+        crate::media::mp4_boxes(file, len)
+            .filter(|b| &b.kind == b"uuid")
+            .map(|b| b.body)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut read_at = |at: u64, buf: &mut [u8]| {
         file.seek(SeekFrom::Start(at)).is_ok() && file.read_exact(buf).is_ok()
     };
     match format {
-        "video/mp4" => {
-            let mut head = [0u8; 32];
-            while at + 8 <= len && read_at(at, &mut head[..8]) {
-                let mut size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
-                let mut body = 8;
-                if size == 1 {
-                    if !read_at(at + 8, &mut head[8..16]) {
-                        return false;
-                    }
-                    let mut wide = [0u8; 8];
-                    wide.copy_from_slice(&head[8..16]);
-                    size = u64::from_be_bytes(wide);
-                    body = 16;
-                } else if size == 0 {
-                    size = len - at;
-                }
-                if &head[4..8] == b"uuid" {
-                    let mut uuid = [0u8; 16];
-                    if read_at(at + body, &mut uuid) && uuid == C2PA_UUID {
-                        return true;
-                    }
-                }
-                if size < 8 {
-                    return false;
-                }
-                at += size;
-            }
-            false
-        }
+        "video/mp4" => uuids.into_iter().any(|body| {
+            let mut uuid = [0u8; 16];
+            read_at(body, &mut uuid) && uuid == C2PA_UUID
+        }),
         "image/jpeg" => {
             // Markers up to the picture data (start of scan).
-            at = 2;
+            let mut at = 2;
             let mut marker = [0u8; 4];
             while read_at(at, &mut marker) && marker[0] == 0xff {
                 match marker[1] {
@@ -164,7 +146,7 @@ fn holds_c2pa_box(file: &mut std::fs::File, format: &str) -> bool {
             false
         }
         "image/png" => {
-            at = 8;
+            let mut at = 8;
             let mut chunk = [0u8; 8];
             while read_at(at, &mut chunk) {
                 match &chunk[4..8] {

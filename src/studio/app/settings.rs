@@ -34,7 +34,8 @@ impl StudioApp {
         let rate = settings.fps != old.fps;
         self.project.settings = settings;
         if framing {
-            let label = if (settings_size_fit(&self.project.settings)) == settings_size_fit(old) {
+            let new = &self.project.settings;
+            let label = if (new.size, new.fit) == (old.size, old.fit) {
                 "Place the crop"
             } else {
                 "Change output size"
@@ -65,9 +66,4 @@ impl StudioApp {
         self.project.settings = settings;
         self.record_change(what, before);
     }
-}
-
-/// The output's size and how a portrait of another shape fills it (not where the crop sits).
-fn settings_size_fit(s: &RenderSettings) -> (crate::pipeline::OutputSize, crate::pipeline::Fit) {
-    (s.size, s.fit)
 }

@@ -4,7 +4,7 @@ CARGO ?= cargo
 OUT := out
 
 .PHONY: studio screenshot demo demo-neural test deps test-deps build bench models golden clean \
-	installers check-installers fuzz
+	installers check-installers fuzz mouths
 
 ## The studio window on the bundled demo project (Mona Lisa + the bundled clip) on a first
 ## launch; afterwards, the last project.
@@ -102,6 +102,12 @@ models:
 	python3 -m venv $(OUT)/convert-venv
 	$(OUT)/convert-venv/bin/pip install --quiet numpy tflite==2.18.0 safetensors
 	$(OUT)/convert-venv/bin/python models/convert/convert.py
+
+## Re-cut the warp engine's bundled mouths for voice renders (assets/mouths/) from the bundled
+## webcam clip (assets/README.md).
+mouths: deps
+	$(CARGO) run --example mouths -- assets/driving_webcam_20s.mp4 assets/mouths
+	sha256sum assets/mouths/mouths.png assets/mouths/mouths.json
 
 ## Regenerate the parity goldens with the reference runtimes (needs python3, pip, node, npm).
 golden:

@@ -1134,6 +1134,10 @@ fn another_engines_flag_is_refused_not_ignored() {
         (&["--weights", "/nowhere"][..], "add --engine neural"),
         (&["--device", "cpu"][..], "--backend"),
         (&["--engine", "neural", "--backend", "wgpu"][..], "--device"),
+        (
+            &["--engine", "neural", "--painted-voice-mouth"][..],
+            "--painted-voice-mouth",
+        ),
     ] {
         let o = render(extra);
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));

@@ -52,6 +52,7 @@ fn self_reenactment_on_the_webcam_clip() {
     let opts = vivant::render::WarpKind {
         backend: vivant::render::Backend::Cpu,
         clip_mouth: true,
+        voice_mouth: true,
     };
     let (one, pics) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &opts, &go).expect("K=1");
@@ -60,6 +61,7 @@ fn self_reenactment_on_the_webcam_clip() {
     let painted = vivant::render::WarpKind {
         backend: vivant::render::Backend::Cpu,
         clip_mouth: false,
+        voice_mouth: true,
     };
     let (paint, _) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), false, &painted, &go).expect("painted");
@@ -116,6 +118,7 @@ fn absolute_mode_keeps_the_portraits_face_shape() {
         &vivant::render::WarpKind {
             backend: vivant::render::Backend::Cpu,
             clip_mouth: true,
+            voice_mouth: true,
         },
         &AtomicBool::new(false),
     )

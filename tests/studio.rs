@@ -1764,6 +1764,7 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
     h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Warp {
         backend: vivant::pipeline::Backend::Wgpu,
         clip_mouth: true,
+        voice_mouth: true,
     };
     // As on a machine without one.
     let none = || vivant::render::GpuError::NoAdapter("no adapter found".into());
@@ -1823,6 +1824,7 @@ fn the_gpu_fallback_note_is_one_plain_sentence_with_the_detail_behind_details() 
     h.state_mut().project.settings.engine = vivant::pipeline::EngineSettings::Warp {
         backend: vivant::pipeline::Backend::Wgpu,
         clip_mouth: true,
+        voice_mouth: true,
     };
     let wgpu_said = "noop not requested, vulkan drivers/libraries could not be loaded, \
                      dx12 support not compiled in";

@@ -257,6 +257,12 @@ pub struct EngineArgs {
     /// of taking it from the driving clip's own mouth (teeth, tongue) in each frame.
     #[arg(long)]
     pub painted_mouth: bool,
+    /// The warp engine: when a voice moves the lips (--audio with no clip, or
+    /// --lips-from-audio), paint the inside of an opened mouth instead of taking it from real mouths chosen by its
+    /// shape (the portrait's own when a source shows its mouth open, else Vivant's bundled
+    /// ones).
+    #[arg(long)]
+    pub painted_voice_mouth: bool,
 }
 
 impl EngineArgs {
@@ -285,15 +291,21 @@ impl EngineArgs {
                 Ok(EngineSettings::Warp {
                     backend: self.backend.unwrap_or(Backend::Cpu),
                     clip_mouth: !self.painted_mouth,
+                    voice_mouth: !self.painted_voice_mouth,
                 })
             }
             EngineChoice::Neural => {
-                if self.painted_mouth {
-                    return other(
-                        "--painted-mouth",
-                        "warp",
-                        "the neural engine draws the whole face, the mouth's inside too",
-                    );
+                for (set, flag) in [
+                    (self.painted_mouth, "--painted-mouth"),
+                    (self.painted_voice_mouth, "--painted-voice-mouth"),
+                ] {
+                    if set {
+                        return other(
+                            flag,
+                            "warp",
+                            "the neural engine draws the whole face, the mouth's inside too",
+                        );
+                    }
                 }
                 if self.backend.is_some() {
                     return other(

@@ -34,7 +34,7 @@ const HEADER: usize = 8 + 22 * 4;
 const RECORD: usize = 16 + PATCH_W * PATCH_H * 3;
 
 /// The head frame the patches are cut in, and where the patch lies in it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MouthGeometry {
     /// The 9 head points (`parts::HEAD`) of the first frame, in the head frame.
     pub head: [[f32; 2]; 9],

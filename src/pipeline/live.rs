@@ -150,6 +150,8 @@ impl<'a> Performer<'a> {
         let kind = WarpKind {
             backend: self.settings.backend,
             clip_mouth: self.settings.clip_mouth,
+            // Live, the lips are the performer's: no voice sets them.
+            voice_mouth: false,
         };
         let transfer = Transfer {
             mode: self.settings.mode,

@@ -283,6 +283,7 @@ impl Animation {
         let warp = Arc::new(WarpKind {
             backend: Backend::Cpu,
             clip_mouth: false,
+            voice_mouth: false,
         });
         let animation = Self::assemble(job, sources.clone(), plan, warp, notes)?;
         Ok((

@@ -263,6 +263,7 @@ mod tests {
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
+                voice_mouth: true,
             }
         );
         assert_eq!(s.size, OutputSize::Lines(1080));

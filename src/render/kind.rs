@@ -77,6 +77,10 @@ pub enum EngineSettings {
         /// painted from the portrait's colours).
         #[serde(default = "yes")]
         clip_mouth: bool,
+        /// When a voice sets the lips, the inside of an opened mouth taken from real mouths
+        /// (the portrait's own, else the bundled ones) chosen by its shape (else painted).
+        #[serde(default = "yes")]
+        voice_mouth: bool,
     },
     Neural {
         /// The folder of LivePortrait weights (`None` until chosen: the usual places).
@@ -95,6 +99,7 @@ impl Default for EngineSettings {
         Self::Warp {
             backend: Backend::Cpu,
             clip_mouth: true,
+            voice_mouth: true,
         }
     }
 }
@@ -134,6 +139,15 @@ impl EngineSettings {
         }
     }
 
+    /// Whether the warp takes the inside of the mouth from real mouths when a voice speaks
+    /// (`None`: another engine).
+    pub fn voice_mouth(&self) -> Option<bool> {
+        match self {
+            Self::Warp { voice_mouth, .. } => Some(*voice_mouth),
+            _ => None,
+        }
+    }
+
     /// The neural engine's device (`None`: another engine).
     pub fn device(&self) -> Option<DeviceChoice> {
         match self {
@@ -158,10 +172,12 @@ impl EngineSettings {
             Self::Warp {
                 backend,
                 clip_mouth,
+                voice_mouth,
             } => (
                 Arc::new(WarpKind {
                     backend: *backend,
                     clip_mouth: *clip_mouth,
+                    voice_mouth: *voice_mouth,
                 }),
                 Vec::new(),
             ),
@@ -210,12 +226,15 @@ impl<'de> Deserialize<'de> for EngineSettings {
             backend: Backend,
             #[serde(default = "yes")]
             clip_mouth: bool,
+            #[serde(default = "yes")]
+            voice_mouth: bool,
         }
         let s = Stored::deserialize(d)?;
         Ok(match s.engine {
             EngineChoice::Warp => Self::Warp {
                 backend: s.backend,
                 clip_mouth: s.clip_mouth,
+                voice_mouth: s.voice_mouth,
             },
             EngineChoice::Neural => Self::Neural {
                 weights: s.weights,
@@ -343,6 +362,8 @@ impl std::fmt::Debug for TrackEntry {
 pub struct WarpKind {
     pub backend: Backend,
     pub clip_mouth: bool,
+    /// Real mouths for a voice's lips (`mouth::Visemes`).
+    pub voice_mouth: bool,
 }
 
 impl EngineKind for WarpKind {
@@ -377,7 +398,12 @@ impl EngineKind for WarpKind {
         sources: Vec<SourceFace>,
         transfer: &Transfer,
     ) -> Result<Box<dyn Engine>, RenderError> {
-        Ok(Box::new(WarpEngine::new(sources, transfer, self.backend)?))
+        Ok(Box::new(WarpEngine::new(
+            sources,
+            transfer,
+            self.backend,
+            self.voice_mouth,
+        )?))
     }
 }
 
@@ -395,6 +421,7 @@ mod tests {
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
+                voice_mouth: true,
             }
         );
         assert_eq!(
@@ -402,6 +429,7 @@ mod tests {
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
+                voice_mouth: true,
             }
         );
         assert_eq!(
@@ -423,15 +451,23 @@ mod tests {
             Some(false)
         );
         assert_eq!(read(r#"{"engine": "warp"}"#).clip_mouth(), Some(true));
+        // So is the voice's: older projects (without it) get real mouths.
+        assert_eq!(read(r#"{"engine": "warp"}"#).voice_mouth(), Some(true));
+        assert_eq!(
+            read(r#"{"engine": "warp", "voice_mouth": false}"#).voice_mouth(),
+            Some(false)
+        );
         for s in [
             EngineSettings::Warp {
                 backend: Backend::Cpu,
                 clip_mouth: false,
+                voice_mouth: false,
             },
             EngineSettings::new(EngineChoice::Neural),
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
+                voice_mouth: true,
             },
         ] {
             let json = serde_json::to_string(&s).expect("json");

@@ -3,9 +3,12 @@
 //! the frame's chosen (`fewshot::SourceChooser`, with hysteresis), and that picture warped to
 //! the target points by `MeshWarp`, on the CPU or with wgpu (`GpuWarp`). Where the engine's
 //! own reading of the clip gives the driver's mouth in a frame (`motion::mouth`), the inside
-//! of the portrait's opened mouth is taken from it (`mouth::from_clip`).
+//! of the portrait's opened mouth is taken from it (`mouth::from_clip`); where a voice sets the
+//! lips, from the real mouth nearest their shape (`mouth::for_voice`).
 
-use super::mouth::{DriverMouth, MouthFit};
+use std::sync::Arc;
+
+use super::mouth::{DriverMouth, MouthFit, Visemes};
 use super::{
     Backend, Drive, Engine, GpuWarp, MeshWarp, RenderError, Rendered, SourceChooser, SourceFace,
     Transfer,
@@ -27,6 +30,8 @@ struct Source {
 pub struct WarpEngine {
     sources: Vec<Source>,
     chooser: SourceChooser,
+    /// Real mouths for a voice's lips (`None`: painted).
+    visemes: Option<Arc<Visemes>>,
 }
 
 impl WarpEngine {
@@ -34,10 +39,16 @@ impl WarpEngine {
         sources: Vec<SourceFace>,
         transfer: &Transfer,
         backend: Backend,
+        voice_mouth: bool,
     ) -> Result<Self, RenderError> {
         if sources.is_empty() {
             return Err(RenderError::NoSource);
         }
+        let visemes = if voice_mouth {
+            Some(Visemes::for_sources(&sources).map_err(|e| RenderError::Other(e.into()))?)
+        } else {
+            None
+        };
         let chooser = SourceChooser::new(sources.iter().map(|s| s.landmarks68).collect());
         let sources = sources
             .into_iter()
@@ -62,7 +73,11 @@ impl WarpEngine {
                 })
             })
             .collect::<Result<Vec<_>, RenderError>>()?;
-        Ok(Self { sources, chooser })
+        Ok(Self {
+            sources,
+            chooser,
+            visemes,
+        })
     }
 }
 
@@ -85,17 +100,24 @@ impl Engine for WarpEngine {
             0
         };
         let s = &self.sources[which];
-        // The driver's own mouth: the clip's, when it is the face's (not a voice's lips).
-        let mouth = drive
-            .track
-            .as_ref()
-            .and_then(|t| t.get::<MouthFrame>())
-            .filter(|_| drive.controls.is_none());
-        let driver = mouth.map(|frame| DriverMouth {
-            frame,
-            driving: &drive.face,
-            fit: MouthFit::new(s.warp.landmarks(), &s.reference, &frame.geometry),
-        });
+        // The driver's own mouth: the clip's, when it is the face's; a real mouth of the
+        // lips' shape when a voice sets them.
+        let voice = match (&drive.controls, &self.visemes) {
+            (Some(_), Some(v)) => v.mouth(s.warp.landmarks(), &targets[which]),
+            _ => None,
+        };
+        let driver = match &drive.controls {
+            None => drive
+                .track
+                .as_ref()
+                .and_then(|t| t.get::<MouthFrame>())
+                .map(|frame| DriverMouth {
+                    frame,
+                    driving: &drive.face,
+                    fit: MouthFit::new(s.warp.landmarks(), &s.reference, &frame.geometry),
+                }),
+            Some(_) => voice.as_ref().map(|m| m.driver()),
+        };
         let image = match &s.gpu {
             Some(gpu) => gpu.render(&s.warp, &targets[which], driver)?,
             None => s.warp.render_driven(&targets[which], driver),

@@ -33,6 +33,17 @@ impl MouthFit {
             to_clip: Similarity::fit(&source.pick(&PLACE), &at_rest),
         }
     }
+
+    /// How a portrait lies on the head frame of a picture of the same face (`face`, in that
+    /// picture's pixels, its mouth perhaps open): by the head's points alone, which do not
+    /// move with the mouth.
+    pub fn by_head(source: &Face68, face: &Face68, geometry: &MouthGeometry) -> Self {
+        let into = geometry.to_frame(face).inverse();
+        let head: Vec<[f32; 2]> = parts::HEAD.iter().map(|&i| into.apply(face[i])).collect();
+        Self {
+            to_clip: Similarity::fit(&source.pick(&parts::HEAD), &head),
+        }
+    }
 }
 
 /// What a frame's driver mouth is: the clip's mouth in that frame, the driving face (clip
@@ -59,8 +70,11 @@ pub struct ClipMouth<'a> {
     weight: f32,
     /// Per channel: the portrait's skin over the driver's.
     gain: [f32; 3],
-    /// The portrait's skin colour.
-    skin: [f32; 3],
+    /// Tints (colour over brightness): the driver's skin and lips, the portrait's skin and
+    /// lips. A colour of the driver's mouth is read as where it lies from his skin towards
+    /// his lips and drawn that far from the portrait's skin towards its lips.
+    driver_tints: [[f32; 3]; 2],
+    portrait_tints: [[f32; 3]; 2],
     /// The brightest the inside may be: the portrait's own whites.
     white: f32,
     /// The driver's inner lip line in the head frame: only what lies inside it is his mouth's
@@ -75,6 +89,12 @@ const FEATHER: f32 = 0.03;
 
 fn luma(c: &[f32; 3]) -> f32 {
     0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+}
+
+/// A colour over its brightness.
+fn tint(c: &[f32; 3]) -> [f32; 3] {
+    let l = luma(c).max(1.0);
+    c.map(|v| v / l)
 }
 
 impl<'a> ClipMouth<'a> {
@@ -114,6 +134,27 @@ impl<'a> ClipMouth<'a> {
             .collect();
         let skin = interior.skin();
         let gain = std::array::from_fn(|k| (skin[k] / frame.skin[k].max(8.0)).clamp(0.2, 4.0));
+        // The driver's lips, read in the patch at the middle of each lip (the clip's skin
+        // colour where the patch misses them).
+        let mut lips = [0.0f32; 3];
+        let mut n = 0.0f32;
+        for &(o, i) in &super::LIP_MIDDLES {
+            let mid = [
+                (driving[o][0] + driving[i][0]) / 2.0,
+                (driving[o][1] + driving[i][1]) / 2.0,
+            ];
+            if let Some(c) = frame.sample(from_driver.apply(mid)) {
+                for k in 0..3 {
+                    lips[k] += c[k];
+                }
+                n += 1.0;
+            }
+        }
+        let lips = if n > 0.0 {
+            lips.map(|c| c / n)
+        } else {
+            frame.skin
+        };
         Self {
             frame,
             to_clip,
@@ -122,7 +163,8 @@ impl<'a> ClipMouth<'a> {
             stretch,
             weight,
             gain,
-            skin,
+            driver_tints: [tint(&frame.skin), tint(&lips)],
+            portrait_tints: [tint(&skin), tint(&interior.lips())],
             white: luma(&interior.colours().1),
             inside,
         }
@@ -151,14 +193,24 @@ impl<'a> ClipMouth<'a> {
         // Brightness: the driver's, in the portrait's light.
         let lit: [f32; 3] = std::array::from_fn(|k| raw[k] * self.gain[k]);
         let l = luma(&lit).min(self.white);
-        // Colour: the portrait's skin tint at that brightness, plus half of how far the
-        // driver's colour there strays from his own skin's (lips redder, teeth greyer): the
-        // painting's palette, the driver's distinctions.
-        let tint = |c: &[f32; 3], k: usize| c[k] / luma(c).max(1.0);
-        let raw_l = luma(&raw).max(1.0);
+        // Colour: in the portrait's palette. How far the driver's colour there lies from his
+        // skin towards his lips (the tongue and gums about as far as the lips, teeth none),
+        // drawn as far from the portrait's skin towards its lips, and a third of what
+        // neither explains (teeth greyer than skin): a painting's mouth in its own paint, not
+        // the webcam's pinks.
+        let hue = tint(&raw);
+        let [ds, dl] = self.driver_tints;
+        let [ps, pl] = self.portrait_tints;
+        let axis: [f32; 3] = std::array::from_fn(|k| dl[k] - ds[k]);
+        let len2: f32 = axis.iter().map(|a| a * a).sum();
+        let along = if len2 > 1e-3 {
+            ((0..3).map(|k| (hue[k] - ds[k]) * axis[k]).sum::<f32>() / len2).clamp(0.0, 1.5)
+        } else {
+            0.0
+        };
         let colour = std::array::from_fn(|k| {
-            let strays = raw[k] / raw_l - tint(&self.frame.skin, k);
-            (l * (tint(&self.skin, k) + 0.5 * strays)).clamp(0.0, 255.0)
+            let rest = hue[k] - ds[k] - along * axis[k];
+            (l * (ps[k] + along * (pl[k] - ps[k]) + rest / 3.0)).clamp(0.0, 255.0)
         });
         Some((colour, t * t * (3.0 - 2.0 * t)))
     }

@@ -6,12 +6,14 @@
 //! feathered into the lips. When a clip drives the face, the inside comes from the driver's
 //! own mouth in that frame instead (`from_clip`), the painted one its fallback.
 
+pub mod for_voice;
 pub mod from_clip;
 
 use image::RgbImage;
 
 use crate::geometry::{Face68, dist, parts};
 
+pub use self::for_voice::{Viseme, Visemes};
 pub use self::from_clip::{ClipMouth, DriverMouth, MouthFit};
 
 /// Colours for the inside of the mouth, sampled once from the source.
@@ -21,12 +23,19 @@ pub struct MouthInterior {
     /// The skin's colour (cheeks and the nose's bridge): the clip's mouth is carried into
     /// the portrait's light by it.
     skin: [f32; 3],
+    /// The lips' colour (between their outer and inner lines): the clip's lips and tongue
+    /// are carried into the portrait's palette by it.
+    lips: [f32; 3],
     /// The source's own inner-lip opening, as a fraction of the eye distance.
     source_open: f32,
 }
 
+/// Outer and inner lip points whose midpoints lie on the lips themselves.
+const LIP_MIDDLES: [(usize, usize); 6] =
+    [(50, 61), (51, 62), (52, 63), (58, 67), (57, 66), (56, 65)];
+
 /// Mean gap of the three inner-lip pairs, as a fraction of the eye distance.
-fn opening(p: &Face68) -> f32 {
+pub(crate) fn opening(p: &Face68) -> f32 {
     let gaps: f32 = parts::INNER_LIP_PAIRS
         .iter()
         .map(|&(a, b)| dist(p[a], p[b]))
@@ -53,7 +62,7 @@ impl MouthInterior {
             s
         };
         // Lip colour from the middle of the lips (between outer and inner contours).
-        let mid: Vec<[f32; 2]> = [(50, 61), (51, 62), (52, 63), (58, 67), (57, 66), (56, 65)]
+        let mid: Vec<[f32; 2]> = LIP_MIDDLES
             .iter()
             .map(|&(o, i)| [(lm[o][0] + lm[i][0]) / 2.0, (lm[o][1] + lm[i][1]) / 2.0])
             .collect();
@@ -91,6 +100,7 @@ impl MouthInterior {
             cavity,
             teeth,
             skin,
+            lips: lip,
             source_open: opening(lm),
         }
     }
@@ -103,6 +113,11 @@ impl MouthInterior {
     /// The source's skin colour, 0–255.
     pub fn skin(&self) -> [f32; 3] {
         self.skin
+    }
+
+    /// The source's lip colour, 0–255.
+    pub fn lips(&self) -> [f32; 3] {
+        self.lips
     }
 
     /// Paint the inside of the mouth of `img` whose face now has landmarks `lm`: from the

@@ -67,6 +67,34 @@ impl StudioApp {
         }
     }
 
+    /// Whether the warp takes the inside of the mouth from real mouths when a voice sets the
+    /// lips: the project's, or as it was before another engine was chosen.
+    pub fn warp_voice_mouth(&self) -> bool {
+        match (&self.project.settings.engine, &self.other_engine) {
+            (EngineSettings::Warp { voice_mouth, .. }, _)
+            | (_, Some(EngineSettings::Warp { voice_mouth, .. })) => *voice_mouth,
+            _ => true,
+        }
+    }
+
+    /// Take the inside of the mouth from real mouths for a voice, or paint it (undoable).
+    pub fn set_voice_mouth(&mut self, to: bool) {
+        let before = self.project.clone();
+        if let EngineSettings::Warp { voice_mouth, .. } = &mut self.project.settings.engine
+            && *voice_mouth != to
+        {
+            *voice_mouth = to;
+            self.settings_changed(
+                if to {
+                    "Real mouths for a voice"
+                } else {
+                    "Painted mouth for a voice"
+                },
+                before,
+            );
+        }
+    }
+
     /// Draw the warp on `backend` (undoable).
     pub fn set_backend(&mut self, to: Backend) {
         let before = self.project.clone();

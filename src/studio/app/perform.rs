@@ -159,6 +159,7 @@ impl StudioApp {
             EngineSettings::Warp {
                 backend,
                 clip_mouth,
+                ..
             } => (*backend, *clip_mouth, None),
             EngineSettings::Neural { .. } => (
                 Backend::Cpu,

@@ -243,16 +243,25 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
         }
     });
     let mut clip_mouth = app.warp_clip_mouth();
+    let mut voice_mouth = app.warp_voice_mouth();
     ui.add_enabled_ui(current == EngineChoice::Warp, |ui| {
         ui.checkbox(&mut clip_mouth, "Mouth from the clip")
             .on_hover_text(
                 "The inside of an opened mouth (teeth, tongue) taken from the driving clip's own \
-             mouth in each frame, in the portrait's colours; off, or with a voice, it is painted \
-             from the portrait's lips and skin",
+             mouth in each frame, in the portrait's colours; off, it is painted from the \
+             portrait's lips and skin",
+            );
+        ui.checkbox(&mut voice_mouth, "Real mouths for a voice")
+            .on_hover_text(
+                "When a voice moves the lips, the inside of the opened mouth is a real mouth of \
+             the same shape, in the portrait's colours: the portrait's own when one of its \
+             pictures shows the mouth open, else one of Vivant's bundled mouths; off, it is \
+             painted",
             );
     });
     app.set_backend(backend);
     app.set_clip_mouth(clip_mouth);
+    app.set_voice_mouth(voice_mouth);
 }
 
 /// Where the crop sits and how far it zooms in (a face-centred square cuts the top of a tall

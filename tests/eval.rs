@@ -53,6 +53,7 @@ fn self_reenactment_on_the_webcam_clip() {
         backend: vivant::render::Backend::Cpu,
         clip_mouth: true,
         voice_mouth: true,
+        eye_fill: true,
     };
     let (one, pics) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &opts, &go).expect("K=1");
@@ -62,6 +63,7 @@ fn self_reenactment_on_the_webcam_clip() {
         backend: vivant::render::Backend::Cpu,
         clip_mouth: false,
         voice_mouth: true,
+        eye_fill: true,
     };
     let (paint, _) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), false, &painted, &go).expect("painted");
@@ -119,6 +121,7 @@ fn absolute_mode_keeps_the_portraits_face_shape() {
             backend: vivant::render::Backend::Cpu,
             clip_mouth: true,
             voice_mouth: true,
+            eye_fill: true,
         },
         &AtomicBool::new(false),
     )

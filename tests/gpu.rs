@@ -1,6 +1,6 @@
 //! The warp engine's GPU back end (wgpu) gives the CPU back end's pictures, also where the face
-//! shrinks and both read the mip pyramid, with a real mouth laid into an opened one, and on odd
-//! image sizes (whose mip levels round down).
+//! shrinks and both read the mip pyramid, with a real mouth laid into an opened one and eyes
+//! opened wider, and on odd image sizes (whose mip levels round down).
 //! CI runs it on Mesa's software Vulkan adapter (lavapipe), installed by `make test`.
 
 use std::path::Path;
@@ -25,10 +25,23 @@ fn compare(img: RgbImage, lm: &Face68) {
     // Shrunk to 55 % about the nose: the face is drawn from the mip pyramid.
     let c = lm[30];
     let shrunk = lm.map(|p| [c[0] + 0.55 * (p[0] - c[0]), c[1] + 0.55 * (p[1] - c[1])]);
+    // Eyes opened wider than the portrait's: filled from its own eye on either back end.
+    let mut wide = *lm;
+    for (u, d) in vivant::geometry::parts::LIDS {
+        let gap = lm[d][1] - lm[u][1];
+        wide[u][1] -= 0.6 * gap;
+        wide[d][1] += 0.2 * gap;
+    }
     // The opened mouth also with a real mouth laid in (a voice's, from the bundled set; a
     // clip's goes the same way): the inside is drawn on the CPU over either back end's warp.
     let mouths = Visemes::bundled().expect("the bundled mouths");
-    for (target, real_mouth) in [(*lm, false), (moved, false), (moved, true), (shrunk, false)] {
+    for (target, real_mouth) in [
+        (*lm, false),
+        (moved, false),
+        (moved, true),
+        (shrunk, false),
+        (wide, false),
+    ] {
         let mouth = real_mouth.then(|| mouths.mouth(lm, &target)).flatten();
         assert_eq!(mouth.is_some(), real_mouth);
         let c = engine.render_driven(&target, mouth.as_ref().map(|m| m.driver()));

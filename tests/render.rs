@@ -56,6 +56,7 @@ fn own_landmarks_give_the_source_back() {
             backend: Backend::Cpu,
             clip_mouth: true,
             voice_mouth: true,
+            eye_fill: true,
         },
     )
     .expect("warp engine");
@@ -655,7 +656,11 @@ fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
 
 /// The pixels inside the inner lip line of `face`.
 fn mouth_inside(face: &Face68, size: (u32, u32)) -> Vec<(u32, u32)> {
-    let poly = face.part(parts::INNER_LIPS);
+    within(face.part(parts::INNER_LIPS), size)
+}
+
+/// The pixels inside the polygon `poly`.
+fn within(poly: &[[f32; 2]], size: (u32, u32)) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     for y in 0..size.1 {
         for x in 0..size.0 {
@@ -703,6 +708,7 @@ fn a_voice_opens_a_real_mouth_in_the_portraits_colours() {
                 backend: Backend::Cpu,
                 clip_mouth: true,
                 voice_mouth,
+                eye_fill: true,
             },
         )
         .expect("warp engine");
@@ -956,4 +962,76 @@ fn a_voice_mouth_changes_smoothly_as_the_lips_open() {
         real < 1.6 * painted,
         "a jump of {real:.1} levels inside the mouth (painted: {painted:.1})"
     );
+}
+
+/// Grace Hopper's eyes opened 80 % wider than in her photograph (the upper lids raised, the
+/// lower ones lowered a little), as a wide-eyed driver opens them: the eye is not stretched.
+/// Her catch lights stay as small as they are (the warp alone drew them 1.6 times as large),
+/// and where her lids showed the eye, the opened eye shows the same pixels at the same place
+/// in the eye's own frame. What the lids hid is her eye's own rim spread, the iris round.
+#[test]
+fn an_eye_opened_wider_keeps_its_iris_and_catch_lights() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grace_hopper.jpg");
+    let img = image::open(path).expect("jpg").to_rgb8();
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
+    let mut wide = lm;
+    for (u, d) in parts::LIDS {
+        let gap = lm[d][1] - lm[u][1];
+        wide[u][1] -= 0.64 * gap;
+        wide[d][1] += 0.16 * gap;
+    }
+    let filled = MeshWarp::new(img.clone(), &lm).render(&wide);
+    let stretched = MeshWarp::new(img.clone(), &lm)
+        .with_eye_fill(false)
+        .render(&wide);
+    let bright = |from: &RgbImage, face: &Face68| {
+        [parts::RIGHT_EYE, parts::LEFT_EYE]
+            .into_iter()
+            .flat_map(|eye| within(face.part(eye), from.dimensions()))
+            .filter(|&(x, y)| luma_of(from.get_pixel(x, y)) > 170.0)
+            .count()
+    };
+    let (before, now, warp_alone) = (
+        bright(&img, &lm),
+        bright(&filled, &wide),
+        bright(&stretched, &wide),
+    );
+    eprintln!("catch-light pixels: photograph {before}, filled {now}, warp alone {warp_alone}");
+    assert!(before >= 4, "{before} bright pixels in her eyes");
+    assert!(
+        (now as f32) <= 1.3 * before as f32,
+        "catch lights grew from {before} to {now} pixels"
+    );
+    // Where her lids showed the eye (less a pixel at each lid), the opened eye is the same
+    // picture in the eye's frame: here the corners stay, so the same pixels.
+    let shown: Vec<(u32, u32)> = [parts::RIGHT_EYE, parts::LEFT_EYE]
+        .into_iter()
+        .flat_map(|eye| {
+            let poly = lm.part(eye);
+            let c = [
+                poly.iter().map(|p| p[0]).sum::<f32>() / 6.0,
+                poly.iter().map(|p| p[1]).sum::<f32>() / 6.0,
+            ];
+            let shrunk: Vec<[f32; 2]> = poly
+                .iter()
+                .map(|p| [c[0] + 0.7 * (p[0] - c[0]), c[1] + 0.6 * (p[1] - c[1])])
+                .collect();
+            within(&shrunk, img.dimensions())
+        })
+        .collect();
+    let differs = |out: &RgbImage| {
+        shown
+            .iter()
+            .map(|&(x, y)| (luma_of(out.get_pixel(x, y)) - luma_of(img.get_pixel(x, y))).abs())
+            .sum::<f32>()
+            / shown.len().max(1) as f32
+    };
+    let (kept, moved) = (differs(&filled), differs(&stretched));
+    eprintln!(
+        "{} pixels her lids showed: {kept:.1} levels from the photograph filled, {moved:.1} by the warp alone",
+        shown.len()
+    );
+    assert!(shown.len() > 20);
+    assert!(kept < 6.0 && kept < 0.5 * moved, "{kept:.1} vs {moved:.1}");
 }

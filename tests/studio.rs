@@ -1765,6 +1765,7 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         backend: vivant::pipeline::Backend::Wgpu,
         clip_mouth: true,
         voice_mouth: true,
+        eye_fill: true,
     };
     // As on a machine without one.
     let none = || vivant::render::GpuError::NoAdapter("no adapter found".into());
@@ -1825,6 +1826,7 @@ fn the_gpu_fallback_note_is_one_plain_sentence_with_the_detail_behind_details() 
         backend: vivant::pipeline::Backend::Wgpu,
         clip_mouth: true,
         voice_mouth: true,
+        eye_fill: true,
     };
     let wgpu_said = "noop not requested, vulkan drivers/libraries could not be loaded, \
                      dx12 support not compiled in";
@@ -3061,4 +3063,41 @@ fn the_same_picture_many_times_is_decoded_once_and_the_count_is_capped() {
             .any(|b| b.text.contains("astronaut.png not added")),
         "no word of the refusal"
     );
+}
+
+/// The warp's switches for what the warp alone would stretch (the clip's mouth, real mouths
+/// for a voice, opened eyes filled) are the project's, on by default, and each change is a
+/// step in the history.
+#[test]
+fn the_warps_switches_are_the_projects_and_undoable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    let engine = |h: &Harness<'_, StudioApp>| h.state().project.settings.engine.clone();
+    assert_eq!(engine(&h).eye_fill(), Some(true));
+    assert_eq!(engine(&h).voice_mouth(), Some(true));
+    // The inspector scrolls: bring the switch into view, then press it.
+    h.get_by_label("Fill opened eyes").scroll_to_me();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("Fill opened eyes").click();
+    h.step();
+    assert_eq!(engine(&h).eye_fill(), Some(false));
+    // The inspector scrolls: bring the switch into view, then press it.
+    h.get_by_label("Real mouths for a voice").scroll_to_me();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("Real mouths for a voice").click();
+    h.step();
+    assert_eq!(engine(&h).voice_mouth(), Some(false));
+    assert_eq!(engine(&h).clip_mouth(), Some(true));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert_eq!(engine(&h).voice_mouth(), Some(true));
+    assert_eq!(engine(&h).eye_fill(), Some(false));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert_eq!(engine(&h).eye_fill(), Some(true));
 }

@@ -49,6 +49,10 @@ pub struct PerformArgs {
     /// Paint the inside of the mouth instead of taking it from the camera.
     #[arg(long)]
     pub painted_mouth: bool,
+    /// Leave eyes that open wider than the portrait's to the warp (stretched) instead of
+    /// filling them from the portrait's own eye.
+    #[arg(long)]
+    pub stretched_eyes: bool,
     /// The performer's head roll and eye and mouth opening as they are, not as changes from
     /// the first face seen.
     #[arg(long)]
@@ -188,6 +192,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         strengths: args.strengths.strengths(),
         backend: args.backend,
         clip_mouth: !args.painted_mouth,
+        eye_fill: !args.stretched_eyes,
         smoothing: !args.no_smoothing,
     };
     let still = sources[0].image.clone();

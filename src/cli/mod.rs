@@ -263,6 +263,11 @@ pub struct EngineArgs {
     /// ones).
     #[arg(long)]
     pub painted_voice_mouth: bool,
+    /// The warp engine: leave eyes that open wider than the portrait's to the warp (the iris
+    /// and its catch lights stretched with the lids) instead of filling them from the
+    /// portrait's own eye.
+    #[arg(long)]
+    pub stretched_eyes: bool,
 }
 
 impl EngineArgs {
@@ -292,18 +297,20 @@ impl EngineArgs {
                     backend: self.backend.unwrap_or(Backend::Cpu),
                     clip_mouth: !self.painted_mouth,
                     voice_mouth: !self.painted_voice_mouth,
+                    eye_fill: !self.stretched_eyes,
                 })
             }
             EngineChoice::Neural => {
                 for (set, flag) in [
                     (self.painted_mouth, "--painted-mouth"),
                     (self.painted_voice_mouth, "--painted-voice-mouth"),
+                    (self.stretched_eyes, "--stretched-eyes"),
                 ] {
                     if set {
                         return other(
                             flag,
                             "warp",
-                            "the neural engine draws the whole face, the mouth's inside too",
+                            "the neural engine draws the whole face, its eyes and the mouth's inside too",
                         );
                     }
                 }

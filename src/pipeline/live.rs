@@ -37,6 +37,8 @@ pub struct LiveSettings {
     pub backend: Backend,
     /// The inside of the portrait's mouth from the camera's (else painted).
     pub clip_mouth: bool,
+    /// Eyes opened wider than the portrait's filled from its own (else stretched).
+    pub eye_fill: bool,
     /// Smooth the tracked points (a filter that lags less than a frame at 30 fps).
     pub smoothing: bool,
 }
@@ -48,6 +50,7 @@ impl Default for LiveSettings {
             strengths: Strengths::default(),
             backend: Backend::Cpu,
             clip_mouth: true,
+            eye_fill: true,
             smoothing: true,
         }
     }
@@ -152,6 +155,7 @@ impl<'a> Performer<'a> {
             clip_mouth: self.settings.clip_mouth,
             // Live, the lips are the performer's: no voice sets them.
             voice_mouth: false,
+            eye_fill: self.settings.eye_fill,
         };
         let transfer = Transfer {
             mode: self.settings.mode,

@@ -284,6 +284,7 @@ impl Animation {
             backend: Backend::Cpu,
             clip_mouth: false,
             voice_mouth: false,
+            eye_fill: true,
         });
         let animation = Self::assemble(job, sources.clone(), plan, warp, notes)?;
         Ok((

@@ -264,6 +264,7 @@ mod tests {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
                 voice_mouth: true,
+                eye_fill: true,
             }
         );
         assert_eq!(s.size, OutputSize::Lines(1080));

@@ -294,8 +294,8 @@ impl GpuWarp {
         &self.adapter_name
     }
 
-    /// `engine`'s frame for `target`, drawn on the GPU (the mouth's inside on the CPU, from
-    /// `driver` where the clip gives one, as `MeshWarp::render_driven` does).
+    /// `engine`'s frame for `target`, drawn on the GPU (eyes opened wider and the mouth's inside
+    /// on the CPU, from `driver` where the clip gives one, as `MeshWarp::render_driven` does).
     pub fn render(
         &self,
         engine: &MeshWarp,
@@ -402,7 +402,7 @@ impl GpuWarp {
         let mut img = RgbImage::from_raw(self.width, self.height, rgb)
             .ok_or_else(|| GpuError::ReadBack("short image".into()))?;
         // The first 68 control points are the landmarks.
-        engine.paint_mouth(
+        engine.paint_inside(
             &mut img,
             &Face68::from(std::array::from_fn(|i| moved[i])),
             driver,

@@ -81,6 +81,9 @@ pub enum EngineSettings {
         /// (the portrait's own, else the bundled ones) chosen by its shape (else painted).
         #[serde(default = "yes")]
         voice_mouth: bool,
+        /// Eyes that open wider than the portrait's filled from its own eye (else stretched).
+        #[serde(default = "yes")]
+        eye_fill: bool,
     },
     Neural {
         /// The folder of LivePortrait weights (`None` until chosen: the usual places).
@@ -100,6 +103,7 @@ impl Default for EngineSettings {
             backend: Backend::Cpu,
             clip_mouth: true,
             voice_mouth: true,
+            eye_fill: true,
         }
     }
 }
@@ -148,6 +152,15 @@ impl EngineSettings {
         }
     }
 
+    /// Whether the warp fills eyes that open wider from the portrait's own (`None`: another
+    /// engine).
+    pub fn eye_fill(&self) -> Option<bool> {
+        match self {
+            Self::Warp { eye_fill, .. } => Some(*eye_fill),
+            _ => None,
+        }
+    }
+
     /// The neural engine's device (`None`: another engine).
     pub fn device(&self) -> Option<DeviceChoice> {
         match self {
@@ -173,11 +186,13 @@ impl EngineSettings {
                 backend,
                 clip_mouth,
                 voice_mouth,
+                eye_fill,
             } => (
                 Arc::new(WarpKind {
                     backend: *backend,
                     clip_mouth: *clip_mouth,
                     voice_mouth: *voice_mouth,
+                    eye_fill: *eye_fill,
                 }),
                 Vec::new(),
             ),
@@ -228,6 +243,8 @@ impl<'de> Deserialize<'de> for EngineSettings {
             clip_mouth: bool,
             #[serde(default = "yes")]
             voice_mouth: bool,
+            #[serde(default = "yes")]
+            eye_fill: bool,
         }
         let s = Stored::deserialize(d)?;
         Ok(match s.engine {
@@ -235,6 +252,7 @@ impl<'de> Deserialize<'de> for EngineSettings {
                 backend: s.backend,
                 clip_mouth: s.clip_mouth,
                 voice_mouth: s.voice_mouth,
+                eye_fill: s.eye_fill,
             },
             EngineChoice::Neural => Self::Neural {
                 weights: s.weights,
@@ -364,6 +382,8 @@ pub struct WarpKind {
     pub clip_mouth: bool,
     /// Real mouths for a voice's lips (`mouth::Visemes`).
     pub voice_mouth: bool,
+    /// Eyes opened wider filled from the portrait's own (`eyes`).
+    pub eye_fill: bool,
 }
 
 impl EngineKind for WarpKind {
@@ -403,6 +423,7 @@ impl EngineKind for WarpKind {
             transfer,
             self.backend,
             self.voice_mouth,
+            self.eye_fill,
         )?))
     }
 }
@@ -422,6 +443,7 @@ mod tests {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
                 voice_mouth: true,
+                eye_fill: true,
             }
         );
         assert_eq!(
@@ -430,6 +452,7 @@ mod tests {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
                 voice_mouth: true,
+                eye_fill: true,
             }
         );
         assert_eq!(
@@ -453,6 +476,11 @@ mod tests {
         assert_eq!(read(r#"{"engine": "warp"}"#).clip_mouth(), Some(true));
         // So is the voice's: older projects (without it) get real mouths.
         assert_eq!(read(r#"{"engine": "warp"}"#).voice_mouth(), Some(true));
+        assert_eq!(read(r#"{"engine": "warp"}"#).eye_fill(), Some(true));
+        assert_eq!(
+            read(r#"{"engine": "warp", "eye_fill": false}"#).eye_fill(),
+            Some(false)
+        );
         assert_eq!(
             read(r#"{"engine": "warp", "voice_mouth": false}"#).voice_mouth(),
             Some(false)
@@ -462,12 +490,14 @@ mod tests {
                 backend: Backend::Cpu,
                 clip_mouth: false,
                 voice_mouth: false,
+                eye_fill: true,
             },
             EngineSettings::new(EngineChoice::Neural),
             EngineSettings::Warp {
                 backend: Backend::Wgpu,
                 clip_mouth: true,
                 voice_mouth: true,
+                eye_fill: true,
             },
         ] {
             let json = serde_json::to_string(&s).expect("json");

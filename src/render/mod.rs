@@ -12,6 +12,7 @@
 //! - `neural_engine` (`NeuralEngine`): LivePortrait's networks synthesise the face from the
 //!   driving frame's neural motion; the crop is pasted back at the portrait's full size.
 
+pub mod eyes;
 pub mod fewshot;
 pub mod gpu;
 pub mod kind;

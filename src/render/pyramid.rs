@@ -174,7 +174,7 @@ pub fn bilinear_u8(src: &[u8], w: usize, h: usize, x: f32, y: f32, out: &mut [u8
 
 /// Bilinear lookup with clamped edges, unrounded.
 #[inline]
-fn bilinear(src: &[u8], w: usize, h: usize, x: f32, y: f32) -> [f32; 3] {
+pub(crate) fn bilinear(src: &[u8], w: usize, h: usize, x: f32, y: f32) -> [f32; 3] {
     let x = x.clamp(0.0, (w - 1) as f32);
     let y = y.clamp(0.0, (h - 1) as f32);
     let (x0, y0) = (x as usize, y as usize);

@@ -12,6 +12,7 @@
 
 use image::RgbImage;
 
+use super::eyes::EyeFill;
 use super::mouth::{ClipMouth, DriverMouth, MouthInterior};
 use super::pyramid::{Pyramid, bilinear_u8, lod};
 use super::triangulate::delaunay;
@@ -63,6 +64,8 @@ pub struct MeshWarp {
     /// blink, a closed mouth) but not turn over.
     closable: Vec<bool>,
     mouth: MouthInterior,
+    /// `None`: eyes opened wider are left to the warp (stretched).
+    eyes: Option<EyeFill>,
     threads: usize,
 }
 
@@ -152,6 +155,7 @@ impl MeshWarp {
             })
             .collect();
         let mouth = MouthInterior::new(&source, &lm);
+        let eyes = Some(EyeFill::new(&source, &lm));
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             source: Pyramid::new(source),
@@ -161,8 +165,16 @@ impl MeshWarp {
             triangles,
             closable,
             mouth,
+            eyes,
             threads,
         }
+    }
+
+    /// Fill eyes that open wider than the portrait's from its own eyes (the default), or
+    /// leave them to the warp.
+    pub fn with_eye_fill(mut self, on: bool) -> Self {
+        self.eyes = on.then(|| EyeFill::new(self.source(), &self.landmarks));
+        self
     }
 
     pub fn source(&self) -> &RgbImage {
@@ -283,9 +295,14 @@ impl MeshWarp {
         }
     }
 
-    /// Paint the mouth interior for a face whose 68 points are now `lm`: the driver's own
-    /// mouth where `driver` gives it, else painted.
-    pub fn paint_mouth(&self, img: &mut RgbImage, lm: &Face68, driver: Option<DriverMouth>) {
+    /// Paint what the warp alone would stretch, for a face whose 68 points are now `lm`: eyes
+    /// opened wider than the portrait's (from its own eyes), and the inside of an opened mouth
+    /// (the driver's own mouth where `driver` gives it, else painted). Both back ends call it
+    /// on their warped frame.
+    pub fn paint_inside(&self, img: &mut RgbImage, lm: &Face68, driver: Option<DriverMouth>) {
+        if let Some(eyes) = &self.eyes {
+            eyes.paint(img, self.source(), lm);
+        }
         let clip = driver.map(|d| ClipMouth::new(d, &self.mouth, &self.landmarks, lm));
         self.mouth.paint(img, lm, clip.as_ref());
     }
@@ -336,7 +353,7 @@ impl MeshWarp {
         let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source().clone());
         // The first 68 control points are the landmarks.
         let moved68 = Face68::from(std::array::from_fn(|i| moved[i]));
-        self.paint_mouth(&mut img, &moved68, driver);
+        self.paint_inside(&mut img, &moved68, driver);
         img
     }
 }

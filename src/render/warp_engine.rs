@@ -40,6 +40,7 @@ impl WarpEngine {
         transfer: &Transfer,
         backend: Backend,
         voice_mouth: bool,
+        eye_fill: bool,
     ) -> Result<Self, RenderError> {
         if sources.is_empty() {
             return Err(RenderError::NoSource);
@@ -60,7 +61,7 @@ impl WarpEngine {
                     transfer.mode,
                     transfer.strengths,
                 );
-                let warp = MeshWarp::new(s.image, &s.landmarks68);
+                let warp = MeshWarp::new(s.image, &s.landmarks68).with_eye_fill(eye_fill);
                 let gpu = match backend {
                     Backend::Cpu => None,
                     Backend::Wgpu => Some(GpuWarp::new(&warp)?),

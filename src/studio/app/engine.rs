@@ -39,59 +39,26 @@ impl StudioApp {
         }
     }
 
-    /// Whether the warp takes the inside of the mouth from the clip: the project's, or as it
-    /// was before another engine was chosen.
-    pub fn warp_clip_mouth(&self) -> bool {
+    /// One of the warp's switches: the project's, or as it was before another engine was
+    /// chosen.
+    pub fn warp_switch(&self, which: WarpSwitch) -> bool {
         match (&self.project.settings.engine, &self.other_engine) {
-            (EngineSettings::Warp { clip_mouth, .. }, _)
-            | (_, Some(EngineSettings::Warp { clip_mouth, .. })) => *clip_mouth,
+            (s @ EngineSettings::Warp { .. }, _) | (_, Some(s @ EngineSettings::Warp { .. })) => {
+                which.of(s)
+            }
             _ => true,
         }
     }
 
-    /// Take the inside of the mouth from the clip, or paint it (undoable).
-    pub fn set_clip_mouth(&mut self, to: bool) {
+    /// Turn one of the warp's switches on or off (undoable).
+    pub fn set_warp_switch(&mut self, which: WarpSwitch, to: bool) {
         let before = self.project.clone();
-        if let EngineSettings::Warp { clip_mouth, .. } = &mut self.project.settings.engine
-            && *clip_mouth != to
-        {
-            *clip_mouth = to;
-            self.settings_changed(
-                if to {
-                    "Mouth from the clip"
-                } else {
-                    "Painted mouth"
-                },
-                before,
-            );
-        }
-    }
-
-    /// Whether the warp takes the inside of the mouth from real mouths when a voice sets the
-    /// lips: the project's, or as it was before another engine was chosen.
-    pub fn warp_voice_mouth(&self) -> bool {
-        match (&self.project.settings.engine, &self.other_engine) {
-            (EngineSettings::Warp { voice_mouth, .. }, _)
-            | (_, Some(EngineSettings::Warp { voice_mouth, .. })) => *voice_mouth,
-            _ => true,
-        }
-    }
-
-    /// Take the inside of the mouth from real mouths for a voice, or paint it (undoable).
-    pub fn set_voice_mouth(&mut self, to: bool) {
-        let before = self.project.clone();
-        if let EngineSettings::Warp { voice_mouth, .. } = &mut self.project.settings.engine
-            && *voice_mouth != to
-        {
-            *voice_mouth = to;
-            self.settings_changed(
-                if to {
-                    "Real mouths for a voice"
-                } else {
-                    "Painted mouth for a voice"
-                },
-                before,
-            );
+        let engine = &mut self.project.settings.engine;
+        if matches!(engine, EngineSettings::Warp { .. }) && which.of(engine) != to {
+            if let Some(flag) = which.in_settings(engine) {
+                *flag = to;
+            }
+            self.settings_changed(which.label(to), before);
         }
     }
 
@@ -253,3 +220,53 @@ impl StudioApp {
 
 /// The note of a project that asks for a GPU where there is none.
 pub const GPU_FALLBACK: &str = "No usable GPU was found here, so this project runs on the CPU.";
+
+/// The warp engine's switches for what the warp alone would stretch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarpSwitch {
+    /// The inside of an opened mouth from the driving clip's own mouth.
+    ClipMouth,
+    /// Real mouths for a voice's lips.
+    VoiceMouth,
+    /// Eyes opened wider filled from the portrait's own.
+    EyeFill,
+}
+
+impl WarpSwitch {
+    fn in_settings(self, s: &mut EngineSettings) -> Option<&mut bool> {
+        match s {
+            EngineSettings::Warp {
+                clip_mouth,
+                voice_mouth,
+                eye_fill,
+                ..
+            } => Some(match self {
+                Self::ClipMouth => clip_mouth,
+                Self::VoiceMouth => voice_mouth,
+                Self::EyeFill => eye_fill,
+            }),
+            _ => None,
+        }
+    }
+
+    fn of(self, s: &EngineSettings) -> bool {
+        match self {
+            Self::ClipMouth => s.clip_mouth(),
+            Self::VoiceMouth => s.voice_mouth(),
+            Self::EyeFill => s.eye_fill(),
+        }
+        .unwrap_or(true)
+    }
+
+    /// What the history calls turning it `on` or off.
+    fn label(self, on: bool) -> &'static str {
+        match (self, on) {
+            (Self::ClipMouth, true) => "Mouth from the clip",
+            (Self::ClipMouth, false) => "Painted mouth",
+            (Self::VoiceMouth, true) => "Real mouths for a voice",
+            (Self::VoiceMouth, false) => "Painted mouth for a voice",
+            (Self::EyeFill, true) => "Fill opened eyes",
+            (Self::EyeFill, false) => "Stretched eyes",
+        }
+    }
+}

@@ -23,7 +23,7 @@ mod transport;
 
 pub use self::choose::{PathPrompt, Purpose, complete, entries, prompt_folder};
 pub use self::download::{DOWNLOAD_LABEL, DOWNLOAD_TIP};
-pub use self::engine::GPU_FALLBACK;
+pub use self::engine::{GPU_FALLBACK, WarpSwitch};
 pub use self::perform::{COUNT_IN, LiveDevices, LiveSession, LiveShown, PerformState};
 pub use self::state::*;
 

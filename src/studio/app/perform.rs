@@ -155,14 +155,16 @@ impl StudioApp {
             )
         };
         let s = &self.project.settings;
-        let (backend, clip_mouth, note) = match &s.engine {
+        let (backend, clip_mouth, eye_fill, note) = match &s.engine {
             EngineSettings::Warp {
                 backend,
                 clip_mouth,
+                eye_fill,
                 ..
-            } => (*backend, *clip_mouth, None),
+            } => (*backend, *clip_mouth, *eye_fill, None),
             EngineSettings::Neural { .. } => (
                 Backend::Cpu,
+                true,
                 true,
                 Some(
                     "Live with the warp engine: the neural engine's frames take seconds here, too slow to follow a camera."
@@ -176,6 +178,7 @@ impl StudioApp {
             strengths: s.strengths,
             backend,
             clip_mouth,
+            eye_fill,
             smoothing: s.smoothing,
         };
         let camera = Arc::new(camera);

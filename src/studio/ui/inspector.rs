@@ -5,7 +5,7 @@ use egui::{RichText, Slider};
 use crate::devices::DeviceChoice;
 use crate::motion::Mode;
 use crate::pipeline::{Backend, EngineChoice, Fit, OutputSize};
-use crate::studio::app::StudioApp;
+use crate::studio::app::{StudioApp, WarpSwitch};
 
 const PRESETS: [&str; 5] = ["ultrafast", "veryfast", "fast", "medium", "slow"];
 
@@ -242,26 +242,40 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label(RichText::new("No GPU here: the CPU draws it").weak());
         }
     });
-    let mut clip_mouth = app.warp_clip_mouth();
-    let mut voice_mouth = app.warp_voice_mouth();
-    ui.add_enabled_ui(current == EngineChoice::Warp, |ui| {
-        ui.checkbox(&mut clip_mouth, "Mouth from the clip")
-            .on_hover_text(
-                "The inside of an opened mouth (teeth, tongue) taken from the driving clip's own \
+    let switches = [
+        (
+            WarpSwitch::ClipMouth,
+            "Mouth from the clip",
+            "The inside of an opened mouth (teeth, tongue) taken from the driving clip's own \
              mouth in each frame, in the portrait's colours; off, it is painted from the \
              portrait's lips and skin",
-            );
-        ui.checkbox(&mut voice_mouth, "Real mouths for a voice")
-            .on_hover_text(
-                "When a voice moves the lips, the inside of the opened mouth is a real mouth of \
+        ),
+        (
+            WarpSwitch::VoiceMouth,
+            "Real mouths for a voice",
+            "When a voice moves the lips, the inside of the opened mouth is a real mouth of \
              the same shape, in the portrait's colours: the portrait's own when one of its \
              pictures shows the mouth open, else one of Vivant's bundled mouths; off, it is \
              painted",
-            );
+        ),
+        (
+            WarpSwitch::EyeFill,
+            "Fill opened eyes",
+            "When the driver's eyes open wider than the portrait's, what its lids hid is filled \
+             from its own eye (the iris kept round, its catch lights their size); off, the warp \
+             stretches the eye with the lids",
+        ),
+    ];
+    let mut on = switches.map(|(which, ..)| app.warp_switch(which));
+    ui.add_enabled_ui(current == EngineChoice::Warp, |ui| {
+        for ((_, label, tip), on) in switches.iter().zip(on.iter_mut()) {
+            ui.checkbox(on, *label).on_hover_text(*tip);
+        }
     });
     app.set_backend(backend);
-    app.set_clip_mouth(clip_mouth);
-    app.set_voice_mouth(voice_mouth);
+    for ((which, ..), on) in switches.iter().zip(on) {
+        app.set_warp_switch(*which, on);
+    }
 }
 
 /// Where the crop sits and how far it zooms in (a face-centred square cuts the top of a tall

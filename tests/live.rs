@@ -26,7 +26,11 @@ fn lavfi(graph: &str) -> LiveInput {
 fn portrait(analyzer: &Analyzer) -> SourceFace {
     let (image, landmarks68, _) =
         vivant::pipeline::source_face(analyzer, &fixture("tanguy.png")).expect("portrait");
-    SourceFace { image, landmarks68 }
+    SourceFace {
+        image,
+        landmarks68,
+        keep_still: None,
+    }
 }
 
 /// The clip's face drives the portrait live: frames come in capture order and are the newest

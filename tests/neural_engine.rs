@@ -273,7 +273,11 @@ fn the_neural_engine_takes_the_source_nearest_in_pose_and_expression() {
         .map(|name| {
             let image = image::open(common::fixture(name)).expect("image").to_rgb8();
             let landmarks68 = a.analyze(&image).expect("analyze")[0].landmarks68;
-            SourceFace { image, landmarks68 }
+            SourceFace {
+                image,
+                landmarks68,
+                keep_still: None,
+            }
         })
         .collect();
     // Each source's own reading, as the engine prepares it.

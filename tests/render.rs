@@ -45,6 +45,7 @@ fn own_landmarks_give_the_source_back() {
         vec![SourceFace {
             image: img.clone(),
             landmarks68: lm,
+            keep_still: None,
         }],
         &Transfer {
             mode: Mode::Relative,
@@ -697,6 +698,7 @@ fn a_voice_opens_a_real_mouth_in_the_portraits_colours() {
             vec![SourceFace {
                 image: img.clone(),
                 landmarks68: lm,
+                keep_still: None,
             }],
             &Transfer {
                 mode: Mode::Relative,
@@ -868,6 +870,7 @@ fn a_source_showing_its_mouth_open_gives_its_own_mouth() {
         SourceFace {
             image,
             landmarks68: lm,
+            keep_still: None,
         }
     };
     let (shut, open) = (face_at(0), face_at(13));
@@ -1034,4 +1037,45 @@ fn an_eye_opened_wider_keeps_its_iris_and_catch_lights() {
     );
     assert!(shown.len() > 20);
     assert!(kept < 6.0 && kept < 0.5 * moved, "{kept:.1} vs {moved:.1}");
+}
+
+/// A stroke painted across the astronaut's face to keep it still, the head then moved: every
+/// pixel under the stroke is the portrait's own, every pixel beyond it is the warp's as
+/// without the mask (the face moves there), and the warp alone had moved most of those under
+/// it.
+#[test]
+fn what_is_kept_still_stays_as_the_portrait_is() {
+    use std::sync::Arc;
+    use vivant::render::{StillMask, StillStroke};
+    let (img, lm) = portrait();
+    let (w, h) = img.dimensions();
+    let mask = StillMask::from_strokes(
+        w,
+        h,
+        &[StillStroke {
+            points: vec![lm[0], lm[30], lm[16]],
+            radius: 10.0,
+            erase: false,
+        }],
+    )
+    .expect("painted");
+    let moved = lm.map(|p| [p[0] + 9.0, p[1] - 5.0]);
+    let free = MeshWarp::new(img.clone(), &lm).render(&moved);
+    let kept = MeshWarp::new(img.clone(), &lm)
+        .with_keep_still(Some(Arc::new(mask.clone())))
+        .render(&moved);
+    let (mut under, mut moved_under) = (0, 0);
+    for (x, y, p) in kept.enumerate_pixels() {
+        match mask.at(x, y) {
+            255 => {
+                under += 1;
+                assert_eq!(p, img.get_pixel(x, y), "({x}, {y}) under the stroke");
+                moved_under += (free.get_pixel(x, y) != img.get_pixel(x, y)) as usize;
+            }
+            0 => assert_eq!(p, free.get_pixel(x, y), "({x}, {y}) beyond the stroke"),
+            _ => {}
+        }
+    }
+    eprintln!("{under} pixels kept still; the warp alone moved {moved_under} of them");
+    assert!(under > 2000 && moved_under * 2 > under);
 }

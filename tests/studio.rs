@@ -3033,6 +3033,7 @@ fn the_same_picture_many_times_is_decoded_once_and_the_count_is_capped() {
                 path: face.clone(),
                 face: 0,
                 landmarks: None,
+                keep_still: Vec::new(),
             })
             .collect(),
         ..Default::default()
@@ -3100,4 +3101,63 @@ fn the_warps_switches_are_the_projects_and_undoable() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.step();
     assert_eq!(engine(&h).eye_fill(), Some(true));
+}
+
+/// The Source view's keep-still brush: a stroke painted over the portrait is the project's
+/// (in the picture's pixels, where it was painted), shown over the picture, one undoable step;
+/// a Shift stroke rubs out; Clear takes it all away.
+#[test]
+fn what_is_painted_to_keep_still_is_the_projects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = studio(dir.path(), None);
+    ready_source(&mut h, "astronaut.png");
+    h.state_mut().layout.view = View::Source;
+    h.state_mut().editing.paint_still = true;
+    h.step();
+    let (rect, scale) = h.state().layout.source_rect.expect("the source was drawn");
+    let (from, to) = (
+        rect.min + vec2(40.0, 40.0) * scale,
+        rect.min + vec2(140.0, 40.0) * scale,
+    );
+    drag(&mut h, from, to, Modifiers::NONE);
+    let strokes = h.state().project.sources[0].keep_still.clone();
+    assert_eq!(strokes.len(), 1, "{strokes:?}");
+    let s = &strokes[0];
+    assert!(!s.erase);
+    let first = s.points[0];
+    let last = s.points[s.points.len() - 1];
+    assert!(
+        (first[0] - 40.0).abs() < 2.0 && (first[1] - 40.0).abs() < 2.0,
+        "{first:?}"
+    );
+    assert!((last[0] - 140.0).abs() < 2.0, "{last:?}");
+    assert!(
+        (s.radius - 16.0 / scale).abs() < 0.01,
+        "radius {}",
+        s.radius
+    );
+    assert!(h.state().editing.still_overlay.is_some(), "not shown");
+    h.hover_at(to);
+    h.step();
+    h.snapshot("studio_keep_still");
+    assert_eq!(
+        h.state().editing.history.undo_label(),
+        Some("Paint keep-still")
+    );
+    // Shift rubs out, as a stroke of its own.
+    drag(&mut h, from, to, Modifiers::SHIFT);
+    let strokes = &h.state().project.sources[0].keep_still;
+    assert_eq!(strokes.len(), 2);
+    assert!(strokes[1].erase);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert!(h.state().project.sources[0].keep_still.is_empty());
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.step();
+    assert_eq!(h.state().project.sources[0].keep_still.len(), 1);
+    h.get_by_label("Clear").click();
+    h.step();
+    assert!(h.state().project.sources[0].keep_still.is_empty());
 }

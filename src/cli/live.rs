@@ -181,7 +181,11 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
     for p in &args.source {
         let (image, landmarks68, _) =
             crate::pipeline::source_face(&analyzer, p).map_err(|e| CliError::of(&e))?;
-        sources.push(SourceFace { image, landmarks68 });
+        sources.push(SourceFace {
+            image,
+            landmarks68,
+            keep_still: None,
+        });
     }
     let settings = LiveSettings {
         mode: if args.absolute {

@@ -66,7 +66,7 @@ pub enum Command {
     /// Follow the face through a driving clip: per-frame landmarks, lost frames, jitter.
     Track(track::TrackArgs),
     /// Animate a portrait with a driving clip and write an MP4 with the clip's sound.
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Score the engine by self-reenactment: a clip's own frames as the portrait, the rest of
     /// the clip driving it, generated frames compared with the real ones.
     Eval(eval::EvalArgs),

@@ -12,7 +12,8 @@ use crate::face::DeviceChoice;
 use crate::models::ModelSource;
 use crate::motion::Mode;
 use crate::pipeline::{
-    Failure, Fit, OutputSize, PipelineError, RenderJob, RenderSettings, Soundtrack, Stage, render,
+    Failure, Fit, KeepStill, OutputSize, PipelineError, RenderJob, RenderSettings, Soundtrack,
+    Stage, render,
 };
 
 #[derive(Args, Debug)]
@@ -26,6 +27,11 @@ pub struct RenderArgs {
     /// lips from the speech, natural head motion and blinks.
     #[arg(long, value_name = "VIDEO")]
     pub driving: Option<PathBuf>,
+    /// What to keep still on the portrait: an image its size, white where the picture must not
+    /// move (a frame, a hand, a signature), black where it may. Repeat in --source's order for
+    /// several pictures.
+    #[arg(long, value_name = "MASK.png")]
+    pub keep_still: Vec<PathBuf>,
     /// The MP4 to write (replaced only when the render succeeds).
     #[arg(short, long, value_name = "OUT.mp4")]
     pub output: PathBuf,
@@ -210,8 +216,20 @@ fn check(args: &RenderArgs) -> Result<(), CliError> {
             }
         }
     }
-    for p in args.driving.iter().chain(&args.audio) {
+    for p in args
+        .driving
+        .iter()
+        .chain(&args.audio)
+        .chain(&args.keep_still)
+    {
         super::input_file(p)?;
+    }
+    if args.keep_still.len() > args.source.len() {
+        return Err(CliError::input(format!(
+            "{} --keep-still masks for {} --source pictures: give at most one mask per picture, in their order",
+            args.keep_still.len(),
+            args.source.len()
+        )));
     }
     let mut inputs: Vec<(&str, &std::path::Path)> = args
         .source
@@ -220,6 +238,11 @@ fn check(args: &RenderArgs) -> Result<(), CliError> {
         .collect();
     inputs.extend(args.driving.iter().map(|p| ("driving clip", p.as_path())));
     inputs.extend(args.audio.iter().map(|p| ("soundtrack", p.as_path())));
+    inputs.extend(
+        args.keep_still
+            .iter()
+            .map(|p| ("keep-still mask", p.as_path())),
+    );
     super::check_outputs(&[&args.output], &inputs)?;
     let ext = args
         .output
@@ -265,6 +288,11 @@ pub fn run(args: &RenderArgs, models: &ModelSource) -> Result<(), CliError> {
         (None, None) => return Err(CliError::input(PipelineError::NoDriver.to_string())),
     };
     job.sources = args.source.clone();
+    job.keep_still = args
+        .keep_still
+        .iter()
+        .map(|p| KeepStill::Image(p.clone()))
+        .collect();
     job.sound = match (&args.audio, args.no_audio) {
         (Some(p), _) => Soundtrack::File(p.clone()),
         (None, true) => Soundtrack::None,

@@ -118,6 +118,7 @@ pub fn identity_kept(
         let portrait = SourceFace {
             image: image.clone(),
             landmarks68: landmarks,
+            keep_still: None,
         };
         let mut engine = crate::render::prepare(vec![portrait], &transfer, kind)?;
         let (mut mode_scores, mut mode_pictures) = (Vec::new(), Vec::new());

@@ -245,6 +245,7 @@ pub fn self_reenactment(
         faces.push(SourceFace {
             image: video.frame(s as u64)?.image,
             landmarks68: lm[s],
+            keep_still: None,
         });
     }
     // Same camera, same face: each source frame's own landmarks are its reference.

@@ -35,6 +35,9 @@ pub enum PipelineError {
     NoDriver,
     #[error("--lips-from-audio needs a voice recording (--audio FILE)")]
     NoVoice,
+    /// A keep-still mask that cannot be used: unreadable, or not the picture's size.
+    #[error("keep-still mask: {reason}")]
+    KeepStill { reason: String },
     #[error(
         "Content Credentials need a folder for their signing key and none is known (no HOME): \
          set VIVANT_CONFIG_DIR, give --signing-cert and --signing-key, or opt out with \

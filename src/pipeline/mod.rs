@@ -46,7 +46,7 @@ use crate::motion::{DrivingMotion, MotionError, MotionSettings};
 use crate::neural::Stop;
 use crate::render::{
     ClipInput, ClipTrack, Drive, Engine, EngineKind, FaceControls, RenderError, SourceFace,
-    Transfer, WarpKind,
+    StillMask, Transfer, WarpKind,
 };
 
 /// Where the sound comes from.
@@ -68,6 +68,8 @@ pub struct RenderJob {
     /// Per source, its face's 68 landmarks as the user placed or corrected them (the studio);
     /// `None`, or a missing entry, finds the largest face.
     pub landmarks: Vec<Option<Face68>>,
+    /// Per source, what the user keeps still on it (a missing entry: nothing).
+    pub keep_still: Vec<KeepStill>,
     /// The driving clip; `None` = the voice in `sound` (a `Soundtrack::File`) drives.
     pub driving: Option<PathBuf>,
     pub output: PathBuf,
@@ -93,6 +95,7 @@ impl RenderJob {
         Self {
             sources: vec![source],
             landmarks: Vec::new(),
+            keep_still: Vec::new(),
             driving: Some(driving),
             output,
             sound: Soundtrack::Driving,
@@ -117,6 +120,30 @@ impl RenderJob {
     /// How the driving clip is analysed (smoothing as the settings say).
     pub fn motion_settings(&self) -> MotionSettings {
         self.settings.motion_settings()
+    }
+}
+
+/// What the user keeps still on a source picture: nothing, strokes painted in the studio, or
+/// a mask image (white kept still) the picture's size.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum KeepStill {
+    #[default]
+    Nothing,
+    Strokes(Vec<crate::render::StillStroke>),
+    Image(PathBuf),
+}
+
+impl KeepStill {
+    /// The mask over a `width` × `height` picture (`None`: nothing kept still).
+    fn mask(&self, width: u32, height: u32) -> Result<Option<Arc<StillMask>>, PipelineError> {
+        Ok(match self {
+            Self::Nothing => None,
+            Self::Strokes(s) => StillMask::from_strokes(width, height, s).map(Arc::new),
+            Self::Image(path) => Some(Arc::new(
+                StillMask::from_image(path, width, height)
+                    .map_err(|reason| PipelineError::KeepStill { reason })?,
+            )),
+        })
     }
 }
 
@@ -460,7 +487,17 @@ fn job_sources(
                 (image, landmarks)
             }
         };
-        sources.push(SourceFace { image, landmarks68 });
+        let keep_still = job
+            .keep_still
+            .get(i)
+            .map(|k| k.mask(image.width(), image.height()))
+            .transpose()?
+            .flatten();
+        sources.push(SourceFace {
+            image,
+            landmarks68,
+            keep_still,
+        });
     }
     if sources.is_empty() {
         return Err(PipelineError::NoSourceFace(PathBuf::from(

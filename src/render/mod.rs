@@ -15,6 +15,7 @@
 pub mod eyes;
 pub mod fewshot;
 pub mod gpu;
+pub mod keep_still;
 pub mod kind;
 pub mod mouth;
 pub mod neural_engine;
@@ -22,6 +23,8 @@ pub mod pyramid;
 pub mod triangulate;
 pub mod warp;
 pub mod warp_engine;
+
+use std::sync::Arc;
 
 use image::RgbImage;
 
@@ -31,6 +34,7 @@ use crate::neural::{NeuralError, Stop};
 
 pub use self::fewshot::SourceChooser;
 pub use self::gpu::{GpuError, GpuWarp};
+pub use self::keep_still::{StillMask, StillStroke};
 pub use self::kind::{
     Analysed, Backend, ClipInput, ClipTrack, EngineChoice, EngineKind, EngineSettings, TrackEntry,
     WarpKind,
@@ -44,6 +48,8 @@ pub use self::warp_engine::WarpEngine;
 pub struct SourceFace {
     pub image: RgbImage,
     pub landmarks68: Face68,
+    /// What the user keeps still on this picture (`keep_still`), at its size.
+    pub keep_still: Option<Arc<StillMask>>,
 }
 
 /// How the driving motion is carried onto the portrait. The controls mean the same to a user

@@ -141,6 +141,7 @@ impl ClipTrack for NeuralMotion {
 struct Source {
     image: RgbImage,
     face: Face68,
+    keep_still: Option<Arc<super::StillMask>>,
     prepared: crate::neural::Source,
 }
 
@@ -175,6 +176,7 @@ impl NeuralEngine {
                 Ok(Source {
                     image: s.image,
                     face: s.landmarks68,
+                    keep_still: s.keep_still,
                     prepared,
                 })
             })
@@ -428,8 +430,12 @@ impl Engine for NeuralEngine {
         };
         let (crop, n) = crop_pixels(&out)?;
         let to_crop = crop_transform(&s.face, &CropSettings::SOURCE, n as f32);
+        let mut image = paste_back(&s.image, &crop, n, &to_crop);
+        if let Some(still) = &s.keep_still {
+            still.apply(&mut image, &s.image);
+        }
         Ok(Rendered {
-            image: paste_back(&s.image, &crop, n, &to_crop),
+            image,
             source: which,
         })
     }

@@ -10,9 +10,12 @@
 //! (`pyramid`) where a triangle is drawn smaller than its source, so a shrinking face does
 //! not alias. Rows are split across threads.
 
+use std::sync::Arc;
+
 use image::RgbImage;
 
 use super::eyes::EyeFill;
+use super::keep_still::StillMask;
 use super::mouth::{ClipMouth, DriverMouth, MouthInterior};
 use super::pyramid::{Pyramid, bilinear_u8, lod};
 use super::triangulate::delaunay;
@@ -66,6 +69,8 @@ pub struct MeshWarp {
     mouth: MouthInterior,
     /// `None`: eyes opened wider are left to the warp (stretched).
     eyes: Option<EyeFill>,
+    /// What the user keeps still, shown as the source is.
+    keep_still: Option<Arc<StillMask>>,
     threads: usize,
 }
 
@@ -166,6 +171,7 @@ impl MeshWarp {
             closable,
             mouth,
             eyes,
+            keep_still: None,
             threads,
         }
     }
@@ -174,6 +180,13 @@ impl MeshWarp {
     /// leave them to the warp.
     pub fn with_eye_fill(mut self, on: bool) -> Self {
         self.eyes = on.then(|| EyeFill::new(self.source(), &self.landmarks));
+        self
+    }
+
+    /// Keep what `mask` covers still (the source as it is, in every frame); a mask of
+    /// another size than the source is not used.
+    pub fn with_keep_still(mut self, mask: Option<Arc<StillMask>>) -> Self {
+        self.keep_still = mask.filter(|m| m.size() == self.source().dimensions());
         self
     }
 
@@ -297,14 +310,17 @@ impl MeshWarp {
 
     /// Paint what the warp alone would stretch, for a face whose 68 points are now `lm`: eyes
     /// opened wider than the portrait's (from its own eyes), and the inside of an opened mouth
-    /// (the driver's own mouth where `driver` gives it, else painted). Both back ends call it
-    /// on their warped frame.
+    /// (the driver's own mouth where `driver` gives it, else painted); then what the user keeps
+    /// still. Both back ends call it on their warped frame.
     pub fn paint_inside(&self, img: &mut RgbImage, lm: &Face68, driver: Option<DriverMouth>) {
         if let Some(eyes) = &self.eyes {
             eyes.paint(img, self.source(), lm);
         }
         let clip = driver.map(|d| ClipMouth::new(d, &self.mouth, &self.landmarks, lm));
         self.mouth.paint(img, lm, clip.as_ref());
+        if let Some(still) = &self.keep_still {
+            still.apply(img, self.source());
+        }
     }
 
     /// Triangles that would be folded over or collapsed for `target` after the guard (eyes and

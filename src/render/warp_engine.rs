@@ -61,7 +61,9 @@ impl WarpEngine {
                     transfer.mode,
                     transfer.strengths,
                 );
-                let warp = MeshWarp::new(s.image, &s.landmarks68).with_eye_fill(eye_fill);
+                let warp = MeshWarp::new(s.image, &s.landmarks68)
+                    .with_eye_fill(eye_fill)
+                    .with_keep_still(s.keep_still);
                 let gpu = match backend {
                     Backend::Cpu => None,
                     Backend::Wgpu => Some(GpuWarp::new(&warp)?),

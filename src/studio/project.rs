@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::file_name;
 use crate::pipeline::RenderSettings;
+use crate::render::StillStroke;
 
 /// The format's name, to tell a project from other JSON.
 pub const FORMAT: &str = "vivant-project";
@@ -25,6 +26,9 @@ pub struct SourceEntry {
     /// The 68 landmarks as the user corrected or placed them; `None` = as detected.
     #[serde(default)]
     pub landmarks: Option<Face68>,
+    /// What the user keeps still on this picture: brush strokes in its pixels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_still: Vec<StillStroke>,
 }
 
 /// A project: what animates what, and how.
@@ -190,6 +194,26 @@ impl Project {
     pub fn repair(&mut self) -> Vec<String> {
         let mut notes = Vec::new();
         for s in &mut self.sources {
+            // Keep-still strokes: a damaged one (numbers that are not, a brush larger than
+            // any picture) is dropped, said once per picture.
+            let before = s.keep_still.len();
+            s.keep_still.retain(|k| {
+                k.radius.is_finite()
+                    && (0.0..=4096.0).contains(&k.radius)
+                    && !k.points.is_empty()
+                    && k.points.len() <= 100_000
+                    && k.points
+                        .iter()
+                        .flatten()
+                        .all(|v| v.is_finite() && v.abs() < 1e6)
+            });
+            if s.keep_still.len() < before {
+                notes.push(format!(
+                    "{}: {} keep-still strokes were damaged and are left out",
+                    file_name(&s.path),
+                    before - s.keep_still.len()
+                ));
+            }
             let Some(lm) = &s.landmarks else { continue };
             let finite = lm.iter().flatten().all(|v| v.is_finite() && v.abs() < 1e6);
             let spread = |axis: usize| {
@@ -516,16 +540,30 @@ mod tests {
                     path: "/a/ok.png".into(),
                     face: 0,
                     landmarks: Some(lm),
+                    keep_still: vec![
+                        StillStroke {
+                            points: vec![[1.0, 2.0], [30.0, 2.0]],
+                            radius: 4.0,
+                            erase: false,
+                        },
+                        StillStroke {
+                            points: vec![[f32::NAN, 2.0]],
+                            radius: 4.0,
+                            erase: false,
+                        },
+                    ],
                 },
                 SourceEntry {
                     path: "/a/inf.png".into(),
                     face: 0,
                     landmarks: Some(bad_lm),
+                    keep_still: Vec::new(),
                 },
                 SourceEntry {
                     path: "/a/point.png".into(),
                     face: 0,
                     landmarks: Some(Face68::filled([10.0, 10.0])),
+                    keep_still: Vec::new(),
                 },
             ],
             ..Project::default()
@@ -535,13 +573,22 @@ mod tests {
         p.settings.start_s = Some(5.0);
         p.settings.end_s = Some(1.0);
         let notes = p.repair();
+        assert_eq!(p.sources[0].keep_still.len(), 1, "the sound stroke stays");
+        // Kept through a save and a load, as painted.
+        let json = serde_json::to_string(&p.sources[0]).expect("json");
+        let again: SourceEntry = serde_json::from_str(&json).expect("read back");
+        assert_eq!(again, p.sources[0]);
+        assert!(
+            notes[0].contains("ok.png: 1 keep-still strokes"),
+            "{notes:?}"
+        );
         assert_eq!(p.sources[0].landmarks.as_ref(), Some(&lm));
         assert!(p.sources[1].landmarks.is_none() && p.sources[2].landmarks.is_none());
         assert_eq!(p.settings.fps, None);
         assert_eq!(p.settings.strengths.pose, 1.0);
         assert_eq!((p.settings.start_s, p.settings.end_s), (None, None));
-        assert_eq!(notes.len(), 5, "{notes:?}");
-        assert!(notes[0].contains("inf.png") && notes[1].contains("all in one place"));
+        assert_eq!(notes.len(), 6, "{notes:?}");
+        assert!(notes[1].contains("inf.png") && notes[2].contains("all in one place"));
         // A sound project needs no repair.
         let mut fine = Project::default();
         assert!(fine.repair().is_empty());

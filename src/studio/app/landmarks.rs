@@ -135,6 +135,67 @@ impl StudioApp {
         self.commit_edit(i, "Place face");
     }
 
+    /// Start a keep-still stroke on source `i` at `at` (its pixels); `erase` rubs out. The
+    /// brush's radius is `radius` pixels of the source.
+    pub fn begin_still_stroke(&mut self, i: usize, at: [f32; 2], radius: f32, erase: bool) {
+        if i < self.project.sources.len() {
+            self.editing.stroke = Some(crate::render::StillStroke {
+                points: vec![at],
+                radius,
+                erase,
+            });
+        }
+    }
+
+    /// The stroke goes on to `at`.
+    pub fn extend_still_stroke(&mut self, at: [f32; 2]) {
+        if let Some(s) = &mut self.editing.stroke
+            && s.points
+                .last()
+                .is_none_or(|p| (p[0] - at[0]).hypot(p[1] - at[1]) >= 0.5)
+        {
+            s.points.push(at);
+        }
+    }
+
+    /// The stroke ends: one undoable step on source `i`.
+    pub fn end_still_stroke(&mut self, i: usize) {
+        let Some(stroke) = self.editing.stroke.take() else {
+            return;
+        };
+        let Some(entry) = self.project.sources.get(i) else {
+            return;
+        };
+        let before = self.project.clone();
+        let label = if stroke.erase {
+            "Rub out keep-still"
+        } else {
+            "Paint keep-still"
+        };
+        // Rubbing out where nothing is painted changes nothing.
+        if stroke.erase && entry.keep_still.is_empty() {
+            return;
+        }
+        self.project.sources[i].keep_still.push(stroke);
+        self.record(label, before, false);
+        self.changed();
+    }
+
+    /// Nothing kept still on source `i` (undoable).
+    pub fn clear_keep_still(&mut self, i: usize) {
+        if self
+            .project
+            .sources
+            .get(i)
+            .is_some_and(|e| !e.keep_still.is_empty())
+        {
+            let before = self.project.clone();
+            self.project.sources[i].keep_still.clear();
+            self.record("Clear keep-still", before, false);
+            self.changed();
+        }
+    }
+
     /// Copy a source's state into the project (what is saved).
     pub(super) fn sync_source(&mut self, i: usize) {
         if let (Some(s), Some(e)) = (self.sources.get(i), self.project.sources.get_mut(i)) {

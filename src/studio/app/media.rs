@@ -39,6 +39,7 @@ impl StudioApp {
             path: path.clone(),
             face: 0,
             landmarks: None,
+            keep_still: Vec::new(),
         });
         self.load_source(self.project.sources.len() - 1);
         self.selected = self.sources.len() - 1;

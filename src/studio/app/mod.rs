@@ -42,7 +42,7 @@ use super::playback::Player;
 use super::project::{Missing, Project, SourceEntry};
 use super::worker::{Drawn, FoundFace, Job, JobError, NeuralCancel, Task, Worker};
 use crate::pipeline::{
-    Backend, EngineSettings, OutputSize, RenderJob, RenderReport, Soundtrack, Stage,
+    Backend, EngineSettings, KeepStill, OutputSize, RenderJob, RenderReport, Soundtrack, Stage,
 };
 
 pub struct StudioApp {

@@ -115,6 +115,7 @@ impl StudioApp {
                 Some(SourceFace {
                     image: s.image.as_deref()?.clone(),
                     landmarks68: s.landmarks?,
+                    keep_still: None,
                 })
             })
             .collect();

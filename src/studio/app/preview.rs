@@ -7,11 +7,20 @@ use super::*;
 impl StudioApp {
     /// The render job for what the project holds now.
     pub fn render_job(&self, output: PathBuf, for_export: bool) -> Option<RenderJob> {
-        let ready: Vec<&SourceState> = self
+        let (ready, keep_still): (Vec<&SourceState>, Vec<KeepStill>) = self
             .sources
             .iter()
-            .filter(|s| s.landmarks.is_some())
-            .collect();
+            .zip(&self.project.sources)
+            .filter(|(s, _)| s.landmarks.is_some())
+            .map(|(s, e)| {
+                let still = if e.keep_still.is_empty() {
+                    KeepStill::Nothing
+                } else {
+                    KeepStill::Strokes(e.keep_still.clone())
+                };
+                (s, still)
+            })
+            .unzip();
         if ready.is_empty() {
             return None;
         }
@@ -53,6 +62,7 @@ impl StudioApp {
         Some(RenderJob {
             sources: ready.iter().map(|s| s.path.clone()).collect(),
             landmarks: ready.iter().map(|s| s.landmarks).collect(),
+            keep_still,
             driving: driving.clone(),
             output,
             sound,

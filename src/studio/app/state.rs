@@ -479,6 +479,14 @@ pub struct EditingState {
     pub place_start: Option<[f32; 2]>,
     /// Drag whole features instead of single points.
     pub feature_drag: bool,
+    /// The Source view paints what is kept still instead of moving landmarks.
+    pub paint_still: bool,
+    /// The keep-still brush's radius, in screen points.
+    pub brush: f32,
+    /// The stroke being painted, in the source's pixels.
+    pub stroke: Option<crate::render::StillStroke>,
+    /// The keep-still overlay last drawn: which source, its strokes, and the texture.
+    pub still_overlay: Option<(u64, Vec<crate::render::StillStroke>, egui::TextureHandle)>,
 }
 
 /// The panels' own view state: the preview's layout, zoom and overlays, and where things were

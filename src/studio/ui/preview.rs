@@ -41,6 +41,10 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             .on_hover_text(crate::studio::commands::Command::ToggleLandmarks.tooltip(ui.ctx()));
         ui.checkbox(&mut app.editing.feature_drag, "Move whole features")
             .on_hover_text("Drag an eye, brow, the nose, mouth or jaw as one (or hold Shift)");
+        // Painting what is kept still is the Source view's own tool.
+        if app.layout.view == View::Source {
+            keep_still_tools(app, ui);
+        }
         if ui
             .button("Fit")
             .on_hover_text("Show the whole picture (the wheel zooms, right-drag pans)")
@@ -68,6 +72,92 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         View::Driving => driving_view(app, ui, area),
         View::Result => result_view(app, ui, area),
         View::Perform => super::perform::view(app, ui, area),
+    }
+}
+
+/// The Source view's keep-still brush: on, its size, and clearing what was painted.
+fn keep_still_tools(app: &mut StudioApp, ui: &mut egui::Ui) {
+    if app.editing.brush <= 0.0 {
+        app.editing.brush = 16.0;
+    }
+    ui.checkbox(&mut app.editing.paint_still, "Keep still")
+        .on_hover_text(
+            "Paint over the source what must not move (a frame, a hand, a signature): it stays as \
+         it is in every frame. Shift+drag rubs out. The mask is saved with the project",
+        );
+    if app.editing.paint_still {
+        ui.add(
+            egui::DragValue::new(&mut app.editing.brush)
+                .range(3.0..=80.0)
+                .speed(0.5)
+                .prefix("Brush ")
+                .suffix(" pt"),
+        )
+        .on_hover_text("The brush's radius, in screen points (drag to change)");
+        let painted = app
+            .project
+            .sources
+            .get(app.selected)
+            .is_some_and(|e| !e.keep_still.is_empty());
+        if ui
+            .add_enabled(painted, egui::Button::new("Clear"))
+            .on_hover_text("Nothing kept still on this picture")
+            .clicked()
+        {
+            app.clear_keep_still(app.selected);
+        }
+    }
+}
+
+/// What is kept still on the shown source, blue over it: rasterised from the strokes (the
+/// project's and the one being painted) when they change.
+fn draw_keep_still(app: &mut StudioApp, painter: &egui::Painter, rect: Rect, size: [usize; 2]) {
+    let sel = app.selected;
+    let Some(id) = app.sources.get(sel).map(|s| s.id) else {
+        return;
+    };
+    let mut strokes = app
+        .project
+        .sources
+        .get(sel)
+        .map(|e| e.keep_still.clone())
+        .unwrap_or_default();
+    strokes.extend(app.editing.stroke.clone());
+    if strokes.is_empty() {
+        return;
+    }
+    let stale = app
+        .editing
+        .still_overlay
+        .as_ref()
+        .is_none_or(|(i, s, _)| *i != id || *s != strokes);
+    if stale {
+        let Some(mask) =
+            crate::render::StillMask::from_strokes(size[0] as u32, size[1] as u32, &strokes)
+        else {
+            app.editing.still_overlay = None;
+            return;
+        };
+        let mut pixels = Vec::with_capacity(size[0] * size[1]);
+        for y in 0..size[1] as u32 {
+            for x in 0..size[0] as u32 {
+                let a = mask.at(x, y) as f32 / 255.0;
+                pixels.push(Color32::from_rgba_unmultiplied(
+                    70,
+                    150,
+                    255,
+                    (a * 110.0) as u8,
+                ));
+            }
+        }
+        let image = egui::ColorImage::new(size, pixels);
+        let tex = painter
+            .ctx()
+            .load_texture("keep-still", image, egui::TextureOptions::LINEAR);
+        app.editing.still_overlay = Some((id, strokes, tex));
+    }
+    if let Some((_, _, tex)) = &app.editing.still_overlay {
+        painter.image(tex.id(), rect, UV, Color32::WHITE);
     }
 }
 
@@ -199,6 +289,32 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
 
     let shift = ui.input(|i| i.modifiers.shift);
     let pointer = response.interact_pointer_pos().or(response.hover_pos());
+    if app.editing.paint_still && app.layout.view == View::Source {
+        let origin = ui.input(|i| i.pointer.press_origin());
+        if response.drag_started_by(egui::PointerButton::Primary)
+            && let Some(p) = origin.or(response.interact_pointer_pos())
+        {
+            let radius = app.editing.brush / scale;
+            app.begin_still_stroke(sel, to_image(rect, scale, p), radius, shift);
+        }
+        if response.dragged_by(egui::PointerButton::Primary)
+            && let Some(p) = response.interact_pointer_pos()
+        {
+            app.extend_still_stroke(to_image(rect, scale, p));
+        }
+        if response.drag_stopped() {
+            app.end_still_stroke(sel);
+        }
+        draw_keep_still(app, &painter, rect, size);
+        if let Some(p) = response.hover_pos() {
+            painter.circle_stroke(
+                p,
+                app.editing.brush,
+                Stroke::new(1.0, Color32::from_rgb(120, 190, 255)),
+            );
+        }
+        return;
+    }
     // Start of a primary drag: grab a landmark, or start the placement box. The press point,
     // not where the drag was recognised (a few points later), is what was aimed at.
     let origin = ui.input(|i| i.pointer.press_origin());
@@ -308,6 +424,7 @@ fn source_view(app: &mut StudioApp, ui: &mut egui::Ui, area: Rect) {
     if app.editing.placing == Some(sel) && app.editing.place_start.is_none() {
         placeholder_text(&painter, area, "Drag a box from the brows to the chin");
     }
+    draw_keep_still(app, &painter, rect, size);
 }
 
 fn placeholder_text(painter: &egui::Painter, area: Rect, text: &str) {

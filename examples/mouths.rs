@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: mouths CLIP OUT_DIR".into());
     };
     let (clip, out) = (PathBuf::from(clip), PathBuf::from(out));
+    std::fs::create_dir_all(&out)?;
     let analyzer = Analyzer::new(&Device::Cpu, &ModelSource::Embedded)?;
     let stop = AtomicBool::new(false);
     let (motion, _) = DrivingMotion::analyse(

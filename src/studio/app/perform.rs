@@ -111,11 +111,20 @@ impl StudioApp {
         let sources: Vec<SourceFace> = self
             .sources
             .iter()
-            .filter_map(|s| {
+            .zip(&self.project.sources)
+            .filter_map(|(s, entry)| {
+                let image = s.image.as_deref()?.clone();
+                // What the user keeps still stays still live too.
+                let keep_still = crate::render::StillMask::from_strokes(
+                    image.width(),
+                    image.height(),
+                    &entry.keep_still,
+                )
+                .map(Arc::new);
                 Some(SourceFace {
-                    image: s.image.as_deref()?.clone(),
+                    image,
                     landmarks68: s.landmarks?,
-                    keep_still: None,
+                    keep_still,
                 })
             })
             .collect();

@@ -23,6 +23,45 @@ fn portrait() -> (RgbImage, Face68) {
     (img, lm)
 }
 
+/// The Mona Lisa (the bundled demo portrait) and her landmarks.
+fn mona_lisa(a: &Analyzer) -> (RgbImage, Face68) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mona_lisa.jpg");
+    let img = image::open(path).expect("jpg").to_rgb8();
+    let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
+    (img, lm)
+}
+
+/// The warp engine on one portrait through the engine boundary, as the pipeline prepares it:
+/// relative mode, default strengths, `reference` the driving face at rest (`None`: the
+/// portrait's own), real mouths for a voice as `voice_mouth` says.
+fn warp_engine(
+    img: &RgbImage,
+    lm: Face68,
+    reference: Option<Face68>,
+    voice_mouth: bool,
+) -> Box<dyn vivant::render::Engine> {
+    vivant::render::prepare(
+        vec![SourceFace {
+            image: img.clone(),
+            landmarks68: lm,
+            keep_still: None,
+        }],
+        &Transfer {
+            mode: Mode::Relative,
+            strengths: Strengths::default(),
+            reference,
+            reference_track: None,
+        },
+        &WarpKind {
+            backend: Backend::Cpu,
+            clip_mouth: true,
+            voice_mouth,
+            eye_fill: true,
+        },
+    )
+    .expect("warp engine")
+}
+
 fn patch_mad(a: &RgbImage, ax: u32, ay: u32, b: &RgbImage, bx: u32, by: u32, n: u32) -> f64 {
     let mut s = 0.0;
     for y in 0..n {
@@ -41,26 +80,7 @@ fn own_landmarks_give_the_source_back() {
     // Through the engine boundary, as the pipeline prepares it: a driving face at rest (the
     // reference itself) leaves the portrait as it is.
     let (img, lm) = portrait();
-    let mut engine = vivant::render::prepare(
-        vec![SourceFace {
-            image: img.clone(),
-            landmarks68: lm,
-            keep_still: None,
-        }],
-        &Transfer {
-            mode: Mode::Relative,
-            strengths: Strengths::default(),
-            reference: Some(lm),
-            reference_track: None,
-        },
-        &WarpKind {
-            backend: Backend::Cpu,
-            clip_mouth: true,
-            voice_mouth: true,
-            eye_fill: true,
-        },
-    )
-    .expect("warp engine");
+    let mut engine = warp_engine(&img, lm, Some(lm), true);
     let drawn = engine
         .render(&Drive {
             face: lm,
@@ -684,36 +704,15 @@ fn luma_of(p: &image::Rgb<u8>) -> f32 {
 #[test]
 fn a_voice_opens_a_real_mouth_in_the_portraits_colours() {
     use vivant::render::FaceControls;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mona_lisa.jpg");
-    let img = image::open(path).expect("jpg").to_rgb8();
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
-    let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
+    let (img, lm) = mona_lisa(&a);
     let eye = lm.eye_distance();
     let mut open = lm;
     for i in (5..=11).chain(55..=59).chain(65..=67) {
         open[i][1] += 0.18 * eye;
     }
     let render = |voice_mouth: bool| {
-        let mut engine = vivant::render::prepare(
-            vec![SourceFace {
-                image: img.clone(),
-                landmarks68: lm,
-                keep_still: None,
-            }],
-            &Transfer {
-                mode: Mode::Relative,
-                strengths: Strengths::default(),
-                reference: None,
-                reference_track: None,
-            },
-            &WarpKind {
-                backend: Backend::Cpu,
-                clip_mouth: true,
-                voice_mouth,
-                eye_fill: true,
-            },
-        )
-        .expect("warp engine");
+        let mut engine = warp_engine(&img, lm, None, voice_mouth);
         let drive = Drive {
             face: open,
             track: None,
@@ -920,10 +919,8 @@ fn a_source_showing_its_mouth_open_gives_its_own_mouth() {
 #[test]
 fn a_voice_mouth_changes_smoothly_as_the_lips_open() {
     use vivant::render::mouth::Visemes;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mona_lisa.jpg");
-    let img = image::open(path).expect("jpg").to_rgb8();
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
-    let lm = a.analyze(&img).expect("analyze")[0].landmarks68;
+    let (img, lm) = mona_lisa(&a);
     let eye = lm.eye_distance();
     let warp = MeshWarp::new(img.clone(), &lm);
     let set = Visemes::bundled().expect("the bundled mouths");

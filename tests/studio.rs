@@ -3078,20 +3078,17 @@ fn the_warps_switches_are_the_projects_and_undoable() {
     assert_eq!(engine(&h).eye_fill(), Some(true));
     assert_eq!(engine(&h).voice_mouth(), Some(true));
     // The inspector scrolls: bring the switch into view, then press it.
-    h.get_by_label("Fill opened eyes").scroll_to_me();
-    for _ in 0..3 {
+    let press = |h: &mut Harness<'_, StudioApp>, label: &str| {
+        h.get_by_label(label).scroll_to_me();
+        for _ in 0..3 {
+            h.step();
+        }
+        h.get_by_label(label).click();
         h.step();
-    }
-    h.get_by_label("Fill opened eyes").click();
-    h.step();
+    };
+    press(&mut h, "Fill opened eyes");
     assert_eq!(engine(&h).eye_fill(), Some(false));
-    // The inspector scrolls: bring the switch into view, then press it.
-    h.get_by_label("Real mouths for a voice").scroll_to_me();
-    for _ in 0..3 {
-        h.step();
-    }
-    h.get_by_label("Real mouths for a voice").click();
-    h.step();
+    press(&mut h, "Real mouths for a voice");
     assert_eq!(engine(&h).voice_mouth(), Some(false));
     assert_eq!(engine(&h).clip_mouth(), Some(true));
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);

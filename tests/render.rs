@@ -807,6 +807,36 @@ fn a_voice_opens_a_real_mouth_in_the_portraits_colours() {
         lumas.iter().cloned().fold(f32::MIN, f32::max),
     );
     assert!(hi - lo > 60.0, "inside luma {lo:.0}–{hi:.0}");
+    // Its corners, beyond the real mouth's own opening, are shadow: no painted teeth left
+    // there to read as fangs (the outer fifth of the opening on each side, its upper half).
+    let (l, r) = (open[60], open[64]);
+    let along = |p: [f32; 2]| {
+        let d = [r[0] - l[0], r[1] - l[1]];
+        ((p[0] - l[0]) * d[0] + (p[1] - l[1]) * d[1]) / (d[0] * d[0] + d[1] * d[1])
+    };
+    let top = (open[61][1] + open[62][1] + open[63][1]) / 3.0;
+    let bottom = (open[65][1] + open[66][1] + open[67][1]) / 3.0;
+    let corners: Vec<f32> = pixels
+        .iter()
+        .filter(|&&(x, y)| {
+            let u = along([x as f32 + 0.5, y as f32 + 0.5]);
+            (!(0.2..=0.8).contains(&u)) && (y as f32) < (top + bottom) / 2.0
+        })
+        .map(|&(x, y)| luma_of(real.get_pixel(x, y)))
+        .collect();
+    let skin = 0.299 * mean_at(&cheeks, &img)[0]
+        + 0.587 * mean_at(&cheeks, &img)[1]
+        + 0.114 * mean_at(&cheeks, &img)[2];
+    let brightest = corners.iter().cloned().fold(0.0, f32::max);
+    eprintln!(
+        "corners: {} pixels, brightest {brightest:.0}; her skin {skin:.0}",
+        corners.len()
+    );
+    // Painted teeth there came to 142 on her (skin 216); shadow is under half the skin's.
+    assert!(
+        corners.len() > 10 && brightest < 0.5 * skin,
+        "{brightest:.0} vs skin {skin:.0}"
+    );
 }
 
 /// The bundled mouths span the openings of speech, each a real mouth (teeth or tongue against

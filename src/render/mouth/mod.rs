@@ -187,6 +187,7 @@ impl MouthInterior {
             t * t * (3.0 - 2.0 * t)
         };
         let tongue: [f32; 3] = std::array::from_fn(|k| self.cavity[k] * 1.9);
+        let real = clip.map_or(0.0, |m| m.weight());
         let mut fill: Vec<(u32, u32, f32, [f32; 3])> = Vec::new();
         for y in y0..y1 {
             for x in x0..x1 {
@@ -203,7 +204,10 @@ impl MouthInterior {
                 // Corners recede into shadow; the teeth follow the arch and fade there too.
                 let arch = (1.0 - u.abs().powi(4)).clamp(0.0, 1.0);
                 let reach = upper_teeth.min(0.4 * gap) * (0.5 + 0.5 * arch);
-                let teeth_a = (1.0 - smooth(0.6 * reach, 1.1 * reach, below_top)) * arch;
+                // With a real mouth laid in, its own teeth are the teeth: painted ones left in
+                // the corners beyond it read as fangs.
+                let teeth_a =
+                    (1.0 - smooth(0.6 * reach, 1.1 * reach, below_top)) * arch * (1.0 - real);
                 // The upper lip shades the top of the teeth.
                 let teeth_shade =
                     (0.72 + 0.2 * smooth(0.0, 0.4 * reach, below_top)) * (0.8 + 0.2 * arch);

@@ -694,3 +694,80 @@ fn eval_says_when_no_face_is_found_in_the_generated_frames() {
     assert_eq!(report["face_found"], 0.0);
     assert!(report["akd"].is_null(), "{report}");
 }
+
+/// What the user keeps still stays still with the neural engine too: a stroke painted across
+/// the astronaut's face, the face driven by Grace Hopper's reading (the reduced golden
+/// networks redraw it): under the stroke the portrait's own pixels, beyond it the engine's
+/// frame as without the mask, which had changed most of those under it.
+#[test]
+fn the_neural_engine_keeps_still_what_is_painted() {
+    use std::sync::Arc;
+    use vivant::neural::LivePortrait;
+    use vivant::neural::crop::input_tensor;
+    use vivant::render::{
+        Drive, NeuralKind, SourceFace, StillMask, StillStroke, TrackEntry, Transfer,
+    };
+    let networks =
+        Arc::new(LivePortrait::load(&golden_dir().join("pth"), &Device::Cpu).expect("weights"));
+    let a = analyzer();
+    let open = |name: &str| {
+        let image = image::open(common::fixture(name)).expect("image").to_rgb8();
+        let lm = a.analyze(&image).expect("analyze")[0].landmarks68;
+        (image, lm)
+    };
+    let ((img, lm), (other, other_lm)) = (open("astronaut.png"), open("grace_hopper.jpg"));
+    let n = networks.config.input_size();
+    let m = crop_transform(&other_lm, &CropSettings::SOURCE, n as f32);
+    let t = input_tensor(&crop_rgb(&other, &m, n), n, &Device::Cpu).expect("tensor");
+    let reading = networks.motion(&t).expect("motion");
+    let mask = StillMask::from_strokes(
+        img.width(),
+        img.height(),
+        &[StillStroke {
+            points: vec![lm[0], lm[30], lm[16]],
+            radius: 10.0,
+            erase: false,
+        }],
+    )
+    .expect("painted");
+    let draw = |keep_still: Option<Arc<StillMask>>| {
+        let mut engine = vivant::render::prepare(
+            vec![SourceFace {
+                image: img.clone(),
+                landmarks68: lm,
+                keep_still,
+            }],
+            &Transfer {
+                mode: vivant::motion::Mode::Relative,
+                strengths: Default::default(),
+                reference: None,
+                reference_track: None,
+            },
+            &NeuralKind::new(networks.clone()),
+        )
+        .expect("engine");
+        engine
+            .render(&Drive {
+                face: lm,
+                track: Some(TrackEntry::new(reading.clone())),
+                controls: None,
+            })
+            .expect("render")
+            .image
+    };
+    let (kept, free) = (draw(Some(Arc::new(mask.clone()))), draw(None));
+    let (mut under, mut changed) = (0, 0);
+    for (x, y, p) in kept.enumerate_pixels() {
+        match mask.at(x, y) {
+            255 => {
+                under += 1;
+                assert_eq!(p, img.get_pixel(x, y), "({x}, {y}) under the stroke");
+                changed += (free.get_pixel(x, y) != img.get_pixel(x, y)) as usize;
+            }
+            0 => assert_eq!(p, free.get_pixel(x, y), "({x}, {y}) beyond the stroke"),
+            _ => {}
+        }
+    }
+    eprintln!("{under} pixels kept still; the engine alone changed {changed} of them");
+    assert!(under > 2000 && changed * 2 > under);
+}

@@ -122,6 +122,36 @@ pub fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }
 
+/// Distance from `p` to the segment from `a` to `b`.
+pub fn segment_distance(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    dist(p, [a[0] + t * dx, a[1] + t * dy])
+}
+
+/// Piecewise-linear `y(x)` through `pairs` of (x, y) sorted by x, held at the ends.
+pub fn piecewise_linear(pairs: &[[f32; 2]], x: f32) -> f32 {
+    let i = pairs.partition_point(|p| p[0] < x);
+    if i == 0 {
+        return pairs.first().map_or(0.0, |p| p[1]);
+    }
+    if i >= pairs.len() {
+        return pairs[pairs.len() - 1][1];
+    }
+    let (a, b) = (pairs[i - 1], pairs[i]);
+    let f = if b[0] > a[0] {
+        (x - a[0]) / (b[0] - a[0])
+    } else {
+        0.0
+    };
+    a[1] + (b[1] - a[1]) * f
+}
+
 /// The centroid of `points` (the origin for none).
 pub fn mean(points: &[[f32; 2]]) -> [f32; 2] {
     let n = points.len().max(1) as f32;

@@ -756,18 +756,7 @@ fn the_neural_engine_keeps_still_what_is_painted() {
             .image
     };
     let (kept, free) = (draw(Some(Arc::new(mask.clone()))), draw(None));
-    let (mut under, mut changed) = (0, 0);
-    for (x, y, p) in kept.enumerate_pixels() {
-        match mask.at(x, y) {
-            255 => {
-                under += 1;
-                assert_eq!(p, img.get_pixel(x, y), "({x}, {y}) under the stroke");
-                changed += (free.get_pixel(x, y) != img.get_pixel(x, y)) as usize;
-            }
-            0 => assert_eq!(p, free.get_pixel(x, y), "({x}, {y}) beyond the stroke"),
-            _ => {}
-        }
-    }
+    let (under, changed) = common::check_kept_still(&kept, &free, &img, &mask);
     eprintln!("{under} pixels kept still; the engine alone changed {changed} of them");
     assert!(under > 2000 && changed * 2 > under);
 }

@@ -3,6 +3,8 @@
 //! mouth gets a dark interior with teeth, and output keeps the source's resolution. And the
 //! pipeline around any engine, with a stand-in engine.
 
+mod common;
+
 use std::path::Path;
 
 use candle_core::Device;
@@ -1091,18 +1093,7 @@ fn what_is_kept_still_stays_as_the_portrait_is() {
     let kept = MeshWarp::new(img.clone(), &lm)
         .with_keep_still(Some(Arc::new(mask.clone())))
         .render(&moved);
-    let (mut under, mut moved_under) = (0, 0);
-    for (x, y, p) in kept.enumerate_pixels() {
-        match mask.at(x, y) {
-            255 => {
-                under += 1;
-                assert_eq!(p, img.get_pixel(x, y), "({x}, {y}) under the stroke");
-                moved_under += (free.get_pixel(x, y) != img.get_pixel(x, y)) as usize;
-            }
-            0 => assert_eq!(p, free.get_pixel(x, y), "({x}, {y}) beyond the stroke"),
-            _ => {}
-        }
-    }
+    let (under, moved_under) = common::check_kept_still(&kept, &free, &img, &mask);
     eprintln!("{under} pixels kept still; the warp alone moved {moved_under} of them");
     assert!(under > 2000 && moved_under * 2 > under);
 }

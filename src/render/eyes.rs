@@ -10,7 +10,7 @@
 use image::RgbImage;
 
 use super::pyramid::bilinear;
-use crate::geometry::{Face68, dist};
+use crate::geometry::{Face68, Similarity, dist, piecewise_linear};
 
 /// The portrait's colour at picture point `q` (bilinear, pixel centres at +0.5).
 fn sample(src: &RgbImage, q: [f32; 2]) -> [f32; 3] {
@@ -48,36 +48,29 @@ const EYES: [EyePoints; 2] = [
 /// (down the face positive), both in eye widths.
 #[derive(Clone, Copy)]
 struct Frame {
-    origin: [f32; 2],
-    along: [f32; 2],
+    into: Similarity,
+    out: Similarity,
+    /// The eye's width in the picture's pixels.
     width: f32,
 }
 
 impl Frame {
     fn of(p: &Face68, e: &EyePoints) -> Self {
         let (a, b) = (p[e.corners.0], p[e.corners.1]);
-        let width = dist(a, b).max(1e-3);
+        let into = Similarity::fit(&[a, b], &[[0.0, 0.0], [1.0, 0.0]]);
         Self {
-            origin: a,
-            along: [(b[0] - a[0]) / width, (b[1] - a[1]) / width],
-            width,
+            into,
+            out: into.inverse(),
+            width: dist(a, b).max(1e-3),
         }
     }
 
     fn to_eye(self, q: [f32; 2]) -> [f32; 2] {
-        let (dx, dy) = (q[0] - self.origin[0], q[1] - self.origin[1]);
-        [
-            (dx * self.along[0] + dy * self.along[1]) / self.width,
-            (-dx * self.along[1] + dy * self.along[0]) / self.width,
-        ]
+        self.into.apply(q)
     }
 
-    fn to_image(self, [u, v]: [f32; 2]) -> [f32; 2] {
-        let (x, y) = (u * self.width, v * self.width);
-        [
-            self.origin[0] + x * self.along[0] - y * self.along[1],
-            self.origin[1] + x * self.along[1] + y * self.along[0],
-        ]
+    fn to_image(self, q: [f32; 2]) -> [f32; 2] {
+        self.out.apply(q)
     }
 }
 
@@ -100,7 +93,10 @@ impl Lids {
 
     /// (upper, lower) lid at u.
     fn at(&self, u: f32) -> (f32, f32) {
-        (curve(&self.upper, u), curve(&self.lower, u))
+        (
+            piecewise_linear(&self.upper, u),
+            piecewise_linear(&self.lower, u),
+        )
     }
 
     /// Mean gap at the two lid points, in eye widths.
@@ -112,20 +108,6 @@ impl Lids {
         };
         (gap(a) + gap(b)) / 2.0
     }
-}
-
-/// Piecewise-linear v(u) through the sorted points, held at the ends.
-fn curve(pts: &[[f32; 2]; 4], u: f32) -> f32 {
-    if u <= pts[0][0] {
-        return pts[0][1];
-    }
-    for w in pts.windows(2) {
-        if u <= w[1][0] {
-            let span = (w[1][0] - w[0][0]).max(1e-6);
-            return w[0][1] + (w[1][1] - w[0][1]) * (u - w[0][0]) / span;
-        }
-    }
-    pts[3][1]
 }
 
 /// What the portrait's eye gives: its frame, its lids and its iris (eye frame).
@@ -287,11 +269,7 @@ fn paint_eye(
                 continue;
             }
             let c = fill_colour(s, src, u, v, (t, d));
-            let px = img.get_pixel_mut(x as u32, y as u32);
-            for (old, new) in px.0.iter_mut().zip(c) {
-                let o = *old as f32;
-                *old = (o + (new - o) * a).round().clamp(0.0, 255.0) as u8;
-            }
+            super::blend(&mut img.get_pixel_mut(x as u32, y as u32).0, c, a);
         }
     }
 }

@@ -8,6 +8,8 @@ use std::path::Path;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
+use crate::geometry::segment_distance;
+
 /// One brush stroke, in the portrait's pixels.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StillStroke {
@@ -131,28 +133,10 @@ impl StillMask {
             match a {
                 0 => {}
                 255 => o.copy_from_slice(s),
-                a => {
-                    let t = a as f32 / 255.0;
-                    for (o, s) in o.iter_mut().zip(s) {
-                        *o = (*o as f32 + (*s as f32 - *o as f32) * t).round() as u8;
-                    }
-                }
+                a => super::blend(o, [s[0], s[1], s[2]].map(f32::from), a as f32 / 255.0),
             }
         }
     }
-}
-
-/// Distance from `p` to the segment from `a` to `b`.
-fn segment_distance(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
-    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let (qx, qy) = (a[0] + t * dx - p[0], a[1] + t * dy - p[1]);
-    (qx * qx + qy * qy).sqrt()
 }
 
 #[cfg(test)]

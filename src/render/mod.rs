@@ -43,6 +43,15 @@ pub use self::neural_engine::{NeuralEngine, NeuralKind};
 pub use self::warp::MeshWarp;
 pub use self::warp_engine::WarpEngine;
 
+/// Mix colour `to` (0–255) into the RGB pixel `px` by `a` (0–1): how what is painted over a
+/// drawn frame (the mouth's inside, opened eyes, what is kept still) meets it.
+pub(crate) fn blend(px: &mut [u8], to: [f32; 3], a: f32) {
+    for (old, new) in px.iter_mut().zip(to) {
+        let o = *old as f32;
+        *old = (o + (new - o) * a).round().clamp(0.0, 255.0) as u8;
+    }
+}
+
 /// A portrait to animate: the image and its face's 68 landmarks (pixels of the image).
 #[derive(Clone, Debug)]
 pub struct SourceFace {

@@ -179,7 +179,11 @@ impl MeshWarp {
     /// Fill eyes that open wider than the portrait's from its own eyes (the default), or
     /// leave them to the warp.
     pub fn with_eye_fill(mut self, on: bool) -> Self {
-        self.eyes = on.then(|| EyeFill::new(self.source(), &self.landmarks));
+        if !on {
+            self.eyes = None;
+        } else if self.eyes.is_none() {
+            self.eyes = Some(EyeFill::new(self.source(), &self.landmarks));
+        }
         self
     }
 

@@ -125,3 +125,28 @@ pub fn read_all(src: &mut impl vivant::media::SampleSource) -> Vec<f32> {
 pub fn onset(x: &[f32], rate: u32) -> f64 {
     x.iter().position(|v| v.abs() > 0.5).unwrap_or(usize::MAX) as f64 / rate as f64
 }
+
+/// A frame drawn with a keep-still `mask` (`kept`) against the same frame without it
+/// (`free`), over the portrait `src`: every pixel the mask covers in full is the portrait's,
+/// every pixel it leaves free is the maskless frame's. The pixels covered, and how many of
+/// them the maskless frame had changed.
+pub fn check_kept_still(
+    kept: &image::RgbImage,
+    free: &image::RgbImage,
+    src: &image::RgbImage,
+    mask: &vivant::render::StillMask,
+) -> (usize, usize) {
+    let (mut under, mut changed) = (0, 0);
+    for (x, y, p) in kept.enumerate_pixels() {
+        match mask.at(x, y) {
+            255 => {
+                under += 1;
+                assert_eq!(p, src.get_pixel(x, y), "({x}, {y}) under the stroke");
+                changed += (free.get_pixel(x, y) != src.get_pixel(x, y)) as usize;
+            }
+            0 => assert_eq!(p, free.get_pixel(x, y), "({x}, {y}) beyond the stroke"),
+            _ => {}
+        }
+    }
+    (under, changed)
+}

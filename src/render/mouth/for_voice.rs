@@ -145,20 +145,9 @@ impl Visemes {
         &self.mouths
     }
 
-    /// The mouth for a portrait whose face at rest is `portrait` and is now `target`: the
-    /// nearest in opening and width.
-    pub fn choose(&self, portrait: &Face68, target: &Face68) -> Option<&Viseme> {
-        let open = opening(target);
-        let wide = width(target) / width(portrait).max(1e-3);
-        self.mouths
-            .iter()
-            .min_by(|a, b| distance(a, open, wide).total_cmp(&distance(b, open, wide)))
-    }
-
-    /// The mouth to lay into a portrait whose face at rest is `portrait` and is now `target`:
-    /// the nearest, or where the next is about as near, the two cross-faded, so that the
-    /// inside changes smoothly as the lips open rather than jumping between mouths.
-    pub fn mouth<'a>(&'a self, portrait: &Face68, target: &Face68) -> Option<VoiceMouth<'a>> {
+    /// The mouths with their distances from the lips of a portrait whose face at rest is
+    /// `portrait` and is now `target`, nearest first.
+    fn ranked(&self, portrait: &Face68, target: &Face68) -> Vec<(f32, &Viseme)> {
         let open = opening(target);
         let wide = width(target) / width(portrait).max(1e-3);
         let mut near: Vec<(f32, &Viseme)> = self
@@ -167,6 +156,20 @@ impl Visemes {
             .map(|v| (distance(v, open, wide), v))
             .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near
+    }
+
+    /// The mouth for a portrait whose face at rest is `portrait` and is now `target`: the
+    /// nearest in opening and width.
+    pub fn choose(&self, portrait: &Face68, target: &Face68) -> Option<&Viseme> {
+        self.ranked(portrait, target).first().map(|&(_, v)| v)
+    }
+
+    /// The mouth to lay into a portrait whose face at rest is `portrait` and is now `target`:
+    /// the nearest, or where the next is about as near, the two cross-faded, so that the
+    /// inside changes smoothly as the lips open rather than jumping between mouths.
+    pub fn mouth<'a>(&'a self, portrait: &Face68, target: &Face68) -> Option<VoiceMouth<'a>> {
+        let near = self.ranked(portrait, target);
         let &(d1, a) = near.first()?;
         let fit = match (&self.rest, a.own) {
             (Some(rest), false) => MouthFit::new(portrait, rest, &a.frame.geometry),
@@ -252,14 +255,15 @@ impl Visemes {
                 .sum::<f32>()
                 / parts::MOUTH.len() as f32
                 / eye;
-            let middle = [(f[36][0] + f[45][0]) / 2.0, f[30][1]];
+            // The nose tip's way from between the eyes' outer corners.
+            let middle = (f[36][0] + f[45][0]) / 2.0;
             found.push(Candidate {
                 i,
                 face: *f,
                 opening: opening(f),
                 width: width(f),
                 blur,
-                turn: ((f[30][0] - middle[0]) / eye).abs(),
+                turn: ((f[30][0] - middle) / eye).abs(),
             });
         }
         // At rest: the least open of the frontal, still frames.
@@ -328,18 +332,10 @@ impl Visemes {
         let rows = self.mouths.len().div_ceil(COLUMNS);
         let mut atlas = RgbImage::new((COLUMNS * PATCH_W) as u32, (rows * PATCH_H) as u32);
         for (k, v) in self.mouths.iter().enumerate() {
+            let tile = RgbImage::from_raw(PATCH_W as u32, PATCH_H as u32, v.frame.patch.clone())
+                .ok_or_else(|| io::Error::other("a mouth's patch is the wrong size"))?;
             let (ox, oy) = ((k % COLUMNS) * PATCH_W, (k / COLUMNS) * PATCH_H);
-            for y in 0..PATCH_H {
-                for x in 0..PATCH_W {
-                    let at = (y * PATCH_W + x) * 3;
-                    let px = [
-                        v.frame.patch[at],
-                        v.frame.patch[at + 1],
-                        v.frame.patch[at + 2],
-                    ];
-                    atlas.put_pixel((ox + x) as u32, (oy + y) as u32, image::Rgb(px));
-                }
-            }
+            image::imageops::replace(&mut atlas, &tile, ox as i64, oy as i64);
         }
         let stored = Stored {
             about: about.to_string(),
@@ -403,12 +399,15 @@ impl Visemes {
                     (k % stored.columns) * PATCH_W,
                     (k / stored.columns) * PATCH_H,
                 );
-                let mut patch = Vec::with_capacity(PATCH_W * PATCH_H * 3);
-                for y in 0..PATCH_H {
-                    for x in 0..PATCH_W {
-                        patch.extend(atlas.get_pixel((ox + x) as u32, (oy + y) as u32).0);
-                    }
-                }
+                let patch = image::imageops::crop_imm(
+                    &atlas,
+                    ox as u32,
+                    oy as u32,
+                    PATCH_W as u32,
+                    PATCH_H as u32,
+                )
+                .to_image()
+                .into_raw();
                 Viseme {
                     frame: MouthFrame {
                         geometry: geometry.clone(),

@@ -11,7 +11,7 @@ pub mod from_clip;
 
 use image::RgbImage;
 
-use crate::geometry::{Face68, dist, parts};
+use crate::geometry::{Face68, dist, parts, piecewise_linear, segment_distance};
 
 pub use self::for_voice::{Viseme, Visemes};
 pub use self::from_clip::{ClipMouth, DriverMouth, MouthFit};
@@ -240,11 +240,7 @@ impl MouthInterior {
             }
         }
         for (x, y, a, c) in fill {
-            let px = img.get_pixel_mut(x, y);
-            for (old, new) in px.0.iter_mut().zip(c) {
-                let o = *old as f32;
-                *old = (o + (new - o) * a).round().clamp(0.0, 255.0) as u8;
-            }
+            super::blend(&mut img.get_pixel_mut(x, y).0, c, a);
         }
     }
 }
@@ -307,26 +303,11 @@ impl LipEdges {
     }
 
     fn at(&self, u: f32) -> (f32, f32) {
-        (interpolate(&self.upper, u), interpolate(&self.lower, u))
+        (
+            piecewise_linear(&self.upper, u),
+            piecewise_linear(&self.lower, u),
+        )
     }
-}
-
-/// Piecewise-linear `t(u)` from sorted (u, t) pairs, held at the ends.
-fn interpolate(pairs: &[[f32; 2]], u: f32) -> f32 {
-    let i = pairs.partition_point(|p| p[0] < u);
-    if i == 0 {
-        return pairs[0][1];
-    }
-    if i >= pairs.len() {
-        return pairs[pairs.len() - 1][1];
-    }
-    let (a, b) = (pairs[i - 1], pairs[i]);
-    let f = if b[0] > a[0] {
-        (u - a[0]) / (b[0] - a[0])
-    } else {
-        0.0
-    };
-    a[1] + (b[1] - a[1]) * f
 }
 
 /// A light, nearly neutral tone from the brightest pixels around the face.
@@ -386,11 +367,7 @@ fn signed_distance(poly: &[[f32; 2]], p: [f32; 2]) -> f32 {
                 inside = !inside;
             }
         }
-        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-        let len2 = (dx * dx + dy * dy).max(1e-9);
-        let t = (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0);
-        let (qx, qy) = (a[0] + t * dx - p[0], a[1] + t * dy - p[1]);
-        best = best.min((qx * qx + qy * qy).sqrt());
+        best = best.min(segment_distance(p, a, b));
     }
     if inside { best } else { -best }
 }

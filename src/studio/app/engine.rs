@@ -52,36 +52,55 @@ impl StudioApp {
 
     /// Turn one of the warp's switches on or off (undoable).
     pub fn set_warp_switch(&mut self, which: WarpSwitch, to: bool) {
-        let before = self.project.clone();
-        let engine = &mut self.project.settings.engine;
-        if matches!(engine, EngineSettings::Warp { .. }) && which.of(engine) != to {
-            if let Some(flag) = which.in_settings(engine) {
-                *flag = to;
-            }
-            self.settings_changed(which.label(to), before);
+        // Asked every frame by the inspector: the project is copied for the history only
+        // when the switch changes.
+        if which
+            .in_settings(&mut self.project.settings.engine)
+            .is_none_or(|on| *on == to)
+        {
+            return;
         }
+        let before = self.project.clone();
+        if let Some(on) = which.in_settings(&mut self.project.settings.engine) {
+            *on = to;
+        }
+        self.settings_changed(which.label(to), before);
     }
 
     /// Draw the warp on `backend` (undoable).
     pub fn set_backend(&mut self, to: Backend) {
-        let before = self.project.clone();
-        if let EngineSettings::Warp { backend, .. } = &mut self.project.settings.engine
-            && *backend != to
+        if self
+            .project
+            .settings
+            .engine
+            .backend()
+            .is_none_or(|b| b == to)
         {
-            *backend = to;
-            self.settings_changed("Change back end", before);
+            return;
         }
+        let before = self.project.clone();
+        if let EngineSettings::Warp { backend, .. } = &mut self.project.settings.engine {
+            *backend = to;
+        }
+        self.settings_changed("Change back end", before);
     }
 
     /// Run the neural engine's networks on `to` (undoable).
     pub fn set_device(&mut self, to: DeviceChoice) {
-        let before = self.project.clone();
-        if let EngineSettings::Neural { device, .. } = &mut self.project.settings.engine
-            && *device != to
+        if self
+            .project
+            .settings
+            .engine
+            .device()
+            .is_none_or(|d| d == to)
         {
-            *device = to;
-            self.settings_changed("Change device", before);
+            return;
         }
+        let before = self.project.clone();
+        if let EngineSettings::Neural { device, .. } = &mut self.project.settings.engine {
+            *device = to;
+        }
+        self.settings_changed("Change device", before);
     }
 
     /// Use the LivePortrait weights in `dir` (checked for every network's file first) and

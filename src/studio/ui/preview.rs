@@ -116,22 +116,25 @@ fn draw_keep_still(app: &mut StudioApp, painter: &egui::Painter, rect: Rect, siz
     let Some(id) = app.sources.get(sel).map(|s| s.id) else {
         return;
     };
-    let mut strokes = app
+    let saved = app
         .project
         .sources
         .get(sel)
-        .map(|e| e.keep_still.clone())
-        .unwrap_or_default();
-    strokes.extend(app.editing.stroke.clone());
-    if strokes.is_empty() {
+        .map_or(&[][..], |e| e.keep_still.as_slice());
+    let painting = app.editing.stroke.as_ref();
+    let strokes = || saved.iter().chain(painting);
+    if strokes().next().is_none() {
         return;
     }
+    // Drawn again only when the strokes change (compared in place: nothing is copied while
+    // they stay as they are).
     let stale = app
         .editing
         .still_overlay
         .as_ref()
-        .is_none_or(|(i, s, _)| *i != id || *s != strokes);
+        .is_none_or(|(i, s, _)| *i != id || !s.iter().eq(strokes()));
     if stale {
+        let strokes: Vec<crate::render::StillStroke> = strokes().cloned().collect();
         let Some(mask) =
             crate::render::StillMask::from_strokes(size[0] as u32, size[1] as u32, &strokes)
         else {

@@ -37,11 +37,11 @@ fn main() {
         match GpuWarp::new(&engine) {
             Ok(gpu) => {
                 // The first frame compiles pipelines and warms caches: not timed.
-                gpu.render(&engine, &targets[0], None)
+                gpu.render(&engine, &targets[0], None, None)
                     .unwrap_or_else(|e| panic!("{e}"));
                 let t = Instant::now();
                 for target in &targets {
-                    gpu.render(&engine, target, None)
+                    gpu.render(&engine, target, None, None)
                         .unwrap_or_else(|e| panic!("{e}"));
                 }
                 let fps = frames as f64 / t.elapsed().as_secs_f64();

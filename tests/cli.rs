@@ -1110,7 +1110,7 @@ fn a_signal_mid_track_leaves_no_partial_analysis() {
 
 /// A flag of the other engine's is refused before any work, saying whose it is and what to
 /// do, instead of being ignored: --weights or --device with the warp engine, --backend with
-/// the neural one (the same in `eval`). No output is written.
+/// the neural one (the same in `eval`), or --details out of its range. No output is written.
 #[test]
 fn another_engines_flag_is_refused_not_ignored() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1138,6 +1138,12 @@ fn another_engines_flag_is_refused_not_ignored() {
             &["--engine", "neural", "--painted-voice-mouth"][..],
             "--painted-voice-mouth",
         ),
+        (
+            &["--engine", "neural", "--details", "1"][..],
+            "warp engine's",
+        ),
+        // Not another engine's, but refused the same way: a strength out of its range.
+        (&["--details", "3"][..], "from 0 (none) to 2"),
     ] {
         let o = render(extra);
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));

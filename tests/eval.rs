@@ -54,6 +54,7 @@ fn self_reenactment_on_the_webcam_clip() {
         clip_mouth: true,
         voice_mouth: true,
         eye_fill: true,
+        details: vivant::render::DEFAULT_DETAILS,
     };
     let (one, pics) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), true, &opts, &go).expect("K=1");
@@ -64,6 +65,7 @@ fn self_reenactment_on_the_webcam_clip() {
         clip_mouth: false,
         voice_mouth: true,
         eye_fill: true,
+        details: vivant::render::DEFAULT_DETAILS,
     };
     let (paint, _) =
         self_reenactment(&a, &clip, 1, 30, Some(&cache), false, &painted, &go).expect("painted");
@@ -122,6 +124,7 @@ fn absolute_mode_keeps_the_portraits_face_shape() {
             clip_mouth: true,
             voice_mouth: true,
             eye_fill: true,
+            details: vivant::render::DEFAULT_DETAILS,
         },
         &AtomicBool::new(false),
     )

@@ -1,19 +1,32 @@
 //! The warp engine's GPU back end (wgpu) gives the CPU back end's pictures, also where the face
 //! shrinks and both read the mip pyramid, with a real mouth laid into an opened one and eyes
-//! opened wider, and on odd image sizes (whose mip levels round down).
+//! opened wider, a driver's crease laid on, and on odd image sizes (whose mip levels round down).
 //! CI runs it on Mesa's software Vulkan adapter (lavapipe), installed by `make test`.
 
+mod common;
+
 use std::path::Path;
+use std::sync::Arc;
 
 use candle_core::Device;
 use image::RgbImage;
 use vivant::face::Analyzer;
 use vivant::geometry::Face68;
 use vivant::models::ModelSource;
+use vivant::motion::details::{DetailFrame, DetailGeometry};
+use vivant::render::details::layer;
 use vivant::render::mouth::Visemes;
 use vivant::render::{GpuWarp, MeshWarp};
 
 fn compare(img: RgbImage, lm: &Face68) {
+    // Expression details: a crease drawn on the portrait's own forehead read as a driver's
+    // (the details are laid on the CPU over either back end's warp).
+    let geometry = Arc::new(DetailGeometry::of(lm));
+    let at_rest = DetailFrame::of(&img, lm, geometry.clone());
+    let (creased, _) = common::with_crease(&img, lm, 0.12, 0.25);
+    let now = DetailFrame::of(&creased, lm, geometry);
+    let crease = layer(&at_rest, &now).expect("found");
+    assert!(!crease.is_empty());
     let engine = MeshWarp::new(img, lm);
     let gpu = GpuWarp::new(&engine).expect("a wgpu adapter (make test installs lavapipe)");
     eprintln!("adapter: {}", gpu.adapter());
@@ -35,18 +48,25 @@ fn compare(img: RgbImage, lm: &Face68) {
     // The opened mouth also with a real mouth laid in (a voice's, from the bundled set; a
     // clip's goes the same way): the inside is drawn on the CPU over either back end's warp.
     let mouths = Visemes::bundled().expect("the bundled mouths");
-    for (target, real_mouth) in [
-        (*lm, false),
-        (moved, false),
-        (moved, true),
-        (shrunk, false),
-        (wide, false),
+    for (target, real_mouth, details) in [
+        (*lm, false, false),
+        (moved, false, false),
+        (moved, true, false),
+        (moved, false, true),
+        (shrunk, false, false),
+        (wide, false, false),
     ] {
         let mouth = real_mouth.then(|| mouths.mouth(lm, &target)).flatten();
         assert_eq!(mouth.is_some(), real_mouth);
-        let c = engine.render_driven(&target, mouth.as_ref().map(|m| m.driver()));
+        let details = details.then_some(&crease);
+        let c = engine.render_detailed(&target, mouth.as_ref().map(|m| m.driver()), details);
         let g = gpu
-            .render(&engine, &target, mouth.as_ref().map(|m| m.driver()))
+            .render(
+                &engine,
+                &target,
+                mouth.as_ref().map(|m| m.driver()),
+                details,
+            )
             .expect("gpu render");
         assert_eq!(c.dimensions(), g.dimensions());
         let diffs: Vec<i32> = c
@@ -58,9 +78,10 @@ fn compare(img: RgbImage, lm: &Face68) {
         let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
         let big = diffs.iter().filter(|d| **d > 8).count() as f64 / diffs.len() as f64;
         eprintln!(
-            "{:?}{}: CPU vs GPU mean {mean:.3}, share over 8 levels {big:.5}",
+            "{:?}{}{}: CPU vs GPU mean {mean:.3}, share over 8 levels {big:.5}",
             c.dimensions(),
-            if real_mouth { ", a real mouth" } else { "" }
+            if real_mouth { ", a real mouth" } else { "" },
+            if details.is_some() { ", a crease" } else { "" }
         );
         assert!(mean < 0.5, "mean difference {mean}");
         assert!(big < 0.001, "{big} of the values differ by more than 8");

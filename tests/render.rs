@@ -59,6 +59,7 @@ fn warp_engine(
             clip_mouth: true,
             voice_mouth,
             eye_fill: true,
+            details: vivant::render::DEFAULT_DETAILS,
         },
     )
     .expect("warp engine")
@@ -1096,4 +1097,141 @@ fn what_is_kept_still_stays_as_the_portrait_is() {
     let (under, moved_under) = common::check_kept_still(&kept, &free, &img, &mask);
     eprintln!("{under} pixels kept still; the warp alone moved {moved_under} of them");
     assert!(under > 2000 && moved_under * 2 > under);
+}
+
+/// The webcam clip's frame `i` and the man's face in it.
+fn webcam_frame(a: &Analyzer, i: usize) -> (RgbImage, Face68) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webcam_man_400x300.mp4");
+    let mut v = vivant::media::VideoSource::open(&path).expect("clip");
+    let f = v.frame(i as u64).expect("frame");
+    let face = a
+        .analyze(&f.image)
+        .expect("analyze")
+        .first()
+        .expect("a face")
+        .landmarks68;
+    (f.image, face)
+}
+
+/// A crease drawn on the driver's forehead (the webcam's frame at rest, darkened by a quarter
+/// along a line above his brows) lands on the Mona Lisa's forehead at the same place of her
+/// face, through the warp engine's own drawing: her forehead darkens along that line and
+/// nowhere else, in proportion to the strength; the frame at rest against itself lays nothing
+/// on. Where her forehead is hair instead (a fringe painted over part of the line), nothing
+/// changes: the details go on skin only.
+#[test]
+fn a_drivers_crease_lands_on_the_portraits_skin() {
+    use std::sync::Arc;
+    use vivant::motion::details::{DetailFrame, DetailGeometry};
+    use vivant::render::details::layer;
+    let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
+    let (rest_img, rest) = webcam_frame(&a, 1112);
+    let (creased, _) = common::with_crease(&rest_img, &rest, 0.12, 0.25);
+    let geometry = Arc::new(DetailGeometry::of(&rest));
+    let at_rest = DetailFrame::of(&rest_img, &rest, geometry.clone());
+    let same = layer(
+        &at_rest,
+        &DetailFrame::of(&rest_img, &rest, geometry.clone()),
+    )
+    .expect("found");
+    assert!(
+        same.is_empty(),
+        "the frame at rest against itself: {}",
+        same.strongest()
+    );
+    let now = DetailFrame::of(&creased, &rest, geometry.clone());
+    let crease = layer(&at_rest, &now).expect("found");
+    eprintln!("the crease's strongest change: {:.3}", crease.strongest());
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mona_lisa.jpg");
+    let mut mona = image::open(path).expect("image").to_rgb8();
+    let lm = a
+        .analyze(&mona)
+        .expect("analyze")
+        .first()
+        .expect("a face")
+        .landmarks68;
+    let eye = lm.eye_distance();
+    let line = common::crease_line(&lm, 0.12);
+    // A fringe: her hair's colour (beside her cheek, outside the jaw's line) painted over the
+    // line's left third.
+    let hair_at = [lm[2][0] - 0.25 * eye, lm[2][1]];
+    let hair = *mona.get_pixel(hair_at[0] as u32, hair_at[1] as u32);
+    let luma = |p: &image::Rgb<u8>| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32;
+    let along = |t: f32| {
+        [
+            line[0][0] + t * (line[1][0] - line[0][0]),
+            line[0][1] + t * (line[1][1] - line[0][1]),
+        ]
+    };
+    let fringe = |p: [f32; 2]| {
+        let (l, r) = (along(0.0)[0] - 0.1 * eye, along(0.33)[0]);
+        let y = along(0.165)[1];
+        p[0] >= l && p[0] <= r && (p[1] - y).abs() <= 0.12 * eye
+    };
+    for (x, y, p) in mona.enumerate_pixels_mut() {
+        if fringe([x as f32 + 0.5, y as f32 + 0.5]) {
+            *p = hair;
+        }
+    }
+    let draw = |strength: f32| {
+        MeshWarp::new(mona.clone(), &lm)
+            .with_details(strength)
+            .render_detailed(&lm, None, Some(&crease))
+    };
+    let plain = MeshWarp::new(mona.clone(), &lm).render_detailed(&lm, None, None);
+    let (one, two, none) = (draw(1.0), draw(2.0), draw(0.0));
+    assert_eq!(none, plain, "strength 0 lays nothing on");
+    // Her skin along the line (its middle, clear of the fringe), and a band a tenth of an eye
+    // distance above and below it.
+    // At each point, the darkest within a twentieth of an eye distance across (her face's
+    // layout is the driver's, not a ruler's: the line may lie a pixel off).
+    let ratio = |img: &RgbImage, shift: f32| {
+        let ts: Vec<f32> = (0..20).map(|k| 0.45 + 0.35 * k as f32 / 19.0).collect();
+        let reach = (0.05 * eye).ceil() as i32;
+        let mut r = 0.0;
+        for &t in &ts {
+            let p = along(t);
+            r += (-reach..=reach)
+                .map(|d| {
+                    let (x, y) = (p[0] as u32, (p[1] + shift * eye) as i32 + d);
+                    luma(img.get_pixel(x, y as u32)) / luma(plain.get_pixel(x, y as u32)).max(1.0)
+                })
+                .fold(f32::MAX, f32::min);
+        }
+        r / ts.len() as f32
+    };
+    let (on, above, below, on2) = (
+        ratio(&one, 0.0),
+        ratio(&one, -0.15),
+        ratio(&one, 0.15),
+        ratio(&two, 0.0),
+    );
+    eprintln!(
+        "her forehead: on the line {on:.3} (strength 2: {on2:.3}), above {above:.3}, below {below:.3}"
+    );
+    assert!(on < 0.93, "the line darkened to {on:.3} of her skin");
+    assert!(on2 < on - 0.03, "strength 2 gives {on2:.3} against {on:.3}");
+    for (what, r) in [("above", above), ("below", below)] {
+        assert!((r - 1.0).abs() < 0.02, "{what} the line: {r:.3}");
+    }
+    // Under the fringe (its pixels of her hair's colour), nothing changed.
+    let mut under = 0;
+    for (x, y, p) in one.enumerate_pixels() {
+        if fringe([x as f32 + 0.5, y as f32 + 0.5]) && *mona.get_pixel(x, y) == hair {
+            under += 1;
+            assert_eq!(p, plain.get_pixel(x, y), "({x}, {y}) under the fringe");
+        }
+    }
+    assert!(under > 100, "{under} pixels of fringe");
+    // Away from the face (below the chin, beyond the cheeks) the picture is untouched.
+    for (x, y, p) in one.enumerate_pixels() {
+        let q = [x as f32, y as f32];
+        if q[1] > lm[8][1] + 0.2 * eye
+            || q[0] < lm[0][0] - 0.2 * eye
+            || q[0] > lm[16][0] + 0.2 * eye
+        {
+            assert_eq!(p, plain.get_pixel(x, y), "({x}, {y}) away from the face");
+        }
+    }
 }

@@ -1766,6 +1766,7 @@ fn without_a_gpu_a_gpu_project_runs_on_the_cpu_with_one_note() {
         clip_mouth: true,
         voice_mouth: true,
         eye_fill: true,
+        details: vivant::render::DEFAULT_DETAILS,
     };
     // As on a machine without one.
     let none = || vivant::render::GpuError::NoAdapter("no adapter found".into());
@@ -1827,6 +1828,7 @@ fn the_gpu_fallback_note_is_one_plain_sentence_with_the_detail_behind_details() 
         clip_mouth: true,
         voice_mouth: true,
         eye_fill: true,
+        details: vivant::render::DEFAULT_DETAILS,
     };
     let wgpu_said = "noop not requested, vulkan drivers/libraries could not be loaded, \
                      dx12 support not compiled in";
@@ -3067,8 +3069,8 @@ fn the_same_picture_many_times_is_decoded_once_and_the_count_is_capped() {
 }
 
 /// The warp's switches for what the warp alone would stretch (the clip's mouth, real mouths
-/// for a voice, opened eyes filled) are the project's, on by default, and each change is a
-/// step in the history.
+/// for a voice, opened eyes filled) and its expression details' strength are the project's,
+/// on (1) by default, and each change is a step in the history.
 #[test]
 fn the_warps_switches_are_the_projects_and_undoable() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -3098,6 +3100,24 @@ fn the_warps_switches_are_the_projects_and_undoable() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.step();
     assert_eq!(engine(&h).eye_fill(), Some(true));
+    // Expression details: a slider below the switches, 1 by default; a change is one step.
+    assert_eq!(engine(&h).details(), Some(1.0));
+    // The slider and its label both carry the name.
+    let slider = h.query_all_by_label("Expression details").count();
+    assert!(slider > 0, "no Expression details slider");
+    if let Some(node) = h.query_all_by_label("Expression details").next() {
+        node.scroll_to_me();
+    }
+    for _ in 0..3 {
+        h.step();
+    }
+    h.snapshot("studio_warp_switches");
+    h.state_mut().set_warp_details(0.4);
+    h.step();
+    assert_eq!(engine(&h).details(), Some(0.4));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.step();
+    assert_eq!(engine(&h).details(), Some(1.0));
 }
 
 /// The Source view's keep-still brush: a stroke painted over the portrait is the project's

@@ -53,6 +53,10 @@ pub struct PerformArgs {
     /// filling them from the portrait's own eye.
     #[arg(long)]
     pub stretched_eyes: bool,
+    /// How strongly the performer's expression details (creases) are laid onto the
+    /// portrait's skin: 1 (the default) as they are on the face, 0 none, up to 2.
+    #[arg(long, value_name = "STRENGTH", value_parser = super::parse_details)]
+    pub details: Option<f32>,
     /// The performer's head roll and eye and mouth opening as they are, not as changes from
     /// the first face seen.
     #[arg(long)]
@@ -197,6 +201,7 @@ pub fn run_perform(args: &PerformArgs, models: &ModelSource) -> Result<(), CliEr
         backend: args.backend,
         clip_mouth: !args.painted_mouth,
         eye_fill: !args.stretched_eyes,
+        details: args.details.unwrap_or(crate::render::DEFAULT_DETAILS),
         smoothing: !args.no_smoothing,
     };
     let still = sources[0].image.clone();

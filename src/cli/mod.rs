@@ -268,6 +268,22 @@ pub struct EngineArgs {
     /// portrait's own eye.
     #[arg(long)]
     pub stretched_eyes: bool,
+    /// The warp engine: how strongly the driving clip's expression details (the creases of a
+    /// raised forehead, drawn brows, a smile's folds, crow's feet) are laid onto the
+    /// portrait's skin: 1 (the default) as they are on the driver's face, 0 none, up to 2.
+    #[arg(long, value_name = "STRENGTH", value_parser = parse_details)]
+    pub details: Option<f32>,
+}
+
+pub(crate) fn parse_details(s: &str) -> Result<f32, String> {
+    let max = crate::render::MAX_DETAILS;
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=max).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}': the details' strength is a number from 0 (none) to {max}; 1 lays them on as \
+             they are on the driver's face"
+        )),
+    }
 }
 
 impl EngineArgs {
@@ -298,6 +314,7 @@ impl EngineArgs {
                     clip_mouth: !self.painted_mouth,
                     voice_mouth: !self.painted_voice_mouth,
                     eye_fill: !self.stretched_eyes,
+                    details: self.details.unwrap_or(crate::render::DEFAULT_DETAILS),
                 })
             }
             EngineChoice::Neural => {
@@ -305,6 +322,7 @@ impl EngineArgs {
                     (self.painted_mouth, "--painted-mouth"),
                     (self.painted_voice_mouth, "--painted-voice-mouth"),
                     (self.stretched_eyes, "--stretched-eyes"),
+                    (self.details.is_some(), "--details"),
                 ] {
                     if set {
                         return other(

@@ -248,14 +248,20 @@ pub fn self_reenactment(
             keep_still: None,
         });
     }
-    // Same camera, same face: each source frame's own landmarks are its reference.
+    // Same camera, same face: each source frame's own landmarks are its reference. With one
+    // source, its frame is also what the engine's own reading is read against (the warp's
+    // expression details); with several, no one frame is.
+    let own = own_track(kind, clip, &motion, cache_dir, cancel)?;
+    let reference_track = match (&own, sources.len()) {
+        (Some(t), 1) => Some(t.entry(neutral).map_err(PipelineError::MotionFile)?),
+        _ => None,
+    };
     let transfer = Transfer {
         mode: Mode::Relative,
         strengths: Strengths::default(),
         reference: None,
-        reference_track: None,
+        reference_track,
     };
-    let own = own_track(kind, clip, &motion, cache_dir, cancel)?;
     let mut engine = crate::render::prepare(faces, &transfer, kind)?;
     let candidates: Vec<usize> = observed
         .iter()

@@ -6,6 +6,7 @@
 //! content and the settings, so the next render or a reopened project does not analyse again.
 
 pub mod cache;
+pub mod details;
 pub mod expression;
 pub mod idle;
 pub mod mouth;

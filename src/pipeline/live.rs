@@ -6,7 +6,9 @@
 //!
 //! The first face seen is the performer's rest pose (relative motion is measured from it);
 //! `Performer::rest` takes the next one instead. The inside of the mouth comes from the
-//! camera, cut in the head's frame as the clip's mouths are (`motion::mouth`).
+//! camera, cut in the head's frame as the clip's mouths are (`motion::mouth`), and its
+//! expression details from the camera's face laid flat against the rest pose's
+//! (`motion::details`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,13 +22,14 @@ use crate::face::Analyzer;
 use crate::geometry::Face68;
 use crate::media::live::{Camera, Ended, LiveFrame, Newest, now_s};
 use crate::models::ModelSource;
+use crate::motion::details::{DetailFrame, DetailGeometry};
 use crate::motion::mouth::{MouthFrame, MouthGeometry};
 use crate::motion::{
     DrivingMotion, Landmarks68From, Mode, MotionSettings, Observation, OneEuro, OneEuroState,
     Strengths, TrackedFrames, Tracker,
 };
 use crate::render::{
-    Backend, Drive, Engine, EngineKind, SourceFace, TrackEntry, Transfer, WarpKind,
+    Backend, Drive, Engine, EngineKind, SourceFace, TrackEntry, Transfer, WarpEntry, WarpKind,
 };
 
 /// How the live view carries the performer onto the portrait.
@@ -39,6 +42,8 @@ pub struct LiveSettings {
     pub clip_mouth: bool,
     /// Eyes opened wider than the portrait's filled from its own (else stretched).
     pub eye_fill: bool,
+    /// The performer's expression details laid on this strongly (0: none).
+    pub details: f32,
     /// Smooth the tracked points (a filter that lags less than a frame at 30 fps).
     pub smoothing: bool,
 }
@@ -51,6 +56,7 @@ impl Default for LiveSettings {
             backend: Backend::Cpu,
             clip_mouth: true,
             eye_fill: true,
+            details: crate::render::DEFAULT_DETAILS,
             smoothing: true,
         }
     }
@@ -72,6 +78,8 @@ pub struct Performer<'a> {
     /// Prepared once the rest pose is seen.
     engine: Option<Box<dyn Engine>>,
     mouth: Option<Arc<MouthGeometry>>,
+    /// The face frame the performer's details are read in (from the rest pose).
+    details: Option<Arc<DetailGeometry>>,
     filter: Vec<OneEuroState>,
     last_s: Option<f64>,
     rest_next: bool,
@@ -93,6 +101,7 @@ impl<'a> Performer<'a> {
             settings,
             engine: None,
             mouth: None,
+            details: None,
             filter: Vec::new(),
             last_s: None,
             rest_next: true,
@@ -117,18 +126,18 @@ impl<'a> Performer<'a> {
         };
         let face = self.smooth(seen.landmarks68, frame.captured_s);
         if self.rest_next || self.engine.is_none() {
-            self.prepare(&face)?;
+            self.prepare(&frame.image, &face)?;
         }
+        let entry = self.entry(&frame.image, &face);
+        let track =
+            (entry.mouth.is_some() || entry.details.is_some()).then(|| TrackEntry::new(entry));
         let Some(engine) = self.engine.as_mut() else {
             return Ok(Drawn {
                 image: self.still(),
                 face: Some(face),
             });
         };
-        let track = self
-            .mouth
-            .as_ref()
-            .map(|geometry| TrackEntry::new(MouthFrame::of(&frame.image, &face, geometry.clone())));
+
         let drive = Drive {
             face,
             track,
@@ -149,25 +158,43 @@ impl<'a> Performer<'a> {
             .unwrap_or_default()
     }
 
-    fn prepare(&mut self, rest: &Face68) -> Result<(), PipelineError> {
+    /// The warp engine's reading of one camera frame: the mouth and the face laid flat, as
+    /// asked for.
+    fn entry(&self, image: &RgbImage, face: &Face68) -> WarpEntry {
+        WarpEntry {
+            mouth: self
+                .mouth
+                .as_ref()
+                .map(|g| MouthFrame::of(image, face, g.clone())),
+            details: self
+                .details
+                .as_ref()
+                .map(|g| DetailFrame::of(image, face, g.clone())),
+        }
+    }
+
+    fn prepare(&mut self, image: &RgbImage, rest: &Face68) -> Result<(), PipelineError> {
+        self.mouth = self
+            .settings
+            .clip_mouth
+            .then(|| Arc::new(MouthGeometry::of(rest)));
+        self.details = (self.settings.details > 0.0).then(|| Arc::new(DetailGeometry::of(rest)));
+        let at_rest = self.entry(image, rest);
         let kind = WarpKind {
             backend: self.settings.backend,
             clip_mouth: self.settings.clip_mouth,
             // Live, the lips are the performer's: no voice sets them.
             voice_mouth: false,
             eye_fill: self.settings.eye_fill,
+            details: self.settings.details,
         };
         let transfer = Transfer {
             mode: self.settings.mode,
             strengths: self.settings.strengths,
             reference: Some(*rest),
-            reference_track: None,
+            reference_track: Some(TrackEntry::new(at_rest)),
         };
         self.engine = Some(kind.prepare(self.sources.clone(), &transfer)?);
-        self.mouth = self
-            .settings
-            .clip_mouth
-            .then(|| Arc::new(MouthGeometry::of(rest)));
         self.rest_next = false;
         Ok(())
     }

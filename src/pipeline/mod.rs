@@ -312,6 +312,7 @@ impl Animation {
             clip_mouth: false,
             voice_mouth: false,
             eye_fill: true,
+            details: 0.0,
         });
         let animation = Self::assemble(job, sources.clone(), plan, warp, notes)?;
         Ok((

@@ -265,6 +265,7 @@ mod tests {
                 clip_mouth: true,
                 voice_mouth: true,
                 eye_fill: true,
+                details: crate::render::DEFAULT_DETAILS,
             }
         );
         assert_eq!(s.size, OutputSize::Lines(1080));

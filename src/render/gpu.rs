@@ -9,6 +9,7 @@ use crate::geometry::Face68;
 use image::RgbImage;
 use wgpu::util::DeviceExt;
 
+use super::details::DetailLayer;
 use super::mouth::DriverMouth;
 use super::warp::MeshWarp;
 
@@ -294,13 +295,15 @@ impl GpuWarp {
         &self.adapter_name
     }
 
-    /// `engine`'s frame for `target`, drawn on the GPU (eyes opened wider and the mouth's inside
-    /// on the CPU, from `driver` where the clip gives one, as `MeshWarp::render_driven` does).
+    /// `engine`'s frame for `target`, drawn on the GPU (expression details, eyes opened wider
+    /// and the mouth's inside on the CPU, from `driver` and `details` where the clip gives
+    /// them, as `MeshWarp::render_detailed` does).
     pub fn render(
         &self,
         engine: &MeshWarp,
         target: &Face68,
         driver: Option<DriverMouth>,
+        details: Option<&DetailLayer>,
     ) -> Result<RgbImage, GpuError> {
         let mesh = engine.mesh(target);
         let lods = mesh.lods();
@@ -406,6 +409,7 @@ impl GpuWarp {
             &mut img,
             &Face68::from(std::array::from_fn(|i| moved[i])),
             driver,
+            details,
         );
         Ok(img)
     }

@@ -14,7 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{Engine, RenderError, SourceFace, Transfer, WarpEngine};
 use crate::devices::DeviceChoice;
 use crate::export::credentials::SourceType;
-use crate::motion::mouth::ClipMouths;
+use crate::motion::details::{ClipDetails, DetailFrame};
+use crate::motion::mouth::{ClipMouths, MouthFrame};
 use crate::motion::{DrivingMotion, MotionError};
 
 /// Which animation engine draws the frames: the variants a user picks from (`--engine`, the
@@ -84,6 +85,10 @@ pub enum EngineSettings {
         /// Eyes that open wider than the portrait's filled from its own eye (else stretched).
         #[serde(default = "yes")]
         eye_fill: bool,
+        /// How strongly the driver's expression details (creases) are laid on: 1 as they
+        /// are on his face, 0 none (`details`).
+        #[serde(default = "default_details")]
+        details: f32,
     },
     Neural {
         /// The folder of LivePortrait weights (`None` until chosen: the usual places).
@@ -97,6 +102,35 @@ fn yes() -> bool {
     true
 }
 
+/// Expression details as strong as on the driver's face.
+pub const DEFAULT_DETAILS: f32 = 1.0;
+/// The most the details may be multiplied by: beyond it a webcam's noise shows as grime.
+pub const MAX_DETAILS: f32 = 2.0;
+
+fn default_details() -> f32 {
+    DEFAULT_DETAILS
+}
+
+/// A details strength from a project: a number from 0 to `MAX_DETAILS`, else said.
+fn detail_strength<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(f64),
+        Other(serde::de::IgnoredAny),
+    }
+    let wrong = |what: String| {
+        serde::de::Error::custom(format!(
+            "details {what}: use a strength from 0 (none) to {MAX_DETAILS}"
+        ))
+    };
+    match Either::deserialize(d)? {
+        Either::Number(v) if (0.0..=MAX_DETAILS as f64).contains(&v) => Ok(v as f32),
+        Either::Number(v) => Err(wrong(format!("{v} is out of range"))),
+        Either::Other(_) => Err(wrong("is not a number".into())),
+    }
+}
+
 impl Default for EngineSettings {
     fn default() -> Self {
         Self::Warp {
@@ -104,6 +138,7 @@ impl Default for EngineSettings {
             clip_mouth: true,
             voice_mouth: true,
             eye_fill: true,
+            details: DEFAULT_DETAILS,
         }
     }
 }
@@ -161,6 +196,15 @@ impl EngineSettings {
         }
     }
 
+    /// How strongly the warp lays on the driver's expression details (`None`: another
+    /// engine).
+    pub fn details(&self) -> Option<f32> {
+        match self {
+            Self::Warp { details, .. } => Some(*details),
+            _ => None,
+        }
+    }
+
     /// The neural engine's device (`None`: another engine).
     pub fn device(&self) -> Option<DeviceChoice> {
         match self {
@@ -187,12 +231,14 @@ impl EngineSettings {
                 clip_mouth,
                 voice_mouth,
                 eye_fill,
+                details,
             } => (
                 Arc::new(WarpKind {
                     backend: *backend,
                     clip_mouth: *clip_mouth,
                     voice_mouth: *voice_mouth,
                     eye_fill: *eye_fill,
+                    details: *details,
                 }),
                 Vec::new(),
             ),
@@ -245,6 +291,8 @@ impl<'de> Deserialize<'de> for EngineSettings {
             voice_mouth: bool,
             #[serde(default = "yes")]
             eye_fill: bool,
+            #[serde(default = "default_details", deserialize_with = "detail_strength")]
+            details: f32,
         }
         let s = Stored::deserialize(d)?;
         Ok(match s.engine {
@@ -253,6 +301,7 @@ impl<'de> Deserialize<'de> for EngineSettings {
                 clip_mouth: s.clip_mouth,
                 voice_mouth: s.voice_mouth,
                 eye_fill: s.eye_fill,
+                details: s.details,
             },
             EngineChoice::Neural => Self::Neural {
                 weights: s.weights,
@@ -363,9 +412,26 @@ impl TrackEntry {
     }
 }
 
-impl ClipTrack for ClipMouths {
+/// The warp engine's reading of a clip: the driver's mouth and his face laid flat (for its
+/// expression details), each when asked for.
+pub struct WarpTrack {
+    pub mouths: Option<ClipMouths>,
+    pub details: Option<ClipDetails>,
+}
+
+/// One frame of the warp engine's reading.
+#[derive(Clone, Debug, Default)]
+pub struct WarpEntry {
+    pub mouth: Option<MouthFrame>,
+    pub details: Option<DetailFrame>,
+}
+
+impl ClipTrack for WarpTrack {
     fn entry(&self, i: usize) -> std::io::Result<TrackEntry> {
-        Ok(TrackEntry::new(self.frame(i)?))
+        Ok(TrackEntry::new(WarpEntry {
+            mouth: self.mouths.as_ref().map(|m| m.frame(i)).transpose()?,
+            details: self.details.as_ref().map(|d| d.frame(i)).transpose()?,
+        }))
     }
 }
 
@@ -376,7 +442,8 @@ impl std::fmt::Debug for TrackEntry {
 }
 
 /// The warp engine's kind: nothing to load; beside the 68 points it reads the driver's mouth
-/// in every frame (`motion::mouth`) when the inside of the mouth is to come from the clip.
+/// in every frame (`motion::mouth`) when the inside of the mouth is to come from the clip, and
+/// his face laid flat (`motion::details`) when his expression details are laid on.
 pub struct WarpKind {
     pub backend: Backend,
     pub clip_mouth: bool,
@@ -384,6 +451,8 @@ pub struct WarpKind {
     pub voice_mouth: bool,
     /// Eyes opened wider filled from the portrait's own (`eyes`).
     pub eye_fill: bool,
+    /// The driver's expression details laid on this strongly (`details`; 0: none).
+    pub details: f32,
 }
 
 impl EngineKind for WarpKind {
@@ -397,18 +466,47 @@ impl EngineKind for WarpKind {
     }
 
     fn analyse(&self, clip: &ClipInput<'_>) -> Result<Option<Analysed>, MotionError> {
-        if !self.clip_mouth {
+        if !self.clip_mouth && self.details <= 0.0 {
             return Ok(None);
         }
-        let (mouths, notes) = ClipMouths::analyse(
-            clip.clip,
-            clip.motion,
-            clip.cache_dir,
-            clip.cancel,
-            clip.progress,
-        )?;
+        let mut notes = Vec::new();
+        // Each reading decodes the clip once: progress runs through both in turn.
+        let both = self.clip_mouth && self.details > 0.0;
+        let half = |first: bool| {
+            move |done: u64, all: u64| match (both, first) {
+                (false, _) => (clip.progress)(done, all),
+                (true, true) => (clip.progress)(done, 2 * all),
+                (true, false) => (clip.progress)(all + done, 2 * all),
+            }
+        };
+        let mouths = if self.clip_mouth {
+            let (m, n) = ClipMouths::analyse(
+                clip.clip,
+                clip.motion,
+                clip.cache_dir,
+                clip.cancel,
+                &half(true),
+            )?;
+            notes.extend(n);
+            Some(m)
+        } else {
+            None
+        };
+        let details = if self.details > 0.0 {
+            let (d, n) = ClipDetails::analyse(
+                clip.clip,
+                clip.motion,
+                clip.cache_dir,
+                clip.cancel,
+                &half(false),
+            )?;
+            notes.extend(n);
+            Some(d)
+        } else {
+            None
+        };
         Ok(Some(Analysed {
-            track: Arc::new(mouths),
+            track: Arc::new(WarpTrack { mouths, details }),
             notes,
         }))
     }
@@ -424,6 +522,7 @@ impl EngineKind for WarpKind {
             self.backend,
             self.voice_mouth,
             self.eye_fill,
+            self.details,
         )?))
     }
 }
@@ -444,6 +543,7 @@ mod tests {
                 clip_mouth: true,
                 voice_mouth: true,
                 eye_fill: true,
+                details: DEFAULT_DETAILS,
             }
         );
         assert_eq!(
@@ -453,6 +553,7 @@ mod tests {
                 clip_mouth: true,
                 voice_mouth: true,
                 eye_fill: true,
+                details: DEFAULT_DETAILS,
             }
         );
         assert_eq!(
@@ -485,12 +586,29 @@ mod tests {
             read(r#"{"engine": "warp", "voice_mouth": false}"#).voice_mouth(),
             Some(false)
         );
+        // Expression details: as strong as the driver's unless the project says otherwise,
+        // and a strength out of range is said, with the range.
+        assert_eq!(
+            read(r#"{"engine": "warp"}"#).details(),
+            Some(DEFAULT_DETAILS)
+        );
+        assert_eq!(
+            read(r#"{"engine": "warp", "details": 0.5}"#).details(),
+            Some(0.5)
+        );
+        for bad in ["3", "-0.5", "\"strong\""] {
+            let e = serde_json::from_str::<EngineSettings>(&format!(r#"{{"details": {bad}}}"#))
+                .expect_err(bad)
+                .to_string();
+            assert!(e.contains("details"), "{bad}: {e}");
+        }
         for s in [
             EngineSettings::Warp {
                 backend: Backend::Cpu,
                 clip_mouth: false,
                 voice_mouth: false,
                 eye_fill: true,
+                details: DEFAULT_DETAILS,
             },
             EngineSettings::new(EngineChoice::Neural),
             EngineSettings::Warp {
@@ -498,6 +616,7 @@ mod tests {
                 clip_mouth: true,
                 voice_mouth: true,
                 eye_fill: true,
+                details: 0.25,
             },
         ] {
             let json = serde_json::to_string(&s).expect("json");

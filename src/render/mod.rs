@@ -12,6 +12,7 @@
 //! - `neural_engine` (`NeuralEngine`): LivePortrait's networks synthesise the face from the
 //!   driving frame's neural motion; the crop is pasted back at the portrait's full size.
 
+pub mod details;
 pub mod eyes;
 pub mod fewshot;
 pub mod gpu;
@@ -36,8 +37,8 @@ pub use self::fewshot::SourceChooser;
 pub use self::gpu::{GpuError, GpuWarp};
 pub use self::keep_still::{StillMask, StillStroke};
 pub use self::kind::{
-    Analysed, Backend, ClipInput, ClipTrack, EngineChoice, EngineKind, EngineSettings, TrackEntry,
-    WarpKind,
+    Analysed, Backend, ClipInput, ClipTrack, DEFAULT_DETAILS, EngineChoice, EngineKind,
+    EngineSettings, MAX_DETAILS, TrackEntry, WarpEntry, WarpKind, WarpTrack,
 };
 pub use self::neural_engine::{NeuralEngine, NeuralKind};
 pub use self::warp::MeshWarp;

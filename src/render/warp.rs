@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
+use super::details::{DetailLayer, SkinTone};
 use super::eyes::EyeFill;
 use super::keep_still::StillMask;
+use super::kind::DEFAULT_DETAILS;
 use super::mouth::{ClipMouth, DriverMouth, MouthInterior};
 use super::pyramid::{Pyramid, bilinear_u8, lod};
 use super::triangulate::delaunay;
@@ -71,6 +73,9 @@ pub struct MeshWarp {
     eyes: Option<EyeFill>,
     /// What the user keeps still, shown as the source is.
     keep_still: Option<Arc<StillMask>>,
+    /// The driver's expression details laid on this strongly, on the portrait's own skin.
+    details: f32,
+    tone: SkinTone,
     threads: usize,
 }
 
@@ -161,6 +166,7 @@ impl MeshWarp {
             .collect();
         let mouth = MouthInterior::new(&source, &lm);
         let eyes = Some(EyeFill::new(&source, &lm));
+        let tone = SkinTone::of(&source, &lm);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             source: Pyramid::new(source),
@@ -172,6 +178,8 @@ impl MeshWarp {
             mouth,
             eyes,
             keep_still: None,
+            details: DEFAULT_DETAILS,
+            tone,
             threads,
         }
     }
@@ -184,6 +192,12 @@ impl MeshWarp {
         } else if self.eyes.is_none() {
             self.eyes = Some(EyeFill::new(self.source(), &self.landmarks));
         }
+        self
+    }
+
+    /// Lay the driver's expression details on this strongly (0: not at all).
+    pub fn with_details(mut self, strength: f32) -> Self {
+        self.details = strength.max(0.0);
         self
     }
 
@@ -312,11 +326,21 @@ impl MeshWarp {
         }
     }
 
-    /// Paint what the warp alone would stretch, for a face whose 68 points are now `lm`: eyes
-    /// opened wider than the portrait's (from its own eyes), and the inside of an opened mouth
-    /// (the driver's own mouth where `driver` gives it, else painted); then what the user keeps
-    /// still. Both back ends call it on their warped frame.
-    pub fn paint_inside(&self, img: &mut RgbImage, lm: &Face68, driver: Option<DriverMouth>) {
+    /// Paint what the warp alone would stretch or leave smooth, for a face whose 68 points
+    /// are now `lm`: the driver's expression details (`details`, where the clip gives them) on
+    /// its skin, eyes opened wider than the portrait's (from its own eyes), and the inside of
+    /// an opened mouth (the driver's own mouth where `driver` gives it, else painted); then
+    /// what the user keeps still. Both back ends call it on their warped frame.
+    pub fn paint_inside(
+        &self,
+        img: &mut RgbImage,
+        lm: &Face68,
+        driver: Option<DriverMouth>,
+        details: Option<&DetailLayer>,
+    ) {
+        if let Some(layer) = details {
+            layer.paint(img, lm, self.details, &self.tone);
+        }
         if let Some(eyes) = &self.eyes {
             eyes.paint(img, self.source(), lm);
         }
@@ -345,6 +369,16 @@ impl MeshWarp {
     /// The source with its face moved to `target`, the inside of its mouth from the
     /// driver's (`driver`) where the clip gives one.
     pub fn render_driven(&self, target: &Face68, driver: Option<DriverMouth>) -> RgbImage {
+        self.render_detailed(target, driver, None)
+    }
+
+    /// As `render_driven`, with the driver's expression details laid on where given.
+    pub fn render_detailed(
+        &self,
+        target: &Face68,
+        driver: Option<DriverMouth>,
+        details: Option<&DetailLayer>,
+    ) -> RgbImage {
         let moved = self.targets(target);
         let (w, h) = self.source().dimensions();
         // Start from the source: a pixel no triangle claims (rounding at a vertex) keeps a
@@ -373,7 +407,7 @@ impl MeshWarp {
         let mut img = RgbImage::from_raw(w, h, out).unwrap_or_else(|| self.source().clone());
         // The first 68 control points are the landmarks.
         let moved68 = Face68::from(std::array::from_fn(|i| moved[i]));
-        self.paint_inside(&mut img, &moved68, driver);
+        self.paint_inside(&mut img, &moved68, driver, details);
         img
     }
 }

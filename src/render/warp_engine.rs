@@ -4,10 +4,14 @@
 //! the target points by `MeshWarp`, on the CPU or with wgpu (`GpuWarp`). Where the engine's
 //! own reading of the clip gives the driver's mouth in a frame (`motion::mouth`), the inside
 //! of the portrait's opened mouth is taken from it (`mouth::from_clip`); where a voice sets the
-//! lips, from the real mouth nearest their shape (`mouth::for_voice`).
+//! lips, from the real mouth nearest their shape (`mouth::for_voice`). The driver's
+//! expression details (creases), read against his face at rest, are laid on the portrait's
+//! skin (`details`).
 
 use std::sync::Arc;
 
+use super::details;
+use super::kind::WarpEntry;
 use super::mouth::{DriverMouth, MouthFit, Visemes};
 use super::{
     Backend, Drive, Engine, GpuWarp, MeshWarp, RenderError, Rendered, SourceChooser, SourceFace,
@@ -15,7 +19,7 @@ use super::{
 };
 use crate::geometry::Face68;
 use crate::motion::Retargeter;
-use crate::motion::mouth::MouthFrame;
+use crate::motion::details::DetailFrame;
 
 struct Source {
     warp: MeshWarp,
@@ -32,6 +36,9 @@ pub struct WarpEngine {
     chooser: SourceChooser,
     /// Real mouths for a voice's lips (`None`: painted).
     visemes: Option<Arc<Visemes>>,
+    /// The driver's face at rest laid flat: his expression details are read against it
+    /// (`None`: no details, or no clip).
+    details_at_rest: Option<DetailFrame>,
 }
 
 impl WarpEngine {
@@ -41,6 +48,7 @@ impl WarpEngine {
         backend: Backend,
         voice_mouth: bool,
         eye_fill: bool,
+        details: f32,
     ) -> Result<Self, RenderError> {
         if sources.is_empty() {
             return Err(RenderError::NoSource);
@@ -63,6 +71,7 @@ impl WarpEngine {
                 );
                 let warp = MeshWarp::new(s.image, &s.landmarks68)
                     .with_eye_fill(eye_fill)
+                    .with_details(details)
                     .with_keep_still(s.keep_still);
                 let gpu = match backend {
                     Backend::Cpu => None,
@@ -76,10 +85,17 @@ impl WarpEngine {
                 })
             })
             .collect::<Result<Vec<_>, RenderError>>()?;
+        let details_at_rest = transfer
+            .reference_track
+            .as_ref()
+            .and_then(|t| t.get::<WarpEntry>())
+            .and_then(|e| e.details.clone())
+            .filter(|_| details > 0.0);
         Ok(Self {
             sources,
             chooser,
             visemes,
+            details_at_rest,
         })
     }
 }
@@ -109,11 +125,10 @@ impl Engine for WarpEngine {
             (Some(_), Some(v)) => v.mouth(s.warp.landmarks(), &targets[which]),
             _ => None,
         };
+        let entry = drive.track.as_ref().and_then(|t| t.get::<WarpEntry>());
         let driver = match &drive.controls {
-            None => drive
-                .track
-                .as_ref()
-                .and_then(|t| t.get::<MouthFrame>())
+            None => entry
+                .and_then(|e| e.mouth.as_ref())
                 .map(|frame| DriverMouth {
                     frame,
                     driving: &drive.face,
@@ -121,9 +136,19 @@ impl Engine for WarpEngine {
                 }),
             Some(_) => voice.as_ref().map(|m| m.driver()),
         };
+        // His expression details, whatever sets the lips: the creases are the clip's.
+        let details = match (
+            &self.details_at_rest,
+            entry.and_then(|e| e.details.as_ref()),
+        ) {
+            (Some(rest), Some(now)) => details::layer(rest, now),
+            _ => None,
+        };
         let image = match &s.gpu {
-            Some(gpu) => gpu.render(&s.warp, &targets[which], driver)?,
-            None => s.warp.render_driven(&targets[which], driver),
+            Some(gpu) => gpu.render(&s.warp, &targets[which], driver, details.as_ref())?,
+            None => s
+                .warp
+                .render_detailed(&targets[which], driver, details.as_ref()),
         };
         Ok(Rendered {
             image,

@@ -67,6 +67,27 @@ impl StudioApp {
         self.settings_changed(which.label(to), before);
     }
 
+    /// How strongly the warp lays on the driver's expression details: the project's, or as it
+    /// was before another engine was chosen.
+    pub fn warp_details(&self) -> f32 {
+        match (&self.project.settings.engine, &self.other_engine) {
+            (s @ EngineSettings::Warp { .. }, _) | (_, Some(s @ EngineSettings::Warp { .. })) => {
+                s.details().unwrap_or(crate::render::DEFAULT_DETAILS)
+            }
+            _ => crate::render::DEFAULT_DETAILS,
+        }
+    }
+
+    /// Lay the driver's expression details on this strongly (undoable; a drag is one step).
+    pub fn set_warp_details(&mut self, to: f32) {
+        let mut settings = self.project.settings.clone();
+        if let EngineSettings::Warp { details, .. } = &mut settings.engine {
+            *details = to.clamp(0.0, crate::render::MAX_DETAILS);
+        }
+        // Asked every frame: nothing is recorded unless the value moved.
+        self.set_settings("Expression details", settings);
+    }
+
     /// Draw the warp on `backend` (undoable).
     pub fn set_backend(&mut self, to: Backend) {
         if self

@@ -165,17 +165,19 @@ impl StudioApp {
             )
         };
         let s = &self.project.settings;
-        let (backend, clip_mouth, eye_fill, note) = match &s.engine {
+        let (backend, clip_mouth, eye_fill, details, note) = match &s.engine {
             EngineSettings::Warp {
                 backend,
                 clip_mouth,
                 eye_fill,
+                details,
                 ..
-            } => (*backend, *clip_mouth, *eye_fill, None),
+            } => (*backend, *clip_mouth, *eye_fill, *details, None),
             EngineSettings::Neural { .. } => (
                 Backend::Cpu,
                 true,
                 true,
+                crate::render::DEFAULT_DETAILS,
                 Some(
                     "Live with the warp engine: the neural engine's frames take seconds here, too slow to follow a camera."
                         .to_string(),
@@ -189,6 +191,7 @@ impl StudioApp {
             backend,
             clip_mouth,
             eye_fill,
+            details,
             smoothing: s.smoothing,
         };
         let camera = Arc::new(camera);

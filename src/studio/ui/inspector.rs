@@ -267,15 +267,25 @@ fn engine(app: &mut StudioApp, ui: &mut egui::Ui) {
         ),
     ];
     let mut on = switches.map(|(which, ..)| app.warp_switch(which));
+    let mut details = app.warp_details();
     ui.add_enabled_ui(current == EngineChoice::Warp, |ui| {
         for ((_, label, tip), on) in switches.iter().zip(on.iter_mut()) {
             ui.checkbox(on, *label).on_hover_text(*tip);
         }
+        ui.add(
+            Slider::new(&mut details, 0.0..=crate::render::MAX_DETAILS).text("Expression details"),
+        )
+        .on_hover_text(
+            "The creases the driver's expression makes (a raised forehead, drawn brows, a \
+             smile's folds, crow's feet) laid onto the portrait's skin: 1 as they are on his \
+             face, 0 none. Never on hair or what is not the skin's colour",
+        );
     });
     app.set_backend(backend);
     for ((which, ..), on) in switches.iter().zip(on) {
         app.set_warp_switch(*which, on);
     }
+    app.set_warp_details(details);
 }
 
 /// Where the crop sits and how far it zooms in (a face-centred square cuts the top of a tall

@@ -20,7 +20,7 @@ use std::sync::atomic::AtomicBool;
 
 use image::RgbImage;
 
-use super::reading::{Kind, Records, Writing, each_frame, f32s};
+use super::reading::{Kind, Reading, Records, f32s};
 use super::{DrivingMotion, MotionError};
 use crate::geometry::{Face68, Similarity, dist, mean, parts, segment_distance};
 use crate::render::triangulate::delaunay;
@@ -384,55 +384,46 @@ impl ClipDetails {
         cancel: &AtomicBool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
-        let mut notes = Vec::new();
-        let path = READING.path(
-            cache_dir,
+        let of = Reading {
+            clip,
             motion,
-            &format!("details {FORMAT} {PATCH_W}x{PATCH_H}"),
-        );
-        if let Some(p) = &path
-            && let Some((records, own)) =
-                Records::open(READING, p, motion.len(), HEADER, RECORD, |h| {
-                    DetailGeometry::from_header(h).is_some()
-                })
-            && let Some(geometry) = DetailGeometry::from_header(&own)
-        {
-            let geometry = Arc::new(geometry);
-            return Ok((ClipDetails { records, geometry }, notes));
-        }
-        let geometry = DetailGeometry::of(&motion.landmarks(0)?);
-        let mut out = Writing::start(
-            READING,
-            path,
-            motion.len(),
-            &geometry.header(),
-            RECORD,
-            &mut notes,
-        )?;
+            cache_dir,
+            cancel,
+            progress,
+        };
         let mut last: Option<Vec<u8>> = None;
-        each_frame(clip, motion, cancel, progress, |i, frame| {
-            let face = motion.landmarks(i)?;
-            // Should decoding end before the tracking did, the last frame is held, marked as
-            // not found.
-            let (found, patch) = match frame {
-                Some(image) => (
-                    motion.states.get(i).is_some_and(|s| s.observed()),
-                    flatten(image, &face, &geometry),
-                ),
-                None => (
-                    false,
-                    last.clone()
-                        .ok_or_else(|| std::io::Error::other("the clip has no frame to read"))?,
-                ),
-            };
-            let mut rec = Vec::with_capacity(RECORD);
-            rec.extend((found as u8 as f32).to_le_bytes());
-            rec.extend(&patch);
-            out.record(&rec)?;
-            last = Some(patch);
-            Ok(())
-        })?;
-        let records = out.finish(&mut notes)?;
+        let (records, geometry, notes) = READING.open_or_make(
+            &of,
+            &format!("details {FORMAT} {PATCH_W}x{PATCH_H}"),
+            (HEADER, RECORD),
+            DetailGeometry::from_header,
+            || {
+                let g = DetailGeometry::of(&motion.landmarks(0)?);
+                let header = g.header();
+                Ok((g, header))
+            },
+            |geometry, i, frame| {
+                // Should decoding end before the tracking did, the last frame is held, marked
+                // as not found.
+                let (found, patch) = match frame {
+                    Some(image) => (
+                        motion.states.get(i).is_some_and(|s| s.observed()),
+                        flatten(image, &motion.landmarks(i)?, geometry),
+                    ),
+                    None => (
+                        false,
+                        last.clone().ok_or_else(|| {
+                            std::io::Error::other("the clip has no frame to read")
+                        })?,
+                    ),
+                };
+                let mut rec = Vec::with_capacity(RECORD);
+                rec.extend((found as u8 as f32).to_le_bytes());
+                rec.extend(&patch);
+                last = Some(patch);
+                Ok(rec)
+            },
+        )?;
         Ok((
             ClipDetails {
                 records,

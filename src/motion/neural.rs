@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use super::reading::{Kind, Records, Writing, each_frame, f32s};
+use super::reading::{Kind, Reading, Records, f32s};
 use super::smooth::{OneEuro, OneEuroState};
 use super::{DrivingMotion, MotionError};
 use crate::neural::crop::{CropSettings, crop_rgb, crop_transform, input_tensor};
@@ -80,7 +80,6 @@ impl NeuralMotion {
         cancel: &AtomicBool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<(Self, Vec<String>), MotionError> {
-        let mut notes = Vec::new();
         let size = networks.config.input_size();
         let k = networks.num_kp();
         let record = (7 + 3 * k) * 4;
@@ -89,59 +88,56 @@ impl NeuralMotion {
             networks.motion_id,
             CropSettings::DRIVING
         );
-        let path = READING.path(cache_dir, motion, &salt);
-        if let Some(p) = &path
-            && let Some((records, _)) = Records::open(READING, p, motion.len(), 4, record, |h| {
-                h == (k as u32).to_le_bytes()
-            })
-        {
-            return Ok((NeuralMotion { records }, notes));
-        }
-        let mut out = Writing::start(
-            READING,
-            path,
-            motion.len(),
-            &(k as u32).to_le_bytes(),
-            record,
-            &mut notes,
-        )?;
+        let of = Reading {
+            clip,
+            motion,
+            cache_dir,
+            cancel,
+            progress,
+        };
+        let header = (k as u32).to_le_bytes();
         let net = |e: NeuralError| MotionError::Neural(e);
         let mut states = vec![OneEuroState::default(); 7 + 3 * k];
         let mut last: Option<Vec<f32>> = None;
-        each_frame(clip, motion, cancel, progress, |i, frame| {
-            // The tracking decoded as many frames; should decoding now end sooner, the last
-            // reading is held.
-            let v = match frame {
-                Some(image) => {
-                    let face = motion.landmarks(i)?;
-                    let to_crop = crop_transform(&face, &CropSettings::DRIVING, size as f32);
-                    let crop = crop_rgb(image, &to_crop, size);
-                    let input = input_tensor(&crop, size, networks.device()).map_err(net)?;
-                    let raw = values(&networks.motion(&input).map_err(net)?);
-                    if smoothing {
-                        let dt = i.checked_sub(1).map(|p| motion.times[i] - motion.times[p]);
-                        raw.iter()
-                            .zip(&mut states)
-                            .enumerate()
-                            .map(|(j, (&x, st))| {
-                                let filter = if j < 3 { &ANGLES } else { &OFFSETS };
-                                filter.step(st, dt, x as f64) as f32
-                            })
-                            .collect()
-                    } else {
-                        raw
+        let (records, (), notes) = READING.open_or_make(
+            &of,
+            &salt,
+            (header.len(), record),
+            |h| (h == header).then_some(()),
+            || Ok(((), header.to_vec())),
+            |(), i, frame| {
+                // The tracking decoded as many frames; should decoding now end sooner, the
+                // last reading is held.
+                let v = match frame {
+                    Some(image) => {
+                        let face = motion.landmarks(i)?;
+                        let to_crop = crop_transform(&face, &CropSettings::DRIVING, size as f32);
+                        let crop = crop_rgb(image, &to_crop, size);
+                        let input = input_tensor(&crop, size, networks.device()).map_err(net)?;
+                        let raw = values(&networks.motion(&input).map_err(net)?);
+                        if smoothing {
+                            let dt = i.checked_sub(1).map(|p| motion.times[i] - motion.times[p]);
+                            raw.iter()
+                                .zip(&mut states)
+                                .enumerate()
+                                .map(|(j, (&x, st))| {
+                                    let filter = if j < 3 { &ANGLES } else { &OFFSETS };
+                                    filter.step(st, dt, x as f64) as f32
+                                })
+                                .collect()
+                        } else {
+                            raw
+                        }
                     }
-                }
-                None => last
-                    .clone()
-                    .ok_or_else(|| std::io::Error::other("the clip has no frame to read"))?,
-            };
-            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-            out.record(&bytes)?;
-            last = Some(v);
-            Ok(())
-        })?;
-        let records = out.finish(&mut notes)?;
+                    None => last
+                        .clone()
+                        .ok_or_else(|| std::io::Error::other("the clip has no frame to read"))?,
+                };
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                last = Some(v);
+                Ok(bytes)
+            },
+        )?;
         Ok((NeuralMotion { records }, notes))
     }
 

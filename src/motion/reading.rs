@@ -62,6 +62,55 @@ impl Kind {
     }
 }
 
+/// A clip to read again and where its reading may be kept.
+pub(super) struct Reading<'a> {
+    pub clip: &'a Path,
+    pub motion: &'a DrivingMotion,
+    pub cache_dir: Option<&'a Path>,
+    pub cancel: &'a AtomicBool,
+    /// Frames done of all.
+    pub progress: &'a (dyn Fn(u64, u64) + Sync),
+}
+
+impl Kind {
+    /// This reading of `of`'s clip, with what it says about it (a cache that could not be
+    /// written): opened where it is kept whole (`salt` as in `path`; `sizes`: its own
+    /// header's and each record's bytes; `layout` reads its own header, `None` if unsound),
+    /// else made by decoding the clip in order. `make` gives the new reading's layout and its
+    /// header; `record`, each frame's bytes (its image `None` where decoding ended before the
+    /// tracking did).
+    pub fn open_or_make<L>(
+        &self,
+        of: &Reading<'_>,
+        salt: &str,
+        sizes: (usize, usize),
+        layout: impl Fn(&[u8]) -> Option<L>,
+        make: impl FnOnce() -> Result<(L, Vec<u8>), MotionError>,
+        mut record: impl FnMut(&L, usize, Option<&RgbImage>) -> Result<Vec<u8>, MotionError>,
+    ) -> Result<(Records, L, Vec<String>), MotionError> {
+        let mut notes = Vec::new();
+        let (header, bytes) = sizes;
+        let path = self.path(of.cache_dir, of.motion, salt);
+        if let Some(p) = &path
+            && let Some((records, own)) =
+                Records::open(*self, p, of.motion.len(), header, bytes, |h| {
+                    layout(h).is_some()
+                })
+            && let Some(l) = layout(&own)
+        {
+            return Ok((records, l, notes));
+        }
+        let (l, head) = make()?;
+        let mut out = Writing::start(*self, path, of.motion.len(), &head, bytes, &mut notes)?;
+        each_frame(of.clip, of.motion, of.cancel, of.progress, |i, frame| {
+            out.record(&record(&l, i, frame)?)?;
+            Ok(())
+        })?;
+        let records = out.finish(&mut notes)?;
+        Ok((records, l, notes))
+    }
+}
+
 /// A reading being written: where it will be kept, else the temporary folder.
 pub(super) struct Writing {
     kind: Kind,

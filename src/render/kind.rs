@@ -493,13 +493,15 @@ impl EngineKind for WarpKind {
             None
         };
         let details = if self.details > 0.0 {
-            let (d, n) = ClipDetails::analyse(
-                clip.clip,
-                clip.motion,
-                clip.cache_dir,
-                clip.cancel,
-                &half(false),
-            )?;
+            // A cache folder the mouths could not be kept in (full, or taking no files) is
+            // said once: the details go straight to a temporary file.
+            let cache_dir = if notes.is_empty() {
+                clip.cache_dir
+            } else {
+                None
+            };
+            let (d, n) =
+                ClipDetails::analyse(clip.clip, clip.motion, cache_dir, clip.cancel, &half(false))?;
             notes.extend(n);
             Some(d)
         } else {

@@ -14,13 +14,11 @@
 //! layout's points (f32 pairs), then per frame a found flag and the patch (brightness bytes),
 //! little-endian; read back a frame at a time.
 
-use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use image::RgbImage;
 
-use super::reading::{Kind, Reading, Records, f32s};
+use super::reading::{Begun, Kind, Reading, Records, f32s};
 use super::{DrivingMotion, MotionError};
 use crate::geometry::{Face68, Similarity, dist, mean, parts, segment_distance};
 use crate::render::triangulate::delaunay;
@@ -374,63 +372,72 @@ const READING: Kind = Kind {
     ext: "details",
 };
 
-impl ClipDetails {
-    /// Lay every frame's face flat, or open them from `cache_dir` (keyed by the tracked
-    /// motion's own key). A cache that cannot be written is skipped with a note.
-    pub fn analyse(
-        clip: &Path,
+/// What else the kept face details depend on.
+static SALT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("details {FORMAT} {PATCH_W}x{PATCH_H}"));
+
+/// Each frame's record, in order; should decoding end before the tracking did, the last
+/// frame is held, marked as not found.
+#[derive(Default)]
+pub(super) struct DetailRecorder {
+    last: Option<Vec<u8>>,
+}
+
+impl DetailRecorder {
+    pub(super) fn record(
+        &mut self,
+        geometry: &DetailGeometry,
         motion: &DrivingMotion,
-        cache_dir: Option<&Path>,
-        cancel: &AtomicBool,
-        progress: &(dyn Fn(u64, u64) + Sync),
-    ) -> Result<(Self, Vec<String>), MotionError> {
-        let of = Reading {
-            clip,
-            motion,
-            cache_dir,
-            cancel,
-            progress,
+        i: usize,
+        frame: Option<&RgbImage>,
+    ) -> Result<Vec<u8>, MotionError> {
+        let (found, patch) = match frame {
+            Some(image) => (
+                motion.states.get(i).is_some_and(|s| s.observed()),
+                flatten(image, &motion.landmarks(i)?, geometry),
+            ),
+            None => (
+                false,
+                self.last
+                    .clone()
+                    .ok_or_else(|| std::io::Error::other("the clip has no frame to read"))?,
+            ),
         };
-        let mut last: Option<Vec<u8>> = None;
-        let (records, geometry, notes) = READING.open_or_make(
-            &of,
-            &format!("details {FORMAT} {PATCH_W}x{PATCH_H}"),
+        let mut rec = Vec::with_capacity(RECORD);
+        rec.extend((found as u8 as f32).to_le_bytes());
+        rec.extend(&patch);
+        self.last = Some(patch);
+        Ok(rec)
+    }
+}
+
+impl ClipDetails {
+    /// Begin laying the clip's faces flat: opened from `of`'s cache where kept (keyed by the
+    /// tracked motion's own key), else to be written frame by frame (with `DetailRecorder`;
+    /// `motion::warp_readings` does it beside the mouths, in one decoding).
+    pub(super) fn begin(
+        of: &Reading<'_>,
+        notes: &mut Vec<String>,
+    ) -> Result<Begun<DetailGeometry>, MotionError> {
+        READING.begin(
+            of,
+            &SALT,
             (HEADER, RECORD),
             DetailGeometry::from_header,
             || {
-                let g = DetailGeometry::of(&motion.landmarks(0)?);
+                let g = DetailGeometry::of(&of.motion.landmarks(0)?);
                 let header = g.header();
                 Ok((g, header))
             },
-            |geometry, i, frame| {
-                // Should decoding end before the tracking did, the last frame is held, marked
-                // as not found.
-                let (found, patch) = match frame {
-                    Some(image) => (
-                        motion.states.get(i).is_some_and(|s| s.observed()),
-                        flatten(image, &motion.landmarks(i)?, geometry),
-                    ),
-                    None => (
-                        false,
-                        last.clone().ok_or_else(|| {
-                            std::io::Error::other("the clip has no frame to read")
-                        })?,
-                    ),
-                };
-                let mut rec = Vec::with_capacity(RECORD);
-                rec.extend((found as u8 as f32).to_le_bytes());
-                rec.extend(&patch);
-                last = Some(patch);
-                Ok(rec)
-            },
-        )?;
-        Ok((
-            ClipDetails {
-                records,
-                geometry: Arc::new(geometry),
-            },
             notes,
-        ))
+        )
+    }
+
+    pub(super) fn new(records: Records, geometry: DetailGeometry) -> Self {
+        ClipDetails {
+            records,
+            geometry: Arc::new(geometry),
+        }
     }
 
     pub fn len(&self) -> usize {

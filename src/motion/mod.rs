@@ -12,6 +12,7 @@ pub mod idle;
 pub mod mouth;
 pub mod neural;
 mod reading;
+pub use reading::Reading;
 pub mod retarget;
 pub mod smooth;
 pub mod speech;
@@ -82,6 +83,68 @@ pub enum MotionError {
     NoFace { path: PathBuf },
     #[error(transparent)]
     Neural(#[from] crate::neural::NeuralError),
+}
+
+/// The warp engine's readings of a clip beside its points, each when asked for: the driver's
+/// mouth in every frame (`mouth`) and his face laid flat (`details`). Each is opened from
+/// `cache_dir` where kept, else made; those to make are made in one decoding of the clip.
+/// Progress runs over that one pass. What could not be cached is said once.
+pub fn warp_readings(
+    of: &Reading<'_>,
+    mouths: bool,
+    details: bool,
+) -> Result<WarpReadings, MotionError> {
+    use reading::Begun;
+    let mut notes = Vec::new();
+    let m = mouths
+        .then(|| mouth::ClipMouths::begin(of, &mut notes))
+        .transpose()?;
+    // A cache folder that takes no files is said once: the details go to a temporary file.
+    let cache_dir = if notes.is_empty() { of.cache_dir } else { None };
+    let d = details
+        .then(|| details::ClipDetails::begin(&Reading { cache_dir, ..*of }, &mut notes))
+        .transpose()?;
+    let (mut m_new, mut d_new) = (None, None);
+    let (mut m_kept, mut d_kept) = (None, None);
+    match m {
+        Some(Begun::New(w, g)) => m_new = Some((w, g, mouth::MouthRecorder::default())),
+        Some(Begun::Kept(r, g)) => m_kept = Some(mouth::ClipMouths::new(r, g)),
+        None => {}
+    }
+    match d {
+        Some(Begun::New(w, g)) => d_new = Some((w, g, details::DetailRecorder::default())),
+        Some(Begun::Kept(r, g)) => d_kept = Some(details::ClipDetails::new(r, g)),
+        None => {}
+    }
+    if m_new.is_some() || d_new.is_some() {
+        reading::each_frame(of.clip, of.motion, of.cancel, of.progress, |i, frame| {
+            if let Some((w, g, rec)) = &mut m_new {
+                w.record(&rec.record(g, of.motion, i, frame)?)?;
+            }
+            if let Some((w, g, rec)) = &mut d_new {
+                w.record(&rec.record(g, of.motion, i, frame)?)?;
+            }
+            Ok(())
+        })?;
+    }
+    if let Some((w, g, _)) = m_new {
+        m_kept = Some(mouth::ClipMouths::new(w.finish(&mut notes)?, g));
+    }
+    if let Some((w, g, _)) = d_new {
+        d_kept = Some(details::ClipDetails::new(w.finish(&mut notes)?, g));
+    }
+    Ok(WarpReadings {
+        mouths: m_kept,
+        details: d_kept,
+        notes: reading::said_once(notes),
+    })
+}
+
+/// What `warp_readings` read, and what to tell the user (caches not written).
+pub struct WarpReadings {
+    pub mouths: Option<mouth::ClipMouths>,
+    pub details: Option<details::ClipDetails>,
+    pub notes: Vec<String>,
 }
 
 impl From<std::io::Error> for MotionError {

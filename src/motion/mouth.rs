@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 
 use image::RgbImage;
 
-use super::reading::{Kind, Reading, Records, f32s};
+use super::reading::{Begun, Kind, Reading, Records, f32s};
 use super::{DrivingMotion, MotionError};
 use crate::geometry::{Face68, Similarity, dist, mean, parts};
 
@@ -229,6 +229,58 @@ const READING: Kind = Kind {
     ext: "mouths",
 };
 
+/// What else the kept mouths depend on.
+static SALT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("mouths {FORMAT} {PATCH_W}x{PATCH_H}"));
+
+/// The head frame of the clip's first face, and its header.
+fn first_geometry(motion: &DrivingMotion) -> Result<(MouthGeometry, Vec<u8>), MotionError> {
+    let g = MouthGeometry::of(&motion.landmarks(0)?);
+    let header = g.header();
+    Ok((g, header))
+}
+
+/// Each frame's mouth record, in order; should decoding end before the tracking did, the last
+/// frame's patch is held, marked as not found.
+#[derive(Default)]
+pub(super) struct MouthRecorder {
+    last: Option<Vec<u8>>,
+}
+
+impl MouthRecorder {
+    pub(super) fn record(
+        &mut self,
+        geometry: &MouthGeometry,
+        motion: &DrivingMotion,
+        i: usize,
+        frame: Option<&RgbImage>,
+    ) -> Result<Vec<u8>, MotionError> {
+        let face = motion.landmarks(i)?;
+        let (found, skin, patch) = match frame {
+            Some(image) => (
+                motion.states.get(i).is_some_and(|s| s.observed()),
+                skin_colour(image, &face),
+                cut(image, &face, geometry),
+            ),
+            None => (
+                false,
+                [0.0; 3],
+                self.last
+                    .clone()
+                    .ok_or_else(|| std::io::Error::other("the clip has no frame to read"))?,
+            ),
+        };
+        let mut rec = Vec::with_capacity(RECORD);
+        rec.extend((found as u8 as f32).to_le_bytes());
+        for c in skin {
+            rec.extend(c.to_le_bytes());
+        }
+        rec.extend(&patch);
+        self.last = Some(patch);
+        Ok(rec)
+    }
+}
+
 impl ClipMouths {
     /// Cut every frame's mouth, or open them from `cache_dir` (keyed by the tracked motion's
     /// own key). A cache that cannot be written is skipped with a note.
@@ -246,52 +298,39 @@ impl ClipMouths {
             cancel,
             progress,
         };
-        let mut last: Option<Vec<u8>> = None;
+        let mut recorder = MouthRecorder::default();
         let (records, geometry, notes) = READING.open_or_make(
             &of,
-            &format!("mouths {FORMAT} {PATCH_W}x{PATCH_H}"),
+            &SALT,
             (HEADER, RECORD),
             MouthGeometry::from_header,
-            || {
-                let g = MouthGeometry::of(&motion.landmarks(0)?);
-                let header = g.header();
-                Ok((g, header))
-            },
-            |geometry, i, frame| {
-                let face = motion.landmarks(i)?;
-                // Should decoding end before the tracking did, the last frame is held, marked
-                // as not found.
-                let (found, skin, patch) = match frame {
-                    Some(image) => (
-                        motion.states.get(i).is_some_and(|s| s.observed()),
-                        skin_colour(image, &face),
-                        cut(image, &face, geometry),
-                    ),
-                    None => (
-                        false,
-                        [0.0; 3],
-                        last.clone().ok_or_else(|| {
-                            std::io::Error::other("the clip has no frame to read")
-                        })?,
-                    ),
-                };
-                let mut rec = Vec::with_capacity(RECORD);
-                rec.extend((found as u8 as f32).to_le_bytes());
-                for c in skin {
-                    rec.extend(c.to_le_bytes());
-                }
-                rec.extend(&patch);
-                last = Some(patch);
-                Ok(rec)
-            },
+            || first_geometry(motion),
+            |geometry, i, frame| recorder.record(geometry, motion, i, frame),
         )?;
-        Ok((
-            ClipMouths {
-                records,
-                geometry: Arc::new(geometry),
-            },
+        Ok((Self::new(records, geometry), notes))
+    }
+
+    /// Begin reading the clip's mouths: opened where kept, else to be written frame by frame
+    /// (with `MouthRecorder`).
+    pub(super) fn begin(
+        of: &Reading<'_>,
+        notes: &mut Vec<String>,
+    ) -> Result<Begun<MouthGeometry>, MotionError> {
+        READING.begin(
+            of,
+            &SALT,
+            (HEADER, RECORD),
+            MouthGeometry::from_header,
+            || first_geometry(of.motion),
             notes,
-        ))
+        )
+    }
+
+    pub(super) fn new(records: Records, geometry: MouthGeometry) -> Self {
+        ClipMouths {
+            records,
+            geometry: Arc::new(geometry),
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -63,7 +63,7 @@ impl Kind {
 }
 
 /// A clip to read again and where its reading may be kept.
-pub(super) struct Reading<'a> {
+pub struct Reading<'a> {
     pub clip: &'a Path,
     pub motion: &'a DrivingMotion,
     pub cache_dir: Option<&'a Path>,
@@ -72,13 +72,50 @@ pub(super) struct Reading<'a> {
     pub progress: &'a (dyn Fn(u64, u64) + Sync),
 }
 
+/// A reading of the clip: opened from its kept file, or begun and written as the clip is
+/// decoded.
+pub(super) enum Begun<L> {
+    Kept(Records, L),
+    New(Writing, L),
+}
+
+impl Kind {
+    /// This reading of `of`'s clip: opened where it is kept whole (`salt` as in `path`;
+    /// `sizes`: its own header's and each record's bytes; `layout` reads its own header,
+    /// `None` if unsound), else begun (`make` gives the new reading's layout and its header)
+    /// for its records to be written frame by frame. A cache that takes no files is said in
+    /// `notes`.
+    pub fn begin<L>(
+        &self,
+        of: &Reading<'_>,
+        salt: &str,
+        sizes: (usize, usize),
+        layout: impl Fn(&[u8]) -> Option<L>,
+        make: impl FnOnce() -> Result<(L, Vec<u8>), MotionError>,
+        notes: &mut Vec<String>,
+    ) -> Result<Begun<L>, MotionError> {
+        let (header, bytes) = sizes;
+        let path = self.path(of.cache_dir, of.motion, salt);
+        if let Some(p) = &path
+            && let Some((records, own)) =
+                Records::open(*self, p, of.motion.len(), header, bytes, |h| {
+                    layout(h).is_some()
+                })
+            && let Some(l) = layout(&own)
+        {
+            return Ok(Begun::Kept(records, l));
+        }
+        let (l, head) = make()?;
+        let out = Writing::start(*self, path, of.motion.len(), &head, bytes, notes)?;
+        Ok(Begun::New(out, l))
+    }
+}
+
 impl Kind {
     /// This reading of `of`'s clip, with what it says about it (a cache that could not be
-    /// written): opened where it is kept whole (`salt` as in `path`; `sizes`: its own
-    /// header's and each record's bytes; `layout` reads its own header, `None` if unsound),
-    /// else made by decoding the clip in order. `make` gives the new reading's layout and its
-    /// header; `record`, each frame's bytes (its image `None` where decoding ended before the
-    /// tracking did).
+    /// written): opened where kept, else made by decoding the clip in order, `record` giving
+    /// each frame's bytes (its image `None` where decoding ended before the tracking did).
+    /// The rest as `begin`.
     pub fn open_or_make<L>(
         &self,
         of: &Reading<'_>,
@@ -89,26 +126,43 @@ impl Kind {
         mut record: impl FnMut(&L, usize, Option<&RgbImage>) -> Result<Vec<u8>, MotionError>,
     ) -> Result<(Records, L, Vec<String>), MotionError> {
         let mut notes = Vec::new();
-        let (header, bytes) = sizes;
-        let path = self.path(of.cache_dir, of.motion, salt);
-        if let Some(p) = &path
-            && let Some((records, own)) =
-                Records::open(*self, p, of.motion.len(), header, bytes, |h| {
-                    layout(h).is_some()
-                })
-            && let Some(l) = layout(&own)
-        {
-            return Ok((records, l, notes));
+        match self.begin(of, salt, sizes, layout, make, &mut notes)? {
+            Begun::Kept(records, l) => Ok((records, l, notes)),
+            Begun::New(mut out, l) => {
+                each_frame(of.clip, of.motion, of.cancel, of.progress, |i, frame| {
+                    out.record(&record(&l, i, frame)?)?;
+                    Ok(())
+                })?;
+                let records = out.finish(&mut notes)?;
+                Ok((records, l, notes))
+            }
         }
-        let (l, head) = make()?;
-        let mut out = Writing::start(*self, path, of.motion.len(), &head, bytes, &mut notes)?;
-        each_frame(of.clip, of.motion, of.cancel, of.progress, |i, frame| {
-            out.record(&record(&l, i, frame)?)?;
-            Ok(())
-        })?;
-        let records = out.finish(&mut notes)?;
-        Ok((records, l, notes))
     }
+}
+
+/// Several readings' notes, each said once: caches that could not be written for the same
+/// reason in the same folder (a full disk under both) are one note naming them all.
+pub(super) fn said_once(notes: Vec<String>) -> Vec<String> {
+    const NOT: &str = " cache not written: ";
+    let mut out: Vec<(Vec<String>, String)> = Vec::new();
+    for n in notes {
+        match n.split_once(NOT) {
+            Some((what, why)) => match out.iter_mut().find(|(w, r)| !w.is_empty() && r == why) {
+                Some((whats, _)) => whats.push(what.to_string()),
+                None => out.push((vec![what.to_string()], why.to_string())),
+            },
+            None => out.push((Vec::new(), n)),
+        }
+    }
+    out.into_iter()
+        .map(|(whats, rest)| match whats.as_slice() {
+            [] => rest,
+            [one] => format!("{one}{NOT}{rest}"),
+            [many @ .., last] => {
+                format!("{} and {last} caches not written: {rest}", many.join(", "))
+            }
+        })
+        .collect()
 }
 
 /// A reading being written: where it will be kept, else the temporary folder.
@@ -354,4 +408,29 @@ pub(super) fn f32s(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
     bytes
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::said_once;
+
+    /// Caches given up for the same reason in the same folder are one note; others stay.
+    #[test]
+    fn caches_given_up_together_are_said_once() {
+        let full = "/c/motion: No space left on device; kept in a temporary file instead";
+        let said = said_once(vec![
+            format!("mouth cache not written: {full}"),
+            "something else".into(),
+            format!("face details cache not written: {full}"),
+            "neural motion cache not written: /d: Permission denied".into(),
+        ]);
+        assert_eq!(
+            said,
+            [
+                format!("mouth and face details caches not written: {full}"),
+                "something else".into(),
+                "neural motion cache not written: /d: Permission denied".into(),
+            ]
+        );
+    }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{Engine, RenderError, SourceFace, Transfer, WarpEngine};
 use crate::devices::DeviceChoice;
 use crate::export::credentials::SourceType;
+use crate::motion::Reading;
 use crate::motion::details::{ClipDetails, DetailFrame};
 use crate::motion::mouth::{ClipMouths, MouthFrame};
 use crate::motion::{DrivingMotion, MotionError};
@@ -469,44 +470,22 @@ impl EngineKind for WarpKind {
         if !self.clip_mouth && self.details <= 0.0 {
             return Ok(None);
         }
-        let mut notes = Vec::new();
-        // Each reading decodes the clip once: progress runs through both in turn.
-        let both = self.clip_mouth && self.details > 0.0;
-        let half = |first: bool| {
-            move |done: u64, all: u64| match (both, first) {
-                (false, _) => (clip.progress)(done, all),
-                (true, true) => (clip.progress)(done, 2 * all),
-                (true, false) => (clip.progress)(all + done, 2 * all),
-            }
-        };
-        let mouths = if self.clip_mouth {
-            let (m, n) = ClipMouths::analyse(
-                clip.clip,
-                clip.motion,
-                clip.cache_dir,
-                clip.cancel,
-                &half(true),
-            )?;
-            notes.extend(n);
-            Some(m)
-        } else {
-            None
-        };
-        let details = if self.details > 0.0 {
-            // A cache folder the mouths could not be kept in (full, or taking no files) is
-            // said once: the details go straight to a temporary file.
-            let cache_dir = if notes.is_empty() {
-                clip.cache_dir
-            } else {
-                None
-            };
-            let (d, n) =
-                ClipDetails::analyse(clip.clip, clip.motion, cache_dir, clip.cancel, &half(false))?;
-            notes.extend(n);
-            Some(d)
-        } else {
-            None
-        };
+        // The mouths and the face details, read in one decoding of the clip.
+        let crate::motion::WarpReadings {
+            mouths,
+            details,
+            notes,
+        } = crate::motion::warp_readings(
+            &Reading {
+                clip: clip.clip,
+                motion: clip.motion,
+                cache_dir: clip.cache_dir,
+                cancel: clip.cancel,
+                progress: clip.progress,
+            },
+            self.clip_mouth,
+            self.details > 0.0,
+        )?;
         Ok(Some(Analysed {
             track: Arc::new(WarpTrack { mouths, details }),
             notes,

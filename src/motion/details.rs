@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use super::reading::{Begun, Kind, Reading, Records, f32s};
+use super::reading::{Begun, Kind, Reading, Records, f32s, patch_header, patch_values};
 use super::{DrivingMotion, MotionError};
 use crate::geometry::{Face68, Similarity, dist, mean, parts, segment_distance};
 use crate::render::triangulate::delaunay;
@@ -158,23 +158,12 @@ impl DetailGeometry {
 
     /// The reading's own header: the patch's size, then the layout's points.
     fn header(&self) -> Vec<u8> {
-        let mut h: Vec<u8> = [PATCH_W as u32, PATCH_H as u32]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        for v in self.points.iter().flatten() {
-            h.extend(v.to_le_bytes());
-        }
-        h
+        patch_header((PATCH_W, PATCH_H), self.points.iter().flatten().copied())
     }
 
     /// The geometry a stored header holds, if it is for this patch and sound.
     fn from_header(h: &[u8]) -> Option<Self> {
-        let u = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        if h.len() != HEADER || u(0) as usize != PATCH_W || u(4) as usize != PATCH_H {
-            return None;
-        }
-        let v: Vec<f32> = f32s(&h[8..]).collect();
+        let v = patch_values(h, (PATCH_W, PATCH_H), 2 * POINTS)?;
         let inside = |p: &[f32]| {
             (0.0..=PATCH_W as f32).contains(&p[0]) && (0.0..=PATCH_H as f32).contains(&p[1])
         };

@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 
 use image::RgbImage;
 
-use super::reading::{Begun, Kind, Reading, Records, f32s};
+use super::reading::{Begun, Kind, Reading, Records, f32s, patch_header, patch_values};
 use super::{DrivingMotion, MotionError};
 use crate::geometry::{Face68, Similarity, dist, mean, parts};
 
@@ -94,24 +94,14 @@ impl MouthGeometry {
 
     /// The reading's own header: the patch's size, then the head points and the box.
     fn header(&self) -> Vec<u8> {
-        let mut h: Vec<u8> = [PATCH_W as u32, PATCH_H as u32]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        for v in self.head.iter().flatten().chain(&self.patch_box) {
-            h.extend(v.to_le_bytes());
-        }
-        h
+        let values = self.head.iter().flatten().chain(&self.patch_box).copied();
+        patch_header((PATCH_W, PATCH_H), values)
     }
 
     /// The geometry a stored header holds, if it is for this patch size and sound.
     fn from_header(h: &[u8]) -> Option<Self> {
-        let u = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        if h.len() != HEADER || u(0) as usize != PATCH_W || u(4) as usize != PATCH_H {
-            return None;
-        }
-        let v: Vec<f32> = f32s(&h[8..]).collect();
-        if v.iter().any(|x| !x.is_finite()) || v[20] <= 0.0 || v[21] <= 0.0 {
+        let v = patch_values(h, (PATCH_W, PATCH_H), 22)?;
+        if v[20] <= 0.0 || v[21] <= 0.0 {
             return None;
         }
         Some(Self {

@@ -403,6 +403,29 @@ pub(super) fn each_frame(
     Ok(())
 }
 
+/// A patch reading's own header: the patch's width and height (u32), then `values`.
+pub(super) fn patch_header(size: (usize, usize), values: impl Iterator<Item = f32>) -> Vec<u8> {
+    let mut h: Vec<u8> = [size.0 as u32, size.1 as u32]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    for v in values {
+        h.extend(v.to_le_bytes());
+    }
+    h
+}
+
+/// The values of a header `patch_header` wrote, if it is for a patch of `size` and holds
+/// `count` finite values.
+pub(super) fn patch_values(h: &[u8], size: (usize, usize), count: usize) -> Option<Vec<f32>> {
+    let u = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+    if h.len() != 8 + 4 * count || u(0) as usize != size.0 || u(4) as usize != size.1 {
+        return None;
+    }
+    let v: Vec<f32> = f32s(&h[8..]).collect();
+    v.iter().all(|x| x.is_finite()).then_some(v)
+}
+
 /// f32s, little-endian.
 pub(super) fn f32s(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
     bytes

@@ -66,9 +66,10 @@ pub struct DetailGeometry {
     pub points: Vec<[f32; 2]>,
     pub triangles: Vec<[usize; 3]>,
     located: Vec<Option<Located>>,
-    /// Per patch pixel, how much it is skin that creases: 1 on the forehead, between the
-    /// brows, the cheeks and the eyes' outer corners; 0 on and near the eyes, brows, nose and
-    /// lips (whose edges no 68-point layout aligns frame to frame) and towards the outline.
+    /// Per patch pixel, how much it is skin that creases: 1 on the forehead (between the
+    /// brows' peaks), between the brows, under the eyes, on the cheeks and beside the eyes'
+    /// outer corners; 0 on and near the eyes, brows, nose and lips (whose edges no 68-point
+    /// layout aligns frame to frame), towards the outline, and below the lower lip.
     pub skin: Vec<f32>,
 }
 

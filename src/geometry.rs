@@ -356,6 +356,17 @@ impl Face68 {
         mean(&self.0)
     }
 
+    /// Where the face's bare skin is seen most surely: the middle of each cheek (a third of
+    /// the way between the jaw, the nose's wing and the lower lid) and the nose's bridge.
+    pub fn skin_spots(&self) -> [[f32; 2]; 3] {
+        let third = |a: usize, b: usize, c: usize| mean(&[self[a], self[b], self[c]]);
+        [
+            third(1, 31, 40),
+            third(15, 35, 47),
+            mean(&[self[28], self[29]]),
+        ]
+    }
+
     /// How far this face's shape is from `other`'s once head pose is taken out: the identity
     /// points fitted onto `other`'s by a similarity, their RMS distance as a fraction of
     /// `other`'s eye distance. 0 for the same face anywhere, at any size and roll.

@@ -14,7 +14,7 @@ use vivant::face::Analyzer;
 use vivant::geometry::Face68;
 use vivant::models::ModelSource;
 use vivant::motion::details::{DetailFrame, DetailGeometry};
-use vivant::render::details::layer;
+use vivant::render::details::AtRest;
 use vivant::render::mouth::Visemes;
 use vivant::render::{GpuWarp, MeshWarp};
 
@@ -22,10 +22,10 @@ fn compare(img: RgbImage, lm: &Face68) {
     // Expression details: a crease drawn on the portrait's own forehead read as a driver's
     // (the details are laid on the CPU over either back end's warp).
     let geometry = Arc::new(DetailGeometry::of(lm));
-    let at_rest = DetailFrame::of(&img, lm, geometry.clone());
+    let at_rest = AtRest::new(&DetailFrame::of(&img, lm, geometry.clone())).expect("found");
     let (creased, _) = common::with_crease(&img, lm, 0.12, 0.25);
     let now = DetailFrame::of(&creased, lm, geometry);
-    let crease = layer(&at_rest, &now).expect("found");
+    let crease = at_rest.layer(&now).expect("found");
     assert!(!crease.is_empty());
     let engine = MeshWarp::new(img, lm);
     let gpu = GpuWarp::new(&engine).expect("a wgpu adapter (make test installs lavapipe)");

@@ -1123,24 +1123,22 @@ fn webcam_frame(a: &Analyzer, i: usize) -> (RgbImage, Face68) {
 fn a_drivers_crease_lands_on_the_portraits_skin() {
     use std::sync::Arc;
     use vivant::motion::details::{DetailFrame, DetailGeometry};
-    use vivant::render::details::layer;
+    use vivant::render::details::AtRest;
     let a = Analyzer::new(&Device::Cpu, &ModelSource::Embedded).expect("analyzer");
     let (rest_img, rest) = webcam_frame(&a, 1112);
     let (creased, _) = common::with_crease(&rest_img, &rest, 0.12, 0.25);
     let geometry = Arc::new(DetailGeometry::of(&rest));
-    let at_rest = DetailFrame::of(&rest_img, &rest, geometry.clone());
-    let same = layer(
-        &at_rest,
-        &DetailFrame::of(&rest_img, &rest, geometry.clone()),
-    )
-    .expect("found");
+    let at_rest = AtRest::new(&DetailFrame::of(&rest_img, &rest, geometry.clone())).expect("found");
+    let same = at_rest
+        .layer(&DetailFrame::of(&rest_img, &rest, geometry.clone()))
+        .expect("found");
     assert!(
         same.is_empty(),
         "the frame at rest against itself: {}",
         same.strongest()
     );
     let now = DetailFrame::of(&creased, &rest, geometry.clone());
-    let crease = layer(&at_rest, &now).expect("found");
+    let crease = at_rest.layer(&now).expect("found");
     eprintln!("the crease's strongest change: {:.3}", crease.strongest());
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mona_lisa.jpg");

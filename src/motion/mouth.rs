@@ -155,8 +155,7 @@ impl MouthFrame {
 
 /// The skin's mean colour on both cheeks and the nose's bridge (3×3 pixels at each).
 pub fn skin_colour(img: &RgbImage, lm: &Face68) -> [f32; 3] {
-    let third = |a: usize, b: usize, c: usize| mean(&[lm[a], lm[b], lm[c]]);
-    let spots = [third(1, 31, 40), third(15, 35, 47), mean(&[lm[28], lm[29]])];
+    let spots = lm.skin_spots();
     let (w, h) = (img.width() as i64, img.height() as i64);
     let mut sum = [0.0f32; 3];
     let mut n = 0.0f32;

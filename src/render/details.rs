@@ -12,6 +12,8 @@
 //! already is misalignment), and only past a threshold above a webcam's noise. On the portrait
 //! it is laid only on pixels of its own skin's colour (not hair, spectacles or a hand).
 
+use std::sync::Arc;
+
 use image::RgbImage;
 
 use crate::geometry::{Face68, dist, mean, parts};
@@ -38,64 +40,113 @@ pub struct DetailLayer<'a> {
     gain: Vec<f32>,
 }
 
-/// The details `now` shows against `reference` (the driving face at rest); `None` when either
-/// frame's face was not found or the two are of different layouts.
-pub fn layer<'a>(reference: &'a DetailFrame, now: &DetailFrame) -> Option<DetailLayer<'a>> {
-    if !reference.found || !now.found || reference.geometry != now.geometry {
-        return None;
-    }
-    let g = &*reference.geometry;
-    let valid: Vec<f32> = (0..PATCH_W * PATCH_H)
-        .map(|i| f32::from(u8::from(g.locate(i % PATCH_W, i / PATCH_W).is_some())))
-        .collect();
-    let bytes = |v: &[u8]| v.iter().map(|&b| f32::from(b)).collect::<Vec<f32>>();
-    let r = blur(&bytes(&reference.luma), &valid, 1);
-    let n = blur(&bytes(&now.luma), &valid, 1);
-    let ratio: Vec<f32> = r
-        .iter()
-        .zip(&n)
-        .map(|(r, n)| ((n + DARK) / (r + DARK)).ln())
-        .collect();
-    // The driver's own skin brightness (the median over the skin that creases): what is far
-    // darker or brighter in either frame is hair, background or a hand crossing the face,
-    // moved against the 68 points, not a crease (a crease darkens by a third at most).
-    let mut on_skin: Vec<f32> = (0..r.len())
-        .filter(|&i| g.skin[i] > 0.5)
-        .map(|i| r[i])
-        .collect();
-    on_skin.sort_by(f32::total_cmp);
-    let skin_l = on_skin
-        .get(on_skin.len() / 2)
-        .copied()
-        .unwrap_or(128.0)
-        .max(16.0);
-    let like = |l: f32| {
-        let q = l / skin_l;
-        ((q - 0.5) / 0.1).clamp(0.0, 1.0) * ((1.7 - q) / 0.1).clamp(0.0, 1.0)
-    };
-    let radius = (SCALE * g.eye_distance()).round().max(2.0) as usize;
-    let coarse = blur(&ratio, &valid, radius);
-    let mut gain = vec![0.0f32; PATCH_W * PATCH_H];
-    for y in 1..PATCH_H - 1 {
-        for x in 1..PATCH_W - 1 {
-            let i = y * PATCH_W + x;
-            let skin = g.skin[i];
-            if skin == 0.0 {
-                continue;
-            }
-            let gx = (r[i + 1] - r[i - 1]) / 2.0;
-            let gy = (r[i + PATCH_W] - r[i - PATCH_W]) / 2.0;
-            let grad = (gx * gx + gy * gy).sqrt() / (r[i] + DARK);
-            let flat = 1.0 / (1.0 + (grad / FLAT).powi(2));
-            let fine = ratio[i] - coarse[i];
-            let past = (fine.abs() - THRESHOLD).clamp(0.0, LIMIT) * fine.signum();
-            // A crease changes the skin's brightness locally, not its mean: where the mean
-            // moved far, something else (the background round a turned head) came in.
-            let steady = ((0.15 - coarse[i].abs()) / 0.08).clamp(0.0, 1.0);
-            gain[i] = past * flat * steady * skin * like(r[i]) * like(n[i]);
+/// The driving face at rest, laid flat and read once: what every frame's details are
+/// measured against.
+pub struct AtRest {
+    geometry: Arc<DetailGeometry>,
+    /// 1 where a face-frame pixel lies in the face, else 0.
+    valid: Vec<f32>,
+    /// Its brightness, lightly blurred.
+    luma: Vec<f32>,
+    /// Per pixel, how much a change there may be a crease, as far as the face at rest tells:
+    /// skin that creases, flat there (an edge already there is misalignment), and near the
+    /// driver's skin brightness.
+    weight: Vec<f32>,
+    /// The driver's own skin brightness (the median over the skin that creases): what is far
+    /// darker or brighter in either frame is hair, background or a hand crossing the face,
+    /// moved against the 68 points, not a crease (a crease darkens by a third at most).
+    skin_l: f32,
+}
+
+impl AtRest {
+    /// `frame` as the face at rest; `None` when its face was not found.
+    pub fn new(frame: &DetailFrame) -> Option<Self> {
+        if !frame.found {
+            return None;
         }
+        let g = &*frame.geometry;
+        let valid: Vec<f32> = (0..PATCH_W * PATCH_H)
+            .map(|i| f32::from(u8::from(g.locate(i % PATCH_W, i / PATCH_W).is_some())))
+            .collect();
+        let r = blur(&brightness(&frame.luma), &valid, 1);
+        let mut on_skin: Vec<f32> = (0..r.len())
+            .filter(|&i| g.skin[i] > 0.5)
+            .map(|i| r[i])
+            .collect();
+        on_skin.sort_by(f32::total_cmp);
+        let skin_l = on_skin
+            .get(on_skin.len() / 2)
+            .copied()
+            .unwrap_or(128.0)
+            .max(16.0);
+        let mut weight = vec![0.0f32; PATCH_W * PATCH_H];
+        for y in 1..PATCH_H - 1 {
+            for x in 1..PATCH_W - 1 {
+                let i = y * PATCH_W + x;
+                let skin = g.skin[i];
+                if skin == 0.0 {
+                    continue;
+                }
+                let gx = (r[i + 1] - r[i - 1]) / 2.0;
+                let gy = (r[i + PATCH_W] - r[i - PATCH_W]) / 2.0;
+                let grad = (gx * gx + gy * gy).sqrt() / (r[i] + DARK);
+                let flat = 1.0 / (1.0 + (grad / FLAT).powi(2));
+                weight[i] = flat * skin * like(r[i], skin_l);
+            }
+        }
+        Some(Self {
+            geometry: frame.geometry.clone(),
+            valid,
+            luma: r,
+            weight,
+            skin_l,
+        })
     }
-    Some(DetailLayer { geometry: g, gain })
+
+    /// The details `now` shows against the face at rest; `None` when its face was not found
+    /// or it is of another layout.
+    pub fn layer(&self, now: &DetailFrame) -> Option<DetailLayer<'_>> {
+        let g = &*self.geometry;
+        if !now.found || *now.geometry != *g {
+            return None;
+        }
+        let r = &self.luma;
+        let n = blur(&brightness(&now.luma), &self.valid, 1);
+        let ratio: Vec<f32> = r
+            .iter()
+            .zip(&n)
+            .map(|(r, n)| ((n + DARK) / (r + DARK)).ln())
+            .collect();
+        let radius = (SCALE * g.eye_distance()).round().max(2.0) as usize;
+        let coarse = blur(&ratio, &self.valid, radius);
+        let gain = (0..PATCH_W * PATCH_H)
+            .map(|i| {
+                let weight = self.weight[i];
+                if weight == 0.0 {
+                    return 0.0;
+                }
+                let fine = ratio[i] - coarse[i];
+                let past = (fine.abs() - THRESHOLD).clamp(0.0, LIMIT) * fine.signum();
+                // A crease changes the skin's brightness locally, not its mean: where the
+                // mean moved far, something else (the background round a turned head) came in.
+                let steady = ((0.15 - coarse[i].abs()) / 0.08).clamp(0.0, 1.0);
+                past * steady * weight * like(n[i], self.skin_l)
+            })
+            .collect();
+        Some(DetailLayer { geometry: g, gain })
+    }
+}
+
+/// Brightness bytes as numbers.
+fn brightness(v: &[u8]) -> Vec<f32> {
+    v.iter().map(|&b| f32::from(b)).collect()
+}
+
+/// How near brightness `l` is to the driver's skin's (`skin_l`): 1 from 0.6 to 1.6 times it,
+/// none below a half or above 1.7 times.
+fn like(l: f32, skin_l: f32) -> f32 {
+    let q = l / skin_l;
+    ((q - 0.5) / 0.1).clamp(0.0, 1.0) * ((1.7 - q) / 0.1).clamp(0.0, 1.0)
 }
 
 /// A box blur of `radius` over the pixels where `valid` is 1 (the rest neither read nor
@@ -259,14 +310,14 @@ fn tone_of(c: [u8; 3]) -> [f32; 3] {
 impl SkinTone {
     /// The skin of the portrait `img`, its face at `face`.
     pub fn of(img: &RgbImage, face: &Face68) -> Self {
-        let third = |a: usize, b: usize, c: usize| mean(&[face[a], face[b], face[c]]);
         let down = face.down();
         let brows = mean(&face.pick(&parts::BROW_ARCH));
         let up = 0.12 * dist(brows, face[parts::CHIN]);
+        let [right, left, bridge] = face.skin_spots();
         let spots = [
-            third(1, 31, 40),
-            third(15, 35, 47),
-            mean(&[face[28], face[29]]),
+            right,
+            left,
+            bridge,
             [brows[0] - down[0] * up, brows[1] - down[1] * up],
         ];
         let r = (0.04 * face.eye_distance()).round().max(1.0) as i64;

@@ -19,7 +19,6 @@ use super::{
 };
 use crate::geometry::Face68;
 use crate::motion::Retargeter;
-use crate::motion::details::DetailFrame;
 
 struct Source {
     warp: MeshWarp,
@@ -38,7 +37,7 @@ pub struct WarpEngine {
     visemes: Option<Arc<Visemes>>,
     /// The driver's face at rest laid flat: his expression details are read against it
     /// (`None`: no details, or no clip).
-    details_at_rest: Option<DetailFrame>,
+    details_at_rest: Option<details::AtRest>,
 }
 
 impl WarpEngine {
@@ -89,8 +88,9 @@ impl WarpEngine {
             .reference_track
             .as_ref()
             .and_then(|t| t.get::<WarpEntry>())
-            .and_then(|e| e.details.clone())
-            .filter(|_| details > 0.0);
+            .and_then(|e| e.details.as_ref())
+            .filter(|_| details > 0.0)
+            .and_then(details::AtRest::new);
         Ok(Self {
             sources,
             chooser,
@@ -141,7 +141,7 @@ impl Engine for WarpEngine {
             &self.details_at_rest,
             entry.and_then(|e| e.details.as_ref()),
         ) {
-            (Some(rest), Some(now)) => details::layer(rest, now),
+            (Some(rest), Some(now)) => rest.layer(now),
             _ => None,
         };
         let image = match &s.gpu {

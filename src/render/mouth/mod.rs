@@ -79,17 +79,8 @@ impl MouthInterior {
         // skin's hue at 70 % of its saturation, so they sit in the picture's light and tint (a
         // sky or a blue collar being the brightest thing must not make them blue).
         let white = face_white(src, lm);
-        let third = |a: usize, b: usize, c: usize| {
-            [
-                (lm[a][0] + lm[b][0] + lm[c][0]) / 3.0,
-                (lm[a][1] + lm[b][1] + lm[c][1]) / 3.0,
-            ]
-        };
-        let cheeks = [
-            sample(third(1, 31, 40)),
-            sample(third(15, 35, 47)),
-            avg(&[28, 29]),
-        ];
+        let [right, left, _] = lm.skin_spots();
+        let cheeks = [sample(right), sample(left), avg(&[28, 29])];
         let skin: [f32; 3] =
             std::array::from_fn(|k| cheeks.iter().map(|c| c[k]).sum::<f32>() / 3.0);
         let luma = |c: &[f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];

@@ -42,11 +42,16 @@ impl StudioApp {
     /// One of the warp's switches: the project's, or as it was before another engine was
     /// chosen.
     pub fn warp_switch(&self, which: WarpSwitch) -> bool {
+        self.warp_settings().is_none_or(|s| which.of(s))
+    }
+
+    /// The warp's settings: the project's, or as they were before another engine was chosen.
+    fn warp_settings(&self) -> Option<&EngineSettings> {
         match (&self.project.settings.engine, &self.other_engine) {
             (s @ EngineSettings::Warp { .. }, _) | (_, Some(s @ EngineSettings::Warp { .. })) => {
-                which.of(s)
+                Some(s)
             }
-            _ => true,
+            _ => None,
         }
     }
 
@@ -70,12 +75,9 @@ impl StudioApp {
     /// How strongly the warp lays on the driver's expression details: the project's, or as it
     /// was before another engine was chosen.
     pub fn warp_details(&self) -> f32 {
-        match (&self.project.settings.engine, &self.other_engine) {
-            (s @ EngineSettings::Warp { .. }, _) | (_, Some(s @ EngineSettings::Warp { .. })) => {
-                s.details().unwrap_or(crate::render::DEFAULT_DETAILS)
-            }
-            _ => crate::render::DEFAULT_DETAILS,
-        }
+        self.warp_settings()
+            .and_then(EngineSettings::details)
+            .unwrap_or(crate::render::DEFAULT_DETAILS)
     }
 
     /// Lay the driver's expression details on this strongly (undoable; a drag is one step).

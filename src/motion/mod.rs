@@ -99,10 +99,8 @@ pub fn warp_readings(
     let m = mouths
         .then(|| mouth::ClipMouths::begin(of, &mut notes))
         .transpose()?;
-    // A cache folder that takes no files is said once: the details go to a temporary file.
-    let cache_dir = if notes.is_empty() { of.cache_dir } else { None };
     let d = details
-        .then(|| details::ClipDetails::begin(&Reading { cache_dir, ..*of }, &mut notes))
+        .then(|| details::ClipDetails::begin(of, &mut notes))
         .transpose()?;
     let (mut m_new, mut d_new) = (None, None);
     let (mut m_kept, mut d_kept) = (None, None);
